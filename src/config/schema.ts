@@ -1,0 +1,169 @@
+/**
+ * The pintu configuration schema (one YAML file). Every key is documented in config/pintu.example.yaml.
+ * Each part of the program receives only its own slice (e.g. `ReaderConfig`, `GpioConfig`).
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be 1-63 letters, digits, "-" or "_" (it is used in file names and MQTT topics)');
+
+const pin = z.object({
+  /** BCM GPIO number as printed on Raspberry Pi pinout diagrams. */
+  pin: z.number().int().min(0).max(53),
+  /** true when the electrical low level means "active". */
+  activeLow: z.boolean().default(false),
+}).strict();
+
+const inputPin = pin.extend({
+  /** Debounce time for this input in milliseconds. */
+  debounceMs: z.number().int().min(0).max(1000).default(50),
+}).strict();
+
+/** One card reader. */
+export const readerSchema = z
+  .object({
+    id,
+    direction: z.enum(['in', 'out', 'desk']),
+    kind: z.enum(['serial', 'pcsc', 'sim']),
+    /** Serial device path (kind serial), or PC/SC reader name substring (kind pcsc, optional). */
+    path: z.string().min(1).optional(),
+    baudRate: z.number().int().positive().default(9600),
+    protocol: z.enum(['em4100-ascii']).default('em4100-ascii'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.kind === 'serial' && !r.path) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required for a serial reader (e.g. /dev/ttyAMA0 or /dev/pintu-reader-in)' });
+    }
+  });
+/** Config of one card reader. */
+export type ReaderConfig = z.infer<typeof readerSchema>;
+
+/** GPIO wiring (used when `hardware: gpio`). */
+export const gpioSchema = z
+  .object({
+    /** Strike relay output. */
+    relay: pin.default({ pin: 17, activeLow: false }),
+    /** Door position switch (reed): active = door open. */
+    doorSwitch: inputPin.default({ pin: 27, activeLow: true, debounceMs: 50 }),
+    /** Request-to-exit button: active = pressed. */
+    exitButton: inputPin.default({ pin: 22, activeLow: true, debounceMs: 50 }),
+    /** sysfs GPIO number of BCM 0: `auto` finds it from /sys/class/gpio/gpiochip*, or give a number to override. */
+    chipBase: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
+    /** Root of the sysfs GPIO tree (tests point this at a fake tree). */
+    sysfsRoot: z.string().default('/sys/class/gpio'),
+  })
+  .strict();
+/** Config of the GPIO wiring. */
+export type GpioConfig = z.infer<typeof gpioSchema>;
+
+const role = z.enum(['staff', 'coordinator', 'head']);
+
+/** Door behaviour. */
+export const doorSchema = z
+  .object({
+    /** The door's name, used in event logs, topics and reports. */
+    id,
+    /** How long the strike relay is energised after a grant or exit-button press. */
+    strikeSeconds: z.number().min(1).max(60).default(5),
+    /** Door open longer than this raises door.held. */
+    heldOpenSeconds: z.number().min(1).max(3600).default(30),
+    /** Officer roles whose own badge opens the door. */
+    officerRoles: z.array(role).default(['staff', 'coordinator', 'head']),
+    /** Refuse a visitor's "in" tap while already inside (and "out" while outside). */
+    antiPassback: z.boolean().default(true),
+    /** Reads of the same card on the same reader within this window count once. */
+    repeatTapSeconds: z.number().min(0).max(60).default(2),
+  })
+  .strict();
+/** Config of the door. */
+export type DoorConfig = z.infer<typeof doorSchema>;
+
+/** Escort rule (SOP: visitors are always accompanied). */
+export const escortSchema = z
+  .object({
+    required: z.boolean().default(true),
+    windowSeconds: z.number().min(1).max(600).default(30),
+  })
+  .strict();
+/** Config of the escort rule. */
+export type EscortConfig = z.infer<typeof escortSchema>;
+
+/** Per-step SOP time standards, in minutes (defaults from SOP 001/004). */
+export const sopSchema = z
+  .object({
+    standardsMinutes: z
+      .object({
+        request: z.number().positive().default(5),
+        check: z.number().positive().default(5),
+        decide: z.number().positive().default(5),
+        issue: z.number().positive().default(5),
+        inside: z.number().positive().default(15),
+        checkout: z.number().positive().default(5),
+        report: z.number().positive().default(10),
+        archive: z.number().positive().default(11),
+      })
+      .strict()
+      .default({ request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 }),
+  })
+  .strict();
+/** Config of the SOP time standards. */
+export type SopConfig = z.infer<typeof sopSchema>;
+
+/** Visit approval defaults. */
+export const visitsSchema = z
+  .object({
+    /** Approval valid until: `end-of-day` (local time, default) or a number of hours after approval. */
+    defaultValidity: z.union([z.literal('end-of-day'), z.number().positive().max(24 * 31)]).default('end-of-day'),
+    /** IANA time zone of the office (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
+    timeZone: z.string().default('Asia/Jakarta'),
+  })
+  .strict();
+/** Config of visit defaults. */
+export type VisitsConfig = z.infer<typeof visitsSchema>;
+
+/** Storage. */
+export const storageSchema = z
+  .object({
+    /** SQLite `synchronous` in WAL mode: `full` survives power loss, `normal` survives process crashes only. */
+    synchronous: z.enum(['full', 'normal']).default('full'),
+  })
+  .strict();
+/** Config of storage. */
+export type StorageConfig = z.infer<typeof storageSchema>;
+
+/** The whole configuration file. */
+export const configSchema = z
+  .object({
+    site: id,
+    door: doorSchema,
+    dataDir: z.string().min(1).default('/var/lib/pintu'),
+    hardware: z.enum(['sim', 'gpio']).default('sim'),
+    escort: escortSchema.default({ required: true, windowSeconds: 30 }),
+    readers: z.array(readerSchema).default([]),
+    gpio: gpioSchema.default({
+      relay: { pin: 17, activeLow: false },
+      doorSwitch: { pin: 27, activeLow: true, debounceMs: 50 },
+      exitButton: { pin: 22, activeLow: true, debounceMs: 50 },
+      chipBase: 'auto',
+      sysfsRoot: '/sys/class/gpio',
+    }),
+    sop: sopSchema.default({ standardsMinutes: { request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 } }),
+    visits: visitsSchema.default({ defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta' }),
+    storage: storageSchema.default({ synchronous: 'full' }),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.readers.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['readers', i, 'id'], message: `duplicate reader id "${r.id}"` });
+      seen.add(r.id);
+    });
+    const pins = [c.gpio.relay.pin, c.gpio.doorSwitch.pin, c.gpio.exitButton.pin];
+    if (new Set(pins).size !== pins.length) ctx.addIssue({ code: 'custom', path: ['gpio'], message: 'relay, doorSwitch and exitButton must use different pins' });
+  });
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
