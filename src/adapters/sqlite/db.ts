@@ -1,0 +1,57 @@
+/**
+ * Opening the SQLite database: WAL mode, durability setting, busy timeout (the CLI and the daemon share the file),
+ * and numbered migrations.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+/** An open better-sqlite3 database. */
+export type Db = Database.Database;
+
+/** Options for opening the database. */
+export interface OpenOptions {
+  /** `full` (fsync on every commit: survives power loss) or `normal` (survives process crashes). */
+  synchronous: 'full' | 'normal';
+  /** Open read-only (no migrations). */
+  readonly?: boolean;
+  /** Milliseconds to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+/** Open (creating if needed) and migrate the database at `path`. */
+export function openDatabase(path: string, opts: OpenOptions, migrations: readonly Migration[] = MIGRATIONS): Db {
+  if (!opts.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    throw new Error(`cannot open database ${path}: ${(err as Error).message}`);
+  }
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations);
+  }
+  return db;
+}
+
+/** Apply the migrations newer than the database's user_version, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this pintu (${latest}); upgrade pintu or restore a matching backup`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return latest;
+}

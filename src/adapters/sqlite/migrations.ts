@@ -1,0 +1,86 @@
+/**
+ * Numbered schema migrations. Each runs once, in order, inside a transaction; `PRAGMA user_version` records the last one.
+ * Never edit a shipped migration: add a new one.
+ */
+
+/** One migration: its number and its SQL. */
+export interface Migration {
+  /** 1, 2, 3, … in order. */
+  version: number;
+  /** What it does, for the log. */
+  name: string;
+  /** The SQL script. */
+  sql: string;
+}
+
+/** All migrations, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core: officers, badges, visits, incidents, events, door status',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE officers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'coordinator', 'head')),
+        badge_uid TEXT NOT NULL UNIQUE,
+        active INTEGER NOT NULL DEFAULT 1,
+        presence TEXT NOT NULL DEFAULT 'outside' CHECK (presence IN ('inside', 'outside')),
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE badges (
+        uid TEXT PRIMARY KEY,
+        label TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('available', 'issued', 'lost', 'retired')),
+        visit_id TEXT,
+        created_at INTEGER NOT NULL
+      );
+      -- At most one visit holds a badge at a time.
+      CREATE UNIQUE INDEX badges_one_visit ON badges(visit_id) WHERE status = 'issued';
+      CREATE TABLE visits (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        presence TEXT,
+        badge_uid TEXT,
+        ktp_hash TEXT,
+        requested_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX visits_state ON visits(state);
+      CREATE UNIQUE INDEX visits_badge ON visits(badge_uid) WHERE badge_uid IS NOT NULL;
+      CREATE INDEX visits_ktp ON visits(ktp_hash) WHERE ktp_hash IS NOT NULL;
+      CREATE INDEX visits_requested ON visits(requested_at);
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        officer_id TEXT NOT NULL,
+        visit_id TEXT,
+        note TEXT NOT NULL
+      );
+      CREATE TABLE events (
+        door TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (door, seq)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER events_append_only BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TABLE door_status (
+        door TEXT PRIMARY KEY,
+        mode TEXT NOT NULL DEFAULT 'enabled' CHECK (mode IN ('enabled', 'disabled')),
+        locked INTEGER NOT NULL DEFAULT 1,
+        open INTEGER,
+        open_since INTEGER,
+        daemon_pid INTEGER,
+        heartbeat_at INTEGER,
+        started_at INTEGER
+      );
+    `,
+  },
+];

@@ -1,0 +1,244 @@
+/**
+ * Repositories over the SQLite database: officers, visitor badges, visits, incidents, door status.
+ * Write methods are meant to be called inside `Store.tx`, together with `events.append`, so that a state change
+ * and its event commit atomically.
+ */
+import type { Db } from './db.js';
+import { EventLog } from './event-log.js';
+import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
+
+interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence }
+interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
+
+const officerFrom = (r: OfficerRow): Officer => ({ id: r.id, name: r.name, role: r.role, badgeUid: r.badge_uid, active: r.active === 1, presence: r.presence });
+const badgeFrom = (r: BadgeRow): VisitorBadge => ({ uid: r.uid, label: r.label, status: r.status, visitId: r.visit_id });
+
+/** The door's persisted status, written by the daemon and read by `pintu status`. */
+export interface DoorStatusRow {
+  /** enabled or disabled (administratively). */
+  mode: 'enabled' | 'disabled';
+  /** Strike relay off. */
+  locked: boolean;
+  /** Door position switch says open (null: unknown). */
+  open: boolean | null;
+  /** Since when the door is open (ms). */
+  openSince: number | null;
+  /** PID of the running daemon. */
+  daemonPid: number | null;
+  /** Last heartbeat of the daemon (ms). */
+  heartbeatAt: number | null;
+  /** When the daemon started (ms). */
+  startedAt: number | null;
+}
+
+/** An incident-book entry (SOP 004). */
+export interface Incident {
+  /** Entry number. */
+  id: number;
+  /** When it was written (ms). */
+  at: number;
+  /** Officer who wrote it. */
+  officerId: string;
+  /** Visit concerned, if any. */
+  visitId: string | null;
+  /** What happened. */
+  note: string;
+}
+
+/** All repositories of one door's database. */
+export class Store {
+  /** The door's event log. */
+  readonly events: EventLog;
+  private readonly stmts;
+
+  /** Wrap an open, migrated database for the given door. */
+  constructor(readonly db: Db, readonly door: string) {
+    this.events = new EventLog(db, door);
+    this.stmts = {
+      officerById: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE id = ?'),
+      officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),
+      badgeByUid: db.prepare<[string], BadgeRow>('SELECT uid, label, status, visit_id FROM badges WHERE uid = ?'),
+      badgeByLabel: db.prepare<[string], BadgeRow>('SELECT uid, label, status, visit_id FROM badges WHERE label = ?'),
+      visitById: db.prepare<[string], { data: string }>('SELECT data FROM visits WHERE id = ?'),
+      saveVisit: db.prepare(
+        `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data) VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, presence = excluded.presence, badge_uid = excluded.badge_uid, ktp_hash = excluded.ktp_hash, data = excluded.data`,
+      ),
+      setBadge: db.prepare('UPDATE badges SET status = ?, visit_id = ? WHERE uid = ?'),
+      setOfficerPresence: db.prepare('UPDATE officers SET presence = ? WHERE id = ?'),
+    };
+  }
+
+  /** Run `fn` in an IMMEDIATE write transaction (takes the write lock up front, so concurrent writers queue). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // --- officers ---
+
+  /** Officer by id. */
+  officer(id: string): Officer | null {
+    const r = this.stmts.officerById.get(id);
+    return r ? officerFrom(r) : null;
+  }
+
+  /** Officer by badge UID. */
+  officerByBadge(uid: string): Officer | null {
+    const r = this.stmts.officerByBadge.get(uid);
+    return r ? officerFrom(r) : null;
+  }
+
+  /** All officers. */
+  officers(): Officer[] {
+    return this.db.prepare<[], OfficerRow>('SELECT * FROM officers ORDER BY CAST(substr(id, 2) AS INTEGER)').all().map(officerFrom);
+  }
+
+  /** Insert an officer with the next id (`O1`, `O2`, …). */
+  addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence'>, now: number): Officer {
+    const n = (this.db.prepare<[], { n: number | null }>("SELECT MAX(CAST(substr(id, 2) AS INTEGER)) AS n FROM officers").get()?.n ?? 0) + 1;
+    const officer: Officer = { ...o, id: `O${n}`, active: true, presence: 'outside' };
+    this.db.prepare('INSERT INTO officers (id, name, role, badge_uid, active, presence, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .run(officer.id, officer.name, officer.role, officer.badgeUid, officer.presence, now);
+    return officer;
+  }
+
+  /** Activate or deactivate an officer. */
+  setOfficerActive(id: string, active: boolean): void {
+    this.db.prepare('UPDATE officers SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
+  }
+
+  /** Record an officer's presence. */
+  setOfficerPresence(id: string, presence: Presence): void {
+    this.stmts.setOfficerPresence.run(presence, id);
+  }
+
+  /** Officers inside the room. */
+  officersInside(): Officer[] {
+    return this.db.prepare<[], OfficerRow>("SELECT * FROM officers WHERE presence = 'inside'").all().map(officerFrom);
+  }
+
+  // --- visitor badges ---
+
+  /** Badge by UID. */
+  badge(uid: string): VisitorBadge | null {
+    const r = this.stmts.badgeByUid.get(uid);
+    return r ? badgeFrom(r) : null;
+  }
+
+  /** Badge by printed label. */
+  badgeByLabel(label: string): VisitorBadge | null {
+    const r = this.stmts.badgeByLabel.get(label);
+    return r ? badgeFrom(r) : null;
+  }
+
+  /** All badges. */
+  badges(): VisitorBadge[] {
+    return this.db.prepare<[], BadgeRow>('SELECT uid, label, status, visit_id FROM badges ORDER BY label').all().map(badgeFrom);
+  }
+
+  /** Add a badge to the pool. */
+  addBadge(uid: string, label: string, now: number): VisitorBadge {
+    this.db.prepare("INSERT INTO badges (uid, label, status, visit_id, created_at) VALUES (?, ?, 'available', NULL, ?)").run(uid, label, now);
+    return { uid, label, status: 'available', visitId: null };
+  }
+
+  /** Set a badge's pool status and the visit it belongs to. */
+  setBadge(uid: string, status: BadgeStatus, visitId: string | null): void {
+    this.stmts.setBadge.run(status, visitId, uid);
+  }
+
+  // --- visits ---
+
+  /** Visit by id. */
+  visit(id: string): Visit | null {
+    const r = this.stmts.visitById.get(id);
+    return r ? (JSON.parse(r.data) as Visit) : null;
+  }
+
+  /** Insert or update a visit. */
+  saveVisit(v: Visit): void {
+    this.stmts.saveVisit.run({
+      id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash,
+      requested_at: v.at.requested ?? 0, data: JSON.stringify(v),
+    });
+  }
+
+  /** Visits, newest first, optionally filtered by state or presence. */
+  visits(filter: { state?: VisitState; presence?: Presence; limit?: number } = {}): Visit[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.state) { where.push('state = ?'); args.push(filter.state); }
+    if (filter.presence) { where.push('presence = ?'); args.push(filter.presence); }
+    args.push(filter.limit ?? 1000);
+    const sql = `SELECT data FROM visits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
+    return this.db.prepare<(string | number)[], { data: string }>(sql).all(...args).map((r) => JSON.parse(r.data) as Visit);
+  }
+
+  /** The open visit (issued or revoked, KTP held) whose KTP hash matches, if any. */
+  visitByKtpHash(hash: string): Visit | null {
+    const r = this.db.prepare<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? ORDER BY requested_at DESC LIMIT 1").get(hash);
+    return r ? (JSON.parse(r.data) as Visit) : null;
+  }
+
+  /** Next visit id for the given local date (YYYYMMDD): `V-20261123-001`. */
+  nextVisitId(yyyymmdd: string): string {
+    const prefix = `V-${yyyymmdd}-`;
+    const r = this.db.prepare<[string], { n: number | null }>('SELECT MAX(CAST(substr(id, 12) AS INTEGER)) AS n FROM visits WHERE id LIKE ?').get(`${prefix}%`);
+    return `${prefix}${String((r?.n ?? 0) + 1).padStart(3, '0')}`;
+  }
+
+  // --- incidents ---
+
+  /** Write an incident-book entry. */
+  addIncident(i: Omit<Incident, 'id'>): Incident {
+    const r = this.db.prepare('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, i.note);
+    return { ...i, id: Number(r.lastInsertRowid) };
+  }
+
+  /** Incident-book entries, newest first. */
+  incidents(limit = 100): Incident[] {
+    return this.db.prepare<[number], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
+      'SELECT * FROM incidents ORDER BY id DESC LIMIT ?',
+    ).all(limit).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: r.note }));
+  }
+
+  // --- door status ---
+
+  /** The door's status row (created on first use). */
+  doorStatus(): DoorStatusRow {
+    this.db.prepare('INSERT OR IGNORE INTO door_status (door) VALUES (?)').run(this.door);
+    const r = this.db.prepare<[string], { mode: 'enabled' | 'disabled'; locked: number; open: number | null; open_since: number | null; daemon_pid: number | null; heartbeat_at: number | null; started_at: number | null }>(
+      'SELECT * FROM door_status WHERE door = ?',
+    ).get(this.door);
+    if (!r) throw new Error('door status row missing');
+    return {
+      mode: r.mode, locked: r.locked === 1, open: r.open === null ? null : r.open === 1, openSince: r.open_since,
+      daemonPid: r.daemon_pid, heartbeatAt: r.heartbeat_at, startedAt: r.started_at,
+    };
+  }
+
+  /** Update parts of the door's status row. */
+  updateDoorStatus(patch: Partial<DoorStatusRow>): void {
+    this.doorStatus();
+    const cols: Record<keyof DoorStatusRow, string> = {
+      mode: 'mode', locked: 'locked', open: 'open', openSince: 'open_since', daemonPid: 'daemon_pid', heartbeatAt: 'heartbeat_at', startedAt: 'started_at',
+    };
+    const sets: string[] = [];
+    const args: (string | number | null)[] = [];
+    for (const [k, v] of Object.entries(patch) as [keyof DoorStatusRow, unknown][]) {
+      sets.push(`${cols[k]} = ?`);
+      args.push(typeof v === 'boolean' ? (v ? 1 : 0) : (v as string | number | null));
+    }
+    if (sets.length) this.db.prepare(`UPDATE door_status SET ${sets.join(', ')} WHERE door = ?`).run(...args, this.door);
+  }
+
+  /** A value from the meta table. */
+  meta(key: string): string | null {
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
+  }
+
+  /** Set a value in the meta table. */
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}

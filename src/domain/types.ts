@@ -1,0 +1,158 @@
+/**
+ * The words of the server-room SOPs as types: officers, visitor badges, visits, taps and decisions.
+ * Times are milliseconds since the epoch; everything here is plain data (no I/O).
+ */
+
+/** Officer roles (names differ per office; see shared/sop/README.md). */
+export type Role = 'staff' | 'coordinator' | 'head';
+/** All roles, in order of authority. */
+export const ROLES: readonly Role[] = ['staff', 'coordinator', 'head'];
+
+/** Where a person is relative to the server room. */
+export type Presence = 'inside' | 'outside';
+
+/** An officer of the office, with a personal officer badge. */
+export interface Officer {
+  /** Stable id, e.g. `O1`. */
+  id: string;
+  /** Full name (personal data: never logged). */
+  name: string;
+  /** SOP role. */
+  role: Role;
+  /** UID of the officer's own badge (upper-case hex). */
+  badgeUid: string;
+  /** False once the officer is deactivated; their badge is then refused. */
+  active: boolean;
+  /** Inside or outside the room, from their taps. */
+  presence: Presence;
+}
+
+/** Status of a special visitor badge from the site's pool. */
+export type BadgeStatus = 'available' | 'issued' | 'lost' | 'retired';
+
+/** A special server-room visitor badge (worn visibly while inside). */
+export interface VisitorBadge {
+  /** Card UID, upper-case hex. */
+  uid: string;
+  /** Label printed on the card, e.g. `TAMU-03`. */
+  label: string;
+  /** Pool status. */
+  status: BadgeStatus;
+  /** Visit that holds the badge now (status issued), or the last visit that held it. */
+  visitId: string | null;
+}
+
+/** A device brought in or carried out, identified by serial number. */
+export interface Device {
+  /** What it is, e.g. "Laptop Dell Latitude". */
+  description: string;
+  /** Manufacturer serial number. */
+  serial: string;
+}
+
+/** The state of a visit in the SOP. */
+export type VisitState = 'requested' | 'checked' | 'approved' | 'denied' | 'issued' | 'checked_out' | 'archived' | 'revoked';
+/** All visit states. */
+export const VISIT_STATES: readonly VisitState[] = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked'];
+
+/** Kind of visit: an ordinary visit, or a maintenance visit ordered by a disposition (SOP 002). */
+export type VisitKind = 'visit' | 'maintenance';
+
+/** The visitor's identity as written on the access form (personal data: never logged, purged after retention). */
+export interface Visitor {
+  /** Full name. */
+  name: string;
+  /** 16-digit NIK from the KTP. */
+  nik: string;
+  /** Institution / company. */
+  org: string;
+  /** Phone number, if given. */
+  phone: string | null;
+}
+
+/** Milestones of a visit, each with a time and (where an officer acted) an actor. */
+export type Milestone =
+  | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked';
+
+/** A visit to the server room, from request to archive. */
+export interface Visit {
+  /** Visit id, e.g. `V-20261123-001`. */
+  id: string;
+  /** Ordinary or maintenance visit. */
+  kind: VisitKind;
+  /** SOP state. */
+  state: VisitState;
+  /** Inside / outside once the badge is issued; null before. */
+  presence: Presence | null;
+  /** Identity from the form. */
+  visitor: Visitor;
+  /** Purpose of the visit. */
+  purpose: string;
+  /** Planned duration in minutes. */
+  plannedMinutes: number;
+  /** Devices brought in. */
+  devicesIn: Device[];
+  /** Devices carried out (recorded at checkout). */
+  devicesOut: Device[] | null;
+  /** Reference of the request letter / helpdesk ticket (SOP 003), if any. */
+  letterRef: string | null;
+  /** Keyed hash (HMAC-SHA256, per-site secret) of the KTP chip UID, if the chip was read. */
+  ktpHash: string | null;
+  /** The KTP card is held at the desk. */
+  ktpHeld: boolean;
+  /** UID of the issued special badge (null before issue, after return, or when lost). */
+  badgeUid: string | null;
+  /** Approval valid from (ms). */
+  validFrom: number | null;
+  /** Approval valid until (ms). */
+  validUntil: number | null;
+  /** When each milestone happened. */
+  at: Partial<Record<Milestone, number>>;
+  /** Officer id behind each milestone. */
+  by: Partial<Record<Milestone, string>>;
+  /** Reason given for a denial. */
+  denyReason: string | null;
+  /** Reason given for a revocation. */
+  revokeReason: string | null;
+  /** Maintenance disposition (SOP 002), for kind maintenance. */
+  disposition: Disposition | null;
+}
+
+/** The disposition that ordered a maintenance visit (SOP 002). */
+export interface Disposition {
+  /** Who ordered it (name or officer id). */
+  orderedBy: string;
+  /** Letter / memo reference. */
+  reference: string;
+  /** Date of the disposition (YYYY-MM-DD). */
+  date: string;
+}
+
+/** A card tap as the access decision sees it. */
+export interface Tap {
+  /** Reader id. */
+  readerId: string;
+  /** Entering (`in`) or leaving (`out`). */
+  direction: 'in' | 'out';
+  /** Card UID, upper-case hex. */
+  uid: string;
+  /** When it happened (ms). */
+  at: number;
+}
+
+/** The enumerated reasons a tap is refused. */
+export type DenyReason =
+  | 'unknown-badge' | 'not-approved' | 'not-yet-valid' | 'expired' | 'revoked' | 'returned' | 'lost'
+  | 'escort-missing' | 'passback' | 'door-disabled';
+/** All deny reasons. */
+export const DENY_REASONS: readonly DenyReason[] = [
+  'unknown-badge', 'not-approved', 'not-yet-valid', 'expired', 'revoked', 'returned', 'lost', 'escort-missing', 'passback', 'door-disabled',
+];
+
+/** A domain event before it is stored (the store adds seq, door, at and the hash chain). */
+export interface DomainEvent {
+  /** Dotted event type, e.g. `visit.approved`. */
+  type: string;
+  /** Ids and facts; never names, NIK, phone or KTP UIDs. */
+  data: Record<string, unknown>;
+}

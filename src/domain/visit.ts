@@ -1,0 +1,192 @@
+/**
+ * The visit as a state machine: a pure function from (visit, command, now) to the next visit and the events
+ * it produces, or a refusal that says why. No I/O; the app layer loads, applies and stores in one transaction.
+ */
+import { ALLOWED_ROLES, isTimed, timeStep, type SopStandards, type VisitAction } from './sop.js';
+import type { Device, DomainEvent, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+
+/** An officer action on a visit. */
+export type VisitCommand =
+  | { type: 'check'; by: Officer }
+  | { type: 'approve'; by: Officer; from?: number; until: number }
+  | { type: 'deny'; by: Officer; reason: string }
+  | { type: 'issue'; by: Officer; badge: VisitorBadge }
+  | { type: 'checkout'; by: Officer; devicesOut: Device[] }
+  | { type: 'report'; by: Officer; note?: string }
+  | { type: 'archive'; by: Officer }
+  | { type: 'revoke'; by: Officer; reason: string }
+  | { type: 'badge_lost'; by: Officer };
+
+/** A movement through the door, from a granted tap. */
+export type PresenceCommand = { type: 'enter' | 'exit'; readerId: string };
+
+/** Outcome of applying a command: the new visit and its events, or a refusal. */
+export type VisitResult = { ok: true; visit: Visit; events: DomainEvent[] } | { ok: false; error: string };
+
+/** States from which each command is allowed. */
+const FROM: Record<VisitCommand['type'], readonly VisitState[]> = {
+  check: ['requested'],
+  approve: ['checked'],
+  deny: ['requested', 'checked'],
+  issue: ['approved', 'issued'],
+  checkout: ['issued', 'revoked'],
+  report: ['checked_out'],
+  archive: ['checked_out', 'denied'],
+  revoke: ['requested', 'checked', 'approved', 'issued'],
+  badge_lost: ['issued', 'revoked'],
+};
+
+/** Normalise a serial number for comparison (case, spaces and dashes ignored). */
+export function normalSerial(serial: string): string {
+  return serial.toUpperCase().replace(/[\s-]/g, '');
+}
+
+/** Compare devices in and out by serial number: what stayed inside and what left without being brought in. */
+export function deviceMismatch(devicesIn: Device[], devicesOut: Device[]): { notCarriedOut: Device[]; notBroughtIn: Device[] } {
+  const inSet = new Set(devicesIn.map((d) => normalSerial(d.serial)));
+  const outSet = new Set(devicesOut.map((d) => normalSerial(d.serial)));
+  return {
+    notCarriedOut: devicesIn.filter((d) => !outSet.has(normalSerial(d.serial))),
+    notBroughtIn: devicesOut.filter((d) => !inSet.has(normalSerial(d.serial))),
+  };
+}
+
+const VERB: Record<VisitCommand['type'], string> = {
+  check: 'checked', approve: 'approved', deny: 'denied', issue: 'issued a badge', checkout: 'checked out',
+  report: 'reported', archive: 'archived', revoke: 'revoked', badge_lost: 'marked as having lost its badge',
+};
+
+/** Apply an officer command to a visit. */
+export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, standards: SopStandards): VisitResult {
+  const role = ALLOWED_ROLES[cmd.type as VisitAction];
+  if (!cmd.by.active) return { ok: false, error: `officer ${cmd.by.id} is deactivated and cannot act on visits` };
+  if (!role.includes(cmd.by.role)) {
+    return { ok: false, error: `officer ${cmd.by.id} is ${cmd.by.role}; only ${role.join(' or ')} may ${cmd.type.replace('_', ' ')} a visit` };
+  }
+  if (!FROM[cmd.type].includes(visit.state)) {
+    return { ok: false, error: `visit ${visit.id} is ${visit.state}; it cannot be ${VERB[cmd.type]} (allowed from: ${FROM[cmd.type].join(', ')})` };
+  }
+  const v: Visit = { ...visit, at: { ...visit.at }, by: { ...visit.by } };
+  const base = { visit: v.id, officer: cmd.by.id };
+  const events: DomainEvent[] = [];
+  switch (cmd.type) {
+    case 'check':
+      v.state = 'checked';
+      v.at.checked = now; v.by.checked = cmd.by.id;
+      events.push({ type: 'visit.checked', data: { ...base, ...timeStep('check', v.at.requested, now, standards) } });
+      break;
+    case 'approve': {
+      const from = cmd.from ?? now;
+      if (!(cmd.until > from) || cmd.until <= now) return { ok: false, error: `approval must end in the future and after it starts (until ${new Date(cmd.until).toISOString()})` };
+      v.state = 'approved';
+      v.validFrom = from; v.validUntil = cmd.until;
+      v.at.decided = now; v.by.decided = cmd.by.id;
+      events.push({ type: 'visit.approved', data: { ...base, validFrom: new Date(from).toISOString(), validUntil: new Date(cmd.until).toISOString(), ...timeStep('decide', v.at.checked, now, standards) } });
+      break;
+    }
+    case 'deny':
+      if (!cmd.reason.trim()) return { ok: false, error: 'a denial needs a reason' };
+      v.state = 'denied';
+      v.denyReason = cmd.reason.trim();
+      v.at.decided = now; v.by.decided = cmd.by.id;
+      events.push({ type: 'visit.denied', data: { ...base, reason: v.denyReason, ...timeStep('decide', v.at.checked ?? v.at.requested, now, standards) } });
+      break;
+    case 'issue': {
+      if (visit.state === 'issued' && visit.badgeUid) return { ok: false, error: `visit ${visit.id} already holds badge ${visit.badgeUid}; mark it lost first to issue another` };
+      if (cmd.badge.status !== 'available') {
+        return { ok: false, error: `badge ${cmd.badge.label} is ${cmd.badge.status}${cmd.badge.status === 'issued' ? ` to visit ${cmd.badge.visitId}` : ''}; pick an available badge` };
+      }
+      if (v.validUntil !== null && v.validUntil <= now) return { ok: false, error: `visit ${visit.id}'s approval expired at ${new Date(v.validUntil).toISOString()}` };
+      const reissue = visit.state === 'issued';
+      v.state = 'issued';
+      v.badgeUid = cmd.badge.uid;
+      v.ktpHeld = true;
+      if (!reissue) { v.presence = 'outside'; v.at.issued = now; v.by.issued = cmd.by.id; }
+      events.push({
+        type: 'badge.issued',
+        data: { ...base, badge: cmd.badge.uid, label: cmd.badge.label, ktpHeld: true, reissue, ...(reissue ? {} : timeStep('issue', v.at.decided, now, standards)) },
+      });
+      break;
+    }
+    case 'checkout': {
+      const wasInside = v.presence === 'inside';
+      const returned = v.badgeUid;
+      v.devicesOut = cmd.devicesOut;
+      v.state = 'checked_out';
+      v.presence = 'outside';
+      v.badgeUid = null;
+      v.ktpHeld = false;
+      v.at.checkedOut = now; v.by.checkedOut = cmd.by.id;
+      const inside = v.at.firstEntry !== undefined ? timeStep('inside', v.at.firstEntry, v.at.lastExit ?? now, standards) : null;
+      events.push({
+        type: 'visit.checked_out',
+        data: {
+          ...base, badge: returned, ktpReturned: true, wasInside, devicesOut: cmd.devicesOut.length,
+          ...timeStep('checkout', v.at.lastExit ?? v.at.issued, now, standards),
+          ...(inside && isTimed(inside) ? { insideSeconds: inside.durationSeconds, insideStandardSeconds: inside.standardSeconds, insideOverStandard: inside.overStandard } : {}),
+        },
+      });
+      if (returned) events.push({ type: 'badge.returned', data: { ...base, badge: returned } });
+      const mismatch = deviceMismatch(v.devicesIn, cmd.devicesOut);
+      if (mismatch.notCarriedOut.length || mismatch.notBroughtIn.length) {
+        events.push({ type: 'visit.device_mismatch', data: { ...base, notCarriedOut: mismatch.notCarriedOut, notBroughtIn: mismatch.notBroughtIn } });
+      }
+      break;
+    }
+    case 'report':
+      v.state = 'checked_out';
+      if (v.at.reported !== undefined) return { ok: false, error: `visit ${visit.id} was already reported` };
+      v.at.reported = now; v.by.reported = cmd.by.id;
+      events.push({ type: 'visit.reported', data: { ...base, ...(cmd.note ? { note: cmd.note } : {}), ...timeStep('report', v.at.checkedOut, now, standards) } });
+      break;
+    case 'archive':
+      v.state = 'archived';
+      v.at.archived = now; v.by.archived = cmd.by.id;
+      events.push({ type: 'visit.archived', data: { ...base, ...timeStep('archive', v.at.reported ?? v.at.checkedOut ?? v.at.decided, now, standards) } });
+      break;
+    case 'revoke':
+      if (!cmd.reason.trim()) return { ok: false, error: 'a revocation needs a reason' };
+      v.state = 'revoked';
+      v.revokeReason = cmd.reason.trim();
+      v.at.revoked = now; v.by.revoked = cmd.by.id;
+      events.push({ type: 'visit.revoked', data: { ...base, reason: v.revokeReason, badge: v.badgeUid, presence: v.presence } });
+      break;
+    case 'badge_lost': {
+      if (!v.badgeUid) return { ok: false, error: `visit ${visit.id} holds no badge` };
+      events.push({ type: 'badge.lost', data: { ...base, badge: v.badgeUid } });
+      v.badgeUid = null;
+      break;
+    }
+  }
+  return { ok: true, visit: v, events };
+}
+
+/** Record a granted movement through the door on the visit (presence and entry/exit times). */
+export function applyPresence(visit: Visit, cmd: PresenceCommand, now: number): Visit {
+  const v: Visit = { ...visit, at: { ...visit.at } };
+  if (cmd.type === 'enter') {
+    v.presence = 'inside';
+    if (v.at.firstEntry === undefined) v.at.firstEntry = now;
+  } else {
+    v.presence = 'outside';
+    v.at.lastExit = now;
+  }
+  return v;
+}
+
+/** A fresh visit in state requested. */
+export function newVisit(fields: Omit<Visit, 'state' | 'presence' | 'devicesOut' | 'ktpHeld' | 'badgeUid' | 'validFrom' | 'validUntil' | 'at' | 'by' | 'denyReason' | 'revokeReason'>, now: number, by: string | null): { visit: Visit; event: DomainEvent } {
+  const visit: Visit = {
+    ...fields, state: 'requested', presence: null, devicesOut: null, ktpHeld: false, badgeUid: null,
+    validFrom: null, validUntil: null, at: { requested: now }, by: by ? { requested: by } : {}, denyReason: null, revokeReason: null,
+  };
+  const event: DomainEvent = {
+    type: 'visit.requested',
+    data: {
+      visit: visit.id, kind: visit.kind, step: 1, ...(by ? { officer: by } : {}), org: visit.visitor.org, purpose: visit.purpose,
+      plannedMinutes: visit.plannedMinutes, devicesIn: visit.devicesIn, letterRef: visit.letterRef, ktpRead: visit.ktpHash !== null,
+      ...(visit.disposition ? { disposition: visit.disposition } : {}),
+    },
+  };
+  return { visit, event };
+}
