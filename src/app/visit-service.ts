@@ -1,0 +1,293 @@
+/**
+ * Officer-side commands (the desk, the CLI, later the console and the central office): officers, the badge pool,
+ * visits through the SOP, incidents. Each command is one transaction: load, apply the pure domain function,
+ * save, append the events.
+ */
+import { applyVisitCommand, newVisit, type VisitCommand } from '../domain/visit.js';
+import { checkNik } from '../domain/nik.js';
+import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
+import { ROLES, type Device, type Disposition, type Officer, type Role, type Visit, type VisitKind, type VisitorBadge } from '../domain/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import { UserError } from './errors.js';
+import { keyedHash } from './secret.js';
+import { endOfLocalDay, localDate } from './time.js';
+
+/** Normalise a card UID typed or read in any case/format to upper-case hex, or throw naming the option. */
+export function normalizeUid(input: string, what = 'card UID'): string {
+  const uid = input.replace(/[\s:-]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{4,32}$/.test(uid)) throw new UserError(`${what} "${input}" must be 4-32 hexadecimal characters (e.g. 0A1B2C3D4E)`);
+  return uid;
+}
+
+/** Parse "description:serial" as given to --device / --device-out. */
+export function parseDevice(spec: string, option = '--device'): Device {
+  const i = spec.lastIndexOf(':');
+  const description = i > 0 ? spec.slice(0, i).trim() : '';
+  const serial = i > 0 ? spec.slice(i + 1).trim() : '';
+  if (!description || !serial) throw new UserError(`${option} "${spec}" must be "description:serial" (e.g. "Laptop Dell:5CG1234XYZ")`);
+  return { description, serial };
+}
+
+/** What the officer fills in at intake (SOP step 1). */
+export interface VisitRequest {
+  /** Visitor's full name. */
+  name: string;
+  /** Visitor's NIK. */
+  nik: string;
+  /** Institution. */
+  org: string;
+  /** Phone, optional. */
+  phone?: string | null;
+  /** Purpose of the visit. */
+  purpose: string;
+  /** Planned duration in minutes (default 60). */
+  plannedMinutes?: number;
+  /** Devices brought in. */
+  devices?: Device[];
+  /** Request letter / helpdesk ticket reference. */
+  letterRef?: string | null;
+  /** KTP chip UID as read at the desk (hashed before storage). */
+  ktpUid?: string | null;
+  /** Visit kind (maintenance visits carry a disposition, SOP 002). */
+  kind?: VisitKind;
+  /** Disposition ordering a maintenance visit. */
+  disposition?: Disposition | null;
+  /** Officer doing the intake. */
+  by?: string | null;
+}
+
+/** Settings the service needs. */
+export interface VisitServiceOptions {
+  /** Per-step SOP time standards (minutes). */
+  standards: SopStandards;
+  /** Default approval validity: end of the local day, or hours. */
+  defaultValidity: 'end-of-day' | number;
+  /** Office time zone. */
+  timeZone: string;
+  /** Site secret for keyed hashes. */
+  secret: Buffer;
+  /** Clock (ms). */
+  now?: () => number;
+}
+
+/** Officer-side commands. */
+export class VisitService {
+  private readonly now: () => number;
+
+  /** Bind to a store. */
+  constructor(private readonly store: Store, private readonly opts: VisitServiceOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Register an officer with an officer badge. */
+  addOfficer(name: string, role: string, badge: string): Officer {
+    if (!name.trim()) throw new UserError('--name must not be empty');
+    if (!ROLES.includes(role as Role)) throw new UserError(`--role "${role}" must be one of ${ROLES.join(', ')}`);
+    const uid = normalizeUid(badge, '--badge');
+    return this.store.tx(() => {
+      if (this.store.officerByBadge(uid)) throw new UserError(`badge ${uid} already belongs to another officer`);
+      if (this.store.badge(uid)) throw new UserError(`badge ${uid} is a visitor badge in the pool; officers need their own badge`);
+      const o = this.store.addOfficer({ name: name.trim(), role: role as Role, badgeUid: uid }, this.now());
+      this.store.events.append([{ type: 'officer.added', data: { officer: o.id, role: o.role, badge: uid } }], this.now());
+      return o;
+    });
+  }
+
+  /** Deactivate or reactivate an officer (their badge stops/starts opening the door). */
+  setOfficerActive(id: string, active: boolean, by: string): Officer {
+    return this.store.tx(() => {
+      const actor = this.officer(by, '--by');
+      if (actor.role !== 'head') throw new UserError(`officer ${actor.id} is ${actor.role}; only a head may change officers`);
+      const o = this.officer(id, 'officer');
+      this.store.setOfficerActive(o.id, active);
+      this.store.events.append([{ type: active ? 'officer.activated' : 'officer.deactivated', data: { officer: o.id, by: actor.id } }], this.now());
+      return { ...o, active };
+    });
+  }
+
+  /** Add a special visitor badge to the pool. */
+  addBadge(uidInput: string, label: string): VisitorBadge {
+    const uid = normalizeUid(uidInput, '--uid');
+    if (!label.trim()) throw new UserError('--label must not be empty');
+    return this.store.tx(() => {
+      if (this.store.badge(uid)) throw new UserError(`badge ${uid} is already in the pool`);
+      if (this.store.badgeByLabel(label.trim())) throw new UserError(`label "${label.trim()}" is already used by another badge`);
+      if (this.store.officerByBadge(uid)) throw new UserError(`card ${uid} is an officer badge; visitor badges must be separate cards`);
+      const b = this.store.addBadge(uid, label.trim(), this.now());
+      this.store.events.append([{ type: 'badge.added', data: { badge: uid, label: b.label } }], this.now());
+      return b;
+    });
+  }
+
+  /** Retire a badge from the pool (damaged, withdrawn); a lost badge can be retired too. */
+  retireBadge(uidOrLabel: string, by: string): VisitorBadge {
+    return this.store.tx(() => {
+      const actor = this.officer(by, '--by');
+      const b = this.findBadge(uidOrLabel);
+      if (b.status === 'issued') throw new UserError(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`);
+      this.store.setBadge(b.uid, 'retired', b.visitId);
+      this.store.events.append([{ type: 'badge.retired', data: { badge: b.uid, label: b.label, officer: actor.id } }], this.now());
+      return { ...b, status: 'retired' };
+    });
+  }
+
+  /** SOP step 1: record a visit request. Returns the new visit. */
+  request(req: VisitRequest): Visit {
+    for (const [k, v] of [['--name', req.name], ['--org', req.org], ['--purpose', req.purpose]] as const) {
+      if (!v || !v.trim()) throw new UserError(`${k} must not be empty`);
+    }
+    const nik = checkNik(req.nik);
+    if (!nik.ok) throw new UserError(`--nik: ${nik.error}`);
+    const planned = req.plannedMinutes ?? 60;
+    if (!Number.isInteger(planned) || planned < 1 || planned > 24 * 60) throw new UserError('--duration must be a whole number of minutes between 1 and 1440');
+    if ((req.kind ?? 'visit') === 'maintenance' && !req.disposition) throw new UserError('a maintenance visit needs its disposition (--disposition-by, --disposition-ref, --disposition-date)');
+    const ktpHash = req.ktpUid ? keyedHash(this.opts.secret, normalizeUid(req.ktpUid, '--ktp-uid')) : null;
+    return this.store.tx(() => {
+      const now = this.now();
+      const by = req.by ? this.officer(req.by, '--by') : null;
+      if (by && !ALLOWED_ROLES.request.includes(by.role)) throw new UserError(`officer ${by.id} may not record requests`);
+      if (ktpHash) {
+        const open = this.store.visitByKtpHash(ktpHash);
+        if (open && open.ktpHeld) throw new UserError(`this KTP is already held for visit ${open.id}; return it before a new visit`);
+      }
+      const id = this.store.nextVisitId(localDate(now, this.opts.timeZone));
+      const { visit, event } = newVisit({
+        id, kind: req.kind ?? 'visit',
+        visitor: { name: req.name.trim(), nik: nik.nik, org: req.org.trim(), phone: req.phone?.trim() || null },
+        purpose: req.purpose.trim(), plannedMinutes: planned, devicesIn: req.devices ?? [], letterRef: req.letterRef?.trim() || null,
+        ktpHash, disposition: req.disposition ?? null,
+      }, now, by?.id ?? null);
+      this.store.saveVisit(visit);
+      this.store.events.append([event], now);
+      return visit;
+    });
+  }
+
+  /** SOP step 2: completeness checked. */
+  check(id: string, by: string): Visit {
+    return this.apply(id, (o) => ({ type: 'check', by: o }), by);
+  }
+
+  /** SOP step 3: approve, valid until `until` (default: the configured validity). */
+  approve(id: string, by: string, opts: { from?: number; until?: number } = {}): Visit {
+    const now = this.now();
+    const start = opts.from ?? now;
+    const until = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * 3_600_000);
+    return this.apply(id, (o) => ({ type: 'approve', by: o, until, ...(opts.from !== undefined ? { from: opts.from } : {}) }), by);
+  }
+
+  /** SOP step 3: deny with a reason. */
+  deny(id: string, by: string, reason: string): Visit {
+    return this.apply(id, (o) => ({ type: 'deny', by: o, reason }), by);
+  }
+
+  /** Revoke an approval at any time (head). */
+  revoke(id: string, by: string, reason: string): Visit {
+    return this.apply(id, (o) => ({ type: 'revoke', by: o, reason }), by);
+  }
+
+  /** SOP step 3: issue a special badge (by UID or label) in exchange for the KTP. */
+  issue(id: string, badge: string, by: string): Visit {
+    return this.store.tx(() => {
+      const b = this.findBadge(badge);
+      const v = this.apply(id, (o) => ({ type: 'issue', by: o, badge: b }), by, false);
+      this.store.setBadge(b.uid, 'issued', v.id);
+      return v;
+    });
+  }
+
+  /** SOP step 5: record exit, devices carried out, badge back, KTP back. */
+  checkout(id: string, by: string, devicesOut: Device[]): Visit {
+    return this.store.tx(() => {
+      const before = this.visit(id);
+      const v = this.apply(id, (o) => ({ type: 'checkout', by: o, devicesOut }), by, false);
+      if (before.badgeUid) this.store.setBadge(before.badgeUid, 'available', v.id);
+      return v;
+    });
+  }
+
+  /** SOP step 6: the coordinator reports the visit. */
+  report(id: string, by: string, note?: string): Visit {
+    return this.apply(id, (o) => ({ type: 'report', by: o, ...(note ? { note } : {}) }), by);
+  }
+
+  /** SOP step 7: archive the visit file. */
+  archive(id: string, by: string): Visit {
+    return this.apply(id, (o) => ({ type: 'archive', by: o }), by);
+  }
+
+  /** The visitor lost the special badge: the badge is blocked; a new one can be issued. */
+  badgeLost(id: string, by: string): Visit {
+    return this.store.tx(() => {
+      const before = this.visit(id);
+      const v = this.apply(id, (o) => ({ type: 'badge_lost', by: o }), by, false);
+      if (before.badgeUid) this.store.setBadge(before.badgeUid, 'lost', v.id);
+      return v;
+    });
+  }
+
+  /** Write an entry in the incident book (SOP 004). */
+  incident(by: string, note: string, visitId?: string): number {
+    if (!note.trim()) throw new UserError('--note must not be empty');
+    return this.store.tx(() => {
+      const o = this.officer(by, '--by');
+      if (visitId) this.visit(visitId);
+      const now = this.now();
+      const i = this.store.addIncident({ at: now, officerId: o.id, visitId: visitId ?? null, note: note.trim() });
+      this.store.events.append([{ type: 'incident.recorded', data: { incident: i.id, officer: o.id, visit: visitId ?? null } }], now);
+      return i.id;
+    });
+  }
+
+  /** Enable or disable the door (a disabled door refuses every badge; the exit button still works). */
+  setDoorMode(mode: 'enabled' | 'disabled', by: string, reason?: string): void {
+    this.store.tx(() => {
+      const o = this.officer(by, '--by');
+      if (o.role === 'staff') throw new UserError(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`);
+      this.store.updateDoorStatus({ mode });
+      this.store.events.append([{ type: mode === 'enabled' ? 'door.enabled' : 'door.disabled', data: { officer: o.id, ...(reason ? { reason } : {}) } }], this.now());
+    });
+  }
+
+  /** Find the open visit whose KTP (by chip UID) is held at the desk. */
+  visitByKtp(ktpUid: string): Visit | null {
+    return this.store.visitByKtpHash(keyedHash(this.opts.secret, normalizeUid(ktpUid, 'KTP UID')));
+  }
+
+  /** A visit, or a UserError naming the id. */
+  visit(id: string): Visit {
+    const v = this.store.visit(id.trim().toUpperCase());
+    if (!v) throw new UserError(`no visit with id "${id}"`);
+    return v;
+  }
+
+  /** A badge by UID or label, or a UserError. */
+  findBadge(uidOrLabel: string): VisitorBadge {
+    const byLabel = this.store.badgeByLabel(uidOrLabel.trim());
+    if (byLabel) return byLabel;
+    const b = this.store.badge(normalizeUid(uidOrLabel, '--badge'));
+    if (!b) throw new UserError(`no visitor badge "${uidOrLabel}" in the pool (add it with: pintu badge add --uid UID --label L)`);
+    return b;
+  }
+
+  private officer(id: string, option: string): Officer {
+    const o = this.store.officer(id.trim().toUpperCase());
+    if (!o) throw new UserError(`${option}: no officer with id "${id}"`);
+    return o;
+  }
+
+  /** Load, apply and save in a transaction (or inside the caller's). */
+  private apply(id: string, make: (o: Officer) => VisitCommand, by: string, ownTx = true): Visit {
+    const run = (): Visit => {
+      const visit = this.visit(id);
+      const officer = this.officer(by, '--by');
+      const now = this.now();
+      const r = applyVisitCommand(visit, make(officer), now, this.opts.standards);
+      if (!r.ok) throw new UserError(r.error);
+      this.store.saveVisit(r.visit);
+      this.store.events.append(r.events, now);
+      return r.visit;
+    };
+    return ownTx ? this.store.tx(run) : run();
+  }
+}
