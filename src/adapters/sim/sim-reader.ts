@@ -1,0 +1,100 @@
+/**
+ * Simulated card reader for the demo and tests: `tap(uid)` delivers a tap as if a card had been presented.
+ */
+import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
+
+/** Options of the simulated reader. */
+export interface SimCardReaderOptions {
+  /** Clock for `RawTap.at` and health timestamps (default Date.now; tests pass a fake clock). */
+  now?: () => number;
+}
+
+/**
+ * Turn "04:a1 b2-c3" into "04A1B2C3"; throws a clear error if it is not whole hex bytes (1 to 32 of them).
+ * The error never repeats the input, which may be most of a real card UID.
+ */
+export function normaliseUid(uid: string, readerId = 'sim'): string {
+  const clean = String(uid).replace(/[\s:-]/g, '').toUpperCase();
+  let problem: string | null = null;
+  const bad = clean.search(/[^0-9A-F]/);
+  if (clean.length === 0) problem = 'it is empty';
+  else if (bad >= 0) problem = `character ${bad + 1} is not a hex digit`;
+  else if (clean.length % 2 !== 0) problem = `it has an odd number (${clean.length}) of hex digits`;
+  else if (clean.length > 64) problem = `it is longer than 32 bytes`;
+  if (problem !== null) {
+    throw new Error(
+      `reader "${readerId}": card UID must be 1-32 bytes of hex such as "04A1B2C3D4E5F6" (":", "-" and spaces allowed), but ${problem}`,
+    );
+  }
+  return clean;
+}
+
+/** A card reader driven by code: `start()` it, then call `tap(uid)`. */
+export class SimCardReader implements CardReader {
+  /** Reader id. */
+  readonly id: string;
+  /** Where the reader sits. */
+  readonly direction: ReaderDirection;
+  private readonly now: () => number;
+  private onTap: ((tap: RawTap) => void) | null = null;
+  private onError: ((err: Error) => void) | null = null;
+  private lastHeardAt: number | null = null;
+  private lastTapAt: number | null = null;
+  private lastError: string | null = null;
+
+  /** Create a simulated reader with the given id and direction. */
+  constructor(id: string, direction: ReaderDirection, options: SimCardReaderOptions = {}) {
+    this.id = id;
+    this.direction = direction;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Start delivering taps. Resolves immediately. */
+  async start(onTap: (tap: RawTap) => void, onError: (err: Error) => void): Promise<void> {
+    this.onTap = onTap;
+    this.onError = onError;
+  }
+
+  /** Stop delivering taps. Idempotent. */
+  async stop(): Promise<void> {
+    this.onTap = null;
+    this.onError = null;
+  }
+
+  /** True between start() and stop(). */
+  get started(): boolean {
+    return this.onTap !== null;
+  }
+
+  /**
+   * Present a card: delivers a tap with the UID normalised to upper-case hex (separators ":", "-" and spaces are dropped).
+   * Throws if the UID is not hex or the reader is not started.
+   */
+  tap(uid: string): void {
+    const clean = normaliseUid(uid, this.id);
+    const onTap = this.onTap;
+    if (!onTap) throw new Error(`reader "${this.id}": simulated reader is not started; call start() before tap()`);
+    const at = this.now();
+    this.lastHeardAt = at;
+    this.lastTapAt = at;
+    onTap({ readerId: this.id, uid: clean, tech: 'sim', at, hr: process.hrtime.bigint() });
+  }
+
+  /** Simulate a reader fault: reported through the `onError` given to start() and kept as `lastError`. */
+  fail(err: Error): void {
+    this.lastError = err.message;
+    this.onError?.(err);
+  }
+
+  /** Current health: open while started; a simulated reader never rejects frames. */
+  health(): ReaderHealth {
+    return {
+      id: this.id,
+      open: this.started,
+      lastHeardAt: this.lastHeardAt,
+      lastTapAt: this.lastTapAt,
+      rejectedFrames: 0,
+      lastError: this.lastError,
+    };
+  }
+}
