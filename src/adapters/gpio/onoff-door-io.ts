@@ -1,0 +1,279 @@
+/**
+ * Door I/O on Raspberry Pi GPIO through sysfs, using `onoff`.
+ *
+ * Fail secure: the relay pin is exported straight into its OFF level (direction `low`, or `high` for an
+ * active-low relay: sysfs `high`/`low` are physical levels, applied before anything else can drive the pin),
+ * then driven off again and read back. If any pin cannot be set up, pins already set up are released,
+ * relay first and off. Note: onoff always uses /sys/class/gpio; `gpio.sysfsRoot` is used for the chip
+ * lookup, the preflight check and cleanup, so in production it must stay /sys/class/gpio.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Gpio, type BinaryValue, type Direction, type Edge, type Options, type ValueCallback } from 'onoff';
+import type { GpioConfig } from '../../config/schema.js';
+import type { Log } from '../../app/logger.js';
+import type { DigitalInput, DoorIo, Relay } from '../ports.js';
+import { assertSysfsGpio, resolveChipBase, type ChipBase } from './chip-base.js';
+
+/** The part of onoff's `Gpio` this adapter uses. */
+export interface GpioPin {
+  /** Read the logical value (active_low applied). */
+  readSync(): BinaryValue;
+  /** Write the logical value (active_low applied). */
+  writeSync(value: BinaryValue): void;
+  /** Subscribe to (debounced) edges. */
+  watch(callback: ValueCallback): void;
+  /** Unsubscribe one callback, or all without an argument. */
+  unwatch(callback?: ValueCallback): void;
+  /** Whether the pin's active_low attribute is set. */
+  activeLow(): boolean;
+  /** Unwatch all and unexport the pin. */
+  unexport(): void;
+}
+
+/** A constructor compatible with onoff's `Gpio`. */
+export type GpioFactory = new (gpio: number, direction: Direction, edge?: Edge, options?: Options) => GpioPin;
+
+/** Injection points (tests); every field is optional. */
+export interface OnoffDoorIoDeps {
+  /** The Gpio class (default: onoff's). */
+  Gpio?: GpioFactory;
+  /** Chip base lookup (default: `resolveChipBase(cfg)`). */
+  resolveChipBase?: (cfg: GpioConfig) => ChipBase;
+  /** Preflight check of the sysfs tree (default: `assertSysfsGpio(cfg.sysfsRoot)`). */
+  preflight?: (cfg: GpioConfig) => void;
+  /** Clock for input change timestamps (default Date.now). */
+  now?: () => number;
+}
+
+/** The three roles, as named in error messages. */
+export const PIN_ROLES = { relay: 'door strike relay', doorSwitch: 'door position switch', exitButton: 'exit button' } as const;
+
+function errCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Turn a pin setup failure into an error naming the role, BCM pin and sysfs number, with a hint. */
+export function describePinError(role: string, bcm: number, sysfs: number, err: unknown, base: ChipBase): Error {
+  const code = errCode(err);
+  const msg = err instanceof Error ? err.message : String(err);
+  let why: string;
+  switch (code) {
+    case 'EBUSY':
+      why = 'EBUSY, another program or kernel driver holds it (check `gpioinfo`, dtoverlay/dtparam lines in config.txt, or another pintu instance)';
+      break;
+    case 'ENOENT':
+      why = 'ENOENT, the sysfs GPIO files are missing (kernel without CONFIG_GPIO_SYSFS, or the pin did not appear after export)';
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      why = `${code}, permission denied: run pintu as a member of the "gpio" group`;
+      break;
+    case 'EINVAL':
+      why =
+        `EINVAL, the kernel has no GPIO ${sysfs}: check gpio.chipBase ` +
+        (base.source === 'auto' && base.chip ? `(auto found ${base.chip.name} "${base.chip.label}")` : `(set to ${base.base}; try "auto")`);
+      break;
+    default:
+      why = code ? `${code}, ${msg}` : msg;
+  }
+  return new Error(`${role} on BCM ${bcm} (sysfs ${sysfs}): ${why}`, { cause: err });
+}
+
+/** Create door I/O on GPIO. Throws a clear error (and leaves no pin exported, relay off) if any pin cannot be set up. */
+export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDeps = {}): DoorIo {
+  const glog = log.child({ component: 'gpio' });
+  const GpioClass: GpioFactory = deps.Gpio ?? (Gpio as unknown as GpioFactory);
+  const now = deps.now ?? (() => Date.now());
+  (deps.preflight ?? ((c: GpioConfig) => assertSysfsGpio(c.sysfsRoot)))(cfg);
+  const base = (deps.resolveChipBase ?? resolveChipBase)(cfg);
+
+  const sysfsOf = (role: string, bcm: number): number => {
+    if (base.chip && bcm >= base.chip.ngpio) {
+      throw new Error(`${role} on BCM ${bcm}: ${base.chip.name} "${base.chip.label}" has only ${base.chip.ngpio} lines`);
+    }
+    return base.base + bcm;
+  };
+
+  /** Export one pin; on failure, unexport it if this call exported it, and throw a described error. */
+  const open = (role: string, bcm: number, direction: Direction, edge: Edge | undefined, options: Options): { pin: GpioPin; sysfs: number } => {
+    const sysfs = sysfsOf(role, bcm);
+    const dir = join(cfg.sysfsRoot, `gpio${sysfs}`);
+    const existed = existsSync(dir);
+    if (existed) glog.warn({ role, bcm, sysfs }, 'pin was already exported (a pintu that did not exit cleanly, or another program); taking it over');
+    try {
+      return { pin: new GpioClass(sysfs, direction, edge, options), sysfs };
+    } catch (err) {
+      if (!existed && existsSync(dir)) {
+        try {
+          writeFileSync(join(cfg.sysfsRoot, 'unexport'), String(sysfs));
+        } catch (e) {
+          glog.warn({ err: e, sysfs }, 'could not unexport a half-configured pin');
+        }
+      }
+      throw describePinError(role, bcm, sysfs, err, base);
+    }
+  };
+
+  const created: Array<{ close(): void }> = [];
+  try {
+    const relay = createRelay(cfg, glog, open);
+    created.push(relay);
+    const doorSwitch = createInput(PIN_ROLES.doorSwitch, cfg.doorSwitch, glog, open, now);
+    created.push(doorSwitch);
+    const exitButton = createInput(PIN_ROLES.exitButton, cfg.exitButton, glog, open, now);
+    created.push(exitButton);
+    glog.info(
+      {
+        chipBase: base.base,
+        chip: base.chip ? `${base.chip.name} ${base.chip.label}` : 'config',
+        relay: cfg.relay.pin,
+        doorSwitch: cfg.doorSwitch.pin,
+        exitButton: cfg.exitButton.pin,
+      },
+      'GPIO door I/O ready, relay off',
+    );
+    let closed = false;
+    return {
+      relay,
+      doorSwitch,
+      exitButton,
+      close(): void {
+        if (closed) return;
+        closed = true;
+        relay.close();
+        doorSwitch.close();
+        exitButton.close();
+      },
+    };
+  } catch (err) {
+    // created[0] is the relay: closing it drives it off before unexporting.
+    for (const c of created) c.close();
+    glog.error({ err }, 'GPIO setup failed; released the pins already set up');
+    throw err;
+  }
+}
+
+type Opener = (role: string, bcm: number, direction: Direction, edge: Edge | undefined, options: Options) => { pin: GpioPin; sysfs: number };
+
+function createRelay(cfg: GpioConfig, log: Log, open: Opener): Relay {
+  const role = PIN_ROLES.relay;
+  const { pin: bcm, activeLow } = cfg.relay;
+  // sysfs "low"/"high" set the PHYSICAL level: off is low for an active-high relay, high for an active-low one.
+  const offDirection: Direction = activeLow ? 'high' : 'low';
+  const { pin, sysfs } = open(role, bcm, offDirection, undefined, { activeLow });
+  try {
+    if (pin.activeLow() !== activeLow) {
+      throw new Error(`active_low reads ${String(!activeLow)}, expected ${String(activeLow)}; refusing to drive a relay of unknown polarity`);
+    }
+    pin.writeSync(0);
+    if (pin.readSync() !== 0) throw new Error('reads on after being driven off');
+  } catch (err) {
+    try {
+      pin.writeSync(0);
+    } catch {
+      // already failing; the unexport below returns the pin to the kernel
+    }
+    try {
+      pin.unexport();
+    } catch {
+      // ignore: the original error matters more
+    }
+    throw new Error(`${role} on BCM ${bcm} (sysfs ${sysfs}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  let last = false;
+  let closed = false;
+  return {
+    set(on: boolean): void {
+      if (closed) {
+        if (on) throw new Error(`${role} on BCM ${bcm} is closed`);
+        return;
+      }
+      pin.writeSync(on ? 1 : 0);
+      last = on;
+    },
+    get isOn(): boolean {
+      if (closed) return false;
+      try {
+        return pin.readSync() === 1;
+      } catch {
+        return last;
+      }
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      try {
+        pin.writeSync(0);
+        last = false;
+      } catch (err) {
+        log.error({ err, bcm, sysfs }, 'could not drive the strike relay off while closing');
+      }
+      try {
+        pin.unexport();
+      } catch (err) {
+        log.warn({ err, bcm, sysfs }, 'could not unexport the strike relay pin');
+      }
+    },
+  };
+}
+
+function createInput(
+  role: string,
+  cfgPin: GpioConfig['doorSwitch'],
+  log: Log,
+  open: Opener,
+  now: () => number,
+): DigitalInput {
+  const { pin: bcm, activeLow, debounceMs } = cfgPin;
+  const { pin, sysfs } = open(role, bcm, 'in', 'both', { activeLow, debounceTimeout: debounceMs });
+  try {
+    if (pin.activeLow() !== activeLow) throw new Error(`active_low reads ${String(!activeLow)}, expected ${String(activeLow)}`);
+  } catch (err) {
+    try {
+      pin.unexport();
+    } catch {
+      // ignore: the original error matters more
+    }
+    throw new Error(`${role} on BCM ${bcm} (sysfs ${sysfs}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  let closed = false;
+  const read = (): boolean => pin.readSync() === 1;
+  return {
+    read,
+    watch(onChange: (active: boolean, at: number) => void): () => void {
+      if (closed) throw new Error(`${role} on BCM ${bcm} is closed`);
+      let last: boolean | null = null;
+      try {
+        last = read();
+      } catch {
+        last = null;
+      }
+      const handler: ValueCallback = (err, value) => {
+        if (err) {
+          log.warn({ err, role, bcm }, 'GPIO watch error');
+          return;
+        }
+        const active = value === 1;
+        if (active === last) return; // debounce can report the same level twice
+        last = active;
+        onChange(active, now());
+      };
+      pin.watch(handler);
+      return () => {
+        if (!closed) pin.unwatch(handler);
+      };
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      try {
+        pin.unwatch();
+        pin.unexport();
+      } catch (err) {
+        log.warn({ err, role, bcm, sysfs }, 'could not release input pin');
+      }
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gpioSchema, type GpioConfig } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/app/logger.js';
+import { createOnoffDoorIo } from '../../src/adapters/gpio/onoff-door-io.js';
+
+/** A fake onoff: records every pin, its options and every physical level it is driven to. */
+const fake = vi.hoisted(() => {
+  type Cb = (err: Error | null | undefined, value: 0 | 1) => void;
+  const ops: string[] = [];
+  const pins = new Map<number, FakeGpio>();
+  /** sysfs number -> error code thrown by the constructor. */
+  const failOn = new Map<number, string>();
+  /** When set, a failing constructor first "exports" the pin by creating gpioN under this root. */
+  const state = { halfExportRoot: null as string | null, reportActiveLow: null as boolean | null };
+  class FakeGpio {
+    physical: number;
+    physicalHistory: number[] = [];
+    listeners: Cb[] = [];
+    unexported = false;
+    readonly activeLowOpt: boolean;
+    constructor(
+      readonly gpio: number,
+      readonly dir: string,
+      readonly edge?: string,
+      readonly options: { activeLow?: boolean; debounceTimeout?: number } = {},
+    ) {
+      const code = failOn.get(gpio);
+      if (code) {
+        if (state.halfExportRoot) mkdirSync(`${state.halfExportRoot}/gpio${gpio}`);
+        throw Object.assign(new Error(`${code}: fake failure, write '/sys/class/gpio/export'`), { code });
+      }
+      this.activeLowOpt = options.activeLow ?? false;
+      this.physical = dir === 'high' ? 1 : 0;
+      if (dir !== 'in') this.physicalHistory.push(this.physical);
+      ops.push(`new ${gpio} ${dir}`);
+      pins.set(gpio, this);
+    }
+    readSync(): 0 | 1 {
+      return (this.physical ^ (this.activeLowOpt ? 1 : 0)) as 0 | 1;
+    }
+    writeSync(v: 0 | 1): void {
+      if (this.unexported) throw new Error('EBADF');
+      this.physical = v ^ (this.activeLowOpt ? 1 : 0);
+      this.physicalHistory.push(this.physical);
+      ops.push(`write ${this.gpio} ${v}`);
+    }
+    watch(cb: Cb): void {
+      this.listeners.push(cb);
+    }
+    unwatch(cb?: Cb): void {
+      this.listeners = cb ? this.listeners.filter((l) => l !== cb) : [];
+    }
+    activeLow(): boolean {
+      return state.reportActiveLow ?? this.activeLowOpt;
+    }
+    unexport(): void {
+      this.listeners = [];
+      this.unexported = true;
+      ops.push(`unexport ${this.gpio}`);
+    }
+    /** Test helper: the input changes to physical level `p` (after debounce). */
+    drive(p: 0 | 1): void {
+      this.physical = p;
+      for (const l of [...this.listeners]) l(null, this.readSync());
+    }
+  }
+  return { ops, pins, failOn, state, FakeGpio };
+});
+
+vi.mock('onoff', () => ({ Gpio: fake.FakeGpio }));
+
+
+let root: string;
+beforeEach(() => {
+  fake.ops.length = 0;
+  fake.pins.clear();
+  fake.failOn.clear();
+  fake.state.halfExportRoot = null;
+  fake.state.reportActiveLow = null;
+  // A Pi 4 on Linux 6.6: BCM 0 = sysfs 512.
+  root = mkdtempSync(join(tmpdir(), 'pintu-onoff-'));
+  writeFileSync(join(root, 'export'), '');
+  writeFileSync(join(root, 'unexport'), '');
+  for (const [base, label, ngpio] of [[512, 'pinctrl-bcm2711', 58], [570, 'raspberrypi-exp-gpio', 8]] as const) {
+    mkdirSync(join(root, `gpiochip${base}`));
+    writeFileSync(join(root, `gpiochip${base}`, 'base'), `${base}\n`);
+    writeFileSync(join(root, `gpiochip${base}`, 'label'), `${label}\n`);
+    writeFileSync(join(root, `gpiochip${base}`, 'ngpio'), `${ngpio}\n`);
+  }
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const cfg = (over: Partial<GpioConfig> = {}): GpioConfig => gpioSchema.parse({ sysfsRoot: root, ...over });
+const pin = (n: number) => {
+  const p = fake.pins.get(n);
+  if (!p) throw new Error(`no pin ${n}`);
+  return p;
+};
+
+describe('onoff door I/O', () => {
+  it('numbers pins chipBase + BCM (auto: Pi 4 on 6.6 -> 512)', () => {
+    createOnoffDoorIo(cfg(), silentLogger());
+    expect([...fake.pins.keys()]).toEqual([512 + 17, 512 + 27, 512 + 22]);
+  });
+
+  it('uses a numeric chipBase override', () => {
+    createOnoffDoorIo(cfg({ chipBase: 0 }), silentLogger());
+    expect([...fake.pins.keys()]).toEqual([17, 27, 22]);
+  });
+
+  it('creates an active-high relay with direction "low": never energised, off after creation', () => {
+    const io = createOnoffDoorIo(cfg(), silentLogger());
+    const relay = pin(529);
+    expect(relay.dir).toBe('low');
+    expect(relay.options.activeLow).toBe(false);
+    expect(relay.physicalHistory.every((p) => p === 0)).toBe(true);
+    expect(io.relay.isOn).toBe(false);
+    io.relay.set(true);
+    expect(relay.physical).toBe(1);
+    expect(io.relay.isOn).toBe(true);
+    io.relay.set(false);
+    expect(relay.physical).toBe(0);
+  });
+
+  it('creates an active-low relay with direction "high": the pin never goes low during setup', () => {
+    const io = createOnoffDoorIo(cfg({ relay: { pin: 17, activeLow: true } }), silentLogger());
+    const relay = pin(529);
+    expect(relay.dir).toBe('high');
+    expect(relay.options.activeLow).toBe(true);
+    expect(relay.physicalHistory.every((p) => p === 1)).toBe(true);
+    expect(io.relay.isOn).toBe(false);
+    io.relay.set(true);
+    expect(relay.physical).toBe(0);
+    expect(io.relay.isOn).toBe(true);
+  });
+
+  it('configures inputs with edge "both", debounce and polarity from config', () => {
+    createOnoffDoorIo(
+      cfg({ doorSwitch: { pin: 27, activeLow: true, debounceMs: 80 }, exitButton: { pin: 22, activeLow: false, debounceMs: 20 } }),
+      silentLogger(),
+    );
+    expect(pin(539)).toMatchObject({ dir: 'in', edge: 'both', options: { activeLow: true, debounceTimeout: 80 } });
+    expect(pin(534)).toMatchObject({ dir: 'in', edge: 'both', options: { activeLow: false, debounceTimeout: 20 } });
+  });
+
+  it('reports logical input levels and changes once per level, with the injected clock', () => {
+    const io = createOnoffDoorIo(cfg(), silentLogger(), { now: () => 4242 });
+    const door = pin(539); // active-low reed: physical 1 = closed
+    door.physical = 1;
+    expect(io.doorSwitch.read()).toBe(false);
+    const seen: Array<[boolean, number]> = [];
+    const unwatch = io.doorSwitch.watch((a, at) => seen.push([a, at]));
+    door.drive(0);
+    door.drive(0); // debounce may repeat a level
+    door.drive(1);
+    expect(seen).toEqual([[true, 4242], [false, 4242]]);
+    unwatch();
+    door.drive(0);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('a busy relay pin is an error naming role, BCM pin and sysfs number; nothing is left exported', () => {
+    fake.failOn.set(529, 'EBUSY');
+    expect(() => createOnoffDoorIo(cfg(), silentLogger())).toThrow(
+      /^door strike relay on BCM 17 \(sysfs 529\): EBUSY, another program or kernel driver holds it/,
+    );
+    expect(fake.pins.size).toBe(0);
+  });
+
+  it('if the 3rd pin fails, the relay is driven off and all created pins are unexported', () => {
+    fake.failOn.set(534, 'EBUSY');
+    let err: unknown;
+    try {
+      createOnoffDoorIo(cfg(), silentLogger());
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toMatch(/^exit button on BCM 22 \(sysfs 534\): EBUSY/);
+    expect(pin(529).unexported).toBe(true);
+    expect(pin(539).unexported).toBe(true);
+    expect(pin(529).physical).toBe(0);
+    const relayOps = fake.ops.filter((o) => o.includes(' 529'));
+    expect(relayOps.slice(-2)).toEqual(['write 529 0', 'unexport 529']);
+  });
+
+  it('if the 2nd pin fails, the relay is released off', () => {
+    fake.failOn.set(539, 'EACCES');
+    expect(() => createOnoffDoorIo(cfg(), silentLogger())).toThrow(/door position switch on BCM 27 \(sysfs 539\): EACCES.*"gpio" group/);
+    expect(pin(529).unexported).toBe(true);
+    expect(pin(529).physical).toBe(0);
+  });
+
+  it('a pin exported by the failing call is unexported again', () => {
+    fake.failOn.set(539, 'EACCES');
+    fake.state.halfExportRoot = root;
+    expect(() => createOnoffDoorIo(cfg(), silentLogger())).toThrow(/sysfs 539/);
+    expect(readFileSync(join(root, 'unexport'), 'utf8')).toBe('539');
+  });
+
+  it('a pin that was already exported (e.g. after a crash) is taken over, not unexported on a failure', () => {
+    fake.failOn.set(539, 'EIO');
+    fake.state.halfExportRoot = null;
+    mkdirSync(join(root, 'gpio539'));
+    expect(() => createOnoffDoorIo(cfg(), silentLogger())).toThrow(/door position switch on BCM 27 \(sysfs 539\): EIO/);
+    expect(readFileSync(join(root, 'unexport'), 'utf8')).toBe('');
+    expect(existsSync(join(root, 'gpio539'))).toBe(true);
+  });
+
+  it('EINVAL points at gpio.chipBase', () => {
+    fake.failOn.set(17, 'EINVAL');
+    expect(() => createOnoffDoorIo(cfg({ chipBase: 0 }), silentLogger())).toThrow(/sysfs 17\): EINVAL.*gpio\.chipBase \(set to 0; try "auto"\)/);
+  });
+
+  it('refuses a relay whose active_low attribute does not match the config, and releases it', () => {
+    fake.state.reportActiveLow = true;
+    expect(() => createOnoffDoorIo(cfg(), silentLogger())).toThrow(/door strike relay on BCM 17 \(sysfs 529\): active_low reads true/);
+    expect(pin(529).unexported).toBe(true);
+    expect(fake.pins.has(539)).toBe(false);
+  });
+
+  it('a pin beyond the chip is a clear error', () => {
+    writeFileSync(join(root, 'gpiochip512', 'ngpio'), '28\n');
+    expect(() => createOnoffDoorIo(cfg({ relay: { pin: 40, activeLow: false } }), silentLogger())).toThrow(
+      /door strike relay on BCM 40: gpiochip512 "pinctrl-bcm2711" has only 28 lines/,
+    );
+    expect(fake.pins.size).toBe(0);
+  });
+
+  it('close() drives the relay off first, then unexports everything; idempotent', () => {
+    const io = createOnoffDoorIo(cfg(), silentLogger());
+    io.relay.set(true);
+    fake.ops.length = 0;
+    io.close();
+    expect(fake.ops).toEqual(['write 529 0', 'unexport 529', 'unexport 539', 'unexport 534']);
+    expect(pin(529).physical).toBe(0);
+    expect(io.relay.isOn).toBe(false);
+    io.close();
+    io.relay.close();
+    expect(fake.ops).toHaveLength(4);
+    expect(() => io.relay.set(false)).not.toThrow();
+    expect(() => io.relay.set(true)).toThrow(/closed/);
+  });
+
+  it('a missing sysfs tree fails before touching any pin', () => {
+    expect(() => createOnoffDoorIo(cfg({ sysfsRoot: join(root, 'nope') }), silentLogger())).toThrow(/does not exist/);
+    expect(fake.pins.size).toBe(0);
+  });
+});
