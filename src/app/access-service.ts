@@ -13,7 +13,7 @@ import type { Log } from './logger.js';
 import { keyedHash } from './secret.js';
 
 /** What the door needs to know about a grant (returned in access.unused). */
-export interface GrantRef {
+export type GrantRef = {
   /** Reader that granted. */
   reader: string;
   /** Card UID of the badge (officer or visitor badge). */
@@ -22,7 +22,7 @@ export interface GrantRef {
   visit?: string;
   /** Officer id, for officer badges. */
   officer?: string;
-}
+};
 
 /** The part of the door controller the tap handler drives. */
 export interface StrikePort {

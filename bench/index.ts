@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: the core figures of the door controller on this machine, against a database already holding
+ * 100,000 past visits and 1,000,000 events.
+ *   - tap-to-relay latency: last byte of an EM4100 frame written to a socat pty → relay driven (p50/p99, 1,000 taps),
+ *     idle and while another process runs 20 CLI commands a second;
+ *   - start to ready and resident memory of `pintu run`.
+ * Sizes can be reduced for a quick run: BENCH_VISITS, BENCH_EVENTS, BENCH_TAPS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { parseConfig } from '../src/config/load.js';
+import { buildDaemon, openStore, visitService } from '../src/main.js';
+import { SimDoorIo } from '../src/adapters/sim/sim-door-io.js';
+import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
+import { silentLogger } from '../src/app/logger.js';
+import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
+import { seed } from './seed.js';
+
+const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const TAPS = Number(process.env.BENCH_TAPS ?? 1000);
+const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+const OFFICERS = 20;
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
+
+function writeConfig(dir: string, ptys: PtyPair[]): string {
+  const raw = {
+    site: 'bench', door: { id: 'door-1', strikeSeconds: 1, heldOpenSeconds: 30, repeatTapSeconds: 0 }, dataDir: join(dir, 'data'), hardware: 'sim',
+    escort: { required: true, windowSeconds: 30 },
+    readers: ptys.map((p, i) => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })),
+    storage: { synchronous: 'full' }, log: { level: 'warn' },
+  };
+  const file = join(dir, 'pintu.yaml');
+  writeFileSync(file, stringify(raw));
+  return file;
+}
+
+/** Measure tap → relay over a real pty, in this process. */
+async function tapLatency(file: string, pty: PtyPair, taps: number): Promise<number[]> {
+  const config = parseConfig((await import('yaml')).parse(readFileSync(file, 'utf8')), join(file, '..'));
+  const io = new SimDoorIo();
+  let relayAt: bigint | null = null;
+  io.onRelay((on) => { if (on && relayAt === null) relayAt = process.hrtime.bigint(); });
+  const daemon = await buildDaemon(config, silentLogger(), { io });
+  await daemon.start();
+  const fd = openSync(pty.b, 'w');
+  const lat: number[] = [];
+  try {
+    for (let i = 0; i < taps; i++) {
+      daemon.parts.door.relayOff();
+      relayAt = null;
+      const frame = encodeEm4100Frame(`0A000000${(1 + (i % OFFICERS)).toString(16).toUpperCase().padStart(2, '0')}`);
+      writeSync(fd, frame);
+      const sent = process.hrtime.bigint();
+      const end = Date.now() + 2000;
+      while (relayAt === null && Date.now() < end) await new Promise((r) => setImmediate(r));
+      if (relayAt !== null) lat.push(Number((relayAt as bigint) - sent) / 1e6);
+      await sleep(5);
+    }
+  } finally {
+    await daemon.stop('bench');
+  }
+  return lat;
+}
+
+/** Another process running `pintu` commands at `perSecond`. */
+function cliLoad(file: string, perSecond: number): { stop: () => Promise<number> } {
+  let n = 0;
+  let stopped = false;
+  const running = new Set<ChildProcess>();
+  const cmds = [['status', '--json'], ['visit', 'list', '--limit', '20', '--json'], ['events', '--since', String(EVENTS), '--json'], ['badge', 'list', '--json']];
+  const timer = setInterval(() => {
+    if (stopped) return;
+    const c = spawn(process.execPath, [CLI, ...(cmds[n % cmds.length] ?? []), '--config', file], { stdio: 'ignore' });
+    n += 1;
+    running.add(c);
+    c.on('exit', () => running.delete(c));
+  }, 1000 / perSecond);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      while (running.size) await sleep(20);
+      return n;
+    },
+  };
+}
+
+/** Start `pintu run`, time until it logs "pintu ready", read its RSS, stop it. */
+async function startToReady(file: string): Promise<{ ms: number; rssMb: number }> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const ms = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('pintu ready')) resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+    child.on('exit', (code) => reject(new Error(`pintu run exited ${code}: ${err}`)));
+  });
+  await sleep(500);
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return { ms, rssMb: rssKb / 1024 };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-'));
+  const ptys = [await startPtyPair(), await startPtyPair()];
+  try {
+    const file = writeConfig(dir, ptys);
+    let t = Date.now();
+    seed(join(dir, 'data'), 'door-1', VISITS, EVENTS);
+    const config = parseConfig((await import('yaml')).parse(readFileSync(file, 'utf8')), dir);
+    const store = openStore(config);
+    const visits = visitService(config, store);
+    for (let i = 1; i <= OFFICERS; i++) visits.addOfficer(`Officer ${i}`, 'staff', `0A000000${i.toString(16).toUpperCase().padStart(2, '0')}`);
+    store.db.close();
+    console.log(`seeded ${VISITS.toLocaleString('en')} visits and ${EVENTS.toLocaleString('en')} events in ${((Date.now() - t) / 1000).toFixed(1)} s (node ${process.version}, ${process.arch})`);
+
+    const starts: { ms: number; rssMb: number }[] = [];
+    for (let i = 0; i < 5; i++) starts.push(await startToReady(file));
+    const ready = starts.map((s) => s.ms);
+    const rss = starts.map((s) => s.rssMb);
+    console.log(`start to ready (pintu run, 5 runs): median ${fmt(pct(ready, 50))}, max ${fmt(Math.max(...ready))}   [target ≤ 1500 ms]`);
+    console.log(`resident memory after start: median ${pct(rss, 50).toFixed(1)} MB, max ${Math.max(...rss).toFixed(1)} MB   [target ≤ 80 MB]`);
+
+    t = Date.now();
+    const idle = await tapLatency(file, ptys[0]!, TAPS);
+    console.log(`tap→relay, idle (${idle.length}/${TAPS} taps): p50 ${fmt(pct(idle, 50))}, p99 ${fmt(pct(idle, 99))}, max ${fmt(Math.max(...idle))}   [target p99 ≤ 5 ms]`);
+    const load = cliLoad(file, 20);
+    await sleep(500);
+    const t1 = Date.now();
+    const busy = await tapLatency(file, ptys[0]!, TAPS);
+    const cmds = await load.stop();
+    const rate = cmds / ((Date.now() - t1) / 1000);
+    console.log(`tap→relay, with ${rate.toFixed(1)} CLI commands/s in another process (${busy.length}/${TAPS} taps): p50 ${fmt(pct(busy, 50))}, p99 ${fmt(pct(busy, 99))}, max ${fmt(Math.max(...busy))}`);
+    console.log(`ratio busy/idle p50 ${(pct(busy, 50) / pct(idle, 50)).toFixed(2)}, p99 ${(pct(busy, 99) / pct(idle, 99)).toFixed(2)}`);
+  } finally {
+    for (const p of ptys) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,119 @@
+/**
+ * The daemon's lifecycle: start in a fail-secure order (relay off before anything listens), keep the door status
+ * row fresh for `pintu status`, and shut down in order: stop readers → relay off → close door I/O → last event →
+ * close the database → flush logs.
+ */
+import type { CardReader, DoorIo, RawTap } from '../adapters/ports.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { AccessService } from './access-service.js';
+import type { DoorController } from './door-controller.js';
+import type { Log } from './logger.js';
+
+/** The parts the composition root hands to the daemon. */
+export interface DaemonParts {
+  /** Database repositories and event log. */
+  store: Store;
+  /** Door I/O (relay, inputs). */
+  io: DoorIo;
+  /** Door controller (strike timing, door events). */
+  door: DoorController;
+  /** Tap handler. */
+  access: AccessService;
+  /** Door readers (desk readers are not opened by the daemon). */
+  readers: CardReader[];
+  /** Root logger. */
+  log: Log;
+  /** Heartbeat interval for the status row (ms). */
+  heartbeatMs?: number;
+  /** Called with events the daemon itself appends. */
+  onEvents?: (events: StoredEvent[]) => void;
+}
+
+/** A running pintu door controller. */
+export class Daemon {
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly log: Log;
+  /** Taps handled since start (for health and benchmarks). */
+  taps = 0;
+
+  /** Hold the parts; nothing starts until `start()`. */
+  constructor(readonly parts: DaemonParts) {
+    this.log = parts.log.child({ component: 'daemon' });
+  }
+
+  /** Start: relay off, door inputs watched, readers open, status row written. Rejects (relay off) if a reader cannot open. */
+  async start(): Promise<void> {
+    const { store, door, readers } = this.parts;
+    door.start();
+    const now = Date.now();
+    store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
+    this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+    try {
+      for (const r of readers) {
+        await r.start((tap) => this.onTap(tap), (err) => this.log.error({ reader: r.id, err: err.message }, 'reader error'));
+        this.log.info({ reader: r.id, direction: r.direction }, 'reader open');
+      }
+    } catch (err) {
+      await this.stop('reader failed to open');
+      throw err;
+    }
+    this.writeStatus();
+    this.heartbeat = setInterval(() => this.safe(() => this.writeStatus()), this.parts.heartbeatMs ?? 2000);
+    this.heartbeat.unref();
+    this.log.info({ door: store.door }, 'pintu ready');
+  }
+
+  /** Feed a tap (from a reader, or the demo's simulated reader). */
+  onTap(tap: RawTap): void {
+    this.safe(() => {
+      const d = this.parts.access.handleTap(tap);
+      if (d) this.taps += 1;
+      this.writeStatus();
+    });
+  }
+
+  /** Door status snapshot plus who is inside. */
+  writeStatus(): void {
+    const s = this.parts.door.status();
+    this.parts.store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: Date.now(), daemonPid: process.pid });
+  }
+
+  /** Orderly shutdown; safe to call more than once. */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const { store, door, io, readers, access } = this.parts;
+    this.log.info({ reason }, 'stopping');
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.allSettled(readers.map((r) => r.stop()));
+    access.stop();
+    door.stop();
+    try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
+    this.safe(() => {
+      store.updateDoorStatus({ daemonPid: null, locked: true });
+      this.append('daemon.stopped', { reason });
+    });
+    try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
+    this.log.info('stopped');
+    await new Promise<void>((resolve) => this.log.flush(() => resolve()));
+  }
+
+  /** Append one event in its own transaction. */
+  append(type: string, data: Record<string, unknown>, at = Date.now()): void {
+    const stored = this.parts.store.tx(() => this.parts.store.events.append([{ type, data }], at));
+    this.parts.onEvents?.(stored);
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'daemon task failed');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What every CLI command shares: global options, config loading, output in human or JSON form,
+ * and error handling (a UserError exits 2 with its message; anything else exits 1).
+ */
+import type { Command } from 'commander';
+import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { UserError } from '../app/errors.js';
+import { openStore, visitService } from '../main.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { VisitService } from '../app/visit-service.js';
+
+/** Global options every command accepts. */
+export interface GlobalOptions {
+  /** Config file path. */
+  config: string;
+  /** Machine-readable output. */
+  json?: boolean;
+}
+
+/** The global options of a command (its own merged with the program's). */
+export function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals<GlobalOptions>();
+  return { config: o.config ?? process.env.PINTU_CONFIG ?? DEFAULT_CONFIG_PATH, json: o.json ?? false };
+}
+
+/** Load the config named by the command's --config. */
+export function configOf(cmd: Command): Config {
+  return loadConfig(globals(cmd).config);
+}
+
+/** Open the store and the officer-side service for one command, run `fn`, close. */
+export function withServices<T>(cmd: Command, fn: (s: { config: Config; store: Store; visits: VisitService }) => T): T {
+  const config = configOf(cmd);
+  const store = openStore(config);
+  try {
+    return fn({ config, store, visits: visitService(config, store) });
+  } finally {
+    store.db.close();
+  }
+}
+
+/** Print a result: JSON (one value) with --json, otherwise the human text. */
+export function out(cmd: Command, value: unknown, human: () => string): void {
+  if (globals(cmd).json) process.stdout.write(JSON.stringify(value) + '\n');
+  else process.stdout.write(human() + '\n');
+}
+
+/** Wrap an action: UserError → message + exit 2; other errors → message + exit 1. */
+export function action<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof UserError) {
+        process.stderr.write(`pintu: ${err.message}\n`);
+        process.exitCode = 2;
+      } else {
+        process.stderr.write(`pintu: error: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}
+
+/** Collect a repeatable option into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Format a time (ms) in the office's time zone. */
+export function localTime(at: number | null | undefined, timeZone: string): string {
+  if (at === null || at === undefined) return '-';
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(at);
+}
+
+/** Parse a positive integer option or throw naming it. */
+export function intOption(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} "${value}" must be a whole number ≥ 0`);
+  return n;
+}

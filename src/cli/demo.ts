@@ -1,0 +1,157 @@
+/**
+ * `pintu demo`: the whole door controller on simulated hardware in a temporary data dir, a guided walk through the
+ * SOP printed as it happens, then a prompt to tap cards, open and close the door and press the exit button.
+ */
+import { Command } from 'commander';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { parseConfig } from '../config/load.js';
+import { createLogger } from '../app/logger.js';
+import { buildDaemon, visitService } from '../main.js';
+import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
+import { SimCardReader } from '../adapters/sim/sim-reader.js';
+import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { Daemon } from '../app/daemon.js';
+import { action } from './context.js';
+import { doorSnapshot, eventLine } from './door.js';
+
+const OFFICERS = [
+  { name: 'Siti Rahma (Kepala Bidang)', role: 'head', badge: '0A00000001' },
+  { name: 'Andi Wijaya (Koordinator)', role: 'coordinator', badge: '0A00000002' },
+  { name: 'Dewi Lestari (Staf Administrasi)', role: 'staff', badge: '0A00000003' },
+] as const;
+const BADGES = [['1B00000001', 'TAMU-01'], ['1B00000002', 'TAMU-02'], ['1B00000003', 'TAMU-03']] as const;
+
+/** The demo's config file text (sim hardware, three sim readers). */
+export function demoConfigYaml(dataDir: string, strikeSeconds = 3): string {
+  return stringify({
+    site: 'demo-office', door: { id: 'server-room-1', strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
+    escort: { required: true, windowSeconds: 30 },
+    readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
+    log: { level: 'warn' },
+  });
+}
+
+const HELP = `commands:
+  tap <in|out> <card>   tap a card on the door reader: a UID, a badge label (TAMU-01) or an officer id (O1)
+  open | close          open / close the door (door position switch)
+  rex                   press the exit button inside the room
+  status                door state and who is inside
+  events [n]            the last n events (default 10)
+  help                  this text
+  quit                  stop the demo (the temporary data dir is removed unless --keep)`;
+
+/** Register `pintu demo`. */
+export function demoCommand(program: Command): void {
+  program.command('demo')
+    .description('run pintu on simulated hardware with a guided walk through the SOP, then an interactive prompt')
+    .option('--no-interactive', 'only the guided walk, then exit')
+    .option('--keep', 'keep the temporary data dir')
+    .action(action(async function (this: Command, o: { interactive: boolean; keep?: boolean }) {
+      const dir = mkdtempSync(join(tmpdir(), 'pintu-demo-'));
+      const configFile = join(dir, 'pintu.yaml');
+      writeFileSync(configFile, demoConfigYaml(join(dir, 'data')));
+      const config = parseConfig((await import('yaml')).parse(demoConfigYaml(join(dir, 'data'))), dir, configFile);
+      const say = (s: string): void => void process.stdout.write(s + '\n');
+      say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
+      say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);
+      const io = new SimDoorIo();
+      io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
+      const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out') };
+      const tz = config.visits.timeZone;
+      const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(e, tz).trim()}`); };
+      const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], onEvents: show });
+      await daemon.start();
+      const store = daemon.parts.store;
+      const visits = visitService(config, store);
+      const logged = (fn: () => void): void => { const before = store.events.lastSeq(); fn(); show(store.events.since(before)); };
+      try {
+        await walk(say, logged, visits, io, readers, store);
+        if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers, visits);
+      } finally {
+        await daemon.stop('demo finished');
+        if (!o.keep) rmSync(dir, { recursive: true, force: true });
+        else say(`kept ${dir}`);
+      }
+    }));
+}
+
+type Say = (s: string) => void;
+type Readers = { in: SimCardReader; out: SimCardReader };
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function walk(say: Say, logged: (fn: () => void) => void, visits: ReturnType<typeof visitService>, io: SimDoorIo, readers: Readers, store: Daemon['parts']['store']): Promise<void> {
+  say('Setup: three officers with their own badges, and a pool of special visitor badges.');
+  logged(() => { for (const o of OFFICERS) visits.addOfficer(o.name, o.role, o.badge); for (const [uid, label] of BADGES) visits.addBadge(uid, label); });
+  say('\nStep 1 — the visitor fills in the access form and hands over the KTP; staff taps the KTP on the desk reader (stored only as a keyed hash).');
+  let id = '';
+  logged(() => {
+    id = visits.request({ name: 'Budi Santoso', nik: '3201011205900001', org: 'PT Jaringan Nusantara', phone: '0812-0000-0000', purpose: 'Replace a failed disk in the SIMPEG server',
+      plannedMinutes: 45, devices: [{ description: 'Laptop Lenovo T14', serial: 'PF-2XK9A1' }, { description: 'HDD 2TB', serial: 'WD-7781' }], ktpUid: '04A1B2C3D4E5F6', letterRef: 'HD-2026-0147', by: 'O3' }).id;
+  });
+  say(`\nStep 2 — the coordinator checks the request is complete (identity, devices with serial numbers, purpose).`);
+  logged(() => visits.check(id, 'O2'));
+  say('\nStep 3 — the head approves (valid until the end of today); staff issues special badge TAMU-01 in exchange for the KTP.');
+  logged(() => { visits.approve(id, 'O1'); visits.issue(id, 'TAMU-01', 'O3'); });
+  say('\nStep 4 — at the door the visitor taps TAMU-01 alone: the door waits for an escort…');
+  readers.in.tap('1B00000001');
+  await pause(300);
+  say('  …the coordinator taps in within the escort window: both are granted and the strike opens.');
+  readers.in.tap('0A00000002');
+  await pause(200);
+  io.openDoor(); await pause(300); io.closeDoor();
+  await pause(300);
+  say('\n  Meanwhile someone taps an unknown card (maybe a KTP): refused and recorded only as a keyed hash.');
+  readers.in.tap('DEADBEEF01');
+  await pause(200);
+  say('\nStep 5 — work done: the visitor and the coordinator tap out on the inside reader.');
+  readers.out.tap('1B00000001'); await pause(200);
+  io.openDoor(); await pause(200); io.closeDoor(); await pause(200);
+  readers.out.tap('0A00000002'); await pause(200);
+  say('  At the desk: devices carried out are recorded by serial number (the HDD stays inside: the system flags it), the badge comes back, the KTP is returned.');
+  logged(() => visits.checkout(id, 'O3', [{ description: 'Laptop Lenovo T14', serial: 'PF-2XK9A1' }]));
+  say('\nSteps 6–7 — the coordinator reports the visit, staff archives it. Each step\'s time is compared with the SOP standard.');
+  logged(() => { visits.report(id, 'O2', 'Disk replaced; old disk left in the rack for destruction'); visits.archive(id, 'O3'); });
+  say('\nAfter the visit, TAMU-01 is back in the pool: tapping it now is refused as "returned".');
+  readers.in.tap('1B00000001');
+  await pause(200);
+  const s = doorSnapshot(store);
+  say(`\nDoor now: ${s.lock}, ${s.position}; inside: ${s.inside.count}. Event log holds ${s.lastSeq} events, hash-chained: ${store.events.verify() ?? 'chain verified'}.`);
+}
+
+async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers, visits: ReturnType<typeof visitService>): Promise<void> {
+  say(`\n${HELP}`);
+  const store = daemon.parts.store;
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'pintu> ', terminal: process.stdin.isTTY ?? false });
+  rl.prompt();
+  for await (const line of rl) {
+    const [cmd, ...args] = line.trim().split(/\s+/);
+    try {
+      if (!cmd) { /* empty line */ } else if (cmd === 'quit' || cmd === 'exit') break;
+      else if (cmd === 'help') say(HELP);
+      else if (cmd === 'open') io.openDoor();
+      else if (cmd === 'close') io.closeDoor();
+      else if (cmd === 'rex') io.pressExit();
+      else if (cmd === 'status') say(JSON.stringify(doorSnapshot(store), null, 2));
+      else if (cmd === 'events') {
+        const n = Number(args[0] ?? 10);
+        for (const e of store.events.since(Math.max(0, store.events.lastSeq() - n))) say(eventLine(e, 'Asia/Jakarta'));
+      } else if (cmd === 'tap') {
+        const [where, card] = args;
+        if ((where !== 'in' && where !== 'out') || !card) throw new Error('usage: tap <in|out> <UID | badge label | officer id>');
+        const officer = /^O\d+$/i.test(card) ? store.officer(card.toUpperCase()) : null;
+        const badge = store.badgeByLabel(card.toUpperCase());
+        readers[where].tap(officer?.badgeUid ?? badge?.uid ?? card);
+      } else say(`unknown command "${cmd}" (type help)`);
+    } catch (err) {
+      say(`  ! ${(err as Error).message}`);
+    }
+    await pause(50);
+    rl.prompt();
+  }
+  rl.close();
+  void visits;
+}

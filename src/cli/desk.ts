@@ -1,0 +1,176 @@
+/**
+ * `pintu desk`: the officer at the desk reader. Prompts "tap the KTP", "tap a badge to issue", "tap the returned
+ * badge", driven by real taps on the desk reader (a typed UID or badge label works too, e.g. with a sim reader).
+ */
+import { Command } from 'commander';
+import { createInterface, type Interface } from 'node:readline';
+import { createLogger } from '../app/logger.js';
+import { createReader } from '../adapters/readers.js';
+import type { CardReader } from '../adapters/ports.js';
+import { normalizeUid, parseDevice, type VisitService } from '../app/visit-service.js';
+import { UserError } from '../app/errors.js';
+import type { Device } from '../domain/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import { openStore, visitService } from '../main.js';
+import { action, configOf } from './context.js';
+import { describeVisit } from './visit.js';
+
+/** Input from the keyboard and the desk reader, whichever comes first. */
+class DeskInput {
+  private lines: string[] = [];
+  private taps: string[] = [];
+  private waiter: (() => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly rl: Interface) {
+    rl.on('line', (l) => { this.lines.push(l); this.wake(); });
+    rl.on('close', () => { this.closed = true; this.wake(); });
+  }
+
+  /** A tap from the reader. */
+  tap(uid: string): void { this.taps.push(uid); this.wake(); }
+
+  /** Ask a question; resolves with the typed answer (null at end of input). */
+  async ask(q: string): Promise<string | null> {
+    process.stdout.write(q);
+    this.taps = [];
+    for (;;) {
+      const l = this.lines.shift();
+      if (l !== undefined) return l.trim();
+      if (this.closed) return null;
+      await this.wait();
+    }
+  }
+
+  /** Wait for a card: a tap, or a typed UID/label. Returns { uid } for a tap, { typed } for typing, null at end. */
+  async card(q: string): Promise<{ uid: string } | { typed: string } | null> {
+    process.stdout.write(q);
+    this.taps = [];
+    for (;;) {
+      const t = this.taps.shift();
+      if (t !== undefined) { process.stdout.write(`[card ${t.length} hex digits read]\n`); return { uid: t }; }
+      const l = this.lines.shift();
+      if (l !== undefined && l.trim()) return { typed: l.trim() };
+      if (this.closed) return null;
+      await this.wait();
+    }
+  }
+
+  private wait(): Promise<void> { return new Promise((r) => { this.waiter = r; }); }
+  private wake(): void { const w = this.waiter; this.waiter = null; w?.(); }
+}
+
+const MENU = `
+  1  new visitor   (tap the KTP, fill in the form)
+  2  issue a badge (approved visit → tap a badge to issue; the KTP is kept)
+  3  return        (tap the returned badge → devices carried out → KTP back)
+  4  find by KTP   (tap a KTP: which visit holds it)
+  q  quit`;
+
+/** Register `pintu desk`. */
+export function deskCommand(program: Command): void {
+  program.command('desk')
+    .description('the officer at the desk reader: KTP intake, badge issue and return, driven by taps')
+    .requiredOption('--by <officer>', 'officer at the desk (e.g. O3)')
+    .option('--reader <id>', 'desk reader id from the config (default: the first reader with direction desk)')
+    .action(action(async function (this: Command, o: { by: string; reader?: string }) {
+      const config = configOf(this);
+      const rc = config.readers.find((r) => (o.reader ? r.id === o.reader : r.direction === 'desk'));
+      if (!rc) throw new UserError(o.reader ? `--reader: no reader "${o.reader}" in the config` : 'no reader with direction: desk in the config');
+      const store = openStore(config);
+      const visits = visitService(config, store);
+      const officer = store.officer(o.by.toUpperCase());
+      if (!officer) { store.db.close(); throw new UserError(`--by: no officer with id "${o.by}"`); }
+      const rl = createInterface({ input: process.stdin, terminal: false });
+      const input = new DeskInput(rl);
+      const reader: CardReader = createReader(rc, createLogger('warn', 2));
+      try {
+        await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
+        process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
+        await deskLoop(input, visits, store, officer.id, config.visits.timeZone);
+      } finally {
+        await reader.stop();
+        rl.close();
+        store.db.close();
+      }
+    }));
+}
+
+async function deskLoop(input: DeskInput, visits: VisitService, store: Store, by: string, tz: string): Promise<void> {
+  const say = (s: string): void => void process.stdout.write(s + '\n');
+  for (;;) {
+    say(MENU);
+    const choice = await input.ask('choice> ');
+    if (choice === null || choice === 'q') return;
+    try {
+      if (choice === '1') await intake(input, visits, by, say);
+      else if (choice === '2') await issue(input, visits, by, say);
+      else if (choice === '3') await giveBack(input, visits, store, by, say);
+      else if (choice === '4') {
+        const c = await input.card('tap the KTP on the desk reader (or type its UID): ');
+        if (!c) return;
+        const v = visits.visitByKtp('uid' in c ? c.uid : c.typed);
+        say(v ? describeVisit(v, tz) : 'no visit holds this KTP');
+      } else say(`unknown choice "${choice}"`);
+    } catch (err) {
+      say(`  ! ${(err as Error).message}`);
+    }
+  }
+}
+
+async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
+  const ktp = await input.card("tap the visitor's KTP on the desk reader (or type its UID, '-' if the chip cannot be read): ");
+  if (!ktp) return;
+  const ktpUid = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : normalizeUid(ktp.typed, 'KTP UID');
+  const ask = async (q: string): Promise<string> => (await input.ask(q)) ?? '';
+  const name = await ask('name: ');
+  const nik = await ask('NIK (16 digits): ');
+  const org = await ask('institution: ');
+  const phone = await ask('phone (optional): ');
+  const purpose = await ask('purpose: ');
+  const duration = Number((await ask('planned minutes [60]: ')) || 60);
+  const devices: Device[] = [];
+  for (;;) {
+    const d = await ask('device brought in as description:serial (empty line when done): ');
+    if (!d) break;
+    try { devices.push(parseDevice(d)); } catch (err) { say(`  ! ${(err as Error).message}`); }
+  }
+  const letterRef = await ask('request letter / ticket ref (optional): ');
+  const v = visits.request({ name, nik, org, phone: phone || null, purpose, plannedMinutes: duration, devices, letterRef: letterRef || null, ktpUid, by });
+  say(`visit ${v.id} requested — next: coordinator checks (pintu visit check ${v.id} --by …), head approves`);
+}
+
+async function issue(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
+  const id = await input.ask('visit id: ');
+  if (!id) return;
+  const v = visits.visit(id);
+  if (v.state !== 'approved' && v.state !== 'issued') throw new UserError(`visit ${v.id} is ${v.state}; a badge is issued only to an approved visit`);
+  const c = await input.card('tap a special badge to issue (or type its UID or label): ');
+  if (!c) return;
+  const r = visits.issue(v.id, 'uid' in c ? c.uid : c.typed, by);
+  say(`badge issued to visit ${r.id}; keep the KTP at the desk. The visitor wears the badge visibly and enters with an escort.`);
+}
+
+async function giveBack(input: DeskInput, visits: VisitService, store: Store, by: string, say: (s: string) => void): Promise<void> {
+  const c = await input.card('tap the returned badge (or type its UID or label): ');
+  if (!c) return;
+  const badge = visits.findBadge('uid' in c ? c.uid : c.typed);
+  if (badge.status !== 'issued' || !badge.visitId) throw new UserError(`badge ${badge.label} is ${badge.status}, not out with a visit`);
+  const v = visits.visit(badge.visitId);
+  say(`visit ${v.id}: devices brought in: ${v.devicesIn.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`);
+  const devicesOut: Device[] = [];
+  const first = await input.ask("devices carried out: 'same' if exactly those, otherwise description:serial per line, empty line when done: ");
+  if (first === 'same') devicesOut.push(...v.devicesIn);
+  else {
+    let line = first;
+    while (line) {
+      try { devicesOut.push(parseDevice(line, 'device')); } catch (err) { say(`  ! ${(err as Error).message}`); }
+      line = await input.ask('next device (empty line when done): ');
+    }
+  }
+  const before = store.events.lastSeq();
+  const done = visits.checkout(v.id, by, devicesOut);
+  const mismatch = store.events.since(before).find((e) => e.type === 'visit.device_mismatch');
+  if (mismatch) say(`  WARNING device mismatch — not carried out: ${JSON.stringify(mismatch.data.notCarriedOut)}; not brought in: ${JSON.stringify(mismatch.data.notBroughtIn)}. Write it in the incident book if needed.`);
+  say(`visit ${done.id} checked out; badge ${badge.label} back in the pool. Return the KTP to the visitor.`);
+}

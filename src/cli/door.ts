@@ -1,0 +1,132 @@
+/**
+ * `pintu run`, `pintu status`, `pintu events`, `pintu door enable|disable`, `pintu relay-off`, `pintu config check`.
+ */
+import { Command } from 'commander';
+import { createLogger } from '../app/logger.js';
+import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from '../main.js';
+import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import { action, configOf, globals, intOption, localTime, out, withServices } from './context.js';
+
+/** How stale a heartbeat may be before the daemon counts as not running (ms). */
+const HEARTBEAT_STALE_MS = 10_000;
+
+/** Who is inside and what the door is doing, from the database the daemon keeps fresh. */
+export function doorSnapshot(store: Store, now = Date.now()) {
+  const s = store.doorStatus();
+  const running = s.daemonPid !== null && s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
+  const officers = store.officersInside().map((o) => ({ id: o.id, name: o.name, role: o.role }));
+  const visitors = store.visits({ presence: 'inside', limit: 200 })
+    .map((v) => ({ visit: v.id, name: v.visitor.name, org: v.visitor.org, badge: v.badgeUid ? store.badge(v.badgeUid)?.label ?? v.badgeUid : null, state: v.state }));
+  return {
+    door: store.door, mode: s.mode, daemon: running ? 'running' : 'not running', pid: running ? s.daemonPid : null,
+    lock: s.locked ? 'locked' : 'unlocked', position: s.open === null ? 'unknown' : s.open ? 'open' : 'closed',
+    openSince: s.openSince ? new Date(s.openSince).toISOString() : null,
+    heartbeatAt: s.heartbeatAt ? new Date(s.heartbeatAt).toISOString() : null,
+    inside: { officers, visitors, count: officers.length + visitors.length },
+    lastSeq: store.events.lastSeq(),
+  };
+}
+
+/** One event as a human line. */
+export function eventLine(e: StoredEvent, timeZone: string): string {
+  const fields = Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  return `${String(e.seq).padStart(6)}  ${localTime(Date.parse(e.at), timeZone)}  ${e.type.padEnd(24)} ${fields}`;
+}
+
+/** Register the daemon and door commands. */
+export function doorCommands(program: Command): void {
+  program.command('run')
+    .description('run the door controller daemon')
+    .action(action(async function (this: Command) {
+      const config = configOf(this);
+      const log = createLogger(config.log.level);
+      const daemon = await buildDaemon(config, log);
+      installFailSecureHandlers(daemon, log);
+      await daemon.start();
+    }));
+
+  program.command('status')
+    .description('door locked/unlocked, open/closed, and who is inside')
+    .action(action(function (this: Command) {
+      const { snap, tz } = withServices(this, ({ store, config }) => ({ snap: doorSnapshot(store), tz: config.visits.timeZone }));
+      out(this, snap, () => [
+        `door ${snap.door}: ${snap.lock}, ${snap.position}${snap.mode === 'disabled' ? ' (DISABLED)' : ''} — daemon ${snap.daemon}${snap.pid ? ` (pid ${snap.pid})` : ''}`,
+        `inside (${snap.inside.count}):`,
+        ...snap.inside.officers.map((o) => `  officer ${o.id} ${o.name} (${o.role})`),
+        ...snap.inside.visitors.map((v) => `  visitor ${v.visit} ${v.name}, ${v.org}, badge ${v.badge}${v.state === 'revoked' ? ' — REVOKED' : ''}`),
+        `last event #${snap.lastSeq}${snap.heartbeatAt ? `, heartbeat ${localTime(Date.parse(snap.heartbeatAt), tz)}` : ''}`,
+      ].join('\n'));
+    }));
+
+  program.command('events')
+    .description('the event log (with --json: one JSON object per line)')
+    .option('--since <seq>', 'only events after this sequence number', '0')
+    .option('--type <prefix>', 'only events whose type starts with this (e.g. access. or door.forced)')
+    .option('--limit <n>', 'at most this many (without --follow)')
+    .option('--follow', 'keep printing new events as they are written')
+    .action(action(async function (this: Command, o: { since: string; type?: string; limit?: string; follow?: boolean }) {
+      const json = globals(this).json;
+      const config = configOf(this);
+      const store = openStore(config);
+      let since = intOption(o.since, '--since');
+      let left = o.limit !== undefined ? intOption(o.limit, '--limit') : Infinity;
+      const print = (): void => {
+        for (;;) {
+          const batch = store.events.since(since, 500);
+          for (const e of batch) {
+            since = e.seq;
+            if (o.type && !e.type.startsWith(o.type)) continue;
+            if (left <= 0) return;
+            left -= 1;
+            process.stdout.write((json ? JSON.stringify({ seq: e.seq, type: e.type, at: e.at, door: e.door, ...e.data }) : eventLine(e, config.visits.timeZone)) + '\n');
+          }
+          if (batch.length < 500) return;
+        }
+      };
+      try {
+        print();
+        if (!o.follow) return;
+        await new Promise<void>((resolve) => {
+          const t = setInterval(() => { try { print(); } catch (err) { clearInterval(t); process.stderr.write(`pintu: ${(err as Error).message}\n`); resolve(); } }, 200);
+          const stop = (): void => { clearInterval(t); resolve(); };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          process.stdout.once('error', stop);
+        });
+      } finally {
+        store.db.close();
+      }
+    }));
+
+  const door = program.command('door').description('administrative door state');
+  for (const mode of ['enable', 'disable'] as const) {
+    door.command(mode)
+      .description(mode === 'disable' ? 'refuse every badge (the exit button still opens the door)' : 'accept badges again')
+      .requiredOption('--by <officer>', 'coordinator or head')
+      .option('--reason <reason>', 'why')
+      .action(action(function (this: Command, o: { by: string; reason?: string }) {
+        withServices(this, ({ visits }) => visits.setDoorMode(mode === 'enable' ? 'enabled' : 'disabled', o.by, o.reason));
+        out(this, { mode: `${mode}d` }, () => `door ${mode}d`);
+      }));
+  }
+
+  program.command('relay-off')
+    .description('drive the strike relay off (systemd ExecStopPost; works while the daemon is dead)')
+    .action(action(async function (this: Command) {
+      const config = configOf(this);
+      const io = await createDoorIo(config, createLogger('warn', 2));
+      io.relay.set(false);
+      io.close();
+      out(this, { relay: 'off' }, () => 'relay off');
+    }));
+
+  program.command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the config file and print the effective configuration')
+    .action(action(function (this: Command) {
+      const config = configOf(this);
+      out(this, config, () => `config ${globals(this).config} is valid (site ${config.site}, door ${config.door.id}, ${config.readers.length} readers, hardware ${config.hardware})`);
+    }));
+}

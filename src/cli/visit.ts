@@ -1,0 +1,155 @@
+/**
+ * `pintu visit …`: a visit through the SOP, from request to archive.
+ */
+import { Command } from 'commander';
+import { parseDevice } from '../app/visit-service.js';
+import { parseIsoTime } from '../app/time.js';
+import { UserError } from '../app/errors.js';
+import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
+import { action, collect, globals, localTime, out, withServices } from './context.js';
+
+/** Mask a NIK for lists: region and serial visible, birth date hidden. */
+export function maskNik(nik: string): string {
+  return `${nik.slice(0, 6)}******${nik.slice(12)}`;
+}
+
+/** Human, multi-line description of a visit (for the officer at the desk; the CLI is not a log). */
+export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | null): string {
+  const t = (ms: number | undefined): string => localTime(ms, timeZone);
+  const lines = [
+    `visit ${v.id} (${v.kind}) — ${v.state}${v.presence ? `, ${v.presence}` : ''}`,
+    `  visitor:  ${v.visitor.name}, ${v.visitor.org}, NIK ${v.visitor.nik}${v.visitor.phone ? `, ${v.visitor.phone}` : ''}`,
+    `  purpose:  ${v.purpose} (${v.plannedMinutes} min planned)${v.letterRef ? `, letter ${v.letterRef}` : ''}`,
+    `  devices in:  ${v.devicesIn.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`,
+  ];
+  if (v.devicesOut) lines.push(`  devices out: ${v.devicesOut.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`);
+  if (v.disposition) lines.push(`  disposition: ${v.disposition.reference} of ${v.disposition.date} by ${v.disposition.orderedBy}`);
+  lines.push(`  KTP: ${v.ktpHash ? 'chip read' : 'not read'}, ${v.ktpHeld ? 'held at the desk' : 'not held'}; badge: ${v.badgeUid ? `${badgeLabel ?? ''} ${v.badgeUid}`.trim() : 'none'}`);
+  if (v.validUntil) lines.push(`  valid:    ${t(v.validFrom ?? undefined)} → ${t(v.validUntil)}`);
+  if (v.denyReason) lines.push(`  denied:   ${v.denyReason}`);
+  if (v.revokeReason) lines.push(`  revoked:  ${v.revokeReason}`);
+  const ms: [string, keyof Visit['at']][] = [['requested', 'requested'], ['checked', 'checked'], ['decided', 'decided'], ['badge issued', 'issued'],
+    ['first entry', 'firstEntry'], ['last exit', 'lastExit'], ['checked out', 'checkedOut'], ['reported', 'reported'], ['archived', 'archived'], ['revoked', 'revoked']];
+  for (const [label, key] of ms) if (v.at[key] !== undefined) lines.push(`  ${label.padEnd(12)} ${t(v.at[key])}${v.by[key] ? ` by ${v.by[key]}` : ''}`);
+  return lines.join('\n');
+}
+
+/** Register the visit commands. */
+export function visitCommands(program: Command): void {
+  const visit = program.command('visit').description('visits through the SOP: request → check → approve/deny → issue → checkout → report → archive');
+
+  visit.command('request')
+    .description('SOP step 1: record a visit request (prints the visit id)')
+    .requiredOption('--name <name>', "visitor's full name")
+    .requiredOption('--nik <nik>', '16-digit NIK from the KTP')
+    .requiredOption('--org <org>', 'institution')
+    .requiredOption('--purpose <purpose>', 'purpose of the visit')
+    .option('--phone <phone>', 'phone number')
+    .option('--duration <minutes>', 'planned duration in minutes', '60')
+    .option('--device <desc:serial>', 'device brought in (repeatable)', collect, [])
+    .option('--ktp-uid <uid>', 'KTP chip UID read at the desk (stored only as a keyed hash)')
+    .option('--letter <ref>', 'request letter / helpdesk ticket reference')
+    .option('--kind <kind>', 'visit | maintenance', 'visit')
+    .option('--disposition-by <who>', 'maintenance: who ordered it')
+    .option('--disposition-ref <ref>', 'maintenance: disposition reference')
+    .option('--disposition-date <date>', 'maintenance: disposition date (YYYY-MM-DD)')
+    .option('--by <officer>', 'officer doing the intake')
+    .action(action(function (this: Command, o: Record<string, string | string[] | undefined>) {
+      const s = (k: string): string | undefined => o[k] as string | undefined;
+      const kind = s('kind');
+      if (kind !== 'visit' && kind !== 'maintenance') throw new UserError(`--kind "${kind}" must be visit or maintenance`);
+      const duration = Number(s('duration'));
+      const disp = s('dispositionRef') || s('dispositionBy') || s('dispositionDate')
+        ? { orderedBy: s('dispositionBy') ?? '', reference: s('dispositionRef') ?? '', date: s('dispositionDate') ?? '' } : null;
+      if (disp && (!disp.orderedBy || !disp.reference || !/^\d{4}-\d{2}-\d{2}$/.test(disp.date))) {
+        throw new UserError('a disposition needs --disposition-by, --disposition-ref and --disposition-date YYYY-MM-DD');
+      }
+      const devices = ((o.device as string[]) ?? []).map((d) => parseDevice(d, '--device'));
+      const v = withServices(this, ({ visits }) => visits.request({
+        name: s('name') ?? '', nik: s('nik') ?? '', org: s('org') ?? '', purpose: s('purpose') ?? '', phone: s('phone') ?? null,
+        plannedMinutes: duration, devices, ktpUid: s('ktpUid') ?? null, letterRef: s('letter') ?? null, kind, disposition: disp, by: s('by') ?? null,
+      }));
+      out(this, { id: v.id, state: v.state }, () => v.id);
+    }));
+
+  const simple = (name: string, desc: string, run: (visits: import('../app/visit-service.js').VisitService, id: string, o: Record<string, string>) => Visit,
+    opts: [string, string][] = []): void => {
+    const c = visit.command(`${name} <id>`).description(desc).requiredOption('--by <officer>', 'officer id (e.g. O1)');
+    for (const [flag, d] of opts) c.requiredOption(flag, d);
+    c.action(action(function (this: Command, id: string, o: Record<string, string>) {
+      const v = withServices(this, ({ visits }) => run(visits, id, o));
+      out(this, { id: v.id, state: v.state, presence: v.presence, badge: v.badgeUid, validUntil: v.validUntil ? new Date(v.validUntil).toISOString() : null },
+        () => `visit ${v.id}: ${v.state}`);
+    }));
+  };
+  simple('check', 'SOP step 2: completeness checked (staff or coordinator)', (s, id, o) => s.check(id, o.by!));
+  visit.command('approve <id>')
+    .description('SOP step 3: approve (head); valid until --until or the configured default (end of day)')
+    .requiredOption('--by <officer>', 'head officer id')
+    .option('--until <iso>', 'end of validity, ISO-8601')
+    .option('--from <iso>', 'start of validity (default now), ISO-8601')
+    .action(action(function (this: Command, id: string, o: { by: string; until?: string; from?: string }) {
+      const until = o.until ? parseIsoTime(o.until, '--until') : undefined;
+      const from = o.from ? parseIsoTime(o.from, '--from') : undefined;
+      const v = withServices(this, ({ visits }) => visits.approve(id, o.by, { ...(until !== undefined ? { until } : {}), ...(from !== undefined ? { from } : {}) }));
+      out(this, { id: v.id, state: v.state, validFrom: new Date(v.validFrom!).toISOString(), validUntil: new Date(v.validUntil!).toISOString() },
+        () => `visit ${v.id}: approved until ${new Date(v.validUntil!).toISOString()}`);
+    }));
+  simple('deny', 'SOP step 3: deny with a reason (head)', (s, id, o) => s.deny(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
+  simple('revoke', 'revoke an approval at any time (head)', (s, id, o) => s.revoke(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
+  simple('issue', 'SOP step 3: issue a special badge (UID or label) for the KTP', (s, id, o) => s.issue(id, o.badge!, o.by!), [['--badge <badge>', 'badge UID or label']]);
+  simple('report', 'SOP step 6: the coordinator reports the visit', (s, id, o) => s.report(id, o.by!));
+  simple('archive', 'SOP step 7: archive the visit file', (s, id, o) => s.archive(id, o.by!));
+  simple('badge-lost', 'the visitor lost the badge: block it (issue another with visit issue)', (s, id, o) => s.badgeLost(id, o.by!));
+
+  visit.command('checkout <id>')
+    .description('SOP step 5: exit time, devices carried out, badge returned, KTP returned')
+    .requiredOption('--by <officer>', 'officer id')
+    .option('--device-out <desc:serial>', 'device carried out (repeatable)', collect, [])
+    .action(action(function (this: Command, id: string, o: { by: string; deviceOut: string[] }) {
+      const devices = o.deviceOut.map((d) => parseDevice(d, '--device-out'));
+      const r = withServices(this, ({ visits, store }) => {
+        const v = visits.checkout(id, o.by, devices);
+        const mismatch = store.events.since(store.events.lastSeq() - 3).find((e) => e.type === 'visit.device_mismatch' && e.data.visit === v.id);
+        return { v, mismatch: mismatch?.data ?? null };
+      });
+      out(this, { id: r.v.id, state: r.v.state, deviceMismatch: r.mismatch }, () =>
+        `visit ${r.v.id}: checked out; badge back, return the KTP to the visitor` +
+        (r.mismatch ? `\nWARNING device mismatch: ${JSON.stringify({ notCarriedOut: r.mismatch.notCarriedOut, notBroughtIn: r.mismatch.notBroughtIn })}` : ''));
+    }));
+
+  visit.command('list')
+    .description('list visits, newest first')
+    .option('--state <state>', `one of ${VISIT_STATES.join(', ')}, or inside / outside`)
+    .option('--limit <n>', 'at most this many', '50')
+    .action(action(function (this: Command, o: { state?: string; limit: string }) {
+      const st = o.state;
+      if (st && !VISIT_STATES.includes(st as VisitState) && st !== 'inside' && st !== 'outside') {
+        throw new UserError(`--state "${st}" must be one of ${VISIT_STATES.join(', ')}, inside, outside`);
+      }
+      const filter = st === 'inside' || st === 'outside' ? { presence: st as 'inside' | 'outside' } : st ? { state: st as VisitState } : {};
+      const { list, tz } = withServices(this, ({ store, config }) => ({ list: store.visits({ ...filter, limit: Number(o.limit) || 50 }), tz: config.visits.timeZone }));
+      if (globals(this).json) { out(this, list, () => ''); return; }
+      out(this, list, () => list.map((v) => [v.id, v.state, v.presence ?? '-', localTime(v.at.requested, tz), maskNik(v.visitor.nik), v.visitor.name, v.visitor.org].join('\t')).join('\n') || '(no visits)');
+    }));
+
+  visit.command('show <id>')
+    .description('everything about one visit')
+    .action(action(function (this: Command, id: string) {
+      const { v, tz, label } = withServices(this, ({ visits, store, config }) => {
+        const v = visits.visit(id);
+        return { v, tz: config.visits.timeZone, label: v.badgeUid ? store.badge(v.badgeUid)?.label ?? null : null };
+      });
+      out(this, v, () => describeVisit(v, tz, label));
+    }));
+
+  program.command('incident')
+    .description("write an entry in the incident book (SOP 004's separate book)")
+    .requiredOption('--by <officer>', 'officer id')
+    .requiredOption('--note <text>', 'what happened')
+    .option('--visit <id>', 'visit concerned')
+    .action(action(function (this: Command, o: { by: string; note: string; visit?: string }) {
+      const n = withServices(this, ({ visits }) => visits.incident(o.by, o.note, o.visit));
+      out(this, { id: n }, () => `incident ${n} recorded`);
+    }));
+}

@@ -1,0 +1,120 @@
+/**
+ * The composition root: one page that shows how pintu is wired. Each part gets only its slice of the config.
+ *
+ *   readers ──tap──▶ AccessService ──decide()──▶ Store (state + event, one transaction) ──▶ DoorController ──▶ Relay
+ *   door switch / exit button ──▶ DoorController ──door events──▶ Store
+ *   CLI commands ──▶ VisitService ──▶ Store (the daemon sees their effect at the next tap)
+ */
+import { join } from 'node:path';
+import type { Config } from './config/schema.js';
+import type { CardReader, DoorIo } from './adapters/ports.js';
+import { openDatabase } from './adapters/sqlite/db.js';
+import { Store } from './adapters/sqlite/store.js';
+import type { StoredEvent } from './adapters/sqlite/event-log.js';
+import { SimDoorIo } from './adapters/sim/sim-door-io.js';
+import { createReader } from './adapters/readers.js';
+import { AccessService } from './app/access-service.js';
+import { DoorController } from './app/door-controller.js';
+import { Daemon } from './app/daemon.js';
+import { VisitService } from './app/visit-service.js';
+import { loadOrCreateSecret } from './app/secret.js';
+import type { Log } from './app/logger.js';
+
+/** Database file name inside the data dir. */
+export const DB_FILE = 'pintu.db';
+
+/** Open the store for a config (used by the daemon and by every CLI command). */
+export function openStore(config: Config): Store {
+  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous });
+  return new Store(db, config.door.id);
+}
+
+/** The officer-side service for a store. */
+export function visitService(config: Config, store: Store): VisitService {
+  return new VisitService(store, {
+    standards: config.sop.standardsMinutes,
+    defaultValidity: config.visits.defaultValidity,
+    timeZone: config.visits.timeZone,
+    secret: loadOrCreateSecret(config.dataDir),
+  });
+}
+
+/** Create the door I/O for the configured hardware. GPIO is loaded lazily so `sim` never touches /sys. */
+export async function createDoorIo(config: Config, log: Log): Promise<DoorIo> {
+  if (config.hardware === 'sim') return new SimDoorIo();
+  const { createOnoffDoorIo } = await import('./adapters/gpio/onoff-door-io.js');
+  return createOnoffDoorIo(config.gpio, log);
+}
+
+/** Test/demo overrides for the hardware edge. */
+export interface Overrides {
+  /** Use this door I/O instead of the configured hardware. */
+  io?: DoorIo;
+  /** Use these readers instead of the configured ones. */
+  readers?: CardReader[];
+  /** Observe every committed event (demo printing, later the MQTT outbox). */
+  onEvents?: (events: StoredEvent[]) => void;
+}
+
+/** Build (not start) the daemon from the config. */
+export async function buildDaemon(config: Config, log: Log, overrides: Overrides = {}): Promise<Daemon> {
+  const store = openStore(config);
+  const secret = loadOrCreateSecret(config.dataDir);
+  const onEvents = overrides.onEvents;
+  let io: DoorIo;
+  try {
+    io = overrides.io ?? (await createDoorIo(config, log));
+  } catch (err) {
+    store.db.close();
+    throw err;
+  }
+  const doorLog = log.child({ component: 'door', door: config.door.id });
+  const door = new DoorController({
+    io,
+    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds },
+    log,
+    onEvent: (type, data, at) => {
+      const stored = store.tx(() => store.events.append([{ type, data }], at));
+      doorLog.info({ event: type }, 'door event');
+      onEvents?.(stored);
+    },
+  });
+  const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
+  const readers = overrides.readers ?? doorReaders.map((r) => createReader(r, log));
+  const access = new AccessService(store, door, {
+    policy: {
+      escortRequired: config.escort.required,
+      escortWindowMs: config.escort.windowSeconds * 1000,
+      officerRoles: config.door.officerRoles,
+      antiPassback: config.door.antiPassback,
+    },
+    repeatWindowMs: config.door.repeatTapSeconds * 1000,
+    readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),
+    secret,
+    ...(onEvents ? { onEvents } : {}),
+  }, log.child({ component: 'access', door: config.door.id }));
+  return new Daemon({ store, io, door, access, readers, log, ...(onEvents ? { onEvents } : {}) });
+}
+
+/** Fail secure on anything unexpected: relay off first, then log and exit. */
+export function installFailSecureHandlers(daemon: Daemon, log: Log): void {
+  const relayOff = (): void => {
+    try { daemon.parts.door.relayOff(); } catch { /* keep going: next line tries the pin directly */ }
+    try { daemon.parts.io.relay.set(false); } catch { /* nothing more can be done from here */ }
+  };
+  const fatal = (kind: string) => (err: unknown): void => {
+    relayOff();
+    log.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, `${kind}: relay driven off, exiting`);
+    log.flush();
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      relayOff();
+      daemon.stop(`signal ${sig}`).then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+  process.on('exit', relayOff);
+}

@@ -1,0 +1,55 @@
+/**
+ * Run the built `pintu` CLI (dist/) as a child process, as an officer or an installer would.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Path of the built CLI entry point. */
+export const CLI = fileURLToPath(new URL('../../dist/src/cli/index.js', import.meta.url));
+
+function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test builds first)`);
+}
+
+/** Result of one CLI run. */
+export interface CliResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Run `pintu ARGS --config FILE` to completion. */
+export function pintu(configFile: string | null, args: string[], input?: string): CliResult {
+  assertBuilt();
+  const full = configFile ? [...args, '--config', configFile] : args;
+  const r = spawnSync(process.execPath, [CLI, ...full], { encoding: 'utf8', input, timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run a CLI command with --json and parse its single JSON value; throws with stderr on failure. */
+export function pintuJson<T = Record<string, unknown>>(configFile: string, args: string[]): T {
+  const r = pintu(configFile, [...args, '--json']);
+  if (r.code !== 0) throw new Error(`pintu ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Start a long-running CLI command (e.g. `run`) in the background. */
+export function pintuSpawn(configFile: string, args: string[]): ChildProcess {
+  assertBuilt();
+  return spawn(process.execPath, [CLI, ...args, '--config', configFile], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PINTU_CONFIG: '' } });
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes. */
+export async function until<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 10_000, stepMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

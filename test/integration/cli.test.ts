@@ -1,0 +1,108 @@
+/**
+ * The CLI as the acceptance checks drive it: the whole SOP through `pintu …` commands, JSON output, and clear
+ * refusals for bad input that change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pintu, pintuJson } from '../helpers/cli.js';
+import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+
+describe('pintu CLI', () => {
+  let tc: TempConfig;
+  let head = '', coord = '', staff = '';
+  beforeAll(() => {
+    tc = tempConfig();
+    head = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Siti', '--role', 'head', '--badge', '0a00000001']).id;
+    coord = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Andi', '--role', 'coordinator', '--badge', '0A00000002']).id;
+    staff = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Dewi', '--role', 'staff', '--badge', '0A00000003']).id;
+    pintuJson(tc.file, ['badge', 'add', '--uid', '1b00000001', '--label', 'TAMU-01']);
+  });
+  afterAll(() => tc.cleanup());
+
+  it('runs a visit through the SOP with --json output', () => {
+    expect([head, coord, staff]).toEqual(['O1', 'O2', 'O3']);
+    const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Budi Santoso', '--nik', testNik(7), '--org', 'PT X',
+      '--purpose', 'replace disk', '--device', 'Laptop Dell:SN-AAA', '--device', 'HDD:WD-1', '--ktp-uid', '04a1b2c3d4e5f6']);
+    expect(id).toMatch(/^V-\d{8}-\d{3}$/);
+    expect(pintuJson(tc.file, ['visit', 'check', id, '--by', coord]).state).toBe('checked');
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const approved = pintuJson(tc.file, ['visit', 'approve', id, '--by', head, '--until', until]);
+    expect(approved).toMatchObject({ state: 'approved', validUntil: until });
+    expect(pintuJson(tc.file, ['visit', 'issue', id, '--badge', '1B00000001', '--by', staff])).toMatchObject({ state: 'issued', badge: '1B00000001' });
+    const out = pintuJson(tc.file, ['visit', 'checkout', id, '--by', staff, '--device-out', 'Laptop Dell:SN-AAA']);
+    expect(out.state).toBe('checked_out');
+    expect(out.deviceMismatch).toMatchObject({ notCarriedOut: [{ description: 'HDD', serial: 'WD-1' }] });
+    const shown = pintuJson(tc.file, ['visit', 'show', id]);
+    expect(shown).toMatchObject({ id, state: 'checked_out', ktpHeld: false, badgeUid: null });
+    expect(JSON.stringify(shown)).not.toContain('04A1B2C3D4E5F6');
+    expect(pintuJson<unknown[]>(tc.file, ['visit', 'list', '--state', 'checked_out']).length).toBe(1);
+
+    const ev = pintu(tc.file, ['events', '--json']);
+    expect(ev.code).toBe(0);
+    const events = ev.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; at: string });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['officer.added', 'badge.added', 'visit.requested', 'visit.checked', 'visit.approved',
+      'badge.issued', 'visit.checked_out', 'badge.returned', 'visit.device_mismatch']));
+    const after = pintu(tc.file, ['events', '--json', '--since', String(events.length - 2)]);
+    expect(after.stdout.trim().split('\n').length).toBe(2);
+    for (const e of events) expect(JSON.stringify(e)).not.toMatch(/Budi|Santoso|3201011205900007|04A1B2C3D4E5F6/);
+  });
+
+  it('prints door status with who is inside', () => {
+    const s = pintuJson(tc.file, ['status']);
+    expect(s).toMatchObject({ door: 'door-1', lock: 'locked', daemon: 'not running', inside: { count: 0 } });
+  });
+
+  it('refuses bad input with a message naming it, exit 2, and changes nothing', () => {
+    const before = pintu(tc.file, ['events', '--json']).stdout;
+    const cases: [string[], RegExp][] = [
+      [['visit', 'request', '--name', 'A', '--nik', '123', '--org', 'O', '--purpose', 'P'], /--nik: NIK must be exactly 16 digits/],
+      [['visit', 'request', '--name', 'A', '--nik', '9901011205900001', '--org', 'O', '--purpose', 'P'], /province/],
+      [['visit', 'request', '--name', 'A', '--nik', testNik(2), '--org', 'O', '--purpose', 'P', '--device', 'nocolon'], /--device "nocolon" must be "description:serial"/],
+      [['officer', 'add', '--name', 'X', '--role', 'boss', '--badge', '0A0000000F'], /--role "boss" must be one of staff, coordinator, head/],
+      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', 'xyz'], /--badge "xyz" must be 4-32 hexadecimal/],
+      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', '0A00000001'], /already belongs to another officer/],
+      [['badge', 'add', '--uid', '0A00000001', '--label', 'T2'], /is an officer badge/],
+      [['visit', 'check', 'V-00000000-999', '--by', 'O2'], /no visit with id "V-00000000-999"/],
+      [['visit', 'approve', 'V-00000000-999', '--by', 'O1', '--until', 'tomorrow'], /--until: "tomorrow" is not an ISO-8601 time/],
+      [['visit', 'list', '--state', 'flying'], /--state "flying" must be one of/],
+      [['events', '--since', '-4'], /--since/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = pintu(tc.file, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+    }
+    expect(pintu(tc.file, ['visit', 'frobnicate']).code).not.toBe(0);
+    expect(pintu(tc.file, ['events', '--json']).stdout).toBe(before);
+  });
+
+  it('refuses wrong transitions and roles with a clear message', () => {
+    const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'C', '--nik', testNik(3), '--org', 'O', '--purpose', 'P']);
+    let r = pintu(tc.file, ['visit', 'approve', id, '--by', head]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`visit ${id} is requested; it cannot be approved`));
+    pintuJson(tc.file, ['visit', 'check', id, '--by', staff]);
+    r = pintu(tc.file, ['visit', 'approve', id, '--by', staff]);
+    expect(r.stderr).toMatch(/officer O3 is staff; only head may approve/);
+    r = pintu(tc.file, ['visit', 'deny', id, '--by', head, '--reason', '   ']);
+    expect(r.stderr).toMatch(/a denial needs a reason/);
+    expect(pintuJson(tc.file, ['visit', 'deny', id, '--by', head, '--reason', 'no letter']).state).toBe('denied');
+    r = pintu(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-01', '--by', staff]);
+    expect(r.stderr).toMatch(/is denied; it cannot be issued/);
+  });
+
+  it('names the bad key when the config is invalid', () => {
+    const bad = join(tc.dir, 'bad.yaml');
+    writeFileSync(bad, 'site: x\ndoor:\n  id: d1\n  strikeSeconds: 500\n  colour: red\nhardware: gpio2\n');
+    const r = pintu(bad, ['status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/door\.strikeSeconds: .*500/);
+    expect(r.stderr).toMatch(/door: unknown key "colour"/);
+    expect(r.stderr).toMatch(/hardware: .*gpio2/);
+    writeFileSync(bad, 'site: [unclosed\n');
+    expect(pintu(bad, ['status']).stderr).toMatch(/not valid YAML/);
+    expect(pintu(join(tc.dir, 'missing.yaml'), ['status']).stderr).toMatch(/cannot read config .*missing\.yaml: no such file/);
+  });
+});
