@@ -1,0 +1,125 @@
+/**
+ * `systemd-analyze verify` (and an offline `systemd-analyze security` score) on systemd/pintu.service and
+ * systemd/pintu-central.service, inside a throwaway --root that holds the distro's unit files (for
+ * sysinit.target & co.) and an executable stand-in for the /usr/local/bin/pintu wrapper install.sh writes.
+ * Needs systemd-analyze (Debian package `systemd`): the test fails, never skips, without it.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '../..');
+const UNITS = ['pintu.service', 'pintu-central.service'] as const;
+const WRAPPER = '/usr/local/bin/pintu';
+
+function findSystemdAnalyze(): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin'];
+  for (const d of dirs) {
+    const p = join(d, 'systemd-analyze');
+    if (d && existsSync(p)) return p;
+  }
+  throw new Error('systemd-analyze not found: install it with `apt-get install systemd` (CI needs the systemd package for this test)');
+}
+
+/** The distro's unit directory (sysinit.target, multi-user.target, network-online.target ...). */
+function systemUnitDir(): string {
+  for (const d of ['/usr/lib/systemd/system', '/lib/systemd/system']) {
+    if (existsSync(join(d, 'sysinit.target'))) return d;
+  }
+  throw new Error('no systemd unit files (sysinit.target) on this machine: `apt-get install systemd`');
+}
+
+let analyze: string;
+let root: string;
+
+beforeAll(() => {
+  analyze = findSystemdAnalyze();
+  root = mkdtempSync(join(tmpdir(), 'pintu-units-'));
+  mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
+  cpSync(systemUnitDir(), join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+  mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+  mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
+  writeFileSync(join(root, WRAPPER), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(root, WRAPPER), 0o755);
+  for (const u of UNITS) cpSync(join(repo, 'systemd', u), join(root, 'etc/systemd/system', u));
+});
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+function run(args: string[]): { status: number | null; out: string; err: string } {
+  const r = spawnSync(analyze, args, { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_PAGER: '', LC_ALL: 'C' } });
+  if (r.error) throw r.error;
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+function verify(unit: string): { status: number | null; err: string } {
+  return run(['verify', `--root=${root}`, `/etc/systemd/system/${unit}`]);
+}
+
+/** Value lines of `key` in a unit file (comments ignored). */
+function values(unit: string, key: string): string[] {
+  return readFileSync(join(repo, 'systemd', unit), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+}
+
+describe.each(UNITS)('%s', (unit) => {
+  it('passes systemd-analyze verify without errors or warnings', () => {
+    const r = verify(unit);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('has an offline security exposure of 3.0 or less', () => {
+    const r = run(['security', '--offline=yes', `--root=${root}`, '--no-pager', `/etc/systemd/system/${unit}`]);
+    const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?)/.exec(r.out + r.err);
+    if (!m) throw new Error(`no exposure level in output:\n${r.out}\n${r.err}`);
+    expect(Number(m[1])).toBeLessThanOrEqual(3.0);
+  });
+
+  it('is a notify service with a watchdog, run through the installed wrapper as user pintu', () => {
+    expect(values(unit, 'Type')).toEqual(['notify']);
+    expect(values(unit, 'NotifyAccess')).toEqual(['main']);
+    expect(values(unit, 'WatchdogSec')).toEqual(['30']);
+    expect(values(unit, 'Restart')).toEqual(['always']);
+    expect(values(unit, 'User')).toEqual(['pintu']);
+    expect(values(unit, 'ExecStart')[0]?.split(' ')[0]).toBe(WRAPPER);
+    // V8's JIT cannot run with MemoryDenyWriteExecute=yes
+    expect(values(unit, 'MemoryDenyWriteExecute')).toEqual(['no']);
+    expect(values(unit, 'ProtectSystem')).toEqual(['strict']);
+  });
+});
+
+describe('pintu.service specifics', () => {
+  it('turns the relay off after every stop, with the same wrapper and config', () => {
+    expect(values('pintu.service', 'ExecStart')).toEqual([`${WRAPPER} run --config /etc/pintu/pintu.yaml`]);
+    expect(values('pintu.service', 'ExecStopPost')).toEqual([`${WRAPPER} relay-off --config /etc/pintu/pintu.yaml`]);
+  });
+
+  it('keeps /sys writable for sysfs GPIO and allows only serial and gpiochip devices', () => {
+    expect(values('pintu.service', 'ProtectKernelTunables')).toEqual(['no']);
+    expect(values('pintu.service', 'SupplementaryGroups')).toEqual(['gpio dialout']);
+    expect(values('pintu.service', 'DevicePolicy')).toEqual(['closed']);
+    expect(values('pintu.service', 'DeviceAllow').sort()).toEqual(
+      ['char-gpiochip rw', 'char-ttyACM rw', 'char-ttyAMA rw', 'char-ttyS rw', 'char-ttyUSB rw'].sort(),
+    );
+  });
+});
+
+describe('the verify harness', () => {
+  it('does report a broken unit (so a clean result above means something)', () => {
+    const broken = readFileSync(join(repo, 'systemd/pintu.service'), 'utf8')
+      .replace(/^ProtectSystem=strict$/m, 'ProtectSytem=strict')
+      .replace(`ExecStart=${WRAPPER}`, 'ExecStart=/usr/local/bin/pintu-missing');
+    writeFileSync(join(root, 'etc/systemd/system/pintu-broken.service'), broken);
+    const r = verify('pintu-broken.service');
+    expect(r.err).toContain("Unknown key 'ProtectSytem'");
+    expect(r.err).toContain('pintu-missing');
+    expect(r.status).not.toBe(0);
+  });
+});
