@@ -81,7 +81,7 @@ export class DoorController {
 
   /** Relay off first, then read the door and watch both inputs. Throws if called twice or after stop. */
   start(): void {
-    if (this.started) throw new Error('DoorController already started');
+    if (this.started || this.stopped) throw new Error(this.stopped ? 'DoorController was stopped; create a new one' : 'DoorController already started');
     this.started = true;
     this.relayOff();
     let open = false;
@@ -178,7 +178,7 @@ export class DoorController {
     for (const o of result.outputs) {
       if (o.kind !== 'event') continue;
       const { type, data, at } = o.event;
-      this.log.info({ event: type, data }, type);
+      this.log.debug({ event: type, data }, type);
       try {
         this.onEvent(type, data, at);
       } catch (err) {
@@ -257,19 +257,18 @@ export class DoorController {
     }
   }
 
-  /** The guard: at strike end the relay goes off, whatever the machine's timer did. */
+  /** The guard: at strike end the relay goes off, whatever the machine's timer or the clock say. */
   private guard(): void {
     this.guardTimer = null;
     this.guardAt = null;
-    this.driveOff();
-    this.dispatch({ type: 'tick', now: this.now() });
-    if (this.state.relayOn) {
-      // The clock says the strike is not over yet (timer fired early): the relay is off anyway
-      // (fail secure); record that so the machine does not claim the door is unlocked.
-      this.log.warn({ unlockedUntil: this.state.unlockedUntil }, 'guard fired before strike end; relay kept off');
-      this.relayOff();
-      this.arm();
+    const s = this.state;
+    const early = s.relayOn && s.unlockedUntil !== null ? s.unlockedUntil - this.now() : 0;
+    if (early > 0) {
+      // Timer fired before the clock reached strike end (wall clock stepped back, or ms rounding): off anyway.
+      this.log[early > 1000 ? 'warn' : 'debug']({ earlyMs: early }, 'strike guard fired before the clock reached strike end; relay off anyway');
     }
+    this.relayOff();
+    this.dispatch({ type: 'tick', now: this.now() });
   }
 
   private clearTimer(which: 'tickTimer' | 'guardTimer' | 'retryTimer'): void {

@@ -1,0 +1,173 @@
+/**
+ * Simulated door I/O for the demo and tests: a relay that records every change, and two inputs
+ * driven by `openDoor()`, `closeDoor()` and `pressExit()`.
+ */
+import type { DigitalInput, DoorIo, Relay } from '../ports.js';
+
+/** One relay change: the level it was driven to and when. */
+export interface RelayChange {
+  /** The relay was switched on (true) or off (false). */
+  on: boolean;
+  /** When, ms (from the sim's clock). */
+  at: number;
+}
+
+/** Options of the simulated door. */
+export interface SimDoorIoOptions {
+  /** Clock used for timestamps (default Date.now; tests pass the fake clock). */
+  now?: () => number;
+  /** Door open at creation (default false). */
+  doorOpen?: boolean;
+  /** Relay on at creation, as if left on by a crashed program (default false). */
+  relayOn?: boolean;
+}
+
+/** A simulated input: level set by the sim, watchers notified on change. */
+export class SimInput implements DigitalInput {
+  private level: boolean;
+  private closed = false;
+  private readonly watchers = new Set<(active: boolean, at: number) => void>();
+
+  /** Create an input at `initial` level, stamping changes with `now`. */
+  constructor(initial: boolean, private readonly now: () => number) {
+    this.level = initial;
+  }
+
+  /** Current logical level. */
+  read(): boolean {
+    return this.level;
+  }
+
+  /** Subscribe to changes; returns the unsubscribe function. */
+  watch(onChange: (active: boolean, at: number) => void): () => void {
+    if (this.closed) throw new Error('sim input is closed');
+    this.watchers.add(onChange);
+    return () => {
+      this.watchers.delete(onChange);
+    };
+  }
+
+  /** Set the level; watchers hear about it only if it changed. */
+  set(active: boolean): void {
+    if (this.closed || active === this.level) return;
+    this.level = active;
+    const at = this.now();
+    for (const w of [...this.watchers]) w(active, at);
+  }
+
+  /** Number of current watchers (tests check unwatching). */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Stop notifying. Idempotent. */
+  close(): void {
+    this.closed = true;
+    this.watchers.clear();
+  }
+}
+
+/** A simulated strike relay with a change history. */
+export class SimRelay implements Relay {
+  /** Every change of the relay level, oldest first (only real changes are recorded). */
+  readonly history: RelayChange[] = [];
+  /** When set, `set()` throws this error (simulates a failing pin driver). */
+  failWith: Error | null = null;
+  private on: boolean;
+  private closed = false;
+  private readonly listeners = new Set<(on: boolean, at: number) => void>();
+
+  /** Create a relay at level `initial`, stamping changes with `now`. */
+  constructor(initial: boolean, private readonly now: () => number) {
+    this.on = initial;
+  }
+
+  /** Drive the relay; throws `failWith` if set, or when switching on a closed relay. */
+  set(on: boolean): void {
+    if (this.failWith) throw this.failWith;
+    if (this.closed) {
+      if (on) throw new Error('sim relay is closed');
+      return;
+    }
+    if (on === this.on) return;
+    this.on = on;
+    const at = this.now();
+    this.history.push({ on, at });
+    for (const l of [...this.listeners]) l(on, at);
+  }
+
+  /** Current level. */
+  get isOn(): boolean {
+    return this.on;
+  }
+
+  /** Subscribe to relay changes; returns the unsubscribe function. */
+  onChange(cb: (on: boolean, at: number) => void): () => void {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  /** Drive off (ignoring `failWith`) and close. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    const fail = this.failWith;
+    this.failWith = null;
+    this.set(false);
+    this.failWith = fail;
+    this.closed = true;
+    this.listeners.clear();
+  }
+}
+
+/** Simulated door I/O: relay + door switch + exit button, with helpers to act out a door. */
+export class SimDoorIo implements DoorIo {
+  /** The strike relay. */
+  readonly relay: SimRelay;
+  /** Door position switch: active = open. */
+  readonly doorSwitch: SimInput;
+  /** Exit button: active = pressed. */
+  readonly exitButton: SimInput;
+
+  /** Create the sim door (closed, relay off unless options say otherwise). */
+  constructor(opts: SimDoorIoOptions = {}) {
+    const now = opts.now ?? (() => Date.now());
+    this.relay = new SimRelay(opts.relayOn ?? false, now);
+    this.doorSwitch = new SimInput(opts.doorOpen ?? false, now);
+    this.exitButton = new SimInput(false, now);
+  }
+
+  /** Relay change history (alias of `relay.history`). */
+  get relayHistory(): readonly RelayChange[] {
+    return this.relay.history;
+  }
+
+  /** Open the door (door switch active). */
+  openDoor(): void {
+    this.doorSwitch.set(true);
+  }
+
+  /** Close the door (door switch inactive). */
+  closeDoor(): void {
+    this.doorSwitch.set(false);
+  }
+
+  /** Press and release the exit button. */
+  pressExit(): void {
+    this.exitButton.set(true);
+    this.exitButton.set(false);
+  }
+
+  /** Hook called on every relay change (e.g. the demo prints "strike unlocked"); returns the unsubscribe function. */
+  onRelay(cb: (on: boolean, at: number) => void): () => void {
+    return this.relay.onChange(cb);
+  }
+
+  /** Relay off first, then release the inputs. Idempotent. */
+  close(): void {
+    this.relay.close();
+    this.doorSwitch.close();
+    this.exitButton.close();
+  }
+}
