@@ -38,8 +38,13 @@ function fromRow(r: Row): StoredEvent {
   return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
 }
 
+/** Hook run on every event before it is hashed: may add data fields and adjust the time (the clock guard uses it). */
+export type EventStamp = (type: string, data: Record<string, unknown>, at: number) => { data: Record<string, unknown>; at: number };
+
 /** The event log of one door. */
 export class EventLog {
+  /** Optional hook applied to each appended event (see `ClockGuard.stamp`). */
+  stamp: EventStamp | null = null;
   private readonly lastStmt;
   private readonly insertStmt;
   private readonly sinceStmt;
@@ -57,14 +62,15 @@ export class EventLog {
     const last = this.lastStmt.get(this.door);
     let seq = last?.seq ?? 0;
     let prev = last?.hash ?? GENESIS_HASH;
-    const iso = new Date(at).toISOString();
     const out: StoredEvent[] = [];
     for (const e of events) {
       seq += 1;
-      const json = JSON.stringify(e.data);
+      const s = this.stamp ? this.stamp(e.type, e.data, at) : { data: e.data, at };
+      const iso = new Date(s.at).toISOString();
+      const json = JSON.stringify(s.data);
       const hash = eventHash(prev, this.door, seq, e.type, iso, json);
       this.insertStmt.run(this.door, seq, e.type, iso, json, prev, hash);
-      out.push({ door: this.door, seq, type: e.type, at: iso, data: e.data, prevHash: prev, hash });
+      out.push({ door: this.door, seq, type: e.type, at: iso, data: s.data, prevHash: prev, hash });
       prev = hash;
     }
     return out;
