@@ -71,7 +71,8 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
   const doorLog = log.child({ component: 'door', door: config.door.id });
   const door = new DoorController({
     io,
-    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds },
+    // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
+    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs: config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0 },
     log,
     onEvent: (type, data, at) => {
       const stored = store.tx(() => store.events.append([{ type, data }], at));

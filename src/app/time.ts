@@ -1,6 +1,7 @@
 /**
  * Local-time helpers for the office's time zone (WIB / WITA / WIT have no daylight saving).
  */
+import { UserError } from './errors.js';
 
 /** The local calendar date of `at` in `timeZone`, as YYYYMMDD. */
 export function localDate(at: number, timeZone: string): string {
@@ -29,6 +30,6 @@ export function endOfLocalDay(at: number, timeZone: string): number {
 /** Parse an ISO-8601 time given on the command line, or throw naming the option. */
 export function parseIsoTime(value: string, option: string): number {
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw new Error(`${option}: "${value}" is not an ISO-8601 time (e.g. 2026-11-23T16:00:00+07:00)`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw new UserError(`${option}: "${value}" is not an ISO-8601 time (e.g. 2026-11-23T16:00:00+07:00)`);
   return t;
 }

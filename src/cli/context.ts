@@ -47,10 +47,10 @@ export function out(cmd: Command, value: unknown, human: () => string): void {
 }
 
 /** Wrap an action: UserError → message + exit 2; other errors → message + exit 1. */
-export function action<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
+export function action<A extends unknown[]>(fn: (this: Command, ...args: A) => void | Promise<void>): (this: Command, ...args: A) => Promise<void> {
+  return async function (this: Command, ...args: A) {
     try {
-      await fn(...args);
+      await fn.apply(this, args);
     } catch (err) {
       if (err instanceof UserError) {
         process.stderr.write(`pintu: ${err.message}\n`);

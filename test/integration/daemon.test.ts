@@ -50,7 +50,7 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
   afterEach(async () => { await r.daemon.stop('test end'); r.tc.cleanup(); });
 
   it('drives the relay off at start, then opens only for an escorted, issued visit', async () => {
-    expect(r.io.relayHistory[0]?.on).toBe(true);
+    expect(r.io.relayHistory[0]?.on).toBe(false);
     expect(r.io.relay.isOn).toBe(false);
     const id = approvedVisit(r.visits);
     r.rin.tap(BADGE);
@@ -76,7 +76,7 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
     await wait(1200);
     const denied = lastOf(r, 'access.denied');
     expect(denied?.data.reason).toBe('escort-missing');
-    expect(r.io.relayHistory.filter((c) => c.on).length).toBe(1); // only the initial "was on" state
+    expect(r.io.relayHistory.filter((c) => c.on).length).toBe(0);
   });
 
   it('sees a revocation made by another connection at the next tap', () => {
