@@ -10,7 +10,7 @@ import { openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
-import { pintuSpawn, until } from '../helpers/cli.js';
+import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 import { openStore, visitService } from '../../src/main.js';
@@ -113,4 +113,35 @@ describe('kill -9 in the middle of a burst of taps', () => {
       store.db.close();
     }
   }, 90_000);
+
+  it('sees CLI commands made while it runs at the next tap, and reports status', async () => {
+    const d = startDaemon(tc);
+    await d.ready;
+    const fd = openSync(ptys[0]!.b, 'w');
+    try {
+      pintuJson(tc.file, ['badge', 'add', '--uid', '1B000000AA', '--label', 'TAMU-AA']);
+      const since = pintuJson<{ lastSeq: number }>(tc.file, ['status']).lastSeq;
+      writeSync(fd, encodeEm4100Frame('1B000000AA'));
+      await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.includes('not-approved'), 'a not-approved denial');
+      const head = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Kepala', '--role', 'head', '--badge', '0AFF000001']).id;
+      const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Tamu', '--nik', '3201011205900009', '--org', 'PT Y', '--purpose', 'audit']);
+      pintuJson(tc.file, ['visit', 'check', id, '--by', 'O1']);
+      pintuJson(tc.file, ['visit', 'approve', id, '--by', head]);
+      pintuJson(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-AA', '--by', 'O1']);
+      writeSync(fd, encodeEm4100Frame(uidOf(0)));
+      writeSync(fd, encodeEm4100Frame('1B000000AA'));
+      const granted = await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.split('\n').filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'access.granted' && e.visit === id), 'the visitor to be granted');
+      expect(granted).toMatchObject({ holder: 'visitor', escort: 'O1', reader: 'in' });
+      const status = pintuJson<{ daemon: string; lock: string; inside: { visitors: { visit: string }[] } }>(tc.file, ['status']);
+      expect(status.daemon).toBe('running');
+      expect(status.inside.visitors.map((v) => v.visit)).toContain(id);
+    } finally {
+      closeSync(fd);
+      d.child.kill('SIGTERM');
+      await new Promise((r) => d.child.once('exit', r));
+    }
+    const after = pintuJson<{ daemon: string; lock: string }>(tc.file, ['status']);
+    expect(after).toMatchObject({ daemon: 'not running', lock: 'locked' });
+  }, 60_000);
 });
