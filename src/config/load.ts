@@ -30,7 +30,13 @@ export function parseConfig(raw: unknown, baseDir: string, source = 'config'): C
   if (!r.success) throw new UserError(`${source} is invalid:\n  ${formatIssues(r.error.issues, raw).join('\n  ')}`);
   const c = r.data;
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
-  return { ...c, dataDir: abs(c.dataDir), readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)) };
+  const central = c.central && {
+    ...c.central,
+    ...(c.central.caFile ? { caFile: abs(c.central.caFile) } : {}),
+    ...(c.central.certFile ? { certFile: abs(c.central.certFile) } : {}),
+    ...(c.central.keyFile ? { keyFile: abs(c.central.keyFile) } : {}),
+  };
+  return { ...c, dataDir: abs(c.dataDir), readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
 }
 
 /** Read and validate the config file. */

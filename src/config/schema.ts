@@ -133,6 +133,71 @@ export const storageSchema = z
 /** Config of storage. */
 export type StorageConfig = z.infer<typeof storageSchema>;
 
+/** The link to the central office (optional: without it the door runs standalone). */
+export const centralSchema = z
+  .object({
+    /** Broker URL: mqtt://host:1883 or mqtts://host:8883. */
+    url: z.string().regex(/^mqtts?:\/\/[^/]+/, 'must be mqtt://host[:port] or mqtts://host[:port]'),
+    /** Broker user name (the shipped ACL expects `{site}.{door}`). */
+    username: z.string().min(1).optional(),
+    /** Broker password. */
+    password: z.string().optional(),
+    /** CA certificate (PEM) that signed the broker's certificate, for mqtts://. */
+    caFile: z.string().min(1).optional(),
+    /** Client certificate (PEM), when the broker authenticates doors by certificate. */
+    certFile: z.string().min(1).optional(),
+    /** Client certificate's private key (PEM). */
+    keyFile: z.string().min(1).optional(),
+    /** The centre's Ed25519 public key (`pintu central keys show`); without it every command is refused. */
+    publicKey: z.string().min(1).optional(),
+    /** Resend unacknowledged events when no ack arrived for this long. */
+    ackTimeoutSeconds: z.number().min(1).max(600).default(10),
+    /** Events per message. */
+    batchSize: z.number().int().min(1).max(1000).default(200),
+    /** Delete acknowledged events older than this many days (0: keep them all). */
+    retainAckedDays: z.number().min(0).max(36500).default(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.certFile === undefined) !== (c.keyFile === undefined)) ctx.addIssue({ code: 'custom', path: ['certFile'], message: 'certFile and keyFile go together' });
+  });
+/** Config of the central-office link. */
+export type CentralConfig = z.infer<typeof centralSchema>;
+
+/** Maintenance health checklist (SOP 002). */
+export const healthSchema = z
+  .object({
+    /** Run the checklist every this many days inside the daemon (30 = monthly, SOP 002); also on demand with `pintu health`. */
+    intervalDays: z.number().min(1).max(365).default(30),
+    /** A door reader silent for longer than this many days is reported (warn). */
+    readerSilentDays: z.number().min(1).max(365).default(14),
+  })
+  .strict();
+/** Config of the health checklist. */
+export type HealthConfig = z.infer<typeof healthSchema>;
+
+/** Nightly backups in dataDir/backups. */
+export const backupSchema = z
+  .object({
+    /** Nightly backups kept (older ones are deleted); 0 turns nightly backups off. */
+    keep: z.number().int().min(0).max(365).default(7),
+    /** Local hour (office time zone) after which the nightly backup is taken. */
+    hour: z.number().int().min(0).max(23).default(2),
+  })
+  .strict();
+/** Config of backups. */
+export type BackupConfig = z.infer<typeof backupSchema>;
+
+/** Personal-data retention (UU PDP 27/2022). */
+export const privacySchema = z
+  .object({
+    /** Days after checkout/archive (or denial) when a visitor's name, NIK, phone and KTP hash are purged. */
+    retentionDays: z.number().int().min(1).max(3650).default(365),
+  })
+  .strict();
+/** Config of personal-data retention. */
+export type PrivacyConfig = z.infer<typeof privacySchema>;
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -152,6 +217,10 @@ export const configSchema = z
     sop: sopSchema.default({ standardsMinutes: { request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 } }),
     visits: visitsSchema.default({ defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta' }),
     storage: storageSchema.default({ synchronous: 'full' }),
+    health: healthSchema.default({ intervalDays: 30, readerSilentDays: 14 }),
+    backup: backupSchema.default({ keep: 7, hour: 2 }),
+    privacy: privacySchema.default({ retentionDays: 365 }),
+    central: centralSchema.optional(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict()

@@ -83,4 +83,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'central link: acknowledged seq, link state, command counter',
+    sql: `
+      CREATE TABLE central_link (
+        door TEXT PRIMARY KEY,
+        acked_seq INTEGER NOT NULL DEFAULT 0,
+        acked_at INTEGER,
+        connected INTEGER NOT NULL DEFAULT 0,
+        changed_at INTEGER,
+        command_counter INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
 ];

@@ -1,0 +1,178 @@
+/**
+ * The door's connection to the central office: one MQTT client (persistent session, retained status, last will
+ * `offline`), the outbox for events, and the command handler. Connecting, reconnecting and broker outages never
+ * touch tap handling; `stop()` tries to deliver the backlog for a short while, then says offline.
+ */
+import { connect, type MqttClient } from 'mqtt';
+import type { Store } from '../sqlite/store.js';
+import type { VisitService } from '../../app/visit-service.js';
+import type { CentralConfig } from '../../config/schema.js';
+import type { Log } from '../../app/logger.js';
+import { publicKeyFromText, type KeyPair } from './keys.js';
+import { LinkState } from './link-state.js';
+import { Outbox, type Publisher } from './outbox.js';
+import { CommandHandler } from './command-handler.js';
+import { clientOptions } from './connect.js';
+import { signBody } from './protocol.js';
+import { topicOf } from './topics.js';
+
+/** What the link needs. */
+export interface CentralLinkOptions {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** The `central:` config section. */
+  config: CentralConfig;
+  /** The door's store (events, link row). */
+  store: Store;
+  /** The door's key pair. */
+  key: KeyPair;
+  /** Officer-side service that commands run through. */
+  visits: VisitService;
+  /** Timer period (ms) for polling new events, ack timeouts and status refresh. */
+  tickMs?: number;
+  /** How long `stop()` keeps delivering the backlog (ms). */
+  flushMs?: number;
+}
+
+/** The door's link to the centre. */
+export class CentralLink {
+  /** Publishes events and tracks acks. */
+  readonly outbox: Outbox;
+  /** Verifies and runs commands. */
+  readonly commands: CommandHandler;
+  private readonly state: LinkState;
+  private client: MqttClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastStatusAt = 0;
+  private lastPruneAt = 0;
+  private readonly log: Log;
+
+  /** Build (not connect). Throws if `central.publicKey` is not a valid key. */
+  constructor(private readonly opts: CentralLinkOptions, log: Log) {
+    this.log = log.child({ component: 'central-link' });
+    const centralKey = opts.config.publicKey ? publicKeyFromText(opts.config.publicKey) : null;
+    if (!centralKey) this.log.warn('central.publicKey is not set: every command from the centre will be refused');
+    this.state = new LinkState(opts.store.db, opts.door);
+    const pub: Publisher = {
+      connected: false,
+      publish: (topic, payload, retain = false) => this.publish(topic, payload, retain),
+    };
+    Object.defineProperty(pub, 'connected', { get: () => this.client?.connected ?? false });
+    this.outbox = new Outbox(opts.store.events, this.state, pub, {
+      site: opts.site, door: opts.door, key: opts.key.privateKey, centralKey,
+      batchSize: opts.config.batchSize, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
+    }, this.log);
+    this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
+      site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),
+    }, this.log);
+  }
+
+  /** Connect (in the background: the door never waits for the network). */
+  start(): void {
+    const { site, door, config } = this.opts;
+    this.state.setConnected(false, Date.now());
+    const will = this.outbox.status('offline');
+    this.client = connect(config.url, clientOptions(config, {
+      clientId: `pintu-${site}-${door}`.slice(0, 64),
+      clean: false,
+      will: { topic: topicOf(site, door, 'status'), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+    }));
+    this.client.on('connect', () => this.onConnect());
+    this.client.on('close', () => { if (!this.stopped) this.setConnected(false); });
+    this.client.on('error', (err) => this.log.warn({ err: err.message }, 'broker connection error'));
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 500);
+    this.timer.unref();
+  }
+
+  /** New events were committed: send them soon. */
+  notify(): void {
+    if (this.stopped) return;
+    setImmediate(() => { if (!this.stopped) this.safe(() => this.outbox.pump()); });
+  }
+
+  /** Connected now, and the number of unacknowledged events. */
+  status(): { connected: boolean; backlog: number } {
+    return { connected: this.client?.connected ?? false, backlog: this.outbox.backlog() };
+  }
+
+  /** Deliver what can be delivered within `flushMs`, publish `offline`, disconnect. Leaves the database open. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    if (this.timer) clearInterval(this.timer);
+    const client = this.client;
+    if (client?.connected) {
+      const flushed = await this.outbox.drain(this.opts.flushMs ?? 3000).catch(() => false);
+      if (!flushed) this.log.info({ backlog: this.outbox.backlog() }, 'stopping with events not yet acknowledged; they are sent at the next start');
+      await this.publish(topicOf(this.opts.site, this.opts.door, 'status'), JSON.stringify(this.outbox.status('offline')), true, 1000).catch(() => undefined);
+    }
+    this.stopped = true;
+    this.safe(() => this.state.setConnected(false, Date.now()));
+    await client?.endAsync(true).catch(() => undefined);
+  }
+
+  private onConnect(): void {
+    const { site, door } = this.opts;
+    this.log.info('connected to the central broker');
+    this.setConnected(true);
+    this.client?.subscribe([topicOf(site, door, 'ack'), topicOf(site, door, 'commands')], { qos: 1 }, (err) => {
+      if (err) this.log.error({ err: err.message }, 'subscribing to ack and commands failed');
+    });
+    this.publishStatus();
+    this.safe(() => this.outbox.onConnect());
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (this.stopped) return;
+    const { site, door } = this.opts;
+    this.safe(() => {
+      if (topic === topicOf(site, door, 'ack')) this.outbox.onAck(payload);
+      else if (topic === topicOf(site, door, 'commands')) {
+        const reply = signBody(this.opts.key.privateKey, 'replies', site, door, this.commands.handle(payload));
+        this.publish(topicOf(site, door, 'replies'), JSON.stringify(reply)).catch((err: Error) => this.log.warn({ err: err.message }, 'reply not published'));
+      }
+    });
+  }
+
+  private tick(): void {
+    this.safe(() => {
+      this.outbox.tick();
+      const now = Date.now();
+      if (this.client?.connected && now - this.lastStatusAt > 30_000) this.publishStatus();
+      const days = this.opts.config.retainAckedDays;
+      if (days > 0 && now - this.lastPruneAt > 3_600_000) {
+        this.lastPruneAt = now;
+        const n = this.state.pruneAcked(now - days * 86_400_000);
+        if (n > 0) this.log.info({ deleted: n }, 'acknowledged events past retention deleted');
+      }
+    });
+  }
+
+  private publishStatus(): void {
+    this.lastStatusAt = Date.now();
+    this.publish(topicOf(this.opts.site, this.opts.door, 'status'), JSON.stringify(this.outbox.status('online')), true).catch(() => undefined);
+  }
+
+  private setConnected(connected: boolean): void {
+    this.safe(() => { if (this.state.get().connected !== connected) this.state.setConnected(connected, Date.now()); });
+  }
+
+  private publish(topic: string, payload: string, retain = false, timeoutMs = 0): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('not started'));
+    const p = new Promise<void>((resolve, reject) => client.publish(topic, payload, { qos: 1, retain }, (err) => (err ? reject(err) : resolve())));
+    if (!timeoutMs) return p;
+    return Promise.race([p, new Promise<void>((_, reject) => setTimeout(() => reject(new Error('publish timed out')), timeoutMs).unref())]);
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'central link task failed');
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Store and forward on the door: events stay in SQLite until the centre acknowledges them. The outbox publishes
+ * unacknowledged events in seq order (signed batches, QoS 1), moves `acked_seq` forward on each signed ack, and
+ * starts again from the last ack after a reconnect or when no ack came for `ackTimeoutMs`. It only reads the
+ * database and never sits in the path of a tap decision: taps commit first, the outbox is told afterwards.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { EventLog } from '../sqlite/event-log.js';
+import type { Log } from '../../app/logger.js';
+import type { LinkState } from './link-state.js';
+import { ackMessageSchema, parsePayload, signBody, verifyBody, type EventsBody, type StatusMessage } from './protocol.js';
+import { topicOf } from './topics.js';
+
+/** What the outbox needs from an MQTT connection. */
+export interface Publisher {
+  /** The connection is up. */
+  readonly connected: boolean;
+  /** Publish at QoS 1; `retain` for status. Resolves when the broker has it (PUBACK). */
+  publish(topic: string, payload: string, retain?: boolean): Promise<void>;
+}
+
+/** Settings of the outbox. */
+export interface OutboxOptions {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** The door's private key (signs every message). */
+  key: KeyObject;
+  /** The centre's public key: when set, acks must carry its signature. */
+  centralKey: KeyObject | null;
+  /** Events per message. */
+  batchSize: number;
+  /** Resend from the last ack when no ack arrived for this long (ms). */
+  ackTimeoutMs: number;
+  /** At most this many events sent and not yet acknowledged. */
+  maxInflightEvents?: number;
+  /** Clock (ms). */
+  now?: () => number;
+}
+
+/** Publishes the door's unacknowledged events and tracks the centre's acks. */
+export class Outbox {
+  private sentSeq = 0;
+  private lastProgress = 0;
+  private readonly now: () => number;
+  private readonly maxInflight: number;
+
+  /** Wire to the event log, the link row and a publisher. */
+  constructor(private readonly events: EventLog, private readonly link: LinkState, private readonly pub: Publisher, private readonly opts: OutboxOptions, private readonly log: Log) {
+    this.now = opts.now ?? Date.now;
+    this.maxInflight = opts.maxInflightEvents ?? Math.max(opts.batchSize * 10, 1000);
+  }
+
+  /** Events not yet acknowledged by the centre. */
+  backlog(): number {
+    return this.link.backlog(this.events.lastSeq());
+  }
+
+  /** Highest seq the centre has acknowledged. */
+  ackedSeq(): number {
+    return this.link.get().ackedSeq;
+  }
+
+  /** A (re)connection: everything after the last ack is sent again, in order. */
+  onConnect(): void {
+    this.sentSeq = this.ackedSeq();
+    this.lastProgress = this.now();
+    this.pump();
+  }
+
+  /** An ack payload from the centre; returns false (and changes nothing) if it is invalid. */
+  onAck(payload: Buffer): boolean {
+    const msg = parsePayload(ackMessageSchema, payload);
+    if (!msg) { this.log.warn('ignoring malformed ack'); return false; }
+    if (this.opts.centralKey && !verifyBody(this.opts.centralKey, 'ack', this.opts.site, this.opts.door, msg)) {
+      this.log.warn({ upTo: msg.upTo }, 'ignoring ack with a bad signature');
+      return false;
+    }
+    const acked = this.ackedSeq();
+    if (msg.upTo <= acked) return true;
+    if (msg.upTo > this.events.lastSeq()) { this.log.warn({ upTo: msg.upTo }, 'ignoring ack beyond the last event'); return false; }
+    this.link.setAcked(msg.upTo, this.now());
+    this.lastProgress = this.now();
+    if (this.sentSeq < msg.upTo) this.sentSeq = msg.upTo;
+    this.pump();
+    return true;
+  }
+
+  /** Send what the window allows; called after commits, acks, and by the timer. */
+  pump(): void {
+    if (!this.pub.connected) return;
+    const acked = this.ackedSeq();
+    if (this.sentSeq < acked) this.sentSeq = acked;
+    while (this.sentSeq - acked < this.maxInflight) {
+      const batch = this.events.since(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
+      if (batch.length === 0) return;
+      if (this.sentSeq === acked) this.lastProgress = this.now();
+      const body: EventsBody = { v: 1, events: batch.map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash })) };
+      const msg = signBody(this.opts.key, 'events', this.opts.site, this.opts.door, body);
+      this.sentSeq = batch[batch.length - 1]!.seq;
+      this.pub.publish(topicOf(this.opts.site, this.opts.door, 'events'), JSON.stringify(msg)).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'publishing events failed; they will be sent again');
+      });
+    }
+  }
+
+  /** Timer work: resend after an ack timeout, then send anything new (events written by other processes too). */
+  tick(): void {
+    if (!this.pub.connected) return;
+    const acked = this.ackedSeq();
+    if (this.sentSeq > acked && this.now() - this.lastProgress > this.opts.ackTimeoutMs) {
+      this.log.info({ from: acked + 1, to: this.sentSeq }, 'no ack in time; sending again');
+      this.sentSeq = acked;
+      this.lastProgress = this.now();
+    }
+    this.pump();
+  }
+
+  /** The signed status message (online with counters, or offline). */
+  status(state: 'online' | 'offline', at = this.now()): StatusMessage {
+    const body = state === 'online'
+      ? { state, at: new Date(at).toISOString(), lastSeq: this.events.lastSeq(), backlog: this.backlog() }
+      : { state, at: new Date(at).toISOString() };
+    return signBody(this.opts.key, 'status', this.opts.site, this.opts.door, body);
+  }
+
+  /** Keep sending until everything is acknowledged or the deadline passes; true if the backlog is empty. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
+    while (this.backlog() > 0 && this.now() < deadline) {
+      if (!this.pub.connected) return false;
+      this.tick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.backlog() === 0;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Payloads of the central-office link and what is signed. Every message carries `sig`, an Ed25519 signature by
+ * its sender over `pintu/v1/{kind}\n{site}\n{door}\n{canonical JSON of the signed body}`; the broker is not
+ * trusted with integrity. Events additionally carry their hash chain (see event-log.ts).
+ */
+import { z } from 'zod';
+import type { KeyObject } from 'node:crypto';
+import { signText, verifyText } from './keys.js';
+import type { TopicKind } from './topics.js';
+
+/** Largest command payload a door accepts (bytes). */
+export const MAX_COMMAND_BYTES = 16 * 1024;
+/** Largest events message a receiver accepts (bytes). */
+export const MAX_EVENTS_BYTES = 4 * 1024 * 1024;
+
+/** JSON with object keys sorted at every level (the form that is signed). */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The text a sender signs for one message. */
+export function signingText(kind: TopicKind, site: string, door: string, body: unknown): string {
+  return `pintu/v1/${kind}\n${site}\n${door}\n${canonicalJson(body)}`;
+}
+
+/** Sign a body: returns the body with `sig` added. */
+export function signBody<T extends object>(key: KeyObject, kind: TopicKind, site: string, door: string, body: T): T & { sig: string } {
+  return { ...body, sig: signText(key, signingText(kind, site, door, kind === 'events' ? eventsSigned(body as unknown as EventsBody) : body)) };
+}
+
+/** Check a signed message's `sig` over the rest of it. */
+export function verifyBody(key: KeyObject, kind: TopicKind, site: string, door: string, msg: { sig?: unknown } & object): boolean {
+  const { sig, ...body } = msg as { sig?: unknown } & Record<string, unknown>;
+  return verifyText(key, signingText(kind, site, door, kind === 'events' ? eventsSigned(body as unknown as EventsBody) : body), sig);
+}
+
+/** For events only (seq, hash) pairs are signed: each hash already covers the event (recomputed by the receiver). */
+function eventsSigned(body: EventsBody): unknown {
+  return { v: body.v, events: body.events.map((e) => [e.seq, e.hash]) };
+}
+
+const iso = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const sig = z.string().max(200);
+
+/** One event as sent on the wire. */
+export const wireEventSchema = z.object({
+  seq: z.number().int().positive(),
+  type: z.string().min(1).max(100),
+  at: iso,
+  data: z.record(z.string(), z.unknown()),
+  prevHash: hex64,
+  hash: hex64,
+}).strict();
+/** One event on the wire. */
+export type WireEvent = z.infer<typeof wireEventSchema>;
+
+/** `events`: consecutive events of one door, oldest first. */
+export const eventsMessageSchema = z.object({ v: z.literal(1), events: z.array(wireEventSchema).min(1).max(1000), sig }).strict();
+/** An events message. */
+export type EventsMessage = z.infer<typeof eventsMessageSchema>;
+/** The events message before signing. */
+export type EventsBody = Omit<EventsMessage, 'sig'>;
+
+/** `ack`: the centre has committed every event up to and including `upTo`. */
+export const ackMessageSchema = z.object({ upTo: z.number().int().min(0), sig }).strict();
+/** An ack message. */
+export type AckMessage = z.infer<typeof ackMessageSchema>;
+
+/** `status` (retained): online with counters, or offline (also the last will). */
+export const statusMessageSchema = z.object({
+  state: z.enum(['online', 'offline']),
+  at: iso,
+  lastSeq: z.number().int().min(0).optional(),
+  backlog: z.number().int().min(0).optional(),
+  sig,
+}).strict();
+/** A status message. */
+export type StatusMessage = z.infer<typeof statusMessageSchema>;
+
+const device = z.object({ description: z.string().min(1).max(200), serial: z.string().min(1).max(100) }).strict();
+const officerId = z.string().min(1).max(32);
+const visitId = z.string().min(1).max(40);
+
+/** Arguments of each command action. */
+export const commandArgsSchemas = {
+  preregister: z.object({
+    name: z.string().min(1).max(200), nik: z.string().min(1).max(32), org: z.string().min(1).max(200), phone: z.string().max(40).optional(),
+    purpose: z.string().min(1).max(1000), plannedMinutes: z.number().int().min(1).max(1440).optional(), letterRef: z.string().max(200).optional(),
+    devices: z.array(device).max(50).optional(), by: officerId.optional(),
+  }).strict(),
+  approve: z.object({ visit: visitId, by: officerId, from: iso.optional(), until: iso.optional() }).strict(),
+  deny: z.object({ visit: visitId, by: officerId, reason: z.string().min(1).max(500) }).strict(),
+  revoke: z.object({ visit: visitId, by: officerId, reason: z.string().min(1).max(500) }).strict(),
+} as const;
+/** A command action. */
+export type CommandAction = keyof typeof commandArgsSchemas;
+/** All command actions. */
+export const COMMAND_ACTIONS = Object.keys(commandArgsSchemas) as CommandAction[];
+
+/** `commands`: a signed command from the centre. */
+export const commandMessageSchema = z.object({
+  v: z.literal(1),
+  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  counter: z.number().int().positive(),
+  issuedAt: iso,
+  expiresAt: iso,
+  action: z.enum(COMMAND_ACTIONS as [CommandAction, ...CommandAction[]]),
+  args: z.record(z.string(), z.unknown()),
+  sig,
+}).strict().superRefine((c, ctx) => {
+  const r = commandArgsSchemas[c.action].safeParse(c.args);
+  if (!r.success) ctx.addIssue({ code: 'custom', path: ['args'], message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+});
+/** A command message. */
+export type CommandMessage = z.infer<typeof commandMessageSchema>;
+
+/** Why a door refused a command. */
+export type RejectReason = 'oversized' | 'malformed' | 'bad-signature' | 'expired' | 'replay' | 'no-central-key';
+
+/** `replies`: the outcome of a command. */
+export const replyMessageSchema = z.object({
+  v: z.literal(1),
+  id: z.string().max(64),
+  ok: z.boolean(),
+  action: z.string().max(32).optional(),
+  visit: z.string().max(40).optional(),
+  state: z.string().max(32).optional(),
+  error: z.string().max(500).optional(),
+  rejected: z.enum(['oversized', 'malformed', 'bad-signature', 'expired', 'replay', 'no-central-key']).optional(),
+  at: iso,
+  sig,
+}).strict();
+/** A reply message. */
+export type ReplyMessage = z.infer<typeof replyMessageSchema>;
+
+/** Parse JSON bytes against a schema; null if either step fails. */
+export function parsePayload<T>(schema: z.ZodType<T>, payload: Buffer | string): T | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const r = schema.safeParse(raw);
+  return r.success ? r.data : null;
+}

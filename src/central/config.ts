@@ -1,0 +1,67 @@
+/**
+ * The central receiver's own YAML file: broker connection, store (SQLite path or postgres:// URL) and data dir
+ * (the centre's key). Relative paths are resolved against the file's folder.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { UserError } from '../app/errors.js';
+import { formatIssues } from '../config/load.js';
+
+/** Schema of the central config file. */
+export const centralConfigSchema = z.object({
+  broker: z.object({
+    /** mqtt://host:port or mqtts://host:port. */
+    url: z.string().regex(/^mqtts?:\/\/[^/]+/, 'must be mqtt://host[:port] or mqtts://host[:port]'),
+    /** The receiver's broker account (the shipped ACL calls it pintu-central). */
+    username: z.string().min(1).optional(),
+    /** Its password. */
+    password: z.string().optional(),
+    /** CA certificate (PEM) of the broker, for mqtts://. */
+    caFile: z.string().min(1).optional(),
+    /** Client certificate (PEM). */
+    certFile: z.string().min(1).optional(),
+    /** Client key (PEM). */
+    keyFile: z.string().min(1).optional(),
+  }).strict(),
+  /** SQLite file path (default central.db in dataDir) or a postgres:// URL. */
+  store: z.string().min(1).optional(),
+  /** Where the centre's key and (by default) its database live. */
+  dataDir: z.string().min(1).default('/var/lib/pintu-central'),
+  /** Shared-subscription group; receivers in the same group share the doors' messages. */
+  group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('pintu-central'),
+  /** Time zone for monthly reports. */
+  timeZone: z.string().default('Asia/Jakarta'),
+  /** Log level. */
+  log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+}).strict();
+
+/** The validated central config. */
+export type CentralFileConfig = z.infer<typeof centralConfigSchema> & { store: string };
+
+/** Validate a parsed central config; relative paths against `baseDir`. */
+export function parseCentralConfig(raw: unknown, baseDir: string, source = 'central config'): CentralFileConfig {
+  const r = centralConfigSchema.safeParse(raw ?? {});
+  if (!r.success) throw new UserError(`${source} is invalid:\n  ${formatIssues(r.error.issues, raw).join('\n  ')}`);
+  const c = r.data;
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const dataDir = abs(c.dataDir);
+  const store = !c.store ? resolve(dataDir, 'central.db') : /^postgres(ql)?:\/\//.test(c.store) ? c.store : abs(c.store);
+  const broker = { ...c.broker };
+  for (const k of ['caFile', 'certFile', 'keyFile'] as const) if (broker[k]) broker[k] = abs(broker[k]);
+  return { ...c, dataDir, store, broker };
+}
+
+/** Read and validate the central config file. */
+export function loadCentralConfig(path: string): CentralFileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read central config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (see config/central.example.yaml)' : (err as Error).message}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) throw new UserError(`central config ${path} is not valid YAML:\n  ${doc.errors.map((e) => e.message).join('\n  ')}`);
+  return parseCentralConfig(doc.toJS(), dirname(resolve(path)), `central config ${path}`);
+}

@@ -1,0 +1,169 @@
+/**
+ * The central receiver: a shared subscription to every door's events (several receivers share the load), each
+ * message's signature checked against the enrolled door key, its events checked and stored in one transaction,
+ * and only then `{"upTo": seq}` acknowledged (signed by the centre). Messages of one door are handled one at a
+ * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type MqttClient } from 'mqtt';
+import type { Log } from '../app/logger.js';
+import { publicKeyFromText, type KeyPair } from '../adapters/mqtt/keys.js';
+import { clientOptions, type BrokerSettings } from '../adapters/mqtt/connect.js';
+import {
+  MAX_EVENTS_BYTES, eventsMessageSchema, parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
+} from '../adapters/mqtt/protocol.js';
+import { allDoors, parseTopic, shared, topicOf } from '../adapters/mqtt/topics.js';
+import type { CentralStore, DoorRecord } from './store.js';
+
+/** Settings of a receiver. */
+export interface ReceiverOptions {
+  /** Broker connection. */
+  broker: BrokerSettings;
+  /** Shared-subscription group. */
+  group: string;
+  /** The centre's key pair (signs acks). */
+  key: KeyPair;
+  /** Seconds between two alerts of the same kind for the same door. */
+  alertEverySeconds?: number;
+}
+
+/** Counters since start (health output, tests, benchmarks). */
+export interface ReceiverStats {
+  /** Events messages handled. */
+  messages: number;
+  /** Events newly stored. */
+  stored: number;
+  /** Alerts raised. */
+  alerts: number;
+}
+
+/** One central receiver process. */
+export class CentralReceiver {
+  /** Counters since start. */
+  readonly stats: ReceiverStats = { messages: 0, stored: 0, alerts: 0 };
+  private client: MqttClient | null = null;
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lastAlert = new Map<string, number>();
+  private readonly keys = new Map<string, ReturnType<typeof publicKeyFromText>>();
+  private readonly log: Log;
+
+  /** Wire to a store; nothing happens until `start()`. */
+  constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
+    this.log = log.child({ component: 'central-receiver' });
+  }
+
+  /** Connect and subscribe; resolves once the first subscription is in place (reconnects by itself afterwards). */
+  start(): Promise<void> {
+    const client = connect(this.opts.broker.url, clientOptions(this.opts.broker, { clientId: `pintu-central-${randomBytes(6).toString('hex')}`, clean: true }));
+    this.client = client;
+    client.on('message', (topic, payload) => this.route(topic, payload));
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'broker connection error'));
+    client.on('close', () => this.log.debug('broker connection closed'));
+    return new Promise<void>((resolve, reject) => {
+      let first = true;
+      client.on('connect', () => {
+        const g = this.opts.group;
+        client.subscribe([shared('events', g), shared('replies', g), allDoors('status')], { qos: 1 }, (err, granted) => {
+          const refused = granted?.filter((x) => x.qos > 2) ?? [];
+          if (err || refused.length) {
+            const msg = err?.message ?? `subscription refused: ${refused.map((x) => x.topic).join(', ')}`;
+            this.log.error({ err: msg }, 'subscribing failed');
+            if (first) { first = false; reject(new Error(msg)); }
+            return;
+          }
+          this.log.info({ group: g }, 'receiving');
+          if (first) { first = false; resolve(); }
+        });
+      });
+    });
+  }
+
+  /** Wait for the messages in hand, then disconnect. */
+  async stop(): Promise<void> {
+    await this.client?.endAsync().catch(() => undefined);
+    await Promise.allSettled([...this.queues.values()]);
+  }
+
+  /** Handled, one at a time per door. */
+  private route(topic: string, payload: Buffer): void {
+    const t = parseTopic(topic);
+    if (!t) return;
+    const key = `${t.site}/${t.door}`;
+    const run = async (): Promise<void> => {
+      try {
+        if (t.kind === 'events') await this.onEvents(t.site, t.door, payload);
+        else if (t.kind === 'status') await this.onStatus(t.site, t.door, payload);
+        else if (t.kind === 'replies') await this.onReply(t.site, t.door, payload);
+      } catch (err) {
+        this.log.error({ site: t.site, door: t.door, kind: t.kind, err: (err as Error).message }, 'handling a message failed; the door will send it again');
+      }
+    };
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(run);
+    this.queues.set(key, next);
+    void next.then(() => { if (this.queues.get(key) === next) this.queues.delete(key); });
+  }
+
+  private async doorKey(site: string, door: string): Promise<{ rec: DoorRecord; key: ReturnType<typeof publicKeyFromText> } | null> {
+    const rec = await this.store.door(site, door);
+    if (!rec) return null;
+    const cacheKey = `${site}/${door}/${rec.publicKey}`;
+    let key = this.keys.get(cacheKey);
+    if (!key) { key = publicKeyFromText(rec.publicKey); this.keys.set(cacheKey, key); }
+    return { rec, key };
+  }
+
+  private async onEvents(site: string, door: string, payload: Buffer): Promise<void> {
+    this.stats.messages += 1;
+    if (payload.length > MAX_EVENTS_BYTES) return this.alert(site, door, 'malformed', `events message of ${payload.length} bytes refused`);
+    const msg = parsePayload(eventsMessageSchema, payload);
+    if (!msg) return this.alert(site, door, 'malformed', 'events message does not match the schema');
+    const d = await this.doorKey(site, door);
+    if (!d) return this.alert(site, door, 'unknown-door', `events from a door that is not enrolled (seq ${msg.events[0]?.seq}…); enrol it with pintu central enroll`);
+    if (!verifyBody(d.key, 'events', site, door, msg)) return this.alert(site, door, 'bad-signature', `events message (seq ${msg.events[0]?.seq}…) is not signed by the enrolled key`);
+    const r = await this.store.ingest(site, door, msg.events, Date.now());
+    this.stats.stored += r.stored;
+    if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
+    else if (r.detail) await this.alert(site, door, 'gap', r.detail);
+    if (r.lastSeq > 0) await this.ack(site, door, r.lastSeq);
+  }
+
+  private ack(site: string, door: string, upTo: number): Promise<void> {
+    const msg = signBody(this.opts.key.privateKey, 'ack', site, door, { upTo });
+    return new Promise((resolve) => {
+      this.client?.publish(topicOf(site, door, 'ack'), JSON.stringify(msg), { qos: 1 }, (err) => {
+        if (err) this.log.warn({ site, door, err: err.message }, 'ack not published; the door will send again');
+        resolve();
+      });
+    });
+  }
+
+  private async onStatus(site: string, door: string, payload: Buffer): Promise<void> {
+    const msg = parsePayload(statusMessageSchema, payload);
+    if (!msg) return;
+    const d = await this.doorKey(site, door);
+    if (!d) return;
+    if (!verifyBody(d.key, 'status', site, door, msg)) return this.alert(site, door, 'bad-signature', 'status message is not signed by the enrolled key');
+    const at = Date.parse(msg.at);
+    if (d.rec.statusAt !== null && at < d.rec.statusAt) return;
+    await this.store.setStatus(site, door, msg.state, at, msg.lastSeq ?? null);
+    if (msg.state === 'offline' && (d.rec.state !== 'offline' || d.rec.statusAt !== at)) await this.alert(site, door, 'offline', `door went offline (last seen ${msg.at})`, true);
+  }
+
+  private async onReply(site: string, door: string, payload: Buffer): Promise<void> {
+    const msg = parsePayload(replyMessageSchema, payload);
+    const d = await this.doorKey(site, door);
+    if (!msg || !d || !msg.id) return;
+    if (!verifyBody(d.key, 'replies', site, door, msg)) return this.alert(site, door, 'bad-signature', `reply to ${msg.id} is not signed by the enrolled key`);
+    await this.store.recordReply(msg.id, JSON.stringify(msg), Date.now());
+  }
+
+  private async alert(site: string, door: string, kind: string, detail: string, always = false): Promise<void> {
+    const key = `${site}/${door}/${kind}`;
+    const now = Date.now();
+    if (!always && now - (this.lastAlert.get(key) ?? 0) < (this.opts.alertEverySeconds ?? 60) * 1000) return;
+    this.lastAlert.set(key, now);
+    this.stats.alerts += 1;
+    this.log.warn({ site, door, kind, detail }, 'alert');
+    await this.store.alert(site, door, kind, detail, now);
+  }
+}
