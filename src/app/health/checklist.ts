@@ -1,0 +1,178 @@
+/**
+ * The SOP 002 health checklist of the door controller: readers, relay and door inputs, database, disk, central link,
+ * clock, CPU temperature, throttling, uptime and restarts. Run by `pintu health` and on a schedule in the daemon;
+ * each run is stored as a `health.report` event and every failing item also as an `alarm.health` event.
+ */
+import type { ReaderHealth } from '../../adapters/ports.js';
+import type { Store } from '../../adapters/sqlite/store.js';
+import type { StoredEvent } from '../../adapters/sqlite/event-log.js';
+import { BUILD_DATE_MS } from '../clock.js';
+import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem, type SystemEnv } from './probes.js';
+
+/** Meta key under which the daemon keeps its readers' health for the CLI. */
+export const READER_HEALTH_KEY = 'health.readers';
+/** Meta key of the last health run (ms). */
+export const LAST_HEALTH_KEY = 'health.lastRunAt';
+const DAY = 86_400_000;
+
+/** Readers' health as the daemon last wrote it. */
+export interface ReaderHealthSnapshot {
+  /** When written (ms). */
+  at: number;
+  /** One entry per door reader. */
+  readers: ReaderHealth[];
+}
+
+/** Save the readers' health (called by the daemon with its heartbeat). */
+export function saveReaderHealth(store: Store, readers: ReaderHealth[], at: number): void {
+  store.setMeta(READER_HEALTH_KEY, JSON.stringify({ at, readers } satisfies ReaderHealthSnapshot));
+}
+
+/** The readers' health as last saved, or null. */
+export function loadReaderHealth(store: Store): ReaderHealthSnapshot | null {
+  const raw = store.meta(READER_HEALTH_KEY);
+  try { return raw ? (JSON.parse(raw) as ReaderHealthSnapshot) : null; } catch { return null; }
+}
+
+/** What the checklist needs besides the store and the system. */
+export interface ChecklistOptions {
+  /** Ids of the configured door readers (not desk readers). */
+  readerIds: string[];
+  /** Data dir (for free disk). */
+  dataDir: string;
+  /** A reader not heard from for this many days is a warning. */
+  readerSilentDays: number;
+  /** The central link is configured. */
+  central: boolean;
+  /** Is the daemon running (its pid, or null)? */
+  daemonPid: number | null;
+  /** Earliest believable time (default the build date). */
+  buildDate?: number;
+}
+
+/** A whole checklist run. */
+export interface HealthReport {
+  /** When it ran (ISO). */
+  at: string;
+  /** Door id. */
+  door: string;
+  /** Worst status of all items. */
+  status: 'ok' | 'warn' | 'fail';
+  /** Items by status. */
+  counts: { ok: number; warn: number; fail: number };
+  /** Every item. */
+  items: HealthItem[];
+}
+
+const ago = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)} d` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.floor(ms / 60_000)} min`);
+
+function readerItems(store: Store, o: ChecklistOptions, now: number): HealthItem[] {
+  const snap = loadReaderHealth(store);
+  return o.readerIds.map((id): HealthItem => {
+    const item = `reader:${id}`;
+    if (o.daemonPid === null) return { item, status: 'warn', value: null, detail: 'daemon not running: reader state unknown' };
+    const h = snap?.readers.find((r) => r.id === id);
+    if (!h) return { item, status: 'fail', value: null, detail: 'the daemon reports no such reader' };
+    if (!h.open) return { item, status: 'fail', value: 'closed', detail: `device not open${h.lastError ? `: ${h.lastError}` : ''}` };
+    const heard = h.lastHeardAt;
+    const extra = h.rejectedFrames ? `, ${h.rejectedFrames} bad frames` : '';
+    if (heard === null) return { item, status: 'warn', value: 'open', detail: `open, nothing heard since the daemon started${extra}` };
+    const silent = now - heard;
+    if (silent > o.readerSilentDays * DAY) return { item, status: 'warn', value: 'open', detail: `open, silent for ${ago(silent)} (check with a test card)${extra}` };
+    return { item, status: 'ok', value: 'open', detail: `open, last heard ${ago(silent)} ago${extra}` };
+  });
+}
+
+function doorItems(store: Store, o: ChecklistOptions, now: number): HealthItem[] {
+  const s = store.doorStatus();
+  if (o.daemonPid === null) return [{ item: 'door', status: 'warn', value: null, detail: 'daemon not running: relay and door switch not watched' }];
+  const relay: HealthItem = s.locked
+    ? { item: 'relay', status: 'ok', value: 'off', detail: 'strike relay off (locked)' }
+    : { item: 'relay', status: 'warn', value: 'on', detail: 'strike relay on at the time of the check (a grant in progress, or stuck: check again)' };
+  let door: HealthItem;
+  if (s.open === null) door = { item: 'door-switch', status: 'warn', value: null, detail: 'door position unknown' };
+  else if (!s.open) door = { item: 'door-switch', status: 'ok', value: 'closed', detail: 'closed' };
+  else {
+    const since = s.openSince === null ? null : now - s.openSince;
+    door = since !== null && since >= DAY
+      ? { item: 'door-switch', status: 'warn', value: 'open', detail: `open for ${ago(since)}: door propped open, or the reed switch / magnet is misaligned or broken` }
+      : { item: 'door-switch', status: 'ok', value: 'open', detail: `open${since !== null ? ` for ${ago(since)}` : ''}` };
+  }
+  return [relay, door];
+}
+
+function databaseItem(store: Store): HealthItem {
+  try {
+    const rows = store.db.pragma('quick_check') as { quick_check: string }[];
+    const msgs = rows.map((r) => r.quick_check);
+    if (msgs.length === 1 && msgs[0] === 'ok') return { item: 'database', status: 'ok', value: 'ok', detail: 'PRAGMA quick_check ok' };
+    return { item: 'database', status: 'fail', value: msgs.length, detail: `quick_check: ${msgs.slice(0, 3).join('; ')}: restore the last good backup (pintu restore)` };
+  } catch (err) {
+    return { item: 'database', status: 'fail', value: null, detail: `quick_check failed: ${(err as Error).message}` };
+  }
+}
+
+function centralItem(store: Store, now: number): HealthItem {
+  const last = store.events.lastSeq();
+  const table = store.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
+  if (!table?.n) return { item: 'central-link', status: 'warn', value: null, detail: 'link state not recorded by this version' };
+  const r = store.db.prepare<[string], { acked_seq: number; acked_at: number | null; connected: number }>('SELECT acked_seq, acked_at, connected FROM central_link WHERE door = ?').get(store.door);
+  const backlog = last - (r?.acked_seq ?? 0);
+  const since = r?.acked_at ? now - r.acked_at : null;
+  const detail = `${r?.connected ? 'connected' : 'not connected'}, ${backlog} events unacknowledged${since !== null ? `, last ack ${ago(since)} ago` : ''}`;
+  if (backlog > 0 && (since === null || since > 7 * DAY)) return { item: 'central-link', status: 'fail', value: backlog, detail };
+  if (!r?.connected || (backlog > 0 && since !== null && since > DAY)) return { item: 'central-link', status: 'warn', value: backlog, detail };
+  return { item: 'central-link', status: 'ok', value: backlog, detail };
+}
+
+function uptimeItem(store: Store, o: ChecklistOptions, env: SystemEnv, now: number): HealthItem {
+  const sys = systemUptimeSeconds(env);
+  const s = store.doorStatus();
+  const from = new Date(now - 30 * DAY).toISOString();
+  const starts = store.db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM events WHERE door = ? AND type = 'daemon.started' AND at >= ?").get(store.door, from)?.n ?? 0;
+  const daemonUp = o.daemonPid !== null && s.startedAt !== null ? now - s.startedAt : null;
+  const detail = `system up ${sys === null ? '?' : ago(sys * 1000)}, daemon ${daemonUp === null ? 'not running' : `up ${ago(daemonUp)}`}, ${starts} daemon starts in 30 days`;
+  return { item: 'uptime', status: starts > 5 ? 'warn' : 'ok', value: starts, detail: starts > 5 ? `${detail}: restarting often, read the journal (journalctl -u pintu)` : detail };
+}
+
+/** Run every item. Never throws for a faulty item: the fault becomes the item's result. */
+export function runChecklist(store: Store, o: ChecklistOptions, env: SystemEnv): HealthReport {
+  const now = env.now();
+  const guard = (item: string, fn: () => HealthItem | HealthItem[]): HealthItem[] => {
+    try { return [fn()].flat(); } catch (err) { return [{ item, status: 'fail', value: null, detail: `check failed: ${(err as Error).message}` }]; }
+  };
+  const items: HealthItem[] = [
+    ...guard('readers', () => readerItems(store, o, now)),
+    ...guard('door', () => doorItems(store, o, now)),
+    databaseItem(store),
+    ...guard('disk', () => diskFree(env, o.dataDir)),
+    ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
+    ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),
+    ...guard('cpu-temperature', () => cpuTemperature(env)),
+    ...guard('throttling', () => throttling(env)),
+    ...guard('uptime', () => uptimeItem(store, o, env, now)),
+  ];
+  const counts = { ok: 0, warn: 0, fail: 0 };
+  for (const i of items) counts[i.status] += 1;
+  return { at: new Date(now).toISOString(), door: store.door, status: counts.fail ? 'fail' : counts.warn ? 'warn' : 'ok', counts, items };
+}
+
+/** Store a report: one `health.report` event plus an `alarm.health` event per failing item, in one transaction. */
+export function recordReport(store: Store, r: HealthReport, at: number, trigger: 'schedule' | 'manual'): StoredEvent[] {
+  return store.tx(() => {
+    store.setMeta(LAST_HEALTH_KEY, String(at));
+    return store.events.append([
+      { type: 'health.report', data: { trigger, status: r.status, counts: r.counts, items: r.items } },
+      ...r.items.filter((i) => i.status === 'fail').map((i) => ({ type: 'alarm.health', data: { item: i.item, value: i.value, detail: i.detail } })),
+    ], at);
+  });
+}
+
+/** The checklist as text for `pintu health`. */
+export function formatReport(r: HealthReport): string {
+  const mark = { ok: ' ok ', warn: 'WARN', fail: 'FAIL' } as const;
+  return [
+    `health of door ${r.door} at ${r.at}: ${r.status.toUpperCase()} (${r.counts.ok} ok, ${r.counts.warn} warn, ${r.counts.fail} fail)`,
+    ...r.items.map((i) => `  [${mark[i.status]}] ${i.item.padEnd(16)} ${i.detail}`),
+  ].join('\n');
+}

@@ -1,0 +1,130 @@
+/**
+ * System probes of the health checklist. Each reads from an injectable root directory, command runner and statfs,
+ * so tests can give it faulty values (hot CPU, under-voltage, full disk, unsynchronised clock).
+ */
+import { readFileSync, statfsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { clockSyncProbe, type CommandRunner } from '../clock.js';
+
+/** One checklist item: ok / warn / fail with the measured value. */
+export interface HealthItem {
+  /** Item name, e.g. `reader:in`, `disk`, `cpu-temperature`. */
+  item: string;
+  /** Verdict. */
+  status: 'ok' | 'warn' | 'fail';
+  /** The measured value (number, text or null when it could not be measured). */
+  value: string | number | boolean | null;
+  /** One line for the maintainer (no personal data). */
+  detail: string;
+}
+
+/** Free space of a file system, as statfs reports it. */
+export interface FsStats {
+  /** Block size in bytes. */
+  bsize: number;
+  /** Total blocks. */
+  blocks: number;
+  /** Blocks available to unprivileged users. */
+  bavail: number;
+}
+
+/** Where the probes read the system from. */
+export interface SystemEnv {
+  /** Root of /proc, /sys and /run (production `/`). */
+  root: string;
+  /** Runs a command (timedatectl, vcgencmd). */
+  run: CommandRunner;
+  /** statfs of a path. */
+  statfs: (path: string) => FsStats;
+  /** Clock, ms. */
+  now: () => number;
+}
+
+/** The real system: `/`, spawnSync with a 5 s timeout, fs.statfsSync, Date.now. */
+export function realSystem(): SystemEnv {
+  return {
+    root: '/',
+    run: (cmd, args) => {
+      const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
+      return r.error || r.status === null ? null : { code: r.status, stdout: r.stdout };
+    },
+    statfs: (path) => statfsSync(path),
+    now: Date.now,
+  };
+}
+
+function readText(env: SystemEnv, rel: string): string | null {
+  try {
+    return readFileSync(join(env.root, rel), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** CPU temperature from thermal_zone0 (millidegrees C): warn ≥ 70 °C, fail ≥ 80 °C (where the Pi firmware starts throttling). */
+export function cpuTemperature(env: SystemEnv): HealthItem {
+  const t = readText(env, 'sys/class/thermal/thermal_zone0/temp');
+  const milli = t === null ? NaN : Number(t.trim());
+  if (!Number.isFinite(milli)) return { item: 'cpu-temperature', status: 'warn', value: null, detail: 'cannot read /sys/class/thermal/thermal_zone0/temp' };
+  const c = Math.round(milli / 100) / 10;
+  if (c >= 80) return { item: 'cpu-temperature', status: 'fail', value: c, detail: `${c} °C: the Pi throttles at 80 °C; check the case ventilation` };
+  if (c >= 70) return { item: 'cpu-temperature', status: 'warn', value: c, detail: `${c} °C: hot (throttling starts at 80 °C)` };
+  return { item: 'cpu-temperature', status: 'ok', value: c, detail: `${c} °C` };
+}
+
+const THROTTLE_BITS: readonly [number, string][] = [
+  [0, 'under-voltage now'], [1, 'ARM frequency capped now'], [2, 'throttled now'], [3, 'soft temperature limit now'],
+  [16, 'under-voltage has occurred'], [17, 'frequency capping has occurred'], [18, 'throttling has occurred'], [19, 'soft temperature limit has occurred'],
+];
+
+/** Firmware throttling flags: sysfs `get_throttled` (hex) where present, else `vcgencmd get_throttled`. Now → fail, since boot → warn. */
+export function throttling(env: SystemEnv): HealthItem {
+  let raw = readText(env, 'sys/devices/platform/soc/soc:firmware/get_throttled')?.trim() ?? null;
+  let source = 'sysfs get_throttled';
+  if (raw === null || raw === '') {
+    const r = env.run('vcgencmd', ['get_throttled']);
+    raw = r && r.code === 0 ? (/throttled=(0x[0-9a-f]+)/i.exec(r.stdout)?.[1] ?? null) : null;
+    source = 'vcgencmd get_throttled';
+  }
+  const flags = raw === null ? NaN : parseInt(raw.replace(/^0x/i, ''), 16);
+  if (!Number.isFinite(flags)) return { item: 'throttling', status: 'warn', value: null, detail: 'throttling flags unavailable (not a Raspberry Pi, or vcgencmd missing)' };
+  const hex = `0x${flags.toString(16)}`;
+  const set = THROTTLE_BITS.filter(([b]) => (flags & (1 << b)) !== 0).map(([, t]) => t);
+  if (flags & 0xf) return { item: 'throttling', status: 'fail', value: hex, detail: `${set.join(', ')} (${source}): check the power supply (5 V 3 A / 5 A on a Pi 5) and the UPS` };
+  if (flags & 0xf0000) return { item: 'throttling', status: 'warn', value: hex, detail: `${set.join(', ')} since boot (${source})` };
+  return { item: 'throttling', status: 'ok', value: hex, detail: `no under-voltage or throttling (${source})` };
+}
+
+/** Free space of the data dir: warn below 15 % or 1 GiB, fail below 5 % or 200 MiB. */
+export function diskFree(env: SystemEnv, dataDir: string): HealthItem {
+  let s: FsStats;
+  try {
+    s = env.statfs(dataDir);
+  } catch (err) {
+    return { item: 'disk', status: 'fail', value: null, detail: `cannot statfs ${dataDir}: ${(err as Error).message}` };
+  }
+  const free = s.bavail * s.bsize;
+  const pct = s.blocks > 0 ? Math.round((s.bavail / s.blocks) * 1000) / 10 : 0;
+  const mib = Math.floor(free / 1048576);
+  const detail = `${mib} MiB free (${pct} %) on the file system of ${dataDir}`;
+  if (pct < 5 || mib < 200) return { item: 'disk', status: 'fail', value: mib, detail };
+  if (pct < 15 || mib < 1024) return { item: 'disk', status: 'warn', value: mib, detail };
+  return { item: 'disk', status: 'ok', value: mib, detail };
+}
+
+/** Clock synchronised (docs/clock.md): not synchronised → warn; a time before the build date → fail. */
+export function clockItem(env: SystemEnv, buildDate: number): HealthItem {
+  const now = env.now();
+  const p = clockSyncProbe(env.root, env.run);
+  if (now < buildDate) return { item: 'clock', status: 'fail', value: new Date(now).toISOString(), detail: `clock is before the build date ${new Date(buildDate).toISOString().slice(0, 10)}: events are stamped clockSynced:false` };
+  if (!p.synced) return { item: 'clock', status: 'warn', value: false, detail: `clock not synchronised (${p.source}): events carry clockSynced:false; check NTP` };
+  return { item: 'clock', status: 'ok', value: true, detail: `synchronised (${p.source})` };
+}
+
+/** System uptime in seconds from /proc/uptime, or null. */
+export function systemUptimeSeconds(env: SystemEnv): number | null {
+  const t = readText(env, 'proc/uptime');
+  const s = t === null ? NaN : Number(t.trim().split(/\s+/)[0]);
+  return Number.isFinite(s) ? s : null;
+}
