@@ -73,7 +73,7 @@ export function decide(tap: Tap, state: AccessState, now: number, policy: Access
   if (badge.status === 'lost') return deny('lost');
   if (badge.status === 'retired') return deny('unknown-badge');
   // The badge must currently be issued to this very visit; otherwise it is back in the pool.
-  const holds = badge.status === 'issued' && visit !== null && visit.badgeUid === badge.uid;
+  const holds = badge.status === 'issued' && visit !== null && visit.id === badge.visitId && visit.badgeUid === badge.uid;
   if (!holds) {
     if (visit && visit.state === 'revoked') return deny('revoked');
     if (visit && (visit.state === 'checked_out' || visit.state === 'archived')) return deny('returned');
