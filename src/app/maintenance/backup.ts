@@ -1,0 +1,126 @@
+/**
+ * Backups with the SQLite online backup API (consistent while the daemon writes), nightly rotation in
+ * dataDir/backups, and restore of a verified backup (only while the daemon is stopped; the caller checks that).
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Db } from '../../adapters/sqlite/db.js';
+import { MIGRATIONS } from '../../adapters/sqlite/migrations.js';
+import { localDate } from '../time.js';
+
+/** Sub-directory of the data dir holding the nightly backups. */
+export const BACKUP_DIR = 'backups';
+const NIGHTLY = /^pintu-(\d{8})-(\d{6})\.db$/;
+
+/** A finished backup. */
+export interface BackupResult {
+  /** Backup file. */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** How long it took (ms). */
+  ms: number;
+}
+
+/** `PRAGMA integrity_check` of a database file, opened read-only: `['ok']` when sound. */
+export function integrityCheck(file: string): string[] {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    return [`cannot open ${file}: ${(err as Error).message}`];
+  }
+  try {
+    return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  } catch (err) {
+    return [(err as Error).message];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Copy the open database to `file` with the online backup API in one step (a consistent snapshot even while another
+ * process writes), switch the copy to a self-contained rollback journal, verify it, then move it into place.
+ */
+export async function backupTo(db: Db, file: string): Promise<BackupResult> {
+  const t0 = Date.now();
+  mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
+  const tmp = `${file}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    await db.backup(tmp, { progress: () => 1_000_000 });
+    const copy = new Database(tmp);
+    try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
+    const check = integrityCheck(tmp);
+    if (check.length !== 1 || check[0] !== 'ok') throw new Error(`backup failed its integrity check: ${check.slice(0, 3).join('; ')}`);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return { file, bytes: statSync(file).size, ms: Date.now() - t0 };
+}
+
+/** Nightly backup files in `dir`, newest first. */
+export function nightlyBackups(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => NIGHTLY.test(f)).sort().reverse().map((f) => join(dir, f));
+}
+
+/** Delete all but the newest `keep` nightly backups; returns the deleted files. */
+export function rotate(dir: string, keep: number): string[] {
+  const old = nightlyBackups(dir).slice(keep);
+  for (const f of old) rmSync(f, { force: true });
+  return old;
+}
+
+/** Take tonight's backup if the local hour is reached and none exists for today's local date; rotate. Null when not due. */
+export async function nightlyBackup(db: Db, dir: string, o: { keep: number; hour: number; timeZone: string; now: number }): Promise<(BackupResult & { removed: string[] }) | null> {
+  if (o.keep <= 0) return null;
+  const day = localDate(o.now, o.timeZone);
+  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: o.timeZone, hour: '2-digit', hourCycle: 'h23' }).format(o.now));
+  if (hour < o.hour) return null;
+  if (nightlyBackups(dir).some((f) => basename(f).startsWith(`pintu-${day}-`))) return null;
+  const hms = new Intl.DateTimeFormat('en-GB', { timeZone: o.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(o.now).replace(/:/g, '');
+  const r = await backupTo(db, join(dir, `pintu-${day}-${hms}.db`));
+  return { ...r, removed: rotate(dir, o.keep) };
+}
+
+/** Check that `file` is a sound pintu database this version can open; throws a clear error otherwise. */
+export function verifyBackupFile(file: string): void {
+  if (!existsSync(file)) throw new Error(`${file} does not exist`);
+  const check = integrityCheck(file);
+  if (check.length !== 1 || check[0] !== 'ok') throw new Error(`${file} failed its integrity check (${check.slice(0, 3).join('; ')}); choose another backup`);
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const latest = MIGRATIONS.at(-1)?.version ?? 0;
+    const hasEvents = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() as { n: number };
+    if (version < 1 || !hasEvents.n) throw new Error(`${file} is not a pintu database`);
+    if (version > latest) throw new Error(`${file} has schema version ${version}, newer than this pintu (${latest}); upgrade pintu first`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Replace the database at `dbPath` with a verified copy of `file`. The current database (if any) is checkpointed and
+ * kept beside it as `pintu.db.before-restore-<time>`. The daemon must be stopped (the caller checks).
+ */
+export function restoreFile(file: string, dbPath: string, now = Date.now()): { aside: string | null } {
+  verifyBackupFile(file);
+  let aside: string | null = null;
+  if (existsSync(dbPath)) {
+    const cur = new Database(dbPath);
+    try { cur.pragma('wal_checkpoint(TRUNCATE)'); } finally { cur.close(); }
+    aside = `${dbPath}.before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(dbPath, aside);
+  }
+  for (const ext of ['-wal', '-shm']) rmSync(`${dbPath}${ext}`, { force: true });
+  const tmp = `${dbPath}.restoring`;
+  copyFileSync(file, tmp);
+  renameSync(tmp, dbPath);
+  return { aside };
+}

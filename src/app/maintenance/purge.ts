@@ -1,0 +1,76 @@
+/**
+ * Personal-data retention (UU PDP 27/2022): the visitor's name, NIK, phone and KTP hash are replaced once a visit has
+ * been closed (checked out, archived or denied) for longer than `privacy.retentionDays`. The visit record, its times,
+ * state, organisation, purpose, devices and every event stay, so counts and SOP reports keep working.
+ */
+import type { Store } from '../../adapters/sqlite/store.js';
+import type { Visit } from '../../domain/types.js';
+
+/** What a purged name reads as. */
+export const PURGED = '[purged]';
+const DAY = 86_400_000;
+
+/** One visit whose personal fields are (or would be) purged. No personal data in it. */
+export interface PurgeCandidate {
+  /** Visit id. */
+  visit: string;
+  /** State of the visit. */
+  state: string;
+  /** When it was closed (ISO). */
+  closedAt: string;
+}
+
+/** Result of a purge (or dry run). */
+export interface PurgeResult {
+  /** Visits closed before this time are purged (ISO). */
+  cutoff: string;
+  /** The retention period applied. */
+  retentionDays: number;
+  /** Nothing was changed. */
+  dryRun: boolean;
+  /** Number of visits purged (or that would be). */
+  count: number;
+  /** Which fields are replaced. */
+  fields: string[];
+  /** The visits concerned. */
+  visits: PurgeCandidate[];
+}
+
+/** When a visit was closed (checked out, archived, denied), or null while it is open. */
+export function closedAt(v: Visit): number | null {
+  if (v.state === 'checked_out' || v.state === 'archived') return v.at.archived ?? v.at.checkedOut ?? null;
+  if (v.state === 'denied') return v.at.decided ?? null;
+  return null;
+}
+
+/** A visit is already purged. */
+export function isPurged(v: Visit): boolean {
+  return v.visitor.name === PURGED;
+}
+
+/** Purge (or with dryRun, list) the personal fields of visits closed more than `retentionDays` before `now`. */
+export function purgePersonalData(store: Store, o: { retentionDays: number; now: number; dryRun: boolean }): PurgeResult {
+  const cutoff = o.now - o.retentionDays * DAY;
+  const rows = store.db.prepare<[], { data: string }>("SELECT data FROM visits WHERE state IN ('checked_out', 'archived', 'denied') ORDER BY requested_at, id").all();
+  const due = rows.map((r) => JSON.parse(r.data) as Visit).filter((v) => {
+    const c = closedAt(v);
+    return c !== null && c < cutoff && !isPurged(v);
+  });
+  const result: PurgeResult = {
+    cutoff: new Date(cutoff).toISOString(), retentionDays: o.retentionDays, dryRun: o.dryRun, count: due.length,
+    fields: ['visitor.name', 'visitor.nik', 'visitor.phone', 'ktpHash'],
+    visits: due.map((v) => ({ visit: v.id, state: v.state, closedAt: new Date(closedAt(v) as number).toISOString() })),
+  };
+  if (o.dryRun) return result;
+  // secure_delete overwrites the freed bytes, so the old values do not linger in free pages of the file.
+  store.db.pragma('secure_delete = ON');
+  store.tx(() => {
+    for (const v of due) {
+      store.saveVisit({ ...v, visitor: { ...v.visitor, name: PURGED, nik: '', phone: null }, ktpHash: null });
+    }
+    store.events.append([{ type: 'privacy.purged', data: { count: due.length, retentionDays: o.retentionDays, cutoff: result.cutoff } }], o.now);
+  });
+  // Move the overwritten pages out of the WAL into the main file now rather than at the next checkpoint.
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  return result;
+}
