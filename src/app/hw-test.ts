@@ -1,0 +1,116 @@
+/**
+ * `pintu hw test`: walk an installer through the hardware with the configured door I/O: click the relay, show the
+ * door switch and exit button live, read one tap from each door reader (printing its id and the UID length, never the
+ * UID). The caller refuses to run it while the daemon runs (both would drive the same pins and readers).
+ */
+import type { CardReader, DoorIo } from '../adapters/ports.js';
+
+/** What the walk-through needs. */
+export interface HwTestDeps {
+  /** The door I/O. */
+  io: DoorIo;
+  /** Door readers to test, in order. */
+  readers: CardReader[];
+  /** How long to show the inputs live (s). */
+  seconds: number;
+  /** How long to wait for a tap on each reader (ms). */
+  tapTimeoutMs: number;
+  /** Output one line. */
+  print: (line: string) => void;
+  /** Wait (injectable for tests). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock (ms). */
+  now?: () => number;
+}
+
+/** Outcome of one reader's test. */
+export interface ReaderTestResult {
+  /** Reader id. */
+  id: string;
+  /** read: a card was read; timeout: none within the time; error: the reader failed to open or reported an error. */
+  result: 'read' | 'timeout' | 'error';
+  /** UID length in bytes when read. */
+  uidBytes: number | null;
+  /** Error message, if any. */
+  error: string | null;
+}
+
+/** Outcome of the whole walk-through. */
+export interface HwTestResult {
+  /** The relay was switched on and back off (off at the end). */
+  relay: 'ok' | 'error';
+  /** Door switch level at the start and the number of changes seen. */
+  doorSwitch: { initial: 'open' | 'closed'; changes: number };
+  /** Exit button level at the start and the number of changes seen. */
+  exitButton: { initial: 'pressed' | 'released'; changes: number };
+  /** Per reader. */
+  readers: ReaderTestResult[];
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function testReader(r: CardReader, d: HwTestDeps): Promise<ReaderTestResult> {
+  d.print(`reader ${r.id} (${r.direction}): tap a card within ${Math.round(d.tapTimeoutMs / 1000)} s`);
+  let settle!: (v: ReaderTestResult) => void;
+  const done = new Promise<ReaderTestResult>((resolve) => { settle = resolve; });
+  const timer = setTimeout(() => settle({ id: r.id, result: 'timeout', uidBytes: null, error: null }), d.tapTimeoutMs);
+  try {
+    await r.start(
+      (tap) => settle({ id: r.id, result: 'read', uidBytes: tap.uid.length / 2, error: null }),
+      (err) => settle({ id: r.id, result: 'error', uidBytes: null, error: err.message }),
+    );
+  } catch (err) {
+    settle({ id: r.id, result: 'error', uidBytes: null, error: (err as Error).message });
+  }
+  const res = await done;
+  clearTimeout(timer);
+  await r.stop().catch(() => undefined);
+  d.print(res.result === 'read' ? `  reader ${r.id}: card read, UID ${res.uidBytes} bytes — OK`
+    : res.result === 'timeout' ? `  reader ${r.id}: no card read — check wiring, power and the serial port / udev name`
+      : `  reader ${r.id}: ERROR ${res.error}`);
+  return res;
+}
+
+/** Run the walk-through; the relay is off when it returns or throws. */
+export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
+  const sleep = d.sleep ?? realSleep;
+  const now = d.now ?? Date.now;
+  const { io } = d;
+  let relay: HwTestResult['relay'] = 'ok';
+  try {
+    d.print('1/3 relay: ON for 1 s — listen for the click of the relay and the strike');
+    try {
+      io.relay.set(true);
+      await sleep(1000);
+    } finally {
+      io.relay.set(false);
+    }
+    d.print(`    relay OFF${io.relay.isOn ? ' — WARNING: it still reads as on' : ''}`);
+    if (io.relay.isOn) relay = 'error';
+  } catch (err) {
+    relay = 'error';
+    d.print(`    relay ERROR: ${(err as Error).message}`);
+  }
+
+  const door = { initial: io.doorSwitch.read() ? 'open' as const : 'closed' as const, changes: 0 };
+  const exit = { initial: io.exitButton.read() ? 'pressed' as const : 'released' as const, changes: 0 };
+  d.print(`2/3 inputs for ${d.seconds} s: open and close the door, press the exit button (door ${door.initial}, exit button ${exit.initial})`);
+  const t0 = now();
+  const stamp = (at: number): string => `+${((at - t0) / 1000).toFixed(1)} s`;
+  const unwatch = [
+    io.doorSwitch.watch((active, at) => { door.changes += 1; d.print(`    ${stamp(at)} door ${active ? 'OPEN' : 'closed'}`); }),
+    io.exitButton.watch((active, at) => { exit.changes += 1; d.print(`    ${stamp(at)} exit button ${active ? 'PRESSED' : 'released'}`); }),
+  ];
+  try {
+    await sleep(d.seconds * 1000);
+  } finally {
+    for (const u of unwatch) u();
+  }
+  d.print(`    door switch: ${door.changes} changes${door.changes ? '' : ' — none seen: check the reed switch'}; exit button: ${exit.changes} changes${exit.changes ? '' : ' — none seen: check the button'}`);
+
+  d.print(`3/3 readers (${d.readers.length})`);
+  const readers: ReaderTestResult[] = [];
+  for (const r of d.readers) readers.push(await testReader(r, d));
+  try { io.relay.set(false); } catch { /* a failing relay was reported in step 1 */ }
+  return { relay, doorSwitch: door, exitButton: exit, readers };
+}

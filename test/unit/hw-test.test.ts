@@ -1,0 +1,50 @@
+import { describe, it, expect } from 'vitest';
+import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
+import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
+import { runHwTest } from '../../src/app/hw-test.js';
+
+describe('pintu hw test (sim hardware)', () => {
+  it('clicks the relay, shows door switch and exit button live, reads one tap per reader without printing the UID', async () => {
+    const io = new SimDoorIo();
+    const rin = new SimCardReader('in', 'in');
+    const rout = new SimCardReader('out', 'out');
+    const lines: string[] = [];
+    const res = await runHwTest({
+      io, readers: [rin, rout], seconds: 0.3, tapTimeoutMs: 300,
+      print: (l) => {
+        lines.push(l);
+        if (l.startsWith('2/3')) setTimeout(() => { io.openDoor(); io.pressExit(); io.closeDoor(); }, 50);
+        if (l.startsWith('reader in ')) setTimeout(() => rin.tap('04A1B2C3D4E5F6'), 20);
+      },
+    });
+    expect(io.relayHistory.map((c) => c.on)).toEqual([true, false]);
+    expect(io.relayHistory[1]!.at - io.relayHistory[0]!.at).toBeGreaterThanOrEqual(990);
+    expect(io.relay.isOn).toBe(false);
+    expect(res.relay).toBe('ok');
+    expect(res.doorSwitch).toEqual({ initial: 'closed', changes: 2 });
+    expect(res.exitButton).toEqual({ initial: 'released', changes: 2 });
+    expect(res.readers).toEqual([
+      { id: 'in', result: 'read', uidBytes: 7, error: null },
+      { id: 'out', result: 'timeout', uidBytes: null, error: null },
+    ]);
+    const text = lines.join('\n');
+    expect(text).toContain('door OPEN');
+    expect(text).toContain('exit button PRESSED');
+    expect(text).toContain('reader in: card read, UID 7 bytes');
+    expect(text).not.toContain('04A1B2C3D4E5F6');
+    expect(rin.started || rout.started).toBe(false); // readers released
+    expect(io.doorSwitch.watcherCount + io.exitButton.watcherCount).toBe(0);
+  });
+
+  it('a failing relay is reported and the walk-through carries on; a reader that cannot open is an error', async () => {
+    const io = new SimDoorIo();
+    io.relay.failWith = new Error('GPIO 17 busy');
+    const bad = new SimCardReader('in', 'in');
+    bad.start = async () => { throw new Error('cannot open /dev/pintu-reader-in'); };
+    const lines: string[] = [];
+    const res = await runHwTest({ io, readers: [bad], seconds: 0, tapTimeoutMs: 1000, print: (l) => lines.push(l), sleep: async () => undefined });
+    expect(res.relay).toBe('error');
+    expect(res.readers[0]).toMatchObject({ result: 'error', error: 'cannot open /dev/pintu-reader-in' });
+    expect(lines.join('\n')).toContain('relay ERROR: GPIO 17 busy');
+  });
+});
