@@ -19,6 +19,8 @@ import { Daemon } from './app/daemon.js';
 import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './app/logger.js';
+import { CentralLink } from './adapters/mqtt/central-link.js';
+import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
 /** Database file name inside the data dir. */
 export const DB_FILE = 'pintu.db';
@@ -60,7 +62,13 @@ export interface Overrides {
 export async function buildDaemon(config: Config, log: Log, overrides: Overrides = {}): Promise<Daemon> {
   const store = openStore(config);
   const secret = loadOrCreateSecret(config.dataDir);
-  const onEvents = overrides.onEvents;
+  const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
+  const link = config.central
+    ? new CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store) }, log)
+    : null;
+  const onEvents = link || overrides.onEvents
+    ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
+    : undefined;
   let io: DoorIo;
   try {
     io = overrides.io ?? (await createDoorIo(config, log));
@@ -94,7 +102,7 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
     secret,
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  return new Daemon({ store, io, door, access, readers, log, ...(onEvents ? { onEvents } : {}) });
+  return new Daemon({ store, io, door, access, readers, log, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 
 /** Fail secure on anything unexpected: relay off first, then log and exit. */

@@ -1,7 +1,7 @@
 /**
  * The daemon's lifecycle: start in a fail-secure order (relay off before anything listens), keep the door status
  * row fresh for `pintu status`, and shut down in order: stop readers → relay off → close door I/O → last event →
- * close the database → flush logs.
+ * flush the central outbox → close the database → flush logs.
  */
 import type { CardReader, DoorIo, RawTap } from '../adapters/ports.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -28,6 +28,8 @@ export interface DaemonParts {
   heartbeatMs?: number;
   /** Called with events the daemon itself appends. */
   onEvents?: (events: StoredEvent[]) => void;
+  /** The link to the central office (connects in the background; flushed at stop, before the database closes). */
+  link?: { start(): void; stop(): Promise<void> };
 }
 
 /** A running pintu door controller. */
@@ -50,6 +52,7 @@ export class Daemon {
     const now = Date.now();
     store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+    this.safe(() => this.parts.link?.start());
     try {
       for (const r of readers) {
         await r.start((tap) => this.onTap(tap), (err) => this.log.error({ reader: r.id, err: err.message }, 'reader error'));
@@ -98,6 +101,7 @@ export class Daemon {
       store.updateDoorStatus({ daemonPid: null, locked: true });
       this.append('daemon.stopped', { reason });
     });
+    if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));

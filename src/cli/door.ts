@@ -6,6 +6,7 @@ import { createLogger } from '../app/logger.js';
 import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from '../main.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Store } from '../adapters/sqlite/store.js';
+import { readLink } from '../adapters/mqtt/link-state.js';
 import { action, configOf, globals, intOption, localTime, out, withServices } from './context.js';
 
 /** How stale a heartbeat may be before the daemon counts as not running (ms). */
@@ -25,6 +26,9 @@ export function doorSnapshot(store: Store, now = Date.now()) {
     heartbeatAt: s.heartbeatAt ? new Date(s.heartbeatAt).toISOString() : null,
     inside: { officers, visitors, count: officers.length + visitors.length },
     lastSeq: store.events.lastSeq(),
+    // Link to the central office: connected only while the daemon runs and its MQTT connection is up.
+    central: running && readLink(store.db, store.door)?.connected ? 'connected' : 'disconnected',
+    backlog: Math.max(0, store.events.lastSeq() - (readLink(store.db, store.door)?.ackedSeq ?? 0)),
   };
 }
 
@@ -56,6 +60,7 @@ export function doorCommands(program: Command): void {
         ...snap.inside.officers.map((o) => `  officer ${o.id} ${o.name} (${o.role})`),
         ...snap.inside.visitors.map((v) => `  visitor ${v.visit} ${v.name}, ${v.org}, badge ${v.badge}${v.state === 'revoked' ? ' — REVOKED' : ''}`),
         `last event #${snap.lastSeq}${snap.heartbeatAt ? `, heartbeat ${localTime(Date.parse(snap.heartbeatAt), tz)}` : ''}`,
+        `central office: ${snap.central}, ${snap.backlog} event(s) not yet acknowledged`,
       ].join('\n'));
     }));
 

@@ -7,6 +7,8 @@ import { DEFAULT_CONFIG_PATH } from '../config/load.js';
 import { peopleCommands } from './people.js';
 import { visitCommands } from './visit.js';
 import { doorCommands } from './door.js';
+import { keysCommands } from './keys.js';
+import { centralCommands } from './central.js';
 import { demoCommand } from './demo.js';
 import { deskCommand } from './desk.js';
 
@@ -21,6 +23,8 @@ const program = new Command('pintu')
 peopleCommands(program);
 visitCommands(program);
 doorCommands(program);
+keysCommands(program);
+centralCommands(program);
 demoCommand(program);
 deskCommand(program);
 

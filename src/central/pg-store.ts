@@ -1,0 +1,156 @@
+/**
+ * The central store in PostgreSQL (`store: postgres://…`), for several receivers sharing the load. Each ingest
+ * locks the door's row (SELECT … FOR UPDATE), so receivers never store an event twice; UNIQUE (site, door, seq)
+ * backs that up.
+ */
+import pg from 'pg';
+import type { WireEvent } from '../adapters/mqtt/protocol.js';
+import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+import { doorFrom, eventFrom } from './sqlite-store.js';
+import { checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS doors (
+    site TEXT NOT NULL, door TEXT NOT NULL, public_key TEXT NOT NULL, enrolled_at BIGINT NOT NULL,
+    last_seq BIGINT NOT NULL DEFAULT 0, last_hash TEXT NOT NULL DEFAULT '${GENESIS_HASH}',
+    state TEXT NOT NULL DEFAULT 'unknown', status_at BIGINT, reported_last_seq BIGINT, last_seen_at BIGINT,
+    command_counter BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (site, door)
+  );
+  CREATE TABLE IF NOT EXISTS events (
+    id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, door TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
+    data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, received_at BIGINT NOT NULL, UNIQUE (site, door, seq)
+  );
+  CREATE INDEX IF NOT EXISTS events_at ON events(at);
+  CREATE INDEX IF NOT EXISTS events_type ON events(type, at);
+  CREATE TABLE IF NOT EXISTS alerts (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, site TEXT NOT NULL, door TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS commands (
+    id TEXT PRIMARY KEY, site TEXT NOT NULL, door TEXT NOT NULL, counter BIGINT NOT NULL, action TEXT NOT NULL,
+    issued_at BIGINT NOT NULL, reply TEXT, replied_at BIGINT
+  );
+`;
+
+/** The central store in PostgreSQL. */
+export class PgCentralStore implements CentralStore {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connect and create the tables if needed. */
+  static async open(url: string): Promise<PgCentralStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(4242)');
+      await client.query(SCHEMA);
+      await client.query('SELECT pg_advisory_unlock(4242)');
+    } finally {
+      client.release();
+    }
+    return new PgCentralStore(pool);
+  }
+
+  /** Enrol or re-key a door. */
+  async enroll(site: string, door: string, publicKey: string, at: number): Promise<void> {
+    await this.pool.query('INSERT INTO doors (site, door, public_key, enrolled_at) VALUES ($1, $2, $3, $4) ON CONFLICT (site, door) DO UPDATE SET public_key = excluded.public_key', [site, door, publicKey, at]);
+  }
+
+  /** One door. */
+  async door(site: string, door: string): Promise<DoorRecord | null> {
+    const r = await this.pool.query('SELECT * FROM doors WHERE site = $1 AND door = $2', [site, door]);
+    return r.rows[0] ? doorFrom(r.rows[0]) : null;
+  }
+
+  /** All doors. */
+  async doors(): Promise<DoorRecord[]> {
+    return (await this.pool.query('SELECT * FROM doors ORDER BY site, door')).rows.map(doorFrom);
+  }
+
+  /** Store a message's events in one transaction, holding the door's row lock. */
+  async ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const d = (await c.query<{ last_seq: string; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = $1 AND door = $2 FOR UPDATE', [site, door])).rows[0];
+      if (!d) { await c.query('ROLLBACK'); return { outcome: 'unknown-door', stored: 0, lastSeq: 0 }; }
+      const lastSeq = Number(d.last_seq);
+      const { accept, outcome, detail } = checkBatch(door, lastSeq, d.last_hash, events);
+      if (accept.length) {
+        const cols = ['site', 'door', 'seq', 'type', 'at', 'data', 'prev_hash', 'hash', 'received_at'];
+        const values: unknown[] = [];
+        const rows = accept.map((e, i) => {
+          values.push(site, door, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, at);
+          return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
+        });
+        await c.query(`INSERT INTO events (${cols.join(', ')}) VALUES ${rows.join(', ')}`, values);
+        const last = accept[accept.length - 1]!;
+        await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [last.seq, last.hash, at, site, door]);
+      } else {
+        await c.query('UPDATE doors SET last_seen_at = $1 WHERE site = $2 AND door = $3', [at, site, door]);
+      }
+      await c.query('COMMIT');
+      return { outcome, stored: accept.length, lastSeq: accept.at(-1)?.seq ?? lastSeq, ...(detail ? { detail } : {}) };
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Record a status message. */
+  async setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void> {
+    await this.pool.query('UPDATE doors SET state = $1, status_at = $2, reported_last_seq = COALESCE($3, reported_last_seq), last_seen_at = $4 WHERE site = $5 AND door = $6',
+      [state, statusAt, reportedLastSeq, Date.now(), site, door]);
+  }
+
+  /** Raise an alert. */
+  async alert(site: string, door: string, kind: string, detail: string, at: number): Promise<void> {
+    await this.pool.query('INSERT INTO alerts (at, site, door, kind, detail) VALUES ($1, $2, $3, $4, $5)', [at, site, door, kind, detail]);
+  }
+
+  /** Alerts, newest first. */
+  async alerts(limit = 100): Promise<Alert[]> {
+    const r = await this.pool.query('SELECT id, at, site, door, kind, detail FROM alerts ORDER BY id DESC LIMIT $1', [limit]);
+    return r.rows.map((a: Alert) => ({ ...a, id: Number(a.id), at: Number(a.at) }));
+  }
+
+  /** Stored events. */
+  async events(f: EventFilter): Promise<CentralEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const p = (v: unknown): string => { args.push(v); return `$${args.length}`; };
+    if (f.site) where.push(`site = ${p(f.site)}`);
+    if (f.door) where.push(`door = ${p(f.door)}`);
+    if (f.type) where.push(`starts_with(type, ${p(f.type)})`);
+    if (f.from) where.push(`at >= ${p(f.from)}`);
+    if (f.to) where.push(`at < ${p(f.to)}`);
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY site, door, seq LIMIT ${p(f.limit ?? 10_000)}`;
+    return (await this.pool.query(sql, args)).rows.map(eventFrom);
+  }
+
+  /** Take the next command counter. */
+  async nextCounter(site: string, door: string): Promise<number> {
+    const r = await this.pool.query('UPDATE doors SET command_counter = command_counter + 1 WHERE site = $1 AND door = $2 RETURNING command_counter', [site, door]);
+    if (!r.rows[0]) throw new Error(`door ${site}/${door} is not enrolled`);
+    return Number(r.rows[0].command_counter);
+  }
+
+  /** Record a sent command. */
+  async recordCommand(c: Omit<CommandRecord, 'reply'>): Promise<void> {
+    await this.pool.query('INSERT INTO commands (id, site, door, counter, action, issued_at) VALUES ($1, $2, $3, $4, $5, $6)', [c.id, c.site, c.door, c.counter, c.action, c.issuedAt]);
+  }
+
+  /** Record a reply. */
+  async recordReply(id: string, reply: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE commands SET reply = $1, replied_at = $2 WHERE id = $3', [reply, at, id]);
+  }
+
+  /** A command by id. */
+  async command(id: string): Promise<CommandRecord | null> {
+    const r = (await this.pool.query('SELECT * FROM commands WHERE id = $1', [id])).rows[0];
+    return r ? { id: r.id, site: r.site, door: r.door, counter: Number(r.counter), action: r.action, issuedAt: Number(r.issued_at), reply: r.reply } : null;
+  }
+
+  /** Close the pool. */
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

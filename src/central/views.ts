@@ -1,0 +1,128 @@
+/**
+ * What the central office reads from the stored events: visits (latest state per visit, from `visit.*` events)
+ * and the monthly report the head reviews (SOP 001/004): visitors per site and door, denied attempts,
+ * forced/held alarms, and SOP step times against their standards.
+ */
+import type { CentralEvent } from './store.js';
+
+/** A visit as reconstructed at the centre (no personal data: the door never sends names or NIK). */
+export interface CentralVisit {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** Visit id. */
+  visit: string;
+  /** Latest state (from the last visit.* event). */
+  state: string;
+  /** Institution, from visit.requested. */
+  org: string | null;
+  /** Purpose, from visit.requested. */
+  purpose: string | null;
+  /** When requested (ISO). */
+  requestedAt: string | null;
+  /** When last changed (ISO). */
+  updatedAt: string;
+}
+
+const STATE_OF: Record<string, string> = {
+  'visit.requested': 'requested', 'visit.checked': 'checked', 'visit.approved': 'approved', 'visit.denied': 'denied',
+  'badge.issued': 'issued', 'visit.checked_out': 'checked_out', 'visit.reported': 'checked_out', 'visit.archived': 'archived', 'visit.revoked': 'revoked',
+};
+
+/** Visits from events (any order of sites/doors; each door's events in seq order). */
+export function visitsFrom(events: readonly CentralEvent[]): CentralVisit[] {
+  const byKey = new Map<string, CentralVisit>();
+  for (const e of events) {
+    const id = typeof e.data.visit === 'string' ? e.data.visit : null;
+    const state = STATE_OF[e.type];
+    if (!id || !state) continue;
+    const key = `${e.site}/${e.door}/${id}`;
+    const v = byKey.get(key) ?? { site: e.site, door: e.door, visit: id, state, org: null, purpose: null, requestedAt: null, updatedAt: e.at };
+    if (e.type === 'visit.requested') {
+      v.org = typeof e.data.org === 'string' ? e.data.org : null;
+      v.purpose = typeof e.data.purpose === 'string' ? e.data.purpose : null;
+      v.requestedAt = e.at;
+    }
+    if (e.type !== 'visit.reported' || v.state !== 'archived') v.state = state;
+    v.updatedAt = e.at;
+    byKey.set(key, v);
+  }
+  return [...byKey.values()].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+}
+
+/** Step time statistics of one SOP step. */
+export interface StepStats {
+  /** Measured transitions. */
+  count: number;
+  /** Average seconds. */
+  avgSeconds: number;
+  /** Longest seconds. */
+  maxSeconds: number;
+  /** The standard in seconds. */
+  standardSeconds: number;
+  /** Transitions over the standard. */
+  overStandard: number;
+}
+
+/** The report of one door for a month. */
+export interface DoorReport {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** Distinct visits with at least one granted entry. */
+  visitors: number;
+  /** Visit requests recorded. */
+  requests: number;
+  /** Visits denied by the head. */
+  visitsDenied: number;
+  /** Refused taps, by reason. */
+  deniedAttempts: Record<string, number>;
+  /** door.forced alarms. */
+  forced: number;
+  /** door.held alarms. */
+  held: number;
+  /** Step times per SOP step. */
+  steps: Record<string, StepStats>;
+}
+
+/** Build the per-door report from a month's events. */
+export function monthlyReport(events: readonly CentralEvent[]): DoorReport[] {
+  const doors = new Map<string, DoorReport & { seen: Set<string> }>();
+  for (const e of events) {
+    const key = `${e.site}/${e.door}`;
+    let r = doors.get(key);
+    if (!r) {
+      r = { site: e.site, door: e.door, visitors: 0, requests: 0, visitsDenied: 0, deniedAttempts: {}, forced: 0, held: 0, steps: {}, seen: new Set() };
+      doors.set(key, r);
+    }
+    const d = e.data;
+    if (e.type === 'access.granted' && d.holder === 'visitor' && d.direction === 'in' && typeof d.visit === 'string') r.seen.add(d.visit);
+    else if (e.type === 'access.denied') { const reason = String(d.reason ?? 'unknown'); r.deniedAttempts[reason] = (r.deniedAttempts[reason] ?? 0) + 1; }
+    else if (e.type === 'visit.requested') r.requests += 1;
+    else if (e.type === 'visit.denied') r.visitsDenied += 1;
+    else if (e.type === 'door.forced') r.forced += 1;
+    else if (e.type === 'door.held') r.held += 1;
+    if (typeof d.sopStep === 'string' && typeof d.durationSeconds === 'number' && typeof d.standardSeconds === 'number') {
+      const s = r.steps[d.sopStep] ?? { count: 0, avgSeconds: 0, maxSeconds: 0, standardSeconds: d.standardSeconds, overStandard: 0 };
+      s.avgSeconds = (s.avgSeconds * s.count + d.durationSeconds) / (s.count + 1);
+      s.count += 1;
+      s.maxSeconds = Math.max(s.maxSeconds, d.durationSeconds);
+      if (d.overStandard === true) s.overStandard += 1;
+      r.steps[d.sopStep] = s;
+    }
+  }
+  return [...doors.values()].map(({ seen, ...r }) => ({ ...r, visitors: seen.size, steps: Object.fromEntries(Object.entries(r.steps).map(([k, s]) => [k, { ...s, avgSeconds: Math.round(s.avgSeconds) }])) }));
+}
+
+/** UTC ISO bounds of a local month (YYYY-MM) in a time zone, for filtering stored events. */
+export function monthBounds(month: string, offsetMs: (at: number) => number): { from: string; to: string } {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new Error(`--month "${month}" must be YYYY-MM`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const startUtc = Date.UTC(y, mo - 1, 1);
+  const endUtc = Date.UTC(mo === 12 ? y + 1 : y, mo === 12 ? 0 : mo, 1);
+  return { from: new Date(startUtc - offsetMs(startUtc)).toISOString(), to: new Date(endUtc - offsetMs(endUtc)).toISOString() };
+}

@@ -1,0 +1,166 @@
+/**
+ * `pintu central …`: the central office (Kantor Wilayah / Dinas). Runs from its own YAML (--config FILE):
+ * `run` (the receiver), `doors`, `events`, `visits`, `alerts`, `report`, `enroll`, `keys show`, and the signed
+ * commands `preregister`, `approve`, `deny`, `revoke`.
+ */
+import { Command } from 'commander';
+import { connect } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../app/logger.js';
+import { UserError } from '../app/errors.js';
+import { zoneOffsetMs } from '../app/time.js';
+import { CENTRAL_KEY_FILE, loadOrCreateKeyPair, publicKeyFromText } from '../adapters/mqtt/keys.js';
+import { clientOptions } from '../adapters/mqtt/connect.js';
+import type { CommandAction } from '../adapters/mqtt/protocol.js';
+import { loadCentralConfig, type CentralFileConfig } from '../central/config.js';
+import { openCentralStore } from '../central/open.js';
+import { CentralReceiver } from '../central/receiver.js';
+import { CommandSender } from '../central/commands.js';
+import { monthBounds, monthlyReport, visitsFrom } from '../central/views.js';
+import type { CentralStore } from '../central/store.js';
+import { action, collect, globals, intOption, out } from './context.js';
+
+async function withStore<T>(cmd: Command, fn: (s: { config: CentralFileConfig; store: CentralStore }) => Promise<T>): Promise<T> {
+  const config = loadCentralConfig(globals(cmd).config);
+  const store = await openCentralStore(config.store);
+  try {
+    return await fn({ config, store });
+  } finally {
+    await store.close();
+  }
+}
+
+const isoOption = (v: string | undefined, name: string): string | undefined => {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new UserError(`${name} "${v}" must be a date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00+07:00)`);
+  return new Date(t).toISOString();
+};
+
+/** Register the central commands. */
+export function centralCommands(program: Command): void {
+  const central = program.command('central').description('the central office: receiver, doors, events, reports, signed commands (uses its own --config)');
+
+  central.command('run').description('run the central receiver (shared MQTT subscription; several may run at once)')
+    .action(action(async function (this: Command) {
+      const config = loadCentralConfig(globals(this).config);
+      const log = createLogger(config.log.level);
+      const store = await openCentralStore(config.store);
+      const receiver = new CentralReceiver(store, { broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE) }, log);
+      await receiver.start();
+      await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+      await receiver.stop();
+      await store.close();
+      log.flush();
+    }));
+
+  central.command('keys').description("the centre's signing key").command('show').description("print the centre's public key (doors put it in central.publicKey)")
+    .action(action(function (this: Command) {
+      const config = loadCentralConfig(globals(this).config);
+      const key = loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE);
+      out(this, { publicKey: key.publicKeyText }, () => key.publicKeyText);
+    }));
+
+  central.command('enroll').description("enrol a door with its public key (from `pintu keys show` at the door)")
+    .requiredOption('--site <site>', 'site id').requiredOption('--door <door>', 'door id').requiredOption('--key <publicKey>', "the door's public key")
+    .action(action(async function (this: Command, o: { site: string; door: string; key: string }) {
+      try { publicKeyFromText(o.key); } catch (err) { throw new UserError(`--key: ${(err as Error).message}`); }
+      await withStore(this, ({ store }) => store.enroll(o.site, o.door, o.key.trim(), Date.now()));
+      out(this, { site: o.site, door: o.door, enrolled: true }, () => `door ${o.site}/${o.door} enrolled`);
+    }));
+
+  central.command('doors').description('doors: online/offline, last seq stored, backlog')
+    .action(action(async function (this: Command) {
+      const doors = await withStore(this, ({ store }) => store.doors());
+      const rows = doors.map((d) => ({
+        site: d.site, door: d.door, state: d.state, lastSeq: d.lastSeq,
+        backlog: d.reportedLastSeq === null ? null : Math.max(0, d.reportedLastSeq - d.lastSeq),
+        statusAt: d.statusAt ? new Date(d.statusAt).toISOString() : null, lastSeenAt: d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : null,
+      }));
+      out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ?? '-'}`).join('\n') : 'no doors enrolled');
+    }));
+
+  central.command('events').description('stored events (with --json: one JSON object per line)')
+    .option('--site <site>').option('--door <door>').option('--type <prefix>', 'types starting with this')
+    .option('--from <time>', 'at or after').option('--to <time>', 'before').option('--limit <n>', 'at most this many', '10000')
+    .action(action(async function (this: Command, o: { site?: string; door?: string; type?: string; from?: string; to?: string; limit: string }) {
+      const from = isoOption(o.from, '--from');
+      const to = isoOption(o.to, '--to');
+      const events = await withStore(this, ({ store }) => store.events({
+        ...(o.site ? { site: o.site } : {}), ...(o.door ? { door: o.door } : {}), ...(o.type ? { type: o.type } : {}),
+        ...(from ? { from } : {}), ...(to ? { to } : {}), limit: intOption(o.limit, '--limit'),
+      }));
+      const json = globals(this).json;
+      for (const e of events) {
+        process.stdout.write((json
+          ? JSON.stringify({ ...e.data, site: e.site, door: e.door, seq: e.seq, type: e.type, at: e.at })
+          : `${e.site}/${e.door} ${String(e.seq).padStart(6)} ${e.at} ${e.type.padEnd(24)} ${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`) + '\n');
+      }
+    }));
+
+  central.command('visits').description('visits reported by the doors, newest first')
+    .option('--site <site>').option('--door <door>').option('--state <state>')
+    .action(action(async function (this: Command, o: { site?: string; door?: string; state?: string }) {
+      const events = await withStore(this, ({ store }) => store.events({ ...(o.site ? { site: o.site } : {}), ...(o.door ? { door: o.door } : {}), limit: 1_000_000 }));
+      const visits = visitsFrom(events).filter((v) => !o.state || v.state === o.state);
+      out(this, visits, () => visits.map((v) => `${v.site}/${v.door} ${v.visit} ${v.state.padEnd(12)} ${v.org ?? ''} — ${v.purpose ?? ''}`).join('\n') || 'no visits');
+    }));
+
+  central.command('alerts').description('alerts: gaps, chain breaks, unknown doors, bad signatures, doors gone offline')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(action(async function (this: Command, o: { limit: string }) {
+      const alerts = await withStore(this, ({ store }) => store.alerts(intOption(o.limit, '--limit')));
+      out(this, alerts, () => alerts.map((a) => `${new Date(a.at).toISOString()} ${a.site}/${a.door} ${a.kind}: ${a.detail}`).join('\n') || 'no alerts');
+    }));
+
+  central.command('report').description('monthly report per site and door: visitors, denied attempts, forced/held alarms, SOP step times')
+    .requiredOption('--month <YYYY-MM>', 'the month (office time zone)')
+    .action(action(async function (this: Command, o: { month: string }) {
+      const report = await withStore(this, async ({ config, store }) => {
+        let bounds: { from: string; to: string };
+        try { bounds = monthBounds(o.month, (at) => zoneOffsetMs(at, config.timeZone)); } catch (err) { throw new UserError((err as Error).message); }
+        return { month: o.month, ...bounds, doors: monthlyReport(await store.events({ ...bounds, limit: 10_000_000 })) };
+      });
+      out(this, report, () => [`report ${report.month}`, ...report.doors.map((d) => [
+        `${d.site}/${d.door}: ${d.visitors} visitor(s), ${d.requests} request(s), ${d.visitsDenied} denied visit(s), ${d.forced} forced, ${d.held} held open`,
+        `  refused taps: ${Object.entries(d.deniedAttempts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+        ...Object.entries(d.steps).map(([k, s]) => `  step ${k}: ${s.count}×, avg ${s.avgSeconds}s, max ${s.maxSeconds}s, standard ${s.standardSeconds}s, over ${s.overStandard}`),
+      ].join('\n'))].join('\n'));
+    }));
+
+  const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>) => Record<string, unknown>, opts: (c: Command) => Command): void => {
+    opts(central.command(name).description(describe)
+      .requiredOption('--site <site>').requiredOption('--door <door>')
+      .option('--ttl <seconds>', 'the command expires after this many seconds', '3600')
+      .option('--wait <seconds>', "wait this long for the door's reply (0: don't wait)", '10'))
+      .action(action(async function (this: Command, o: Record<string, unknown>) {
+        const site = String(o.site);
+        const door = String(o.door);
+        const r = await withStore(this, async ({ config, store }) => {
+          const client = connect(config.broker.url, clientOptions(config.broker, { clientId: `pintu-central-cli-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 }));
+          try {
+            await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
+            const sender = new CommandSender(client, store, loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE));
+            return await sender.send(site, door, name, build(o), { ttlSeconds: intOption(String(o.ttl), '--ttl'), waitMs: intOption(String(o.wait), '--wait') * 1000 });
+          } finally {
+            await client.endAsync();
+          }
+        });
+        out(this, { command: r.command.id, counter: r.command.counter, expiresAt: r.command.expiresAt, reply: r.reply }, () => r.reply
+          ? (r.reply.ok ? `done: visit ${r.reply.visit} is ${r.reply.state}` : `refused by the door: ${r.reply.error ?? r.reply.rejected}`)
+          : `sent (command ${r.command.id}); no reply yet — the door gets it when it reconnects, until ${r.command.expiresAt}`);
+        if (r.reply && !r.reply.ok) process.exitCode = 2;
+      }));
+  };
+  send('preregister', 'pre-register a visit filed on the helpdesk website (SOP 003)', (o) => ({
+    name: o.name, nik: o.nik, org: o.org, purpose: o.purpose, ...(o.phone ? { phone: o.phone } : {}), ...(o.letter ? { letterRef: o.letter } : {}),
+    ...(o.duration ? { plannedMinutes: Number(o.duration) } : {}), ...(o.by ? { by: o.by } : {}),
+    ...((o.device as string[] | undefined)?.length ? { devices: (o.device as string[]).map((d) => { const i = d.lastIndexOf(':'); return { description: d.slice(0, i), serial: d.slice(i + 1) }; }) } : {}),
+  }), (c) => c.requiredOption('--name <name>').requiredOption('--nik <nik>').requiredOption('--org <org>').requiredOption('--purpose <purpose>')
+    .option('--phone <phone>').option('--letter <ref>', 'request letter / helpdesk ticket').option('--duration <minutes>').option('--by <officer>')
+    .option('--device <description:serial>', 'device brought in (repeatable)', collect));
+  send('approve', 'approve a visit (head)', (o) => ({ visit: o.visit, by: o.by, ...(o.from ? { from: isoOption(String(o.from), '--from') } : {}), ...(o.until ? { until: isoOption(String(o.until), '--until') } : {}) }),
+    (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>', 'head at the door').option('--from <time>').option('--until <time>'));
+  send('deny', 'deny a visit (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));
+  send('revoke', 'revoke an approval (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));
+}
