@@ -19,6 +19,8 @@ import { Daemon } from './app/daemon.js';
 import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './app/logger.js';
+import { ClockGuard } from './app/clock.js';
+import { Scheduler } from './app/scheduler.js';
 import { CentralLink } from './adapters/mqtt/central-link.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
@@ -28,8 +30,13 @@ export const DB_FILE = 'pintu.db';
 /** Open the store for a config (used by the daemon and by every CLI command). */
 export function openStore(config: Config): Store {
   const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous });
-  return new Store(db, config.door.id);
+  const store = new Store(db, config.door.id);
+  store.events.stamp = (type, data, at) => clockGuard.stamp(type, data, at);
+  return store;
 }
+
+/** This process's clock guard: events written while the clock is unsynchronised are marked (docs/clock.md). */
+export const clockGuard = new ClockGuard();
 
 /** The officer-side service for a store. */
 export function visitService(config: Config, store: Store): VisitService {
@@ -102,7 +109,8 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
     secret,
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  return new Daemon({ store, io, door, access, readers, log, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
+  const scheduler = new Scheduler({ store, config, log, clock: clockGuard, ...(onEvents ? { onEvents } : {}) });
+  return new Daemon({ store, io, door, access, readers, log, scheduler, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 
 /** Fail secure on anything unexpected: relay off first, then log and exit. */

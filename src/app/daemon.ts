@@ -9,6 +9,7 @@ import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
 import type { Log } from './logger.js';
+import { saveReaderHealth } from './health/checklist.js';
 
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
@@ -28,6 +29,8 @@ export interface DaemonParts {
   heartbeatMs?: number;
   /** Called with events the daemon itself appends. */
   onEvents?: (events: StoredEvent[]) => void;
+  /** Maintenance jobs (health checklist, nightly backup): started after the readers, stopped first. */
+  scheduler?: { start(): void; stop(): Promise<void> };
   /** The link to the central office (connects in the background; flushed at stop, before the database closes). */
   link?: { start(): void; stop(): Promise<void> };
 }
@@ -65,6 +68,7 @@ export class Daemon {
     this.writeStatus();
     this.heartbeat = setInterval(() => this.safe(() => this.writeStatus()), this.parts.heartbeatMs ?? 2000);
     this.heartbeat.unref();
+    this.safe(() => this.parts.scheduler?.start());
     this.log.info({ door: store.door }, 'pintu ready');
   }
 
@@ -77,10 +81,15 @@ export class Daemon {
     });
   }
 
-  /** Door status snapshot plus who is inside. */
+  /** Door status snapshot and the readers' health (for `pintu status` and `pintu health`), in one transaction. */
   writeStatus(): void {
-    const s = this.parts.door.status();
-    this.parts.store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: Date.now(), daemonPid: process.pid });
+    const { store, door, readers } = this.parts;
+    const s = door.status();
+    const now = Date.now();
+    store.tx(() => {
+      store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
+      saveReaderHealth(store, readers.map((r) => r.health()), now);
+    });
   }
 
   /** Orderly shutdown; safe to call more than once. */
@@ -93,6 +102,7 @@ export class Daemon {
     const { store, door, io, readers, access } = this.parts;
     this.log.info({ reason }, 'stopping');
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
     await Promise.allSettled(readers.map((r) => r.stop()));
     access.stop();
     door.stop();

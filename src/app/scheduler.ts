@@ -1,0 +1,108 @@
+/**
+ * Maintenance jobs inside the daemon: the SOP 002 health checklist every `health.intervalDays`, the nightly backup
+ * with rotation, and confirming clock synchronisation. A single unref()ed timer polls (default every 10 min), so a
+ * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { Log } from './logger.js';
+import { clockSyncProbe, type ClockGuard } from './clock.js';
+import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
+import { realSystem, type SystemEnv } from './health/probes.js';
+import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
+
+const DAY = 86_400_000;
+
+/** Checklist options from the config (shared by `pintu health` and the scheduler). */
+export function checklistOptions(config: Config, daemonPid: number | null): ChecklistOptions {
+  return {
+    readerIds: config.readers.filter((r) => r.direction !== 'desk').map((r) => r.id),
+    dataDir: config.dataDir,
+    readerSilentDays: config.health.readerSilentDays,
+    central: (config as { central?: unknown }).central !== undefined,
+    daemonPid,
+  };
+}
+
+/** What the scheduler needs. */
+export interface SchedulerDeps {
+  /** The daemon's store. */
+  store: Store;
+  /** The configuration. */
+  config: Config;
+  /** Logger. */
+  log: Log;
+  /** System probes (default the real system). */
+  env?: SystemEnv;
+  /** Clock guard to tell once synchronisation is confirmed. */
+  clock?: ClockGuard;
+  /** Called with events the jobs append. */
+  onEvents?: (events: StoredEvent[]) => void;
+  /** Poll interval (ms, default 10 min). */
+  tickMs?: number;
+}
+
+/** The daemon's maintenance scheduler. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly env: SystemEnv;
+  private readonly log: Log;
+
+  /** Create (not start) the scheduler. */
+  constructor(private readonly d: SchedulerDeps) {
+    this.env = d.env ?? realSystem();
+    this.log = d.log.child({ component: 'scheduler' });
+  }
+
+  /** Start polling; the first health run is due `health.intervalDays` after the first start (not at start). */
+  start(): void {
+    const { store } = this.d;
+    if (store.meta(LAST_HEALTH_KEY) === null) store.setMeta(LAST_HEALTH_KEY, String(this.env.now()));
+    this.timer = setInterval(() => { void this.tick(); }, this.d.tickMs ?? 600_000);
+    this.timer.unref();
+  }
+
+  /** Run every due job once (skipped if a previous tick is still running). */
+  tick(): Promise<void> {
+    this.running ??= this.runJobs().finally(() => { this.running = null; });
+    return this.running;
+  }
+
+  /** Clear the timer and wait for a running job. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async runJobs(): Promise<void> {
+    const { store, config, clock } = this.d;
+    const now = this.env.now();
+    try {
+      if (clock && !clock.synced() && clockSyncProbe(this.env.root, this.env.run).synced) clock.markSynced();
+    } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
+    try {
+      const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
+      if (now - last >= config.health.intervalDays * DAY) {
+        const report = runChecklist(store, checklistOptions(config, process.pid), this.env);
+        const rec = recordReport(store, report, now, 'schedule');
+        this.d.onEvents?.(rec);
+        this.log.info({ status: report.status, counts: report.counts }, 'health checklist');
+      }
+    } catch (err) { this.log.error({ err: (err as Error).message }, 'health checklist failed'); }
+    try {
+      const r = await nightlyBackup(store.db, join(config.dataDir, BACKUP_DIR), { keep: config.backup.keep, hour: config.backup.hour, timeZone: config.visits.timeZone, now });
+      if (r) {
+        const ev = store.tx(() => store.events.append([{ type: 'backup.made', data: { file: r.file.slice(config.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' } }], this.env.now()));
+        this.d.onEvents?.(ev);
+        this.log.info({ file: r.file, bytes: r.bytes, ms: r.ms, removed: r.removed.length }, 'nightly backup');
+      }
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'nightly backup failed');
+      try { this.d.onEvents?.(store.tx(() => store.events.append([{ type: 'alarm.backup', data: { error: (err as Error).message } }], this.env.now()))); } catch { /* logged above */ }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempConfig, type TempConfig } from '../helpers/config.js';
+import { openStore, buildDaemon } from '../../src/main.js';
+import { createLogger } from '../../src/app/logger.js';
+import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
+import { Scheduler } from '../../src/app/scheduler.js';
+import { LAST_HEALTH_KEY, loadReaderHealth } from '../../src/app/health/checklist.js';
+import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
+import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
+import type { Store } from '../../src/adapters/sqlite/store.js';
+
+const DAY = 86_400_000;
+const temps: TempConfig[] = [];
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) if (s.db.open) s.db.close();
+  for (const t of temps.splice(0)) t.cleanup();
+});
+const log = createLogger('silent');
+
+function setup(): { t: TempConfig; store: Store; root: string } {
+  const t = tempConfig({ backup: { keep: 2, hour: 2 }, health: { intervalDays: 30, readerSilentDays: 14 } });
+  temps.push(t);
+  const store = openStore(t.config);
+  stores.push(store);
+  const root = join(t.dir, 'root');
+  mkdirSync(join(root, 'proc'), { recursive: true });
+  writeFileSync(join(root, 'proc/uptime'), '100.0 50.0\n');
+  return { t, store, root };
+}
+
+describe('maintenance scheduler', () => {
+  it('health is first due intervalDays after the first start, then recorded; nightly backup once per day; clock sync confirmed', async () => {
+    const { t, store, root } = setup();
+    let now = Date.parse('2026-12-01T01:00:00+07:00');
+    const env = { root, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
+    const clock = new ClockGuard({ probe: () => false, now: () => now });
+    const s = new Scheduler({ store, config: t.config, log, env, clock, tickMs: 3_600_000 });
+    s.start();
+    expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));
+    await s.tick();
+    expect(store.events.since(0).map((e) => e.type)).toEqual([]); // not due, before 02:00
+    mkdirSync(join(root, 'run/systemd/timesync'), { recursive: true });
+    writeFileSync(join(root, TIMESYNC_FLAG), '');
+    now += 2 * 3_600_000; // 03:00 WIB
+    await s.tick();
+    expect(clock.synced()).toBe(true);
+    expect(store.events.since(0).map((e) => e.type)).toEqual(['backup.made']);
+    const backups = readdirSync(join(t.config.dataDir, 'backups'));
+    expect(backups).toEqual(['pintu-20261201-030000.db']);
+    now += 30 * DAY;
+    await s.tick();
+    const types = store.events.since(0).map((e) => e.type);
+    expect(types.slice(1)).toContain('health.report');
+    expect(types.filter((x) => x === 'backup.made')).toHaveLength(2);
+    const report = store.events.since(0).find((e) => e.type === 'health.report')!;
+    expect(report.data).toMatchObject({ trigger: 'schedule' });
+    await s.stop();
+  });
+
+  it('the daemon writes reader health with its status, starts the scheduler and stops it before closing the database', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const rin = new SimCardReader('in', 'in');
+    const rout = new SimCardReader('out', 'out');
+    const daemon = await buildDaemon(t.config, log, { io: new SimDoorIo(), readers: [rin, rout] });
+    await daemon.start();
+    rin.tap('0A1B2C3D4E');
+    const snap = loadReaderHealth(daemon.parts.store);
+    expect(snap?.readers.map((r) => [r.id, r.open, r.lastHeardAt !== null])).toEqual([['in', true, true], ['out', true, false]]);
+    expect(JSON.stringify(snap)).not.toContain('0A1B2C3D4E');
+    await daemon.stop();
+    expect(daemon.parts.store.db.open).toBe(false);
+    expect(existsSync(join(t.config.dataDir, 'pintu.db'))).toBe(true);
+  });
+});
