@@ -11,6 +11,7 @@ import { keysCommands } from './keys.js';
 import { centralCommands } from './central.js';
 import { demoCommand } from './demo.js';
 import { deskCommand } from './desk.js';
+import { maintenanceCommands } from './maintenance.js';
 
 const program = new Command('pintu')
   .description('pintu — server-room door controller (SOP-driven visits, badges, KTP, strike relay)')
@@ -27,6 +28,7 @@ keysCommands(program);
 centralCommands(program);
 demoCommand(program);
 deskCommand(program);
+maintenanceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

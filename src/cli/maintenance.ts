@@ -1,0 +1,104 @@
+/**
+ * Maintenance commands: `pintu health`, `pintu backup FILE`, `pintu restore FILE`, `pintu purge`, `pintu hw test`.
+ */
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { createLogger } from '../app/logger.js';
+import { UserError } from '../app/errors.js';
+import { createReader } from '../adapters/readers.js';
+import { DB_FILE, createDoorIo, openStore } from '../main.js';
+import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
+import { realSystem } from '../app/health/probes.js';
+import { checklistOptions } from '../app/scheduler.js';
+import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
+import { backupTo, restoreFile } from '../app/maintenance/backup.js';
+import { purgePersonalData } from '../app/maintenance/purge.js';
+import { runHwTest } from '../app/hw-test.js';
+import { action, configOf, intOption, out, withServices } from './context.js';
+
+/** Register the maintenance commands. */
+export function maintenanceCommands(program: Command): void {
+  program.command('health')
+    .description('SOP 002 health checklist of this controller (stored as a health.report event)')
+    .action(action(function (this: Command) {
+      const report = withServices(this, ({ store, config }) => {
+        const r = runChecklist(store, checklistOptions(config, runningDaemonPid(store)), realSystem());
+        recordReport(store, r, Date.now(), 'manual');
+        return r;
+      });
+      out(this, report, () => formatReport(report));
+      if (report.status === 'fail') process.exitCode = 1;
+    }));
+
+  program.command('backup')
+    .description('consistent copy of the database (safe while the daemon runs)')
+    .argument('<file>', 'backup file to write')
+    .action(action(async function (this: Command, file: string) {
+      const config = configOf(this);
+      const target = resolve(file);
+      if (existsSync(target)) throw new UserError(`${target} exists; choose a new file name`);
+      const store = openStore(config);
+      try {
+        const r = await backupTo(store.db, target);
+        store.tx(() => store.events.append([{ type: 'backup.made', data: { file: basename(target), bytes: r.bytes, ms: r.ms, trigger: 'manual' } }], Date.now()));
+        out(this, r, () => `backup written to ${r.file} (${r.bytes} bytes, ${r.ms} ms, integrity ok)`);
+      } finally {
+        store.db.close();
+      }
+    }));
+
+  program.command('restore')
+    .description('replace the database with a backup (the daemon must be stopped)')
+    .argument('<file>', 'backup file')
+    .action(action(function (this: Command, file: string) {
+      const config = configOf(this);
+      const dbPath = join(config.dataDir, DB_FILE);
+      if (existsSync(dbPath)) {
+        const store = openStore(config);
+        try { refuseWhileDaemonRuns(store, 'restore'); } finally { store.db.close(); }
+      }
+      let r: { aside: string | null };
+      try { r = restoreFile(resolve(file), dbPath); } catch (err) { throw new UserError(`restore refused: ${(err as Error).message}`); }
+      const store = openStore(config);
+      try {
+        store.tx(() => store.events.append([{ type: 'backup.restored', data: { file: basename(file), previous: r.aside ? basename(r.aside) : null } }], Date.now()));
+      } finally { store.db.close(); }
+      out(this, { restored: resolve(file), previous: r.aside }, () => `restored ${resolve(file)}${r.aside ? `; the previous database is kept as ${r.aside}` : ''}. Start the daemon: sudo systemctl start pintu`);
+    }));
+
+  program.command('purge')
+    .description('remove visitors\' name, NIK, phone and KTP hash after privacy.retentionDays (UU PDP 27/2022)')
+    .option('--dry-run', 'only show what would be purged')
+    .action(action(function (this: Command, o: { dryRun?: boolean }) {
+      const r = withServices(this, ({ store, config }) => purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }));
+      out(this, r, () => [
+        `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${r.cutoff} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
+        ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${v.closedAt}`),
+      ].join('\n'));
+    }));
+
+  program.command('hw')
+    .description('hardware bring-up')
+    .command('test')
+    .description('click the relay, show door switch and exit button live, read one tap from each door reader')
+    .option('--seconds <n>', 'how long to show the inputs', '15')
+    .option('--tap-timeout <n>', 'seconds to wait for a tap on each reader', '20')
+    .action(action(async function (this: Command, o: { seconds: string; tapTimeout: string }) {
+      const config = configOf(this);
+      const store = openStore(config);
+      try { refuseWhileDaemonRuns(store, 'hw test'); } finally { store.db.close(); }
+      const log = createLogger('warn', 2);
+      const io = await createDoorIo(config, log);
+      try {
+        const readers = config.readers.filter((r) => r.direction !== 'desk').map((r) => createReader(r, log));
+        const res = await runHwTest({
+          io, readers, seconds: intOption(o.seconds, '--seconds'), tapTimeoutMs: intOption(o.tapTimeout, '--tap-timeout') * 1000,
+          print: (l) => { if (!this.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(l + '\n'); },
+        });
+        out(this, res, () => `done: relay ${res.relay}, ${res.readers.filter((r) => r.result === 'read').length}/${res.readers.length} readers read a card`);
+      } finally {
+        io.close();
+      }
+    }));
+}

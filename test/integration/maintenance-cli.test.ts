@@ -1,0 +1,38 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { join } from 'node:path';
+import { tempConfig, type TempConfig } from '../helpers/config.js';
+import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+
+const temps: TempConfig[] = [];
+afterEach(() => { for (const t of temps.splice(0)) t.cleanup(); });
+
+describe('maintenance CLI (built dist, sim hardware)', () => {
+  it('backup while the daemon runs; restore and hw test are refused while it runs, allowed after it stopped', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const daemon = pintuSpawn(t.file, ['run']);
+    try {
+      // (status may race the daemon's first migration of a new database: retried until the daemon runs)
+      await until(() => { try { return pintuJson<{ daemon: string }>(t.file, ['status']).daemon === 'running'; } catch { return false; } }, 'daemon running', 15_000, 200);
+      const b = pintuJson<{ file: string }>(t.file, ['backup', join(t.dir, 'b.db')]);
+      expect(b.file).toBe(join(t.dir, 'b.db'));
+      const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/restore refused: the pintu daemon is running on this database \(pid \d+\)/);
+      const hw = pintu(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0']);
+      expect(hw.code).toBe(2);
+      expect(hw.stderr).toContain('hw test refused');
+      const h = pintuJson<{ items: { item: string; status: string }[] }>(t.file, ['health']);
+      expect(h.items.find((i) => i.item === 'reader:in')?.status).toMatch(/ok|warn/);
+      expect(h.items.find((i) => i.item === 'database')?.status).toBe('ok');
+    } finally {
+      daemon.kill('SIGTERM');
+      await new Promise((res) => daemon.once('exit', res));
+    }
+    const hw = pintuJson<{ relay: string; readers: { id: string; result: string }[] }>(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0']);
+    expect(hw).toMatchObject({ relay: 'ok', readers: [{ id: 'in', result: 'timeout' }, { id: 'out', result: 'timeout' }] });
+    const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
+    expect(r.code).toBe(0);
+    expect(pintu(t.file, ['purge', '--dry-run']).code).toBe(0);
+  });
+});
