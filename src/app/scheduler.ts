@@ -1,6 +1,6 @@
 /**
- * Maintenance jobs inside the daemon: the SOP 002 health checklist every `health.intervalDays`, the nightly backup
- * with rotation, and confirming clock synchronisation. A single unref()ed timer polls (default every 10 min), so a
+ * Maintenance jobs inside the daemon: the SOP 002 health checklist every `health.intervalDays`, the purge of personal
+ * data past `privacy.retentionDays`, the nightly backup with rotation, and confirming clock synchronisation. A single unref()ed timer polls (default every 10 min), so a
  * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job.
  */
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { realSystem, type SystemEnv } from './health/probes.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
+import { purgePersonalData } from './maintenance/purge.js';
 
 const DAY = 86_400_000;
 
@@ -93,6 +94,13 @@ export class Scheduler {
         this.log.info({ status: report.status, counts: report.counts }, 'health checklist');
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'health checklist failed'); }
+    try {
+      const r = purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now, dryRun: false });
+      if (r.count) {
+        this.d.onEvents?.(store.events.since(store.events.lastSeq() - 1));
+        this.log.info({ count: r.count, retentionDays: r.retentionDays }, 'personal data purged');
+      }
+    } catch (err) { this.log.error({ err: (err as Error).message }, 'purge failed'); }
     try {
       const r = await nightlyBackup(store.db, join(config.dataDir, BACKUP_DIR), { keep: config.backup.keep, hour: config.backup.hour, timeZone: config.visits.timeZone, now });
       if (r) {

@@ -61,7 +61,7 @@ export function purgePersonalData(store: Store, o: { retentionDays: number; now:
     fields: ['visitor.name', 'visitor.nik', 'visitor.phone', 'ktpHash'],
     visits: due.map((v) => ({ visit: v.id, state: v.state, closedAt: new Date(closedAt(v) as number).toISOString() })),
   };
-  if (o.dryRun) return result;
+  if (o.dryRun || due.length === 0) return result;
   // secure_delete overwrites the freed bytes, so the old values do not linger in free pages of the file.
   store.db.pragma('secure_delete = ON');
   store.tx(() => {
