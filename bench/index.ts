@@ -38,7 +38,7 @@ function writeConfig(dir: string, ptys: PtyPair[]): string {
     site: 'bench', door: { id: 'door-1', strikeSeconds: 1, heldOpenSeconds: 30, repeatTapSeconds: 0 }, dataDir: join(dir, 'data'), hardware: 'sim',
     escort: { required: true, windowSeconds: 30 },
     readers: ptys.map((p, i) => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })),
-    storage: { synchronous: 'full' }, log: { level: 'warn' },
+    storage: { synchronous: 'full' }, log: { level: 'info' },
   };
   const file = join(dir, 'pintu.yaml');
   writeFileSync(file, stringify(raw));

@@ -21,7 +21,6 @@ import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './app/logger.js';
 import { ClockGuard } from './app/clock.js';
 import { Scheduler } from './app/scheduler.js';
-import { CentralLink } from './adapters/mqtt/central-link.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
 /** Database file name inside the data dir. */
@@ -71,7 +70,7 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
   const secret = loadOrCreateSecret(config.dataDir);
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
   const link = config.central
-    ? new CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store) }, log)
+    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store) }, log)
     : null;
   const onEvents = link || overrides.onEvents
     ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }

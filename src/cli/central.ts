@@ -4,7 +4,6 @@
  * commands `preregister`, `approve`, `deny`, `revoke`.
  */
 import { Command } from 'commander';
-import { connect } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../app/logger.js';
 import { UserError } from '../app/errors.js';
@@ -14,8 +13,6 @@ import { clientOptions } from '../adapters/mqtt/connect.js';
 import type { CommandAction } from '../adapters/mqtt/protocol.js';
 import { loadCentralConfig, type CentralFileConfig } from '../central/config.js';
 import { openCentralStore } from '../central/open.js';
-import { CentralReceiver } from '../central/receiver.js';
-import { CommandSender } from '../central/commands.js';
 import { monthBounds, monthlyReport, visitsFrom } from '../central/views.js';
 import type { CentralStore } from '../central/store.js';
 import { action, collect, globals, intOption, out } from './context.js';
@@ -46,6 +43,8 @@ export function centralCommands(program: Command): void {
       const config = loadCentralConfig(globals(this).config);
       const log = createLogger(config.log.level);
       const store = await openCentralStore(config.store);
+      // mqtt and the receiver load only here, so other commands start fast.
+      const { CentralReceiver } = await import('../central/receiver.js');
       const receiver = new CentralReceiver(store, { broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE) }, log);
       await receiver.start();
       await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
@@ -137,6 +136,8 @@ export function centralCommands(program: Command): void {
         const site = String(o.site);
         const door = String(o.door);
         const r = await withStore(this, async ({ config, store }) => {
+          const { connect } = await import('mqtt');
+          const { CommandSender } = await import('../central/commands.js');
           const client = connect(config.broker.url, clientOptions(config.broker, { clientId: `pintu-central-cli-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 }));
           try {
             await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });

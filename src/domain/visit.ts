@@ -31,7 +31,7 @@ const FROM: Record<VisitCommand['type'], readonly VisitState[]> = {
   issue: ['approved', 'issued'],
   checkout: ['issued', 'revoked'],
   report: ['checked_out'],
-  archive: ['checked_out', 'denied'],
+  archive: ['checked_out', 'denied', 'revoked'],
   revoke: ['requested', 'checked', 'approved', 'issued'],
   badge_lost: ['issued', 'revoked'],
 };
@@ -140,6 +140,9 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       events.push({ type: 'visit.reported', data: { ...base, ...(cmd.note ? { note: cmd.note } : {}), ...timeStep('report', v.at.checkedOut, now, standards) } });
       break;
     case 'archive':
+      if (visit.state === 'revoked' && (visit.badgeUid || visit.ktpHeld)) {
+        return { ok: false, error: `visit ${visit.id} was revoked but still holds the badge or the KTP; check it out first` };
+      }
       v.state = 'archived';
       v.at.archived = now; v.by.archived = cmd.by.id;
       events.push({ type: 'visit.archived', data: { ...base, ...timeStep('archive', v.at.reported ?? v.at.checkedOut ?? v.at.decided, now, standards) } });

@@ -265,7 +265,7 @@ const NEXT: Record<VisitState, readonly VisitState[]> = {
   checked: ['approved', 'denied', 'revoked'],
   approved: ['issued', 'revoked'],
   issued: ['issued', 'checked_out', 'revoked'],
-  revoked: ['revoked', 'checked_out'],
+  revoked: ['revoked', 'checked_out', 'archived'], // archived only once no badge or KTP is held
   checked_out: ['checked_out', 'archived'],
   denied: ['archived'],
   archived: [],
@@ -292,7 +292,7 @@ describe('property: random command sequences', () => {
   const FORWARD: Record<VisitState, readonly string[]> = {
     requested: ['check', 'check', 'deny', 'revoke'], checked: ['approve', 'approve', 'deny', 'revoke'], approved: ['issue', 'issue', 'revoke'],
     issued: ['enter', 'exit', 'enter', 'checkout', 'badge_lost', 'issue', 'revoke', 'revoke'],
-    revoked: ['checkout', 'badge_lost', 'badge_lost'], checked_out: ['report', 'archive'], denied: ['archive'], archived: [],
+    revoked: ['checkout', 'badge_lost', 'archive'], checked_out: ['report', 'archive'], denied: ['archive'], archived: [],
   };
 
   it('only allowed transitions; refusals leave the input untouched; events non-empty and free of personal data', () => {

@@ -49,6 +49,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
+      // Re-read under the write lock: another process (daemon or CLI) may have migrated meanwhile.
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();

@@ -174,9 +174,9 @@ export class Store {
     return this.db.prepare<(string | number)[], { data: string }>(sql).all(...args).map((r) => JSON.parse(r.data) as Visit);
   }
 
-  /** The open visit (issued or revoked, KTP held) whose KTP hash matches, if any. */
+  /** The visit whose KTP (by keyed hash) is held at the desk now, if any. */
   visitByKtpHash(hash: string): Visit | null {
-    const r = this.db.prepare<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? ORDER BY requested_at DESC LIMIT 1").get(hash);
+    const r = this.db.prepare<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? AND json_extract(data, '$.ktpHeld') = 1 ORDER BY requested_at DESC LIMIT 1").get(hash);
     return r ? (JSON.parse(r.data) as Visit) : null;
   }
 
@@ -204,13 +204,12 @@ export class Store {
 
   // --- door status ---
 
-  /** The door's status row (created on first use). */
+  /** The door's status row (defaults when the daemon has never written it). Read-only: safe on every tap. */
   doorStatus(): DoorStatusRow {
-    this.db.prepare('INSERT OR IGNORE INTO door_status (door) VALUES (?)').run(this.door);
     const r = this.db.prepare<[string], { mode: 'enabled' | 'disabled'; locked: number; open: number | null; open_since: number | null; daemon_pid: number | null; heartbeat_at: number | null; started_at: number | null }>(
       'SELECT * FROM door_status WHERE door = ?',
     ).get(this.door);
-    if (!r) throw new Error('door status row missing');
+    if (!r) return { mode: 'enabled', locked: true, open: null, openSince: null, daemonPid: null, heartbeatAt: null, startedAt: null };
     return {
       mode: r.mode, locked: r.locked === 1, open: r.open === null ? null : r.open === 1, openSince: r.open_since,
       daemonPid: r.daemon_pid, heartbeatAt: r.heartbeat_at, startedAt: r.started_at,
@@ -219,7 +218,7 @@ export class Store {
 
   /** Update parts of the door's status row. */
   updateDoorStatus(patch: Partial<DoorStatusRow>): void {
-    this.doorStatus();
+    this.db.prepare('INSERT OR IGNORE INTO door_status (door) VALUES (?)').run(this.door);
     const cols: Record<keyof DoorStatusRow, string> = {
       mode: 'mode', locked: 'locked', open: 'open', openSince: 'open_since', daemonPid: 'daemon_pid', heartbeatAt: 'heartbeat_at', startedAt: 'started_at',
     };
