@@ -22,7 +22,7 @@ USER_GROUPS="gpio dialout"
 # What goes to /opt/pintu (missing optional items are skipped).
 APP_ITEMS="dist node_modules package.json package-lock.json config systemd udev hardware scripts docs"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
 die() { printf 'pintu install: error: %s\n' "$*" >&2; exit 1; }
 CHANGES=0
 changed() { CHANGES=$((CHANGES + 1)); printf '  changed  %s\n' "$*"; }
@@ -246,6 +246,23 @@ done
 UDEV_CHANGED=no
 ensure_sys_dir "$R/etc/udev/rules.d"
 install_file "$SRC/udev/99-pintu.rules" "$R/etc/udev/rules.d/99-pintu.rules" 644 0:0 && UDEV_CHANGED=yes
+
+# ---------------------------------------------------------------- PC/SC access where pcscd asks polkit
+# Debian Bookworm's pcscd does not use polkit; pcsc-lite >= 2.0.1 builds elsewhere do, and then refuse a
+# system user without a login session. Only when pcscd's polkit policy is installed, allow user pintu.
+if [ -f "$R/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy" ]; then
+  cat > "$TMP/polkit" <<'EOF'
+// Installed by pintu's scripts/install.sh: let the pintu service user use the PC/SC desk reader via pcscd.
+polkit.addRule(function (action, subject) {
+  if ((action.id == "org.debian.pcsc-lite.access_pcsc" || action.id == "org.debian.pcsc-lite.access_card") &&
+      subject.user == "pintu") {
+    return polkit.Result.YES;
+  }
+});
+EOF
+  ensure_sys_dir "$R/etc/polkit-1/rules.d"
+  install_file "$TMP/polkit" "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules" 644 0:0 || true
+fi
 
 # ---------------------------------------------------------------- systemctl
 if [ "$SYSTEMCTL" = yes ]; then

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Remove pintu: stop and disable the services (the relay is switched off by ExecStopPost), then delete the
-# units, the /usr/local/bin/pintu wrapper, the udev rules and /opt/pintu.
+# units, the /usr/local/bin/pintu wrapper, the udev rules, the PC/SC polkit rule (if any) and /opt/pintu.
 #
 #   sudo /opt/pintu/scripts/uninstall.sh            keeps /etc/pintu and /var/lib/pintu (config, database)
 #   sudo /opt/pintu/scripts/uninstall.sh --purge    also deletes them and the pintu user and group
@@ -13,7 +13,7 @@
 # Before --purge: /var/lib/pintu holds the visit log and event chain; archive it if your SOP requires.
 set -eu
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
 die() { printf 'pintu uninstall: error: %s\n' "$*" >&2; exit 1; }
 CHANGES=0
 changed() { CHANGES=$((CHANGES + 1)); printf '  changed  %s\n' "$*"; }
@@ -67,6 +67,8 @@ fi
 
 remove "$R/etc/systemd/system/pintu.service" "$R/etc/systemd/system/pintu-central.service" \
   "$R/usr/local/bin/pintu" "$R/etc/udev/rules.d/99-pintu.rules" "$R/opt/pintu"
+# written by install.sh only where pcscd uses polkit
+if [ -e "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules" ]; then remove "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules"; fi
 
 if [ "$SYSTEMCTL" = yes ]; then
   systemctl daemon-reload

@@ -104,6 +104,15 @@ describe('install.sh refuses bad input', () => {
     expect(readdirSync(empty)).toEqual([]);
   });
 
+  it('prints its usage with --help', () => {
+    for (const script of ['install.sh', 'uninstall.sh']) {
+      const r = sh(script, ['--help']);
+      expect(r.status).toBe(0);
+      expect(r.out).toContain('--prefix DIR');
+      expect(r.out).not.toContain('set -eu');
+    }
+  });
+
   it('rejects unknown options and a relative prefix', () => {
     expect(sh('install.sh', ['--bogus']).status).not.toBe(0);
     const r = sh('install.sh', ['--prefix', 'relative/dir', '--no-npm']);
@@ -192,13 +201,28 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
     expect(readFileSync(P('etc/pintu/pintu.yaml'), 'utf8')).toContain(edited);
   });
 
+  it('adds a PC/SC polkit rule for user pintu only where pcscd uses polkit', () => {
+    expect(existsSync(P('etc/polkit-1'))).toBe(false);
+    mkdirSync(P('usr/share/polkit-1/actions'), { recursive: true });
+    writeFileSync(P('usr/share/polkit-1/actions/org.debian.pcsc-lite.policy'), '<policyconfig/>\n');
+    const r = install();
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('installed /etc/polkit-1/rules.d/60-pintu-pcsc.rules');
+    const rule = readFileSync(P('etc/polkit-1/rules.d/60-pintu-pcsc.rules'), 'utf8');
+    expect(rule).toContain('org.debian.pcsc-lite.access_pcsc');
+    expect(rule).toContain('org.debian.pcsc-lite.access_card');
+    expect(rule).toContain('subject.user == "pintu"');
+    expect(mode('etc/polkit-1/rules.d/60-pintu-pcsc.rules')).toBe('644');
+    expect(install().out).toContain('nothing to change');
+  });
+
   it('uninstall removes units, wrapper, udev rules and /opt/pintu but keeps config and data', () => {
     writeFileSync(P('var/lib/pintu/pintu.db'), 'data');
     const r = uninstall();
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     for (const p of ['etc/systemd/system/pintu.service', 'etc/systemd/system/pintu-central.service', 'usr/local/bin/pintu',
-      'etc/udev/rules.d/99-pintu.rules', 'opt/pintu']) {
+      'etc/udev/rules.d/99-pintu.rules', 'etc/polkit-1/rules.d/60-pintu-pcsc.rules', 'opt/pintu']) {
       expect(existsSync(P(p)), p).toBe(false);
     }
     expect(readFileSync(P('etc/pintu/pintu.yaml'), 'utf8')).toContain(edited);
