@@ -207,9 +207,13 @@ export class SerialCardReader implements CardReader {
     const why = err ? cleanMessage(err) : 'closed';
     const what = err?.disconnected ? 'was disconnected' : 'closed unexpectedly';
     this.report(
-      new Error(`reader "${this.id}": serial port ${this.path} ${what} (${why}); retrying every ${Math.round(this.reconnectMs / 1000)} s`),
+      new Error(`reader "${this.id}": serial port ${this.path} ${what} (${why}); retrying every ${this.retryEvery()}`),
     );
     this.scheduleReopen();
+  }
+
+  private retryEvery(): string {
+    return this.reconnectMs >= 1000 ? `${Math.round(this.reconnectMs / 1000)} s` : `${this.reconnectMs} ms`;
   }
 
   private scheduleReopen(): void {
