@@ -1,0 +1,397 @@
+/**
+ * PC/SC contactless reader for the officer's desk (KTP chips and badges, ISO 14443), through nfc-pcsc.
+ *
+ * nfc-pcsc is an optional dependency and is loaded only inside start(). Its native part busy-loops
+ * forever (blocking the whole process) when it is created while pcscd is not running, so start()
+ * first checks that pcscd's socket accepts connections. nfc-pcsc's automatic tag processing is turned
+ * off (it needs an AID for ISO 14443-4 cards such as e-KTP); the UID is read with GET DATA (FF CA 00 00 00)
+ * for every card type. Card UIDs are never logged.
+ */
+import { connect } from 'node:net';
+import type { Log } from '../../app/logger.js';
+import type { ReaderConfig } from '../../config/schema.js';
+import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
+
+/** The parts of an nfc-pcsc `Reader` used here. */
+export interface NfcReaderLike {
+  /** PC/SC reader name, e.g. "ACS ACR122U PICC Interface 00 00". */
+  readonly name: string;
+  /** nfc-pcsc's automatic tag processing (set to false). */
+  autoProcessing: boolean;
+  /** Send an APDU to the connected card. */
+  transmit(data: Buffer, responseMaxLength: number): Promise<Buffer>;
+  /** Subscribe to an event ('card', 'card.off', 'error', 'end'). */
+  on(event: string, listener: (arg: never) => void): unknown;
+  /** Stop watching this reader. */
+  close(): void;
+}
+
+/** The parts of an nfc-pcsc `NFC` instance used here. */
+export interface NfcLike {
+  /** Subscribe to 'reader' or 'error'. */
+  on(event: string, listener: (arg: never) => void): unknown;
+  /** Remove every listener. */
+  removeAllListeners(): unknown;
+  /** Stop watching for readers. */
+  close(): void;
+}
+
+/** What the loader must return: the nfc-pcsc module (or something shaped like it). */
+export interface NfcPcscModule {
+  /** The NFC class. */
+  NFC: new () => NfcLike;
+}
+
+/** Options of {@link PcscCardReader} (tests inject the loader and shorten the timings). */
+export interface PcscReaderOptions {
+  /** Loads nfc-pcsc; default `import('nfc-pcsc')`. */
+  loadModule?: () => Promise<unknown>;
+  /** How long start() waits for a matching reader to appear, ms. Default 10000. */
+  readerTimeoutMs?: number;
+  /** Delay between attempts to reconnect after losing pcscd, ms. Default 3000. */
+  reconnectMs?: number;
+  /** pcscd's socket; default $PCSCLITE_CSOCK_NAME or /run/pcscd/pcscd.comm (the same one libpcsclite uses). */
+  socketPath?: string;
+}
+
+const GET_UID = Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]);
+
+/** The message for a missing or broken nfc-pcsc. */
+function notAvailable(id: string, cause: unknown): Error {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new Error(
+    `reader "${id}": PC/SC support is not available: install the Debian packages pcscd and libpcsclite-dev, ` +
+      `then run "npm rebuild nfc-pcsc" (cause: ${why.split('\n')[0]})`,
+  );
+}
+
+/** Close a reader or NFC context, ignoring "already closed" errors. */
+function closeQuietly(x: { close(): void }): void {
+  try {
+    x.close();
+  } catch {
+    // already closed
+  }
+}
+
+/** Resolve if something accepts connections on the unix socket `path`; reject with the errno otherwise. */
+function probeSocket(path: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    const finish = (err: Error | null): void => {
+      clearTimeout(timer);
+      s.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error('no answer')), timeoutMs);
+    s.once('connect', () => finish(null));
+    s.once('error', (e: NodeJS.ErrnoException) => finish(new Error(e.code ?? e.message)));
+  });
+}
+
+/** A PC/SC contactless reader (desk reader for KTPs and badges). */
+export class PcscCardReader implements CardReader {
+  /** Reader id. */
+  readonly id: string;
+  /** Where the reader sits. */
+  readonly direction: ReaderDirection;
+  /** Only readers whose name contains this (case-insensitive) are used; null = any reader. */
+  readonly nameFilter: string | null;
+
+  private readonly log: Log;
+  private readonly loadModule: () => Promise<unknown>;
+  private readonly readerTimeoutMs: number;
+  private readonly reconnectMs: number;
+  private readonly socketPath: string;
+  private mod: NfcPcscModule | null = null;
+  private nfc: NfcLike | null = null;
+  /** Readers in use (matching the name filter). */
+  private readonly attached = new Set<NfcReaderLike>();
+  /** Every reader announced by the current NFC context, matching or not (all are closed on teardown). */
+  private readonly known = new Set<NfcReaderLike>();
+  private seenNames: string[] = [];
+  private running = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readerWaiter: (() => void) | null = null;
+  private onTap: ((tap: RawTap) => void) | null = null;
+  private onError: ((err: Error) => void) | null = null;
+  private lastHeardAt: number | null = null;
+  private lastTapAt: number | null = null;
+  private lastError: string | null = null;
+  private rejected = 0;
+
+  /** Create the reader; nothing is loaded or opened until start(). */
+  constructor(cfg: ReaderConfig, log: Log, options: PcscReaderOptions = {}) {
+    this.id = cfg.id;
+    this.direction = cfg.direction;
+    this.nameFilter = cfg.path ?? null;
+    this.log = log.child({ component: 'reader', id: cfg.id });
+    const specifier = 'nfc-pcsc'; // not a literal import: the module is optional and has no type declarations
+    this.loadModule = options.loadModule ?? (() => import(specifier));
+    this.readerTimeoutMs = options.readerTimeoutMs ?? 10_000;
+    this.reconnectMs = options.reconnectMs ?? 3000;
+    this.socketPath = options.socketPath ?? process.env['PCSCLITE_CSOCK_NAME'] ?? '/run/pcscd/pcscd.comm';
+  }
+
+  /** Load nfc-pcsc, connect to pcscd and wait for a matching reader. Rejects with an error saying what to install or check. */
+  async start(onTap: (tap: RawTap) => void, onError: (err: Error) => void): Promise<void> {
+    if (this.running) throw new Error(`reader "${this.id}": already started`);
+    this.running = true;
+    this.onTap = onTap;
+    this.onError = onError;
+    try {
+      this.mod = await this.load();
+      await this.connectPcscd();
+      await this.waitForReader();
+    } catch (e) {
+      await this.stop();
+      this.lastError = (e as Error).message;
+      throw e;
+    }
+    this.log.info({ readers: [...this.attached].map((r) => r.name) }, 'PC/SC reader ready');
+  }
+
+  /** Stop watching readers and release PC/SC. Idempotent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.onTap = null;
+    this.onError = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.readerWaiter?.();
+    this.teardown();
+  }
+
+  /** Current health snapshot: open while at least one matching reader is attached. */
+  health(): ReaderHealth {
+    return {
+      id: this.id,
+      open: this.attached.size > 0,
+      lastHeardAt: this.lastHeardAt,
+      lastTapAt: this.lastTapAt,
+      rejectedFrames: this.rejected,
+      lastError: this.lastError,
+    };
+  }
+
+  private async load(): Promise<NfcPcscModule> {
+    let m: unknown;
+    try {
+      m = await this.loadModule();
+    } catch (e) {
+      throw notAvailable(this.id, e);
+    }
+    const anyMod = m as { NFC?: unknown; default?: { NFC?: unknown } } | null;
+    const NFC = anyMod?.NFC ?? anyMod?.default?.NFC;
+    if (typeof NFC !== 'function') throw notAvailable(this.id, new Error('nfc-pcsc loaded but exports no NFC class'));
+    return { NFC: NFC as NfcPcscModule['NFC'] };
+  }
+
+  /** Check pcscd is up (creating NFC without it would hang the process), then create NFC and listen. */
+  private async connectPcscd(): Promise<void> {
+    try {
+      await probeSocket(this.socketPath, 2000);
+    } catch (e) {
+      throw new Error(
+        `reader "${this.id}": pcscd is not running (cannot connect to ${this.socketPath}: ${(e as Error).message}); ` +
+          'install and start it: sudo apt-get install pcscd && sudo systemctl enable --now pcscd.socket',
+      );
+    }
+    if (!this.running || !this.mod) return;
+    let nfc: NfcLike;
+    try {
+      nfc = new this.mod.NFC();
+    } catch (e) {
+      throw notAvailable(this.id, e);
+    }
+    this.nfc = nfc;
+    this.seenNames = [];
+    nfc.on('reader', (r: NfcReaderLike) => this.handleReader(r, nfc));
+    nfc.on('error', (err: Error) => this.handlePcscError(err, nfc));
+  }
+
+  private waitForReader(): Promise<void> {
+    if (this.attached.size > 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readerWaiter = null;
+        const seen = this.seenNames.length ? this.seenNames.map((n) => `"${n}"`).join(', ') : 'none';
+        const which = this.nameFilter ? ` whose name contains "${this.nameFilter}"` : '';
+        reject(
+          new Error(
+            `reader "${this.id}": no PC/SC reader${which} appeared within ${Math.round(this.readerTimeoutMs / 1000)} s ` +
+              `(readers seen: ${seen}); plug in the reader, check that "pcsc_scan" lists it, and check "path" of this reader under readers: in the config`,
+          ),
+        );
+      }, this.readerTimeoutMs);
+      this.readerWaiter = () => {
+        clearTimeout(timer);
+        this.readerWaiter = null;
+        if (this.running) resolve();
+        else reject(new Error(`reader "${this.id}": stopped while starting`));
+      };
+    });
+  }
+
+  private handleReader(reader: NfcReaderLike, nfc: NfcLike): void {
+    // Every reader gets an 'error' listener, used or not: an unhandled 'error' event would crash the process.
+    reader.on('error', (err: Error) => {
+      if (!this.attached.has(reader)) return;
+      this.lastError = `reader "${this.id}": PC/SC reader "${reader.name}": ${err.message}`;
+      this.log.warn({ reader: reader.name, err: err.message }, 'PC/SC reader error');
+    });
+    this.known.add(reader);
+    if (nfc !== this.nfc || !this.running) return;
+    this.seenNames.push(reader.name);
+    if (this.nameFilter && !reader.name.toLowerCase().includes(this.nameFilter.toLowerCase())) {
+      this.log.debug({ reader: reader.name }, 'ignoring PC/SC reader that does not match path');
+      return;
+    }
+    reader.autoProcessing = false;
+    this.catchSwallowedErrors(reader);
+    reader.on('end', () => this.handleReaderEnd(reader));
+    reader.on('card', (card: { atr?: Buffer }) => void this.handleCard(reader, card));
+    reader.on('card.off', () => {
+      if (this.attached.has(reader)) this.lastHeardAt = Date.now();
+    });
+    this.attached.add(reader);
+    this.log.info({ reader: reader.name }, 'PC/SC reader attached');
+    this.readerWaiter?.();
+  }
+
+  /**
+   * nfc-pcsc 0.8 reports a failure to connect to a presented card (and to disconnect from a removed one) with
+   * `this.emit(err)`, i.e. the error as the event name, which no listener receives: a tap would vanish silently.
+   * Intercept those so the failure is reported.
+   */
+  private catchSwallowedErrors(reader: NfcReaderLike): void {
+    const target = reader as unknown as { emit: (event: unknown, ...args: unknown[]) => boolean };
+    const original = target.emit.bind(reader);
+    target.emit = (event: unknown, ...args: unknown[]): boolean => {
+      if (!(event instanceof Error)) return original(event, ...args);
+      if (!this.running || !this.attached.has(reader)) return true;
+      const cause = (event as { previous?: Error }).previous?.message ?? event.message;
+      if (event.name === 'DisconnectError') {
+        this.log.debug({ reader: reader.name, err: cause }, 'error disconnecting from a removed card');
+      } else {
+        this.rejected++;
+        this.report(new Error(`reader "${this.id}": could not connect to the card (${cause}); present the card again`));
+      }
+      return true;
+    };
+  }
+
+  /**
+   * A reader went away: unplugged, or pcscd stopped. nfc-pcsc does not always emit 'error' when pcscd stops,
+   * so check pcscd ourselves and, if it is gone, reconnect as for a PC/SC error.
+   */
+  private handleReaderEnd(reader: NfcReaderLike): void {
+    this.known.delete(reader);
+    if (!this.attached.delete(reader) || !this.running || this.attached.size > 0) return;
+    const nfc = this.nfc;
+    probeSocket(this.socketPath, 1000).then(
+      () => {
+        if (this.running && nfc === this.nfc && this.attached.size === 0) {
+          this.report(new Error(`reader "${this.id}": PC/SC reader "${reader.name}" was removed; waiting for it to come back`));
+        }
+      },
+      (e: Error) => {
+        if (nfc) this.handlePcscError(new Error(`cannot connect to ${this.socketPath}: ${e.message}`), nfc);
+      },
+    );
+  }
+
+  private async handleCard(reader: NfcReaderLike, card: { atr?: Buffer }): Promise<void> {
+    if (!this.running || !this.attached.has(reader)) return;
+    this.lastHeardAt = Date.now();
+    let response: Buffer;
+    try {
+      response = await reader.transmit(GET_UID, 32);
+    } catch (e) {
+      this.rejected++;
+      const cause = (e as { previous?: Error }).previous?.message ?? (e as Error).message;
+      this.report(new Error(`reader "${this.id}": could not read the card UID (${cause}); present the card again`));
+      return;
+    }
+    const hr = process.hrtime.bigint();
+    const at = Date.now();
+    this.lastHeardAt = at;
+    const sw = response.length >= 2 ? response.readUInt16BE(response.length - 2) : -1;
+    const uidLen = response.length - 2;
+    if (sw !== 0x9000 || uidLen < 1 || uidLen > 16) {
+      this.rejected++;
+      const status = sw < 0 ? `a ${response.length}-byte answer` : `status ${sw.toString(16).toUpperCase().padStart(4, '0')}`;
+      this.report(new Error(`reader "${this.id}": the card did not give its UID (${status}); present the card again`));
+      return;
+    }
+    const uid = response.subarray(0, uidLen).toString('hex').toUpperCase();
+    this.lastTapAt = at;
+    this.log.debug({ reader: reader.name, atrBytes: card.atr?.length ?? 0, uidBytes: uidLen }, 'card read');
+    const onTap = this.onTap;
+    if (!onTap || !this.running) return;
+    try {
+      onTap({ readerId: this.id, uid, tech: 'iso14443', at, hr });
+    } catch (e) {
+      this.report(new Error(`reader "${this.id}": tap handler failed: ${(e as Error).message}`));
+    }
+  }
+
+  /** pcscd went away (or PC/SC failed): drop everything and reconnect every few seconds. */
+  private handlePcscError(err: Error, nfc: NfcLike): void {
+    if (nfc !== this.nfc || !this.running) return;
+    this.teardown();
+    this.report(new Error(`reader "${this.id}": lost pcscd (${err.message}); retrying every ${this.retryEvery()}`));
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.running) return;
+      this.connectPcscd().then(
+        () => this.log.info('reconnected to pcscd'),
+        (e: Error) => {
+          if (!this.running) return;
+          if (e.message !== this.lastError) this.report(e);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.reconnectMs);
+  }
+
+  private retryEvery(): string {
+    return this.reconnectMs >= 1000 ? `${Math.round(this.reconnectMs / 1000)} s` : `${this.reconnectMs} ms`;
+  }
+
+  /** Close every reader and the NFC context. */
+  private teardown(): void {
+    this.attached.clear();
+    for (const r of this.known) closeQuietly(r);
+    this.known.clear();
+    const nfc = this.nfc;
+    this.nfc = null;
+    if (nfc) {
+      closeQuietly(nfc);
+      // Keep harmless listeners: a late native event must not become an unhandled 'error' event.
+      nfc.removeAllListeners();
+      nfc.on('error', () => undefined);
+      nfc.on('reader', (r: NfcReaderLike) => {
+        r.on('error', () => undefined);
+        closeQuietly(r);
+      });
+    }
+  }
+
+  /** Record, log and pass on an error (messages never contain card data). */
+  private report(err: Error): void {
+    this.lastError = err.message;
+    this.log.warn({ err: err.message }, 'PC/SC reader problem');
+    try {
+      this.onError?.(err);
+    } catch {
+      // The error handler must not break the reader.
+    }
+  }
+}
