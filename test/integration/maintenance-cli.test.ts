@@ -34,5 +34,5 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
     const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
     expect(r.code).toBe(0);
     expect(pintu(t.file, ['purge', '--dry-run']).code).toBe(0);
-  });
+  }, 90_000); // about ten CLI processes plus the daemon: slow on a loaded 2-core runner
 });
