@@ -9,10 +9,11 @@ import {
   readlinkSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const repo = resolve(import.meta.dirname, '../..');
+const repo = fileURLToPath(new URL('../..', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 
 const STAND_IN_CONFIG = '# stand-in for config/pintu.example.yaml (not written yet)\nsite: test-site\ndoor:\n  id: door-1\n';
