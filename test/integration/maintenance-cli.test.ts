@@ -10,10 +10,15 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
   it('backup while the daemon runs; restore and hw test are refused while it runs, allowed after it stopped', async () => {
     const t = tempConfig();
     temps.push(t);
+    // Create and migrate the database first: two processes migrating a new file at once can collide.
+    expect(pintuJson<{ daemon: string }>(t.file, ['status']).daemon).toBe('not running');
     const daemon = pintuSpawn(t.file, ['run']);
+    let stderr = '';
+    daemon.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise((res) => daemon.once('exit', res));
     try {
-      // (status may race the daemon's first migration of a new database: retried until the daemon runs)
-      await until(() => { try { return pintuJson<{ daemon: string }>(t.file, ['status']).daemon === 'running'; } catch { return false; } }, 'daemon running', 15_000, 200);
+      await until(() => pintuJson<{ daemon: string }>(t.file, ['status']).daemon === 'running' || daemon.exitCode !== null, 'daemon running', 30_000, 200);
+      expect(daemon.exitCode, stderr).toBeNull();
       const b = pintuJson<{ file: string }>(t.file, ['backup', join(t.dir, 'b.db')]);
       expect(b.file).toBe(join(t.dir, 'b.db'));
       const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
@@ -27,7 +32,7 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
       expect(h.items.find((i) => i.item === 'database')?.status).toBe('ok');
     } finally {
       daemon.kill('SIGTERM');
-      await new Promise((res) => daemon.once('exit', res));
+      await exited;
     }
     const hw = pintuJson<{ relay: string; readers: { id: string; result: string }[] }>(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0']);
     expect(hw).toMatchObject({ relay: 'ok', readers: [{ id: 'in', result: 'timeout' }, { id: 'out', result: 'timeout' }] });
