@@ -92,6 +92,18 @@ export class Daemon {
     });
   }
 
+  /** Healthy enough for a systemd watchdog ping: every reader open and the database answering. */
+  healthy(): boolean {
+    if (this.stopping) return false;
+    if (!this.parts.readers.every((r) => r.health().open)) return false;
+    try {
+      this.parts.store.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Orderly shutdown; safe to call more than once. */
   stop(reason = 'stop requested'): Promise<void> {
     this.stopping ??= this.doStop(reason);

@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { createLogger } from '../app/logger.js';
+import { SystemdNotifier } from '../app/systemd.js';
 import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from '../main.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -47,7 +48,12 @@ export function doorCommands(program: Command): void {
       const log = createLogger(config.log.level);
       const daemon = await buildDaemon(config, log);
       installFailSecureHandlers(daemon, log);
+      const notifier = SystemdNotifier.fromEnv(process.env, log);
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => notifier?.stopping());
       await daemon.start();
+      // READY only now: database open, relay confirmed off, every reader open.
+      notifier?.ready(`door ${config.door.id}: locked, ${daemon.parts.readers.length} readers open`);
+      notifier?.startWatchdog(() => daemon.healthy());
     }));
 
   program.command('status')

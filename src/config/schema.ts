@@ -46,7 +46,7 @@ export const gpioSchema = z
     /** Strike relay output. */
     relay: pin.default({ pin: 17, activeLow: false }),
     /** Door position switch (reed): active = door open. */
-    doorSwitch: inputPin.default({ pin: 27, activeLow: true, debounceMs: 50 }),
+    doorSwitch: inputPin.default({ pin: 27, activeLow: false, debounceMs: 50 }),
     /** Request-to-exit button: active = pressed. */
     exitButton: inputPin.default({ pin: 22, activeLow: true, debounceMs: 50 }),
     /** sysfs GPIO number of BCM 0: `auto` finds it from /sys/class/gpio/gpiochip*, or give a number to override. */
@@ -209,7 +209,7 @@ export const configSchema = z
     readers: z.array(readerSchema).default([]),
     gpio: gpioSchema.default({
       relay: { pin: 17, activeLow: false },
-      doorSwitch: { pin: 27, activeLow: true, debounceMs: 50 },
+      doorSwitch: { pin: 27, activeLow: false, debounceMs: 50 },
       exitButton: { pin: 22, activeLow: true, debounceMs: 50 },
       chipBase: 'auto',
       sysfsRoot: '/sys/class/gpio',
