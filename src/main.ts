@@ -44,6 +44,7 @@ export function visitService(config: Config, store: Store): VisitService {
     defaultValidity: config.visits.defaultValidity,
     timeZone: config.visits.timeZone,
     secret: loadOrCreateSecret(config.dataDir),
+    limitValidity: (from, until) => clockGuard.limitValidity(from, until),
   });
 }
 

@@ -6,7 +6,7 @@
 import { applyVisitCommand, newVisit, type VisitCommand } from '../domain/visit.js';
 import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
-import { ROLES, type Device, type Disposition, type Officer, type Role, type Visit, type VisitKind, type VisitorBadge } from '../domain/types.js';
+import { ROLES, type ChecklistItem, type Device, type Disposition, type Officer, type Role, type Visit, type VisitKind, type VisitorBadge } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { UserError } from './errors.js';
 import { keyedHash } from './secret.js';
@@ -26,6 +26,15 @@ export function parseDevice(spec: string, option = '--device'): Device {
   const serial = i > 0 ? spec.slice(i + 1).trim() : '';
   if (!description || !serial) throw new UserError(`${option} "${spec}" must be "description:serial" (e.g. "Laptop Dell:5CG1234XYZ")`);
   return { description, serial };
+}
+
+/** Parse "item:ok|degraded|failed[:note]" as given to --item. */
+export function parseChecklistItem(spec: string): ChecklistItem {
+  const [item, status, ...rest] = spec.split(':');
+  if (!item?.trim() || (status !== 'ok' && status !== 'degraded' && status !== 'failed')) {
+    throw new UserError(`--item "${spec}" must be "item:ok|degraded|failed[:note]" (e.g. "UPS battery:degraded:runtime 6 min")`);
+  }
+  return { item: item.trim(), status, note: rest.join(':').trim() || null };
 }
 
 /** What the officer fills in at intake (SOP step 1). */
@@ -68,6 +77,8 @@ export interface VisitServiceOptions {
   secret: Buffer;
   /** Clock (ms). */
   now?: () => number;
+  /** Caps an approval's end while the clock cannot be trusted (docs/clock.md); default: no cap. */
+  limitValidity?: (from: number, until: number) => number;
 }
 
 /** Officer-side commands. */
@@ -172,7 +183,8 @@ export class VisitService {
   approve(id: string, by: string, opts: { from?: number; until?: number } = {}): Visit {
     const now = this.now();
     const start = opts.from ?? now;
-    const until = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * 3_600_000);
+    const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * 3_600_000);
+    const until = this.opts.limitValidity ? this.opts.limitValidity(start, wanted) : wanted;
     return this.apply(id, (o) => ({ type: 'approve', by: o, until, ...(opts.from !== undefined ? { from: opts.from } : {}) }), by);
   }
 
@@ -204,6 +216,11 @@ export class VisitService {
       if (before.badgeUid) this.store.setBadge(before.badgeUid, 'available', v.id);
       return v;
     });
+  }
+
+  /** SOP 002: record the checklist completed during a maintenance visit. */
+  checklist(id: string, by: string, items: ChecklistItem[]): Visit {
+    return this.apply(id, (o) => ({ type: 'checklist', by: o, items }), by);
   }
 
   /** SOP step 6: the coordinator reports the visit. */

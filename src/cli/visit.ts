@@ -2,7 +2,7 @@
  * `pintu visit …`: a visit through the SOP, from request to archive.
  */
 import { Command } from 'commander';
-import { parseDevice } from '../app/visit-service.js';
+import { parseChecklistItem, parseDevice } from '../app/visit-service.js';
 import { parseIsoTime } from '../app/time.js';
 import { UserError } from '../app/errors.js';
 import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
@@ -24,6 +24,7 @@ export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | 
   ];
   if (v.devicesOut) lines.push(`  devices out: ${v.devicesOut.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`);
   if (v.disposition) lines.push(`  disposition: ${v.disposition.reference} of ${v.disposition.date} by ${v.disposition.orderedBy}`);
+  for (const c of v.checklist ?? []) lines.push(`  checklist: ${c.item} — ${c.status}${c.note ? ` (${c.note})` : ''}`);
   lines.push(`  KTP: ${v.ktpHash ? 'chip read' : 'not read'}, ${v.ktpHeld ? 'held at the desk' : 'not held'}; badge: ${v.badgeUid ? `${badgeLabel ?? ''} ${v.badgeUid}`.trim() : 'none'}`);
   if (v.validUntil) lines.push(`  valid:    ${t(v.validFrom ?? undefined)} → ${t(v.validUntil)}`);
   if (v.denyReason) lines.push(`  denied:   ${v.denyReason}`);
@@ -116,6 +117,16 @@ export function visitCommands(program: Command): void {
       out(this, { id: r.v.id, state: r.v.state, deviceMismatch: r.mismatch }, () =>
         `visit ${r.v.id}: checked out; badge back, return the KTP to the visitor` +
         (r.mismatch ? `\nWARNING device mismatch: ${JSON.stringify({ notCarriedOut: r.mismatch.notCarriedOut, notBroughtIn: r.mismatch.notBroughtIn })}` : ''));
+    }));
+
+  visit.command('checklist <id>')
+    .description('SOP 002: record the checklist completed during a maintenance visit')
+    .requiredOption('--by <officer>', 'officer id')
+    .requiredOption('--item <item:status[:note]>', 'checked component, status ok | degraded | failed (repeatable)', collect, [])
+    .action(action(function (this: Command, id: string, o: { by: string; item: string[] }) {
+      const items = o.item.map(parseChecklistItem);
+      const v = withServices(this, ({ visits }) => visits.checklist(id, o.by, items));
+      out(this, { id: v.id, checklist: v.checklist }, () => `visit ${v.id}: ${items.length} checklist item(s) recorded`);
     }));
 
   visit.command('list')

@@ -20,7 +20,7 @@ export const DEFAULT_STANDARDS: SopStandards = {
 };
 
 /** Officer actions on a visit. */
-export type VisitAction = 'request' | 'check' | 'approve' | 'deny' | 'issue' | 'checkout' | 'report' | 'archive' | 'revoke' | 'badge_lost' | 'incident';
+export type VisitAction = 'request' | 'check' | 'approve' | 'deny' | 'issue' | 'checkout' | 'report' | 'archive' | 'revoke' | 'badge_lost' | 'incident' | 'checklist';
 
 /** Which roles may perform each action (SOP: staff does intake and badges, coordinator checks and reports, head decides). */
 export const ALLOWED_ROLES: Record<VisitAction, readonly Role[]> = {
@@ -35,6 +35,7 @@ export const ALLOWED_ROLES: Record<VisitAction, readonly Role[]> = {
   revoke: ['head'],
   badge_lost: ['staff', 'coordinator', 'head'],
   incident: ['staff', 'coordinator', 'head'],
+  checklist: ['staff', 'coordinator', 'head'],
 };
 
 /** Step timing attached to a transition event: how long the step took against its standard. */

@@ -72,7 +72,7 @@ export interface Visitor {
 
 /** Milestones of a visit, each with a time and (where an officer acted) an actor. */
 export type Milestone =
-  | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked';
+  | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked';
 
 /** A visit to the server room, from request to archive. */
 export interface Visit {
@@ -116,6 +116,20 @@ export interface Visit {
   revokeReason: string | null;
   /** Maintenance disposition (SOP 002), for kind maintenance. */
   disposition: Disposition | null;
+  /** Milliseconds spent inside over all completed stays (re-entries add up). */
+  insideMs?: number;
+  /** Checklist completed during a maintenance visit (SOP 002). */
+  checklist?: ChecklistItem[];
+}
+
+/** One item of a maintenance checklist (SOP 002: component condition). */
+export interface ChecklistItem {
+  /** What was checked, e.g. "UPS battery" or "core switch". */
+  item: string;
+  /** Its condition. */
+  status: 'ok' | 'degraded' | 'failed';
+  /** Measured value or remark. */
+  note: string | null;
 }
 
 /** The disposition that ordered a maintenance visit (SOP 002). */

@@ -3,7 +3,7 @@
  * it produces, or a refusal that says why. No I/O; the app layer loads, applies and stores in one transaction.
  */
 import { ALLOWED_ROLES, isTimed, timeStep, type SopStandards, type VisitAction } from './sop.js';
-import type { Device, DomainEvent, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+import type { ChecklistItem, Device, DomainEvent, Officer, Visit, VisitorBadge, VisitState } from './types.js';
 
 /** An officer action on a visit. */
 export type VisitCommand =
@@ -15,7 +15,8 @@ export type VisitCommand =
   | { type: 'report'; by: Officer; note?: string }
   | { type: 'archive'; by: Officer }
   | { type: 'revoke'; by: Officer; reason: string }
-  | { type: 'badge_lost'; by: Officer };
+  | { type: 'badge_lost'; by: Officer }
+  | { type: 'checklist'; by: Officer; items: ChecklistItem[] };
 
 /** A movement through the door, from a granted tap. */
 export type PresenceCommand = { type: 'enter' | 'exit'; readerId: string };
@@ -34,6 +35,7 @@ const FROM: Record<VisitCommand['type'], readonly VisitState[]> = {
   archive: ['checked_out', 'denied', 'revoked'],
   revoke: ['requested', 'checked', 'approved', 'issued'],
   badge_lost: ['issued', 'revoked'],
+  checklist: ['issued', 'checked_out'],
 };
 
 /** Normalise a serial number for comparison (case, spaces and dashes ignored). */
@@ -54,6 +56,7 @@ export function deviceMismatch(devicesIn: Device[], devicesOut: Device[]): { not
 const VERB: Record<VisitCommand['type'], string> = {
   check: 'checked', approve: 'approved', deny: 'denied', issue: 'issued a badge', checkout: 'checked out',
   report: 'reported', archive: 'archived', revoke: 'revoked', badge_lost: 'marked as having lost its badge',
+  checklist: 'given a maintenance checklist',
 };
 
 /** Apply an officer command to a visit. */
@@ -117,12 +120,16 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.badgeUid = null;
       v.ktpHeld = false;
       v.at.checkedOut = now; v.by.checkedOut = cmd.by.id;
-      const inside = v.at.firstEntry !== undefined ? timeStep('inside', v.at.firstEntry, v.at.lastExit ?? now, standards) : null;
+      // Time inside adds up over re-entries; a visitor still inside at checkout is counted until now.
+      const insideMs = (v.insideMs ?? 0) + (wasInside && v.at.lastEntry !== undefined ? now - v.at.lastEntry : 0);
+      if (wasInside) v.at.lastExit = now;
+      v.insideMs = insideMs;
+      const inside = v.at.firstEntry !== undefined ? timeStep('inside', now - insideMs, now, standards) : null;
       events.push({
         type: 'visit.checked_out',
         data: {
           ...base, badge: returned, ktpReturned: true, wasInside, devicesOut: cmd.devicesOut.length,
-          ...timeStep('checkout', v.at.lastExit ?? v.at.issued, now, standards),
+          ...timeStep('checkout', wasInside ? now : v.at.lastExit ?? v.at.issued, now, standards),
           ...(inside && isTimed(inside) ? { insideSeconds: inside.durationSeconds, insideStandardSeconds: inside.standardSeconds, insideOverStandard: inside.overStandard } : {}),
         },
       });
@@ -154,6 +161,15 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.at.revoked = now; v.by.revoked = cmd.by.id;
       events.push({ type: 'visit.revoked', data: { ...base, reason: v.revokeReason, badge: v.badgeUid, presence: v.presence } });
       break;
+    case 'checklist': {
+      if (v.kind !== 'maintenance') return { ok: false, error: `visit ${visit.id} is not a maintenance visit; checklists belong to maintenance visits (SOP 002)` };
+      if (cmd.items.length === 0) return { ok: false, error: 'a checklist needs at least one item' };
+      v.checklist = [...(v.checklist ?? []), ...cmd.items];
+      const counts = { ok: 0, degraded: 0, failed: 0 };
+      for (const i of cmd.items) counts[i.status] += 1;
+      events.push({ type: 'visit.checklist_recorded', data: { ...base, items: cmd.items, ...counts } });
+      break;
+    }
     case 'badge_lost': {
       if (!v.badgeUid) return { ok: false, error: `visit ${visit.id} holds no badge` };
       events.push({ type: 'badge.lost', data: { ...base, badge: v.badgeUid } });
@@ -170,7 +186,9 @@ export function applyPresence(visit: Visit, cmd: PresenceCommand, now: number): 
   if (cmd.type === 'enter') {
     v.presence = 'inside';
     if (v.at.firstEntry === undefined) v.at.firstEntry = now;
+    v.at.lastEntry = now;
   } else {
+    if (v.presence === 'inside' && v.at.lastEntry !== undefined) v.insideMs = (v.insideMs ?? 0) + Math.max(0, now - v.at.lastEntry);
     v.presence = 'outside';
     v.at.lastExit = now;
   }

@@ -78,7 +78,7 @@ describe('the SOP path, step by step', () => {
     expect(v).toMatchObject({ state: 'issued', presence: 'outside', badgeUid: badge(1).uid, ktpHeld: true, at: { issued: t3 }, by: { issued: 'O1' } });
     expect(r.events).toEqual([{ type: 'badge.issued', data: { visit: v.id, officer: 'O1', badge: badge(1).uid, label: 'TAMU-01', ktpHeld: true, reissue: false, step: 3, sopStep: 'issue', durationSeconds: 180, standardSeconds: 300, overStandard: false } }]);
 
-    // Step 4: inside for 20 minutes (standard 15), leaving and coming back keeps the first entry.
+    // Step 4: inside 4 + 15 = 19 minutes (standard 15); leaving and coming back keeps the first entry.
     v = applyPresence(v, { type: 'enter', readerId: 'in' }, t3 + MIN);
     expect(v).toMatchObject({ presence: 'inside', at: { firstEntry: t3 + MIN } });
     v = applyPresence(v, { type: 'exit', readerId: 'out' }, t3 + 5 * MIN);
@@ -93,7 +93,7 @@ describe('the SOP path, step by step', () => {
     v = r.visit;
     expect(v).toMatchObject({ state: 'checked_out', presence: 'outside', badgeUid: null, ktpHeld: false, at: { checkedOut: t5 }, by: { checkedOut: 'O1' } });
     expect(r.events.map((e) => e.type)).toEqual(['visit.checked_out', 'badge.returned']);
-    expect(r.events[0]!.data).toMatchObject({ officer: 'O1', badge: badge(1).uid, ktpReturned: true, wasInside: false, devicesOut: 1, step: 5, durationSeconds: 120, standardSeconds: 300, overStandard: false, insideSeconds: 1200, insideStandardSeconds: 900, insideOverStandard: true });
+    expect(r.events[0]!.data).toMatchObject({ officer: 'O1', badge: badge(1).uid, ktpReturned: true, wasInside: false, devicesOut: 1, step: 5, durationSeconds: 120, standardSeconds: 300, overStandard: false, insideSeconds: 19 * 60, insideStandardSeconds: 900, insideOverStandard: true });
     expect(r.events[1]!.data).toEqual({ visit: v.id, officer: 'O1', badge: badge(1).uid });
 
     // Step 6: the coordinator reports within 10 minutes; reporting is a milestone, not a state.
@@ -339,5 +339,29 @@ describe('property: random command sequences', () => {
     // The generator must actually walk the whole graph, or the property proves little.
     const expected = Object.entries(NEXT).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`));
     expect([...seen].sort()).toEqual(expected.sort());
+  });
+});
+
+describe('time inside and maintenance checklists', () => {
+  it('adds up the time inside over re-entries, and counts a visitor still inside at checkout until then', () => {
+    let v = at('issued');
+    v = applyPresence(v, { type: 'enter', readerId: 'in' }, T0 + 4 * MIN);
+    v = applyPresence(v, { type: 'exit', readerId: 'out' }, T0 + 5 * MIN);
+    v = applyPresence(v, { type: 'enter', readerId: 'in' }, T0 + 6 * MIN);
+    const r = ok(v, { type: 'checkout', by: STAFF, devicesOut: [LAPTOP] }, T0 + 16 * MIN);
+    const out = r.events.find((e) => e.type === 'visit.checked_out')!;
+    expect(out.data).toMatchObject({ wasInside: true, insideSeconds: 11 * 60, durationSeconds: 0, overStandard: false });
+    expect(r.visit.insideMs).toBe(11 * MIN);
+  });
+
+  it('records a checklist only on maintenance visits, with counts per condition', () => {
+    const items = [{ item: 'UPS battery', status: 'degraded' as const, note: 'runtime 6 min' }, { item: 'core switch', status: 'ok' as const, note: null }];
+    expect(refused(at('issued'), { type: 'checklist', by: STAFF, items }, T0 + 10 * MIN)).toMatch(/not a maintenance visit/);
+    const m: Visit = { ...at('issued'), kind: 'maintenance', disposition: { orderedBy: 'Kabag TU', reference: 'ND-7/2026', date: '2026-11-20' } };
+    expect(refused(m, { type: 'checklist', by: STAFF, items: [] }, T0 + 10 * MIN)).toMatch(/at least one item/);
+    const r = ok(m, { type: 'checklist', by: STAFF, items }, T0 + 10 * MIN);
+    expect(r.visit.checklist).toEqual(items);
+    expect(r.events[0]).toMatchObject({ type: 'visit.checklist_recorded', data: { visit: m.id, ok: 1, degraded: 1, failed: 0 } });
+    expect(refused(at('approved'), { type: 'checklist', by: STAFF, items }, T0 + 10 * MIN)).toMatch(/is approved/);
   });
 });
