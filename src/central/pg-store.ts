@@ -36,6 +36,8 @@ export class PgCentralStore implements CentralStore {
   /** Connect and create the tables if needed. */
   static async open(url: string): Promise<PgCentralStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle connection dropped by the server (restart, failover) must not crash the receiver; the pool reconnects.
+    pool.on('error', () => undefined);
     const client = await pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock(4242)');

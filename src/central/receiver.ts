@@ -13,7 +13,7 @@ import {
   MAX_EVENTS_BYTES, eventsMessageSchema, parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
 } from '../adapters/mqtt/protocol.js';
 import { allDoors, parseTopic, shared, topicOf } from '../adapters/mqtt/topics.js';
-import type { CentralStore, DoorRecord } from './store.js';
+import type { CentralStore, DoorRecord, IngestResult } from './store.js';
 
 /** Settings of a receiver. */
 export interface ReceiverOptions {
@@ -25,6 +25,8 @@ export interface ReceiverOptions {
   key: KeyPair;
   /** Seconds between two alerts of the same kind for the same door. */
   alertEverySeconds?: number;
+  /** How long a gap may be an earlier message still being stored by another receiver of the group (ms, default 2000). */
+  gapWaitMs?: number;
 }
 
 /** Counters since start (health output, tests, benchmarks). */
@@ -37,6 +39,11 @@ export interface ReceiverStats {
   alerts: number;
 }
 
+/** The message did not follow the last stored event (nothing or only its first part was stored). */
+function isGap(r: IngestResult): boolean {
+  return r.outcome === 'gap' || (r.outcome === 'stored' && r.detail !== undefined);
+}
+
 /** One central receiver process. */
 export class CentralReceiver {
   /** Counters since start. */
@@ -45,6 +52,8 @@ export class CentralReceiver {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly lastAlert = new Map<string, number>();
   private readonly keys = new Map<string, ReturnType<typeof publicKeyFromText>>();
+  /** Per door: the last stored seq at which a gap already waited its full time (later gaps there alert at once). */
+  private readonly gapWaited = new Map<string, number>();
   private readonly log: Log;
 
   /** Wire to a store; nothing happens until `start()`. */
@@ -120,8 +129,21 @@ export class CentralReceiver {
     const d = await this.doorKey(site, door);
     if (!d) return this.alert(site, door, 'unknown-door', `events from a door that is not enrolled (seq ${msg.events[0]?.seq}…); enrol it with pintu central enroll`);
     if (!verifyBody(d.key, 'events', site, door, msg)) return this.alert(site, door, 'bad-signature', `events message (seq ${msg.events[0]?.seq}…) is not signed by the enrolled key`);
-    const r = await this.store.ingest(site, door, msg.events, Date.now());
+    let r = await this.store.ingest(site, door, msg.events, Date.now());
     this.stats.stored += r.stored;
+    // With several receivers in the group, the door's previous message may still be on its way into the store at
+    // another receiver: retry for a while before calling it a gap (duplicates are skipped, so retrying is safe).
+    const key = `${site}/${door}`;
+    if (isGap(r) && this.gapWaited.get(key) !== r.lastSeq) {
+      const deadline = Date.now() + (this.opts.gapWaitMs ?? 2000);
+      while (isGap(r) && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 15));
+        r = await this.store.ingest(site, door, msg.events, Date.now());
+        this.stats.stored += r.stored;
+      }
+      if (isGap(r)) this.gapWaited.set(key, r.lastSeq);
+    }
+    if (!isGap(r)) this.gapWaited.delete(key);
     if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
     else if (r.detail) await this.alert(site, door, 'gap', r.detail);
     if (r.lastSeq > 0) await this.ack(site, door, r.lastSeq);
@@ -142,8 +164,12 @@ export class CentralReceiver {
     if (!msg) return;
     const d = await this.doorKey(site, door);
     if (!d) return;
-    if (!verifyBody(d.key, 'status', site, door, msg)) return this.alert(site, door, 'bad-signature', 'status message is not signed by the enrolled key');
     const at = Date.parse(msg.at);
+    if (!verifyBody(d.key, 'status', site, door, msg)) {
+      // A retained status from before the door was (re-)enrolled was signed by its old key: stale, not forged.
+      if (at < d.rec.enrolledAt) return;
+      return this.alert(site, door, 'bad-signature', 'status message is not signed by the enrolled key');
+    }
     if (d.rec.statusAt !== null && at < d.rec.statusAt) return;
     await this.store.setStatus(site, door, msg.state, at, msg.lastSeq ?? null);
     if (msg.state === 'offline' && (d.rec.state !== 'offline' || d.rec.statusAt !== at)) await this.alert(site, door, 'offline', `door went offline (last seen ${msg.at})`, true);

@@ -15,7 +15,8 @@ import { loadOrCreateKeyPair, DOOR_KEY_FILE, CENTRAL_KEY_FILE, type KeyPair } fr
 import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { centralSchema } from '../../src/config/schema.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
-import { CentralReceiver } from '../../src/central/receiver.js';
+import { CentralReceiver, type ReceiverOptions } from '../../src/central/receiver.js';
+import type { CentralStore } from '../../src/central/store.js';
 import type { BrokerSettings } from '../../src/adapters/mqtt/connect.js';
 
 /** A door under test. */
@@ -75,27 +76,27 @@ export function makeDoor(site: string, door: string): TestDoor {
 export interface TestCentre {
   /** Data dir. */
   dir: string;
-  /** Store. */
-  store: SqliteCentralStore;
+  /** Store (SQLite in the centre's dir unless another was given). */
+  store: CentralStore;
   /** Centre key. */
   key: KeyPair;
   /** The receiver, after `start`. */
   receiver: CentralReceiver | null;
-  /** Start a receiver. */
-  start(broker: BrokerSettings): Promise<CentralReceiver>;
+  /** Start a receiver (extra receiver options override the test defaults). */
+  start(broker: BrokerSettings, extra?: Partial<ReceiverOptions>): Promise<CentralReceiver>;
   /** Stop and delete. */
   cleanup(): Promise<void>;
 }
 
-/** Make a centre. */
-export function makeCentre(): TestCentre {
+/** Make a centre (with a SQLite store in its dir, or the given store, which cleanup closes). */
+export function makeCentre(given?: CentralStore): TestCentre {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-central-'));
-  const store = new SqliteCentralStore(join(dir, 'central.db'));
+  const store = given ?? new SqliteCentralStore(join(dir, 'central.db'));
   const key = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
   const c: TestCentre = {
     dir, store, key, receiver: null,
-    async start(broker) {
-      c.receiver = new CentralReceiver(store, { broker, group: 'pintu-central', key, alertEverySeconds: 0 }, silentLogger());
+    async start(broker, extra = {}) {
+      c.receiver = new CentralReceiver(store, { broker, group: 'pintu-central', key, alertEverySeconds: 0, ...extra }, silentLogger());
       await c.receiver.start();
       return c.receiver;
     },

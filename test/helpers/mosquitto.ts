@@ -129,6 +129,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<TestBroker> {
   let proc: ChildProcess | null = null;
   let out = '';
   const start = async (): Promise<void> => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) return; // already running
     const p = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc = p;
     p.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
