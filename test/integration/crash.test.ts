@@ -18,12 +18,15 @@ import { openStore, visitService } from '../../src/main.js';
 const OFFICERS = 12;
 const uidOf = (i: number): string => `0A000000${(i + 1).toString(16).toUpperCase().padStart(2, '0')}`;
 
+const children: ChildProcess[] = [];
+
 function startDaemon(tc: TempConfig): { child: ChildProcess; ready: Promise<void>; output: () => string } {
   const child = pintuSpawn(tc.file, ['run']);
+  children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const ready = until(() => out.includes('pintu ready'), 'pintu run to be ready', 15_000).then(() => undefined);
+  const ready = until(() => out.includes('pintu ready'), 'pintu run to be ready', 15_000).then(() => undefined, (err: Error) => { throw new Error(`${err.message}; its output:\n${out}`); });
   return { child, ready, output: () => out };
 }
 
@@ -46,6 +49,7 @@ describe('kill -9 in the middle of a burst of taps', () => {
     store.db.close();
   });
   afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const p of ptys) await p.stop();
     tc.cleanup();
   });
@@ -65,27 +69,27 @@ describe('kill -9 in the middle of a burst of taps', () => {
       }
     }, 5);
     try {
-      // Burst: officers tap in and out; kill once a good number of taps are committed.
-      for (let i = 0; i < 2000 && !killed; i++) {
+      // Burst: officers tap in and out; kill once a good number of taps are committed (bounded in time).
+      const deadline = Date.now() + 30_000;
+      for (let i = 0; !killed && Date.now() < deadline; i++) {
         const officer = i % OFFICERS;
         const dir = Math.floor(i / OFFICERS) % 2;
         writeSync(fds[dir]!, encodeEm4100Frame(uidOf(officer)));
         written += 1;
         if (i % 4 === 0) await new Promise((r) => setTimeout(r, 1));
-        const granted = [...seen.keys()].length;
-        if (!killed && granted > 150) {
+        if (seen.size > 150) {
           d1.child.kill('SIGKILL');
           killed = true;
         }
       }
+      if (!killed) d1.child.kill('SIGKILL');
       await new Promise((r) => d1.child.once('exit', r));
     } finally {
       clearInterval(watcher);
       for (const fd of fds) closeSync(fd);
       reader.close();
     }
-    expect(killed).toBe(true);
-    expect(seen.size).toBeGreaterThan(150);
+    expect(killed, `the daemon committed only ${seen.size} events in 30 s; its output:\n${d1.output().slice(-3000)}`).toBe(true);
     expect(written).toBeGreaterThan(seen.size / 2);
 
     // Restart: the daemon opens the same database and carries on.
@@ -124,7 +128,7 @@ describe('kill -9 in the middle of a burst of taps', () => {
       writeSync(fd, encodeEm4100Frame('1B000000AA'));
       await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.includes('not-approved'), 'a not-approved denial');
       const head = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Kepala', '--role', 'head', '--badge', '0AFF000001']).id;
-      const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Tamu', '--nik', '3201011205900009', '--org', 'PT Y', '--purpose', 'audit']);
+      const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Tamu Rahasia', '--nik', '3201011205900009', '--org', 'PT Y', '--purpose', 'audit', '--ktp-uid', '04DEADBEEF77', '--phone', '0812999111']);
       pintuJson(tc.file, ['visit', 'check', id, '--by', 'O1']);
       pintuJson(tc.file, ['visit', 'approve', id, '--by', head]);
       pintuJson(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-AA', '--by', 'O1']);
@@ -133,6 +137,8 @@ describe('kill -9 in the middle of a burst of taps', () => {
       const granted = await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.split('\n').filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'access.granted' && e.visit === id), 'the visitor to be granted');
       expect(granted).toMatchObject({ holder: 'visitor', escort: 'O1', reader: 'in' });
+      writeSync(fd, encodeEm4100Frame('04DEADBEEF')); // a KTP-like unknown card at the door
+      await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.includes('unknown-badge'), 'the unknown card to be refused');
       const status = pintuJson<{ daemon: string; lock: string; inside: { visitors: { visit: string }[] } }>(tc.file, ['status']);
       expect(status.daemon).toBe('running');
       expect(status.inside.visitors.map((v) => v.visit)).toContain(id);
@@ -141,6 +147,10 @@ describe('kill -9 in the middle of a burst of taps', () => {
       d.child.kill('SIGTERM');
       await new Promise((r) => d.child.once('exit', r));
     }
+    // The daemon's logs (journald) never carry names, NIK, phone numbers or card UIDs of unknown cards/KTPs.
+    const logs = d.output();
+    expect(logs).toMatch(/"msg":"tap"/);
+    for (const secret of ['Tamu Rahasia', '3201011205900009', '0812999111', '04DEADBEEF']) expect(logs).not.toContain(secret);
     const after = pintuJson<{ daemon: string; lock: string }>(tc.file, ['status']);
     expect(after).toMatchObject({ daemon: 'not running', lock: 'locked' });
   }, 60_000);

@@ -1,0 +1,49 @@
+/**
+ * `pintu desk`: the officer's desk flow — KTP intake, badge issue, badge return with devices — driven through
+ * stdin (a typed UID stands in for a tap on the simulated desk reader).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pintu, pintuJson } from '../helpers/cli.js';
+import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+
+describe('pintu desk', () => {
+  let tc: TempConfig;
+  beforeAll(() => {
+    tc = tempConfig({ readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }] });
+    pintuJson(tc.file, ['officer', 'add', '--name', 'Head', '--role', 'head', '--badge', '0A00000001']);
+    pintuJson(tc.file, ['officer', 'add', '--name', 'Staff', '--role', 'staff', '--badge', '0A00000003']);
+    pintuJson(tc.file, ['badge', 'add', '--uid', '1B00000001', '--label', 'TAMU-01']);
+  });
+  afterAll(() => tc.cleanup());
+
+  it('takes the KTP, issues a badge, takes it back with the devices carried out', () => {
+    const intake = ['1', '04A1B2C3D4E5F6', 'Budi Santoso', testNik(5), 'PT Contoh', '0812', 'ganti disk', '45', 'Laptop:SN-1', 'HDD:WD-2', '', 'ND-9', 'q'].join('\n') + '\n';
+    let r = pintu(tc.file, ['desk', '--by', 'O2'], intake);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tap the visitor's KTP/);
+    const id = /visit (V-\d{8}-\d{3}) requested/.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    const v = pintuJson(tc.file, ['visit', 'show', id!]);
+    expect(v).toMatchObject({ state: 'requested', devicesIn: [{ description: 'Laptop', serial: 'SN-1' }, { description: 'HDD', serial: 'WD-2' }], letterRef: 'ND-9' });
+    expect(v.ktpHash).toMatch(/^[0-9a-f]{64}$/);
+
+    r = pintu(tc.file, ['desk', '--by', 'O2'], `2\n${id}\nTAMU-01\nq\n`);
+    expect(r.stdout).toMatch(/a badge is issued only to an approved visit/);
+    pintuJson(tc.file, ['visit', 'check', id!, '--by', 'O2']);
+    pintuJson(tc.file, ['visit', 'approve', id!, '--by', 'O1']);
+    r = pintu(tc.file, ['desk', '--by', 'O2'], `2\n${id}\nTAMU-01\n4\n04a1b2c3d4e5f6\nq\n`);
+    expect(r.stdout).toMatch(/badge issued to visit/);
+    expect(r.stdout).toMatch(new RegExp(`visit ${id} \\(visit\\) — issued`));
+
+    r = pintu(tc.file, ['desk', '--by', 'O2'], '3\nTAMU-01\nLaptop:SN-1\n\nq\n');
+    expect(r.stdout).toMatch(/devices brought in: Laptop \[SN-1\]; HDD \[WD-2\]/);
+    expect(r.stdout).toMatch(/WARNING device mismatch — not carried out: \[\{"description":"HDD","serial":"WD-2"\}\]/);
+    expect(r.stdout).toMatch(/Return the KTP to the visitor/);
+    expect(pintuJson(tc.file, ['visit', 'show', id!])).toMatchObject({ state: 'checked_out', ktpHeld: false });
+  });
+
+  it('refuses to start without a desk reader or with an unknown officer', () => {
+    expect(pintu(tc.file, ['desk', '--by', 'O9'], 'q\n').stderr).toMatch(/--by: no officer with id "O9"/);
+    expect(pintu(tc.file, ['desk', '--by', 'O1', '--reader', 'nope'], 'q\n').stderr).toMatch(/--reader: no reader "nope"/);
+  });
+});
