@@ -8,23 +8,12 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../app/errors.js';
 import { formatIssues } from '../config/load.js';
+import { brokerSchema } from '../config/schema.js';
 
 /** Schema of the central config file. */
 export const centralConfigSchema = z.object({
-  broker: z.object({
-    /** mqtt://host:port or mqtts://host:port. */
-    url: z.string().regex(/^mqtts?:\/\/[^/]+/, 'must be mqtt://host[:port] or mqtts://host[:port]'),
-    /** The receiver's broker account (the shipped ACL calls it pintu-central). */
-    username: z.string().min(1).optional(),
-    /** Its password. */
-    password: z.string().optional(),
-    /** CA certificate (PEM) of the broker, for mqtts://. */
-    caFile: z.string().min(1).optional(),
-    /** Client certificate (PEM). */
-    certFile: z.string().min(1).optional(),
-    /** Client key (PEM). */
-    keyFile: z.string().min(1).optional(),
-  }).strict(),
+  /** The receiver's broker connection (the shipped ACL calls its account pintu-central). */
+  broker: brokerSchema,
   /** SQLite file path (default central.db in dataDir) or a postgres:// URL. */
   store: z.string().min(1).optional(),
   /** Where the centre's key and (by default) its database live. */

@@ -133,8 +133,8 @@ export const storageSchema = z
 /** Config of storage. */
 export type StorageConfig = z.infer<typeof storageSchema>;
 
-/** The link to the central office (optional: without it the door runs standalone). */
-export const centralSchema = z
+/** Connection to an MQTT broker: shared by the door's `central:` section and the centre's `broker:` section. */
+export const brokerSchema = z
   .object({
     /** Broker URL: mqtt://host:1883 or mqtts://host:8883. */
     url: z.string().regex(/^mqtts?:\/\/[^/]+/, 'must be mqtt://host[:port] or mqtts://host[:port]'),
@@ -148,6 +148,12 @@ export const centralSchema = z
     certFile: z.string().min(1).optional(),
     /** Client certificate's private key (PEM). */
     keyFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** The link to the central office (optional: without it the door runs standalone). */
+export const centralSchema = brokerSchema
+  .extend({
     /** The centre's Ed25519 public key (`pintu central keys show`); without it every command is refused. */
     publicKey: z.string().min(1).optional(),
     /** Resend unacknowledged events when no ack arrived for this long. */
