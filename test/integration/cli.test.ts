@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pintu, pintuJson } from '../helpers/cli.js';
+import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 describe('pintu CLI', () => {
@@ -47,6 +47,22 @@ describe('pintu CLI', () => {
     const after = pintu(tc.file, ['events', '--json', '--since', String(events.length - 2)]);
     expect(after.stdout.trim().split('\n').length).toBe(2);
     for (const e of events) expect(JSON.stringify(e)).not.toMatch(/Budi|Santoso|3201011205900007|04A1B2C3D4E5F6/);
+  });
+
+  it('streams new events with events --follow --json, one JSON object per line', async () => {
+    const last = pintuJson<{ lastSeq: number }>(tc.file, ['status']).lastSeq;
+    const follow = pintuSpawn(tc.file, ['events', '--follow', '--json', '--since', String(last)]);
+    let out = '';
+    follow.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      pintuJson(tc.file, ['badge', 'add', '--uid', '1B000000F1', '--label', 'TAMU-F1']);
+      pintuJson(tc.file, ['badge', 'add', '--uid', '1B000000F2', '--label', 'TAMU-F2']);
+      await until(() => out.split('\n').filter(Boolean).length >= 2, 'two followed events');
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; label: string });
+      expect(lines.map((e) => [e.seq, e.type, e.label])).toEqual([[last + 1, 'badge.added', 'TAMU-F1'], [last + 2, 'badge.added', 'TAMU-F2']]);
+    } finally {
+      follow.kill('SIGTERM');
+    }
   });
 
   it('prints door status with who is inside', () => {
