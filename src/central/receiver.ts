@@ -25,6 +25,8 @@ export interface ReceiverOptions {
   key: KeyPair;
   /** Seconds between two alerts of the same kind for the same door. */
   alertEverySeconds?: number;
+  /** Subscribe through a shared subscription (default true; false for brokers without `$share`, e.g. the demo's aedes). */
+  shared?: boolean;
   /** How long a gap may be an earlier message still being stored by another receiver of the group (ms, default 2000). */
   gapWaitMs?: number;
 }
@@ -72,7 +74,9 @@ export class CentralReceiver {
       let first = true;
       client.on('connect', () => {
         const g = this.opts.group;
-        client.subscribe([shared('events', g), shared('replies', g), allDoors('status')], { qos: 1 }, (err, granted) => {
+        const share = this.opts.shared ?? true;
+        const topics = [share ? shared('events', g) : allDoors('events'), share ? shared('replies', g) : allDoors('replies'), allDoors('status')];
+        client.subscribe(topics, { qos: 1 }, (err, granted) => {
           const refused = granted?.filter((x) => x.qos > 2) ?? [];
           if (err || refused.length) {
             const msg = err?.message ?? `subscription refused: ${refused.map((x) => x.topic).join(', ')}`;

@@ -15,6 +15,8 @@ import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Daemon } from '../app/daemon.js';
+import { DOOR_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
+import { startEmbeddedCentral, type EmbeddedCentral } from '../central/embedded.js';
 import { action } from './context.js';
 import { doorSnapshot, eventLine } from './door.js';
 
@@ -25,12 +27,18 @@ const OFFICERS = [
 ] as const;
 const BADGES = [['1B00000001', 'TAMU-01'], ['1B00000002', 'TAMU-02'], ['1B00000003', 'TAMU-03']] as const;
 
-/** The demo's config file text (sim hardware, three sim readers). */
-export function demoConfigYaml(dataDir: string, strikeSeconds = 3): string {
+/** The demo's site id. */
+export const DEMO_SITE = 'demo-office';
+/** The demo's door id. */
+export const DEMO_DOOR = 'server-room-1';
+
+/** The demo's config file text (sim hardware, three sim readers; a `central:` section when a centre URL and key are given). */
+export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { url: string; publicKey: string }): string {
   return stringify({
-    site: 'demo-office', door: { id: 'server-room-1', strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
+    site: DEMO_SITE, door: { id: DEMO_DOOR, strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
     escort: { required: true, windowSeconds: 30 },
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
+    ...(central ? { central: { url: central.url, publicKey: central.publicKey, ackTimeoutSeconds: 2 } } : {}),
     log: { level: 'warn' },
   });
 }
@@ -50,11 +58,18 @@ export function demoCommand(program: Command): void {
     .description('run pintu on simulated hardware with a guided walk through the SOP, then an interactive prompt')
     .option('--no-interactive', 'only the guided walk, then exit')
     .option('--keep', 'keep the temporary data dir')
-    .action(action(async function (this: Command, o: { interactive: boolean; keep?: boolean }) {
+    .option('--no-central', 'without the embedded central office (broker and receiver)')
+    .action(action(async function (this: Command, o: { interactive: boolean; keep?: boolean; central: boolean }) {
       const dir = mkdtempSync(join(tmpdir(), 'pintu-demo-'));
       const configFile = join(dir, 'pintu.yaml');
-      writeFileSync(configFile, demoConfigYaml(join(dir, 'data')));
-      const config = parseConfig((await import('yaml')).parse(demoConfigYaml(join(dir, 'data'))), dir, configFile);
+      // The embedded central office (aedes on 127.0.0.1 + receiver + SQLite in dir/central), this door enrolled.
+      const centre = o.central ? await startEmbeddedCentral({
+        dir: join(dir, 'central'), log: createLogger('error', 2),
+        doors: [{ site: DEMO_SITE, door: DEMO_DOOR, publicKey: loadOrCreateKeyPair(join(dir, 'data'), DOOR_KEY_FILE).publicKeyText }],
+      }) : null;
+      const yamlText = demoConfigYaml(join(dir, 'data'), 3, centre ?? undefined);
+      writeFileSync(configFile, yamlText);
+      const config = parseConfig((await import('yaml')).parse(yamlText), dir, configFile);
       const say = (s: string): void => void process.stdout.write(s + '\n');
       say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);
@@ -71,8 +86,10 @@ export function demoCommand(program: Command): void {
       try {
         await walk(say, logged, visits, io, readers, store);
         if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers, visits);
+        if (centre) await centralLine(say, centre, store.events.lastSeq());
       } finally {
         await daemon.stop('demo finished');
+        await centre?.stop();
         if (!o.keep) rmSync(dir, { recursive: true, force: true });
         else say(`kept ${dir}`);
       }
@@ -80,6 +97,18 @@ export function demoCommand(program: Command): void {
 }
 
 type Say = (s: string) => void;
+
+/** Wait (briefly) until the centre holds the door's events, then say what it received. */
+async function centralLine(say: Say, centre: EmbeddedCentral, doorLastSeq: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let t = await centre.tally(DEMO_SITE, DEMO_DOOR);
+  while (t.lastSeq < doorLastSeq && Date.now() < deadline) {
+    await pause(50);
+    t = await centre.tally(DEMO_SITE, DEMO_DOOR);
+  }
+  say(`\ncentral office received ${t.events} events from door ${DEMO_SITE}/${DEMO_DOOR}, ${t.problem ? `chain NOT verified: ${t.problem}` : 'chain verified'}`
+    + (t.lastSeq < doorLastSeq ? ` (${doorLastSeq - t.lastSeq} not yet delivered)` : ''));
+}
 type Readers = { in: SimCardReader; out: SimCardReader };
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
