@@ -96,7 +96,7 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
     },
   });
   const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
-  const readers = overrides.readers ?? doorReaders.map((r) => createReader(r, log));
+  const readers = overrides.readers ?? (await Promise.all(doorReaders.map((r) => createReader(r, log))));
   const access = new AccessService(store, door, {
     policy: {
       escortRequired: config.escort.required,

@@ -83,7 +83,7 @@ export function deskCommand(program: Command): void {
       if (!officer) { store.db.close(); throw new UserError(`--by: no officer with id "${o.by}"`); }
       const rl = createInterface({ input: process.stdin, terminal: false });
       const input = new DeskInput(rl);
-      const reader: CardReader = createReader(rc, createLogger('warn', 2));
+      const reader: CardReader = await createReader(rc, createLogger('warn', 2));
       try {
         await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);

@@ -4,14 +4,41 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { peopleCommands } from './people.js';
-import { visitCommands } from './visit.js';
-import { doorCommands } from './door.js';
-import { keysCommands } from './keys.js';
-import { centralCommands } from './central.js';
-import { demoCommand } from './demo.js';
-import { deskCommand } from './desk.js';
-import { maintenanceCommands } from './maintenance.js';
+
+/** Registers a group of commands on the program. */
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command's module, loaded only when that command runs (help loads them all): a CLI command then
+ * compiles a fraction of the code, which matters when officers' scripts run many commands on a Pi.
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  people: async () => (await import('./people.js')).peopleCommands,
+  visit: async () => (await import('./visit.js')).visitCommands,
+  door: async () => (await import('./door.js')).doorCommands,
+  keys: async () => (await import('./keys.js')).keysCommands,
+  central: async () => (await import('./central.js')).centralCommands,
+  demo: async () => (await import('./demo.js')).demoCommand,
+  desk: async () => (await import('./desk.js')).deskCommand,
+  maintenance: async () => (await import('./maintenance.js')).maintenanceCommands,
+};
+const GROUP_OF: Record<string, keyof typeof GROUPS> = {
+  officer: 'people', badge: 'people', visit: 'visit', incident: 'visit',
+  run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
+  keys: 'keys', central: 'central', demo: 'demo', desk: 'desk',
+  health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance',
+};
+
+/** The first word on the command line that is not a global option or its value. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') { i += 1; continue; }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
 
 const program = new Command('pintu')
   .description('pintu — server-room door controller (SOP-driven visits, badges, KTP, strike relay)')
@@ -21,14 +48,9 @@ const program = new Command('pintu')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-peopleCommands(program);
-visitCommands(program);
-doorCommands(program);
-keysCommands(program);
-centralCommands(program);
-demoCommand(program);
-deskCommand(program);
-maintenanceCommands(program);
+const word = commandWord(process.argv.slice(2));
+const only = word !== undefined ? GROUP_OF[word] : undefined;
+for (const name of only ? [only] : Object.keys(GROUPS)) (await GROUPS[name]!())(program);
 
 try {
   await program.parseAsync(process.argv);

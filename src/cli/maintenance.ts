@@ -91,7 +91,7 @@ export function maintenanceCommands(program: Command): void {
       const log = createLogger('warn', 2);
       const io = await createDoorIo(config, log);
       try {
-        const readers = config.readers.filter((r) => r.direction !== 'desk').map((r) => createReader(r, log));
+        const readers = await Promise.all(config.readers.filter((r) => r.direction !== 'desk').map((r) => createReader(r, log)));
         const res = await runHwTest({
           io, readers, seconds: intOption(o.seconds, '--seconds'), tapTimeoutMs: intOption(o.tapTimeout, '--tap-timeout') * 1000,
           print: (l) => { if (!this.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(l + '\n'); },
