@@ -139,6 +139,12 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
     expect(r.daemon.parts.store.events.verify()).toBeNull();
   });
 
+  it('is healthy for the systemd watchdog only while every reader is open and the database answers', () => {
+    expect(r.daemon.healthy()).toBe(true);
+    void r.rout.stop(); // a reader that closed (unplugged, wedged driver) withholds the watchdog ping
+    expect(r.daemon.healthy()).toBe(false);
+  });
+
   it('stops in order: relay off and a last event', async () => {
     r.rin.tap(COORD);
     expect(r.io.relay.isOn).toBe(true);
