@@ -20,6 +20,8 @@ export const centralConfigSchema = z.object({
   dataDir: z.string().min(1).default('/var/lib/pintu-central'),
   /** Shared-subscription group; receivers in the same group share the doors' messages. */
   group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('pintu-central'),
+  /** A door silent (no status, no events) for longer than this is marked offline and alerted; doors send status every 30 s. */
+  offlineAfterSeconds: z.number().min(35).max(86_400).default(120),
   /** Time zone for monthly reports. */
   timeZone: z.string().default('Asia/Jakarta'),
   /** Log level. */

@@ -103,6 +103,12 @@ export class PgCentralStore implements CentralStore {
       [state, statusAt, reportedLastSeq, Date.now(), site, door]);
   }
 
+  /** Mark a silent online door offline (atomic: one receiver of several wins). */
+  async markSilent(site: string, door: string, silentSince: number): Promise<boolean> {
+    const r = await this.pool.query("UPDATE doors SET state = 'offline' WHERE site = $1 AND door = $2 AND state = 'online' AND COALESCE(last_seen_at, 0) < $3", [site, door, silentSince]);
+    return r.rowCount === 1;
+  }
+
   /** Raise an alert. */
   async alert(site: string, door: string, kind: string, detail: string, at: number): Promise<void> {
     await this.pool.query('INSERT INTO alerts (at, site, door, kind, detail) VALUES ($1, $2, $3, $4, $5)', [at, site, door, kind, detail]);

@@ -25,6 +25,8 @@ export interface ReceiverOptions {
   key: KeyPair;
   /** Seconds between two alerts of the same kind for the same door. */
   alertEverySeconds?: number;
+  /** A door silent for longer than this (s) is marked offline and alerted (default 120; 0: never). */
+  offlineAfterSeconds?: number;
   /** Subscribe through a shared subscription (default true; false for brokers without `$share`, e.g. the demo's aedes). */
   shared?: boolean;
   /** How long a gap may be an earlier message still being stored by another receiver of the group (ms, default 2000). */
@@ -57,6 +59,12 @@ export class CentralReceiver {
   /** Per door: the last stored seq at which a gap already waited its full time (later gaps there alert at once). */
   private readonly gapWaited = new Map<string, number>();
   private readonly log: Log;
+  private silentTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** When the broker connection was lost (ms), or null while connected. */
+  private disconnectedAt: number | null = Date.now();
+  /** The last store operation failed (cleared by the next one that succeeds). */
+  private storeFailing = false;
 
   /** Wire to a store; nothing happens until `start()`. */
   constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
@@ -69,7 +77,7 @@ export class CentralReceiver {
     this.client = client;
     client.on('message', (topic, payload) => this.route(topic, payload));
     client.on('error', (err) => this.log.warn({ err: err.message }, 'broker connection error'));
-    client.on('close', () => this.log.debug('broker connection closed'));
+    client.on('close', () => { this.disconnectedAt ??= Date.now(); this.log.debug('broker connection closed'); });
     return new Promise<void>((resolve, reject) => {
       let first = true;
       client.on('connect', () => {
@@ -84,15 +92,27 @@ export class CentralReceiver {
             if (first) { first = false; reject(new Error(msg)); }
             return;
           }
+          this.disconnectedAt = null;
           this.log.info({ group: g }, 'receiving');
-          if (first) { first = false; resolve(); }
+          if (first) { first = false; this.startSilentCheck(); resolve(); }
         });
       });
     });
   }
 
+  /**
+   * For the systemd watchdog: not stopping, the last store operation succeeded, and the broker connection is up or
+   * was lost less than `maxDisconnectedMs` ago (mqtt.js keeps reconnecting; a restart may help a stuck client).
+   */
+  healthy(maxDisconnectedMs = 120_000): boolean {
+    if (this.stopped || !this.client || this.storeFailing) return false;
+    return this.disconnectedAt === null || Date.now() - this.disconnectedAt < maxDisconnectedMs;
+  }
+
   /** Wait for the messages in hand, then disconnect. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.silentTimer) clearInterval(this.silentTimer);
     await this.client?.endAsync().catch(() => undefined);
     await Promise.allSettled([...this.queues.values()]);
   }
@@ -107,13 +127,40 @@ export class CentralReceiver {
         if (t.kind === 'events') await this.onEvents(t.site, t.door, payload);
         else if (t.kind === 'status') await this.onStatus(t.site, t.door, payload);
         else if (t.kind === 'replies') await this.onReply(t.site, t.door, payload);
+        this.storeFailing = false;
       } catch (err) {
+        this.storeFailing = true;
         this.log.error({ site: t.site, door: t.door, kind: t.kind, err: (err as Error).message }, 'handling a message failed; the door will send it again');
       }
     };
     const next = (this.queues.get(key) ?? Promise.resolve()).then(run);
     this.queues.set(key, next);
     void next.then(() => { if (this.queues.get(key) === next) this.queues.delete(key); });
+  }
+
+  /** Every quarter of `offlineAfterSeconds` (at most 15 s): doors online but silent for longer are marked offline. */
+  private startSilentCheck(): void {
+    const after = (this.opts.offlineAfterSeconds ?? 120) * 1000;
+    if (after <= 0 || this.silentTimer) return;
+    this.silentTimer = setInterval(() => void this.checkSilent(after), Math.max(50, Math.min(15_000, after / 4)));
+    this.silentTimer.unref();
+  }
+
+  private async checkSilent(afterMs: number): Promise<void> {
+    try {
+      const now = Date.now();
+      for (const d of await this.store.doors()) {
+        if (d.state !== 'online' || (d.lastSeenAt ?? 0) >= now - afterMs) continue;
+        // Atomic in the store: with several receivers, one of them marks the door and raises the alert.
+        if (!(await this.store.markSilent(d.site, d.door, now - afterMs))) continue;
+        const seen = d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : 'never';
+        await this.alert(d.site, d.door, 'offline', `door silent for more than ${Math.round(afterMs / 1000)} s (last seen ${seen})`, true);
+      }
+      this.storeFailing = false;
+    } catch (err) {
+      this.storeFailing = true;
+      this.log.error({ err: (err as Error).message }, 'checking for silent doors failed');
+    }
   }
 
   private async doorKey(site: string, door: string): Promise<{ rec: DoorRecord; key: ReturnType<typeof publicKeyFromText> } | null> {

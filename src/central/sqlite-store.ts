@@ -106,6 +106,12 @@ export class SqliteCentralStore implements CentralStore {
       .run(state, statusAt, reportedLastSeq, Date.now(), site, door);
   }
 
+  /** Mark a silent online door offline (atomic: one receiver of several wins). */
+  async markSilent(site: string, door: string, silentSince: number): Promise<boolean> {
+    return this.db.prepare("UPDATE doors SET state = 'offline' WHERE site = ? AND door = ? AND state = 'online' AND COALESCE(last_seen_at, 0) < ?")
+      .run(site, door, silentSince).changes === 1;
+  }
+
   /** Raise an alert. */
   async alert(site: string, door: string, kind: string, detail: string, at: number): Promise<void> {
     this.db.prepare('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)').run(at, site, door, kind, detail);

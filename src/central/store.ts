@@ -114,6 +114,8 @@ export interface CentralStore {
   ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult>;
   /** Record a status message. */
   setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void>;
+  /** Mark the door offline if it is online and nothing arrived from it since `silentSince` (ms); true if this call changed it. */
+  markSilent(site: string, door: string, silentSince: number): Promise<boolean>;
   /** Raise an alert. */
   alert(site: string, door: string, kind: string, detail: string, at: number): Promise<void>;
   /** Alerts, newest first. */

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../app/logger.js';
+import { SystemdNotifier } from '../app/systemd.js';
 import { UserError } from '../app/errors.js';
 import { zoneOffsetMs } from '../app/time.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair, publicKeyFromText } from '../adapters/mqtt/keys.js';
@@ -45,11 +46,22 @@ export function centralCommands(program: Command): void {
       const store = await openCentralStore(config.store);
       // mqtt and the receiver load only here, so other commands start fast.
       const { CentralReceiver } = await import('../central/receiver.js');
-      const receiver = new CentralReceiver(store, { broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE) }, log);
+      const receiver = new CentralReceiver(store, {
+        broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE), offlineAfterSeconds: config.offlineAfterSeconds,
+      }, log);
+      // pintu-central.service is Type=notify: READY once the store is open and the subscriptions are in place,
+      // watchdog pings only while the receiver is healthy, STOPPING at the first signal.
+      const notifier = SystemdNotifier.fromEnv(process.env, log);
+      const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
       await receiver.start();
-      await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+      notifier?.ready(`receiving as group ${config.group}`);
+      notifier?.startWatchdog(() => receiver.healthy());
+      await stopping;
+      notifier?.stopping();
+      notifier?.stopWatchdog();
       await receiver.stop();
       await store.close();
+      notifier?.close();
       log.flush();
     }));
 
