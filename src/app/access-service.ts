@@ -177,7 +177,8 @@ export class AccessService {
     }
     for (const p of [...waiting]) {
       const card = this.cardInfo(p.tap.uid);
-      const decision = decide({ ...p.tap, at: now }, { doorDisabled: false, card, recentOfficerTaps: this.officerTaps }, now, this.opts.policy);
+      const doorDisabled = this.store.doorStatus().mode === 'disabled';
+      const decision = decide({ ...p.tap, at: now }, { doorDisabled, card, recentOfficerTaps: this.officerTaps }, now, this.opts.policy);
       if (decision.outcome === 'grant' && decision.holder === 'visitor') {
         this.grantVisitor(p.tap, decision.visitId, decision.escortOfficerId, now, events, grants);
       } else if (decision.outcome === 'deny') {
