@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeAll, beforeEach, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { PcscCardReader, type PcscReaderOptions } from '../../src/adapters/pcsc/pcsc-reader.js';
 import { silentLogger } from '../../src/app/logger.js';
@@ -109,10 +111,11 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
   });
 
   it('reports losing pcscd, and reconnects when it comes back', async () => {
-    const r = await startReader(env.readerName, { reconnectMs: 200 });
+    const r = await startReader(env.readerName, { reconnectMs: 200, pcscdCheckMs: 200 });
     await env.killPcscd();
     await waitUntil(() => errors.some((e) => /lost pcscd/.test(e.message)), 'a "lost pcscd" error');
-    expect(errors[0]!.message).toMatch(/^reader "desk": lost pcscd \(.*\); retrying every 200 ms$/);
+    // (nfc-pcsc may first report the reader as removed, if pcscd was still answering at that moment)
+    expect(errors.find((e) => /lost pcscd/.test(e.message))!.message).toMatch(/^reader "desk": lost pcscd \(.*\); retrying every 200 ms$/);
     expect(r.health().open).toBe(false);
     // While pcscd is down the retries fail with the clear "not running" message (reported once).
     await waitUntil(() => errors.some((e) => /pcscd is not running/.test(e.message)), 'a "not running" error');
@@ -125,7 +128,7 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
   });
 
   it('stops promptly while pcscd is down', async () => {
-    const r = await startReader(env.readerName, { reconnectMs: 200 });
+    const r = await startReader(env.readerName, { reconnectMs: 200, pcscdCheckMs: 200 });
     await env.killPcscd();
     await waitUntil(() => errors.length > 0, 'an error');
     const t0 = Date.now();
@@ -193,6 +196,117 @@ describe('PcscCardReader start-up errors', () => {
         'install and start it: sudo apt-get install pcscd && sudo systemctl enable --now pcscd.socket',
     );
     expect(constructed).toBe(0);
+  });
+
+  it('says PC/SC cannot be used when pcscd answers but creating the context fails (e.g. refused by polkit)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pintu-nopcscd-'));
+    dirs.push(dir);
+    const socketPath = join(dir, 'pcscd.comm');
+    const server = createServer((c) => c.destroy());
+    await new Promise<void>((res) => server.listen(socketPath, () => res()));
+    class RefusedNfc {
+      constructor() {
+        throw new Error('SCardEstablishContext error: Internal communications error.(0x80100003)');
+      }
+    }
+    try {
+      const r = new PcscCardReader(cfg(), silentLogger(), { socketPath, loadModule: async () => ({ NFC: RefusedNfc }) });
+      await expect(r.start(() => undefined, () => undefined)).rejects.toThrow(
+        /^reader "desk": cannot use PC\/SC \(SCardEstablishContext error: Internal communications error.*\); check that pcscd is running and that this user may use it/,
+      );
+    } finally {
+      await new Promise<void>((res) => server.close(() => res()));
+    }
+  });
+
+  describe('with a fake nfc-pcsc and a fake pcscd socket', () => {
+    class FakeReader extends EventEmitter {
+      name = 'Fake Reader 00 00';
+      autoProcessing = true;
+      answer: Buffer | Error = Buffer.from('04A1B2C39000', 'hex');
+      async transmit(): Promise<Buffer> {
+        if (this.answer instanceof Error) throw this.answer;
+        return this.answer;
+      }
+      close(): void {}
+    }
+    let fakeReader: FakeReader;
+    class FakeNfc extends EventEmitter {
+      constructor() {
+        super();
+        fakeReader = new FakeReader();
+        setImmediate(() => this.emit('reader', fakeReader));
+      }
+      close(): void {}
+    }
+    let server: Server | null = null;
+    let socketPath: string;
+    let reader: PcscCardReader | null = null;
+    let errors: string[] = [];
+    let taps: RawTap[] = [];
+
+    async function start(): Promise<PcscCardReader> {
+      const dir = mkdtempSync(join(tmpdir(), 'pintu-fakepcscd-'));
+      dirs.push(dir);
+      socketPath = join(dir, 'pcscd.comm');
+      server = createServer((c) => c.destroy());
+      await new Promise<void>((res) => server!.listen(socketPath, () => res()));
+      reader = new PcscCardReader(cfg(), silentLogger(), {
+        socketPath,
+        pcscdCheckMs: 50,
+        reconnectMs: 60_000,
+        loadModule: async () => ({ default: { NFC: FakeNfc } }),
+      });
+      await reader.start((t) => taps.push(t), (e) => errors.push(e.message));
+      return reader;
+    }
+
+    afterEach(async () => {
+      await reader?.stop();
+      reader = null;
+      if (server?.listening) await new Promise<void>((res) => server!.close(() => res()));
+      server = null;
+      errors = [];
+      taps = [];
+    });
+
+    it('notices pcscd going away even when nfc-pcsc says nothing', async () => {
+      const r = await start();
+      expect(r.health().open).toBe(true);
+      await new Promise<void>((res) => server!.close(() => res()));
+      await waitUntil(() => errors.length > 0, 'an error', 2000);
+      expect(errors[0]).toMatch(/^reader "desk": lost pcscd \(cannot connect to .*pcscd\.comm: (ENOENT|ECONNREFUSED)\); retrying every 60 s$/);
+      expect(r.health().open).toBe(false);
+    });
+
+    it('reports a card nfc-pcsc failed to connect to (it emits the error as the event name)', async () => {
+      const r = await start();
+      const connectError = Object.assign(new Error('An error occurred while connecting.'), { name: 'ConnectError' });
+      fakeReader.emit(connectError as unknown as string);
+      expect(errors).toEqual(['reader "desk": could not connect to the card (An error occurred while connecting.); present the card again']);
+      expect(r.health().rejectedFrames).toBe(1);
+      // A failed disconnect from a removed card is not a failed read.
+      fakeReader.emit(Object.assign(new Error('x'), { name: 'DisconnectError' }) as unknown as string);
+      expect(errors.length).toBe(1);
+    });
+
+    it('turns off autoProcessing, reads the UID itself, and reports transmit failures', async () => {
+      const r = await start();
+      expect(fakeReader.autoProcessing).toBe(false);
+      fakeReader.emit('card', { atr: Buffer.from('3B', 'hex') });
+      await waitUntil(() => taps.length === 1, 'a tap', 2000);
+      expect(taps[0]).toMatchObject({ readerId: 'desk', uid: '04A1B2C3', tech: 'iso14443' });
+      fakeReader.answer = Object.assign(new Error('An error occurred while transmitting.'), { previous: new Error('SCardTransmit error: Transaction failed.') });
+      fakeReader.emit('card', {});
+      await waitUntil(() => errors.length === 1, 'an error', 2000);
+      expect(errors[0]).toBe('reader "desk": could not read the card UID (SCardTransmit error: Transaction failed.); present the card again');
+      fakeReader.answer = Buffer.from('9000', 'hex'); // no UID bytes
+      fakeReader.emit('card', {});
+      await waitUntil(() => errors.length === 2, 'a second error', 2000);
+      expect(errors[1]).toMatch(/did not give its UID \(status 9000\)/);
+      expect(r.health().rejectedFrames).toBe(2);
+      expect(taps.length).toBe(1);
+    });
   });
 
   it('loads the real nfc-pcsc lazily by default (no loader injected)', async () => {

@@ -36,12 +36,6 @@ export interface NfcLike {
   close(): void;
 }
 
-/** What the loader must return: the nfc-pcsc module (or something shaped like it). */
-export interface NfcPcscModule {
-  /** The NFC class. */
-  NFC: new () => NfcLike;
-}
-
 /** Options of {@link PcscCardReader} (tests inject the loader and shorten the timings). */
 export interface PcscReaderOptions {
   /** Loads nfc-pcsc; default `import('nfc-pcsc')`. */
@@ -50,6 +44,8 @@ export interface PcscReaderOptions {
   readerTimeoutMs?: number;
   /** Delay between attempts to reconnect after losing pcscd, ms. Default 3000. */
   reconnectMs?: number;
+  /** How often to check that pcscd is still there (nfc-pcsc does not always report losing it), ms. Default 5000. */
+  pcscdCheckMs?: number;
   /** pcscd's socket; default $PCSCLITE_CSOCK_NAME or /run/pcscd/pcscd.comm (the same one libpcsclite uses). */
   socketPath?: string;
 }
@@ -104,7 +100,9 @@ export class PcscCardReader implements CardReader {
   private readonly readerTimeoutMs: number;
   private readonly reconnectMs: number;
   private readonly socketPath: string;
-  private mod: NfcPcscModule | null = null;
+  private readonly pcscdCheckMs: number;
+  private pcscdCheck: NodeJS.Timeout | null = null;
+  private NFC: (new () => NfcLike) | null = null;
   private nfc: NfcLike | null = null;
   /** Readers in use (matching the name filter). */
   private readonly attached = new Set<NfcReaderLike>();
@@ -131,6 +129,7 @@ export class PcscCardReader implements CardReader {
     this.loadModule = options.loadModule ?? (() => import(specifier));
     this.readerTimeoutMs = options.readerTimeoutMs ?? 10_000;
     this.reconnectMs = options.reconnectMs ?? 3000;
+    this.pcscdCheckMs = options.pcscdCheckMs ?? 5000;
     this.socketPath = options.socketPath ?? process.env['PCSCLITE_CSOCK_NAME'] ?? '/run/pcscd/pcscd.comm';
   }
 
@@ -141,7 +140,7 @@ export class PcscCardReader implements CardReader {
     this.onTap = onTap;
     this.onError = onError;
     try {
-      this.mod = await this.load();
+      this.NFC = await this.load();
       await this.connectPcscd();
       await this.waitForReader();
     } catch (e) {
@@ -175,17 +174,13 @@ export class PcscCardReader implements CardReader {
     };
   }
 
-  private async load(): Promise<NfcPcscModule> {
-    let m: unknown;
-    try {
-      m = await this.loadModule();
-    } catch (e) {
+  private async load(): Promise<new () => NfcLike> {
+    const m = (await this.loadModule().catch((e: unknown) => {
       throw notAvailable(this.id, e);
-    }
-    const anyMod = m as { NFC?: unknown; default?: { NFC?: unknown } } | null;
-    const NFC = anyMod?.NFC ?? anyMod?.default?.NFC;
+    })) as { NFC?: unknown; default?: { NFC?: unknown } } | null;
+    const NFC = m?.NFC ?? m?.default?.NFC;
     if (typeof NFC !== 'function') throw notAvailable(this.id, new Error('nfc-pcsc loaded but exports no NFC class'));
-    return { NFC: NFC as NfcPcscModule['NFC'] };
+    return NFC as new () => NfcLike;
   }
 
   /** Check pcscd is up (creating NFC without it would hang the process), then create NFC and listen. */
@@ -198,17 +193,26 @@ export class PcscCardReader implements CardReader {
           'install and start it: sudo apt-get install pcscd && sudo systemctl enable --now pcscd.socket',
       );
     }
-    if (!this.running || !this.mod) return;
+    if (!this.running || !this.NFC) return;
     let nfc: NfcLike;
     try {
-      nfc = new this.mod.NFC();
+      nfc = new this.NFC();
     } catch (e) {
-      throw notAvailable(this.id, e);
+      throw new Error(
+        `reader "${this.id}": cannot use PC/SC (${(e as Error).message}); check that pcscd is running and that this user ` +
+          'may use it (pcsc-lite 2.x asks polkit: see the installer\'s PC/SC rule)',
+      );
     }
     this.nfc = nfc;
     this.seenNames = [];
     nfc.on('reader', (r: NfcReaderLike) => this.handleReader(r, nfc));
     nfc.on('error', (err: Error) => this.handlePcscError(err, nfc));
+    this.pcscdCheck = setInterval(() => {
+      probeSocket(this.socketPath, 1000).catch((e: Error) =>
+        this.handlePcscError(new Error(`cannot connect to ${this.socketPath}: ${e.message}`), nfc),
+      );
+    }, this.pcscdCheckMs);
+    this.pcscdCheck.unref();
   }
 
   private waitForReader(): Promise<void> {
@@ -282,10 +286,7 @@ export class PcscCardReader implements CardReader {
     };
   }
 
-  /**
-   * A reader went away: unplugged, or pcscd stopped. nfc-pcsc does not always emit 'error' when pcscd stops,
-   * so check pcscd ourselves and, if it is gone, reconnect as for a PC/SC error.
-   */
+  /** A reader went away: unplugged, or pcscd stopped (nfc-pcsc does not always say so): check pcscd ourselves. */
   private handleReaderEnd(reader: NfcReaderLike): void {
     this.known.delete(reader);
     if (!this.attached.delete(reader) || !this.running || this.attached.size > 0) return;
@@ -367,6 +368,8 @@ export class PcscCardReader implements CardReader {
 
   /** Close every reader and the NFC context. */
   private teardown(): void {
+    if (this.pcscdCheck) clearInterval(this.pcscdCheck);
+    this.pcscdCheck = null;
     this.attached.clear();
     for (const r of this.known) closeQuietly(r);
     this.known.clear();
