@@ -41,8 +41,14 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
     return c;
   }
 
+  let setupError: unknown = null;
+
   beforeAll(async () => {
-    env = await startPcscTestEnv();
+    try {
+      env = await startPcscTestEnv();
+    } catch (e) {
+      setupError = e; // rethrown by every test below, so that each one fails (never shows as skipped)
+    }
   });
 
   afterAll(async () => {
@@ -50,6 +56,7 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
   });
 
   beforeEach(() => {
+    if (setupError) throw setupError;
     taps = [];
     errors = [];
   });
@@ -59,7 +66,7 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
     reader = null;
     for (const c of cards) await c.remove();
     cards = [];
-    if (!env.isRunning()) await env.restartPcscd(); // a failed "lost pcscd" test must not break the next ones
+    if (env && !env.isRunning()) await env.restartPcscd(); // a failed "lost pcscd" test must not break the next ones
   });
 
   it('delivers a tap with the UID when a card is presented, and again after remove + re-present', async () => {
