@@ -30,7 +30,7 @@ type Action =
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('tap' as const), reader: fc.constantFrom('in' as const, 'out' as const), card: fc.constantFrom(...OFFICERS, ...BADGES, '0A04', '0DEAD1') }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1000, 20_000, 40_000, 3_600_000) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1000, 20_000, 40_000, 3_600_000, 3 * 3_600_000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('revoke' as const, 'checkout' as const, 'lost' as const, 'reissue' as const), visit: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('door' as const), disabled: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },

@@ -147,7 +147,7 @@ describe('onoff door I/O', () => {
   });
 
   it('reports logical input levels and changes once per level, with the injected clock', () => {
-    const io = createOnoffDoorIo(cfg(), silentLogger(), { now: () => 4242 });
+    const io = createOnoffDoorIo(cfg({ doorSwitch: { pin: 27, activeLow: true, debounceMs: 50 } }), silentLogger(), { now: () => 4242 });
     const door = pin(539); // active-low reed: physical 1 = closed
     door.physical = 1;
     expect(io.doorSwitch.read()).toBe(false);
