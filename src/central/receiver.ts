@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Log } from '../app/logger.js';
 import { publicKeyFromText, type KeyPair } from '../adapters/mqtt/keys.js';
-import { clientOptions, type BrokerSettings } from '../adapters/mqtt/connect.js';
+import { clientOptions, setNoDelay, type BrokerSettings } from '../adapters/mqtt/connect.js';
 import {
   MAX_EVENTS_BYTES, eventsMessageSchema, parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
 } from '../adapters/mqtt/protocol.js';
@@ -81,6 +81,7 @@ export class CentralReceiver {
     return new Promise<void>((resolve, reject) => {
       let first = true;
       client.on('connect', () => {
+        setNoDelay(client);
         const g = this.opts.group;
         const share = this.opts.shared ?? true;
         const topics = [share ? shared('events', g) : allDoors('events'), share ? shared('replies', g) : allDoors('replies'), allDoors('status')];

@@ -120,7 +120,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<TestBroker> {
   const conf = [
     'user root', 'persistence false', 'per_listener_settings false', 'allow_anonymous false',
     `password_file ${pwFile}`, `acl_file ${join(dir, 'acl')}`,
-    'max_queued_messages 1000000', 'max_inflight_messages 1000', 'max_queued_bytes 0',
+    'max_queued_messages 1000000', 'max_inflight_messages 1000', 'max_queued_bytes 0', 'set_tcp_nodelay true',
     'log_dest stderr', 'log_type error', 'log_type warning',
     `listener ${port} 127.0.0.1`,
     ...(ca && tlsPort ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${ca.caFile}`, `certfile ${ca.certFile}`, `keyfile ${ca.keyFile}`] : []),

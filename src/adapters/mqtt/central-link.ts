@@ -12,7 +12,7 @@ import { publicKeyFromText, type KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
 import { Outbox, type Publisher } from './outbox.js';
 import { CommandHandler } from './command-handler.js';
-import { clientOptions } from './connect.js';
+import { clientOptions, setNoDelay } from './connect.js';
 import { signBody } from './protocol.js';
 import { topicOf } from './topics.js';
 
@@ -80,7 +80,7 @@ export class CentralLink {
       clean: false,
       will: { topic: topicOf(site, door, 'status'), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
     }));
-    this.client.on('connect', () => this.onConnect());
+    this.client.on('connect', () => { if (this.client) setNoDelay(this.client); this.onConnect(); });
     this.client.on('close', () => { if (!this.stopped) this.setConnected(false); });
     this.client.on('error', (err) => this.log.warn({ err: err.message }, 'broker connection error'));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));

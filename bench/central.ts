@@ -1,0 +1,237 @@
+/**
+ * `npm run bench:central`: the central link's figures on this machine, through a real Mosquitto on loopback
+ * (generated config with raised max_queued_messages / max_inflight_messages, see test/helpers/mosquitto.ts):
+ *   - raw mosquitto_pub → mosquitto_sub throughput (QoS 1, event-sized messages): the reference;
+ *   - backlog drain: 100,000 events queued while offline → `pintu central run` (SQLite) → acknowledged, events/s;
+ *   - tap → acknowledged by the centre (so committed there) latency, p50/p99;
+ *   - several doors draining into PostgreSQL through one vs two receivers on the shared subscription.
+ * The door runs in this process, each receiver is a `pintu central run` child (built CLI). Sizes:
+ * BENCH_DRAIN_EVENTS, BENCH_LATENCY_TAPS, BENCH_PG_DOORS, BENCH_PG_EVENTS (per door).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { startMosquitto, pintuAcl, requireProgram, type TestBroker } from '../test/helpers/mosquitto.js';
+import { startPostgres } from '../test/helpers/postgres.js';
+import { makeDoor, type TestDoor } from '../test/helpers/door.js';
+import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../src/adapters/mqtt/keys.js';
+import { SqliteCentralStore } from '../src/central/sqlite-store.js';
+import { PgCentralStore } from '../src/central/pg-store.js';
+import type { CentralStore } from '../src/central/store.js';
+
+const DRAIN = Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000);
+const TAPS = Number(process.env.BENCH_LATENCY_TAPS ?? 1000);
+const PG_DOORS = Number(process.env.BENCH_PG_DOORS ?? 4);
+const PG_EVENTS = Number(process.env.BENCH_PG_EVENTS ?? 10_000);
+const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+const SITE = 'bench';
+const CENTRAL_USER = { username: 'pintu-central', password: 'central-pw' };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000)).toLocaleString('en')}/s`;
+const port = (url: string): string => url.split(':').at(-1) ?? '';
+
+async function until(what: string, fn: () => boolean, timeoutMs: number, stepMs = 2): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+/** Raw QoS 1 throughput of this machine's broker and clients: n messages of `payload` through mosquitto_pub -l → mosquitto_sub -C n. */
+async function rawMosquitto(broker: TestBroker, dir: string, n: number, payload: string): Promise<number> {
+  const pub = requireProgram('mosquitto_pub', 'mosquitto-clients');
+  const sub = requireProgram('mosquitto_sub', 'mosquitto-clients');
+  const file = join(dir, 'raw.txt');
+  writeFileSync(file, `${payload}\n`.repeat(n));
+  const common = ['-h', '127.0.0.1', '-p', port(broker.url), '-u', 'bench', '-P', 'bench-pw', '-q', '1', '-t', 'bench/raw'];
+  const s = spawn(sub, [...common, '-C', String(n)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const done = new Promise<void>((resolve) => s.once('exit', () => resolve()));
+  await sleep(700); // subscribed (mosquitto_sub prints nothing when it is)
+  const t0 = performance.now();
+  const r = spawnSync(pub, [...common, '-l'], { stdio: ['pipe', 'ignore', 'inherit'], input: `${payload}\n`.repeat(n), maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`mosquitto_pub exited ${r.status}`);
+  await Promise.race([done, sleep(120_000)]);
+  if (s.exitCode === null) { s.kill('SIGKILL'); throw new Error('mosquitto_sub did not receive every message'); }
+  return performance.now() - t0;
+}
+
+/** A `pintu central run` child with the given store, ready once it logs "receiving". */
+async function startReceiver(dir: string, store: string, brokerUrl: string): Promise<ChildProcess> {
+  const file = join(dir, `central-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, stringify({ broker: { url: brokerUrl, ...CENTRAL_USER }, store, dataDir: dir, log: { level: 'info' } }));
+  const child = spawn(process.execPath, [CLI, 'central', 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { if (out.length < 100_000) out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { if (out.length < 100_000) out += d.toString(); });
+  await until('the receiver to subscribe', () => {
+    if (child.exitCode !== null) throw new Error(`pintu central run exited: ${out}`);
+    return out.includes('"receiving"');
+  }, 30_000, 20);
+  return child;
+}
+
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGTERM'); });
+}
+
+function fill(d: TestDoor, n: number): void {
+  for (let done = 0; done < n; done += 10_000) {
+    const k = Math.min(10_000, n - done);
+    d.store.tx(() => d.store.events.append(Array.from({ length: k }, (_, i) => ({ type: 'access.granted', data: { reader: 'in', direction: 'in', holder: 'officer', officer: 'O1', i: done + i } })), Date.now()));
+  }
+}
+
+async function enroll(store: CentralStore, doors: TestDoor[]): Promise<void> {
+  for (const d of doors) await store.enroll(SITE, d.door, d.key.publicKeyText, Date.now());
+  await store.close();
+}
+
+function doorUser(d: TestDoor): { username: string; password: string } {
+  return { username: `${SITE}.${d.door}`, password: `pw-${d.door}` };
+}
+
+/** Drain one door's `n` queued events into a SQLite centre; ms from connect to the last ack. */
+async function drain(broker: TestBroker, dir: string, n: number): Promise<number> {
+  const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
+  const door = makeDoor(SITE, 'drain');
+  const dbFile = join(dir, 'drain-central.db');
+  try {
+    fill(door, n);
+    await enroll(new SqliteCentralStore(dbFile), [door]);
+    const receiver = await startReceiver(dir, dbFile, broker.url);
+    try {
+      const t0 = performance.now();
+      const link = door.connect({ url: broker.url, ...doorUser(door) }, centreKey.publicKeyText, { batchSize: 200, ackTimeoutSeconds: 10 });
+      await until('the backlog to drain', () => link.status().backlog === 0, 600_000, 5);
+      return performance.now() - t0;
+    } finally {
+      await door.link?.stop();
+      await stopChild(receiver);
+    }
+  } finally {
+    await door.cleanup();
+  }
+}
+
+/** Taps at a live door: ms from the tap until the centre's ack for that event is back at the door. */
+async function latency(broker: TestBroker, dir: string, taps: number): Promise<number[]> {
+  const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
+  const door = makeDoor(SITE, 'latency');
+  const dbFile = join(dir, 'latency-central.db');
+  const officer = door.visits.addOfficer('Petugas', 'staff', '0A0B0C0D01');
+  await enroll(new SqliteCentralStore(dbFile), [door]);
+  const receiver = await startReceiver(dir, dbFile, broker.url);
+  const out: number[] = [];
+  try {
+    const link = door.connect({ url: broker.url, ...doorUser(door) }, centreKey.publicKeyText, { batchSize: 200, ackTimeoutSeconds: 10 });
+    await until('connected and caught up', () => link.status().connected && link.status().backlog === 0, 30_000, 10);
+    let target = Infinity;
+    let ackedAt = 0;
+    const onAck = link.outbox.onAck.bind(link.outbox);
+    link.outbox.onAck = (p: Buffer): boolean => {
+      const r = onAck(p);
+      if (link.outbox.ackedSeq() >= target && !ackedAt) ackedAt = performance.now();
+      return r;
+    };
+    for (let i = 0; i < taps; i++) {
+      ackedAt = 0;
+      const t0 = performance.now();
+      door.access.handleTap({ readerId: i % 2 === 0 ? 'in' : 'out', uid: officer.badgeUid, tech: 'sim', at: Date.now() });
+      target = door.store.events.lastSeq();
+      link.notify(); // what the daemon's onEvents does after each commit
+      const end = Date.now() + 5000;
+      while (!ackedAt && Date.now() < end) await new Promise((r) => setImmediate(r));
+      if (ackedAt) out.push(ackedAt - t0);
+      await sleep(5);
+    }
+  } finally {
+    await door.cleanup();
+    await stopChild(receiver);
+  }
+  return out;
+}
+
+/** `doors` doors with `perDoor` queued events each drain into PostgreSQL through `receivers` receivers; ms. */
+async function sharedPg(broker: TestBroker, dir: string, pgUrl: string, receivers: number, doorIds: string[], perDoor: number): Promise<{ ms: number; alerts: number }> {
+  const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
+  const doors = doorIds.map((id) => makeDoor(SITE, id));
+  const children: ChildProcess[] = [];
+  try {
+    for (const d of doors) fill(d, perDoor);
+    await enroll(await PgCentralStore.open(pgUrl), doors);
+    for (let i = 0; i < receivers; i++) children.push(await startReceiver(dir, pgUrl, broker.url));
+    const t0 = performance.now();
+    const links = doors.map((d) => d.connect({ url: broker.url, ...doorUser(d) }, centreKey.publicKeyText, { batchSize: 200, ackTimeoutSeconds: 10 }));
+    await until('every backlog to drain', () => links.every((l) => l.status().backlog === 0), 600_000, 5);
+    const ms = performance.now() - t0;
+    const check = await PgCentralStore.open(pgUrl);
+    const stored = (await check.events({ limit: 10_000_000 })).length;
+    const alerts = (await check.alerts(10_000)).filter((a) => a.kind !== 'offline').length;
+    await check.close();
+    if (stored !== doors.length * perDoor) throw new Error(`PostgreSQL holds ${stored} events, expected ${doors.length * perDoor}`);
+    return { ms, alerts };
+  } finally {
+    for (const d of doors) await d.cleanup();
+    for (const c of children) await stopChild(c);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-central-'));
+  const pgIds = (r: number): string[] => Array.from({ length: PG_DOORS }, (_, i) => `pg${r}-${i}`);
+  const doorIds = ['drain', 'latency', ...pgIds(1), ...pgIds(2)];
+  const users: Record<string, string> = { [CENTRAL_USER.username]: CENTRAL_USER.password, bench: 'bench-pw' };
+  for (const id of doorIds) users[`${SITE}.${id}`] = `pw-${id}`;
+  const acl = `${pintuAcl(doorIds.map((door) => ({ site: SITE, door })))}\nuser bench\ntopic readwrite bench/#\n`;
+  const broker = await startMosquitto({ users, acl });
+  try {
+    const version = spawnSync(requireProgram('mosquitto', 'mosquitto'), ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+    console.log(`central link benchmarks — node ${process.version}, ${version.trim()}, ${(await import('node:os')).cpus().length} CPU(s)`);
+    const sample = JSON.stringify({ seq: 123456, type: 'access.granted', at: new Date().toISOString(), data: { reader: 'in', direction: 'in', holder: 'officer', officer: 'O1', i: 1 }, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) });
+    const rawMs = await rawMosquitto(broker, dir, DRAIN, sample);
+    const rawRate = DRAIN / (rawMs / 1000);
+    console.log(`raw mosquitto_pub → mosquitto_sub, QoS 1, ${DRAIN.toLocaleString('en')} messages of ${sample.length} B: ${rate(DRAIN, rawMs)} (${(rawMs / 1000).toFixed(1)} s)`);
+
+    const drainMs = await drain(broker, dir, DRAIN);
+    const drainRate = DRAIN / (drainMs / 1000);
+    console.log(`backlog drain, ${DRAIN.toLocaleString('en')} events queued offline → pintu central run (SQLite, synchronous=full) → acknowledged: ${rate(DRAIN, drainMs)} (${(drainMs / 1000).toFixed(1)} s)   [target ≥ 5,000/s]`);
+    console.log(`  ratio to raw mosquitto (events/s ÷ messages/s): ${(drainRate / rawRate).toFixed(2)}  (events travel 200 to a signed message)`);
+
+    const lat = await latency(broker, dir, TAPS);
+    console.log(`tap → committed at the centre and acknowledged back at the door (${lat.length}/${TAPS} taps, loopback): p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${Math.max(...lat).toFixed(2)} ms   [target p99 ≤ 50 ms]`);
+
+    const pg = await startPostgres({ durable: true });
+    try {
+      const results: { receivers: number; ms: number; alerts: number }[] = [];
+      for (const receivers of [1, 2]) {
+        const url = await pg.database(`bench_${receivers}`);
+        results.push({ receivers, ...(await sharedPg(broker, dir, url, receivers, pgIds(receivers), PG_EVENTS)) });
+      }
+      const total = PG_DOORS * PG_EVENTS;
+      for (const r of results) {
+        console.log(`PostgreSQL (fsync on), ${PG_DOORS} doors × ${PG_EVENTS.toLocaleString('en')} queued events, ${r.receivers} receiver(s) on $share/pintu-central: ${rate(total, r.ms)} (${(r.ms / 1000).toFixed(1)} s, alerts ${r.alerts})`);
+      }
+      console.log(`  two receivers ÷ one: ${(results[0]!.ms / results[1]!.ms).toFixed(2)}×`);
+    } finally {
+      await pg.cleanup();
+    }
+  } finally {
+    await broker.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
