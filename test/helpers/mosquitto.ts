@@ -74,6 +74,8 @@ export interface MosquittoOptions {
   acl: string;
   /** Also listen with TLS. */
   tls?: boolean;
+  /** Extra config lines, appended after the listeners (e.g. a bridge `connection` block). */
+  extra?: string[];
 }
 
 /** A running test broker. */
@@ -124,6 +126,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<TestBroker> {
     'log_dest stderr', 'log_type error', 'log_type warning',
     `listener ${port} 127.0.0.1`,
     ...(ca && tlsPort ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${ca.caFile}`, `certfile ${ca.certFile}`, `keyfile ${ca.keyFile}`] : []),
+    ...(o.extra ?? []),
   ];
   writeFileSync(join(dir, 'mosquitto.conf'), conf.join('\n') + '\n');
   let proc: ChildProcess | null = null;
