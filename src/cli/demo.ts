@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import { createLogger } from '../app/logger.js';
-import { buildDaemon, visitService } from '../main.js';
+import { buildDaemon, clockGuard, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
@@ -77,10 +77,16 @@ export function demoCommand(program: Command): void {
       io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
       const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out') };
       const tz = config.visits.timeZone;
-      const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(e, tz).trim()}`); };
+      // clockSynced=false is said once below rather than on every line of the walk.
+      const quiet = (e: StoredEvent): StoredEvent => { const { clockSynced: _c, ...data } = e.data; return { ...e, data }; };
+      const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(quiet(e), tz).trim()}`); };
       const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], onEvents: show });
       await daemon.start();
       const store = daemon.parts.store;
+      if (!clockGuard.trusted()) {
+        say('Note: this machine\'s clock is not confirmed synchronised (no NTP sync flag), so every event carries clockSynced=false');
+        say('and approvals last at most 4 hours (docs/clock.md). On a Pi with systemd-timesyncd this goes away.\n');
+      }
       const visits = visitService(config, store);
       const logged = (fn: () => void): void => { const before = store.events.lastSeq(); fn(); show(store.events.since(before)); };
       try {
