@@ -90,7 +90,12 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
     timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs: config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0 },
     log,
     onEvent: (type, data, at) => {
-      const stored = store.tx(() => store.events.append([{ type, data }], at));
+      // The event and the door's status row change together (for `pintu status`), in one transaction.
+      const stored = store.tx(() => {
+        const s = door.status();
+        store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince });
+        return store.events.append([{ type, data }], at);
+      });
       doorLog.info({ event: type }, 'door event');
       onEvents?.(stored);
     },

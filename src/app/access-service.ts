@@ -77,6 +77,7 @@ export class AccessService {
       if (decision.outcome === 'grant' && decision.holder === 'officer' && direction === 'in') {
         this.resolvePending(now, events, grants);
       }
+      if (grants.length) this.store.updateDoorStatus({ locked: false });
       return { decision, stored: this.store.events.append(events, now) };
     });
     for (const g of grants) this.strike.grant(g);
