@@ -65,6 +65,16 @@ describe('pintu CLI', () => {
     }
   });
 
+  it('writes the incident book (SOP 004) with an event that carries no note text', () => {
+    const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'D', '--nik', testNik(4), '--org', 'O', '--purpose', 'P']);
+    const n = pintuJson<{ id: number }>(tc.file, ['incident', '--by', 'O3', '--note', 'kabel UPS tersenggol saat kunjungan', '--visit', id]).id;
+    expect(n).toBeGreaterThan(0);
+    const ev = pintu(tc.file, ['events', '--json', '--type', 'incident.']).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(ev.at(-1)).toMatchObject({ type: 'incident.recorded', incident: n, officer: 'O3', visit: id });
+    expect(pintu(tc.file, ['incident', '--by', 'O3', '--note', '  ']).stderr).toMatch(/--note must not be empty/);
+    expect(pintu(tc.file, ['incident', '--by', 'O3', '--note', 'x', '--visit', 'V-1']).stderr).toMatch(/no visit with id "V-1"/);
+  });
+
   it('prints door status with who is inside', () => {
     const s = pintuJson(tc.file, ['status']);
     expect(s).toMatchObject({ door: 'door-1', lock: 'locked', daemon: 'not running', inside: { count: 0 } });

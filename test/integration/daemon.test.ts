@@ -139,6 +139,19 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
     expect(r.daemon.parts.store.events.verify()).toBeNull();
   });
 
+  it('counts repeated reads of the same card within door.repeatTapSeconds once', async () => {
+    await r.daemon.stop();
+    r.tc.cleanup();
+    r = await rig({ door: { id: 'door-1', strikeSeconds: 1, heldOpenSeconds: 2, repeatTapSeconds: 2 } });
+    const before = r.daemon.parts.store.events.lastSeq();
+    r.rin.tap(COORD);
+    r.rin.tap(COORD);
+    r.rin.tap(COORD);
+    r.rout.tap(COORD); // another reader is another read
+    const taps = r.daemon.parts.store.events.since(before).filter((e) => e.type.startsWith('access.'));
+    expect(taps.map((e) => e.data.reader)).toEqual(['in', 'out']);
+  });
+
   it('is healthy for the systemd watchdog only while every reader is open and the database answers', () => {
     expect(r.daemon.healthy()).toBe(true);
     void r.rout.stop(); // a reader that closed (unplugged, wedged driver) withholds the watchdog ping
