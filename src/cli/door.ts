@@ -54,6 +54,8 @@ export function doorCommands(program: Command): void {
       // READY only now: database open, relay confirmed off, every reader open.
       notifier?.ready(`door ${config.door.id}: locked, ${daemon.parts.readers.length} readers open`);
       notifier?.startWatchdog(() => daemon.healthy());
+      // The daemon's own timers are unref'd (so tests and the demo can end); the service itself runs until a signal.
+      setInterval(() => undefined, 1 << 30);
     }));
 
   program.command('status')
