@@ -77,8 +77,6 @@ export function demoCommand(program: Command): void {
       io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
       const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out') };
       const tz = config.visits.timeZone;
-      // clockSynced=false is said once below rather than on every line of the walk.
-      const quiet = (e: StoredEvent): StoredEvent => { const { clockSynced: _c, ...data } = e.data; return { ...e, data }; };
       const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(quiet(e), tz).trim()}`); };
       const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], onEvents: show });
       await daemon.start();
@@ -103,6 +101,12 @@ export function demoCommand(program: Command): void {
 }
 
 type Say = (s: string) => void;
+
+/** The demo says once that the clock is unsynchronised rather than clockSynced=false on every line. */
+function quiet(e: StoredEvent): StoredEvent {
+  const { clockSynced: _c, ...data } = e.data;
+  return { ...e, data };
+}
 
 /** Wait (briefly) until the centre holds the door's events, then say what it received. */
 async function centralLine(say: Say, centre: EmbeddedCentral, doorLastSeq: number): Promise<void> {
@@ -173,7 +177,7 @@ async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers,
       else if (cmd === 'status') say(JSON.stringify(doorSnapshot(store), null, 2));
       else if (cmd === 'events') {
         const n = Number(args[0] ?? 10);
-        for (const e of store.events.since(Math.max(0, store.events.lastSeq() - n))) say(eventLine(e, 'Asia/Jakarta'));
+        for (const e of store.events.since(Math.max(0, store.events.lastSeq() - n))) say(eventLine(quiet(e), 'Asia/Jakarta'));
       } else if (cmd === 'tap') {
         const [where, card] = args;
         if ((where !== 'in' && where !== 'out') || !card) throw new Error('usage: tap <in|out> <UID | badge label | officer id>');
