@@ -67,7 +67,21 @@ export interface Overrides {
 
 /** Build (not start) the daemon from the config. */
 export async function buildDaemon(config: Config, log: Log, overrides: Overrides = {}): Promise<Daemon> {
-  const store = openStore(config);
+  // Door I/O first: creating the GPIO relay drives it off, before anything else can fail.
+  const io = overrides.io ?? (await createDoorIo(config, log));
+  let store: Store | null = null;
+  try {
+    store = openStore(config);
+    return await wire(config, log, overrides, io, store);
+  } catch (err) {
+    try { store?.db.close(); } catch { /* already failing: report the first error */ }
+    if (!overrides.io) io.close();
+    throw err;
+  }
+}
+
+/** Connect the parts around an open store and door I/O. */
+async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, store: Store): Promise<Daemon> {
   const secret = loadOrCreateSecret(config.dataDir);
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
   const link = config.central
@@ -76,13 +90,6 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
   const onEvents = link || overrides.onEvents
     ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
     : undefined;
-  let io: DoorIo;
-  try {
-    io = overrides.io ?? (await createDoorIo(config, log));
-  } catch (err) {
-    store.db.close();
-    throw err;
-  }
   const doorLog = log.child({ component: 'door', door: config.door.id });
   const door = new DoorController({
     io,
