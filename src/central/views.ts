@@ -87,6 +87,16 @@ export interface DoorReport {
   steps: Record<string, StepStats>;
 }
 
+/** Add one measured duration to a step's statistics. */
+function addStep(steps: Record<string, StepStats>, step: string, seconds: number, standardSeconds: number, over: boolean): void {
+  const s = steps[step] ?? { count: 0, avgSeconds: 0, maxSeconds: 0, standardSeconds, overStandard: 0 };
+  s.avgSeconds = (s.avgSeconds * s.count + seconds) / (s.count + 1);
+  s.count += 1;
+  s.maxSeconds = Math.max(s.maxSeconds, seconds);
+  if (over) s.overStandard += 1;
+  steps[step] = s;
+}
+
 /** Build the per-door report from a month's events. */
 export function monthlyReport(events: readonly CentralEvent[]): DoorReport[] {
   const doors = new Map<string, DoorReport & { seen: Set<string> }>();
@@ -105,12 +115,11 @@ export function monthlyReport(events: readonly CentralEvent[]): DoorReport[] {
     else if (e.type === 'door.forced') r.forced += 1;
     else if (e.type === 'door.held') r.held += 1;
     if (typeof d.sopStep === 'string' && typeof d.durationSeconds === 'number' && typeof d.standardSeconds === 'number') {
-      const s = r.steps[d.sopStep] ?? { count: 0, avgSeconds: 0, maxSeconds: 0, standardSeconds: d.standardSeconds, overStandard: 0 };
-      s.avgSeconds = (s.avgSeconds * s.count + d.durationSeconds) / (s.count + 1);
-      s.count += 1;
-      s.maxSeconds = Math.max(s.maxSeconds, d.durationSeconds);
-      if (d.overStandard === true) s.overStandard += 1;
-      r.steps[d.sopStep] = s;
+      addStep(r.steps, d.sopStep, d.durationSeconds, d.standardSeconds, d.overStandard === true);
+    }
+    // The time spent inside (SOP step 4, its own standard) rides on visit.checked_out next to the checkout step.
+    if (typeof d.insideSeconds === 'number' && typeof d.insideStandardSeconds === 'number') {
+      addStep(r.steps, 'inside', d.insideSeconds, d.insideStandardSeconds, d.insideOverStandard === true);
     }
   }
   return [...doors.values()].map(({ seen, ...r }) => ({ ...r, visitors: seen.size, steps: Object.fromEntries(Object.entries(r.steps).map(([k, s]) => [k, { ...s, avgSeconds: Math.round(s.avgSeconds) }])) }));
