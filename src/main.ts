@@ -82,6 +82,8 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
 
 /** Connect the parts around an open store and door I/O. */
 async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, store: Store): Promise<Daemon> {
+  // `full`: taps commit at NORMAL (no fsync before the strike) and are fsynced right after it; other writes within 1 s.
+  if (config.storage.synchronous === 'full') store.deferSync();
   const secret = loadOrCreateSecret(config.dataDir);
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
   const link = config.central
@@ -98,7 +100,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     log,
     onEvent: (type, data, at) => {
       // The event and the door's status row change together (for `pintu status`), in one transaction.
-      const stored = store.tx(() => {
+      const stored = store.durableTx(() => {
         const s = door.status();
         store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince });
         return store.events.append([{ type, data }], at);

@@ -81,6 +81,8 @@ export class AccessService {
       return { decision, stored: this.store.events.append(events, now) };
     });
     for (const g of grants) this.strike.grant(g);
+    // With deferred sync the record was committed (crash-safe) before the strike; this fsync makes it power-safe now.
+    this.store.syncNow(now);
     this.log.info({ reader: raw.readerId, outcome: decision.outcome, reason: 'reason' in decision ? decision.reason : undefined, visit: 'visitId' in decision ? decision.visitId : undefined }, 'tap');
     this.opts.onEvents?.(stored);
     return decision;

@@ -86,7 +86,7 @@ export class Daemon {
     const { store, door, readers } = this.parts;
     const s = door.status();
     const now = Date.now();
-    store.tx(() => {
+    store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
       saveReaderHealth(store, readers.map((r) => r.health()), now);
     });
@@ -131,7 +131,7 @@ export class Daemon {
 
   /** Append one event in its own transaction. */
   append(type: string, data: Record<string, unknown>, at = Date.now()): void {
-    const stored = this.parts.store.tx(() => this.parts.store.events.append([{ type, data }], at));
+    const stored = this.parts.store.durableTx(() => this.parts.store.events.append([{ type, data }], at));
     this.parts.onEvents?.(stored);
   }
 

@@ -74,6 +74,32 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * Deferred sync (the daemon with `storage.synchronous: full`): the connection commits at NORMAL — crash-safe, no
+   * fsync on the tap's path — and `durableTx`/`syncNow` fsync the WAL, which makes every earlier commit durable too.
+   */
+  deferSync(): void {
+    this.deferred = true;
+    this.db.pragma('synchronous = NORMAL');
+  }
+  private deferred = false;
+
+  /** A transaction whose commit (and everything committed before it) survives power loss. */
+  durableTx<T>(fn: () => T): T {
+    if (!this.deferred) return this.tx(fn);
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  /** Make everything committed so far durable now (one small FULL commit); a no-op unless sync is deferred. */
+  syncNow(now = Date.now()): void {
+    if (this.deferred) this.durableTx(() => this.updateDoorStatus({ heartbeatAt: now }));
+  }
+
   // --- officers ---
 
   /** Officer by id. */
