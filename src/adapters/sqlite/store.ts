@@ -3,6 +3,7 @@
  * Write methods are meant to be called inside `Store.tx`, together with `events.append`, so that a state change
  * and its event commit atomically.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { EventLog } from './event-log.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
@@ -69,6 +70,17 @@ export class Store {
     };
   }
 
+  /** A prepared statement, compiled once per SQL text (the tap path runs the same few statements again and again). */
+  private prep<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let st = this.prepared.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.prepared.set(sql, st);
+    }
+    return st as unknown as Statement<P, R>;
+  }
+  private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
+
   /** Run `fn` in an IMMEDIATE write transaction (takes the write lock up front, so concurrent writers queue). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
@@ -116,21 +128,21 @@ export class Store {
 
   /** All officers. */
   officers(): Officer[] {
-    return this.db.prepare<[], OfficerRow>('SELECT * FROM officers ORDER BY CAST(substr(id, 2) AS INTEGER)').all().map(officerFrom);
+    return this.prep<[], OfficerRow>('SELECT * FROM officers ORDER BY CAST(substr(id, 2) AS INTEGER)').all().map(officerFrom);
   }
 
   /** Insert an officer with the next id (`O1`, `O2`, …). */
   addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence'>, now: number): Officer {
-    const n = (this.db.prepare<[], { n: number | null }>("SELECT MAX(CAST(substr(id, 2) AS INTEGER)) AS n FROM officers").get()?.n ?? 0) + 1;
+    const n = (this.prep<[], { n: number | null }>("SELECT MAX(CAST(substr(id, 2) AS INTEGER)) AS n FROM officers").get()?.n ?? 0) + 1;
     const officer: Officer = { ...o, id: `O${n}`, active: true, presence: 'outside' };
-    this.db.prepare('INSERT INTO officers (id, name, role, badge_uid, active, presence, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+    this.prep('INSERT INTO officers (id, name, role, badge_uid, active, presence, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
       .run(officer.id, officer.name, officer.role, officer.badgeUid, officer.presence, now);
     return officer;
   }
 
   /** Activate or deactivate an officer. */
   setOfficerActive(id: string, active: boolean): void {
-    this.db.prepare('UPDATE officers SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
+    this.prep('UPDATE officers SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
   }
 
   /** Record an officer's presence. */
@@ -140,7 +152,7 @@ export class Store {
 
   /** Officers inside the room. */
   officersInside(): Officer[] {
-    return this.db.prepare<[], OfficerRow>("SELECT * FROM officers WHERE presence = 'inside'").all().map(officerFrom);
+    return this.prep<[], OfficerRow>("SELECT * FROM officers WHERE presence = 'inside'").all().map(officerFrom);
   }
 
   // --- visitor badges ---
@@ -159,12 +171,12 @@ export class Store {
 
   /** All badges. */
   badges(): VisitorBadge[] {
-    return this.db.prepare<[], BadgeRow>('SELECT uid, label, status, visit_id FROM badges ORDER BY label').all().map(badgeFrom);
+    return this.prep<[], BadgeRow>('SELECT uid, label, status, visit_id FROM badges ORDER BY label').all().map(badgeFrom);
   }
 
   /** Add a badge to the pool. */
   addBadge(uid: string, label: string, now: number): VisitorBadge {
-    this.db.prepare("INSERT INTO badges (uid, label, status, visit_id, created_at) VALUES (?, ?, 'available', NULL, ?)").run(uid, label, now);
+    this.prep("INSERT INTO badges (uid, label, status, visit_id, created_at) VALUES (?, ?, 'available', NULL, ?)").run(uid, label, now);
     return { uid, label, status: 'available', visitId: null };
   }
 
@@ -197,19 +209,19 @@ export class Store {
     if (filter.presence) { where.push('presence = ?'); args.push(filter.presence); }
     args.push(filter.limit ?? 1000);
     const sql = `SELECT data FROM visits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
-    return this.db.prepare<(string | number)[], { data: string }>(sql).all(...args).map((r) => JSON.parse(r.data) as Visit);
+    return this.prep<(string | number)[], { data: string }>(sql).all(...args).map((r) => JSON.parse(r.data) as Visit);
   }
 
   /** The visit whose KTP (by keyed hash) is held at the desk now, if any. */
   visitByKtpHash(hash: string): Visit | null {
-    const r = this.db.prepare<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? AND json_extract(data, '$.ktpHeld') = 1 ORDER BY requested_at DESC LIMIT 1").get(hash);
+    const r = this.prep<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? AND json_extract(data, '$.ktpHeld') = 1 ORDER BY requested_at DESC LIMIT 1").get(hash);
     return r ? (JSON.parse(r.data) as Visit) : null;
   }
 
   /** Next visit id for the given local date (YYYYMMDD): `V-20261123-001`. */
   nextVisitId(yyyymmdd: string): string {
     const prefix = `V-${yyyymmdd}-`;
-    const r = this.db.prepare<[string], { n: number | null }>('SELECT MAX(CAST(substr(id, 12) AS INTEGER)) AS n FROM visits WHERE id LIKE ?').get(`${prefix}%`);
+    const r = this.prep<[string], { n: number | null }>('SELECT MAX(CAST(substr(id, 12) AS INTEGER)) AS n FROM visits WHERE id LIKE ?').get(`${prefix}%`);
     return `${prefix}${String((r?.n ?? 0) + 1).padStart(3, '0')}`;
   }
 
@@ -217,13 +229,13 @@ export class Store {
 
   /** Write an incident-book entry. */
   addIncident(i: Omit<Incident, 'id'>): Incident {
-    const r = this.db.prepare('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, i.note);
+    const r = this.prep('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, i.note);
     return { ...i, id: Number(r.lastInsertRowid) };
   }
 
   /** Incident-book entries, newest first. */
   incidents(limit = 100): Incident[] {
-    return this.db.prepare<[number], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
+    return this.prep<[number], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
       'SELECT * FROM incidents ORDER BY id DESC LIMIT ?',
     ).all(limit).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: r.note }));
   }
@@ -232,7 +244,7 @@ export class Store {
 
   /** The door's status row (defaults when the daemon has never written it). Read-only: safe on every tap. */
   doorStatus(): DoorStatusRow {
-    const r = this.db.prepare<[string], { mode: 'enabled' | 'disabled'; locked: number; open: number | null; open_since: number | null; daemon_pid: number | null; heartbeat_at: number | null; started_at: number | null }>(
+    const r = this.prep<[string], { mode: 'enabled' | 'disabled'; locked: number; open: number | null; open_since: number | null; daemon_pid: number | null; heartbeat_at: number | null; started_at: number | null }>(
       'SELECT * FROM door_status WHERE door = ?',
     ).get(this.door);
     if (!r) return { mode: 'enabled', locked: true, open: null, openSince: null, daemonPid: null, heartbeatAt: null, startedAt: null };
@@ -244,7 +256,7 @@ export class Store {
 
   /** Update parts of the door's status row. */
   updateDoorStatus(patch: Partial<DoorStatusRow>): void {
-    this.db.prepare('INSERT OR IGNORE INTO door_status (door) VALUES (?)').run(this.door);
+    this.prep('INSERT OR IGNORE INTO door_status (door) VALUES (?)').run(this.door);
     const cols: Record<keyof DoorStatusRow, string> = {
       mode: 'mode', locked: 'locked', open: 'open', openSince: 'open_since', daemonPid: 'daemon_pid', heartbeatAt: 'heartbeat_at', startedAt: 'started_at',
     };
@@ -254,16 +266,16 @@ export class Store {
       sets.push(`${cols[k]} = ?`);
       args.push(typeof v === 'boolean' ? (v ? 1 : 0) : (v as string | number | null));
     }
-    if (sets.length) this.db.prepare(`UPDATE door_status SET ${sets.join(', ')} WHERE door = ?`).run(...args, this.door);
+    if (sets.length) this.prep(`UPDATE door_status SET ${sets.join(', ')} WHERE door = ?`).run(...args, this.door);
   }
 
   /** A value from the meta table. */
   meta(key: string): string | null {
-    return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
+    return this.prep<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
   }
 
   /** Set a value in the meta table. */
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.prep('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }
