@@ -168,6 +168,7 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
     const reopened = openStore(r.tc.config);
     expect(reopened.events.since(before).map((e) => e.type)).toContain('daemon.stopped');
     reopened.db.close();
+    r.tc.cleanup();
     r = await rig();
   });
 });
