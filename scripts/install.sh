@@ -87,6 +87,17 @@ esac
 # ---------------------------------------------------------------- build
 if [ "$NPM" = yes ]; then
   command -v npm >/dev/null 2>&1 || die "npm not found (install the npm package, or use --no-npm with a built tree)"
+  # better-sqlite3, onoff's epoll and unix-dgram compile from source (no prebuilt binaries are downloaded).
+  missing=""
+  for tool in make g++ python3; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
+  if [ -n "$missing" ]; then
+    if [ -z "$R" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "pintu install: installing build tools for the native modules (missing:$missing) ..."
+      apt-get install -y -qq build-essential python3 >/dev/null || die "apt-get install build-essential python3 failed"
+    else
+      die "build tools missing:$missing (sudo apt-get install build-essential python3)"
+    fi
+  fi
   echo "pintu install: npm ci && npm run build (this takes a few minutes on a Pi) ..."
   (cd "$SRC" && npm ci --no-audit --no-fund && npm run build) || die "build failed (see npm output above)"
 fi
