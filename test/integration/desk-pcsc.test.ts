@@ -1,0 +1,73 @@
+/**
+ * `pintu desk` driven by real taps on a PC/SC desk reader: pcscd + vsmartcard-vpcd with virtual cards (an e-KTP-like
+ * ISO 14443-4 chip and a visitor badge). KTP intake → approval → badge issue by tapping the badge → find the visit by
+ * tapping the KTP again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { ISO14443_4_ATR, startPcscTestEnv, type PcscTestEnv } from '../helpers/pcsc.js';
+import { pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+
+const KTP = '04A1B2C3D4E5F6';
+const BADGE = '04B0B0B0';
+
+describe('pintu desk with a PC/SC reader', () => {
+  let env: PcscTestEnv;
+  let tc: TempConfig;
+  let desk: ChildProcess | null = null;
+  beforeAll(async () => {
+    env = await startPcscTestEnv();
+    tc = tempConfig({ readers: [{ id: 'desk', direction: 'desk', kind: 'pcsc', path: env.readerName }] });
+    pintuJson(tc.file, ['officer', 'add', '--name', 'Head', '--role', 'head', '--badge', '0A00000001']);
+    pintuJson(tc.file, ['officer', 'add', '--name', 'Staff', '--role', 'staff', '--badge', '0A00000003']);
+    pintuJson(tc.file, ['badge', 'add', '--uid', BADGE, '--label', 'TAMU-01']);
+  }, 90_000);
+  afterAll(async () => {
+    if (desk && desk.exitCode === null) desk.kill('SIGKILL');
+    await env?.stop();
+    tc?.cleanup();
+  });
+
+  it('reads the KTP and the badge from real taps', async () => {
+    desk = pintuSpawn(tc.file, ['desk', '--by', 'O2']);
+    let out = '';
+    desk.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    desk.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const say = (line: string): void => { desk!.stdin!.write(`${line}\n`); };
+    const seen = (text: string, what: string): Promise<boolean> => until(() => out.includes(text), `${what}; desk printed:\n${out}`, 20_000);
+    const tap = async (uid: string, atr?: Buffer): Promise<void> => {
+      const before = out.split('hex digits read').length;
+      const card = await env.insertCard({ uid, ...(atr ? { atr } : {}) });
+      await until(() => out.split('hex digits read').length > before, `the desk to read card ${uid}; desk printed:\n${out}`, 20_000);
+      await card.remove();
+    };
+
+    await seen('desk reader "desk" ready (pcsc)', 'the desk reader to open');
+    say('1');
+    await seen("tap the visitor's KTP", 'the KTP prompt');
+    await tap(KTP, ISO14443_4_ATR);
+    for (const line of ['Budi Santoso', testNik(8), 'PT Contoh', '', 'audit', '30', 'Laptop:SN-9', '', '']) say(line);
+    await seen('requested — next', 'the visit to be requested');
+    const id = /visit (V-\d{8}-\d{3}) requested/.exec(out)![1]!;
+    expect(out).toContain('[card 14 hex digits read]');
+    expect(out).not.toContain(KTP);
+
+    pintuJson(tc.file, ['visit', 'check', id, '--by', 'O2']);
+    pintuJson(tc.file, ['visit', 'approve', id, '--by', 'O1']);
+    say('2');
+    say(id);
+    await seen('tap a special badge to issue', 'the badge prompt');
+    await tap(BADGE);
+    await seen(`badge issued to visit ${id}`, 'the badge to be issued');
+
+    say('4');
+    await seen('tap the KTP on the desk reader', 'the find-by-KTP prompt');
+    await tap(KTP, ISO14443_4_ATR);
+    await seen(`visit ${id} (visit) — issued`, 'the visit holding the KTP to be shown');
+    say('q');
+    const code = await new Promise<number | null>((r) => (desk!.exitCode !== null ? r(desk!.exitCode) : desk!.once('exit', (c) => r(c))));
+    expect(code).toBe(0);
+    expect(pintuJson(tc.file, ['visit', 'show', id])).toMatchObject({ state: 'issued', badgeUid: BADGE, ktpHeld: true });
+  }, 90_000);
+});
