@@ -104,11 +104,6 @@ export class AccessService {
     this.opts.onEvents?.(stored);
   }
 
-  /** Visitor taps waiting for an escort. */
-  pendingEscorts(): readonly PendingEscort[] {
-    return this.pending;
-  }
-
   /** Cancel timers. */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
