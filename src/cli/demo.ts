@@ -89,7 +89,7 @@ export function demoCommand(program: Command): void {
       const logged = (fn: () => void): void => { const before = store.events.lastSeq(); fn(); show(store.events.since(before)); };
       try {
         await walk(say, logged, visits, io, readers, store);
-        if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers, visits);
+        if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers);
         if (centre) await centralLine(say, centre, store.events.lastSeq());
       } finally {
         await daemon.stop('demo finished');
@@ -161,7 +161,7 @@ async function walk(say: Say, logged: (fn: () => void) => void, visits: ReturnTy
   say(`\nDoor now: ${s.lock}, ${s.position}; inside: ${s.inside.count}. Event log holds ${s.lastSeq} events, hash-chained: ${store.events.verify() ?? 'chain verified'}.`);
 }
 
-async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers, visits: ReturnType<typeof visitService>): Promise<void> {
+async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers): Promise<void> {
   say(`\n${HELP}`);
   const store = daemon.parts.store;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'pintu> ', terminal: process.stdin.isTTY ?? false });
@@ -192,5 +192,4 @@ async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers,
     rl.prompt();
   }
   rl.close();
-  void visits;
 }
