@@ -21,6 +21,7 @@ import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './app/logger.js';
 import { ClockGuard } from './app/clock.js';
 import { Scheduler } from './app/scheduler.js';
+import { WriteQueue } from './app/write-queue.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
 /** Database file name inside the data dir. */
@@ -93,12 +94,14 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
     : undefined;
   const doorLog = log.child({ component: 'door', door: config.door.id });
+  // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
+  const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
   const door = new DoorController({
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
     timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs: config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0 },
     log,
-    onEvent: (type, data, at) => {
+    onEvent: (type, data, at) => writes.push(type, () => {
       // The event and the door's status row change together (for `pintu status`), in one transaction.
       const stored = store.durableTx(() => {
         const s = door.status();
@@ -107,7 +110,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       });
       doorLog.info({ event: type }, 'door event');
       onEvents?.(stored);
-    },
+    }),
   });
   const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
   const readers = overrides.readers ?? (await Promise.all(doorReaders.map((r) => createReader(r, log))));
@@ -116,15 +119,19 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       escortRequired: config.escort.required,
       escortWindowMs: config.escort.windowSeconds * 1000,
       officerRoles: config.door.officerRoles,
+      escortRoles: config.escort.roles ?? config.door.officerRoles,
       antiPassback: config.door.antiPassback,
     },
+    // The fsync after a strike and the escort expiry wait their turn in the queue like every other write.
+    sync: () => writes.push('sync', () => store.syncNow()),
+    defer: (name, job) => writes.push(name, job),
     repeatWindowMs: config.door.repeatTapSeconds * 1000,
     readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),
     secret,
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
   const scheduler = new Scheduler({ store, config, log, clock: clockGuard, ...(onEvents ? { onEvents } : {}) });
-  return new Daemon({ store, io, door, access, readers, log, scheduler, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
+  return new Daemon({ store, io, door, access, readers, log, scheduler, writes, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 
 /** Fail secure on anything unexpected: relay off first, then log and exit. */

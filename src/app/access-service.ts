@@ -1,11 +1,12 @@
 /**
- * The door's tap handler: repeat-read filter → load what the card is → pure `decide` → state change and event in
- * one transaction → strike. The transaction commits before the relay is driven, so the door never opens without
- * a stored record. Visitors waiting for an escort are held for the escort window.
+ * The door's tap handler: repeat-read filter (at arrival) → load what the card is and who is inside → pure `decide`
+ * → state change and events in one transaction → strike. The transaction commits before the relay is driven, so the
+ * door never opens without a stored record, and nothing in memory changes unless it committed: the escort rule reads
+ * only committed presence, and a visitor waiting for an escort is remembered only once that wait is recorded.
  */
-import { decide, expirePending, isRepeatRead, type AccessPolicy, type CardInfo, type Decision, type OfficerTap, type PendingEscort } from '../domain/decide.js';
+import { decide, expirePending, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type EscortCandidate, type LapsedReason, type PendingEscort } from '../domain/decide.js';
 import { applyPresence } from '../domain/visit.js';
-import type { DomainEvent, Tap } from '../domain/types.js';
+import type { DomainEvent, Officer, Tap } from '../domain/types.js';
 import type { RawTap } from '../adapters/ports.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
@@ -44,13 +45,19 @@ export interface AccessServiceOptions {
   now?: () => number;
   /** Called after each committed batch of events (outbox, demo printing). */
   onEvents?: (events: StoredEvent[]) => void;
+  /** Make the committed taps durable (fsync) after the strike; default `store.syncNow()`. */
+  sync?: () => void;
+  /** Run a deferred job (escort expiry) through the daemon's write queue; default: run it now. */
+  defer?: (name: string, job: () => void) => void;
 }
+
+/** A pending visitor as remembered after its wait was committed. */
+type Waiting = PendingEscort;
 
 /** Handles taps at the door. */
 export class AccessService {
   private readonly lastSeen = new Map<string, number>();
-  private officerTaps: OfficerTap[] = [];
-  private pending: PendingEscort[] = [];
+  private pending: Waiting[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
 
@@ -59,55 +66,118 @@ export class AccessService {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Handle one raw tap from a door reader. Returns the decision, or null for a repeat read / non-door reader. */
+  /** Handle one raw tap from a door reader now. Returns the decision, or null for a repeat read / non-door reader. */
   handleTap(raw: RawTap): Decision | null {
-    const direction = this.opts.readers.get(raw.readerId);
-    if (!direction) return null;
+    return this.admit(raw) ? this.process(raw) : null;
+  }
+
+  /**
+   * Called when the read arrives: is it a door reader, and not a repeat of the same card within the window?
+   * Repeats are judged at arrival, so a tap that waits for the database is not mistaken for a repeat when retried.
+   */
+  admit(raw: RawTap): boolean {
+    if (!this.opts.readers.has(raw.readerId)) return false;
     const now = this.now();
     const key = `${raw.readerId}\u0000${raw.uid}`;
     const repeat = isRepeatRead(this.lastSeen.get(key), now, this.opts.repeatWindowMs);
     this.lastSeen.set(key, now);
-    if (repeat) return null;
     if (this.lastSeen.size > 1000) this.pruneSeen(now);
+    return !repeat;
+  }
+
+  /**
+   * Decide and record one admitted tap in one transaction, then drive the strike. Throws (changing nothing, in the
+   * database or in memory) when the transaction fails — the caller may retry a busy database.
+   */
+  process(raw: RawTap): Decision {
+    const direction = this.opts.readers.get(raw.readerId);
+    if (!direction) throw new Error(`reader ${raw.readerId} is not a door reader`);
+    const now = this.now();
     const tap: Tap = { readerId: raw.readerId, direction, uid: raw.uid, at: now };
-    const grants: GrantRef[] = [];
-    const { decision, stored } = this.store.tx(() => {
+    const { decision, stored, grants, pending } = this.store.tx(() => {
       const events: DomainEvent[] = [];
-      const decision = this.decideAndApply(tap, now, events, grants);
+      const grants: GrantRef[] = [];
+      // Work on a copy of the waiting list: it replaces the real one only after the commit.
+      const pending = { list: [...this.pending] };
+      const decision = this.decideAndApply(tap, now, events, grants, pending);
       if (decision.outcome === 'grant' && decision.holder === 'officer' && direction === 'in') {
-        this.resolvePending(now, events, grants);
+        this.resolvePending(now, events, grants, pending);
       }
       if (grants.length) this.store.updateDoorStatus({ locked: false });
-      return { decision, stored: this.store.events.append(events, now) };
+      return { decision, stored: this.store.events.append(events, now), grants, pending: pending.list };
     });
+    // Committed: only now does memory change and the strike move.
+    const added = pending.filter((p) => !this.pending.includes(p));
+    this.pending = pending;
+    for (const p of added) this.armExpiry(p);
     for (const g of grants) this.strike.grant(g);
     // With deferred sync the record was committed (crash-safe) before the strike; this fsync makes it power-safe now.
-    this.store.syncNow(now);
+    try {
+      (this.opts.sync ?? (() => this.store.syncNow(now)))();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'sync after tap failed; the next write makes it durable');
+    }
     this.log.info({ reader: raw.readerId, outcome: decision.outcome, reason: 'reason' in decision ? decision.reason : undefined, visit: 'visitId' in decision ? decision.visitId : undefined }, 'tap');
     this.opts.onEvents?.(stored);
     return decision;
   }
 
-  /** Deny every pending visitor whose escort window has passed; called by a timer. */
+  /** Deny every pending visitor whose escort window has passed; called by a timer. Throws (nothing changed) if the commit fails. */
   expireEscorts(): void {
     const now = this.now();
-    const { waiting, expired } = expirePending(this.pending, now, this.opts.policy.escortWindowMs);
+    const { expired } = expirePending(this.pending, now, this.opts.policy.escortWindowMs);
     if (expired.length === 0) return;
-    this.pending = waiting;
-    const stored = this.store.tx(() =>
-      this.store.events.append(expired.map((p) => ({
-        type: 'access.denied',
-        data: { reason: 'escort-missing', reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction },
-      })), now),
-    );
+    const stored = this.store.tx(() => this.store.events.append(expired.map((p) => escortMissing(p)), now));
+    this.pending = this.pending.filter((p) => !expired.includes(p));
     this.log.info({ count: expired.length }, 'visitors refused: no escort within the window');
     this.opts.onEvents?.(stored);
+  }
+
+  /**
+   * Raise `alarm.visit_overstay` once for each visitor still inside after their approval ended, and mark the visit.
+   * Throws (nothing changed) if the commit fails.
+   */
+  checkOverstay(): string[] {
+    const now = this.now();
+    const late = this.store.visitsInside().filter((v) => v.state === 'issued' && v.validUntil !== null && now >= v.validUntil && v.overstayAt === undefined);
+    if (late.length === 0) return [];
+    const stored = this.store.tx(() => {
+      const events: DomainEvent[] = [];
+      for (const v of late) {
+        const fresh = this.store.visit(v.id);
+        if (!fresh || fresh.presence !== 'inside' || fresh.overstayAt !== undefined || fresh.validUntil === null || now < fresh.validUntil) continue;
+        this.store.saveVisit({ ...fresh, overstayAt: now });
+        events.push({ type: 'alarm.visit_overstay', data: { visit: v.id, badge: fresh.badgeUid, validUntil: new Date(fresh.validUntil).toISOString() } });
+      }
+      return this.store.events.append(events, now);
+    });
+    if (stored.length) this.log.warn({ visits: stored.map((e) => e.data.visit) }, 'visitor inside after the approval ended');
+    this.opts.onEvents?.(stored);
+    return stored.map((e) => String(e.data.visit));
+  }
+
+  /** Visits waiting for an escort now (committed waits only). */
+  waiting(): readonly string[] {
+    return this.pending.map((p) => p.visitId);
   }
 
   /** Cancel timers. */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  private armExpiry(p: Waiting): void {
+    const run = (): void => {
+      try { this.expireEscorts(); } catch (err) { this.log.error({ err: (err as Error).message }, 'escort expiry failed'); }
+    };
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (this.opts.defer) this.opts.defer('escort expiry', () => this.expireEscorts());
+      else run();
+    }, this.opts.policy.escortWindowMs + 10);
+    t.unref();
+    this.timers.add(t);
   }
 
   private cardInfo(uid: string): CardInfo {
@@ -118,12 +188,14 @@ export class AccessService {
     return { kind: 'visitor', badge, visit: badge.visitId ? this.store.visit(badge.visitId) : null };
   }
 
-  private decideAndApply(tap: Tap, now: number, events: DomainEvent[], grants: GrantRef[]): Decision {
-    const windowMs = this.opts.policy.escortWindowMs;
-    this.officerTaps = this.officerTaps.filter((t) => now - t.at <= windowMs);
+  /** What `decide` needs, all read inside the tap's transaction from committed state. */
+  private accessState(card: CardInfo): AccessState {
+    return { doorDisabled: this.store.doorStatus().mode === 'disabled', card, officersInside: this.store.officersInside().map(escortCandidate) };
+  }
+
+  private decideAndApply(tap: Tap, now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }): Decision {
     const card = this.cardInfo(tap.uid);
-    const doorDisabled = this.store.doorStatus().mode === 'disabled';
-    const decision = decide(tap, { doorDisabled, card, recentOfficerTaps: this.officerTaps }, now, this.opts.policy);
+    const decision = decide(tap, this.accessState(card), now, this.opts.policy);
     const base = { reader: tap.readerId, direction: tap.direction };
     switch (decision.outcome) {
       case 'deny': {
@@ -133,54 +205,45 @@ export class AccessService {
         break;
       }
       case 'await-escort':
-        if (!this.pending.some((p) => p.visitId === decision.visitId)) {
-          this.pending.push({ tap, visitId: decision.visitId });
-          const t = setTimeout(() => { this.timers.delete(t); this.safe(() => this.expireEscorts()); }, windowMs + 10);
-          t.unref();
-          this.timers.add(t);
-        }
-        events.push({ type: 'access.awaiting_escort', data: { ...base, badge: tap.uid, visit: decision.visitId, windowSeconds: windowMs / 1000 } });
+        if (!pending.list.some((p) => p.visitId === decision.visitId)) pending.list.push({ tap, visitId: decision.visitId });
+        events.push({ type: 'access.awaiting_escort', data: { ...base, badge: tap.uid, visit: decision.visitId, windowSeconds: this.opts.policy.escortWindowMs / 1000 } });
         break;
       case 'grant':
         if (decision.holder === 'officer') {
-          this.store.setOfficerPresence(decision.officerId, tap.direction === 'in' ? 'inside' : 'outside');
-          if (tap.direction === 'in') this.officerTaps.push({ officerId: decision.officerId, at: now });
+          this.store.setOfficerPresence(decision.officerId, tap.direction === 'in' ? 'inside' : 'outside', now);
           events.push({ type: 'access.granted', data: { ...base, badge: tap.uid, officer: decision.officerId, holder: 'officer' } });
           grants.push({ reader: tap.readerId, badge: tap.uid, officer: decision.officerId });
           if (tap.direction === 'out') this.checkUnescorted(events, decision.officerId);
         } else {
-          this.grantVisitor(tap, decision.visitId, decision.escortOfficerId, now, events, grants);
+          this.grantVisitor(tap, decision.visitId, decision.escortOfficerId, now, events, grants, pending, decision.lapsed);
         }
         break;
     }
     return decision;
   }
 
-  private grantVisitor(tap: Tap, visitId: string, escort: string | null, now: number, events: DomainEvent[], grants: GrantRef[]): void {
+  private grantVisitor(tap: Tap, visitId: string, escort: string | null, now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }, lapsed?: LapsedReason): void {
     const visit = this.store.visit(visitId);
     if (!visit) return;
     const moved = applyPresence(visit, { type: tap.direction === 'in' ? 'enter' : 'exit', readerId: tap.readerId }, now);
     this.store.saveVisit(moved);
-    this.pending = this.pending.filter((p) => p.visitId !== visitId);
-    events.push({ type: 'access.granted', data: { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort } });
+    pending.list = pending.list.filter((p) => p.visitId !== visitId);
+    events.push({ type: 'access.granted', data: { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort, ...(lapsed ? { lapsed } : {}) } });
     grants.push({ reader: tap.readerId, badge: tap.uid, visit: visitId });
   }
 
-  /** An officer arrived: grant every visitor waiting within the window (re-deciding each, the state may have changed). */
-  private resolvePending(now: number, events: DomainEvent[], grants: GrantRef[]): void {
-    const { waiting, expired } = expirePending(this.pending, now, this.opts.policy.escortWindowMs);
-    this.pending = waiting;
-    for (const p of expired) {
-      events.push({ type: 'access.denied', data: { reason: 'escort-missing', reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction } });
-    }
+  /** An officer arrived: grant every visitor waiting within the window (re-deciding each on committed state). */
+  private resolvePending(now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }): void {
+    const { waiting, expired } = expirePending(pending.list, now, this.opts.policy.escortWindowMs);
+    pending.list = waiting;
+    for (const p of expired) events.push(escortMissing(p));
     for (const p of [...waiting]) {
       const card = this.cardInfo(p.tap.uid);
-      const doorDisabled = this.store.doorStatus().mode === 'disabled';
-      const decision = decide({ ...p.tap, at: now }, { doorDisabled, card, recentOfficerTaps: this.officerTaps }, now, this.opts.policy);
+      const decision = decide({ ...p.tap, at: now }, this.accessState(card), now, this.opts.policy);
       if (decision.outcome === 'grant' && decision.holder === 'visitor') {
-        this.grantVisitor(p.tap, decision.visitId, decision.escortOfficerId, now, events, grants);
+        this.grantVisitor(p.tap, decision.visitId, decision.escortOfficerId, now, events, grants, pending, decision.lapsed);
       } else if (decision.outcome === 'deny') {
-        this.pending = this.pending.filter((q) => q !== p);
+        pending.list = pending.list.filter((q) => q !== p);
         events.push({ type: 'access.denied', data: { reason: decision.reason, reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction } });
       }
     }
@@ -189,7 +252,7 @@ export class AccessService {
   /** SOP: visitors are supervised at all times. Alarm when the last officer leaves while a visitor is inside. */
   private checkUnescorted(events: DomainEvent[], officerId: string): void {
     if (this.store.officersInside().length > 0) return;
-    const visitors = this.store.visits({ presence: 'inside', limit: 100 }).filter((v) => v.state === 'issued' || v.state === 'revoked');
+    const visitors = this.store.visitsInside().filter((v) => v.state === 'issued' || v.state === 'revoked');
     if (visitors.length === 0) return;
     events.push({ type: 'alarm.visitor_unescorted', data: { officer: officerId, visits: visitors.map((v) => v.id) } });
     this.log.warn({ visits: visitors.map((v) => v.id) }, 'last officer left while visitors are inside');
@@ -198,8 +261,14 @@ export class AccessService {
   private pruneSeen(now: number): void {
     for (const [k, t] of this.lastSeen) if (now - t > this.opts.repeatWindowMs) this.lastSeen.delete(k);
   }
+}
 
-  private safe(fn: () => void): void {
-    try { fn(); } catch (err) { this.log.error({ err }, 'escort expiry failed'); }
-  }
+/** The refusal of a visitor whose escort did not come within the window. */
+function escortMissing(p: PendingEscort): DomainEvent {
+  return { type: 'access.denied', data: { reason: 'escort-missing', reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction } };
+}
+
+/** An officer as the escort rule sees them. */
+function escortCandidate(o: Officer): EscortCandidate {
+  return { officerId: o.id, role: o.role, active: o.active, presence: o.presence, enteredAt: o.enteredAt };
 }

@@ -9,6 +9,7 @@ import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
 import type { Log } from './logger.js';
+import type { WriteQueue } from './write-queue.js';
 import { saveReaderHealth } from './health/checklist.js';
 
 /** The parts the composition root hands to the daemon. */
@@ -25,8 +26,12 @@ export interface DaemonParts {
   readers: CardReader[];
   /** Root logger. */
   log: Log;
+  /** The daemon's ordered database writes (taps, door events, its own events), retried while another process holds the lock. */
+  writes: WriteQueue;
   /** Heartbeat interval for the status row (ms). */
   heartbeatMs?: number;
+  /** How often visitors inside are checked for an ended approval (ms, default 5000). */
+  overstayCheckMs?: number;
   /** Called with events the daemon itself appends. */
   onEvents?: (events: StoredEvent[]) => void;
   /** Maintenance jobs (health checklist, nightly backup): started after the readers, stopped first. */
@@ -38,6 +43,7 @@ export interface DaemonParts {
 /** A running pintu door controller. */
 export class Daemon {
   private heartbeat: NodeJS.Timeout | null = null;
+  private overstay: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private readonly log: Log;
 
@@ -64,17 +70,25 @@ export class Daemon {
       throw err;
     }
     this.writeStatus();
-    this.heartbeat = setInterval(() => this.safe(() => this.writeStatus()), this.parts.heartbeatMs ?? 1000);
+    // The heartbeat never waits for the lock: a beat skipped while another process writes is harmless.
+    this.heartbeat = setInterval(() => this.safe(() => {
+      try { store.noWait(() => this.writeStatus()); } catch (err) { if (!store.isBusy(err)) throw err; }
+    }), this.parts.heartbeatMs ?? 1000);
     this.heartbeat.unref();
+    this.overstay = setInterval(() => this.parts.writes.push('overstay check', () => { this.parts.access.checkOverstay(); }), this.parts.overstayCheckMs ?? 5000);
+    this.overstay.unref();
     this.safe(() => this.parts.scheduler?.start());
     this.log.info({ door: store.door }, 'pintu ready');
   }
 
-  /** Feed a tap (from a reader, or the demo's simulated reader). */
+  /**
+   * Feed a tap (from a reader, or the demo's simulated reader). Repeats are filtered at arrival; the tap is then
+   * decided and recorded in arrival order, waiting (without blocking the event loop) while another process holds
+   * the database's write lock. The tap's own transaction marks the door unlocked on a grant.
+   */
   onTap(tap: RawTap): void {
     this.safe(() => {
-      // The tap's own transaction already marks the door unlocked on a grant; no second commit on the hot path.
-      this.parts.access.handleTap(tap);
+      if (this.parts.access.admit(tap)) this.parts.writes.push('tap', () => { this.parts.access.process(tap); });
     });
   }
 
@@ -111,25 +125,31 @@ export class Daemon {
     const { store, door, io, readers, access } = this.parts;
     this.log.info({ reason }, 'stopping');
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.overstay) clearInterval(this.overstay);
     if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
     await Promise.allSettled(readers.map((r) => r.stop()));
     access.stop();
     door.stop();
+    // Taps and door events still queued are recorded before the last event and before the database closes.
+    this.parts.writes.flushBlocking();
     try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
     this.safe(() => {
       store.updateDoorStatus({ daemonPid: null, locked: true });
       this.append('daemon.stopped', { reason });
     });
+    this.parts.writes.flushBlocking();
     if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }
 
-  /** Append one event in its own transaction. */
+  /** Append one event in its own durable transaction, in order with the taps and door events. */
   append(type: string, data: Record<string, unknown>, at = Date.now()): void {
-    const stored = this.parts.store.durableTx(() => this.parts.store.events.append([{ type, data }], at));
-    this.parts.onEvents?.(stored);
+    this.parts.writes.push(type, () => {
+      const stored = this.parts.store.durableTx(() => this.parts.store.events.append([{ type, data }], at));
+      this.parts.onEvents?.(stored);
+    });
   }
 
   private safe(fn: () => void): void {

@@ -83,8 +83,12 @@ export type DoorConfig = z.infer<typeof doorSchema>;
 /** Escort rule (SOP: visitors are always accompanied). */
 export const escortSchema = z
   .object({
+    /** Visitors need an officer inside who entered within the window of their tap. */
     required: z.boolean().default(true),
+    /** How close (before or after) the escort's own entry must be to the visitor's tap. */
     windowSeconds: z.number().min(1).max(600).default(30),
+    /** Roles that may escort a visitor (default: the roles in door.officerRoles). */
+    roles: z.array(role).min(1).optional(),
   })
   .strict();
 /** Config of the escort rule. */

@@ -10,12 +10,21 @@ export type CardInfo =
   | { kind: 'visitor'; badge: VisitorBadge; /** the visit the badge is issued to, or the last visit that held it */ visit: Visit | null }
   | { kind: 'unknown' };
 
-/** A recent granted officer tap, used to satisfy the escort rule. */
-export interface OfficerTap {
+/**
+ * An officer who may be an escort, read from committed state (the officers table, written in the same transaction
+ * as the officer's own grant): never from memory that a failed transaction could leave behind.
+ */
+export interface EscortCandidate {
   /** Officer id. */
   officerId: string;
-  /** When the officer's badge was granted (ms). */
-  at: number;
+  /** The officer's role now. */
+  role: Role;
+  /** The officer is active now (a deactivated officer escorts nobody). */
+  active: boolean;
+  /** Where the officer is now, from their committed taps. */
+  presence: 'inside' | 'outside';
+  /** When the officer's last committed entry through this door was granted (ms), or null. */
+  enteredAt: number | null;
 }
 
 /** Everything the decision needs besides the tap and the clock. */
@@ -24,34 +33,44 @@ export interface AccessState {
   doorDisabled: boolean;
   /** What the tapped UID is. */
   card: CardInfo;
-  /** Officers granted at this door recently (any order). */
-  recentOfficerTaps: readonly OfficerTap[];
+  /** Officers who are inside now (committed presence), any order: the escort candidates. */
+  officersInside: readonly EscortCandidate[];
 }
 
 /** Site policy for decisions (from config). */
 export interface AccessPolicy {
   /** Visitors need an officer's tap within the window. */
   escortRequired: boolean;
-  /** Escort window in ms, before or after the visitor's tap. */
+  /** Escort window in ms: the escort's entry must be this close to the visitor's tap (before or after). */
   escortWindowMs: number;
+  /** Roles that may escort a visitor (default: `officerRoles`). */
+  escortRoles?: readonly Role[];
   /** Roles whose own badge opens the door. */
   officerRoles: readonly Role[];
   /** Refuse a visitor entering while inside, or leaving while outside. */
   antiPassback: boolean;
 }
 
+/** Refusals that concern the visit's approval rather than the badge (a visitor inside still leaves despite them). */
+export type LapsedReason = Extract<DenyReason, 'revoked' | 'not-approved' | 'not-yet-valid' | 'expired'>;
+
 /** The decision for one tap. */
 export type Decision =
   | { outcome: 'grant'; holder: 'officer'; officerId: string }
-  | { outcome: 'grant'; holder: 'visitor'; visitId: string; escortOfficerId: string | null }
+  | { outcome: 'grant'; holder: 'visitor'; visitId: string; escortOfficerId: string | null; /** an exit from inside that would be refused for this reason on the way in */ lapsed?: LapsedReason }
   | { outcome: 'deny'; reason: DenyReason; visitId?: string; officerId?: string }
   | { outcome: 'await-escort'; visitId: string };
 
-/** Find an officer tap within the escort window of `now`. */
-export function findEscort(taps: readonly OfficerTap[], now: number, windowMs: number): OfficerTap | null {
-  let best: OfficerTap | null = null;
-  for (const t of taps) {
-    if (Math.abs(now - t.at) <= windowMs && (best === null || t.at > best.at)) best = t;
+/**
+ * The escort rule: an active officer with an escort role who is inside now and entered through this door within the
+ * window of `now`. An officer who tapped out, was deactivated or lost the role is no escort, at once.
+ */
+export function findEscort(officers: readonly EscortCandidate[], now: number, policy: Pick<AccessPolicy, 'escortWindowMs' | 'escortRoles' | 'officerRoles'>): EscortCandidate | null {
+  let best: EscortCandidate | null = null;
+  for (const o of officers) {
+    if (!o.active || o.presence !== 'inside' || o.enteredAt === null || !(policy.escortRoles ?? policy.officerRoles).includes(o.role)) continue;
+    if (Math.abs(now - o.enteredAt) > policy.escortWindowMs) continue;
+    if (best === null || o.enteredAt > (best.enteredAt ?? -Infinity)) best = o;
   }
   return best;
 }
@@ -63,6 +82,8 @@ export function decide(tap: Tap, state: AccessState, now: number, policy: Access
   if (card.kind === 'unknown') return { outcome: 'deny', reason: 'unknown-badge' };
   if (card.kind === 'officer') {
     const o = card.officer;
+    // Leaving is always possible and recorded: an officer inside taps out even if deactivated meanwhile.
+    if (tap.direction === 'out' && o.presence === 'inside') return { outcome: 'grant', holder: 'officer', officerId: o.id };
     if (!o.active) return { outcome: 'deny', reason: 'revoked', officerId: o.id };
     if (!policy.officerRoles.includes(o.role)) return { outcome: 'deny', reason: 'not-approved', officerId: o.id };
     return { outcome: 'grant', holder: 'officer', officerId: o.id };
@@ -79,21 +100,32 @@ export function decide(tap: Tap, state: AccessState, now: number, policy: Access
     if (visit && (visit.state === 'checked_out' || visit.state === 'archived')) return deny('returned');
     return deny('not-approved');
   }
-  if (visit.state === 'revoked') return deny('revoked');
-  if (visit.state !== 'issued') return deny('not-approved');
-  if (visit.validFrom === null || visit.validUntil === null) return deny('not-approved');
-  if (now < visit.validFrom) return deny('not-yet-valid');
-  if (now >= visit.validUntil) return deny('expired');
+  // Leaving is always possible and recorded: a visitor inside leaves even when the visit expired or was revoked.
+  if (tap.direction === 'out' && visit.presence === 'inside' && (visit.state === 'issued' || visit.state === 'revoked')) {
+    const lapsed = lapsedReason(visit, now);
+    return { outcome: 'grant', holder: 'visitor', visitId: visit.id, escortOfficerId: null, ...(lapsed ? { lapsed } : {}) };
+  }
+  const lapsed = lapsedReason(visit, now);
+  if (lapsed) return deny(lapsed);
   if (policy.antiPassback) {
     if (tap.direction === 'in' && visit.presence === 'inside') return deny('passback');
     if (tap.direction === 'out' && visit.presence !== 'inside') return deny('passback');
   }
   if (tap.direction === 'in' && policy.escortRequired) {
-    const escort = findEscort(state.recentOfficerTaps, now, policy.escortWindowMs);
+    const escort = findEscort(state.officersInside, now, policy);
     if (!escort) return { outcome: 'await-escort', visitId: visit.id };
     return { outcome: 'grant', holder: 'visitor', visitId: visit.id, escortOfficerId: escort.officerId };
   }
   return { outcome: 'grant', holder: 'visitor', visitId: visit.id, escortOfficerId: null };
+}
+
+/** Why a visit that holds its badge does not let its visitor in now, or null when it does. */
+export function lapsedReason(visit: Visit, now: number): LapsedReason | null {
+  if (visit.state === 'revoked') return 'revoked';
+  if (visit.state !== 'issued' || visit.validFrom === null || visit.validUntil === null) return 'not-approved';
+  if (now < visit.validFrom) return 'not-yet-valid';
+  if (now >= visit.validUntil) return 'expired';
+  return null;
 }
 
 /** A visitor tap waiting for an officer's escort tap. */

@@ -25,6 +25,8 @@ export interface Officer {
   active: boolean;
   /** Inside or outside the room, from their taps. */
   presence: Presence;
+  /** When the officer's last entry through the door was granted (ms), or null if never. */
+  enteredAt: number | null;
 }
 
 /** Status of a special visitor badge from the site's pool. */
@@ -120,6 +122,8 @@ export interface Visit {
   insideMs?: number;
   /** Checklist completed during a maintenance visit (SOP 002). */
   checklist?: ChecklistItem[];
+  /** When `alarm.visit_overstay` was raised: the approval ended while the visitor was inside (ms). */
+  overstayAt?: number;
 }
 
 /** One item of a maintenance checklist (SOP 002: component condition). */

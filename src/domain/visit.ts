@@ -160,6 +160,8 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.revokeReason = cmd.reason.trim();
       v.at.revoked = now; v.by.revoked = cmd.by.id;
       events.push({ type: 'visit.revoked', data: { ...base, reason: v.revokeReason, badge: v.badgeUid, presence: v.presence } });
+      // The visitor is inside on an approval that no longer stands: the officers must act (escort them out).
+      if (v.presence === 'inside') events.push({ type: 'alarm.revoked_inside', data: { ...base, badge: v.badgeUid } });
       break;
     case 'checklist': {
       if (v.kind !== 'maintenance') return { ok: false, error: `visit ${visit.id} is not a maintenance visit; checklists belong to maintenance visits (SOP 002)` };

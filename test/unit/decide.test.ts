@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { decide, expirePending, findEscort, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type OfficerTap, type PendingEscort } from '../../src/domain/decide.js';
+import { decide, expirePending, findEscort, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type EscortCandidate, type PendingEscort } from '../../src/domain/decide.js';
 import { DENY_REASONS, ROLES, VISIT_STATES, type BadgeStatus, type Officer, type Presence, type Role, type Tap, type Visit, type VisitorBadge, type VisitState } from '../../src/domain/types.js';
 
 const MIN = 60_000;
@@ -10,7 +10,7 @@ const VID = 'V-20261123-001';
 
 const POLICY: AccessPolicy = { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true };
 const tap = (direction: 'in' | 'out' = 'in', uid = UID, at = NOW): Tap => ({ readerId: direction === 'in' ? 'R-IN' : 'R-OUT', direction, uid, at });
-const officer = (role: Role = 'coordinator', active = true, id = 'O2'): Officer => ({ id, name: 'Budi', role, badgeUid: '0A0B0C0D', active, presence: 'outside' });
+const officer = (role: Role = 'coordinator', active = true, id = 'O2'): Officer => ({ id, name: 'Budi', role, badgeUid: '0A0B0C0D', active, presence: 'outside', enteredAt: null });
 
 function visit(p: Partial<Visit> = {}): Visit {
   return {
@@ -22,7 +22,9 @@ function visit(p: Partial<Visit> = {}): Visit {
 }
 const badge = (status: BadgeStatus = 'issued', visitId: string | null = VID): VisitorBadge => ({ uid: UID, label: 'TAMU-01', status, visitId });
 const visitorCard = (v: Partial<Visit> | null = {}, b: VisitorBadge = badge()): CardInfo => ({ kind: 'visitor', badge: b, visit: v === null ? null : visit(v) });
-const state = (card: CardInfo, p: Partial<AccessState> = {}): AccessState => ({ doorDisabled: false, card, recentOfficerTaps: [{ officerId: 'O2', at: NOW - 5_000 }], ...p });
+/** An officer inside who entered at `enteredAt`: an escort candidate. */
+const inside = (officerId: string, enteredAt: number, p: Partial<EscortCandidate> = {}): EscortCandidate => ({ officerId, role: 'staff', active: true, presence: 'inside', enteredAt, ...p });
+const state = (card: CardInfo, p: Partial<AccessState> = {}): AccessState => ({ doorDisabled: false, card, officersInside: [inside('O2', NOW - 5_000)], ...p });
 const reason = (d: Decision): string => (d.outcome === 'deny' ? d.reason : d.outcome);
 
 describe('decide: each deny reason, in order of precedence', () => {
@@ -51,7 +53,7 @@ describe('decide: each deny reason, in order of precedence', () => {
   it('revoked: the visit was revoked, whether or not the badge is still held', () => {
     expect(reason(decide(tap(), state(visitorCard({ state: 'revoked' })), NOW, POLICY))).toBe('revoked');
     expect(reason(decide(tap(), state(visitorCard({ state: 'revoked', badgeUid: null }, badge('available'))), NOW, POLICY))).toBe('revoked');
-    expect(reason(decide(tap('out'), state(visitorCard({ state: 'revoked', presence: 'inside' })), NOW, POLICY))).toBe('revoked');
+    expect(reason(decide(tap('out'), state(visitorCard({ state: 'revoked', presence: 'outside' })), NOW, POLICY))).toBe('revoked');
   });
 
   it('not-approved: badge in the pool, or visit not in state issued, or no validity window', () => {
@@ -72,28 +74,47 @@ describe('decide: each deny reason, in order of precedence', () => {
   });
 
   it('expired at and after validUntil (beats passback and escort); valid one ms before', () => {
-    expect(reason(decide(tap(), state(visitorCard({ validUntil: NOW, presence: 'inside' }), { recentOfficerTaps: [] }), NOW, POLICY))).toBe('expired');
+    expect(reason(decide(tap(), state(visitorCard({ validUntil: NOW, presence: 'inside' }), { officersInside: [] }), NOW, POLICY))).toBe('expired');
     expect(reason(decide(tap(), state(visitorCard({ validUntil: NOW - MIN })), NOW, POLICY))).toBe('expired');
     expect(reason(decide(tap(), state(visitorCard({ validUntil: NOW + 1 })), NOW, POLICY))).toBe('grant');
   });
 
   it('passback: entering while inside, leaving while outside (beats the escort rule); off when the policy says so', () => {
-    expect(decide(tap('in'), state(visitorCard({ presence: 'inside' }), { recentOfficerTaps: [] }), NOW, POLICY)).toEqual({ outcome: 'deny', reason: 'passback', visitId: VID });
+    expect(decide(tap('in'), state(visitorCard({ presence: 'inside' }), { officersInside: [] }), NOW, POLICY)).toEqual({ outcome: 'deny', reason: 'passback', visitId: VID });
     expect(reason(decide(tap('out'), state(visitorCard({ presence: 'outside' })), NOW, POLICY))).toBe('passback');
     expect(reason(decide(tap('in'), state(visitorCard({ presence: 'inside' })), NOW, { ...POLICY, antiPassback: false }))).toBe('grant');
     expect(reason(decide(tap('out'), state(visitorCard({ presence: 'outside' })), NOW, { ...POLICY, antiPassback: false }))).toBe('grant');
   });
 
-  it('escort: no officer tap in the window → await-escort; with one → grant naming the latest escort', () => {
-    expect(decide(tap(), state(visitorCard(), { recentOfficerTaps: [] }), NOW, POLICY)).toEqual({ outcome: 'await-escort', visitId: VID });
-    expect(decide(tap(), state(visitorCard(), { recentOfficerTaps: [{ officerId: 'O5', at: NOW - 31_000 }] }), NOW, POLICY).outcome).toBe('await-escort');
-    const taps: OfficerTap[] = [{ officerId: 'O5', at: NOW - 20_000 }, { officerId: 'O6', at: NOW - 2_000 }, { officerId: 'O7', at: NOW - 90_000 }];
-    expect(decide(tap(), state(visitorCard(), { recentOfficerTaps: taps }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: 'O6' });
+  it('escort: no officer entered in the window → await-escort; with one → grant naming the latest escort', () => {
+    expect(decide(tap(), state(visitorCard(), { officersInside: [] }), NOW, POLICY)).toEqual({ outcome: 'await-escort', visitId: VID });
+    expect(decide(tap(), state(visitorCard(), { officersInside: [inside('O5', NOW - 31_000)] }), NOW, POLICY).outcome).toBe('await-escort');
+    const officers = [inside('O5', NOW - 20_000), inside('O6', NOW - 2_000), inside('O7', NOW - 90_000)];
+    expect(decide(tap(), state(visitorCard(), { officersInside: officers }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: 'O6' });
+  });
+
+  it('escort: an officer who left, was deactivated or lacks an escort role is no escort, however recent the entry', () => {
+    for (const p of [{ presence: 'outside' as const }, { active: false }, { role: 'head' as const }, { enteredAt: null }]) {
+      const d = decide(tap(), state(visitorCard(), { officersInside: [inside('O5', NOW - 1_000, p)] }), NOW, { ...POLICY, escortRoles: ['staff', 'coordinator'] });
+      expect(d, JSON.stringify(p)).toEqual({ outcome: 'await-escort', visitId: VID });
+    }
+    // Escort roles default to the roles that open the door.
+    expect(reason(decide(tap(), state(visitorCard(), { officersInside: [inside('O5', NOW, { role: 'head' })] }), NOW, { ...POLICY, officerRoles: ['staff'] }))).toBe('await-escort');
+  });
+
+  it('leaving is always possible: a visitor inside taps out after expiry or revocation, recorded as lapsed', () => {
+    expect(decide(tap('out'), state(visitorCard({ presence: 'inside', validUntil: NOW - MIN })), NOW, POLICY))
+      .toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null, lapsed: 'expired' });
+    expect(decide(tap('out'), state(visitorCard({ presence: 'inside', state: 'revoked' })), NOW, POLICY))
+      .toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null, lapsed: 'revoked' });
+    // Not with a lost or returned badge, and not at a disabled door (the exit button still opens it).
+    expect(reason(decide(tap('out'), state(visitorCard({ presence: 'inside', validUntil: NOW - MIN }, badge('lost'))), NOW, POLICY))).toBe('lost');
+    expect(reason(decide(tap('out'), state(visitorCard({ presence: 'inside' }), { doorDisabled: true }), NOW, POLICY))).toBe('door-disabled');
   });
 
   it('leaving needs no escort; escort not required by policy → grant without escort', () => {
-    expect(decide(tap('out'), state(visitorCard({ presence: 'inside' }), { recentOfficerTaps: [] }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null });
-    expect(decide(tap('in'), state(visitorCard(), { recentOfficerTaps: [] }), NOW, { ...POLICY, escortRequired: false })).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null });
+    expect(decide(tap('out'), state(visitorCard({ presence: 'inside' }), { officersInside: [] }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null });
+    expect(decide(tap('in'), state(visitorCard(), { officersInside: [] }), NOW, { ...POLICY, escortRequired: false })).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: null });
   });
 
   it('every deny reason except escort-missing is reachable (escort-missing is await-escort here)', () => {
@@ -111,7 +132,7 @@ describe('decide: each deny reason, in order of precedence', () => {
 describe('decide: officers', () => {
   it('grants an active officer whose role may open the door', () => {
     for (const role of ROLES) {
-      expect(decide(tap(), state({ kind: 'officer', officer: officer(role) }, { recentOfficerTaps: [] }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'officer', officerId: 'O2' });
+      expect(decide(tap(), state({ kind: 'officer', officer: officer(role) }, { officersInside: [] }), NOW, POLICY)).toEqual({ outcome: 'grant', holder: 'officer', officerId: 'O2' });
     }
   });
 
@@ -122,20 +143,27 @@ describe('decide: officers', () => {
     expect(decide(tap(), state({ kind: 'officer', officer: officer('head', false) }), NOW, POLICY)).toEqual({ outcome: 'deny', reason: 'revoked', officerId: 'O2' });
     expect(reason(decide(tap(), state({ kind: 'officer', officer: officer('staff', false) }), NOW, onlyHeads))).toBe('revoked');
   });
+
+  it('an officer inside always gets out, even deactivated meanwhile', () => {
+    const o = { ...officer('staff', false), presence: 'inside' as const };
+    expect(decide(tap('out'), state({ kind: 'officer', officer: o }), NOW, { ...POLICY, officerRoles: ['head'] })).toEqual({ outcome: 'grant', holder: 'officer', officerId: 'O2' });
+    expect(reason(decide(tap('out'), state({ kind: 'officer', officer: officer('staff', false) }), NOW, POLICY))).toBe('revoked');
+  });
 });
 
 describe('escort window and repeated reads', () => {
-  const taps: OfficerTap[] = [{ officerId: 'A', at: 1_000 }, { officerId: 'B', at: 5_000 }, { officerId: 'C', at: 9_000 }];
+  const taps: EscortCandidate[] = [inside('A', 1_000), inside('B', 5_000), inside('C', 9_000)];
+  const w = (escortWindowMs: number) => ({ escortWindowMs, officerRoles: ROLES });
 
-  it('findEscort: an officer tap before or after, within the window inclusive; the latest wins', () => {
-    expect(findEscort(taps, 5_000, 0)?.officerId).toBe('B');
-    expect(findEscort(taps, 12_000, 3_000)?.officerId).toBe('C');
-    expect(findEscort(taps, 12_001, 3_000)).toBeNull();
-    expect(findEscort(taps, -2_000, 3_000)?.officerId).toBe('A'); // the officer tapped up to the window after
-    expect(findEscort(taps, 3_000, 2_000)?.officerId).toBe('B');
-    expect(findEscort(taps, 5_000, 10_000)?.officerId).toBe('C');
-    expect(findEscort([], 5_000, 10_000)).toBeNull();
-    expect(findEscort([...taps].reverse(), 5_000, 10_000)?.officerId).toBe('C');
+  it('findEscort: an officer entry before or after, within the window inclusive; the latest wins', () => {
+    expect(findEscort(taps, 5_000, w(0))?.officerId).toBe('B');
+    expect(findEscort(taps, 12_000, w(3_000))?.officerId).toBe('C');
+    expect(findEscort(taps, 12_001, w(3_000))).toBeNull();
+    expect(findEscort(taps, -2_000, w(3_000))?.officerId).toBe('A'); // the officer entered up to the window after
+    expect(findEscort(taps, 3_000, w(2_000))?.officerId).toBe('B');
+    expect(findEscort(taps, 5_000, w(10_000))?.officerId).toBe('C');
+    expect(findEscort([], 5_000, w(10_000))).toBeNull();
+    expect(findEscort([...taps].reverse(), 5_000, w(10_000))?.officerId).toBe('C');
   });
 
   it('expirePending: a pending tap expires only once the window has fully passed', () => {
@@ -152,7 +180,7 @@ describe('escort window and repeated reads', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 1, max: 120_000 }), fc.integer({ min: 0, max: 240_000 }), (t, w, d) => {
       const p: PendingEscort = { tap: tap('in', UID, t), visitId: VID };
       const waiting = expirePending([p], t + d, w).waiting.length === 1;
-      expect(waiting).toBe(findEscort([{ officerId: 'O1', at: t + d }], t, w) !== null);
+      expect(waiting).toBe(findEscort([inside('O1', t + d)], t, { escortWindowMs: w, officerRoles: ROLES }) !== null);
     }), { numRuns: 300 });
   });
 
@@ -183,7 +211,7 @@ const visitArb = fc.record({
 }).map((p) => visit(p));
 const cardArb: fc.Arbitrary<CardInfo> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<CardInfo>({ kind: 'unknown' }) },
-  { weight: 2, arbitrary: fc.record({ role: fc.constantFrom(...ROLES), active: fc.boolean() }).map(({ role, active }): CardInfo => ({ kind: 'officer', officer: officer(role, active) })) },
+  { weight: 2, arbitrary: fc.record({ role: fc.constantFrom(...ROLES), active: fc.boolean(), presence: fc.constantFrom<Presence>('inside', 'outside') }).map(({ role, active, presence }): CardInfo => ({ kind: 'officer', officer: { ...officer(role, active), presence } })) },
   {
     weight: 8,
     arbitrary: fc.record({
@@ -196,24 +224,35 @@ const cardArb: fc.Arbitrary<CardInfo> = fc.oneof(
 const stateArb: fc.Arbitrary<AccessState> = fc.record({
   doorDisabled: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
   card: cardArb,
-  recentOfficerTaps: fc.oneof(fc.constant([]), fc.array(fc.record({ officerId: fc.constantFrom('O1', 'O2', 'O3'), at: timeArb }), { maxLength: 3 })),
+  officersInside: fc.oneof(fc.constant([]), fc.array(fc.record({
+    officerId: fc.constantFrom('O1', 'O2', 'O3'), role: fc.constantFrom(...ROLES), active: often(true, false),
+    presence: often<'inside' | 'outside'>('inside', 'outside'), enteredAt: fc.option(timeArb, { nil: null, freq: 6 }),
+  }), { maxLength: 3 })),
 });
 const policyArb: fc.Arbitrary<AccessPolicy> = fc.record({
   escortRequired: fc.boolean(),
   escortWindowMs: fc.constantFrom(0, 30_000, MIN, 2 * MIN),
   officerRoles: fc.subarray([...ROLES]),
+  escortRoles: fc.option(fc.subarray([...ROLES]), { nil: undefined }),
   antiPassback: fc.boolean(),
-});
+}, { requiredKeys: ['escortRequired', 'escortWindowMs', 'officerRoles', 'antiPassback'] });
 const tapArb = fc.record({ direction: fc.constantFrom<'in' | 'out'>('in', 'out'), at: timeArb }).map((t) => tap(t.direction, UID, t.at));
 const nowArb = timeArb;
 
 describe('decide: properties', () => {
-  it('a visitor is granted only with an issued badge held by an issued, currently valid visit, an enabled door, and an escort when required', () => {
+  it('a visitor is let in only with an issued badge held by an issued, currently valid visit, an enabled door, and an escort inside when required', () => {
     const seen = new Map<string, number>();
     fc.assert(fc.property(tapArb, stateArb, nowArb, policyArb, (t, s, now, policy) => {
       const d = decide(t, s, now, policy);
       seen.set(reason(d), (seen.get(reason(d)) ?? 0) + 1);
       if (d.outcome !== 'grant' || d.holder !== 'visitor') return;
+      if (d.lapsed) {
+        // Leaving after the approval lapsed: only from inside, with the badge still held by the visit.
+        expect(t.direction).toBe('out');
+        expect(s.card.kind === 'visitor' && s.card.visit?.presence === 'inside' && s.card.badge.status === 'issued').toBe(true);
+        expect(s.doorDisabled).toBe(false);
+        return;
+      }
       const card = s.card;
       expect(card.kind).toBe('visitor');
       if (card.kind !== 'visitor') return;
@@ -229,7 +268,9 @@ describe('decide: properties', () => {
       expect(v.validUntil !== null && now < v.validUntil).toBe(true);
       expect(s.doorDisabled).toBe(false);
       if (t.direction === 'in' && policy.escortRequired) {
-        const escort = s.recentOfficerTaps.find((o) => o.officerId === d.escortOfficerId && Math.abs(now - o.at) <= policy.escortWindowMs);
+        const roles = policy.escortRoles ?? policy.officerRoles;
+        const escort = s.officersInside.find((o) => o.officerId === d.escortOfficerId && o.active && o.presence === 'inside' && roles.includes(o.role)
+          && o.enteredAt !== null && Math.abs(now - o.enteredAt) <= policy.escortWindowMs);
         expect(escort).toBeDefined();
       }
       if (policy.antiPassback) expect(v.presence === 'inside').toBe(t.direction === 'out');
@@ -239,12 +280,14 @@ describe('decide: properties', () => {
     expect([...seen.keys()].sort()).toEqual([...DENY_REASONS.filter((r) => r !== 'escort-missing'), 'grant', 'await-escort'].sort());
   });
 
-  it('an officer is granted only when active, of an allowed role, at an enabled door', () => {
+  it('an officer is let in only when active, of an allowed role, at an enabled door (and always let out from inside)', () => {
     fc.assert(fc.property(tapArb, stateArb, nowArb, policyArb, (t, s, now, policy) => {
       const d = decide(t, s, now, policy);
       if (d.outcome === 'grant' && d.holder === 'officer') {
         expect(s.card.kind).toBe('officer');
         if (s.card.kind !== 'officer') return;
+        expect(s.doorDisabled).toBe(false);
+        if (t.direction === 'out' && s.card.officer.presence === 'inside') return;
         expect(s.card.officer.active).toBe(true);
         expect(policy.officerRoles).toContain(s.card.officer.role);
         expect(s.doorDisabled).toBe(false);
@@ -257,7 +300,7 @@ describe('decide: properties', () => {
     fc.assert(fc.property(fc.integer({ min: -60, max: 60 }), fc.integer({ min: 1, max: 120 }), fc.constantFrom<'in' | 'out'>('in', 'out'), fc.boolean(), (from, len, dir, escortRequired) => {
       const v = { validFrom: T(from), validUntil: T(from + len), presence: (dir === 'in' ? 'outside' : 'inside') as Presence };
       const now = T(from) + Math.floor((len * MIN) / 2);
-      const d = decide(tap(dir), state(visitorCard(v), { recentOfficerTaps: [{ officerId: 'O3', at: now }] }), now, { ...POLICY, escortRequired });
+      const d = decide(tap(dir), state(visitorCard(v), { officersInside: [inside('O3', now)] }), now, { ...POLICY, escortRequired });
       expect(d).toEqual({ outcome: 'grant', holder: 'visitor', visitId: VID, escortOfficerId: dir === 'in' && escortRequired ? 'O3' : null });
     }), { numRuns: 200 });
   });

@@ -35,7 +35,7 @@ describe('officers', () => {
   it('get ids O1, O2, … in order, active and outside, listed numerically (O10 after O9)', () => {
     const s = store();
     const first = addOfficer(s, 1, 'head');
-    expect(first).toEqual({ id: 'O1', name: 'Petugas 1', role: 'head', badgeUid: '0A0B0C01', active: true, presence: 'outside' });
+    expect(first).toEqual({ id: 'O1', name: 'Petugas 1', role: 'head', badgeUid: '0A0B0C01', active: true, presence: 'outside', enteredAt: null });
     for (let n = 2; n <= 11; n++) addOfficer(s, n);
     expect(s.officers().map((o) => o.id)).toEqual(Array.from({ length: 11 }, (_, i) => `O${i + 1}`));
     expect(s.officer('O1')).toEqual(first);

@@ -10,7 +10,7 @@ const NAME = 'Siti Rahmawati Kusumadewi';
 const NIK = '3273015508900001';
 const PHONE = '+62 812-3456-7890';
 
-const off = (id: string, role: Role, active = true): Officer => ({ id, name: `Petugas ${id}`, role, badgeUid: `0A0B${id}`, active, presence: 'outside' });
+const off = (id: string, role: Role, active = true): Officer => ({ id, name: `Petugas ${id}`, role, badgeUid: `0A0B${id}`, active, presence: 'outside', enteredAt: null });
 const STAFF = off('O1', 'staff');
 const COORD = off('O2', 'coordinator');
 const HEAD = off('O3', 'head');

@@ -97,4 +97,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'escort from committed state: officer entry time; who is inside found by partial indexes',
+    sql: `
+      ALTER TABLE officers ADD COLUMN entered_at INTEGER;
+      CREATE INDEX officers_inside ON officers(presence) WHERE presence = 'inside';
+      CREATE INDEX visits_inside ON visits(presence) WHERE presence = 'inside';
+    `,
+  },
 ];

@@ -8,10 +8,10 @@ import type { Db } from './db.js';
 import { EventLog } from './event-log.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
 
-interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence }
+interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
 
-const officerFrom = (r: OfficerRow): Officer => ({ id: r.id, name: r.name, role: r.role, badgeUid: r.badge_uid, active: r.active === 1, presence: r.presence });
+const officerFrom = (r: OfficerRow): Officer => ({ id: r.id, name: r.name, role: r.role, badgeUid: r.badge_uid, active: r.active === 1, presence: r.presence, enteredAt: r.entered_at ?? null });
 const badgeFrom = (r: BadgeRow): VisitorBadge => ({ uid: r.uid, label: r.label, status: r.status, visitId: r.visit_id });
 
 /** The door's persisted status, written by the daemon and read by `pintu status`. */
@@ -67,6 +67,9 @@ export class Store {
       ),
       setBadge: db.prepare('UPDATE badges SET status = ?, visit_id = ? WHERE uid = ?'),
       setOfficerPresence: db.prepare('UPDATE officers SET presence = ? WHERE id = ?'),
+      setOfficerEntered: db.prepare("UPDATE officers SET presence = 'inside', entered_at = ? WHERE id = ?"),
+      officersInside: db.prepare<[], OfficerRow>("SELECT * FROM officers INDEXED BY officers_inside WHERE presence = 'inside'"),
+      visitsInside: db.prepare<[], { data: string }>("SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside'"),
     };
   }
 
@@ -80,6 +83,30 @@ export class Store {
     return st as unknown as Statement<P, R>;
   }
   private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
+
+  /**
+   * Run `fn` with this connection's busy timeout at zero: a transaction that cannot take the write lock at once
+   * throws SQLITE_BUSY (see `isBusy`) instead of blocking the event loop; the daemon's write queue retries it.
+   */
+  noWait<T>(fn: () => T): T {
+    if (this.noWaitDepth++ === 0) {
+      this.busyTimeoutMs = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma('busy_timeout = 0');
+    }
+    try {
+      return fn();
+    } finally {
+      if (--this.noWaitDepth === 0) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
+  }
+  private noWaitDepth = 0;
+  private busyTimeoutMs = 5000;
+
+  /** Whether an error only means that another connection holds the lock (try again later; nothing was changed). */
+  isBusy(err: unknown): boolean {
+    const code = (err as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  }
 
   /** Run `fn` in an IMMEDIATE write transaction (takes the write lock up front, so concurrent writers queue). */
   tx<T>(fn: () => T): T {
@@ -132,9 +159,9 @@ export class Store {
   }
 
   /** Insert an officer with the next id (`O1`, `O2`, …). */
-  addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence'>, now: number): Officer {
+  addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence' | 'enteredAt'>, now: number): Officer {
     const n = (this.prep<[], { n: number | null }>("SELECT MAX(CAST(substr(id, 2) AS INTEGER)) AS n FROM officers").get()?.n ?? 0) + 1;
-    const officer: Officer = { ...o, id: `O${n}`, active: true, presence: 'outside' };
+    const officer: Officer = { ...o, id: `O${n}`, active: true, presence: 'outside', enteredAt: null };
     this.prep('INSERT INTO officers (id, name, role, badge_uid, active, presence, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
       .run(officer.id, officer.name, officer.role, officer.badgeUid, officer.presence, now);
     return officer;
@@ -145,14 +172,20 @@ export class Store {
     this.prep('UPDATE officers SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
   }
 
-  /** Record an officer's presence. */
-  setOfficerPresence(id: string, presence: Presence): void {
-    this.stmts.setOfficerPresence.run(presence, id);
+  /** Record an officer's presence; an entry also records when it was granted (the escort rule reads it). */
+  setOfficerPresence(id: string, presence: Presence, at?: number): void {
+    if (presence === 'inside' && at !== undefined) this.stmts.setOfficerEntered.run(at, id);
+    else this.stmts.setOfficerPresence.run(presence, id);
   }
 
-  /** Officers inside the room. */
+  /** Officers inside the room (a partial index: the cost does not grow with the number of officers outside). */
   officersInside(): Officer[] {
-    return this.prep<[], OfficerRow>("SELECT * FROM officers WHERE presence = 'inside'").all().map(officerFrom);
+    return this.stmts.officersInside.all().map(officerFrom);
+  }
+
+  /** Visits whose visitor is inside now (a partial index: the cost does not grow with history). */
+  visitsInside(): Visit[] {
+    return this.stmts.visitsInside.all().map((r) => JSON.parse(r.data) as Visit);
   }
 
   // --- visitor badges ---
