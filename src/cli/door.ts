@@ -18,7 +18,7 @@ export function doorSnapshot(store: Store, now = Date.now()) {
   const s = store.doorStatus();
   const running = s.daemonPid !== null && s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
   const officers = store.officersInside().map((o) => ({ id: o.id, name: o.name, role: o.role }));
-  const visitors = store.visits({ presence: 'inside', limit: 200 })
+  const visitors = store.visitsInside()
     .map((v) => ({ visit: v.id, name: v.visitor.name, org: v.visitor.org, badge: v.badgeUid ? store.badge(v.badgeUid)?.label ?? v.badgeUid : null, state: v.state }));
   return {
     door: store.door, mode: s.mode, daemon: running ? 'running' : 'not running', pid: running ? s.daemonPid : null,
