@@ -8,6 +8,7 @@ import type { Log } from '../../app/logger.js';
 import type { ReaderConfig } from '../../config/schema.js';
 import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
 import { Em4100Parser } from './em4100.js';
+import { LoopTime } from './loop-time.js';
 
 /** Options of {@link SerialCardReader} (tests shorten the timings). */
 export interface SerialReaderOptions {
@@ -62,6 +63,7 @@ export class SerialCardReader implements CardReader {
   private readonly log: Log;
   private readonly reconnectMs: number;
   private readonly parser: Em4100Parser;
+  private readonly loopTime = new LoopTime();
   private port: Port | null = null;
   /** Incremented on every open and on stop(); events from older ports are ignored. */
   private generation = 0;
@@ -89,12 +91,14 @@ export class SerialCardReader implements CardReader {
   async start(onTap: (tap: RawTap) => void, onError: (err: Error) => void): Promise<void> {
     if (this.running) throw new Error(`reader "${this.id}": already started`);
     this.running = true;
+    this.loopTime.start();
     this.onTap = onTap;
     this.onError = onError;
     try {
       await this.open();
     } catch (e) {
       this.running = false;
+      this.loopTime.stop();
       this.onTap = null;
       this.onError = null;
       const err = e as Error;
@@ -107,6 +111,7 @@ export class SerialCardReader implements CardReader {
   /** Close the port and stop retrying. Idempotent. */
   async stop(): Promise<void> {
     this.running = false;
+    this.loopTime.stop();
     this.generation++;
     this.onTap = null;
     this.onError = null;
@@ -178,7 +183,8 @@ export class SerialCardReader implements CardReader {
     const at = Date.now();
     this.lastHeardAt = at;
     const rejectedBefore = this.parser.rejected;
-    const uids = this.parser.push(chunk, Number(hr / 1_000_000n));
+    // Inter-byte gaps are measured in event-loop time: bytes that waited while the loop was blocked are not late.
+    const uids = this.parser.push(chunk, this.loopTime.now());
     if (this.parser.rejected !== rejectedBefore) {
       this.log.debug({ rejectedFrames: this.parser.rejected }, 'rejected a malformed frame');
     }
