@@ -1,0 +1,79 @@
+/**
+ * The daemon's write queue against a real SQLite file held by a second connection: writes wait in order without
+ * blocking the event loop, a busy database is retried, any other failure changes nothing and does not stall the rest.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/adapters/sqlite/db.js';
+import { Store } from '../../src/adapters/sqlite/store.js';
+import { WriteQueue } from '../../src/app/write-queue.js';
+import { silentLogger } from '../../src/app/logger.js';
+
+const dirs: string[] = [];
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+function setup(): { store: Store; other: Database.Database; queue: WriteQueue } {
+  const dir = mkdtempSync(join(tmpdir(), 'pintu-wq-'));
+  dirs.push(dir);
+  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal', busyTimeoutMs: 5000 }), 'd1');
+  const other = new Database(join(dir, 'p.db'));
+  return { store, other, queue: new WriteQueue(store, silentLogger()) };
+}
+
+const append = (store: Store, type: string) => (): void => { store.tx(() => store.events.append([{ type, data: {} }], Date.now())); };
+
+describe('WriteQueue', () => {
+  it('runs at once when the database is free', () => {
+    const { store, other, queue } = setup();
+    queue.push('a', append(store, 'test.a'));
+    expect(store.events.since(0).map((e) => e.type)).toEqual(['test.a']);
+    expect(queue.length).toBe(0);
+    other.close(); store.db.close();
+  });
+
+  it('while another connection holds the write lock: returns at once, keeps the loop free, then writes everything in order', async () => {
+    const { store, other, queue } = setup();
+    other.prepare('BEGIN IMMEDIATE').run();
+    const t0 = Date.now();
+    for (const t of ['test.1', 'test.2', 'test.3']) queue.push(t, append(store, t));
+    expect(Date.now() - t0).toBeLessThan(1000); // did not sit in the 5 s busy timeout
+    expect(queue.length).toBe(3);
+    // The event loop keeps turning meanwhile.
+    let ticks = 0;
+    const ticker = setInterval(() => { ticks += 1; }, 10);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ticks).toBeGreaterThan(3);
+    expect(store.events.lastSeq()).toBe(0);
+    expect(queue.oldestWaitMs()).toBeGreaterThan(0);
+    other.prepare('COMMIT').run();
+    await queue.whenIdle();
+    clearInterval(ticker);
+    expect(store.events.since(0).map((e) => e.type)).toEqual(['test.1', 'test.2', 'test.3']);
+    // The connection's own busy timeout is restored for everything outside the queue.
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    other.close(); store.db.close();
+  });
+
+  it('a job that fails for another reason changes nothing and the jobs behind it still run', () => {
+    const { store, other, queue } = setup();
+    queue.push('bad', () => store.tx(() => { store.events.append([{ type: 'test.bad', data: {} }], Date.now()); throw new Error('disk full'); }));
+    queue.push('good', append(store, 'test.good'));
+    expect(store.events.since(0).map((e) => e.type)).toEqual(['test.good']);
+    other.close(); store.db.close();
+  });
+
+  it('flushBlocking at shutdown writes what is still queued', async () => {
+    const { store, other, queue } = setup();
+    other.prepare('BEGIN IMMEDIATE').run();
+    queue.push('late', append(store, 'test.late'));
+    setTimeout(() => other.prepare('COMMIT').run(), 200).unref();
+    // At shutdown the queue no longer retries by itself: flushBlocking writes what is left.
+    await new Promise((r) => setTimeout(r, 250));
+    queue.flushBlocking();
+    expect(store.events.since(0).map((e) => e.type)).toEqual(['test.late']);
+    other.close(); store.db.close();
+  });
+});
