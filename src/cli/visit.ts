@@ -29,6 +29,7 @@ export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | 
   if (v.validUntil) lines.push(`  valid:    ${t(v.validFrom ?? undefined)} → ${t(v.validUntil)}`);
   if (v.denyReason) lines.push(`  denied:   ${v.denyReason}`);
   if (v.revokeReason) lines.push(`  revoked:  ${v.revokeReason}`);
+  if (v.overstayAt !== undefined) lines.push(`  ALARM:    still inside when the approval ended (alarm.visit_overstay at ${t(v.overstayAt)})`);
   const ms: [string, keyof Visit['at']][] = [['requested', 'requested'], ['checked', 'checked'], ['decided', 'decided'], ['badge issued', 'issued'],
     ['first entry', 'firstEntry'], ['last exit', 'lastExit'], ['checked out', 'checkedOut'], ['reported', 'reported'], ['archived', 'archived'], ['revoked', 'revoked']];
   for (const [label, key] of ms) if (v.at[key] !== undefined) lines.push(`  ${label.padEnd(12)} ${t(v.at[key])}${v.by[key] ? ` by ${v.by[key]}` : ''}`);
