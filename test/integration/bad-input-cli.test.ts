@@ -79,6 +79,13 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
     expect(pintu(tc.file, ['events']).stdout).toMatch(/^ +1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} WITA \(\+08:00\) {2}officer\.added/);
   }, 60_000);
 
+  it('health and purge print their times in visits.timeZone with the offset', () => {
+    const tc = temp({ visits: { timeZone: 'Asia/Jayapura' } });
+    const zoned = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} WIT \(\+09:00\)/;
+    expect(pintu(tc.file, ['health']).stdout.split('\n')[0]).toMatch(new RegExp(`^health of door door-1 at ${zoned.source}: `));
+    expect(pintu(tc.file, ['purge', '--dry-run']).stdout).toMatch(new RegExp(`^would purge 0 visits closed before ${zoned.source} `));
+  }, 60_000);
+
   it('says "no such badge" for an unknown label', () => {
     const tc = temp();
     const id = checkedVisit(tc);
