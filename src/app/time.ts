@@ -27,9 +27,81 @@ export function endOfLocalDay(at: number, timeZone: string): number {
   return Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), 23, 59, 59, 999) - off;
 }
 
-/** Parse an ISO-8601 time given on the command line, or throw naming the option. */
-export function parseIsoTime(value: string, option: string): number {
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw new UserError(`${option}: "${value}" is not an ISO-8601 time (e.g. 2026-11-23T16:00:00+07:00)`);
-  return t;
+/** Is `timeZone` an IANA time zone this Node knows (e.g. Asia/Jakarta)? */
+export function isTimeZone(timeZone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Is `y-m-d` a day that exists (month 1-12, day within the month, leap years counted)? */
+export function isRealDate(y: number, m: number, d: number): boolean {
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** Is `text` a real calendar date written YYYY-MM-DD? */
+export function isCalendarDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return m !== null && isRealDate(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parse a time typed by an officer, strictly: `2026-12-01T08:00+07:00`, `2026-12-01 08:00`, `2026-12-01` (midnight).
+ * Impossible dates and times (2027-02-30, 25:00) are refused, not rolled over; a time without an offset is read
+ * in the office's `timeZone` (WIB/WITA/WIT), never as UTC. Throws a UserError naming `option`.
+ */
+export function parseTime(value: string, option: string, timeZone: string): number {
+  const text = value.trim();
+  const example = '(e.g. 2026-11-23T16:00, read in the office time zone, or 2026-11-23T16:00+07:00)';
+  const m = TIME_RE.exec(text);
+  if (!m) throw new UserError(`${option}: "${value}" is not an ISO-8601 time ${example}`);
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  if (!isRealDate(y, mo, d)) throw new UserError(`${option}: "${value}" is not a real date (${text.slice(0, 10)} does not exist) ${example}`);
+  if (h > 23 || mi > 59 || s > 59) throw new UserError(`${option}: "${value}" is not a real time of day ${example}`);
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const zone = m[8];
+  if (zone !== undefined) {
+    if (/^z$/i.test(zone)) return wall;
+    const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+    const oh = Number(z[2]);
+    const om = Number(z[3] ?? 0);
+    if (oh > 14 || om > 59) throw new UserError(`${option}: "${value}" has an impossible UTC offset ${zone}`);
+    return wall - (z[1] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  // Local wall time in the office zone: subtract the zone's offset at that moment (checked twice across a DST change).
+  let at = wall - zoneOffsetMs(wall, timeZone);
+  const off = zoneOffsetMs(at, timeZone);
+  at = wall - off;
+  if (at + zoneOffsetMs(at, timeZone) !== wall) throw new UserError(`${option}: "${value}" does not exist in ${timeZone} (clock change); give the offset`);
+  return at;
+}
+
+/** Indonesian zone abbreviations officers know; other zones show the offset only. */
+const ZONE_NAMES: Record<string, string> = {
+  'Asia/Jakarta': 'WIB', 'Asia/Pontianak': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Ujung_Pandang': 'WITA', 'Asia/Jayapura': 'WIT', UTC: 'UTC', 'Etc/UTC': 'UTC',
+};
+
+/** The UTC offset of `timeZone` at `at` as +07:00. */
+export function offsetText(at: number, timeZone: string): string {
+  const off = Math.round(zoneOffsetMs(at, timeZone) / 60_000);
+  const a = Math.abs(off);
+  return `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The one way pintu shows a time to a person: the office's zone with its name and offset,
+ * `2026-12-01 08:00:00 WIB (+07:00)`; '-' for none.
+ */
+export function formatTime(at: number | null | undefined, timeZone: string): string {
+  if (at === null || at === undefined || !Number.isFinite(at)) return '-';
+  const wall = new Date(Math.floor(at / 1000) * 1000 + zoneOffsetMs(at, timeZone)).toISOString();
+  const name = ZONE_NAMES[timeZone];
+  return `${wall.slice(0, 10)} ${wall.slice(11, 19)} ${name ? `${name} ` : ''}(${offsetText(at, timeZone)})`;
 }

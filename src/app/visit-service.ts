@@ -10,7 +10,23 @@ import { ROLES, type ChecklistItem, type Device, type Disposition, type Officer,
 import type { Store } from '../adapters/sqlite/store.js';
 import { UserError } from './errors.js';
 import { keyedHash } from './secret.js';
-import { endOfLocalDay, localDate } from './time.js';
+import { endOfLocalDay, isCalendarDate, localDate } from './time.js';
+import { textError, type TextKind } from '../domain/text.js';
+
+/** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming the field. */
+export function checkText(value: string | null | undefined, field: string, kind: TextKind): void {
+  if (value === null || value === undefined) return;
+  const error = textError(value, field, kind);
+  if (error) throw new UserError(error);
+}
+
+/** Refuse devices whose description or serial is too long or holds control characters. */
+function checkDevices(devices: readonly Device[] | undefined, field: string): void {
+  for (const d of devices ?? []) {
+    checkText(d.description, `${field} description`, 'deviceDescription');
+    checkText(d.serial, `${field} serial`, 'deviceSerial');
+  }
+}
 
 /** Normalise a card UID typed or read in any case/format to upper-case hex, or throw naming the option. */
 export function normalizeUid(input: string, what = 'card UID'): string {
@@ -90,9 +106,15 @@ export class VisitService {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The office's time zone (a time given without an offset is read in it). */
+  get timeZone(): string {
+    return this.opts.timeZone;
+  }
+
   /** Register an officer with an officer badge. */
   addOfficer(name: string, role: string, badge: string): Officer {
     if (!name.trim()) throw new UserError('--name must not be empty');
+    checkText(name, '--name', 'name');
     if (!ROLES.includes(role as Role)) throw new UserError(`--role "${role}" must be one of ${ROLES.join(', ')}`);
     const uid = normalizeUid(badge, '--badge');
     return this.store.tx(() => {
@@ -120,6 +142,7 @@ export class VisitService {
   addBadge(uidInput: string, label: string): VisitorBadge {
     const uid = normalizeUid(uidInput, '--uid');
     if (!label.trim()) throw new UserError('--label must not be empty');
+    checkText(label, '--label', 'label');
     return this.store.tx(() => {
       if (this.store.badge(uid)) throw new UserError(`badge ${uid} is already in the pool`);
       if (this.store.badgeByLabel(label.trim())) throw new UserError(`label "${label.trim()}" is already used by another badge`);
@@ -146,6 +169,17 @@ export class VisitService {
   request(req: VisitRequest): Visit {
     for (const [k, v] of [['--name', req.name], ['--org', req.org], ['--purpose', req.purpose]] as const) {
       if (!v || !v.trim()) throw new UserError(`${k} must not be empty`);
+    }
+    checkText(req.name, '--name', 'name');
+    checkText(req.org, '--org', 'org');
+    checkText(req.purpose, '--purpose', 'purpose');
+    checkText(req.phone, '--phone', 'phone');
+    checkText(req.letterRef, '--letter', 'letterRef');
+    checkDevices(req.devices, '--device');
+    if (req.disposition) {
+      checkText(req.disposition.orderedBy, '--disposition-by', 'dispositionBy');
+      checkText(req.disposition.reference, '--disposition-ref', 'dispositionRef');
+      if (!isCalendarDate(req.disposition.date)) throw new UserError(`--disposition-date "${req.disposition.date}" must be a real date YYYY-MM-DD`);
     }
     const nik = checkNik(req.nik);
     if (!nik.ok) throw new UserError(`--nik: ${nik.error}`);
@@ -190,11 +224,13 @@ export class VisitService {
 
   /** SOP step 3: deny with a reason. */
   deny(id: string, by: string, reason: string): Visit {
+    checkText(reason, '--reason', 'reason');
     return this.apply(id, (o) => ({ type: 'deny', by: o, reason }), by);
   }
 
   /** Revoke an approval at any time (head). */
   revoke(id: string, by: string, reason: string): Visit {
+    checkText(reason, '--reason', 'reason');
     return this.apply(id, (o) => ({ type: 'revoke', by: o, reason }), by);
   }
 
@@ -210,6 +246,7 @@ export class VisitService {
 
   /** SOP step 5: record exit, devices carried out, badge back, KTP back. */
   checkout(id: string, by: string, devicesOut: Device[]): Visit {
+    checkDevices(devicesOut, '--device-out');
     return this.store.tx(() => {
       const before = this.visit(id);
       const v = this.apply(id, (o) => ({ type: 'checkout', by: o, devicesOut }), by, false);
@@ -220,11 +257,16 @@ export class VisitService {
 
   /** SOP 002: record the checklist completed during a maintenance visit. */
   checklist(id: string, by: string, items: ChecklistItem[]): Visit {
+    for (const i of items) {
+      checkText(i.item, '--item', 'checklistItem');
+      checkText(i.note, '--item note', 'checklistNote');
+    }
     return this.apply(id, (o) => ({ type: 'checklist', by: o, items }), by);
   }
 
   /** SOP step 6: the coordinator reports the visit. */
   report(id: string, by: string, note?: string): Visit {
+    checkText(note, '--note', 'note');
     return this.apply(id, (o) => ({ type: 'report', by: o, ...(note ? { note } : {}) }), by);
   }
 
@@ -246,6 +288,7 @@ export class VisitService {
   /** Write an entry in the incident book (SOP 004). */
   incident(by: string, note: string, visitId?: string): number {
     if (!note.trim()) throw new UserError('--note must not be empty');
+    checkText(note, '--note', 'note');
     return this.store.tx(() => {
       const o = this.officer(by, '--by');
       if (visitId) this.visit(visitId);
@@ -258,6 +301,7 @@ export class VisitService {
 
   /** Enable or disable the door (a disabled door refuses every badge; the exit button still works). */
   setDoorMode(mode: 'enabled' | 'disabled', by: string, reason?: string): void {
+    checkText(reason, '--reason', 'reason');
     this.store.tx(() => {
       const o = this.officer(by, '--by');
       if (o.role === 'staff') throw new UserError(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`);
@@ -282,8 +326,9 @@ export class VisitService {
   findBadge(uidOrLabel: string): VisitorBadge {
     const byLabel = this.store.badgeByLabel(uidOrLabel.trim());
     if (byLabel) return byLabel;
-    const b = this.store.badge(normalizeUid(uidOrLabel, '--badge'));
-    if (!b) throw new UserError(`no visitor badge "${uidOrLabel}" in the pool (add it with: pintu badge add --uid UID --label L)`);
+    const uid = uidOrLabel.replace(/[\s:-]/g, '').toUpperCase();
+    const b = /^[0-9A-F]{4,32}$/.test(uid) ? this.store.badge(uid) : null;
+    if (!b) throw new UserError(`no such badge "${uidOrLabel}": no visitor badge in the pool has that label or UID (see pintu badge list; add one with pintu badge add --uid UID --label L)`);
     return b;
   }
 

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../app/errors.js';
 import { formatIssues } from '../config/load.js';
-import { brokerSchema } from '../config/schema.js';
+import { brokerSchema, timeZoneSchema } from '../config/schema.js';
 
 /** Schema of the central config file. */
 export const centralConfigSchema = z.object({
@@ -22,8 +22,8 @@ export const centralConfigSchema = z.object({
   group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('pintu-central'),
   /** A door silent (no status, no events) for longer than this is marked offline and alerted; doors send status every 30 s. */
   offlineAfterSeconds: z.number().min(35).max(86_400).default(120),
-  /** Time zone for monthly reports. */
-  timeZone: z.string().default('Asia/Jakarta'),
+  /** IANA time zone for monthly reports, printed times and times typed without an offset (default WIB). */
+  timeZone: timeZoneSchema.default('Asia/Jakarta'),
   /** Log level. */
   log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
 }).strict();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger } from '../app/logger.js';
 import { SystemdNotifier } from '../app/systemd.js';
 import { UserError } from '../app/errors.js';
-import { zoneOffsetMs } from '../app/time.js';
+import { formatTime, parseTime, zoneOffsetMs } from '../app/time.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair, publicKeyFromText } from '../adapters/mqtt/keys.js';
 import { clientOptions } from '../adapters/mqtt/connect.js';
 import type { CommandAction } from '../adapters/mqtt/protocol.js';
@@ -28,12 +28,9 @@ async function withStore<T>(cmd: Command, fn: (s: { config: CentralFileConfig; s
   }
 }
 
-const isoOption = (v: string | undefined, name: string): string | undefined => {
-  if (v === undefined) return undefined;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UserError(`${name} "${v}" must be a date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00+07:00)`);
-  return new Date(t).toISOString();
-};
+/** A time option, strictly parsed (no offset: the centre's `timeZone`), as UTC ISO for the store and the wire. */
+const isoOption = (v: string | undefined, name: string, timeZone: string): string | undefined =>
+  v === undefined ? undefined : new Date(parseTime(v, name, timeZone)).toISOString();
 
 /** Register the central commands. */
 export function centralCommands(program: Command): void {
@@ -82,30 +79,32 @@ export function centralCommands(program: Command): void {
 
   central.command('doors').description('doors: online/offline, last seq stored, backlog')
     .action(action(async function (this: Command) {
-      const doors = await withStore(this, ({ store }) => store.doors());
+      const { doors, tz } = await withStore(this, async ({ store, config }) => ({ doors: await store.doors(), tz: config.timeZone }));
       const rows = doors.map((d) => ({
         site: d.site, door: d.door, state: d.state, lastSeq: d.lastSeq,
         backlog: d.reportedLastSeq === null ? null : Math.max(0, d.reportedLastSeq - d.lastSeq),
         statusAt: d.statusAt ? new Date(d.statusAt).toISOString() : null, lastSeenAt: d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : null,
       }));
-      out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ?? '-'}`).join('\n') : 'no doors enrolled');
+      out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ? formatTime(Date.parse(r.lastSeenAt), tz) : '-'}`).join('\n') : 'no doors enrolled');
     }));
 
   central.command('events').description('stored events (with --json: one JSON object per line)')
     .option('--site <site>').option('--door <door>').option('--type <prefix>', 'types starting with this')
     .option('--from <time>', 'at or after').option('--to <time>', 'before').option('--limit <n>', 'at most this many', '10000')
     .action(action(async function (this: Command, o: { site?: string; door?: string; type?: string; from?: string; to?: string; limit: string }) {
-      const from = isoOption(o.from, '--from');
-      const to = isoOption(o.to, '--to');
-      const events = await withStore(this, ({ store }) => store.events({
-        ...(o.site ? { site: o.site } : {}), ...(o.door ? { door: o.door } : {}), ...(o.type ? { type: o.type } : {}),
-        ...(from ? { from } : {}), ...(to ? { to } : {}), limit: intOption(o.limit, '--limit'),
-      }));
+      const { events, tz } = await withStore(this, async ({ store, config }) => {
+        const from = isoOption(o.from, '--from', config.timeZone);
+        const to = isoOption(o.to, '--to', config.timeZone);
+        return { tz: config.timeZone, events: await store.events({
+          ...(o.site ? { site: o.site } : {}), ...(o.door ? { door: o.door } : {}), ...(o.type ? { type: o.type } : {}),
+          ...(from ? { from } : {}), ...(to ? { to } : {}), limit: intOption(o.limit, '--limit'),
+        }) };
+      });
       const json = globals(this).json;
       for (const e of events) {
         process.stdout.write((json
           ? JSON.stringify({ ...e.data, site: e.site, door: e.door, seq: e.seq, type: e.type, at: e.at })
-          : `${e.site}/${e.door} ${String(e.seq).padStart(6)} ${e.at} ${e.type.padEnd(24)} ${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`) + '\n');
+          : `${e.site}/${e.door} ${String(e.seq).padStart(6)} ${formatTime(Date.parse(e.at), tz)} ${e.type.padEnd(24)} ${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`) + '\n');
       }
     }));
 
@@ -120,8 +119,8 @@ export function centralCommands(program: Command): void {
   central.command('alerts').description('alerts: gaps, chain breaks, unknown doors, bad signatures, doors gone offline')
     .option('--limit <n>', 'at most this many', '100')
     .action(action(async function (this: Command, o: { limit: string }) {
-      const alerts = await withStore(this, ({ store }) => store.alerts(intOption(o.limit, '--limit')));
-      out(this, alerts, () => alerts.map((a) => `${new Date(a.at).toISOString()} ${a.site}/${a.door} ${a.kind}: ${a.detail}`).join('\n') || 'no alerts');
+      const { alerts, tz } = await withStore(this, async ({ store, config }) => ({ alerts: await store.alerts(intOption(o.limit, '--limit')), tz: config.timeZone }));
+      out(this, alerts, () => alerts.map((a) => `${formatTime(a.at, tz)} ${a.site}/${a.door} ${a.kind}: ${a.detail}`).join('\n') || 'no alerts');
     }));
 
   central.command('report').description('monthly report per site and door: visitors, denied attempts, forced/held alarms, SOP step times')
@@ -139,7 +138,7 @@ export function centralCommands(program: Command): void {
       ].join('\n'))].join('\n'));
     }));
 
-  const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>) => Record<string, unknown>, opts: (c: Command) => Command): void => {
+  const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>, timeZone: string) => Record<string, unknown>, opts: (c: Command) => Command): void => {
     opts(central.command(name).description(describe)
       .requiredOption('--site <site>').requiredOption('--door <door>')
       .option('--ttl <seconds>', 'the command expires after this many seconds', '3600')
@@ -147,21 +146,24 @@ export function centralCommands(program: Command): void {
       .action(action(async function (this: Command, o: Record<string, unknown>) {
         const site = String(o.site);
         const door = String(o.door);
+        let tz = '';
         const r = await withStore(this, async ({ config, store }) => {
+          tz = config.timeZone;
+          const args = build(o, config.timeZone);
           const { connect } = await import('mqtt');
           const { CommandSender } = await import('../central/commands.js');
           const client = connect(config.broker.url, clientOptions(config.broker, { clientId: `pintu-central-cli-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0 }));
           try {
             await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
             const sender = new CommandSender(client, store, loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE));
-            return await sender.send(site, door, name, build(o), { ttlSeconds: intOption(String(o.ttl), '--ttl'), waitMs: intOption(String(o.wait), '--wait') * 1000 });
+            return await sender.send(site, door, name, args, { ttlSeconds: intOption(String(o.ttl), '--ttl'), waitMs: intOption(String(o.wait), '--wait') * 1000 });
           } finally {
             await client.endAsync();
           }
         });
         out(this, { command: r.command.id, counter: r.command.counter, expiresAt: r.command.expiresAt, reply: r.reply }, () => r.reply
           ? (r.reply.ok ? `done: visit ${r.reply.visit} is ${r.reply.state}` : `refused by the door: ${r.reply.error ?? r.reply.rejected}`)
-          : `sent (command ${r.command.id}); no reply yet — the door gets it when it reconnects, until ${r.command.expiresAt}`);
+          : `sent (command ${r.command.id}); no reply yet — the door gets it when it reconnects, until ${formatTime(Date.parse(r.command.expiresAt), tz)}`);
         if (r.reply && !r.reply.ok) process.exitCode = 2;
       }));
   };
@@ -172,7 +174,7 @@ export function centralCommands(program: Command): void {
   }), (c) => c.requiredOption('--name <name>').requiredOption('--nik <nik>').requiredOption('--org <org>').requiredOption('--purpose <purpose>')
     .option('--phone <phone>').option('--letter <ref>', 'request letter / helpdesk ticket').option('--duration <minutes>').option('--by <officer>')
     .option('--device <description:serial>', 'device brought in (repeatable)', collect));
-  send('approve', 'approve a visit (head)', (o) => ({ visit: o.visit, by: o.by, ...(o.from ? { from: isoOption(String(o.from), '--from') } : {}), ...(o.until ? { until: isoOption(String(o.until), '--until') } : {}) }),
+  send('approve', 'approve a visit (head)', (o, tz) => ({ visit: o.visit, by: o.by, ...(o.from ? { from: isoOption(String(o.from), '--from', tz) } : {}), ...(o.until ? { until: isoOption(String(o.until), '--until', tz) } : {}) }),
     (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>', 'head at the door').option('--from <time>').option('--until <time>'));
   send('deny', 'deny a visit (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));
   send('revoke', 'revoke an approval (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../app/errors.js';
+import { dropToDataDirOwner } from '../app/privileges.js';
+import { checkDataDir } from '../config/data-dir.js';
 import { openStore, visitService } from '../main.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { VisitService } from '../app/visit-service.js';
@@ -24,9 +26,17 @@ export function globals(cmd: Command): GlobalOptions {
   return { config: o.config ?? process.env.PINTU_CONFIG ?? DEFAULT_CONFIG_PATH, json: o.json ?? false };
 }
 
-/** Load the config named by the command's --config. */
-export function configOf(cmd: Command): Config {
-  return loadConfig(globals(cmd).config);
+/**
+ * Load the config named by the command's --config; then, unless `dataDir: false` (relay-off must work whatever the
+ * data dir's state), become the data dir's owner when run as root and check the data dir, before anything is opened.
+ */
+export function configOf(cmd: Command, opts: { dataDir?: boolean } = {}): Config {
+  const config = loadConfig(globals(cmd).config);
+  if (opts.dataDir !== false) {
+    dropToDataDirOwner(config.dataDir);
+    checkDataDir(config.dataDir);
+  }
+  return config;
 }
 
 /** Open the store and the officer-side service for one command, run `fn`, close. */
@@ -66,12 +76,6 @@ export function action<A extends unknown[]>(fn: (this: Command, ...args: A) => v
 /** Collect a repeatable option into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** Format a time (ms) in the office's time zone. */
-export function localTime(at: number | null | undefined, timeZone: string): string {
-  if (at === null || at === undefined) return '-';
-  return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(at);
 }
 
 /** Parse a positive integer option or throw naming it. */

@@ -8,21 +8,35 @@ import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from 
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { readLink } from '../adapters/mqtt/link-state.js';
-import { action, configOf, globals, intOption, localTime, out, withServices } from './context.js';
+import { realProcessEnv, runningDaemonPid, type ProcessEnv } from '../app/daemon-check.js';
+import { formatTime } from '../app/time.js';
+import { action, configOf, globals, intOption, out, withServices } from './context.js';
 
 /** How stale a heartbeat may be before the daemon counts as not running (ms). */
 const HEARTBEAT_STALE_MS = 10_000;
 
+/**
+ * What the daemon is known to be doing: `running` (pid alive, heartbeat fresh), `not responding` (pid alive,
+ * heartbeat stale), `crashed` (a pid is recorded but that process is gone: killed without its clean stop) or
+ * `not running` (stopped cleanly, or never started).
+ */
+export type DaemonState = 'running' | 'not responding' | 'crashed' | 'not running';
+
 /** Who is inside and what the door is doing, from the database the daemon keeps fresh. */
-export function doorSnapshot(store: Store, now = Date.now()) {
+export function doorSnapshot(store: Store, now = Date.now(), env: ProcessEnv = realProcessEnv()) {
   const s = store.doorStatus();
-  const running = s.daemonPid !== null && s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
+  const alive = runningDaemonPid(store, env) !== null;
+  const fresh = s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
+  const daemon: DaemonState = s.daemonPid === null ? 'not running' : !alive ? 'crashed' : fresh ? 'running' : 'not responding';
+  const running = daemon === 'running';
+  // Only a running daemon (or its clean stop, which drives the relay off and records "locked") tells the lock state.
+  const known = daemon === 'running' || daemon === 'not running';
   const officers = store.officersInside().map((o) => ({ id: o.id, name: o.name, role: o.role }));
   const visitors = store.visitsInside()
     .map((v) => ({ visit: v.id, name: v.visitor.name, org: v.visitor.org, badge: v.badgeUid ? store.badge(v.badgeUid)?.label ?? v.badgeUid : null, state: v.state }));
   return {
-    door: store.door, mode: s.mode, daemon: running ? 'running' : 'not running', pid: running ? s.daemonPid : null,
-    lock: s.locked ? 'locked' : 'unlocked', position: s.open === null ? 'unknown' : s.open ? 'open' : 'closed',
+    door: store.door, mode: s.mode, daemon, pid: s.daemonPid !== null && alive ? s.daemonPid : null, lastPid: s.daemonPid,
+    lock: !known ? 'unknown' : s.locked ? 'locked' : 'unlocked', position: !known || s.open === null ? 'unknown' : s.open ? 'open' : 'closed',
     openSince: s.openSince ? new Date(s.openSince).toISOString() : null,
     heartbeatAt: s.heartbeatAt ? new Date(s.heartbeatAt).toISOString() : null,
     inside: { officers, visitors, count: officers.length + visitors.length },
@@ -33,10 +47,27 @@ export function doorSnapshot(store: Store, now = Date.now()) {
   };
 }
 
+/** The first line of `pintu status`: what is known about the lock and the daemon, honestly. */
+export function statusHeadline(snap: ReturnType<typeof doorSnapshot>, timeZone: string): string {
+  const seen = formatTime(snap.heartbeatAt ? Date.parse(snap.heartbeatAt) : null, timeZone);
+  const disabled = snap.mode === 'disabled' ? ' (DISABLED)' : '';
+  switch (snap.daemon) {
+    case 'running':
+      return `door ${snap.door}: ${snap.lock}, ${snap.position}${disabled} — daemon running (pid ${snap.pid})`;
+    case 'not running':
+      return `door ${snap.door}: ${snap.lock}${disabled} — daemon not running (badges are not read until it starts)`;
+    case 'crashed':
+      return `door ${snap.door}: lock state unknown${disabled} — daemon not running (last seen ${seen}, pid ${snap.lastPid} is gone; it did not stop cleanly). ` +
+        'Badges are not read; the strike relay is off only if systemd ran `pintu relay-off` after it: run it to be sure';
+    case 'not responding':
+      return `door ${snap.door}: lock state unknown${disabled} — daemon (pid ${snap.pid}) not responding (last heartbeat ${seen})`;
+  }
+}
+
 /** One event as a human line. */
 export function eventLine(e: StoredEvent, timeZone: string): string {
   const fields = Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-  return `${String(e.seq).padStart(6)}  ${localTime(Date.parse(e.at), timeZone)}  ${e.type.padEnd(24)} ${fields}`;
+  return `${String(e.seq).padStart(6)}  ${formatTime(Date.parse(e.at), timeZone)}  ${e.type.padEnd(24)} ${fields}`;
 }
 
 /** Register the daemon and door commands. */
@@ -63,11 +94,11 @@ export function doorCommands(program: Command): void {
     .action(action(function (this: Command) {
       const { snap, tz } = withServices(this, ({ store, config }) => ({ snap: doorSnapshot(store), tz: config.visits.timeZone }));
       out(this, snap, () => [
-        `door ${snap.door}: ${snap.lock}, ${snap.position}${snap.mode === 'disabled' ? ' (DISABLED)' : ''} — daemon ${snap.daemon}${snap.pid ? ` (pid ${snap.pid})` : ''}`,
+        statusHeadline(snap, tz),
         `inside (${snap.inside.count}):`,
         ...snap.inside.officers.map((o) => `  officer ${o.id} ${o.name} (${o.role})`),
         ...snap.inside.visitors.map((v) => `  visitor ${v.visit} ${v.name}, ${v.org}, badge ${v.badge}${v.state === 'revoked' ? ' — REVOKED' : ''}`),
-        `last event #${snap.lastSeq}${snap.heartbeatAt ? `, heartbeat ${localTime(Date.parse(snap.heartbeatAt), tz)}` : ''}`,
+        `last event #${snap.lastSeq}${snap.heartbeatAt ? `, heartbeat ${formatTime(Date.parse(snap.heartbeatAt), tz)}` : ''}`,
         `central office: ${snap.central}, ${snap.backlog} event(s) not yet acknowledged`,
       ].join('\n'));
     }));
@@ -127,7 +158,7 @@ export function doorCommands(program: Command): void {
   program.command('relay-off')
     .description('drive the strike relay off (systemd ExecStopPost; works while the daemon is dead)')
     .action(action(async function (this: Command) {
-      const config = configOf(this);
+      const config = configOf(this, { dataDir: false });
       const io = await createDoorIo(config, createLogger('warn', 2));
       io.relay.set(false);
       io.close();

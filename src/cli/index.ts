@@ -49,6 +49,15 @@ const program = new Command('pintu')
   .exitOverride();
 
 const word = commandWord(process.argv.slice(2));
+
+// `pintu events | head -1`: the reader of our output went away. Stop quietly, as Unix tools do, instead of a stack
+// trace. (Not for the daemon, whose output is the journal: there an unexpected error stays fatal and fail-secure.)
+if (word !== 'run') {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 const only = word !== undefined ? GROUP_OF[word] : undefined;
 for (const name of only ? [only] : Object.keys(GROUPS)) (await GROUPS[name]!())(program);
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createLogger } from '../app/logger.js';
 import { UserError } from '../app/errors.js';
+import { formatTime } from '../app/time.js';
 import { createReader } from '../adapters/readers.js';
 import { DB_FILE, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
@@ -22,12 +23,12 @@ export function maintenanceCommands(program: Command): void {
   program.command('health')
     .description('SOP 002 health checklist of this controller (stored as a health.report event)')
     .action(action(function (this: Command) {
-      const report = withServices(this, ({ store, config }) => {
+      const { report, tz } = withServices(this, ({ store, config }) => {
         const r = runChecklist(store, checklistOptions(config, runningDaemonPid(store)), realSystem());
         recordReport(store, r, Date.now(), 'manual');
-        return r;
+        return { report: r, tz: config.visits.timeZone };
       });
-      out(this, report, () => formatReport(report));
+      out(this, report, () => formatReport(report, tz));
       if (report.status === 'fail') process.exitCode = 1;
     }));
 
@@ -71,10 +72,12 @@ export function maintenanceCommands(program: Command): void {
     .description('remove visitors\' name, NIK, phone and KTP hash after privacy.retentionDays (UU PDP 27/2022)')
     .option('--dry-run', 'only show what would be purged')
     .action(action(function (this: Command, o: { dryRun?: boolean }) {
-      const r = withServices(this, ({ store, config }) => purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }));
+      const { r, tz } = withServices(this, ({ store, config }) => ({ tz: config.visits.timeZone,
+        r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }) }));
+      const t = (iso: string): string => formatTime(Date.parse(iso), tz);
       out(this, r, () => [
-        `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${r.cutoff} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
-        ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${v.closedAt}`),
+        `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${t(r.cutoff)} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
+        ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${t(v.closedAt)}`),
       ].join('\n'));
     }));
 

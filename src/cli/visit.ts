@@ -3,10 +3,10 @@
  */
 import { Command } from 'commander';
 import { parseChecklistItem, parseDevice } from '../app/visit-service.js';
-import { parseIsoTime } from '../app/time.js';
+import { formatTime, parseTime } from '../app/time.js';
 import { UserError } from '../app/errors.js';
 import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
-import { action, collect, globals, localTime, out, withServices } from './context.js';
+import { action, collect, globals, out, withServices } from './context.js';
 
 /** Mask a NIK for lists: region and serial visible, birth date hidden. */
 export function maskNik(nik: string): string {
@@ -15,7 +15,7 @@ export function maskNik(nik: string): string {
 
 /** Human, multi-line description of a visit (for the officer at the desk; the CLI is not a log). */
 export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | null): string {
-  const t = (ms: number | undefined): string => localTime(ms, timeZone);
+  const t = (ms: number | undefined): string => formatTime(ms, timeZone);
   const lines = [
     `visit ${v.id} (${v.kind}) — ${v.state}${v.presence ? `, ${v.presence}` : ''}`,
     `  visitor:  ${v.visitor.name}, ${v.visitor.org}, NIK ${v.visitor.nik}${v.visitor.phone ? `, ${v.visitor.phone}` : ''}`,
@@ -63,7 +63,7 @@ export function visitCommands(program: Command): void {
       const duration = Number(s('duration'));
       const disp = s('dispositionRef') || s('dispositionBy') || s('dispositionDate')
         ? { orderedBy: s('dispositionBy') ?? '', reference: s('dispositionRef') ?? '', date: s('dispositionDate') ?? '' } : null;
-      if (disp && (!disp.orderedBy || !disp.reference || !/^\d{4}-\d{2}-\d{2}$/.test(disp.date))) {
+      if (disp && (!disp.orderedBy || !disp.reference || !disp.date)) {
         throw new UserError('a disposition needs --disposition-by, --disposition-ref and --disposition-date YYYY-MM-DD');
       }
       const devices = ((o.device as string[]) ?? []).map((d) => parseDevice(d, '--device'));
@@ -91,11 +91,14 @@ export function visitCommands(program: Command): void {
     .option('--until <iso>', 'end of validity, ISO-8601')
     .option('--from <iso>', 'start of validity (default now), ISO-8601')
     .action(action(function (this: Command, id: string, o: { by: string; until?: string; from?: string }) {
-      const until = o.until ? parseIsoTime(o.until, '--until') : undefined;
-      const from = o.from ? parseIsoTime(o.from, '--from') : undefined;
-      const v = withServices(this, ({ visits }) => visits.approve(id, o.by, { ...(until !== undefined ? { until } : {}), ...(from !== undefined ? { from } : {}) }));
+      const { v, tz } = withServices(this, ({ visits, config }) => {
+        const tz = config.visits.timeZone;
+        const until = o.until ? parseTime(o.until, '--until', tz) : undefined;
+        const from = o.from ? parseTime(o.from, '--from', tz) : undefined;
+        return { tz, v: visits.approve(id, o.by, { ...(until !== undefined ? { until } : {}), ...(from !== undefined ? { from } : {}) }) };
+      });
       out(this, { id: v.id, state: v.state, validFrom: new Date(v.validFrom!).toISOString(), validUntil: new Date(v.validUntil!).toISOString() },
-        () => `visit ${v.id}: approved until ${new Date(v.validUntil!).toISOString()}`);
+        () => `visit ${v.id}: approved from ${formatTime(v.validFrom, tz)} until ${formatTime(v.validUntil, tz)}`);
     }));
   simple('deny', 'SOP step 3: deny with a reason (head)', (s, id, o) => s.deny(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
   simple('revoke', 'revoke an approval at any time (head)', (s, id, o) => s.revoke(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
@@ -142,7 +145,7 @@ export function visitCommands(program: Command): void {
       const filter = st === 'inside' || st === 'outside' ? { presence: st as 'inside' | 'outside' } : st ? { state: st as VisitState } : {};
       const { list, tz } = withServices(this, ({ store, config }) => ({ list: store.visits({ ...filter, limit: Number(o.limit) || 50 }), tz: config.visits.timeZone }));
       if (globals(this).json) { out(this, list, () => ''); return; }
-      out(this, list, () => list.map((v) => [v.id, v.state, v.presence ?? '-', localTime(v.at.requested, tz), maskNik(v.visitor.nik), v.visitor.name, v.visitor.org].join('\t')).join('\n') || '(no visits)');
+      out(this, list, () => list.map((v) => [v.id, v.state, v.presence ?? '-', formatTime(v.at.requested, tz), maskNik(v.visitor.nik), v.visitor.name, v.visitor.org].join('\t')).join('\n') || '(no visits)');
     }));
 
   visit.command('show <id>')

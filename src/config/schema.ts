@@ -3,6 +3,16 @@
  * Each part of the program receives only its own slice (e.g. `ReaderConfig`, `GpioConfig`).
  */
 import { z } from 'zod';
+import { isTimeZone } from '../app/time.js';
+import { publicKeyFromText } from '../adapters/mqtt/keys.js';
+
+/** An IANA time zone this Node knows (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
+export const timeZoneSchema = z.string().refine(isTimeZone, 'is not a known IANA time zone (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura)');
+
+/** An Ed25519 public key as `pintu central keys show` prints it (base64 of 32 bytes) or a PEM block. */
+const publicKeyText = z.string().min(1).refine((t) => {
+  try { publicKeyFromText(t); return true; } catch { return false; }
+}, 'must be the centre\'s Ed25519 public key exactly as `pintu central keys show` prints it (44 characters of base64)');
 
 const id = z
   .string()
@@ -121,7 +131,7 @@ export const visitsSchema = z
     /** Approval valid until: `end-of-day` (local time, default) or a number of hours after approval. */
     defaultValidity: z.union([z.literal('end-of-day'), z.number().positive().max(24 * 31)]).default('end-of-day'),
     /** IANA time zone of the office (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
-    timeZone: z.string().default('Asia/Jakarta'),
+    timeZone: timeZoneSchema.default('Asia/Jakarta'),
   })
   .strict();
 /** Config of visit defaults. */
@@ -159,7 +169,7 @@ export const brokerSchema = z
 export const centralSchema = brokerSchema
   .extend({
     /** The centre's Ed25519 public key (`pintu central keys show`); without it every command is refused. */
-    publicKey: z.string().min(1).optional(),
+    publicKey: publicKeyText.optional(),
     /** Resend unacknowledged events when no ack arrived for this long. */
     ackTimeoutSeconds: z.number().min(1).max(600).default(10),
     /** Events per message. */

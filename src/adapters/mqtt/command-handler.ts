@@ -10,6 +10,7 @@ import type { StoredEvent } from '../sqlite/event-log.js';
 import type { VisitService } from '../../app/visit-service.js';
 import type { Visit } from '../../domain/types.js';
 import { UserError } from '../../app/errors.js';
+import { parseTime } from '../../app/time.js';
 import type { Log } from '../../app/logger.js';
 import type { LinkState } from './link-state.js';
 import {
@@ -108,7 +109,9 @@ export class CommandHandler {
       }
       case 'approve': {
         const a = commandArgsSchemas.approve.parse(cmd.args);
-        return this.visits.approve(a.visit, a.by, { ...(a.from ? { from: Date.parse(a.from) } : {}), ...(a.until ? { until: Date.parse(a.until) } : {}) });
+        // Strictly: an impossible date (2027-02-30) is refused, not rolled over; no offset means the office's zone.
+        const tz = this.visits.timeZone;
+        return this.visits.approve(a.visit, a.by, { ...(a.from ? { from: parseTime(a.from, 'from', tz) } : {}), ...(a.until ? { until: parseTime(a.until, 'until', tz) } : {}) });
       }
       case 'deny': {
         const a = commandArgsSchemas.deny.parse(cmd.args);

@@ -3,6 +3,7 @@
  * clock, CPU temperature, throttling, uptime and restarts. Run by `pintu health` and on a schedule in the daemon;
  * each run is stored as a `health.report` event and every failing item also as an `alarm.health` event.
  */
+import { formatTime } from '../time.js';
 import type { ReaderHealth } from '../../adapters/ports.js';
 import type { Store } from '../../adapters/sqlite/store.js';
 import type { StoredEvent } from '../../adapters/sqlite/event-log.js';
@@ -169,10 +170,10 @@ export function recordReport(store: Store, r: HealthReport, at: number, trigger:
 }
 
 /** The checklist as text for `pintu health`. */
-export function formatReport(r: HealthReport): string {
+export function formatReport(r: HealthReport, timeZone?: string): string {
   const mark = { ok: ' ok ', warn: 'WARN', fail: 'FAIL' } as const;
   return [
-    `health of door ${r.door} at ${r.at}: ${r.status.toUpperCase()} (${r.counts.ok} ok, ${r.counts.warn} warn, ${r.counts.fail} fail)`,
+    `health of door ${r.door} at ${timeZone ? formatTime(Date.parse(r.at), timeZone) : r.at}: ${r.status.toUpperCase()} (${r.counts.ok} ok, ${r.counts.warn} warn, ${r.counts.fail} fail)`,
     ...r.items.map((i) => `  [${mark[i.status]}] ${i.item.padEnd(16)} ${i.detail}`),
   ].join('\n');
 }
