@@ -4,6 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { TEST_CLOCK_ENV } from '../app/test-clock.js';
+
+// Test only (src/app/test-clock.ts): integration tests shift this process's clock to test clock faults.
+if (process.env[TEST_CLOCK_ENV]) (await import('../app/test-clock.js')).applyTestClockOffset();
 
 /** Registers a group of commands on the program. */
 type Register = (program: Command) => void;
