@@ -4,10 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { TEST_CLOCK_ENV } from '../app/test-clock.js';
+import { applyTestClockOffset } from '../app/test-clock.js';
 
-// Test only (src/app/test-clock.ts): integration tests shift this process's clock to test clock faults.
-if (process.env[TEST_CLOCK_ENV]) (await import('../app/test-clock.js')).applyTestClockOffset();
+// Test only (src/app/test-clock.ts): integration tests shift this process's clock to test clock faults; a no-op unless set.
+applyTestClockOffset();
 
 /** Registers a group of commands on the program. */
 type Register = (program: Command) => void;
