@@ -30,7 +30,7 @@ const GROUP_OF: Record<string, keyof typeof GROUPS> = {
   officer: 'people', badge: 'people', visit: 'visit', incident: 'visit',
   run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
   keys: 'keys', central: 'central', demo: 'demo', desk: 'desk',
-  health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance',
+  health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance', clock: 'maintenance',
 };
 
 /** The first word on the command line that is not a global option or its value. */
