@@ -29,7 +29,7 @@ const children: ChildProcess[] = [];
 
 /** Run the CLI with this process's clock shifted by `offsetMs`. */
 function cli(tc: TempConfig, args: string[], offsetMs: number): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--config', tc.file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '', [ENV]: String(offsetMs) } });
+  const r = spawnSync(process.execPath, [CLI, ...args, '--config', tc.file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '', NODE_ENV: 'test', [ENV]: String(offsetMs) } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 function cliJson<T = Record<string, unknown>>(tc: TempConfig, args: string[], offsetMs: number): T {
@@ -40,7 +40,7 @@ function cliJson<T = Record<string, unknown>>(tc: TempConfig, args: string[], of
 
 /** Start `pintu run` with a shifted clock; resolves once it is ready. */
 async function startDaemon(tc: TempConfig, offsetMs: number): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', tc.file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINTU_CONFIG: '', [ENV]: String(offsetMs) } });
+  const child = spawn(process.execPath, [CLI, 'run', '--config', tc.file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINTU_CONFIG: '', NODE_ENV: 'test', [ENV]: String(offsetMs) } });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -143,5 +143,12 @@ describe('time that goes backwards does not reopen an approval (child pintu run,
     expect(ahead.code, ahead.stderr).not.toBe(0);
     expect(ahead.stderr).toMatch(/purge refused: .*jumped forward/);
     expect(rows(tc).some((r) => r.type === 'privacy.purged')).toBe(false);
+    expect(rows(tc).filter((r) => r.type === 'alarm.clock_jump')).toHaveLength(1);
+    // Only a head can accept the new time; then the jump no longer blocks the purge (only a missing NTP sync may).
+    const staff = cli(tc, ['clock', 'confirm', '--by', 'O1'], 365 * DAY);
+    expect([staff.code, staff.stderr]).toEqual([2, expect.stringMatching(/only a head may confirm the clock/) as unknown]);
+    expect(cli(tc, ['clock', 'confirm', '--by', 'O2'], 365 * DAY).code).toBe(0);
+    expect(rows(tc).at(-1)!.type).toBe('clock.confirmed');
+    expect(cli(tc, ['purge'], 365 * DAY).stderr).not.toMatch(/jumped forward/);
   }, 180_000);
 });

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { openStore, visitService } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 import { tempConfig, testNik } from '../helpers/config.js';
+import { applyTestClockOffset } from '../../src/app/test-clock.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -264,5 +265,15 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     ok.note('after');
     expect(ok.clock.maintenanceRefusal()).toEqual([]);
     expect(ok.events().map((e) => e.type)).toEqual(['test.note', 'test.note']);
+  });
+});
+
+describe('test-only clock offset (PINTU_TEST_CLOCK_OFFSET_MS)', () => {
+  it('is ignored unless NODE_ENV=test, and a malformed value is refused naming the variable', () => {
+    const before = Date.now;
+    expect(applyTestClockOffset({ PINTU_TEST_CLOCK_OFFSET_MS: '-86400000', NODE_ENV: 'production' })).toBe(0);
+    expect(applyTestClockOffset({})).toBe(0);
+    expect(Date.now).toBe(before);
+    expect(() => applyTestClockOffset({ PINTU_TEST_CLOCK_OFFSET_MS: '1d', NODE_ENV: 'test' })).toThrow(/PINTU_TEST_CLOCK_OFFSET_MS="1d" must be an integer/);
   });
 });
