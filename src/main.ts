@@ -27,25 +27,35 @@ import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 /** Database file name inside the data dir. */
 export const DB_FILE = 'pintu.db';
 
-/** Open the store for a config (used by the daemon and by every CLI command). */
-export function openStore(config: Config): Store {
+/** Open the store for a config (used by the daemon and by every CLI command), guarded by its own clock guard (docs/clock.md). */
+export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): Store {
   const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous });
   const store = new Store(db, config.door.id);
-  store.events.stamp = (type, data, at) => clockGuard.stamp(type, data, at);
+  const clock = opts.clock ?? new ClockGuard({
+    rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
+    maxForwardJumpMs: config.clock.maxForwardJumpHours * 3_600_000,
+  });
+  clock.attach(store);
   return store;
 }
 
-/** This process's clock guard: events written while the clock is unsynchronised are marked (docs/clock.md). */
-export const clockGuard = new ClockGuard();
+/** The clock guard of a store opened by `openStore`: events written while the clock is untrusted are marked (docs/clock.md). */
+export function clockOf(store: Store): ClockGuard {
+  const c = store.events.clock;
+  if (!(c instanceof ClockGuard)) throw new Error('this store has no clock guard (open it with openStore)');
+  return c;
+}
 
-/** The officer-side service for a store. */
+/** The officer-side service for a store: approvals on the guard's effective time, capped while it is untrusted. */
 export function visitService(config: Config, store: Store): VisitService {
+  const clock = clockOf(store);
   return new VisitService(store, {
     standards: config.sop.standardsMinutes,
     defaultValidity: config.visits.defaultValidity,
     timeZone: config.visits.timeZone,
     secret: loadOrCreateSecret(config.dataDir),
-    limitValidity: (from, until) => clockGuard.limitValidity(from, until),
+    now: () => clock.now(),
+    limitValidity: (from, until) => clock.limitValidity(from, until),
   });
 }
 
@@ -88,7 +98,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const secret = loadOrCreateSecret(config.dataDir);
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
   const link = config.central
-    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store) }, log)
+    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock: clockOf(store) }, log)
     : null;
   const onEvents = link || overrides.onEvents
     ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
@@ -128,9 +138,11 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     repeatWindowMs: config.door.repeatTapSeconds * 1000,
     readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),
     secret,
+    // Validity is judged on the guard's effective time: a clock set back never reopens an approval (docs/clock.md).
+    now: () => clockOf(store).now(),
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  const scheduler = new Scheduler({ store, config, log, clock: clockGuard, ...(onEvents ? { onEvents } : {}) });
+  const scheduler = new Scheduler({ store, config, log, clock: clockOf(store), ...(onEvents ? { onEvents } : {}) });
   return new Daemon({ store, io, door, access, readers, log, scheduler, writes, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 

@@ -2,10 +2,16 @@
  * The clock guard. A Raspberry Pi has no real-time clock: after a power cut it boots at the last saved time (or 1970)
  * until NTP synchronises it. Until then every event carries `clockSynced: false`, and a time before the release date
  * of this build is never written as if it were real (it is raised to the release date, the raw reading kept beside it).
- * Policy: docs/clock.md.
+ * The newest event's time is a high-water mark: time is judged on `max(clock, mark)`, a clock behind it raises
+ * `alarm.clock_rollback` once per episode, and a clock far ahead of what the log vouches for raises `alarm.clock_jump`
+ * and pauses the purge until a head confirms the time. One guard per open store. Policy: docs/clock.md.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ClockStamp, LogClock, NewestEvent } from '../adapters/sqlite/event-log.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { DomainEvent } from '../domain/types.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -27,42 +33,133 @@ export function clockSyncProbe(root = '/', run: CommandRunner | null = null): { 
   return { synced: false, source: r ? 'timedatectl failed' : `no /${TIMESYNC_FLAG}` };
 }
 
+/** Meta key holding the last forward jump of the clock (JSON `ClockJump`). */
+export const CLOCK_JUMP_KEY = 'clock.jump';
+/** Default tolerance of a clock behind the newest event (ms). */
+export const DEFAULT_ROLLBACK_TOLERANCE_MS = 5_000;
+/** Default largest forward step of the clock accepted without confirmation (ms). */
+export const DEFAULT_MAX_FORWARD_JUMP_MS = 48 * 3_600_000;
+
 /** Options of the clock guard. */
 export interface ClockGuardOptions {
   /** Cheap synchronous check of clock synchronisation (default: the timesyncd flag file under `/`). */
   probe?: () => boolean;
   /** Earliest believable time, ms (default BUILD_DATE_MS). */
   buildDate?: number;
-  /** Clock (default Date.now). */
+  /** The system clock, ms (default Date.now). */
   now?: () => number;
+  /** A monotonic clock, ms (default performance.now): measures time elapsed whatever the system clock does. */
+  mono?: () => number;
   /** While unsynchronised, re-run the probe at most this often (ms, default 10 s). */
   recheckMs?: number;
+  /** A clock more than this far behind the newest event is rolled back (ms, default 5 s). */
+  rollbackToleranceMs?: number;
+  /** A clock more than this far ahead of what the log vouches for has jumped (ms, default 48 h). */
+  maxForwardJumpMs?: number;
 }
 
-/** What the guard makes of one event: the data to store and the time to write. */
-export interface Stamped {
-  /** Event data, with `clockSynced: false` (and `clockRaw` when the time was raised) if the clock is not trusted. */
-  data: Record<string, unknown>;
-  /** The time to write, never before the build date. */
-  at: number;
+/** A forward jump of the clock, as recorded in the meta table. */
+export interface ClockJump {
+  /** When it was seen (ISO, the new clock). */
+  detectedAt: string;
+  /** How far the clock was ahead of what the log vouched for (ms). */
+  aheadMs: number;
+  /** The time the log vouched for then: the newest event or heartbeat plus the time elapsed since (ISO). */
+  vouched: string;
+  /** The head who confirmed the new time, or null while unconfirmed. */
+  confirmedBy: string | null;
+  /** When it was confirmed (ISO), or null. */
+  confirmedAt: string | null;
 }
 
-/** Decides whether the clock can be trusted and marks events accordingly. Once synchronised it stays so (until restart). */
-export class ClockGuard {
+const iso = (t: number): string => new Date(t).toISOString();
+
+/** A duration for messages: "1 d 2 h", "3 h 5 min", "12 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86_400), h = Math.floor((s % 86_400) / 3600), m = Math.floor((s % 3600) / 60);
+  if (d) return h ? `${d} d ${h} h` : `${d} d`;
+  if (h) return m ? `${h} h ${m} min` : `${h} h`;
+  return m ? `${m} min` : `${s} s`;
+}
+
+/**
+ * Decides whether the clock can be trusted, what time counts, and marks events (the store's `LogClock`). Once
+ * synchronised it stays so (until restart). Attach it to the store it guards (`openStore` does).
+ */
+export class ClockGuard implements LogClock {
   private syncedOnce = false;
   private lastCheck = -Infinity;
   private readonly probe: () => boolean;
-  private readonly now: () => number;
+  private readonly clock: () => number;
+  private readonly mono: () => number;
   /** Earliest believable time, ms. */
   readonly buildDate: number;
   private readonly recheckMs: number;
+  /** A clock more than this far behind the newest event is rolled back (ms). */
+  readonly toleranceMs: number;
+  /** A clock more than this far ahead of what the log vouches for has jumped (ms). */
+  readonly maxJumpMs: number;
+  private store: Store | null = null;
+  /** What the log vouched for when attached (newest event or heartbeat), and the monotonic time then. */
+  private ref: { wall: number; mono: number } | null = null;
 
   /** Create a guard; nothing is probed until first use. */
   constructor(opts: ClockGuardOptions = {}) {
     this.probe = opts.probe ?? (() => existsSync(join('/', TIMESYNC_FLAG)));
     this.buildDate = opts.buildDate ?? BUILD_DATE_MS;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.now ?? (() => Date.now());
+    this.mono = opts.mono ?? (() => performance.now());
     this.recheckMs = opts.recheckMs ?? 10_000;
+    this.toleranceMs = opts.rollbackToleranceMs ?? DEFAULT_ROLLBACK_TOLERANCE_MS;
+    this.maxJumpMs = opts.maxForwardJumpMs ?? DEFAULT_MAX_FORWARD_JUMP_MS;
+  }
+
+  /** Guard this store: become its log's clock hook and take what the log vouches for now as the reference. */
+  attach(store: Store): this {
+    this.store = store;
+    store.events.clock = this;
+    const known = Math.max(store.events.newest()?.at ?? -Infinity, store.doorStatus().heartbeatAt ?? -Infinity);
+    this.ref = { wall: Number.isFinite(known) ? known : this.clock(), mono: this.mono() };
+    return this;
+  }
+
+  /** The system clock's raw reading (ms). */
+  raw(): number {
+    return this.clock();
+  }
+
+  /** The time that counts (validity, approvals): never before the newest event; while the clock is behind it, the newest event's time carried forward by the time elapsed since. */
+  now(): number {
+    return this.effective(this.raw(), this.store?.events.newest() ?? null);
+  }
+
+  /** Effective time for a raw reading after `newest` (see `now`). */
+  effective(raw: number, newest: NewestEvent | null): number {
+    if (!newest) return Math.max(raw, this.buildDate);
+    if (newest.at - raw <= this.toleranceMs) return Math.max(raw, newest.at);
+    // Behind: the newest event written while behind carries its raw reading, so the offset survives restarts.
+    const carried = newest.raw !== null ? newest.at - newest.raw : 0;
+    return Math.max(raw + carried, newest.at);
+  }
+
+  /** How far the clock is behind the newest event (ms, 0 when not behind). */
+  behindMs(raw = this.raw()): number {
+    const newest = this.store?.events.newest() ?? null;
+    return newest ? Math.max(0, newest.at - raw) : 0;
+  }
+
+  /** The clock is behind the newest event by more than the tolerance. */
+  rolledBack(raw = this.raw()): boolean {
+    return this.behindMs(raw) > this.toleranceMs;
+  }
+
+  /** The recorded forward jump not yet confirmed by a head, or null. */
+  openJump(): ClockJump | null {
+    const text = this.store?.meta(CLOCK_JUMP_KEY) ?? null;
+    if (!text) return null;
+    const j = JSON.parse(text) as ClockJump;
+    return j.confirmedAt ? null : j;
   }
 
   /** Record that synchronisation was confirmed by another probe (e.g. timedatectl from the scheduler or health check). */
@@ -73,7 +170,7 @@ export class ClockGuard {
   /** Synchronisation confirmed (probe re-run at most every `recheckMs` until it is). */
   synced(): boolean {
     if (this.syncedOnce) return true;
-    const t = this.now();
+    const t = this.clock();
     if (t - this.lastCheck >= this.recheckMs) {
       this.lastCheck = t;
       try { this.syncedOnce = this.probe(); } catch { this.syncedOnce = false; }
@@ -81,20 +178,90 @@ export class ClockGuard {
     return this.syncedOnce;
   }
 
-  /** The clock can be trusted: synchronised and not before the build date. */
-  trusted(at = this.now()): boolean {
-    return at >= this.buildDate && this.synced();
+  /** The clock can be trusted: synchronised, not before the build date, not behind the log, no unconfirmed jump. */
+  trusted(at = this.raw()): boolean {
+    return at >= this.buildDate && this.synced() && !this.rolledBack() && this.openJump() === null;
   }
 
-  /** Mark one event (the EventLog hook): untrusted time → `clockSynced: false`; a time before the build date is raised to it. */
-  stamp(_type: string, data: Record<string, unknown>, at: number): Stamped {
-    if (this.trusted(at)) return { data, at };
-    if (at < this.buildDate) return { data: { ...data, clockSynced: false, clockRaw: new Date(at).toISOString() }, at: this.buildDate };
-    return { data: { ...data, clockSynced: false }, at };
+  /**
+   * The log's hook, run inside each append's transaction. Behind the newest event: the time written is the effective
+   * time, every event carries `clockSynced: false` and `clockRaw`, and the first such append of an episode puts
+   * `alarm.clock_rollback` first. A forward jump is recorded with `alarm.clock_jump`. Before the build date: raised
+   * to it, raw reading kept. Otherwise unsynchronised: `clockSynced: false`.
+   */
+  stamp(at: number, newest: NewestEvent | null): ClockStamp {
+    const raw = this.raw();
+    const before: DomainEvent[] = [];
+    const jump = this.detectJump(raw);
+    if (jump) before.push(jump);
+    const behind = newest ? newest.at - raw : 0;
+    if (newest && behind > this.toleranceMs) {
+      // A new episode unless the newest event was itself written behind (then it was alarmed already, maybe by an earlier run).
+      const wasBehind = newest.raw !== null && newest.at - newest.raw > this.toleranceMs;
+      if (!wasBehind) before.unshift({ type: 'alarm.clock_rollback', data: { behindMs: behind, newestAt: iso(newest.at) } });
+      return { at: Math.max(at, this.effective(raw, newest)), marks: { clockSynced: false, clockRaw: iso(raw) }, before };
+    }
+    if (at < this.buildDate) return { at: this.buildDate, marks: { clockSynced: false, clockRaw: iso(at) }, before };
+    const trusted = this.synced() && this.openJump() === null;
+    return { at, marks: trusted ? {} : { clockSynced: false }, before };
   }
 
   /** End of an approval given now: unchanged when the clock is trusted, else at most UNSYNCED_MAX_VALIDITY_HOURS after `from`. */
   limitValidity(from: number, until: number): number {
     return this.trusted() ? until : Math.min(until, from + UNSYNCED_MAX_VALIDITY_HOURS * 3_600_000);
+  }
+
+  /**
+   * Why jobs that delete data (the purge of personal data) must not run now; empty when the clock is trusted. A forward
+   * jump seen now is recorded first (`alarm.clock_jump`).
+   */
+  maintenanceRefusal(): string[] {
+    const reasons = this.faults();
+    if (!this.synced()) reasons.unshift(`the clock is not synchronised (no NTP sync confirmed: /${TIMESYNC_FLAG} or timedatectl)`);
+    return reasons;
+  }
+
+  /** Faults of the clock itself, whatever NTP says: before the build date, behind the log, an unconfirmed forward jump. Records a jump seen now. */
+  faults(): string[] {
+    if (this.store) {
+      const store = this.store;
+      const raw = this.raw();
+      const ahead = this.aheadMs(raw);
+      if (ahead > this.maxJumpMs && this.openJump() === null) store.tx(() => store.events.append([], raw));
+    }
+    const raw = this.raw();
+    const reasons: string[] = [];
+    if (raw < this.buildDate) reasons.push(`the clock (${iso(raw)}) is before this build's release date ${iso(this.buildDate).slice(0, 10)}`);
+    const behind = this.behindMs(raw);
+    if (behind > this.toleranceMs) reasons.push(`the clock (${iso(raw)}) is ${formatDuration(behind)} behind the newest event: it was set back`);
+    const j = this.openJump();
+    if (j) reasons.push(`the clock jumped forward ${formatDuration(j.aheadMs)} beyond the time the log vouched for (${j.vouched}), seen at ${j.detectedAt}; if the time now is right, a head confirms it with: pintu clock confirm --by ID`);
+    return reasons;
+  }
+
+  /** A head confirms the clock after a forward jump: the jump is closed (purge may run again). Inside a transaction. */
+  confirmJump(officer: string): ClockJump | null {
+    const j = this.openJump();
+    if (!j || !this.store) return null;
+    const done: ClockJump = { ...j, confirmedBy: officer, confirmedAt: iso(this.raw()) };
+    this.store.setMeta(CLOCK_JUMP_KEY, JSON.stringify(done));
+    return done;
+  }
+
+  /** How far the clock is ahead of what the log vouches for: the reference at attach plus the monotonic time elapsed. */
+  private aheadMs(raw: number): number {
+    return this.ref ? raw - (this.ref.wall + (this.mono() - this.ref.mono)) : 0;
+  }
+
+  /** Inside a transaction: a jump far beyond what the log vouches for is recorded once (meta latch) and re-bases the reference. */
+  private detectJump(raw: number): DomainEvent | null {
+    const ahead = this.aheadMs(raw);
+    if (!this.store || ahead <= this.maxJumpMs) return null;
+    const vouched = raw - ahead;
+    this.ref = { wall: raw, mono: this.mono() };
+    if (this.openJump()) return null;
+    const j: ClockJump = { detectedAt: iso(raw), aheadMs: Math.round(ahead), vouched: iso(vouched), confirmedBy: null, confirmedAt: null };
+    this.store.setMeta(CLOCK_JUMP_KEY, JSON.stringify(j));
+    return { type: 'alarm.clock_jump', data: { aheadMs: j.aheadMs, vouched: j.vouched } };
   }
 }

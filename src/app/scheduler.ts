@@ -37,7 +37,7 @@ export interface SchedulerDeps {
   log: Log;
   /** System probes (default the real system). */
   env?: SystemEnv;
-  /** Clock guard to tell once synchronisation is confirmed. */
+  /** The store's clock guard: told once synchronisation is confirmed; the purge runs only while it trusts the clock. */
   clock?: ClockGuard;
   /** Called with events the jobs append. */
   onEvents?: (events: StoredEvent[]) => void;
@@ -51,6 +51,7 @@ export class Scheduler {
   private running: Promise<void> | null = null;
   private readonly env: SystemEnv;
   private readonly log: Log;
+  private lastRefusal = '';
 
   /** Create (not start) the scheduler. */
   constructor(private readonly d: SchedulerDeps) {
@@ -95,8 +96,18 @@ export class Scheduler {
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'health checklist failed'); }
     try {
-      const r = purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now, dryRun: false });
-      if (r.count) {
+      // Never on an untrusted clock: a clock set back or jumped forward would delete personal data early, irreversibly.
+      const refusal = clock?.maintenanceRefusal() ?? [];
+      const r = purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now, dryRun: refusal.length > 0 });
+      if (refusal.length && r.count) {
+        const why = refusal.join('; ');
+        this.log.warn({ due: r.count, reasons: refusal }, 'purge refused: the clock is not trusted');
+        if (why !== this.lastRefusal) {
+          const ev = store.tx(() => store.events.append([{ type: 'privacy.purge_refused', data: { due: r.count, reasons: refusal } }], now));
+          this.d.onEvents?.(ev);
+        }
+        this.lastRefusal = why;
+      } else if (r.count) {
         this.d.onEvents?.(store.events.since(store.events.lastSeq() - 1));
         this.log.info({ count: r.count, retentionDays: r.retentionDays }, 'personal data purged');
       }
@@ -110,7 +121,8 @@ export class Scheduler {
       }
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'nightly backup failed');
-      try { this.d.onEvents?.(store.tx(() => store.events.append([{ type: 'alarm.backup', data: { error: (err as Error).message } }], this.env.now()))); } catch { /* logged above */ }
+      // Appended first: inside `onEvents?.(…)` the append would be skipped when nobody observes events.
+      try { const ev = store.tx(() => store.events.append([{ type: 'alarm.backup', data: { error: (err as Error).message } }], this.env.now())); this.d.onEvents?.(ev); } catch { /* logged above */ }
     }
   }
 }

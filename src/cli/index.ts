@@ -4,6 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { applyTestClockOffset } from '../app/test-clock.js';
+
+// Test only (src/app/test-clock.ts): integration tests shift this process's clock to test clock faults; a no-op unless set.
+applyTestClockOffset();
 
 /** Registers a group of commands on the program. */
 type Register = (program: Command) => void;
@@ -26,7 +30,7 @@ const GROUP_OF: Record<string, keyof typeof GROUPS> = {
   officer: 'people', badge: 'people', visit: 'visit', incident: 'visit',
   run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
   keys: 'keys', central: 'central', demo: 'demo', desk: 'desk',
-  health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance',
+  health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance', clock: 'maintenance',
 };
 
 /** The first word on the command line that is not a global option or its value. */

@@ -8,7 +8,7 @@ import { createLogger } from '../app/logger.js';
 import { UserError } from '../app/errors.js';
 import { formatTime } from '../app/time.js';
 import { createReader } from '../adapters/readers.js';
-import { DB_FILE, createDoorIo, openStore } from '../main.js';
+import { DB_FILE, clockOf, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
 import { realSystem } from '../app/health/probes.js';
 import { checklistOptions } from '../app/scheduler.js';
@@ -72,13 +72,36 @@ export function maintenanceCommands(program: Command): void {
     .description('remove visitors\' name, NIK, phone and KTP hash after privacy.retentionDays (UU PDP 27/2022)')
     .option('--dry-run', 'only show what would be purged')
     .action(action(function (this: Command, o: { dryRun?: boolean }) {
-      const { r, tz } = withServices(this, ({ store, config }) => ({ tz: config.visits.timeZone,
-        r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }) }));
+      const { r, refusal, tz } = withServices(this, ({ store, config }) => {
+        // Never on an untrusted clock (docs/clock.md): a wrong clock would delete personal data early, irreversibly.
+        const refusal = clockOf(store).maintenanceRefusal();
+        if (refusal.length && !o.dryRun) throw new UserError(`purge refused: ${refusal.join('; ')}`);
+        return { r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }), refusal, tz: config.visits.timeZone };
+      });
+      if (refusal.length) process.stderr.write(`pintu: warning: a real purge would be refused now: ${refusal.join('; ')}\n`);
       const t = (iso: string): string => formatTime(Date.parse(iso), tz);
       out(this, r, () => [
         `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${t(r.cutoff)} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
         ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${t(v.closedAt)}`),
       ].join('\n'));
+    }));
+
+  program.command('clock')
+    .description('the clock guard (docs/clock.md)')
+    .command('confirm')
+    .description('after alarm.clock_jump: a head confirms the clock shows the right time, so the purge may run again')
+    .requiredOption('--by <officer>', 'head officer id')
+    .action(action(function (this: Command, o: { by: string }) {
+      const j = withServices(this, ({ store }) => store.tx(() => {
+        const officer = store.officer(o.by.trim().toUpperCase());
+        if (!officer) throw new UserError(`--by: no officer with id "${o.by}"`);
+        if (officer.role !== 'head' || !officer.active) throw new UserError(`officer ${officer.id} is not an active head; only a head may confirm the clock`);
+        const done = clockOf(store).confirmJump(officer.id);
+        if (!done) throw new UserError('no unconfirmed clock jump to confirm');
+        store.events.append([{ type: 'clock.confirmed', data: { officer: officer.id, aheadMs: done.aheadMs, vouched: done.vouched } }], Date.now());
+        return done;
+      }));
+      out(this, j, () => `clock confirmed by ${j.confirmedBy}: the forward jump of ${Math.round(j.aheadMs / 3_600_000)} h seen at ${j.detectedAt} is accepted`);
     }));
 
   program.command('hw')

@@ -218,6 +218,18 @@ export const privacySchema = z
 /** Config of personal-data retention. */
 export type PrivacyConfig = z.infer<typeof privacySchema>;
 
+/** Clock faults on a Pi without RTC (docs/clock.md). */
+export const clockSchema = z
+  .object({
+    /** A clock this far behind the newest event raises alarm.clock_rollback and counts as untrusted (seconds). */
+    rollbackToleranceSeconds: z.number().int().min(1).max(3600).default(5),
+    /** A clock this far ahead of the last time the log vouches for raises alarm.clock_jump and pauses the purge until confirmed (hours). */
+    maxForwardJumpHours: z.number().int().min(1).max(8760).default(48),
+  })
+  .strict();
+/** Config of the clock guard. */
+export type ClockConfig = z.infer<typeof clockSchema>;
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -240,6 +252,7 @@ export const configSchema = z
     health: healthSchema.default({ intervalDays: 30, readerSilentDays: 14 }),
     backup: backupSchema.default({ keep: 7, hour: 2 }),
     privacy: privacySchema.default({ retentionDays: 365 }),
+    clock: clockSchema.default({ rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }),
     central: centralSchema.optional(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })

@@ -146,12 +146,27 @@ describe('EventLog', () => {
     for (const o of [{ door: 'door-2' }, { seq: 2 }, { type: 'visit.approved' }, { at: new Date(T0).toISOString() }, { json: '{}' }]) expect(h(o)).not.toBe(e.hash);
   });
 
-  it('a stamp hook can add fields and adjust the time, and the chain covers what was stored', () => {
+  it('a clock hook can add fields, put events first and adjust the time, and the chain covers what was stored', () => {
     const db = open(join(tmp(), 'p.db'));
     const log = new EventLog(db, 'door-1');
-    log.stamp = (_type, data, at) => ({ data: { ...data, clock: 'suspect' }, at: at + 5 });
+    log.clock = { stamp: (at) => ({ at: at + 5, marks: { clock: 'suspect' }, before: [ev('alarm.test', {})] }) };
     append(db, log, 2, T0);
-    expect(log.since(0).map((e) => [e.data.clock, e.at])).toEqual([['suspect', new Date(T0 + 5).toISOString()], ['suspect', new Date(T0 + 5).toISOString()]]);
+    expect(log.since(0).map((e) => [e.type, e.data.clock, e.at])).toEqual([
+      ['alarm.test', 'suspect', new Date(T0 + 5).toISOString()],
+      ['test.tick', 'suspect', new Date(T0 + 5).toISOString()],
+      ['test.tick', 'suspect', new Date(T0 + 5).toISOString()],
+    ]);
+    expect(log.verify()).toBeNull();
+  });
+
+  it('time never goes backwards in the log: an append with an earlier time is written at the newest event\'s time', () => {
+    const db = open(join(tmp(), 'p.db'));
+    const log = new EventLog(db, 'door-1');
+    append(db, log, 1, T0 + 60_000);
+    append(db, log, 1, T0); // a clock a minute behind (or a writer that read the clock before waiting for the lock)
+    append(db, log, 1, T0 + 120_000);
+    expect(log.since(0).map((e) => e.at)).toEqual([T0 + 60_000, T0 + 60_000, T0 + 120_000].map((t) => new Date(t).toISOString()));
+    expect(log.newest()).toMatchObject({ seq: 3, at: T0 + 120_000, raw: null });
     expect(log.verify()).toBeNull();
   });
 });

@@ -20,10 +20,10 @@ afterEach(() => {
 });
 const log = createLogger('silent');
 
-function setup(): { t: TempConfig; store: Store; root: string } {
+function setup(clock?: ClockGuard): { t: TempConfig; store: Store; root: string } {
   const t = tempConfig({ backup: { keep: 2, hour: 2 }, health: { intervalDays: 30, readerSilentDays: 14 } });
   temps.push(t);
-  const store = openStore(t.config);
+  const store = openStore(t.config, clock ? { clock } : {});
   stores.push(store);
   const root = join(t.dir, 'root');
   mkdirSync(join(root, 'proc'), { recursive: true });
@@ -33,10 +33,11 @@ function setup(): { t: TempConfig; store: Store; root: string } {
 
 describe('maintenance scheduler', () => {
   it('health is first due intervalDays after the first start, then recorded; nightly backup once per day; clock sync confirmed', async () => {
-    const { t, store, root } = setup();
     let now = Date.parse('2026-12-01T01:00:00+07:00');
+    // The store's guard runs on the test's clock (wall and monotonic), so the month skipped below is not a clock jump.
+    const clock = new ClockGuard({ probe: () => false, now: () => now, mono: () => now });
+    const { t, store, root } = setup(clock);
     const env = { root, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
-    const clock = new ClockGuard({ probe: () => false, now: () => now });
     const s = new Scheduler({ store, config: t.config, log, env, clock, tickMs: 3_600_000 });
     s.start();
     expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));

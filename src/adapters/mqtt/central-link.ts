@@ -34,6 +34,8 @@ export interface CentralLinkOptions {
   tickMs?: number;
   /** How long `stop()` keeps delivering the backlog (ms). */
   flushMs?: number;
+  /** Clock faults (set back, unconfirmed jump): retention deletes nothing while there are any (docs/clock.md). */
+  clock?: { faults(): string[] };
 }
 
 /** The door's link to the centre. */
@@ -145,6 +147,8 @@ export class CentralLink {
       const days = this.opts.config.retainAckedDays;
       if (days > 0 && now - this.lastPruneAt > 3_600_000) {
         this.lastPruneAt = now;
+        const faults = this.opts.clock?.faults() ?? [];
+        if (faults.length) { this.log.warn({ reasons: faults }, 'retention of acknowledged events skipped: the clock is not trusted'); return; }
         const n = this.state.pruneAcked(now - days * 86_400_000);
         if (n > 0) this.log.info({ deleted: n }, 'acknowledged events past retention deleted');
       }

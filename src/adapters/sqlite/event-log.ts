@@ -38,39 +38,79 @@ function fromRow(r: Row): StoredEvent {
   return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
 }
 
-/** Hook run on every event before it is hashed: may add data fields and adjust the time (the clock guard uses it). */
-export type EventStamp = (type: string, data: Record<string, unknown>, at: number) => { data: Record<string, unknown>; at: number };
+/** The newest stored event of the door, as the clock hook sees it. */
+export interface NewestEvent {
+  /** Its seq. */
+  seq: number;
+  /** Its hash. */
+  hash: string;
+  /** Its time (ms). */
+  at: number;
+  /** The raw clock reading it carries (`clockRaw`, ms) when its time was raised, else null. */
+  raw: number | null;
+}
+
+/** What the clock hook makes of one append. */
+export interface ClockStamp {
+  /** The time to write (the log raises it further if it is before the newest event). */
+  at: number;
+  /** Fields added to the data of every event of the batch (e.g. `clockSynced: false`, `clockRaw`). */
+  marks: Record<string, unknown>;
+  /** Events to append before the batch (e.g. `alarm.clock_rollback`). */
+  before: DomainEvent[];
+}
+
+/** Hook run once per append inside its transaction (the clock guard, `ClockGuard`): decides the time written and marks. */
+export interface LogClock {
+  /** Stamp a batch appended at `at` (the caller's clock) after `newest` (null: empty log). */
+  stamp(at: number, newest: NewestEvent | null): ClockStamp;
+}
 
 /** The event log of one door. */
 export class EventLog {
-  /** Optional hook applied to each appended event (see `ClockGuard.stamp`). */
-  stamp: EventStamp | null = null;
+  /** Optional clock hook applied to each append (see `ClockGuard`). */
+  clock: LogClock | null = null;
   private readonly lastStmt;
   private readonly insertStmt;
   private readonly sinceStmt;
 
   /** Bind to the database and the door id. */
   constructor(private readonly db: Db, readonly door: string) {
-    this.lastStmt = db.prepare<[string], { seq: number; hash: string }>('SELECT seq, hash FROM events WHERE door = ? ORDER BY seq DESC LIMIT 1');
+    this.lastStmt = db.prepare<[string], { seq: number; hash: string; at: string; raw: string | null }>(
+      "SELECT seq, hash, at, json_extract(data, '$.clockRaw') AS raw FROM events WHERE door = ? ORDER BY seq DESC LIMIT 1",
+    );
     this.insertStmt = db.prepare('INSERT INTO events (door, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.sinceStmt = db.prepare<[string, number, number], Row>('SELECT * FROM events WHERE door = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
-  /** Append events; must run inside a write transaction (see `Store.tx`). Returns the stored events. */
+  /** The newest stored event (one primary-key lookup), or null for an empty log. */
+  newest(): NewestEvent | null {
+    const r = this.lastStmt.get(this.door);
+    if (!r) return null;
+    const raw = typeof r.raw === 'string' ? Date.parse(r.raw) : NaN;
+    return { seq: r.seq, hash: r.hash, at: Date.parse(r.at), raw: Number.isNaN(raw) ? null : raw };
+  }
+
+  /**
+   * Append events; must run inside a write transaction (see `Store.tx`). Returns the stored events (with any the
+   * clock hook put first). Time never goes backwards in the log: `at` is raised to the newest event's time if earlier.
+   */
   append(events: readonly DomainEvent[], at: number): StoredEvent[] {
     if (!this.db.inTransaction) throw new Error('EventLog.append must run inside a transaction');
-    const last = this.lastStmt.get(this.door);
+    const last = this.newest();
+    const stamp = this.clock ? this.clock.stamp(at, last) : { at, marks: {}, before: [] };
+    const time = last && stamp.at < last.at ? last.at : stamp.at;
+    const iso = new Date(time).toISOString();
     let seq = last?.seq ?? 0;
     let prev = last?.hash ?? GENESIS_HASH;
     const out: StoredEvent[] = [];
-    for (const e of events) {
+    for (const e of [...stamp.before, ...events]) {
       seq += 1;
-      const s = this.stamp ? this.stamp(e.type, e.data, at) : { data: e.data, at };
-      const iso = new Date(s.at).toISOString();
-      const json = JSON.stringify(s.data);
+      const data = Object.keys(stamp.marks).length ? { ...e.data, ...stamp.marks } : e.data;
+      const json = JSON.stringify(data);
       const hash = eventHash(prev, this.door, seq, e.type, iso, json);
       this.insertStmt.run(this.door, seq, e.type, iso, json, prev, hash);
-      out.push({ door: this.door, seq, type: e.type, at: iso, data: s.data, prevHash: prev, hash });
+      out.push({ door: this.door, seq, type: e.type, at: iso, data, prevHash: prev, hash });
       prev = hash;
     }
     return out;
