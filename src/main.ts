@@ -13,7 +13,7 @@ import { Store } from './adapters/sqlite/store.js';
 import type { StoredEvent } from './adapters/sqlite/event-log.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
 import { createReader } from './adapters/readers.js';
-import { AccessService } from './app/access-service.js';
+import { AccessService, type GrantRef } from './app/access-service.js';
 import { DoorController } from './app/door-controller.js';
 import { Daemon } from './app/daemon.js';
 import { VisitService } from './app/visit-service.js';
@@ -116,7 +116,9 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       const stored = store.durableTx(() => {
         const s = door.status();
         store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince });
-        return store.events.append([{ type, data }], at);
+        // An officer whose entry grant went unused did not come in: back outside, no escort (same transaction).
+        const back = type === 'access.unused' ? access.grantUnused(data.ref as GrantRef | undefined) : null;
+        return store.events.append([{ type, data: back ? { ...data, officerOutside: back.officer } : data }, ...(back?.events ?? [])], at);
       });
       doorLog.info({ event: type }, 'door event');
       onEvents?.(stored);

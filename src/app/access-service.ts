@@ -23,6 +23,10 @@ export type GrantRef = {
   visit?: string;
   /** Officer id, for officer badges. */
   officer?: string;
+  /** Which way the grant let the holder through. */
+  direction?: 'in' | 'out';
+  /** When it was granted (ms): the officer's `enteredAt` for an entry. */
+  at?: number;
 };
 
 /** The part of the door controller the tap handler drives. */
@@ -156,6 +160,23 @@ export class AccessService {
     return stored.map((e) => String(e.data.visit));
   }
 
+  /**
+   * The door says a grant was never used (the strike ran out with the door shut): an officer it let in did not enter,
+   * so they are outside again and escort nobody. Runs inside the caller's transaction (the one recording
+   * `access.unused`); returns the officer put back outside and any alarm to record after it (the last officer
+   * "inside" was this one: `alarm.visitor_unescorted`), or null. A later entry of the same officer is left alone.
+   */
+  grantUnused(ref: GrantRef | undefined): { officer: string; events: DomainEvent[] } | null {
+    if (!ref?.officer || ref.direction !== 'in' || ref.at === undefined) return null;
+    const o = this.store.officer(ref.officer);
+    if (!o || o.presence !== 'inside' || o.enteredAt !== ref.at) return null;
+    this.store.setOfficerPresence(o.id, 'outside');
+    this.log.info({ officer: o.id }, 'officer grant unused: the officer did not enter and is no escort');
+    const events: DomainEvent[] = [];
+    this.checkUnescorted(events, o.id);
+    return { officer: o.id, events };
+  }
+
   /** Visits waiting for an escort now (committed waits only). */
   waiting(): readonly string[] {
     return this.pending.map((p) => p.visitId);
@@ -212,7 +233,7 @@ export class AccessService {
         if (decision.holder === 'officer') {
           this.store.setOfficerPresence(decision.officerId, tap.direction === 'in' ? 'inside' : 'outside', now);
           events.push({ type: 'access.granted', data: { ...base, badge: tap.uid, officer: decision.officerId, holder: 'officer' } });
-          grants.push({ reader: tap.readerId, badge: tap.uid, officer: decision.officerId });
+          grants.push({ reader: tap.readerId, badge: tap.uid, officer: decision.officerId, direction: tap.direction, at: now });
           if (tap.direction === 'out') this.checkUnescorted(events, decision.officerId);
         } else {
           this.grantVisitor(tap, decision.visitId, decision.escortOfficerId, now, events, grants, pending, decision.lapsed);

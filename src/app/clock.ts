@@ -129,9 +129,18 @@ export class ClockGuard implements LogClock {
     return this.clock();
   }
 
-  /** The time that counts (validity, approvals): never before the newest event; while the clock is behind it, the newest event's time carried forward by the time elapsed since. */
+  /**
+   * The time that counts (validity, approvals): never before the newest event; while the clock is behind it, the newest
+   * event's time carried forward by the time elapsed since; and never behind what the log vouched for at attach plus the
+   * monotonic time elapsed since (a clock stepped back while the process runs does not stop time).
+   */
   now(): number {
-    return this.effective(this.raw(), this.store?.events.newest() ?? null);
+    return Math.max(this.effective(this.raw(), this.store?.events.newest() ?? null), this.vouched());
+  }
+
+  /** What the log vouched for at attach (newest event or heartbeat) plus the monotonic time elapsed since; -Infinity when detached. */
+  private vouched(): number {
+    return this.ref ? this.ref.wall + (this.mono() - this.ref.mono) : -Infinity;
   }
 
   /** Effective time for a raw reading after `newest` (see `now`). */
@@ -194,12 +203,14 @@ export class ClockGuard implements LogClock {
     const before: DomainEvent[] = [];
     const jump = this.detectJump(raw);
     if (jump) before.push(jump);
-    const behind = newest ? newest.at - raw : 0;
-    if (newest && behind > this.toleranceMs) {
+    // Behind the newest event, or behind the time elapsed (monotonic) since what the log vouched for at attach.
+    const mark = Math.max(newest?.at ?? -Infinity, this.vouched());
+    const behind = Number.isFinite(mark) ? mark - raw : 0;
+    if (behind > this.toleranceMs) {
       // A new episode unless the newest event was itself written behind (then it was alarmed already, maybe by an earlier run).
-      const wasBehind = newest.raw !== null && newest.at - newest.raw > this.toleranceMs;
-      if (!wasBehind) before.unshift({ type: 'alarm.clock_rollback', data: { behindMs: behind, newestAt: iso(newest.at) } });
-      return { at: Math.max(at, this.effective(raw, newest)), marks: { clockSynced: false, clockRaw: iso(raw) }, before };
+      const wasBehind = newest !== null && newest.raw !== null && newest.at - newest.raw > this.toleranceMs;
+      if (!wasBehind) before.unshift({ type: 'alarm.clock_rollback', data: { behindMs: Math.round(behind), newestAt: newest ? iso(newest.at) : null } });
+      return { at: Math.max(at, this.effective(raw, newest), this.vouched()), marks: { clockSynced: false, clockRaw: iso(raw) }, before };
     }
     if (at < this.buildDate) return { at: this.buildDate, marks: { clockSynced: false, clockRaw: iso(at) }, before };
     const trusted = this.synced() && this.openJump() === null;

@@ -129,9 +129,10 @@ export class Daemon {
     if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
     await Promise.allSettled(readers.map((r) => r.stop()));
     access.stop();
-    door.stop();
-    // Taps and door events still queued are recorded before the last event and before the database closes.
+    // Taps and door events still queued are decided and recorded while the door can still act on them (a grant is
+    // recorded only for a strike that was driven), before the last event and before the database closes.
     this.parts.writes.flushBlocking();
+    door.stop();
     try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
     this.safe(() => {
       store.updateDoorStatus({ daemonPid: null, locked: true });

@@ -35,7 +35,7 @@ export interface CentralLinkOptions {
   /** How long `stop()` keeps delivering the backlog (ms). */
   flushMs?: number;
   /** Clock faults (set back, unconfirmed jump): retention deletes nothing while there are any (docs/clock.md). */
-  clock?: { faults(): string[] };
+  clock?: { faults(): string[]; now?(): number };
 }
 
 /** The door's link to the centre. */
@@ -69,6 +69,8 @@ export class CentralLink {
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
       site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),
+      // Expiry on the effective time: a clock set back must not bring an expired command back to life.
+      ...(opts.clock?.now ? { now: () => opts.clock!.now!() } : {}),
     }, this.log);
   }
 
