@@ -104,24 +104,31 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
     : undefined;
   const doorLog = log.child({ component: 'door', door: config.door.id });
+  // A door opened in the last moments of the strike is seen only after the switch's debounce.
+  const graceMs = config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0;
   // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
   const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
   const door = new DoorController({
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
-    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs: config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0 },
+    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs },
     log,
     onEvent: (type, data, at) => writes.push(type, () => {
       // The event and the door's status row change together (for `pintu status`), in one transaction.
       const stored = store.durableTx(() => {
         const s = door.status();
         store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince });
-        // An officer whose entry grant went unused did not come in: back outside, no escort (same transaction).
+        // An officer or visitor whose entry grant went unused did not come in: back outside, no escort (same transaction).
         const back = type === 'access.unused' ? access.grantUnused(data.ref as GrantRef | undefined) : null;
-        return store.events.append([{ type, data: back ? { ...data, officerOutside: back.officer } : data }, ...(back?.events ?? [])], at);
+        const note = back?.officer ? { officerOutside: back.officer } : back?.visit ? { visitorOutside: back.visit } : {};
+        return store.events.append([{ type, data: { ...data, ...note } }, ...(back?.events ?? [])], at);
       });
       doorLog.info({ event: type }, 'door event');
       onEvents?.(stored);
+      // An officer "inside" never entered: once every visitor grant of that strike is settled (used, or unused and
+      // so back outside), check whether a visitor is left inside alone.
+      const officer = stored[0]?.data.officerOutside;
+      if (typeof officer === 'string') access.scheduleUnescortedCheck(officer, config.door.strikeSeconds * 1000 + graceMs + 250);
     }),
   });
   const doorReaders = config.readers.filter((r) => r.direction !== 'desk');

@@ -162,19 +162,60 @@ export class AccessService {
 
   /**
    * The door says a grant was never used (the strike ran out with the door shut): an officer it let in did not enter,
-   * so they are outside again and escort nobody. Runs inside the caller's transaction (the one recording
-   * `access.unused`); returns the officer put back outside and any alarm to record after it (the last officer
-   * "inside" was this one: `alarm.visitor_unescorted`), or null. A later entry of the same officer is left alone.
+   * so they are outside again and escort nobody; a visitor likewise. Runs inside the caller's transaction (the one
+   * recording `access.unused`); returns who was put back outside, or null. A later entry is left alone. After an
+   * officer, the caller runs `alarmIfUnescorted` once the other grants of the same strike are settled (a visitor who
+   * tapped with that officer and did not enter either is no unescorted visitor).
    */
-  grantUnused(ref: GrantRef | undefined): { officer: string; events: DomainEvent[] } | null {
+  grantUnused(ref: GrantRef | undefined): { officer?: string; visit?: string; events: DomainEvent[] } | null {
+    if (ref?.visit && ref.direction === 'in' && ref.at !== undefined) return this.visitorGrantUnused(ref.visit, ref.at);
     if (!ref?.officer || ref.direction !== 'in' || ref.at === undefined) return null;
     const o = this.store.officer(ref.officer);
     if (!o || o.presence !== 'inside' || o.enteredAt !== ref.at) return null;
     this.store.setOfficerPresence(o.id, 'outside');
     this.log.info({ officer: o.id }, 'officer grant unused: the officer did not enter and is no escort');
-    const events: DomainEvent[] = [];
-    this.checkUnescorted(events, o.id);
-    return { officer: o.id, events };
+    return { officer: o.id, events: [] };
+  }
+
+  /**
+   * After an officer's grant went unused: once `delayMs` has passed (every visitor grant of the same strike has been
+   * used or reported unused too), raise `alarm.visitor_unescorted` if a visitor is inside with no officer.
+   */
+  scheduleUnescortedCheck(officerId: string, delayMs: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      const job = (): void => this.alarmIfUnescorted(officerId);
+      if (this.opts.defer) this.opts.defer('unescorted check', job);
+      else { try { job(); } catch (err) { this.log.error({ err: (err as Error).message }, 'unescorted check failed'); } }
+    }, delayMs);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Raise `alarm.visitor_unescorted` if no officer is inside while a visitor is (own transaction); throws if the commit fails. */
+  alarmIfUnescorted(officerId: string): void {
+    const now = this.now();
+    const stored = this.store.tx(() => {
+      const events: DomainEvent[] = [];
+      this.checkUnescorted(events, officerId);
+      return this.store.events.append(events, now);
+    });
+    this.opts.onEvents?.(stored);
+  }
+
+  /**
+   * A visitor's entry grant went unused: they did not come in. Back outside (no time inside counted, no false
+   * overstay or unescorted alarm, no passback refusal at their next tap). A later entry is left alone.
+   */
+  private visitorGrantUnused(visitId: string, at: number): { visit: string; events: DomainEvent[] } | null {
+    const v = this.store.visit(visitId);
+    if (!v || v.presence !== 'inside' || v.at.lastEntry !== at) return null;
+    const times = { ...v.at };
+    delete times.lastEntry;
+    if (times.firstEntry === at) delete times.firstEntry;
+    this.store.saveVisit({ ...v, presence: 'outside', at: times });
+    this.log.info({ visit: v.id }, 'visitor grant unused: the visitor did not enter');
+    return { visit: v.id, events: [] };
   }
 
   /** Visits waiting for an escort now (committed waits only). */
@@ -250,7 +291,7 @@ export class AccessService {
     this.store.saveVisit(moved);
     pending.list = pending.list.filter((p) => p.visitId !== visitId);
     events.push({ type: 'access.granted', data: { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort, ...(lapsed ? { lapsed } : {}) } });
-    grants.push({ reader: tap.readerId, badge: tap.uid, visit: visitId });
+    grants.push({ reader: tap.readerId, badge: tap.uid, visit: visitId, direction: tap.direction, at: now });
   }
 
   /** An officer arrived: grant every visitor waiting within the window (re-deciding each on committed state). */

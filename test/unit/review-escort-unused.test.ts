@@ -101,3 +101,31 @@ describe('review: an unused officer grant is no escort', () => {
     }
   }, 40_000);
 });
+
+describe('an unused visitor grant', () => {
+  it('puts the visitor back outside: no time inside, no false alarm, and the next entry is not refused as passback', async () => {
+    const { io, rin, daemon, store, visitId } = await setup();
+    try {
+      rin.tap(OFFICER);
+      rin.tap(BADGE);
+      expect(store.visit(visitId)?.presence).toBe('inside');
+      // Nobody opens the door: both grants run out.
+      await waitFor(() => store.events.since(0, 10_000).some((e) => e.type === 'access.unused' && e.data.visitorOutside === visitId));
+      const v = store.visit(visitId)!;
+      expect(v.presence).toBe('outside');
+      expect(v.at.firstEntry).toBeUndefined();
+      expect(store.events.since(0, 10_000).map((e) => e.type)).not.toContain('alarm.visitor_unescorted');
+      // This time they go through together.
+      rin.tap(OFFICER);
+      rin.tap(BADGE);
+      expect(store.visit(visitId)?.presence).toBe('inside');
+      io.openDoor();
+      io.closeDoor();
+      await new Promise((r) => setTimeout(r, 2500)); // past the strike: nothing is unused now
+      expect(store.visit(visitId)?.presence).toBe('inside');
+      expect(store.officer('O2')?.presence).toBe('inside');
+    } finally {
+      await daemon.stop('test end');
+    }
+  }, 40_000);
+});
