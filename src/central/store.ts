@@ -48,6 +48,8 @@ export interface IngestResult {
   stored: number;
   /** Highest seq stored for the door after this message (what is acknowledged). */
   lastSeq: number;
+  /** The stored hash of event `lastSeq` (the ack names it, binding the ack to the door's chain). */
+  lastHash: string;
   /** What was wrong, for the alert. */
   detail?: string;
 }
