@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import { doorFrom, eventFrom } from './sqlite-store.js';
-import { checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS doors (
@@ -82,6 +82,11 @@ export class PgCentralStore implements CentralStore {
           return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
         });
         await c.query(`INSERT INTO events (${cols.join(', ')}) VALUES ${rows.join(', ')}`, values);
+        // Door alarms become alerts in the same transaction: once per event, however often it is redelivered.
+        for (const e of accept) {
+          const a = alertOf(e);
+          if (a) await c.query('INSERT INTO alerts (at, site, door, kind, detail) VALUES ($1, $2, $3, $4, $5)', [at, site, door, a.kind, a.detail]);
+        }
         const newest = accept[accept.length - 1]!;
         await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [newest.seq, newest.hash, at, site, door]);
       } else {

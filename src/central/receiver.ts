@@ -2,7 +2,8 @@
  * The central receiver: a shared subscription to every door's events (several receivers share the load), each
  * message's signature checked against the enrolled door key, its events checked and stored in one transaction,
  * and only then `{"upTo": seq, "hash": …}` acknowledged (signed by the centre). Messages of one door are handled one at a
- * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts.
+ * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts, and
+ * the store turns each door alarm it stores into an alert (`alertOf`).
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
