@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import { doorFrom, eventFrom } from './sqlite-store.js';
-import { checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS doors (
@@ -71,7 +71,7 @@ export class PgCentralStore implements CentralStore {
     try {
       await c.query('BEGIN');
       const d = (await c.query<{ last_seq: string; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = $1 AND door = $2 FOR UPDATE', [site, door])).rows[0];
-      if (!d) { await c.query('ROLLBACK'); return { outcome: 'unknown-door', stored: 0, lastSeq: 0 }; }
+      if (!d) { await c.query('ROLLBACK'); return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH }; }
       const lastSeq = Number(d.last_seq);
       const { accept, outcome, detail } = checkBatch(door, lastSeq, d.last_hash, events);
       if (accept.length) {
@@ -82,13 +82,19 @@ export class PgCentralStore implements CentralStore {
           return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
         });
         await c.query(`INSERT INTO events (${cols.join(', ')}) VALUES ${rows.join(', ')}`, values);
-        const last = accept[accept.length - 1]!;
-        await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [last.seq, last.hash, at, site, door]);
+        // Door alarms become alerts in the same transaction: once per event, however often it is redelivered.
+        for (const e of accept) {
+          const a = alertOf(e);
+          if (a) await c.query('INSERT INTO alerts (at, site, door, kind, detail) VALUES ($1, $2, $3, $4, $5)', [at, site, door, a.kind, a.detail]);
+        }
+        const newest = accept[accept.length - 1]!;
+        await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [newest.seq, newest.hash, at, site, door]);
       } else {
         await c.query('UPDATE doors SET last_seen_at = $1 WHERE site = $2 AND door = $3', [at, site, door]);
       }
       await c.query('COMMIT');
-      return { outcome, stored: accept.length, lastSeq: accept.at(-1)?.seq ?? lastSeq, ...(detail ? { detail } : {}) };
+      const last = accept.at(-1);
+      return { outcome, stored: accept.length, lastSeq: last?.seq ?? lastSeq, lastHash: last?.hash ?? d.last_hash, ...(detail ? { detail } : {}) };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;

@@ -1,8 +1,9 @@
 /**
  * The central receiver: a shared subscription to every door's events (several receivers share the load), each
  * message's signature checked against the enrolled door key, its events checked and stored in one transaction,
- * and only then `{"upTo": seq}` acknowledged (signed by the centre). Messages of one door are handled one at a
- * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts.
+ * and only then `{"upTo": seq, "hash": …}` acknowledged (signed by the centre). Messages of one door are handled one at a
+ * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts, and
+ * the store turns each door alarm it stores into an alert (`alertOf`).
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
@@ -198,11 +199,11 @@ export class CentralReceiver {
     if (!isGap(r)) this.gapWaited.delete(key);
     if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
     else if (r.detail) await this.alert(site, door, 'gap', r.detail);
-    if (r.lastSeq > 0) await this.ack(site, door, r.lastSeq);
+    if (r.lastSeq > 0) await this.ack(site, door, r.lastSeq, r.lastHash);
   }
 
-  private ack(site: string, door: string, upTo: number): Promise<void> {
-    const msg = signBody(this.opts.key.privateKey, 'ack', site, door, { upTo });
+  private ack(site: string, door: string, upTo: number, hash: string): Promise<void> {
+    const msg = signBody(this.opts.key.privateKey, 'ack', site, door, { upTo, hash });
     return new Promise((resolve) => {
       this.client?.publish(topicOf(site, door, 'ack'), JSON.stringify(msg), { qos: 1 }, (err) => {
         if (err) this.log.warn({ site, door, err: err.message }, 'ack not published; the door will send again');

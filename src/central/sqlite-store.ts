@@ -6,7 +6,7 @@ import { openDatabase, type Db } from '../adapters/sqlite/db.js';
 import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
-import { checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
 
 /** Schema of the central SQLite database. */
 export const CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -89,14 +89,19 @@ export class SqliteCentralStore implements CentralStore {
   async ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult> {
     return this.db.transaction((): IngestResult => {
       const d = this.db.prepare<[string, string], { last_seq: number; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = ? AND door = ?').get(site, door);
-      if (!d) return { outcome: 'unknown-door', stored: 0, lastSeq: 0 };
+      if (!d) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
       const { accept, outcome, detail } = checkBatch(door, d.last_seq, d.last_hash, events);
       const ins = this.db.prepare('INSERT INTO events (site, door, seq, type, at, data, prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const e of accept) ins.run(site, door, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, at);
+      const alert = this.db.prepare('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)');
+      for (const e of accept) {
+        ins.run(site, door, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, at);
+        const a = alertOf(e);
+        if (a) alert.run(at, site, door, a.kind, a.detail);
+      }
       const last = accept.at(-1);
       if (last) this.db.prepare('UPDATE doors SET last_seq = ?, last_hash = ?, last_seen_at = ? WHERE site = ? AND door = ?').run(last.seq, last.hash, at, site, door);
       else this.db.prepare('UPDATE doors SET last_seen_at = ? WHERE site = ? AND door = ?').run(at, site, door);
-      return { outcome, stored: accept.length, lastSeq: last?.seq ?? d.last_seq, ...(detail ? { detail } : {}) };
+      return { outcome, stored: accept.length, lastSeq: last?.seq ?? d.last_seq, lastHash: last?.hash ?? d.last_hash, ...(detail ? { detail } : {}) };
     }).immediate();
   }
 

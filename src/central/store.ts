@@ -48,6 +48,8 @@ export interface IngestResult {
   stored: number;
   /** Highest seq stored for the door after this message (what is acknowledged). */
   lastSeq: number;
+  /** The stored hash of event `lastSeq` (the ack names it, binding the ack to the door's chain). */
+  lastHash: string;
   /** What was wrong, for the alert. */
   detail?: string;
 }
@@ -62,7 +64,7 @@ export interface Alert {
   site: string;
   /** Door id. */
   door: string;
-  /** gap, chain-break, conflict, unknown-door, bad-signature, offline, malformed. */
+  /** gap, chain-break, conflict, unknown-door, bad-signature, offline, malformed; or a door alarm's event type (`alertOf`). */
   kind: string;
   /** Details. */
   detail: string;
@@ -132,6 +134,16 @@ export interface CentralStore {
   command(id: string): Promise<CommandRecord | null>;
   /** Close the connection. */
   close(): Promise<void>;
+}
+
+/** Door event types (besides every `alarm.*`) that officers must act on: each becomes an alert at the centre. */
+export const ALERT_EVENT_TYPES: readonly string[] = ['door.forced', 'door.held', 'visit.device_mismatch'];
+
+/** The alert a stored door event raises (kind = the event type), or null. Raised once, in the transaction that stores it. */
+export function alertOf(e: WireEvent): { kind: string; detail: string } | null {
+  if (!e.type.startsWith('alarm.') && !ALERT_EVENT_TYPES.includes(e.type)) return null;
+  const data = JSON.stringify(e.data);
+  return { kind: e.type, detail: `seq ${e.seq} at ${e.at}: ${data.length > 300 ? `${data.slice(0, 299)}…` : data}` };
 }
 
 /** Decide which events of a message to store, given the door's last stored seq and hash. */

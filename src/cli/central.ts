@@ -116,7 +116,7 @@ export function centralCommands(program: Command): void {
       out(this, visits, () => visits.map((v) => `${v.site}/${v.door} ${v.visit} ${v.state.padEnd(12)} ${v.org ?? ''} — ${v.purpose ?? ''}`).join('\n') || 'no visits');
     }));
 
-  central.command('alerts').description('alerts: gaps, chain breaks, unknown doors, bad signatures, doors gone offline')
+  central.command('alerts').description('alerts: door alarms (alarm.*, door.forced/held, visit.device_mismatch), gaps, chain breaks, unknown doors, bad signatures, doors gone offline')
     .option('--limit <n>', 'at most this many', '100')
     .action(action(async function (this: Command, o: { limit: string }) {
       const { alerts, tz } = await withStore(this, async ({ store, config }) => ({ alerts: await store.alerts(intOption(o.limit, '--limit')), tz: config.timeZone }));

@@ -10,9 +10,7 @@ import { publicKeyFromText } from '../adapters/mqtt/keys.js';
 export const timeZoneSchema = z.string().refine(isTimeZone, 'is not a known IANA time zone (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura)');
 
 /** An Ed25519 public key as `pintu central keys show` prints it (base64 of 32 bytes) or a PEM block. */
-const publicKeyText = z.string().min(1).refine((t) => {
-  try { publicKeyFromText(t); return true; } catch { return false; }
-}, 'must be the centre\'s Ed25519 public key exactly as `pintu central keys show` prints it (44 characters of base64)');
+const PUBLIC_KEY_FORMAT = 'must be the centre\'s Ed25519 public key exactly as `pintu central keys show` prints it (44 characters of base64)';
 
 const id = z
   .string()
@@ -165,15 +163,22 @@ export const brokerSchema = z
   })
   .strict();
 
+/** Why a door with a `central:` section needs the centre's key, and where to get it (after the key name). */
+export const CENTRAL_KEY_REQUIRED = "is required when central: is set: the centre's Ed25519 public key, printed by `pintu central keys show` "
+  + 'at the central office (given at enrolment); without it acks cannot be verified and a forged ack could lose events';
+
 /** The link to the central office (optional: without it the door runs standalone). */
 export const centralSchema = brokerSchema
   .extend({
-    /** The centre's Ed25519 public key (`pintu central keys show`); without it every command is refused. */
-    publicKey: publicKeyText.optional(),
+    /** The centre's Ed25519 public key (`pintu central keys show`): verifies acks and commands, so it is required. */
+    publicKey: z.string({ error: (iss) => (iss.input === undefined ? CENTRAL_KEY_REQUIRED : undefined) }).min(1, CENTRAL_KEY_REQUIRED)
+      .refine((t) => { try { publicKeyFromText(t); return true; } catch { return false; } }, PUBLIC_KEY_FORMAT),
     /** Resend unacknowledged events when no ack arrived for this long. */
     ackTimeoutSeconds: z.number().min(1).max(600).default(10),
-    /** Events per message. */
+    /** At most this many events per message. */
     batchSize: z.number().int().min(1).max(1000).default(200),
+    /** At most this many bytes per events message (64 KiB to 4 MiB): keep it well below the broker's `message_size_limit`. */
+    maxMessageBytes: z.number().int().min(64 * 1024).max(4 * 1024 * 1024).default(256 * 1024),
     /** Delete acknowledged events older than this many days (0: keep them all). */
     retainAckedDays: z.number().min(0).max(36500).default(0),
   })

@@ -38,7 +38,7 @@ export interface TestDoor {
   /** Its link, once `connect` was called. */
   link: CentralLink | null;
   /** Connect to a broker. */
-  connect(broker: BrokerSettings, centralPublicKey: string | null, extra?: { ackTimeoutSeconds?: number; batchSize?: number }): CentralLink;
+  connect(broker: BrokerSettings, centralPublicKey: string | null, extra?: { ackTimeoutSeconds?: number; batchSize?: number; maxMessageBytes?: number }): CentralLink;
   /** Stop the link and delete everything. */
   cleanup(): Promise<void>;
 }
@@ -57,7 +57,7 @@ export function makeDoor(site: string, door: string): TestDoor {
   const t: TestDoor = {
     site, door, dir, store, key, visits, access, link: null,
     connect(broker, centralPublicKey, extra = {}) {
-      const config = centralSchema.parse({ ...broker, ...(centralPublicKey ? { publicKey: centralPublicKey } : {}), ackTimeoutSeconds: extra.ackTimeoutSeconds ?? 2, batchSize: extra.batchSize ?? 50 });
+      const config = centralSchema.parse({ ...broker, ...(centralPublicKey ? { publicKey: centralPublicKey } : {}), ackTimeoutSeconds: extra.ackTimeoutSeconds ?? 2, batchSize: extra.batchSize ?? 50, ...(extra.maxMessageBytes ? { maxMessageBytes: extra.maxMessageBytes } : {}) });
       t.link = new CentralLink({ site, door, config, store, key, visits, tickMs: 50, flushMs: 500 }, silentLogger());
       t.link.start();
       return t.link;

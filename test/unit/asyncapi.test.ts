@@ -38,7 +38,7 @@ describe('docs/asyncapi.yaml', () => {
     ['Status', signBody(privateKey, 'status', 's', 'd', { state: 'online', at, lastSeq: 3, backlog: 1 })],
     ['Status', signBody(privateKey, 'status', 's', 'd', { state: 'offline', at })],
     ['Events', signBody(privateKey, 'events', 's', 'd', { v: 1, events: [{ seq: 1, type: 'access.granted', at, data: { reader: 'in' }, prevHash: h, hash: h }] })],
-    ['Ack', signBody(privateKey, 'ack', 's', 'd', { upTo: 7 })],
+    ['Ack', signBody(privateKey, 'ack', 's', 'd', { upTo: 7, hash: h })],
     ['Command', buildCommand(key, 's', 'd', 1, 'approve', { visit: 'V-1', by: 'O1' }, 60)],
     ['Reply', signBody(privateKey, 'replies', 's', 'd', { v: 1 as const, id: 'abcdefgh', ok: false, rejected: 'replay' as const, at })],
     ['Reply', signBody(privateKey, 'replies', 's', 'd', { v: 1 as const, id: 'abcdefgh', ok: true, action: 'approve', visit: 'V-1', state: 'approved', at })],

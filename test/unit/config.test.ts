@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { UserError } from '../../src/app/errors.js';
+import { centralSchema } from '../../src/config/schema.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/pintu.example.yaml', import.meta.url));
 
@@ -24,6 +25,17 @@ describe('config', () => {
     const text = readFileSync(EXAMPLE, 'utf8');
     const missing = [...keys(config)].filter((k) => !new RegExp(`(^|[\\s{,])${k}:`, 'm').test(text));
     expect(missing).toEqual([]);
+    // The (commented) central: section documents every key of its schema too.
+    const centralMissing = Object.keys(centralSchema.shape).filter((k) => !new RegExp(`^#[\\s#]+${k}:`, 'm').test(text));
+    expect(centralMissing).toEqual([]);
+  });
+
+  it('a central: section without publicKey is refused, naming the key and where to get it; maxMessageBytes is bounded', () => {
+    const base = { site: 's', door: { id: 'd' }, dataDir: '/tmp/x' };
+    expect(() => parseConfig({ ...base, central: { url: 'mqtt://h:1883' } }, '/')).toThrow(/central\.publicKey: is required .*pintu central keys show/);
+    const key = 'A'.repeat(43) + '=';
+    expect(parseConfig({ ...base, central: { url: 'mqtt://h:1883', publicKey: key } }, '/').central?.maxMessageBytes).toBe(256 * 1024);
+    expect(() => parseConfig({ ...base, central: { url: 'mqtt://h:1883', publicKey: key, maxMessageBytes: 1000 } }, '/')).toThrow(/central\.maxMessageBytes/);
   });
 
   it('fills defaults, resolves relative paths, and refuses duplicate reader ids and shared pins', () => {

@@ -6,7 +6,7 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { Store } from '../sqlite/store.js';
 import type { VisitService } from '../../app/visit-service.js';
-import type { CentralConfig } from '../../config/schema.js';
+import { CENTRAL_KEY_REQUIRED, type CentralConfig } from '../../config/schema.js';
 import type { Log } from '../../app/logger.js';
 import { publicKeyFromText, type KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
@@ -52,11 +52,11 @@ export class CentralLink {
   private lastPruneAt = 0;
   private readonly log: Log;
 
-  /** Build (not connect). Throws if `central.publicKey` is not a valid key. */
+  /** Build (not connect). Throws if `central.publicKey` is missing or not a valid key: acks are always verified. */
   constructor(private readonly opts: CentralLinkOptions, log: Log) {
     this.log = log.child({ component: 'central-link' });
-    const centralKey = opts.config.publicKey ? publicKeyFromText(opts.config.publicKey) : null;
-    if (!centralKey) this.log.warn('central.publicKey is not set: every command from the centre will be refused');
+    if (!opts.config.publicKey) throw new Error(`central.publicKey ${CENTRAL_KEY_REQUIRED}`);
+    const centralKey = publicKeyFromText(opts.config.publicKey);
     this.state = new LinkState(opts.store.db, opts.door);
     const pub: Publisher = {
       connected: false,
@@ -65,7 +65,7 @@ export class CentralLink {
     Object.defineProperty(pub, 'connected', { get: () => this.client?.connected ?? false });
     this.outbox = new Outbox(opts.store.events, this.state, pub, {
       site: opts.site, door: opts.door, key: opts.key.privateKey, centralKey,
-      batchSize: opts.config.batchSize, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
+      batchSize: opts.config.batchSize, maxMessageBytes: opts.config.maxMessageBytes, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
       site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),

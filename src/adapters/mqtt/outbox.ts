@@ -8,7 +8,9 @@ import type { KeyObject } from 'node:crypto';
 import type { EventLog } from '../sqlite/event-log.js';
 import type { Log } from '../../app/logger.js';
 import type { LinkState } from './link-state.js';
-import { ackMessageSchema, parsePayload, signBody, verifyBody, type EventsBody, type StatusMessage } from './protocol.js';
+import {
+  EVENTS_ENVELOPE_BYTES, ackMessageSchema, parsePayload, signBody, verifyBody, wireEventBytes, type EventsBody, type StatusMessage, type WireEvent,
+} from './protocol.js';
 import { topicOf } from './topics.js';
 
 /** What the outbox needs from an MQTT connection. */
@@ -27,10 +29,12 @@ export interface OutboxOptions {
   door: string;
   /** The door's private key (signs every message). */
   key: KeyObject;
-  /** The centre's public key: when set, acks must carry its signature. */
-  centralKey: KeyObject | null;
-  /** Events per message. */
+  /** The centre's public key: every ack must carry its signature. */
+  centralKey: KeyObject;
+  /** At most this many events per message. */
   batchSize: number;
+  /** At most this many bytes per message (one event larger than that is sent alone). */
+  maxMessageBytes: number;
   /** Resend from the last ack when no ack arrived for this long (ms). */
   ackTimeoutMs: number;
   /** At most this many events sent and not yet acknowledged. */
@@ -73,13 +77,19 @@ export class Outbox {
   onAck(payload: Buffer): boolean {
     const msg = parsePayload(ackMessageSchema, payload);
     if (!msg) { this.log.warn('ignoring malformed ack'); return false; }
-    if (this.opts.centralKey && !verifyBody(this.opts.centralKey, 'ack', this.opts.site, this.opts.door, msg)) {
+    if (!verifyBody(this.opts.centralKey, 'ack', this.opts.site, this.opts.door, msg)) {
       this.log.warn({ upTo: msg.upTo }, 'ignoring ack with a bad signature');
       return false;
     }
     const acked = this.ackedSeq();
     if (msg.upTo <= acked) return true;
     if (msg.upTo > this.events.lastSeq()) { this.log.warn({ upTo: msg.upTo }, 'ignoring ack beyond the last event'); return false; }
+    // The centre names the hash it stored for upTo: an ack for another chain (a replay from before a restore) does not match.
+    const own = this.events.since(msg.upTo - 1, 1)[0];
+    if (!own || own.seq !== msg.upTo || own.hash !== msg.hash) {
+      this.log.warn({ upTo: msg.upTo }, 'ignoring ack whose hash is not the hash of our event at upTo');
+      return false;
+    }
     this.link.setAcked(msg.upTo, this.now());
     this.lastProgress = this.now();
     if (this.sentSeq < msg.upTo) this.sentSeq = msg.upTo;
@@ -96,13 +106,28 @@ export class Outbox {
       const batch = this.events.since(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
       if (batch.length === 0) return;
       if (this.sentSeq === acked) this.lastProgress = this.now();
-      const body: EventsBody = { v: 1, events: batch.map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash })) };
+      const events = this.fit(batch.map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash })));
+      const body: EventsBody = { v: 1, events };
       const msg = signBody(this.opts.key, 'events', this.opts.site, this.opts.door, body);
-      this.sentSeq = batch[batch.length - 1]!.seq;
+      this.sentSeq = events[events.length - 1]!.seq;
       this.pub.publish(topicOf(this.opts.site, this.opts.door, 'events'), JSON.stringify(msg)).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'publishing events failed; they will be sent again');
       });
     }
+  }
+
+  /** The longest prefix of `events` (at least one) whose message stays within `maxMessageBytes`. */
+  private fit(events: WireEvent[]): WireEvent[] {
+    let bytes = EVENTS_ENVELOPE_BYTES;
+    for (let i = 0; i < events.length; i++) {
+      bytes += wireEventBytes(events[i]!);
+      if (bytes <= this.opts.maxMessageBytes) continue;
+      if (i > 0) return events.slice(0, i);
+      // Cannot happen with the text-field limits (central.maxMessageBytes is at least 64 KiB); never stall on it.
+      this.log.error({ seq: events[0]!.seq, bytes, maxMessageBytes: this.opts.maxMessageBytes }, 'one event is larger than central.maxMessageBytes; sending it alone');
+      return events.slice(0, 1);
+    }
+    return events;
   }
 
   /** Timer work: resend after an ack timeout, then send anything new (events written by other processes too). */

@@ -12,6 +12,13 @@ import type { TopicKind } from './topics.js';
 export const MAX_COMMAND_BYTES = 16 * 1024;
 /** Largest events message a receiver accepts (bytes). */
 export const MAX_EVENTS_BYTES = 4 * 1024 * 1024;
+/** Bytes of an events message with no events: `{"v":1,"events":[],"sig":"…"}` (an Ed25519 signature is 88 base64 chars), rounded up. */
+export const EVENTS_ENVELOPE_BYTES = 160;
+
+/** Bytes one event adds to an events message (its JSON, and a comma). */
+export function wireEventBytes(e: WireEvent): number {
+  return Buffer.byteLength(JSON.stringify(e), 'utf8') + 1;
+}
 
 /** JSON with object keys sorted at every level (the form that is signed). */
 export function canonicalJson(value: unknown): string {
@@ -65,8 +72,12 @@ export type EventsMessage = z.infer<typeof eventsMessageSchema>;
 /** The events message before signing. */
 export type EventsBody = Omit<EventsMessage, 'sig'>;
 
-/** `ack`: the centre has committed every event up to and including `upTo`. */
-export const ackMessageSchema = z.object({ upTo: z.number().int().min(0), sig }).strict();
+/**
+ * `ack`: the centre has committed every event up to and including `upTo`, and `hash` is the hash it stored for that
+ * event. The signature binds site, door, upTo and hash, so an ack is good for one door and one chain only: an ack
+ * replayed from another door, or from before the door's log was restored, does not match the door's own event.
+ */
+export const ackMessageSchema = z.object({ upTo: z.number().int().min(0), hash: hex64, sig }).strict();
 /** An ack message. */
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 
