@@ -10,6 +10,7 @@ import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
 import type { Log } from './logger.js';
 import { saveReaderHealth } from './health/checklist.js';
+import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
@@ -33,6 +34,8 @@ export interface DaemonParts {
   scheduler?: { start(): void; stop(): Promise<void> };
   /** The link to the central office (connects in the background; flushed at stop, before the database closes). */
   link?: { start(): void; stop(): Promise<void> };
+  /** Backoff of the attempts to open a reader that is down (tests shorten it). */
+  readerRetry?: ReaderRetry;
 }
 
 /** A running pintu door controller. */
@@ -40,13 +43,22 @@ export class Daemon {
   private heartbeat: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private readonly log: Log;
+  /** Opens, watches and retries the readers: a missing reader never takes the door down. */
+  readonly readers: ReaderSupervisor;
 
   /** Hold the parts; nothing starts until `start()`. */
   constructor(readonly parts: DaemonParts) {
     this.log = parts.log.child({ component: 'daemon' });
+    this.readers = new ReaderSupervisor({
+      readers: parts.readers, log: parts.log, onTap: (tap) => this.onTap(tap), append: (type, data) => this.append(type, data),
+      ...(parts.readerRetry ? { retry: parts.readerRetry } : {}),
+    });
   }
 
-  /** Start: relay off, door inputs watched, readers open, status row written. Rejects (relay off) if a reader cannot open. */
+  /**
+   * Start: relay off, door inputs watched, readers opened, status row written. A reader that cannot open does not stop
+   * the start: it raises `alarm.reader_down` and is retried (the exit button, door alarms and other readers work meanwhile).
+   */
   async start(): Promise<void> {
     const { store, door, readers } = this.parts;
     door.start();
@@ -54,15 +66,7 @@ export class Daemon {
     store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
     this.safe(() => this.parts.link?.start());
-    try {
-      for (const r of readers) {
-        await r.start((tap) => this.onTap(tap), (err) => this.log.error({ reader: r.id, err: err.message }, 'reader error'));
-        this.log.info({ reader: r.id, direction: r.direction }, 'reader open');
-      }
-    } catch (err) {
-      await this.stop('reader failed to open');
-      throw err;
-    }
+    await this.readers.start();
     this.writeStatus();
     this.heartbeat = setInterval(() => this.safe(() => this.writeStatus()), this.parts.heartbeatMs ?? 1000);
     this.heartbeat.unref();
@@ -83,19 +87,27 @@ export class Daemon {
     const { store, door, readers } = this.parts;
     const s = door.status();
     const now = Date.now();
+    this.readers.poll();
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
       saveReaderHealth(store, readers.map((r) => r.health()), now);
     });
   }
 
-  /** Healthy enough for a systemd watchdog ping: every reader open and the database answering. */
+  /**
+   * Healthy enough for a systemd watchdog ping: what a restart could fix and what makes the door unsafe — the event loop
+   * (this runs on it), the database answering, and the strike relay under control. Not the readers: a restart cannot
+   * bring back an unplugged reader, and restarting would take the exit button and the door alarms down with it.
+   */
   healthy(): boolean {
     if (this.stopping) return false;
-    if (!this.parts.readers.every((r) => r.health().open)) return false;
     try {
-      this.parts.store.db.prepare('SELECT 1').get();
-      return true;
+      this.parts.store.events.lastSeq();
+    } catch {
+      return false;
+    }
+    try {
+      return this.parts.door.status().relayError === null;
     } catch {
       return false;
     }
@@ -108,11 +120,11 @@ export class Daemon {
   }
 
   private async doStop(reason: string): Promise<void> {
-    const { store, door, io, readers, access } = this.parts;
+    const { store, door, io, access } = this.parts;
     this.log.info({ reason }, 'stopping');
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
-    await Promise.allSettled(readers.map((r) => r.stop()));
+    await this.readers.stop();
     access.stop();
     door.stop();
     try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
