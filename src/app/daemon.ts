@@ -12,6 +12,9 @@ import type { Log } from './logger.js';
 import { saveReaderHealth } from './health/checklist.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 
+/** How many of the newest events the daemon verifies at start (the whole chain is checked by `pintu health`). */
+export const CHAIN_TAIL_AT_START = 500;
+
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
   /** Database repositories and event log. */
@@ -63,8 +66,11 @@ export class Daemon {
     const { store, door, readers } = this.parts;
     door.start();
     const now = Date.now();
+    const chain = this.verifyChainTail();
     store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+    // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
+    if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
     this.safe(() => this.parts.link?.start());
     await this.readers.start();
     this.writeStatus();
@@ -72,6 +78,23 @@ export class Daemon {
     this.heartbeat.unref();
     this.safe(() => this.parts.scheduler?.start());
     this.log.info({ door: store.door }, 'pintu ready');
+  }
+
+  /** Verify the hash chain of the newest events (what a restored or edited database would break). */
+  private verifyChainTail(): { problem: string | null; from: number; lastSeq: number } {
+    const events = this.parts.store.events;
+    let lastSeq = 0;
+    let from = 0;
+    let problem: string | null;
+    try {
+      lastSeq = events.lastSeq();
+      from = Math.max(0, lastSeq - CHAIN_TAIL_AT_START);
+      problem = events.verify(from);
+    } catch (err) {
+      problem = `cannot verify: ${(err as Error).message}`;
+    }
+    if (problem !== null) this.log.error({ problem, from: from + 1, lastSeq }, 'THE EVENT LOG HASH CHAIN DOES NOT VERIFY: alarm raised; run pintu health and tell the central office');
+    return { problem, from, lastSeq };
   }
 
   /** Feed a tap (from a reader, or the demo's simulated reader). */

@@ -50,7 +50,9 @@ describe('backup and restore', () => {
     store.db.exec('CREATE TABLE burst (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
     store.tx(() => store.events.append(Array.from({ length: 50 }, (_, i) => ({ type: 'access.granted', data: { n: i } })), Date.now()));
     const writer = burstWriter(dbPath, 1500);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait for the writer's first rows (its start takes a while on a loaded machine), not a fixed time.
+    const count = store.db.prepare('SELECT COUNT(*) AS n FROM burst');
+    for (const end = Date.now() + 20_000; (count.get() as { n: number }).n === 0 && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
     const results = [];
     for (let i = 0; i < 3; i++) {
       store.tx(() => store.events.append([{ type: 'door.opened', data: { i } }], Date.now()));
