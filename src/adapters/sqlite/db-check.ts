@@ -1,7 +1,8 @@
 /**
- * Checks of a pintu database: SQLite's own (`PRAGMA integrity_check` / `quick_check`) and the event log's hash chain.
- * On a large database both take seconds, so the daemon runs them in a worker thread with its own read-only connection
- * (`checkDatabaseInWorker`): the event loop, and so the taps, are never held up by them.
+ * Checks and copies of a pintu database: SQLite's own check (`PRAGMA integrity_check` / `quick_check`), the event log's
+ * hash chain, and the online backup. On a large database each takes seconds (the backup's final fsync alone can take
+ * half a second on an SD card), so the daemon runs them in a worker thread with its own connection
+ * (`checkDatabaseInWorker`, `backupInWorker`): the event loop, and so the taps, are never held up by them.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -80,22 +81,59 @@ export function chainProblems(r: DbCheckResult): string[] {
   return r.chains.filter((c) => c.problem !== null).map((c) => `door ${c.door}: ${c.problem}`);
 }
 
+/**
+ * Copy the database `source` to `target` with SQLite's online backup API from a connection of its own, in one step (one
+ * read transaction: a consistent snapshot, never restarted by a concurrent writer, and in WAL mode writers are not
+ * blocked), switch the copy to a self-contained rollback journal, and return the copy's `integrity_check` rows.
+ */
+export async function backupDatabaseFile(source: string, target: string): Promise<string[]> {
+  const src = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    src.pragma('busy_timeout = 5000');
+    await src.backup(target, { progress: () => 0x7fffffff });
+  } finally {
+    src.close();
+  }
+  const copy = new Database(target);
+  try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
+  const r = checkDatabaseFile(target, { pragma: 'integrity_check', chain: null });
+  return r.error !== null ? [r.error] : r.integrity ?? [];
+}
+
+/** A job for the worker thread. */
+export type DbWorkerTask =
+  | { kind: 'check'; file: string; options: DbCheckOptions }
+  | { kind: 'backup'; source: string; target: string };
+
 /** The compiled worker module (beside this file; from the build when running from the TypeScript sources in tests). */
 function workerFile(): URL {
-  const here = new URL('./db-check-worker.js', import.meta.url);
+  const here = new URL('./db-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../../dist/src/adapters/sqlite/db-check-worker.js', import.meta.url);
+  const built = new URL('../../../dist/src/adapters/sqlite/db-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`the database check worker ${fileURLToPath(here)} is missing: run "npm run build"`);
+  throw new Error(`the database worker ${fileURLToPath(here)} is missing: run "npm run build"`);
+}
+
+function runInWorker<T>(task: DbWorkerTask): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const worker = new Worker(workerFile(), { workerData: task });
+    worker.once('message', (m: { ok: true; value: T } | { ok: false; error: string }) => {
+      done = true;
+      if (m.ok) resolve(m.value);
+      else reject(new Error(m.error));
+    });
+    worker.once('error', (err) => { done = true; reject(err); });
+    worker.once('exit', (code) => { if (!done) reject(new Error(`the database worker exited with code ${code}`)); });
+  });
 }
 
 /** `checkDatabaseFile` in a worker thread, so that the caller's event loop keeps running. */
 export function checkDatabaseInWorker(file: string, o: DbCheckOptions): Promise<DbCheckResult> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const worker = new Worker(workerFile(), { workerData: { file, options: o } });
-    worker.once('message', (r: DbCheckResult) => { done = true; resolve(r); });
-    worker.once('error', (err) => { done = true; reject(err); });
-    worker.once('exit', (code) => { if (!done) reject(new Error(`the database check worker exited with code ${code}`)); });
-  });
+  return runInWorker({ kind: 'check', file, options: o });
+}
+
+/** `backupDatabaseFile` in a worker thread, so that the caller's event loop keeps running. */
+export function backupInWorker(source: string, target: string): Promise<string[]> {
+  return runInWorker({ kind: 'backup', source, target });
 }

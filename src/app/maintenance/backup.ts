@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../../adapters/sqlite/db.js';
 import { MIGRATIONS } from '../../adapters/sqlite/migrations.js';
-import { chainProblems, checkDatabaseFile, checkDatabaseInWorker } from '../../adapters/sqlite/db-check.js';
+import { backupInWorker, chainProblems, checkDatabaseFile } from '../../adapters/sqlite/db-check.js';
 import { localDate } from '../time.js';
 
 /** Sub-directory of the data dir holding the nightly backups. */
@@ -41,13 +41,10 @@ export function integrityCheck(file: string): string[] {
   }
 }
 
-/** Pages copied per step of the online backup (1 MiB at 4 KiB pages): each step is a few ms, taps run between steps. */
-export const BACKUP_PAGES_PER_STEP = 256;
-
 /**
- * Copy the open database to `file` with the online backup API (a consistent snapshot even while another process
- * writes), in small steps with the event loop free between them, switch the copy to a self-contained rollback journal,
- * verify it in a worker thread, then move it into place. Nothing here blocks the caller's event loop for long.
+ * Copy the open database's file to `file` with the online backup API (a consistent snapshot even while another process
+ * writes), switch the copy to a self-contained rollback journal and verify it — all in a worker thread with its own
+ * connection, so the caller's event loop (the daemon's taps) is never held up — then move it into place.
  */
 export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const t0 = Date.now();
@@ -55,11 +52,7 @@ export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const tmp = `${file}.partial`;
   rmSync(tmp, { force: true });
   try {
-    await db.backup(tmp, { progress: () => BACKUP_PAGES_PER_STEP });
-    const copy = new Database(tmp);
-    try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
-    const r = await checkDatabaseInWorker(tmp, { pragma: 'integrity_check', chain: null });
-    const check = r.error !== null ? [r.error] : r.integrity ?? [];
+    const check = await backupInWorker(db.name, tmp);
     if (check.length !== 1 || check[0] !== 'ok') throw new Error(`backup failed its integrity check: ${check.slice(0, 3).join('; ')}`);
     renameSync(tmp, file);
   } catch (err) {
