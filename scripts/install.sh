@@ -13,6 +13,8 @@
 #   --no-npm         do not run npm ci / npm run build / npm prune (dist/ and node_modules/ must exist)
 #   -h, --help       this help
 # Environment: PINTU_NODE=/path/to/node overrides the Node.js found on PATH.
+#              PINTU_TEST_SYSTEMCTL=/path/to/fake runs the systemctl steps with that command, even with --prefix
+#              (tests; udevadm is not called under a prefix).
 set -eu
 umask 022
 
@@ -47,8 +49,9 @@ case "$PREFIX" in /*) ;; *) die "--prefix must be an absolute path, got: $PREFIX
 # R is prepended to every path written; empty for a real install.
 R=${PREFIX%/}
 while [ "${R%/}" != "$R" ]; do R=${R%/}; done
+SYSTEMCTL_CMD=${PINTU_TEST_SYSTEMCTL:-systemctl}
 if [ -n "$R" ]; then
-  SYSTEMCTL=no
+  [ -n "${PINTU_TEST_SYSTEMCTL:-}" ] || SYSTEMCTL=no
   mkdir -p "$R"
   R=$(cd "$R" && pwd -P)
 elif [ "$(id -u)" -ne 0 ]; then
@@ -275,24 +278,72 @@ EOF
   install_file "$TMP/polkit" "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules" 644 0:0 || true
 fi
 
+# ---------------------------------------------------------------- devices named in the config
+# A service started on a config whose devices do not exist only raises alarms: install, but do not enable or start
+# it, and say what to edit. Checked after the udev rules are reloaded (they create /dev/pintu-reader-in|out).
+# Top-level scalar KEY of a YAML file (comments and quotes stripped).
+yaml_top() { # KEY FILE
+  awk -v k="$1" '{ sub(/^#.*/, ""); sub(/[ \t]+#.*$/, "") } index($0, k ":") == 1 { v = substr($0, length(k) + 2); gsub(/^[ \t]+|[ \t]+$/, "", v); gsub(/^["\047]|["\047]$/, "", v); print v; exit }' "$2"
+}
+# KEY of the top-level mapping SECTION (one level down).
+yaml_in() { # SECTION KEY FILE
+  awk -v s="$1" -v k="$2" '{ sub(/^#.*/, ""); sub(/[ \t]+#.*$/, "") }
+    /^[^ \t]/ { in_s = (index($0, s ":") == 1); next }
+    in_s { l = $0; sub(/^[ \t]+/, "", l); if (index(l, k ":") == 1) { v = substr(l, length(k) + 2); gsub(/^[ \t]+|[ \t]+$/, "", v); gsub(/^["\047]|["\047]$/, "", v); print v; exit } }' "$3"
+}
+# "id path" of every serial reader in the block list under readers:.
+serial_readers() { # FILE
+  awk 'function flush() { if (kind == "serial" && path != "") print id, path; id = ""; kind = ""; path = "" }
+    { sub(/^#.*/, ""); sub(/[ \t]+#.*$/, "") }
+    /^[^ \t-]/ { if (in_r) flush(); in_r = ($0 ~ /^readers:[ \t]*$/); next }
+    !in_r { next }
+    /^[ \t]*- / { flush(); sub(/- /, "  ") }
+    { l = $0; sub(/^[ \t]+/, "", l); key = l; sub(/:.*/, "", key); v = l; sub(/^[^:]*:[ \t]*/, "", v); gsub(/[ \t]+$/, "", v); gsub(/^["\047]|["\047]$/, "", v)
+      if (key == "id") id = v; else if (key == "kind") kind = v; else if (key == "path") path = v }
+    END { if (in_r) flush() }' "$1"
+}
+MISSING_DEVICES=""
+missing_device() { MISSING_DEVICES="$MISSING_DEVICES
+    - $*"; }
+if [ -f "$CONFIG" ]; then
+  serial_readers "$CONFIG" > "$TMP/readers"
+  while read -r rid rpath; do
+    if [ -e "$R$rpath" ]; then kept "reader $rid: $rpath exists"
+    else missing_device "reader $rid: serial port $rpath does not exist (readers: → id: $rid → path:; or plug the reader in)"; fi
+  done < "$TMP/readers"
+  if [ "$(yaml_top hardware "$CONFIG")" = gpio ]; then
+    SYSFS=$(yaml_in gpio sysfsRoot "$CONFIG"); SYSFS=${SYSFS:-/sys/class/gpio}
+    if grep -qsxE 'pinctrl-rp1|pinctrl-bcm2711|pinctrl-bcm2835' "$R$SYSFS"/gpiochip*/label; then kept "GPIO header chip under $SYSFS"
+    else missing_device "GPIO: no Raspberry Pi header chip under $SYSFS (hardware: gpio → is this a Pi? gpio: sysfsRoot:; or hardware: sim)"; fi
+  fi
+fi
+if [ -n "$MISSING_DEVICES" ]; then
+  note "devices named in $(show "$CONFIG") are missing:$MISSING_DEVICES"
+  note "pintu.service is NOT enabled or started. Edit $(show "$CONFIG") (or plug the devices in), check with"
+  note "  pintu hw test --config $(show "$CONFIG"), then: sudo systemctl enable --now pintu"
+fi
+
 # ---------------------------------------------------------------- systemctl
 if [ "$SYSTEMCTL" = yes ]; then
-  command -v systemctl >/dev/null 2>&1 || die "systemctl not found (not a systemd system?): use --no-systemctl"
-  if [ "$UDEV_CHANGED" = yes ] && command -v udevadm >/dev/null 2>&1; then
+  command -v "$SYSTEMCTL_CMD" >/dev/null 2>&1 || die "systemctl not found (not a systemd system?): use --no-systemctl"
+  if [ -z "$R" ] && [ "$UDEV_CHANGED" = yes ] && command -v udevadm >/dev/null 2>&1; then
     udevadm control --reload-rules
     udevadm trigger --action=add --subsystem-match=tty --subsystem-match=gpio
     changed "reloaded udev rules"
   fi
-  if [ "$UNITS_CHANGED" = yes ]; then systemctl daemon-reload; changed "systemctl daemon-reload"; fi
-  if systemctl is-enabled --quiet pintu.service; then kept "pintu.service enabled"
-  else systemctl enable --quiet pintu.service; changed "enabled pintu.service (starts at boot)"; fi
-  if systemctl is-active --quiet pintu.service; then
+  if [ "$UNITS_CHANGED" = yes ]; then "$SYSTEMCTL_CMD" daemon-reload; changed "systemctl daemon-reload"; fi
+  if "$SYSTEMCTL_CMD" is-enabled --quiet pintu.service; then kept "pintu.service enabled"
+  elif [ -n "$MISSING_DEVICES" ]; then note "pintu.service left disabled (devices missing, see above)"
+  else "$SYSTEMCTL_CMD" enable --quiet pintu.service; changed "enabled pintu.service (starts at boot)"; fi
+  if ! "$SYSTEMCTL_CMD" is-active --quiet pintu.service && [ -n "$MISSING_DEVICES" ]; then
+    note "pintu.service not started (devices missing, see above)"
+  elif "$SYSTEMCTL_CMD" is-active --quiet pintu.service; then
     if [ "$APP_CHANGED" = yes ] || [ "$UNITS_CHANGED" = yes ]; then
-      systemctl restart pintu.service || die "pintu failed to restart: journalctl -u pintu -e"
+      "$SYSTEMCTL_CMD" restart pintu.service || die "pintu failed to restart: journalctl -u pintu -e"
       changed "restarted pintu.service (new version)"
     else kept "pintu.service running"; fi
   else
-    if systemctl start pintu.service; then changed "started pintu.service"
+    if "$SYSTEMCTL_CMD" start pintu.service; then changed "started pintu.service"
     else
       echo "pintu install: installed, but pintu.service failed to start. See: journalctl -u pintu -e" >&2
       echo "  Usually the config: check it with  pintu config check --config /etc/pintu/pintu.yaml" >&2

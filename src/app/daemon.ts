@@ -11,6 +11,10 @@ import type { DoorController } from './door-controller.js';
 import type { Log } from './logger.js';
 import type { WriteQueue } from './write-queue.js';
 import { saveReaderHealth } from './health/checklist.js';
+import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
+
+/** How many of the newest events the daemon verifies at start (the whole chain is checked by `pintu health`). */
+export const CHAIN_TAIL_AT_START = 500;
 
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
@@ -38,6 +42,8 @@ export interface DaemonParts {
   scheduler?: { start(): void; stop(): Promise<void> };
   /** The link to the central office (connects in the background; flushed at stop, before the database closes). */
   link?: { start(): void; stop(): Promise<void> };
+  /** Backoff of the attempts to open a reader that is down (tests shorten it). */
+  readerRetry?: ReaderRetry;
 }
 
 /** A running pintu door controller. */
@@ -46,29 +52,33 @@ export class Daemon {
   private overstay: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private readonly log: Log;
+  /** Opens, watches and retries the readers: a missing reader never takes the door down. */
+  readonly readers: ReaderSupervisor;
 
   /** Hold the parts; nothing starts until `start()`. */
   constructor(readonly parts: DaemonParts) {
     this.log = parts.log.child({ component: 'daemon' });
+    this.readers = new ReaderSupervisor({
+      readers: parts.readers, log: parts.log, onTap: (tap) => this.onTap(tap), append: (type, data) => this.append(type, data),
+      ...(parts.readerRetry ? { retry: parts.readerRetry } : {}),
+    });
   }
 
-  /** Start: relay off, door inputs watched, readers open, status row written. Rejects (relay off) if a reader cannot open. */
+  /**
+   * Start: relay off, door inputs watched, readers opened, status row written. A reader that cannot open does not stop
+   * the start: it raises `alarm.reader_down` and is retried (the exit button, door alarms and other readers work meanwhile).
+   */
   async start(): Promise<void> {
     const { store, door, readers } = this.parts;
     door.start();
     const now = Date.now();
+    const chain = this.verifyChainTail();
     store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+    // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
+    if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
     this.safe(() => this.parts.link?.start());
-    try {
-      for (const r of readers) {
-        await r.start((tap) => this.onTap(tap), (err) => this.log.error({ reader: r.id, err: err.message }, 'reader error'));
-        this.log.info({ reader: r.id, direction: r.direction }, 'reader open');
-      }
-    } catch (err) {
-      await this.stop('reader failed to open');
-      throw err;
-    }
+    await this.readers.start();
     this.writeStatus();
     // The heartbeat never waits for the lock: a beat skipped while another process writes is harmless.
     this.heartbeat = setInterval(() => this.safe(() => {
@@ -79,6 +89,23 @@ export class Daemon {
     this.overstay.unref();
     this.safe(() => this.parts.scheduler?.start());
     this.log.info({ door: store.door }, 'pintu ready');
+  }
+
+  /** Verify the hash chain of the newest events (what a restored or edited database would break). */
+  private verifyChainTail(): { problem: string | null; from: number; lastSeq: number } {
+    const events = this.parts.store.events;
+    let lastSeq = 0;
+    let from = 0;
+    let problem: string | null;
+    try {
+      lastSeq = events.lastSeq();
+      from = Math.max(0, lastSeq - CHAIN_TAIL_AT_START);
+      problem = events.verify(from);
+    } catch (err) {
+      problem = `cannot verify: ${(err as Error).message}`;
+    }
+    if (problem !== null) this.log.error({ problem, from: from + 1, lastSeq }, 'THE EVENT LOG HASH CHAIN DOES NOT VERIFY: alarm raised; run pintu health and tell the central office');
+    return { problem, from, lastSeq };
   }
 
   /**
@@ -97,19 +124,27 @@ export class Daemon {
     const { store, door, readers } = this.parts;
     const s = door.status();
     const now = Date.now();
+    this.readers.poll();
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
       saveReaderHealth(store, readers.map((r) => r.health()), now);
     });
   }
 
-  /** Healthy enough for a systemd watchdog ping: every reader open and the database answering. */
+  /**
+   * Healthy enough for a systemd watchdog ping: what a restart could fix and what makes the door unsafe — the event loop
+   * (this runs on it), the database answering, and the strike relay under control. Not the readers: a restart cannot
+   * bring back an unplugged reader, and restarting would take the exit button and the door alarms down with it.
+   */
   healthy(): boolean {
     if (this.stopping) return false;
-    if (!this.parts.readers.every((r) => r.health().open)) return false;
     try {
-      this.parts.store.db.prepare('SELECT 1').get();
-      return true;
+      this.parts.store.events.lastSeq();
+    } catch {
+      return false;
+    }
+    try {
+      return this.parts.door.status().relayError === null;
     } catch {
       return false;
     }
@@ -122,12 +157,12 @@ export class Daemon {
   }
 
   private async doStop(reason: string): Promise<void> {
-    const { store, door, io, readers, access } = this.parts;
+    const { store, door, io, access } = this.parts;
     this.log.info({ reason }, 'stopping');
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.overstay) clearInterval(this.overstay);
     if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
-    await Promise.allSettled(readers.map((r) => r.stop()));
+    await this.readers.stop();
     access.stop();
     // Taps and door events still queued are decided and recorded while the door can still act on them (a grant is
     // recorded only for a strike that was driven), before the last event and before the database closes.

@@ -71,6 +71,44 @@ async function testReader(r: CardReader, d: HwTestDeps): Promise<ReaderTestResul
   return res;
 }
 
+/** What the walk-through did not show working: empty when the relay switched, both inputs changed and every reader read a card. */
+export function hwTestProblems(r: HwTestResult): string[] {
+  const problems: string[] = [];
+  if (r.relay !== 'ok') problems.push('the relay could not be switched');
+  if (r.doorSwitch.changes === 0) problems.push('the door switch never changed');
+  if (r.exitButton.changes === 0) problems.push('the exit button never changed');
+  for (const x of r.readers) if (x.result !== 'read') problems.push(`reader ${x.id} read no card${x.error ? ` (${x.error})` : ''}`);
+  return problems;
+}
+
+/** Signals that end `pintu hw test` (Ctrl-C, systemctl/kill, a closed terminal) and their exit codes (128 + number). */
+const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * Until the returned function is called, a SIGINT, SIGTERM or SIGHUP drives the relay off first, says so, releases the
+ * door I/O and ends the process (`exit`, default process.exit) with 128 + the signal number. Without it, Ctrl-C during
+ * the relay click left the strike energised: the door unlocked with nothing running.
+ */
+export function relayOffOnSignals(io: DoorIo, print: (line: string) => void, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+  const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((sig) => {
+    const h = (): void => {
+      let off = false;
+      try { io.relay.set(false); off = !io.relay.isOn; } catch { /* reported below */ }
+      try { io.close(); } catch { /* closing drives the relay off again; nothing more to do */ }
+      print(`hw test interrupted by ${sig}: relay ${off ? 'OFF' : 'could NOT be confirmed off — check the strike'}`);
+      exit(SIGNALS[sig]);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const onExit = (): void => { try { io.relay.set(false); } catch { /* last resort */ } };
+  process.on('exit', onExit);
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    process.off('exit', onExit);
+  };
+}
+
 /** Run the walk-through; the relay is off when it returns or throws. */
 export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
   const sleep = d.sleep ?? realSleep;

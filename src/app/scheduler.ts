@@ -13,6 +13,7 @@ import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } fr
 import { realSystem, type SystemEnv } from './health/probes.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
 import { purgePersonalData } from './maintenance/purge.js';
+import { checkDatabaseInWorker } from '../adapters/sqlite/db-check.js';
 
 const DAY = 86_400_000;
 
@@ -89,7 +90,9 @@ export class Scheduler {
     try {
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
       if (now - last >= config.health.intervalDays * DAY) {
-        const report = runChecklist(store, checklistOptions(config, process.pid), this.env);
+        // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
+        const databaseCheck = await checkDatabaseInWorker(store.db.name, { pragma: 'quick_check', chain: 'all' });
+        const report = runChecklist(store, { ...checklistOptions(config, process.pid), databaseCheck }, this.env);
         const rec = recordReport(store, report, now, 'schedule');
         this.d.onEvents?.(rec);
         this.log.info({ status: report.status, counts: report.counts }, 'health checklist');

@@ -82,8 +82,10 @@ export function doorCommands(program: Command): void {
       const notifier = SystemdNotifier.fromEnv(process.env, log);
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => notifier?.stopping());
       await daemon.start();
-      // READY only now: database open, relay confirmed off, every reader open.
-      notifier?.ready(`door ${config.door.id}: locked, ${daemon.parts.readers.length} readers open`);
+      // READY only now: database open, relay confirmed off, every reader tried (a missing one is retried, alarm raised).
+      const down = daemon.readers.down();
+      const total = daemon.parts.readers.length;
+      notifier?.ready(`door ${config.door.id}: locked, ${total - down.length}/${total} readers open${down.length ? ` (down: ${down.join(', ')})` : ''}`);
       notifier?.startWatchdog(() => daemon.healthy());
       // The daemon's own timers are unref'd (so tests and the demo can end); the service itself runs until a signal.
       setInterval(() => undefined, 1 << 30);

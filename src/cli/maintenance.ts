@@ -15,7 +15,7 @@ import { checklistOptions } from '../app/scheduler.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
 import { backupTo, restoreFile } from '../app/maintenance/backup.js';
 import { purgePersonalData } from '../app/maintenance/purge.js';
-import { runHwTest } from '../app/hw-test.js';
+import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
 
 /** Register the maintenance commands. */
@@ -114,17 +114,27 @@ export function maintenanceCommands(program: Command): void {
       const config = configOf(this);
       const store = openStore(config);
       try { refuseWhileDaemonRuns(store, 'hw test'); } finally { store.db.close(); }
+      const seconds = intOption(o.seconds, '--seconds');
+      const tapTimeoutMs = intOption(o.tapTimeout, '--tap-timeout') * 1000;
       const log = createLogger('warn', 2);
       const io = await createDoorIo(config, log);
+      const release = relayOffOnSignals(io, (l) => process.stderr.write(`${l}\n`));
       try {
         const readers = await Promise.all(config.readers.filter((r) => r.direction !== 'desk').map((r) => createReader(r, log)));
         const res = await runHwTest({
-          io, readers, seconds: intOption(o.seconds, '--seconds'), tapTimeoutMs: intOption(o.tapTimeout, '--tap-timeout') * 1000,
+          io, readers, seconds, tapTimeoutMs,
           print: (l) => { if (!this.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(l + '\n'); },
         });
-        out(this, res, () => `done: relay ${res.relay}, ${res.readers.filter((r) => r.result === 'read').length}/${res.readers.length} readers read a card`);
+        const problems = hwTestProblems(res);
+        out(this, { ...res, ok: problems.length === 0, problems }, () => [
+          `done: relay ${res.relay}, ${res.readers.filter((r) => r.result === 'read').length}/${res.readers.length} readers read a card`,
+          ...(problems.length ? [`FAILED: ${problems.join('; ')}`] : ['all parts answered']),
+        ].join('\n'));
+        // A walk-through that saw nothing must not pass (an installer's script checks the exit status).
+        if (problems.length) process.exitCode = 1;
       } finally {
         io.close();
+        release();
       }
     }));
 }

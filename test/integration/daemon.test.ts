@@ -6,9 +6,10 @@ import { buildDaemon, openStore, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
 import { silentLogger } from '../../src/app/logger.js';
-import type { Daemon } from '../../src/app/daemon.js';
+import { Daemon } from '../../src/app/daemon.js';
 import type { VisitService } from '../../src/app/visit-service.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+import { until } from '../helpers/cli.js';
 
 const HEAD = '0A00000001';
 const COORD = '0A00000002';
@@ -43,6 +44,54 @@ function approvedVisit(visits: VisitService, devices = [{ description: 'Laptop',
 const types = (r: Rig, since = 0): string[] => r.daemon.parts.store.events.since(since, 10_000).map((e) => e.type);
 const lastOf = (r: Rig, type: string) => r.daemon.parts.store.events.since(0, 10_000).filter((e) => e.type === type).at(-1);
 const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+describe('a door reader that cannot open', () => {
+  it('does not stop the start: the exit button, door alarms and the other reader work, one alarm.reader_down, retried until it opens', async () => {
+    const tc = tempConfig();
+    const io = new SimDoorIo();
+    const rin = new SimCardReader('in', 'in');
+    const rout = new SimCardReader('out', 'out');
+    let unplugged = true;
+    let attempts = 0;
+    const realStart = rin.start.bind(rin);
+    rin.start = async (onTap, onError) => {
+      attempts += 1;
+      if (unplugged) throw new Error('reader "in": cannot open serial port /dev/pintu-reader-in: No such file or directory');
+      return realStart(onTap, onError);
+    };
+    const built = await buildDaemon(tc.config, silentLogger(), { io, readers: [rin, rout] });
+    const daemon = new Daemon({ ...built.parts, readerRetry: { firstMs: 20, maxMs: 80 } });
+    try {
+      await daemon.start();
+      const store = daemon.parts.store;
+      const all = (): string[] => store.events.since(0, 10_000).map((e) => e.type);
+      expect(daemon.healthy()).toBe(true);
+      expect(daemon.readers.down()).toEqual(['in']);
+      const visits = visitService(tc.config, store);
+      visits.addOfficer('Coord', 'coordinator', COORD);
+      io.openDoor(); // no grant: the door alarm still works
+      expect(all()).toContain('door.forced');
+      io.closeDoor();
+      io.pressExit();
+      expect(io.relay.isOn).toBe(true);
+      rout.tap(COORD);
+      expect(store.events.since(0, 1000).filter((e) => e.type === 'access.granted').map((e) => e.data.reader)).toEqual(['out']);
+      await until(() => attempts >= 4, 'a few retries');
+      expect(all().filter((t) => t === 'alarm.reader_down')).toEqual(['alarm.reader_down']);
+      unplugged = false;
+      await until(() => all().includes('reader.restored'), 'the reader to be restored', 5000);
+      expect(daemon.readers.down()).toEqual([]);
+      rin.tap(COORD);
+      expect(store.events.since(0, 1000).filter((e) => e.type === 'access.granted').map((e) => e.data.reader)).toEqual(['out', 'in']);
+      const n = attempts;
+      await wait(200);
+      expect(attempts).toBe(n); // no retries once open
+    } finally {
+      await daemon.stop('test end');
+      tc.cleanup();
+    }
+  });
+});
 
 describe('door controller daemon (sim hardware, real SQLite)', () => {
   let r: Rig;
@@ -152,10 +201,33 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
     expect(taps.map((e) => e.data.reader)).toEqual(['in', 'out']);
   });
 
-  it('is healthy for the systemd watchdog only while every reader is open and the database answers', () => {
+  it('keeps feeding the systemd watchdog when a reader closes, and records alarm.reader_down once, then reader.restored', async () => {
     expect(r.daemon.healthy()).toBe(true);
-    void r.rout.stop(); // a reader that closed (unplugged, wedged driver) withholds the watchdog ping
+    await r.rout.stop(); // a reader that closed (unplugged, wedged driver): a restart cannot fix it and would take the door down
+    expect(r.daemon.healthy()).toBe(true);
+    r.daemon.writeStatus(); // the heartbeat notices
+    r.daemon.writeStatus();
+    expect(types(r).filter((t) => t === 'alarm.reader_down')).toEqual(['alarm.reader_down']);
+    expect(lastOf(r, 'alarm.reader_down')?.data).toMatchObject({ reader: 'out', direction: 'out' });
+    await r.rout.start((tap) => r.daemon.onTap(tap), () => undefined);
+    r.daemon.writeStatus();
+    expect(lastOf(r, 'reader.restored')?.data).toMatchObject({ reader: 'out' });
+    expect(r.daemon.healthy()).toBe(true);
+  });
+
+  it('withholds the watchdog ping when the database is dead', () => {
+    expect(r.daemon.healthy()).toBe(true);
+    r.daemon.parts.store.db.close();
     expect(r.daemon.healthy()).toBe(false);
+  });
+
+  it('withholds the watchdog ping while the strike relay cannot be driven', () => {
+    expect(r.daemon.healthy()).toBe(true);
+    r.io.relay.failWith = new Error('GPIO 17: EIO');
+    r.rin.tap(COORD); // the grant cannot switch the relay: the controller records the relay error
+    expect(r.io.relay.isOn).toBe(false);
+    expect(r.daemon.healthy()).toBe(false);
+    r.io.relay.failWith = null;
   });
 
   it('stops in order: relay off and a last event', async () => {

@@ -256,3 +256,67 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
     expect(entry('passwd', 'pintu')).toBeDefined();
   });
 });
+
+describe('install.sh does not start the service on a config whose devices do not exist', () => {
+  /** A fresh prefix and a fake systemctl that logs its calls (is-enabled / is-active: "no"). */
+  function rig(): { root: string; calls: () => string[]; run: () => { status: number | null; out: string; err: string } } {
+    const root = mkdtempSync(join(work, 'devices-'));
+    const log = join(root, '..', `${root.split('/').pop()}-systemctl.log`);
+    const fake = join(work, `${root.split('/').pop()}-systemctl`);
+    writeFileSync(fake, `#!/bin/sh\necho "$*" >> ${log}\ncase "$1" in is-enabled|is-active) exit 1 ;; esac\nexit 0\n`);
+    chmodSync(fake, 0o755);
+    return {
+      root,
+      calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
+      run: () => sh('install.sh', ['--prefix', root, '--no-npm'], { PINTU_TEST_SYSTEMCTL: fake }),
+    };
+  }
+  const plugIn = (root: string): void => {
+    mkdirSync(join(root, 'dev'), { recursive: true });
+    for (const r of ['in', 'out']) writeFileSync(join(root, `dev/pintu-reader-${r}`), '');
+    mkdirSync(join(root, 'sys/class/gpio/gpiochip512'), { recursive: true });
+    writeFileSync(join(root, 'sys/class/gpio/gpiochip512/label'), 'pinctrl-bcm2711\n');
+  };
+
+  it('installs, names each missing device and what to edit, and neither enables nor starts pintu (idempotently)', () => {
+    const x = rig();
+    const r = x.run();
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(x.root, 'opt/pintu/dist/src/cli/index.js'))).toBe(true);
+    expect(r.out).toContain('reader in: serial port /dev/pintu-reader-in does not exist (readers: → id: in → path:');
+    expect(r.out).toContain('reader out: serial port /dev/pintu-reader-out does not exist');
+    expect(r.out).toContain('GPIO: no Raspberry Pi header chip under /sys/class/gpio');
+    expect(r.out).toContain('pintu.service is NOT enabled or started. Edit /etc/pintu/pintu.yaml');
+    expect(r.out).toContain('sudo systemctl enable --now pintu');
+    expect(x.calls().filter((c) => /^(enable|start|restart)\b/.test(c))).toEqual([]);
+    const again = x.run();
+    expect(again.status).toBe(0);
+    expect(again.out).toContain('nothing to change');
+    expect(again.out).toContain('pintu.service is NOT enabled or started');
+    expect(x.calls().filter((c) => /^(enable|start|restart)\b/.test(c))).toEqual([]);
+  });
+
+  it('enables and starts pintu once the readers and the GPIO chip are there', () => {
+    const x = rig();
+    plugIn(x.root);
+    const r = x.run();
+    expect(r.status).toBe(0);
+    expect(r.out).not.toContain('NOT enabled');
+    expect(r.out).toContain('reader in: /dev/pintu-reader-in exists');
+    expect(r.out).toContain('GPIO header chip under /sys/class/gpio');
+    expect(x.calls()).toContain('enable --quiet pintu.service');
+    expect(x.calls()).toContain('start pintu.service');
+  });
+
+  it('a missing reader alone is enough to hold the service back', () => {
+    const x = rig();
+    plugIn(x.root);
+    rmSync(join(x.root, 'dev/pintu-reader-out'));
+    const r = x.run();
+    expect(r.out).toContain('reader out: serial port /dev/pintu-reader-out does not exist');
+    expect(r.out).not.toContain('reader in: serial port');
+    expect(r.out).not.toContain('GPIO: no Raspberry Pi header chip');
+    expect(x.calls().filter((c) => /^(enable|start)\b/.test(c))).toEqual([]);
+  });
+});

@@ -34,10 +34,30 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
       daemon.kill('SIGTERM');
       await exited;
     }
-    const hw = pintuJson<{ relay: string; readers: { id: string; result: string }[] }>(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0']);
-    expect(hw).toMatchObject({ relay: 'ok', readers: [{ id: 'in', result: 'timeout' }, { id: 'out', result: 'timeout' }] });
+    // Nothing was read and no input changed: the hardware test fails (exit 1) and says what it did not see.
+    const hwRun = pintu(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0', '--json']);
+    expect(hwRun.code).toBe(1);
+    const hw = JSON.parse(hwRun.stdout) as { relay: string; ok: boolean; problems: string[]; readers: { id: string; result: string }[] };
+    expect(hw).toMatchObject({ relay: 'ok', ok: false, readers: [{ id: 'in', result: 'timeout' }, { id: 'out', result: 'timeout' }] });
+    expect(hw.problems).toContain('reader in read no card');
     const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
     expect(r.code).toBe(0);
     expect(pintu(t.file, ['purge', '--dry-run']).code).toBe(0);
   }, 90_000); // about ten CLI processes plus the daemon: slow on a loaded 2-core runner
+
+  it('hw test: Ctrl-C during the relay click drives the relay off and exits 130', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const child = pintuSpawn(t.file, ['hw', 'test', '--seconds', '5', '--tap-timeout', '5']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+    await until(() => stdout.includes('1/3 relay: ON'), 'the relay click', 30_000);
+    child.kill('SIGINT');
+    const r = await exit;
+    expect(r, stderr).toEqual({ code: 130, signal: null });
+    expect(stderr).toContain('hw test interrupted by SIGINT: relay OFF');
+  }, 60_000);
 });

@@ -62,7 +62,7 @@ describe('health checklist (SOP 002)', () => {
     const r = runChecklist(store, opts(dir), env(healthyRoot()));
     expect(r.items.filter((i) => i.status !== 'ok')).toEqual([]);
     expect(r.status).toBe('ok');
-    expect(r.items.map((i) => i.item)).toEqual(['reader:in', 'reader:out', 'relay', 'door-switch', 'database', 'disk', 'clock', 'cpu-temperature', 'throttling', 'uptime']);
+    expect(r.items.map((i) => i.item)).toEqual(['reader:in', 'reader:out', 'relay', 'door-switch', 'database', 'event-chain', 'disk', 'clock', 'cpu-temperature', 'throttling', 'uptime']);
     expect(byItem(r.items, 'cpu-temperature').value).toBe(48.3);
     expect(byItem(r.items, 'throttling').value).toBe('0x0');
     expect(formatReport(r)).toContain('[ ok ] cpu-temperature');

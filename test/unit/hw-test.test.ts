@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { runHwTest } from '../../src/app/hw-test.js';
+import { hwTestProblems, relayOffOnSignals, runHwTest } from '../../src/app/hw-test.js';
 
 describe('pintu hw test (sim hardware)', () => {
   it('clicks the relay, shows door switch and exit button live, reads one tap per reader without printing the UID', async () => {
@@ -46,5 +46,36 @@ describe('pintu hw test (sim hardware)', () => {
     expect(res.relay).toBe('error');
     expect(res.readers[0]).toMatchObject({ result: 'error', error: 'cannot open /dev/pintu-reader-in' });
     expect(lines.join('\n')).toContain('relay ERROR: GPIO 17 busy');
+  });
+
+  it('a signal during the relay click drives the relay off at once, says so, and exits with 128 + the signal number', async () => {
+    const listeners = (): number => process.listenerCount('SIGINT') + process.listenerCount('SIGTERM') + process.listenerCount('SIGHUP');
+    const before = listeners();
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const io = new SimDoorIo();
+      const lines: string[] = [];
+      let exited: { code: number; relayOn: boolean; at: number } | null = null;
+      const release = relayOffOnSignals(io, (l) => lines.push(l), (c) => { exited = { code: c, relayOn: io.relay.isOn, at: Date.now() }; });
+      try {
+        // The real exit ends the process here; with the recording one the walk-through goes on against closed I/O.
+        await runHwTest({
+          io, readers: [], seconds: 0, tapTimeoutMs: 0,
+          print: (l) => { if (l.startsWith('1/3')) setTimeout(() => process.emit(sig), 50); },
+        }).catch(() => undefined);
+      } finally {
+        release();
+      }
+      expect(exited, sig).toMatchObject({ code, relayOn: false });
+      const on = io.relayHistory.find((c) => c.on)!;
+      expect(exited!.at - on.at, 'off at the signal, not at the end of the 1 s click').toBeLessThan(900);
+      expect(lines).toEqual([`hw test interrupted by ${sig}: relay OFF`]);
+    }
+    expect(listeners()).toBe(before); // released
+  });
+
+  it('names what it did not see: a walk-through that read or changed nothing fails', () => {
+    const quiet = { relay: 'ok' as const, doorSwitch: { initial: 'closed' as const, changes: 0 }, exitButton: { initial: 'released' as const, changes: 0 }, readers: [{ id: 'in', result: 'timeout' as const, uidBytes: null, error: null }] };
+    expect(hwTestProblems(quiet)).toEqual(['the door switch never changed', 'the exit button never changed', 'reader in read no card']);
+    expect(hwTestProblems({ ...quiet, doorSwitch: { initial: 'closed', changes: 2 }, exitButton: { initial: 'released', changes: 2 }, readers: [{ id: 'in', result: 'read', uidBytes: 5, error: null }] })).toEqual([]);
   });
 });

@@ -254,7 +254,11 @@ export class Store {
   /** Next visit id for the given local date (YYYYMMDD): `V-20261123-001`. */
   nextVisitId(yyyymmdd: string): string {
     const prefix = `V-${yyyymmdd}-`;
-    const r = this.prep<[string], { n: number | null }>('SELECT MAX(CAST(substr(id, 12) AS INTEGER)) AS n FROM visits WHERE id LIKE ?').get(`${prefix}%`);
+    // A range on the primary key ('-' + 1 = '.'): reads only this day's ids. `LIKE` with a parameter cannot use the
+    // index and scanned every visit inside the caller's write transaction, holding the lock the daemon's taps wait for.
+    // MAX of the number (not ORDER BY id) so that -1000 follows -999.
+    const r = this.prep<[string, string], { n: number | null }>('SELECT MAX(CAST(substr(id, 12) AS INTEGER)) AS n FROM visits WHERE id >= ? AND id < ?')
+      .get(prefix, `V-${yyyymmdd}.`);
     return `${prefix}${String((r?.n ?? 0) + 1).padStart(3, '0')}`;
   }
 

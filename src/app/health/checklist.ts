@@ -8,6 +8,7 @@ import type { ReaderHealth } from '../../adapters/ports.js';
 import type { Store } from '../../adapters/sqlite/store.js';
 import type { StoredEvent } from '../../adapters/sqlite/event-log.js';
 import { BUILD_DATE_MS } from '../clock.js';
+import { chainProblems, checkDb, type DbCheckResult } from '../../adapters/sqlite/db-check.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem, type SystemEnv } from './probes.js';
 
 /** Meta key under which the daemon keeps its readers' health for the CLI. */
@@ -49,6 +50,8 @@ export interface ChecklistOptions {
   daemonPid: number | null;
   /** Earliest believable time (default the build date). */
   buildDate?: number;
+  /** A database check (quick_check and the whole hash chain) already made, e.g. in a worker thread by the daemon; default: made here. */
+  databaseCheck?: DbCheckResult;
 }
 
 /** A whole checklist run. */
@@ -102,15 +105,26 @@ function doorItems(store: Store, o: ChecklistOptions, now: number): HealthItem[]
   return [relay, door];
 }
 
-function databaseItem(store: Store): HealthItem {
-  try {
-    const rows = store.db.pragma('quick_check') as { quick_check: string }[];
-    const msgs = rows.map((r) => r.quick_check);
-    if (msgs.length === 1 && msgs[0] === 'ok') return { item: 'database', status: 'ok', value: 'ok', detail: 'PRAGMA quick_check ok' };
-    return { item: 'database', status: 'fail', value: msgs.length, detail: `quick_check: ${msgs.slice(0, 3).join('; ')}: restore the last good backup (pintu restore)` };
-  } catch (err) {
-    return { item: 'database', status: 'fail', value: null, detail: `quick_check failed: ${(err as Error).message}` };
+/** The `database` (SQLite quick_check) and `event-chain` (hash chain of every event) items of a database check. */
+export function databaseItems(r: DbCheckResult): HealthItem[] {
+  if (r.error !== null || r.integrity === null) {
+    return [{ item: 'database', status: 'fail', value: null, detail: `quick_check failed: ${r.error ?? 'not run'}` }];
   }
+  const msgs = r.integrity;
+  if (msgs.length !== 1 || msgs[0] !== 'ok') {
+    return [
+      { item: 'database', status: 'fail', value: msgs.length, detail: `quick_check: ${msgs.slice(0, 3).join('; ')}: restore the last good backup (pintu restore)` },
+      { item: 'event-chain', status: 'warn', value: null, detail: 'not checked: the database failed quick_check' },
+    ];
+  }
+  const broken = chainProblems(r);
+  const events = r.chains.reduce((n, c) => n + c.lastSeq - c.from, 0);
+  return [
+    { item: 'database', status: 'ok', value: 'ok', detail: 'PRAGMA quick_check ok' },
+    broken.length
+      ? { item: 'event-chain', status: 'fail', value: false, detail: `hash chain does not verify (${broken.join('; ')}): events were altered outside pintu; keep this database for investigation, tell the central office, and restore a backup whose chain verifies` }
+      : { item: 'event-chain', status: 'ok', value: true, detail: `hash chain verifies (${events} events)` },
+  ];
 }
 
 function centralItem(store: Store, now: number): HealthItem {
@@ -145,7 +159,7 @@ export function runChecklist(store: Store, o: ChecklistOptions, env: SystemEnv):
   const items: HealthItem[] = [
     ...guard('readers', () => readerItems(store, o, now)),
     ...guard('door', () => doorItems(store, o, now)),
-    databaseItem(store),
+    ...databaseItems(o.databaseCheck ?? checkDb(store.db, { pragma: 'quick_check', chain: 'all' })),
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
     ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),

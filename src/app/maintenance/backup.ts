@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../../adapters/sqlite/db.js';
 import { MIGRATIONS } from '../../adapters/sqlite/migrations.js';
+import { backupInWorker, chainProblems, checkDatabaseFile } from '../../adapters/sqlite/db-check.js';
 import { localDate } from '../time.js';
 
 /** Sub-directory of the data dir holding the nightly backups. */
@@ -41,8 +42,9 @@ export function integrityCheck(file: string): string[] {
 }
 
 /**
- * Copy the open database to `file` with the online backup API in one step (a consistent snapshot even while another
- * process writes), switch the copy to a self-contained rollback journal, verify it, then move it into place.
+ * Copy the open database's file to `file` with the online backup API (a consistent snapshot even while another process
+ * writes), switch the copy to a self-contained rollback journal and verify it — all in a worker thread with its own
+ * connection, so the caller's event loop (the daemon's taps) is never held up — then move it into place.
  */
 export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const t0 = Date.now();
@@ -50,10 +52,7 @@ export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const tmp = `${file}.partial`;
   rmSync(tmp, { force: true });
   try {
-    await db.backup(tmp, { progress: () => 1_000_000 });
-    const copy = new Database(tmp);
-    try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
-    const check = integrityCheck(tmp);
+    const check = await backupInWorker(db.name, tmp);
     if (check.length !== 1 || check[0] !== 'ok') throw new Error(`backup failed its integrity check: ${check.slice(0, 3).join('; ')}`);
     renameSync(tmp, file);
   } catch (err) {
@@ -88,7 +87,7 @@ export async function nightlyBackup(db: Db, dir: string, o: { keep: number; hour
   return { ...r, removed: rotate(dir, o.keep) };
 }
 
-/** Check that `file` is a sound pintu database this version can open; throws a clear error otherwise. */
+/** Check that `file` is a sound pintu database this version can open, with an unbroken event chain; throws a clear error otherwise. */
 export function verifyBackupFile(file: string): void {
   if (!existsSync(file)) throw new Error(`${file} does not exist`);
   const check = integrityCheck(file);
@@ -102,6 +101,13 @@ export function verifyBackupFile(file: string): void {
     if (version > latest) throw new Error(`${file} has schema version ${version}, newer than this pintu (${latest}); upgrade pintu first`);
   } finally {
     db.close();
+  }
+  // SQLite's check passes on a file whose events were edited: the hash chain is what shows it.
+  const chain = checkDatabaseFile(file, { pragma: null, chain: 'all' });
+  if (chain.error !== null) throw new Error(`${file}: cannot verify the event log: ${chain.error}`);
+  const broken = chainProblems(chain);
+  if (broken.length) {
+    throw new Error(`${file}: the event log's hash chain does not verify (${broken.join('; ')}): its events were altered after they were written; choose another backup and keep this one for investigation`);
   }
 }
 

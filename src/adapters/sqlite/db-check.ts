@@ -1,0 +1,139 @@
+/**
+ * Checks and copies of a pintu database: SQLite's own check (`PRAGMA integrity_check` / `quick_check`), the event log's
+ * hash chain, and the online backup. On a large database each takes seconds (the backup's final fsync alone can take
+ * half a second on an SD card), so the daemon runs them in a worker thread with its own connection
+ * (`checkDatabaseInWorker`, `backupInWorker`): the event loop, and so the taps, are never held up by them.
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db.js';
+import { EventLog } from './event-log.js';
+
+/** What to check. */
+export interface DbCheckOptions {
+  /** SQLite's check: the thorough `integrity_check`, the faster `quick_check`, or none. */
+  pragma: 'integrity_check' | 'quick_check' | null;
+  /** Hash chain: every event, the last `tail` events of each door, or none. */
+  chain: 'all' | { tail: number } | null;
+}
+
+/** The chain check of one door. */
+export interface ChainCheck {
+  /** Door id. */
+  door: string;
+  /** Its highest seq. */
+  lastSeq: number;
+  /** Verified from the event after this seq (0 = from the first). */
+  from: number;
+  /** The first problem found, or null when the chain verifies. */
+  problem: string | null;
+}
+
+/** Outcome of a database check. */
+export interface DbCheckResult {
+  /** The pragma's rows (`['ok']` when sound), or null when not run. */
+  integrity: string[] | null;
+  /** One entry per door in the events table (empty when not run). */
+  chains: ChainCheck[];
+  /** The database could not be opened or read (then nothing else was checked). */
+  error: string | null;
+}
+
+/** Run the checks on an open connection. Never throws: a failure is reported in `error`. */
+export function checkDb(db: Db, o: DbCheckOptions): DbCheckResult {
+  const out: DbCheckResult = { integrity: null, chains: [], error: null };
+  try {
+    if (o.pragma) out.integrity = (db.pragma(o.pragma) as Record<string, string>[]).map((r) => String(Object.values(r)[0]));
+    if (o.chain && (o.pragma === null || (out.integrity?.length === 1 && out.integrity[0] === 'ok'))) {
+      const doors = db.prepare<[], { door: string }>('SELECT DISTINCT door FROM events ORDER BY door').all();
+      for (const { door } of doors) {
+        const log = new EventLog(db, door);
+        const lastSeq = log.lastSeq();
+        const from = o.chain === 'all' ? 0 : Math.max(0, lastSeq - o.chain.tail);
+        out.chains.push({ door, lastSeq, from, problem: log.verify(from) });
+      }
+    }
+  } catch (err) {
+    out.error = (err as Error).message;
+  }
+  return out;
+}
+
+/** Run the checks on the database file `file`, opened read-only. */
+export function checkDatabaseFile(file: string, o: DbCheckOptions): DbCheckResult {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    return { integrity: null, chains: [], error: `cannot open ${file}: ${(err as Error).message}` };
+  }
+  try {
+    return checkDb(db, o);
+  } finally {
+    db.close();
+  }
+}
+
+/** The chain problems of a result, one line per broken door (empty when every chain verifies). */
+export function chainProblems(r: DbCheckResult): string[] {
+  return r.chains.filter((c) => c.problem !== null).map((c) => `door ${c.door}: ${c.problem}`);
+}
+
+/**
+ * Copy the database `source` to `target` with SQLite's online backup API from a connection of its own, in one step (one
+ * read transaction: a consistent snapshot, never restarted by a concurrent writer, and in WAL mode writers are not
+ * blocked), switch the copy to a self-contained rollback journal, and return the copy's `integrity_check` rows.
+ */
+export async function backupDatabaseFile(source: string, target: string): Promise<string[]> {
+  const src = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    src.pragma('busy_timeout = 5000');
+    await src.backup(target, { progress: () => 0x7fffffff });
+  } finally {
+    src.close();
+  }
+  const copy = new Database(target);
+  try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
+  const r = checkDatabaseFile(target, { pragma: 'integrity_check', chain: null });
+  return r.error !== null ? [r.error] : r.integrity ?? [];
+}
+
+/** A job for the worker thread. */
+export type DbWorkerTask =
+  | { kind: 'check'; file: string; options: DbCheckOptions }
+  | { kind: 'backup'; source: string; target: string };
+
+/** The compiled worker module (beside this file; from the build when running from the TypeScript sources in tests). */
+function workerFile(): URL {
+  const here = new URL('./db-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../../../dist/src/adapters/sqlite/db-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error(`the database worker ${fileURLToPath(here)} is missing: run "npm run build"`);
+}
+
+function runInWorker<T>(task: DbWorkerTask): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const worker = new Worker(workerFile(), { workerData: task });
+    worker.once('message', (m: { ok: true; value: T } | { ok: false; error: string }) => {
+      done = true;
+      if (m.ok) resolve(m.value);
+      else reject(new Error(m.error));
+    });
+    worker.once('error', (err) => { done = true; reject(err); });
+    worker.once('exit', (code) => { if (!done) reject(new Error(`the database worker exited with code ${code}`)); });
+  });
+}
+
+/** `checkDatabaseFile` in a worker thread, so that the caller's event loop keeps running. */
+export function checkDatabaseInWorker(file: string, o: DbCheckOptions): Promise<DbCheckResult> {
+  return runInWorker({ kind: 'check', file, options: o });
+}
+
+/** `backupDatabaseFile` in a worker thread, so that the caller's event loop keeps running. */
+export function backupInWorker(source: string, target: string): Promise<string[]> {
+  return runInWorker({ kind: 'backup', source, target });
+}

@@ -1,0 +1,166 @@
+/**
+ * Keeps the door readers running without ever taking the door down with them. A reader that cannot open at start (unplugged,
+ * wrong path, pcscd not running) does not stop the daemon: `alarm.reader_down` is raised once, the open is retried with
+ * backoff, and `reader.restored` is recorded when it opens. A reader that closes while running (its adapter reconnects
+ * by itself) is seen by `poll()` and raises the same pair of events. The exit button, the door alarms and the other
+ * readers keep working meanwhile.
+ */
+import type { CardReader, RawTap } from '../adapters/ports.js';
+import type { Log } from './logger.js';
+
+/** Backoff of the attempts to open a reader that failed to open. */
+export interface ReaderRetry {
+  /** Delay before the first retry, ms (default 1000). */
+  firstMs?: number;
+  /** Longest delay between retries, ms (default 15000). */
+  maxMs?: number;
+}
+
+/** What the supervisor needs. */
+export interface ReaderSupervisorDeps {
+  /** The door readers. */
+  readers: CardReader[];
+  /** Where taps go. */
+  onTap: (tap: RawTap) => void;
+  /** Append one event (alarm.reader_down, reader.restored); may throw (logged). */
+  append: (type: string, data: Record<string, unknown>) => void;
+  /** Logger. */
+  log: Log;
+  /** Retry backoff. */
+  retry?: ReaderRetry;
+  /** Clock (ms). */
+  now?: () => number;
+}
+
+interface ReaderState {
+  reader: CardReader;
+  /** start() has resolved (the adapter now reconnects by itself). */
+  started: boolean;
+  /** Down since (ms), or null while up. */
+  downSince: number | null;
+  /** Next retry delay (ms). */
+  delay: number;
+  timer: NodeJS.Timeout | null;
+  lastError: string | null;
+}
+
+/** Starts, watches and retries the door readers. */
+export class ReaderSupervisor {
+  private readonly states: ReaderState[];
+  private readonly log: Log;
+  private readonly now: () => number;
+  private readonly firstMs: number;
+  private readonly maxMs: number;
+  private stopped = false;
+
+  /** Create; nothing is opened until `start()`. */
+  constructor(private readonly d: ReaderSupervisorDeps) {
+    this.log = d.log.child({ component: 'readers' });
+    this.now = d.now ?? Date.now;
+    this.firstMs = d.retry?.firstMs ?? 1000;
+    this.maxMs = Math.max(this.firstMs, d.retry?.maxMs ?? 15_000);
+    this.states = d.readers.map((reader) => ({ reader, started: false, downSince: null, delay: this.firstMs, timer: null, lastError: null }));
+  }
+
+  /** Open every reader (in parallel). Never rejects: a reader that cannot open is reported down and retried. */
+  async start(): Promise<void> {
+    await Promise.all(this.states.map((s) => this.attempt(s)));
+  }
+
+  /** Ids of the readers that are down now. */
+  down(): string[] {
+    return this.states.filter((s) => s.downSince !== null).map((s) => s.reader.id);
+  }
+
+  /** Check the started readers' health (called with the daemon's heartbeat): a closed one is down, a reopened one restored. */
+  poll(): void {
+    if (this.stopped) return;
+    for (const s of this.states) {
+      if (!s.started) continue;
+      let open: boolean;
+      let error: string | null = null;
+      try {
+        const h = s.reader.health();
+        open = h.open;
+        error = h.lastError;
+      } catch (err) {
+        open = false;
+        error = (err as Error).message;
+      }
+      if (!open && s.downSince === null) this.markDown(s, error ?? 'the device closed');
+      else if (open && s.downSince !== null) this.markRestored(s);
+    }
+  }
+
+  /** Stop retrying and close every reader. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const s of this.states) {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+    }
+    await Promise.allSettled(this.states.map((s) => s.reader.stop()));
+  }
+
+  private async attempt(s: ReaderState): Promise<void> {
+    const r = s.reader;
+    try {
+      await r.start(this.d.onTap, (err) => this.log.error({ reader: r.id, err: err.message }, 'reader error'));
+    } catch (err) {
+      if (this.stopped) return;
+      const message = (err as Error).message;
+      if (s.downSince === null) {
+        this.log.error({ reader: r.id, err: message, retryInMs: s.delay }, 'reader cannot open: the door runs without it; retrying');
+        this.markDown(s, message);
+      } else if (message !== s.lastError) {
+        this.log.warn({ reader: r.id, err: message }, 'reader still cannot open');
+      } else {
+        this.log.debug({ reader: r.id }, 'reader still cannot open');
+      }
+      s.lastError = message;
+      this.schedule(s);
+      return;
+    }
+    if (this.stopped) {
+      await r.stop().catch(() => undefined);
+      return;
+    }
+    s.started = true;
+    s.delay = this.firstMs;
+    this.log.info({ reader: r.id, direction: r.direction }, 'reader open');
+    if (s.downSince !== null) this.markRestored(s);
+  }
+
+  private schedule(s: ReaderState): void {
+    if (this.stopped || s.timer) return;
+    const delay = s.delay;
+    s.delay = Math.min(this.maxMs, s.delay * 2);
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      if (!this.stopped) void this.attempt(s);
+    }, delay);
+    s.timer.unref();
+  }
+
+  private markDown(s: ReaderState, error: string): void {
+    s.downSince = this.now();
+    s.lastError = error;
+    this.safeAppend('alarm.reader_down', { reader: s.reader.id, direction: s.reader.direction, error });
+  }
+
+  private markRestored(s: ReaderState): void {
+    const since = s.downSince ?? this.now();
+    s.downSince = null;
+    s.lastError = null;
+    this.log.info({ reader: s.reader.id }, 'reader restored');
+    this.safeAppend('reader.restored', { reader: s.reader.id, direction: s.reader.direction, downSeconds: Math.round((this.now() - since) / 1000) });
+  }
+
+  private safeAppend(type: string, data: Record<string, unknown>): void {
+    try {
+      this.d.append(type, data);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, event: type }, 'cannot record a reader event');
+    }
+  }
+}
