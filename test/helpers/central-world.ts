@@ -174,7 +174,7 @@ export async function world(ready: boolean): Promise<World> {
   const central = { url: broker.url, publicKey: centreKey, ackTimeoutSeconds: 1, batchSize: 50 };
   const door1 = tempConfig({
     site: SITE,
-    door: { id: DOOR, strikeSeconds: 1, heldOpenSeconds: 2, repeatTapSeconds: 0 },
+    door: { id: DOOR, strikeSeconds: 30, heldOpenSeconds: 60, repeatTapSeconds: 0 },
     // The visitor's tap follows the officer's at once, but a loaded machine may take seconds to read it.
     escort: { required: true, windowSeconds: 120 },
     readers: [
@@ -186,7 +186,7 @@ export async function world(ready: boolean): Promise<World> {
   });
   const door2 = tempConfig({
     site: SITE_B,
-    door: { id: DOOR_B, strikeSeconds: 1, heldOpenSeconds: 2, repeatTapSeconds: 0 },
+    door: { id: DOOR_B, strikeSeconds: 30, heldOpenSeconds: 60, repeatTapSeconds: 0 },
     log: { level: 'info' },
     central: { ...central, username: `${SITE_B}.${DOOR_B}`, password: 'door2-pw' },
   });

@@ -42,6 +42,9 @@ describe('kill -9 in the middle of a burst of taps', () => {
       ],
       storage: { synchronous: 'full' },
       log: { level: 'info' },
+      // Simulated door I/O: nobody opens the door, so a short strike would report every grant unused (and put the
+      // person back outside) while the test still looks at who is inside.
+      door: { id: 'door-1', strikeSeconds: 60, heldOpenSeconds: 120, repeatTapSeconds: 0 },
     });
     const store = openStore(tc.config);
     const visits = visitService(tc.config, store);

@@ -44,6 +44,8 @@ async function door(windowSeconds = 20): Promise<Door & { visit: string }> {
       { id: 'out', direction: 'out', kind: 'serial', path: ptys[1]!.a, baudRate: 9600 },
     ],
     escort: { required: true, windowSeconds },
+    // Simulated door I/O: nobody opens the door, so a short strike would report grants unused (people back outside).
+    door: { id: 'door-1', strikeSeconds: 60, heldOpenSeconds: 120, repeatTapSeconds: 0 },
     log: { level: 'info' },
   });
   cleanups.push(() => tc.cleanup());

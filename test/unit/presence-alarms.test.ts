@@ -94,6 +94,8 @@ describe('presence alarms', () => {
       visits.issue(v.id, 'TAMU-01', 'O2');
       rin.tap(OFFICER);
       rin.tap(BADGE);
+      io.openDoor(); // they go through (an unused grant would put them back outside)
+      io.closeDoor();
       expect(daemon.parts.store.visit(v.id)?.presence).toBe('inside');
       const deadline = Date.now() + 20_000;
       while (!daemon.parts.store.visit(v.id)?.overstayAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

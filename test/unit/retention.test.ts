@@ -13,6 +13,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { EventLog, eventHash } from '../../src/adapters/sqlite/event-log.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { centralSchema } from '../../src/config/schema.js';
+import { loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1, 1, 0, 0);
@@ -82,7 +83,7 @@ describe('pruning acknowledged events (central.retainAckedDays)', () => {
   });
 
   it('retainAckedDays is in days, fractions allowed (0: keep everything); negative is refused', () => {
-    const base = { url: 'mqtt://127.0.0.1:1883' };
+    const base = { url: 'mqtt://127.0.0.1:1883', publicKey: loadOrCreateKeyPair(mkdtempSync(join(tmpdir(), 'pintu-key-')), 'k.key').publicKeyText };
     expect(centralSchema.parse(base).retainAckedDays).toBe(0);
     expect(centralSchema.parse({ ...base, retainAckedDays: 0.5 }).retainAckedDays).toBe(0.5);
     expect(centralSchema.safeParse({ ...base, retainAckedDays: -1 }).success).toBe(false);
