@@ -142,8 +142,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       antiPassback: config.door.antiPassback,
     },
     // The fsync after a strike and the escort expiry wait their turn in the queue like every other write.
-    // fsync of the WAL on the thread pool (no lock, no stalled event loop); the centre is sent the taps once durable.
-    sync: () => { store.syncAsync().then(() => link?.notify(), (err: Error) => log.warn({ err: err.message }, 'fsync after a tap failed; the next one retries')); },
+    sync: () => writes.push('sync', () => store.syncNow()),
     defer: (name, job) => writes.push(name, job),
     repeatWindowMs: config.door.repeatTapSeconds * 1000,
     readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),

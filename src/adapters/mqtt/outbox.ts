@@ -103,9 +103,7 @@ export class Outbox {
     const acked = this.ackedSeq();
     if (this.sentSeq < acked) this.sentSeq = acked;
     while (this.sentSeq - acked < this.maxInflight) {
-      // Only what is on stable storage: a power cut must never take from the door an event the centre holds.
-      const batch = this.events.since(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)))
-        .filter((e) => e.seq <= this.events.durableUpTo);
+      const batch = this.events.since(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
       if (batch.length === 0) return;
       if (this.sentSeq === acked) this.lastProgress = this.now();
       const events = this.fit(batch.map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash })));

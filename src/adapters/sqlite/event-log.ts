@@ -68,11 +68,6 @@ export interface LogClock {
 
 /** The event log of one door. */
 export class EventLog {
-  /**
-   * The highest seq known to be on stable storage (fsynced). Infinity unless the store defers its syncs; the outbox
-   * sends nothing beyond it, so the centre never holds an event that a power cut could take from the door.
-   */
-  durableUpTo = Infinity;
   /** Optional clock hook applied to each append (see `ClockGuard`). */
   clock: LogClock | null = null;
   private readonly lastStmt;

@@ -6,7 +6,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { EventLog } from './event-log.js';
-import { WalSync } from './wal-sync.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
 
 interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
@@ -120,9 +119,7 @@ export class Store {
    */
   deferSync(): void {
     this.deferred = true;
-    this.events.durableUpTo = this.events.lastSeq();
     this.db.pragma('synchronous = NORMAL');
-    this.syncNow(); // everything already in the log is on stable storage from here on
   }
   private deferred = false;
 
@@ -131,9 +128,7 @@ export class Store {
     if (!this.deferred) return this.tx(fn);
     this.db.pragma('synchronous = FULL');
     try {
-      const r = this.tx(fn);
-      this.events.durableUpTo = this.events.lastSeq();
-      return r;
+      return this.tx(fn);
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
@@ -142,23 +137,6 @@ export class Store {
   /** Make everything committed so far durable now (one small FULL commit); a no-op unless sync is deferred. */
   syncNow(now = Date.now()): void {
     if (this.deferred) this.durableTx(() => this.updateDoorStatus({ heartbeatAt: now }));
-  }
-
-  /**
-   * Make everything committed so far durable without blocking the event loop or taking the write lock: an fsync of
-   * the WAL file on the thread pool (coalesced). Resolves at once unless sync is deferred (FULL commits are durable).
-   */
-  syncAsync(): Promise<void> {
-    if (!this.deferred) return Promise.resolve();
-    this.walSync ??= new WalSync(this.db.name);
-    const upTo = this.events.lastSeq();
-    return this.walSync.sync().then(() => { this.events.durableUpTo = Math.max(this.events.durableUpTo, upTo); });
-  }
-  private walSync: WalSync | null = null;
-
-  /** Release what the store holds besides the connection (call before closing the database). */
-  release(): void {
-    this.walSync?.close();
   }
 
   // --- officers ---
