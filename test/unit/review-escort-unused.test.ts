@@ -50,24 +50,8 @@ async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
 
 describe('review: an unused officer grant is no escort', () => {
   it('officer taps in but never opens the door (access.unused); a visitor tapping next is not let in alone', async () => {
-    // Strike 1 s, escort window 30 s: the visitor taps well within the window of the officer's (unused) grant.
-    const tc = tempConfig({ escort: { required: true, windowSeconds: 30 } });
-    dirs.push(tc.dir);
-    const io = new SimDoorIo();
-    const rin = new SimCardReader('in', 'in');
-    const daemon = await buildDaemon(tc.config, silentLogger(), { io, readers: [rin, new SimCardReader('out', 'out')] });
-    await daemon.start();
+    const { rin, daemon, store, visitId, types } = await setup();
     try {
-      const store = daemon.parts.store;
-      const visits = visitService(tc.config, store);
-      visits.addOfficer('H', 'head', '0A00');
-      visits.addOfficer('S', 'staff', OFFICER);
-      visits.addBadge(BADGE, 'TAMU-01');
-      const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
-      visits.check(v.id, 'O2');
-      visits.approve(v.id, 'O1');
-      visits.issue(v.id, 'TAMU-01', 'O2');
-      const types = (): string[] => store.events.since(0, 10_000).map((e) => e.type);
       rin.tap(OFFICER);
       await waitFor(() => types().includes('access.unused'));
       // The officer never went through the door.
@@ -76,7 +60,7 @@ describe('review: an unused officer grant is no escort', () => {
       await waitFor(() => types().filter((t) => t.startsWith('access.')).length >= 3);
       const last = store.events.since(0, 10_000).filter((e) => e.type.startsWith('access.')).at(-1)!;
       expect(last.type).toBe('access.awaiting_escort');
-      expect(store.visit(v.id)?.presence).toBe('outside');
+      expect(store.visit(visitId)?.presence).toBe('outside');
       expect(officerAfterUnused).toBe('outside');
     } finally {
       await daemon.stop('test end');
