@@ -125,7 +125,7 @@ describe('backup and restore', () => {
     expect(await nightlyBackup(store.db, bdir, { ...o, now: at('2026-11-05T23:00:00+07:00') })).toBeNull(); // already done today
     expect(nightlyBackups(bdir).map((f) => f.slice(bdir.length + 1))).toEqual(['pintu-20261105-021000.db', 'pintu-20261103-020000.db']);
     expect(readdirSync(bdir)).toContain('notes.txt');
-    expect(rotate(bdir, 1)).toEqual([join(bdir, 'pintu-20261103-020000.db')]);
+    expect(await rotate(bdir, 1)).toEqual([join(bdir, 'pintu-20261103-020000.db')]);
     expect(await nightlyBackup(store.db, bdir, { ...o, keep: 0, now: at('2026-11-06T03:00:00+07:00') })).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../../adapters/sqlite/db.js';
 import { MIGRATIONS } from '../../adapters/sqlite/migrations.js';
@@ -50,16 +51,18 @@ export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const t0 = Date.now();
   mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
   const tmp = `${file}.partial`;
-  rmSync(tmp, { force: true });
+  // Renaming and deleting a file of hundreds of megabytes can take the file system a while (ext4 allocates and flushes
+  // its blocks): done on the thread pool, never on the event loop that reads the readers.
+  await rm(tmp, { force: true });
   try {
     const check = await backupInWorker(db.name, tmp);
     if (check.length !== 1 || check[0] !== 'ok') throw new Error(`backup failed its integrity check: ${check.slice(0, 3).join('; ')}`);
-    renameSync(tmp, file);
+    await rename(tmp, file);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw err;
   }
-  return { file, bytes: statSync(file).size, ms: Date.now() - t0 };
+  return { file, bytes: (await stat(file)).size, ms: Date.now() - t0 };
 }
 
 /** Nightly backup files in `dir`, newest first. */
@@ -68,10 +71,10 @@ export function nightlyBackups(dir: string): string[] {
   return readdirSync(dir).filter((f) => NIGHTLY.test(f)).sort().reverse().map((f) => join(dir, f));
 }
 
-/** Delete all but the newest `keep` nightly backups; returns the deleted files. */
-export function rotate(dir: string, keep: number): string[] {
+/** Delete all but the newest `keep` nightly backups (on the thread pool); returns the deleted files. */
+export async function rotate(dir: string, keep: number): Promise<string[]> {
   const old = nightlyBackups(dir).slice(keep);
-  for (const f of old) rmSync(f, { force: true });
+  for (const f of old) await rm(f, { force: true });
   return old;
 }
 
@@ -84,7 +87,7 @@ export async function nightlyBackup(db: Db, dir: string, o: { keep: number; hour
   if (nightlyBackups(dir).some((f) => basename(f).startsWith(`pintu-${day}-`))) return null;
   const hms = new Intl.DateTimeFormat('en-GB', { timeZone: o.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(o.now).replace(/:/g, '');
   const r = await backupTo(db, join(dir, `pintu-${day}-${hms}.db`));
-  return { ...r, removed: rotate(dir, o.keep) };
+  return { ...r, removed: await rotate(dir, o.keep) };
 }
 
 /** Check that `file` is a sound pintu database this version can open, with an unbroken event chain; throws a clear error otherwise. */
