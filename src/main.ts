@@ -56,6 +56,7 @@ export function visitService(config: Config, store: Store): VisitService {
     secret: loadOrCreateSecret(config.dataDir),
     now: () => clock.now(),
     limitValidity: (from, until) => clock.limitValidity(from, until),
+    maxValidityMs: config.visits.maxValidityDays * 86_400_000,
   });
 }
 

@@ -95,6 +95,8 @@ export interface VisitServiceOptions {
   now?: () => number;
   /** Caps an approval's end while the clock cannot be trusted (docs/clock.md); default: no cap. */
   limitValidity?: (from: number, until: number) => number;
+  /** Longest approval a head may give (ms; default 31 days): a typo or a malicious `--until 2099` is refused. */
+  maxValidityMs?: number;
 }
 
 /** Officer-side commands. */
@@ -218,6 +220,10 @@ export class VisitService {
     const now = this.now();
     const start = opts.from ?? now;
     const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * 3_600_000);
+    const max = this.opts.maxValidityMs ?? 31 * 86_400_000;
+    if (wanted - start > max) {
+      throw new UserError(`an approval of ${Math.ceil((wanted - start) / 86_400_000)} days is longer than visits.maxValidityDays (${max / 86_400_000}); approve a shorter period`);
+    }
     const until = this.opts.limitValidity ? this.opts.limitValidity(start, wanted) : wanted;
     return this.apply(id, (o) => ({ type: 'approve', by: o, until, ...(opts.from !== undefined ? { from: opts.from } : {}) }), by);
   }

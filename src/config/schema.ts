@@ -130,8 +130,13 @@ export const visitsSchema = z
     defaultValidity: z.union([z.literal('end-of-day'), z.number().positive().max(24 * 31)]).default('end-of-day'),
     /** IANA time zone of the office (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
     timeZone: timeZoneSchema.default('Asia/Jakarta'),
+    /** Longest approval a head may give, in days (an approval past it is refused, not shortened). */
+    maxValidityDays: z.number().positive().max(366).default(31),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.defaultValidity === 'end-of-day' || v.defaultValidity <= v.maxValidityDays * 24, {
+    message: 'defaultValidity must not be longer than maxValidityDays', path: ['defaultValidity'],
+  });
 /** Config of visit defaults. */
 export type VisitsConfig = z.infer<typeof visitsSchema>;
 
@@ -252,7 +257,7 @@ export const configSchema = z
       sysfsRoot: '/sys/class/gpio',
     }),
     sop: sopSchema.default({ standardsMinutes: { request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 } }),
-    visits: visitsSchema.default({ defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta' }),
+    visits: visitsSchema.default({ defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', maxValidityDays: 31 }),
     storage: storageSchema.default({ synchronous: 'full' }),
     health: healthSchema.default({ intervalDays: 30, readerSilentDays: 14 }),
     backup: backupSchema.default({ keep: 7, hour: 2 }),

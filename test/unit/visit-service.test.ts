@@ -44,6 +44,22 @@ describe('VisitService', () => {
     expect(capped.validUntil).toBe(now + 4 * H);
   });
 
+  it('refuses an approval longer than visits.maxValidityDays (a typo or --until 2099), changing nothing', () => {
+    const s = make();
+    const v = s.request({ name: 'A', nik: '3201011205900001', org: 'O', purpose: 'P' });
+    s.check(v.id, 'O2');
+    const seq = store.events.lastSeq();
+    expect(() => s.approve(v.id, 'O1', { until: Date.UTC(2099, 0, 1) })).toThrow(/longer than visits.maxValidityDays \(31\)/);
+    expect(() => s.approve(v.id, 'O1', { until: now + 32 * 24 * H })).toThrow(UserError);
+    expect(store.visit(v.id)?.state).toBe('checked');
+    expect(store.events.lastSeq()).toBe(seq);
+    expect(s.approve(v.id, 'O1', { until: now + 30 * 24 * H }).state).toBe('approved');
+    const strict = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 7), now: () => now, maxValidityMs: 2 * H });
+    const w = strict.request({ name: 'B', nik: '3201011205900001', org: 'O', purpose: 'P' });
+    strict.check(w.id, 'O2');
+    expect(() => strict.approve(w.id, 'O1', { until: now + 3 * H })).toThrow(/maxValidityDays/);
+  });
+
   it('holds one KTP for one visit at a time and stores only its keyed hash', () => {
     const s = make();
     const v = approved(s, '04A1B2C3');
