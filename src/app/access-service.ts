@@ -218,6 +218,30 @@ export class AccessService {
     return { visit: v.id, events: [] };
   }
 
+  /**
+   * At start: a visitor who was waiting for an escort when the daemon stopped (or died) is refused now as
+   * `escort-missing` (with `afterRestart`), so every recorded wait has its outcome. Looks at the newest `tail` events.
+   * Throws (nothing changed) if the commit fails.
+   */
+  concludeWaitsFromBefore(tail = 500): string[] {
+    const events = this.store.events;
+    const recent = events.since(Math.max(0, events.lastSeq() - tail), tail);
+    const open = new Map<string, { reader: string; badge: string; direction: string }>();
+    for (const e of recent) {
+      const visit = typeof e.data.visit === 'string' ? e.data.visit : null;
+      if (!visit) continue;
+      if (e.type === 'access.awaiting_escort') open.set(visit, { reader: String(e.data.reader), badge: String(e.data.badge), direction: String(e.data.direction) });
+      else if (e.type === 'access.granted' || e.type === 'access.denied') open.delete(visit);
+    }
+    if (open.size === 0) return [];
+    const now = this.now();
+    const stored = this.store.tx(() => events.append([...open].map(([visit, w]) => ({
+      type: 'access.denied', data: { reason: 'escort-missing', reader: w.reader, badge: w.badge, visit, direction: w.direction, afterRestart: true },
+    })), now));
+    this.opts.onEvents?.(stored);
+    return [...open.keys()];
+  }
+
   /** Visits waiting for an escort now (committed waits only). */
   waiting(): readonly string[] {
     return this.pending.map((p) => p.visitId);

@@ -75,6 +75,8 @@ export class Daemon {
     const chain = this.verifyChainTail();
     store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+    // Visitors who were waiting for an escort when the last run ended are refused now: no wait is left without an outcome.
+    this.parts.writes.push('waits before restart', () => { this.parts.access.concludeWaitsFromBefore(); });
     // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
     if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
     this.safe(() => this.parts.link?.start());
