@@ -64,3 +64,16 @@ describe('review 2: restore and chain verification', () => {
     expect(chainProblems(r).join()).toMatch(/door door-1/);
   });
 });
+
+describe('review 2: a backup whose newest events were deleted', () => {
+  it('is refused when the centre had acknowledged events past its end', async () => {
+    const dir = tmp();
+    const s = open(join(dir, 'pintu.db'));
+    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => ({ type: 'door.opened', data: { i } })), Date.now()));
+    new LinkState(s.db, 'door-1').setAcked(10, Date.now());
+    s.db.prepare('DELETE FROM events WHERE seq >= 9').run();
+    const backup = join(dir, 'b.db');
+    await backupTo(s.db, backup);
+    expect(() => verifyBackupFile(backup)).toThrow(/acknowledged seq 10/);
+  });
+});
