@@ -11,6 +11,7 @@ import type { DoorController } from './door-controller.js';
 import type { Log } from './logger.js';
 import type { WriteQueue } from './write-queue.js';
 import { saveReaderHealth } from './health/checklist.js';
+import { ackedSeq } from '../adapters/sqlite/db-check.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 
 /** How many of the newest events the daemon verifies at start (the whole chain is checked by `pintu health`). */
@@ -102,7 +103,7 @@ export class Daemon {
     try {
       lastSeq = events.lastSeq();
       from = Math.max(0, lastSeq - CHAIN_TAIL_AT_START);
-      problem = events.verify(from);
+      problem = events.verify(from, ackedSeq(this.parts.store.db, this.parts.store.door));
     } catch (err) {
       problem = `cannot verify: ${(err as Error).message}`;
     }

@@ -42,7 +42,19 @@ interface ReaderState {
   delay: number;
   timer: NodeJS.Timeout | null;
   lastError: string | null;
+  /** When the last reader.restored was recorded (ms), or null. */
+  restoredAt: number | null;
+  /** How long a down reader must stay open before it is recorded restored (0: at once; doubles while it flaps). */
+  holdMs: number;
+  /** Open without a break since (ms) while still counted down, or null. */
+  openSince: number | null;
 }
+
+/** A reader down again within this time of its restore is flapping: the next restore waits longer (ms). */
+const FLAP_WINDOW_MS = 10 * 60_000;
+/** The first wait of a flapping reader before it counts as restored, and the longest (ms). */
+const FLAP_HOLD_FIRST_MS = 5_000;
+const FLAP_HOLD_MAX_MS = 15 * 60_000;
 
 /** Starts, watches and retries the door readers. */
 export class ReaderSupervisor {
@@ -59,7 +71,7 @@ export class ReaderSupervisor {
     this.now = d.now ?? Date.now;
     this.firstMs = d.retry?.firstMs ?? 1000;
     this.maxMs = Math.max(this.firstMs, d.retry?.maxMs ?? 15_000);
-    this.states = d.readers.map((reader) => ({ reader, started: false, downSince: null, delay: this.firstMs, timer: null, lastError: null }));
+    this.states = d.readers.map((reader) => ({ reader, started: false, downSince: null, delay: this.firstMs, timer: null, lastError: null, restoredAt: null, holdMs: 0, openSince: null }));
   }
 
   /** Open every reader (in parallel). Never rejects: a reader that cannot open is reported down and retried. */
@@ -87,8 +99,14 @@ export class ReaderSupervisor {
         open = false;
         error = (err as Error).message;
       }
+      if (!open) s.openSince = null;
       if (!open && s.downSince === null) this.markDown(s, error ?? 'the device closed');
-      else if (open && s.downSince !== null) this.markRestored(s);
+      else if (open && s.downSince !== null) {
+        // A flapping reader (loose cable) counts as restored only once it stays open: two fsync'd events per flap
+        // would write tens of thousands of events a day to the SD card.
+        s.openSince ??= this.now();
+        if (this.now() - s.openSince >= s.holdMs) this.markRestored(s);
+      }
     }
   }
 
@@ -128,7 +146,8 @@ export class ReaderSupervisor {
     s.started = true;
     s.delay = this.firstMs;
     this.log.info({ reader: r.id, direction: r.direction }, 'reader open');
-    if (s.downSince !== null) this.markRestored(s);
+    if (s.downSince !== null && s.holdMs === 0) this.markRestored(s);
+    else if (s.downSince !== null) s.openSince = this.now();
   }
 
   private schedule(s: ReaderState): void {
@@ -144,6 +163,8 @@ export class ReaderSupervisor {
 
   private markDown(s: ReaderState, error: string): void {
     s.downSince = this.now();
+    s.openSince = null;
+    s.holdMs = s.restoredAt !== null && s.downSince - s.restoredAt < FLAP_WINDOW_MS ? Math.min(FLAP_HOLD_MAX_MS, Math.max(FLAP_HOLD_FIRST_MS, s.holdMs * 2)) : 0;
     s.lastError = error;
     this.safeAppend('alarm.reader_down', { reader: s.reader.id, direction: s.reader.direction, error });
   }
@@ -152,6 +173,8 @@ export class ReaderSupervisor {
     const since = s.downSince ?? this.now();
     s.downSince = null;
     s.lastError = null;
+    s.openSince = null;
+    s.restoredAt = this.now();
     this.log.info({ reader: s.reader.id }, 'reader restored');
     this.safeAppend('reader.restored', { reader: s.reader.id, direction: s.reader.direction, downSeconds: Math.round((this.now() - since) / 1000) });
   }

@@ -58,7 +58,9 @@ export const wireEventSchema = z.object({
   seq: z.number().int().positive(),
   type: z.string().min(1).max(100),
   at: iso,
-  data: z.record(z.string(), z.unknown()),
+  // The parsed object as it is: z.record would rebuild it and drop a "__proto__" key, and the hash (over the data's
+  // JSON) would then never match at the centre: a chain-break that stalls the door's delivery for good.
+  data: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
   prevHash: hex64,
   hash: hex64,
 }).strict();

@@ -52,13 +52,23 @@ export function checkDb(db: Db, o: DbCheckOptions): DbCheckResult {
         const log = new EventLog(db, door);
         const lastSeq = log.lastSeq();
         const from = o.chain === 'all' ? 0 : Math.max(0, lastSeq - o.chain.tail);
-        out.chains.push({ door, lastSeq, from, problem: log.verify(from) });
+        const acked = ackedSeq(db, door);
+        // The centre holds events up to `acked`: a log that ends before it lost its newest events.
+        const truncated = acked > lastSeq ? `the log ends at seq ${lastSeq} but the centre acknowledged seq ${acked}: its newest events were removed` : null;
+        out.chains.push({ door, lastSeq, from, problem: truncated ?? log.verify(from, acked) });
       }
     }
   } catch (err) {
     out.error = (err as Error).message;
   }
   return out;
+}
+
+/** The seq the centre acknowledged for a door (retention may have deleted events up to it), 0 without a link row. */
+export function ackedSeq(db: Db, door: string): number {
+  const t = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
+  if (!t?.n) return 0;
+  return db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM central_link WHERE door = ?').get(door)?.acked_seq ?? 0;
 }
 
 /** Run the checks on the database file `file`, opened read-only. */

@@ -126,10 +126,18 @@ export class EventLog {
     return this.lastStmt.get(this.door)?.seq ?? 0;
   }
 
-  /** Verify seq continuity and the hash chain from `since`; returns the first problem found, or null. */
-  verify(since = 0): string | null {
+  /**
+   * Verify seq continuity and the hash chain from `since`; returns the first problem found, or null. Events up to
+   * `prunedUpTo` (the centre's acknowledged seq: retention may have deleted them) may be missing at the head.
+   */
+  verify(since = 0, prunedUpTo = 0): string | null {
     let expectSeq = since + 1;
     let prev: string | null = since === 0 ? GENESIS_HASH : null;
+    const first = since < prunedUpTo ? this.since(since, 1)[0] : undefined;
+    if (first && first.seq > expectSeq && first.seq - 1 <= prunedUpTo) {
+      expectSeq = first.seq;
+      prev = null;
+    }
     for (;;) {
       const batch = this.since(expectSeq - 1, 5000);
       if (batch.length === 0) return null;

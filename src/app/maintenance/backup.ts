@@ -120,6 +120,14 @@ export function verifyBackupFile(file: string): void {
  */
 export function restoreFile(file: string, dbPath: string, now = Date.now()): { aside: string | null } {
   verifyBackupFile(file);
+  // The copy is made first: a copy that fails (full disk) must leave the live database where it is, not renamed aside.
+  const tmp = `${dbPath}.restoring`;
+  try {
+    copyFileSync(file, tmp);
+  } catch (err) {
+    try { rmSync(tmp, { force: true }); } catch { /* not ours to remove (a directory): the error below says what failed */ }
+    throw new Error(`cannot copy ${file} beside the database (${(err as Error).message}); the live database is unchanged`);
+  }
   let aside: string | null = null;
   if (existsSync(dbPath)) {
     const cur = new Database(dbPath);
@@ -128,8 +136,6 @@ export function restoreFile(file: string, dbPath: string, now = Date.now()): { a
     renameSync(dbPath, aside);
   }
   for (const ext of ['-wal', '-shm']) rmSync(`${dbPath}${ext}`, { force: true });
-  const tmp = `${dbPath}.restoring`;
-  copyFileSync(file, tmp);
   renameSync(tmp, dbPath);
   return { aside };
 }
