@@ -105,3 +105,37 @@ describe('presence alarms', () => {
     }
   }, 40_000);
 });
+
+describe('a wait left by a restart', () => {
+  it('a visitor waiting for an escort when the daemon stopped is refused at the next start, once', async () => {
+    const tc = tempConfig();
+    dirs.push(tc.dir);
+    const run = async () => {
+      const rin = new SimCardReader('in', 'in');
+      const daemon = await buildDaemon(tc.config, silentLogger(), { io: new SimDoorIo(), readers: [rin, new SimCardReader('out', 'out')] });
+      await daemon.start();
+      return { daemon, rin, store: daemon.parts.store };
+    };
+    const first = await run();
+    const visits = visitService(tc.config, first.store);
+    visits.addOfficer('H', 'head', '0A00');
+    visits.addOfficer('S', 'staff', OFFICER);
+    visits.addBadge(BADGE, 'TAMU-01');
+    const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
+    visits.check(v.id, 'O2');
+    visits.approve(v.id, 'O1');
+    visits.issue(v.id, 'TAMU-01', 'O2');
+    first.rin.tap(BADGE);
+    expect(first.store.events.since(0, 1000).at(-1)?.type).toBe('access.awaiting_escort');
+    await first.daemon.stop('power cut');
+    for (let i = 0; i < 2; i++) {
+      const again = await run();
+      try {
+        const refusals = again.store.events.since(0, 1000).filter((e) => e.type === 'access.denied' && e.data.visit === v.id);
+        expect(refusals.map((e) => [e.data.reason, e.data.afterRestart])).toEqual([['escort-missing', true]]);
+      } finally {
+        await again.daemon.stop('test end');
+      }
+    }
+  }, 40_000);
+});
