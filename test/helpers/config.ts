@@ -43,3 +43,24 @@ export function tempConfig(overrides: Record<string, unknown> = {}): TempConfig 
 export function testNik(n = 1): string {
   return `32010112059${String(n).padStart(5, '0')}`.slice(0, 16);
 }
+
+/**
+ * The usual people and visit of a door test: a head (O1, badge `head`), a staff officer (O2, badge `staff`), the visitor
+ * badge `badge` labelled TAMU-01, and a visit requested, checked (O2), approved (O1, `until` if given) and issued on it.
+ * Returns the visit id.
+ */
+export function seedIssuedVisit(
+  visits: { addOfficer(name: string, role: string, badge: string): unknown; addBadge(uid: string, label: string): unknown;
+    request(r: { name: string; nik: string; org: string; purpose: string }): { id: string }; check(id: string, by: string): unknown;
+    approve(id: string, by: string, o?: { until?: number }): unknown; issue(id: string, badge: string, by: string): unknown },
+  o: { head: string; staff: string; badge: string; until?: number },
+): string {
+  visits.addOfficer('Head', 'head', o.head);
+  visits.addOfficer('Staff', 'staff', o.staff);
+  visits.addBadge(o.badge, 'TAMU-01');
+  const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap' });
+  visits.check(v.id, 'O2');
+  visits.approve(v.id, 'O1', o.until !== undefined ? { until: o.until } : {});
+  visits.issue(v.id, 'TAMU-01', 'O2');
+  return v.id;
+}

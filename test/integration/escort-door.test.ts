@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
 import { pintu, pintuSpawn, until } from '../helpers/cli.js';
-import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+import { seedIssuedVisit, tempConfig, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 import { openStore, visitService } from '../../src/main.js';
 
@@ -51,13 +51,7 @@ async function door(windowSeconds = 20): Promise<Door & { visit: string }> {
   cleanups.push(() => tc.cleanup());
   const store = openStore(tc.config);
   const visits = visitService(tc.config, store);
-  visits.addOfficer('Head', 'head', HEAD);
-  visits.addOfficer('Staff', 'staff', STAFF);
-  visits.addBadge(BADGE, 'TAMU-01');
-  const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap' });
-  visits.check(v.id, 'O2');
-  visits.approve(v.id, 'O1');
-  visits.issue(v.id, 'TAMU-01', 'O2');
+  const visitId = seedIssuedVisit(visits, { head: HEAD, staff: STAFF, badge: BADGE });
   store.db.close();
 
   const child = pintuSpawn(tc.file, ['run']);
@@ -77,7 +71,7 @@ async function door(windowSeconds = 20): Promise<Door & { visit: string }> {
   cleanups.push(() => { db.close(); });
   const write = (which: 'in' | 'out', bytes: Uint8Array): void => { writeSync(fds[which === 'in' ? 0 : 1]!, bytes); };
   return {
-    tc, child, visit: v.id, write, output: () => out,
+    tc, child, visit: visitId, write, output: () => out,
     tapIn: (uid) => write('in', encodeEm4100Frame(uid)),
     tapOut: (uid) => write('out', encodeEm4100Frame(uid)),
     events: () => (db.prepare('SELECT seq, type, data FROM events ORDER BY seq').all() as { seq: number; type: string; data: string }[])

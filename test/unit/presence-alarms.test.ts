@@ -16,7 +16,7 @@ import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { buildDaemon, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { tempConfig, testNik } from '../helpers/config.js';
+import { seedIssuedVisit, tempConfig } from '../helpers/config.js';
 
 const OFFICER = '0A01';
 const BADGE = '1B01';
@@ -34,13 +34,7 @@ function door() {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
     repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => clock.now,
   }, silentLogger());
-  visits.addOfficer('H', 'head', '0A00');
-  visits.addOfficer('S', 'staff', OFFICER);
-  visits.addBadge(BADGE, 'TAMU-01');
-  const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
-  visits.check(v.id, 'O2');
-  visits.approve(v.id, 'O1'); // one hour
-  visits.issue(v.id, 'TAMU-01', 'O2');
+  const v = { id: seedIssuedVisit(visits, { head: '0A00', staff: OFFICER, badge: BADGE }) }; // approved for one hour
   const tap = (reader: 'in' | 'out', uid: string) => access.handleTap({ readerId: reader, uid, tech: 'sim', at: clock.now });
   tap('in', OFFICER);
   tap('in', BADGE);
@@ -85,13 +79,7 @@ describe('presence alarms', () => {
     await daemon.start();
     try {
       const visits = visitService(tc.config, daemon.parts.store);
-      visits.addOfficer('H', 'head', '0A00');
-      visits.addOfficer('S', 'staff', OFFICER);
-      visits.addBadge(BADGE, 'TAMU-01');
-      const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
-      visits.check(v.id, 'O2');
-      visits.approve(v.id, 'O1', { until: Date.now() + 1500 });
-      visits.issue(v.id, 'TAMU-01', 'O2');
+      const v = { id: seedIssuedVisit(visits, { head: '0A00', staff: OFFICER, badge: BADGE, until: Date.now() + 1500 }) };
       rin.tap(OFFICER);
       rin.tap(BADGE);
       io.openDoor(); // they go through (an unused grant would put them back outside)
@@ -118,13 +106,7 @@ describe('a wait left by a restart', () => {
     };
     const first = await run();
     const visits = visitService(tc.config, first.store);
-    visits.addOfficer('H', 'head', '0A00');
-    visits.addOfficer('S', 'staff', OFFICER);
-    visits.addBadge(BADGE, 'TAMU-01');
-    const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
-    visits.check(v.id, 'O2');
-    visits.approve(v.id, 'O1');
-    visits.issue(v.id, 'TAMU-01', 'O2');
+    const v = { id: seedIssuedVisit(visits, { head: '0A00', staff: OFFICER, badge: BADGE }) };
     first.rin.tap(BADGE);
     expect(first.store.events.since(0, 1000).at(-1)?.type).toBe('access.awaiting_escort');
     await first.daemon.stop('power cut');

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/app/logger.js';
 import { buildDaemon, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { tempConfig, testNik } from '../helpers/config.js';
+import { seedIssuedVisit, tempConfig } from '../helpers/config.js';
 
 const OFFICER = '0A01';
 const BADGE = '1B01';
@@ -28,16 +28,10 @@ async function setup() {
   await daemon.start();
   const store = daemon.parts.store;
   const visits = visitService(tc.config, store);
-  visits.addOfficer('H', 'head', '0A00');
-  visits.addOfficer('S', 'staff', OFFICER);
+  const visitId = seedIssuedVisit(visits, { head: '0A00', staff: OFFICER, badge: BADGE });
   visits.addOfficer('T', 'staff', OFFICER2);
-  visits.addBadge(BADGE, 'TAMU-01');
-  const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'p' });
-  visits.check(v.id, 'O2');
-  visits.approve(v.id, 'O1');
-  visits.issue(v.id, 'TAMU-01', 'O2');
   const types = (): string[] => store.events.since(0, 10_000).map((e) => e.type);
-  return { io, rin, rout, daemon, store, visitId: v.id, types };
+  return { io, rin, rout, daemon, store, visitId, types };
 }
 
 async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
