@@ -276,7 +276,9 @@ export class AccessService {
 
   /** What `decide` needs, all read inside the tap's transaction from committed state. */
   private accessState(card: CardInfo): AccessState {
-    return { doorDisabled: this.store.doorStatus().mode === 'disabled', card, officersInside: this.store.officersInside().map(escortCandidate) };
+    // Only a visitor's tap looks for an escort: officers' and unknown cards' taps skip the query.
+    const officersInside = card.kind === 'visitor' ? this.store.officersInside().map(escortCandidate) : [];
+    return { doorDisabled: this.store.doorStatus().mode === 'disabled', card, officersInside };
   }
 
   private decideAndApply(tap: Tap, now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }): Decision {
