@@ -112,7 +112,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const door = new DoorController({
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
-    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs },
+    timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs, relockOnClose: config.door.relockOnClose },
     log,
     onEvent: (type, data, at) => writes.push(type, () => {
       // The event and the door's status row change together (for `pintu status`), in one transaction.

@@ -77,6 +77,8 @@ export const doorSchema = z
     strikeSeconds: z.number().min(1).max(60).default(5),
     /** Door open longer than this raises door.held. */
     heldOpenSeconds: z.number().min(1).max(3600).default(30),
+    /** Lock as soon as the door closes after the person let in has passed, instead of at the strike's end. */
+    relockOnClose: z.boolean().default(false),
     /** Officer roles whose own badge opens the door. */
     officerRoles: z.array(role).default(['staff', 'coordinator', 'head']),
     /** Refuse a visitor's "in" tap while already inside (and "out" while outside). */

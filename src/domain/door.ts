@@ -19,6 +19,8 @@ export interface DoorTiming {
   heldOpenSeconds: number;
   /** An opening this many ms after a strike window ends still counts as authorised (covers input debounce); default 0. */
   graceMs?: number;
+  /** Lock again as soon as the door closes after an authorised opening, instead of at the strike's end (default false). */
+  relockOnClose?: boolean;
 }
 
 /** What authorised the current opening: a grant, the exit button, nothing (forced), or unknown (open at start). */
@@ -210,10 +212,20 @@ function doorOpened(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   }
 }
 
-function doorClosed(s: DoorState, now: number, out: DoorOutput[]): void {
+function doorClosed(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[]): void {
   const openSeconds = secondsBetween(s.openSince ?? now, now);
   event(out, 'door.closed', { openSeconds, via: s.openedVia ?? 'unknown' }, now);
   if (s.heldRaised) event(out, 'door.held_cleared', { openSeconds }, now);
+  // Relock on close: whoever was let through has passed; the rest of the strike would only help someone tailgate.
+  // The windows end too, so a later opening without a new grant or exit-button press is forced, not authorised.
+  const authorised = s.openedVia === 'grant' || s.openedVia === 'rex';
+  if (timing.relockOnClose && authorised && s.pending.length === 0) {
+    if (s.relayOn) out.push({ kind: 'relay', on: false, at: now });
+    s.relayOn = false;
+    s.unlockedUntil = null;
+    if (s.grantUntil !== null) s.grantUntil = Math.min(s.grantUntil, now - graceOf(timing));
+    if (s.rexUntil !== null) s.rexUntil = Math.min(s.rexUntil, now - graceOf(timing));
+  }
   s.open = false;
   s.openSince = null;
   s.openedVia = null;
@@ -243,7 +255,7 @@ export function stepDoor(state: DoorState, input: DoorInput, timing: DoorTiming)
     }
     case 'door': {
       if (input.open && !s.open) doorOpened(s, now, timing, out);
-      else if (!input.open && s.open) doorClosed(s, now, out);
+      else if (!input.open && s.open) doorClosed(s, now, timing, out);
       break;
     }
     case 'tick':

@@ -346,3 +346,67 @@ describe('door machine: properties', () => {
     );
   });
 });
+
+describe('door machine: relock on close', () => {
+  const relockArb = fc
+    .tuple(timingArb, fc.boolean(), fc.array(opArb, { maxLength: 60 }))
+    .map(([timing, open, ops]) => simulate({ ...timing, relockOnClose: true }, open, ops));
+
+  it('example: the person passes, the door closes, the strike locks at once; opening again is forced', () => {
+    const r = run([
+      { type: 'grant', ref: { n: 1 }, now: 0 },
+      { type: 'door', open: true, now: 800 },
+      { type: 'door', open: false, now: 2000 },
+      { type: 'door', open: true, now: 2500 },
+    ], { ...T, relockOnClose: true });
+    expect(r.relay).toEqual([{ on: true, at: 0 }, { on: false, at: 2000 }]);
+    expect(types(r.events)).toEqual(['door.opened', 'door.closed', 'door.forced']);
+    expect(r.state.relayOn).toBe(false);
+  });
+
+  it('without it, the strike stays on until its end after the door closed', () => {
+    const r = run([
+      { type: 'grant', ref: { n: 1 }, now: 0 },
+      { type: 'door', open: true, now: 800 },
+      { type: 'door', open: false, now: 2000 },
+      { type: 'tick', now: 6000 },
+    ]);
+    expect(r.relay).toEqual([{ on: true, at: 0 }, { on: false, at: 5000 }]);
+  });
+
+  it('property: an authorised opening that closes leaves the relay off, the relay is never on past its strike, and only a new grant or exit-button press authorises the next opening', () => {
+    fc.assert(
+      fc.property(relockArb, ({ timing, steps }) => {
+        const strikeMs = timing.strikeSeconds * 1000;
+        const windowMs = strikeMs + (timing.graceMs ?? 0);
+        let lastUnlock: number | null = null;
+        let on = false;
+        let windowsSince: number[] = [];
+        for (const { input, before, after, outputs } of steps) {
+          for (const o of outputs) {
+            if (o.kind !== 'relay') continue;
+            expect(o.on).toBe(!on);
+            on = o.on;
+            if (o.on) expect(['grant', 'rex']).toContain(input.type);
+            else expect(o.at).toBeLessThanOrEqual((lastUnlock ?? -Infinity) + strikeMs);
+          }
+          if (input.type === 'grant' || input.type === 'rex') { lastUnlock = input.now; windowsSince.push(input.now); }
+          expect(after.relayOn).toBe(on);
+          const closing = input.type === 'door' && !input.open && before.open;
+          if (closing && (before.openedVia === 'grant' || before.openedVia === 'rex')) {
+            expect(after.relayOn).toBe(false);
+            windowsSince = [];
+          }
+          const opening = input.type === 'door' && input.open && !before.open;
+          if (opening) {
+            const ev = events(outputs).find((e) => e.type === 'door.opened' || e.type === 'door.forced');
+            const covered = windowsSince.some((t) => t <= input.now && input.now < t + windowMs);
+            expect(ev?.type).toBe(covered ? 'door.opened' : 'door.forced');
+          }
+        }
+        expect(on).toBe(false);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
