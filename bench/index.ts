@@ -1,253 +1,234 @@
 /**
- * `npm run bench`: the core figures of the door controller on this machine, against a database already holding
- * 100,000 past visits and 1,000,000 events.
- *   - tap-to-relay latency: last byte of an EM4100 frame written to a socat pty → relay driven (p50/p99, 1,000 taps),
- *     idle and while another process runs 20 CLI commands a second;
- *   - tap-to-relay latency during a nightly backup, and while another process holds the write lock for 1 s at a time
- *     (taps from a reader in another process, at a steady rate; every tap sent must be recorded);
- *   - start to ready and resident memory of `pintu run`.
- * Sizes can be reduced for a quick run: BENCH_VISITS, BENCH_EVENTS, BENCH_TAPS.
+ * `npm run bench`: how fast every kind of tap is at a real door on this machine, as users meet it.
+ *
+ * Each door is a real `pintu run` process (the production unit's environment, the central link on, reporting to a real
+ * Mosquitto and `pintu central run`), reading two real serial readers (EM4100 frames written to socat ptys); only the
+ * GPIO binding module is a fake (`fake-onoff.ts`), which times the relay at the moment pintu's door I/O adapter drives
+ * it and walks a person through on every grant (the door relocks on close, so each tap finds it locked). The database
+ * holds 100,000 visits (500 of them inside now) and 1,000,000 events, already at the centre.
+ *
+ * Every tap kind — officer entry, visitor entry with an escort, visitor exit, officer exit, an unknown card — is timed
+ * from the frame's last byte to the relay (grants) or to the decision's log line (the refusal), idle, under 20 CLI
+ * commands/s (their database work in one process at 20/s, and real `pintu` processes at the rate this machine sustains),
+ * during backups of the whole database, and while another process holds the write lock for 1 s at a time. Then the
+ * tap figures at 10k and 1M visits, and start to READY with resident memory.
+ *
+ * Every goal is printed beside its figure with PASS or MISS, and the whole table again at the end (the README copies it).
+ * Sizes can be reduced for a quick run: BENCH_VISITS, BENCH_EVENTS, BENCH_CYCLES, BENCH_SCALE (comma list of visits).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
-import { parseConfig } from '../src/config/load.js';
-import { buildDaemon, openStore, visitService } from '../src/main.js';
-import { SimDoorIo } from '../src/adapters/sim/sim-door-io.js';
-import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
-import { silentLogger } from '../src/app/logger.js';
-import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
-import { seed } from './seed.js';
-import { backupTo } from '../src/app/maintenance/backup.js';
-import type { Daemon } from '../src/app/daemon.js';
+import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const TAPS = Number(process.env.BENCH_TAPS ?? 1000);
-const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
-const OFFICERS = 20;
+const INSIDE = Number(process.env.BENCH_INSIDE ?? 500);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 200);
+const SCALE = (process.env.BENCH_SCALE ?? '10000,1000000').split(',').filter(Boolean).map(Number);
 
+const KINDS = ['officer entry', 'visitor entry, escorted', 'visitor exit', 'officer exit', 'unknown card, refused'] as const;
+type Kind = (typeof KINDS)[number];
+/** The outcome each kind must have. */
+const EXPECT: Record<Kind, string> = { 'officer entry': 'grant', 'visitor entry, escorted': 'grant', 'visitor exit': 'grant', 'officer exit': 'grant', 'unknown card, refused': 'deny' };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
+const ms = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(2)} ms`) : '–');
 
-function writeConfig(dir: string, ptys: PtyPair[]): string {
-  const raw = {
-    site: 'bench', door: { id: 'door-1', strikeSeconds: 1, heldOpenSeconds: 30, repeatTapSeconds: 0 }, dataDir: join(dir, 'data'), hardware: 'sim',
-    escort: { required: true, windowSeconds: 30 },
-    readers: ptys.map((p, i) => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })),
-    storage: { synchronous: 'full' }, log: { level: 'info' },
-  };
-  const file = join(dir, 'pintu.yaml');
-  writeFileSync(file, stringify(raw));
-  return file;
+/** One row of the table. */
+interface Row { figure: string; measured: string; goal: string; verdict: string }
+const rows: Row[] = [];
+function row(figure: string, measured: string, goal: string, pass: boolean | null): void {
+  const r = { figure, measured, goal, verdict: pass === null ? '' : pass ? 'PASS' : 'MISS' };
+  rows.push(r);
+  console.log(`${figure}: ${measured}   [goal ${goal}] ${r.verdict}`);
 }
 
-/** Measure tap → relay over a real pty, in this process. */
-async function tapLatency(file: string, pty: PtyPair, taps: number, synchronous: 'full' | 'normal' = 'full', inPintu: number[] = []): Promise<number[]> {
-  const raw = (await import('yaml')).parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const config = parseConfig({ ...raw, storage: { synchronous } }, join(file, '..'));
-  const io = new SimDoorIo();
-  let relayAt: bigint | null = null;
-  io.onRelay((on) => { if (on && relayAt === null) relayAt = process.hrtime.bigint(); });
-  const daemon = await buildDaemon(config, silentLogger(), { io });
-  await daemon.start();
-  // Split the latency: the pty/socat transport until the reader has decoded the frame, and pintu's part after it.
-  let decodedAt: bigint | null = null;
-  const onTap = daemon.onTap.bind(daemon);
-  daemon.onTap = (tap) => { decodedAt = tap.hr ?? null; onTap(tap); };
-  const fd = openSync(pty.b, 'w');
-  const lat: number[] = [];
-  try {
-    for (let i = 0; i < taps; i++) {
-      daemon.parts.door.relayOff();
-      relayAt = null;
-      const frame = encodeEm4100Frame(`0A000000${(1 + (i % OFFICERS)).toString(16).toUpperCase().padStart(2, '0')}`);
-      writeSync(fd, frame);
-      const sent = process.hrtime.bigint();
-      const end = Date.now() + 2000;
-      while (relayAt === null && Date.now() < end) await new Promise((r) => setImmediate(r));
-      if (relayAt !== null) lat.push(Number((relayAt as bigint) - sent) / 1e6);
-      if (relayAt !== null && decodedAt !== null) inPintu.push(Number((relayAt as bigint) - (decodedAt as bigint)) / 1e6);
-      await sleep(5);
-    }
-  } finally {
-    await daemon.stop('bench');
-  }
-  return lat;
-}
+let cycleCount = 0;
 
-const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
-
-/** What a background job started beside the daemon reports when stopped. */
-type Job = { stop: () => Promise<string> };
+/** Taps of each kind, timed, and what went wrong. */
+interface Sample { lat: Record<Kind, number[]>; wrong: string[]; lost: number }
 
 /**
- * Taps from a reader in another process (`tap-writer.js`: one frame every `intervalMs`, whatever the daemon is doing)
- * while `job` runs beside the daemon: tap → grant latency (monotonic clock shared by both processes) and how many of the
- * taps sent were recorded as access events.
+ * `cycles` rounds of the five taps: officer i in, visitor i in (escorted by officer i), visitor i out, officer i out,
+ * an unknown card. A grant is timed to the relay, the refusal to its log line.
  */
-async function tapsDuring(file: string, pty: PtyPair, count: number, intervalMs: number, job: (d: Daemon) => Promise<Job>): Promise<{ lat: number[]; sent: number; recorded: number; job: string }> {
-  const raw = (await import('yaml')).parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const config = parseConfig(raw, join(file, '..'));
-  const daemon = await buildDaemon(config, silentLogger(), { io: new SimDoorIo() });
-  await daemon.start();
-  const granted: bigint[] = [];
-  const grant = daemon.parts.door.grant.bind(daemon.parts.door);
-  daemon.parts.door.grant = (ref) => { granted.push(process.hrtime.bigint()); grant(ref); };
-  const from = daemon.parts.store.events.lastSeq();
-  let jobReport = '';
-  let sentAt: bigint[] = [];
-  let recorded = 0;
-  try {
-    const running = await job(daemon);
-    const writer = spawn(process.execPath, [fileURLToPath(new URL('./tap-writer.js', import.meta.url)), pty.b, String(count), String(intervalMs), String(OFFICERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    writer.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    await new Promise((r) => writer.once('exit', r));
-    const deadline = Date.now() + 10_000;
-    while (granted.length < count && Date.now() < deadline) await sleep(50);
-    jobReport = await running.stop();
-    sentAt = out.trim().split('\n').filter(Boolean).map((l) => BigInt(l));
-  } finally {
-    const store = daemon.parts.store;
-    recorded = store.events.since(from, 1_000_000).filter((e) => e.type.startsWith('access.') && e.data.reader === 'in').length;
-    await daemon.stop('bench');
+async function taps(door: BenchDoor, cycles: number, timeoutMs = 10_000): Promise<Sample> {
+  const s: Sample = { lat: Object.fromEntries(KINDS.map((k) => [k, []])) as unknown as Record<Kind, number[]>, wrong: [], lost: 0 };
+  const seq: [Kind, 0 | 1, (i: number) => string][] = [
+    ['officer entry', 0, officerBadge], ['visitor entry, escorted', 0, visitorBadge], ['visitor exit', 1, visitorBadge],
+    ['officer exit', 1, officerBadge], ['unknown card, refused', 0, strangerCard],
+  ];
+  for (let c = 0; c < cycles; c++) {
+    // One count across scenarios: the same card comes back only after PEOPLE cycles, well past the repeat-tap window.
+    const who = 1 + (cycleCount++ % PEOPLE);
+    for (const [kind, reader, card] of seq) {
+      const r: TapResult = await door.tap(reader, card(who), timeoutMs);
+      if (r.outcome === 'timeout') s.lost += 1;
+      else if (r.outcome !== EXPECT[kind]) s.wrong.push(`${kind}: ${r.outcome}`);
+      const t = EXPECT[kind] === 'grant' ? r.relayMs : r.decidedMs;
+      if (t !== null && r.outcome === EXPECT[kind]) s.lat[kind].push(t);
+      await sleep(5);
+    }
   }
-  // Grants come in tap order; with a lost tap the pairing is off, but then the count is already a MISS.
-  const lat = sentAt.slice(0, granted.length).map((s, i) => Number((granted[i] as bigint) - s) / 1e6);
-  return { lat, sent: sentAt.length, recorded, job: jobReport };
+  return s;
 }
 
-/** Another process running `pintu` commands at `perSecond` (at most `maxInFlight` at once, so the load is bounded). */
-function cliLoad(file: string, perSecond: number, maxInFlight = 4): { stop: () => Promise<number> } {
-  let n = 0;
-  let stopped = false;
-  const running = new Set<ChildProcess>();
-  const cmds = [['status', '--json'], ['visit', 'list', '--limit', '20', '--json'], ['events', '--since', String(EVENTS), '--json'], ['badge', 'list', '--json']];
-  const timer = setInterval(() => {
-    if (stopped || running.size >= maxInFlight) return;
-    const c = spawn(process.execPath, [CLI, ...(cmds[n % cmds.length] ?? []), '--config', file], { stdio: 'ignore' });
-    n += 1;
-    running.add(c);
-    c.on('exit', () => running.delete(c));
-  }, 1000 / perSecond);
+/** Print one scenario: a row per kind, p50 / p99 / max against the goal; taps lost or decided wrongly make it a MISS. */
+function report(scenario: string, s: Sample, goalMs: number): void {
+  for (const k of KINDS) {
+    const xs = s.lat[k];
+    const to = EXPECT[k] === 'grant' ? 'relay' : 'refusal logged';
+    row(`${scenario}: ${k} → ${to} (${xs.length} taps)`, `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} / ${ms(Math.max(...xs))}`, `p99 ≤ ${goalMs} ms`, xs.length > 0 && pct(xs, 99) <= goalMs);
+  }
+  if (s.lost || s.wrong.length) {
+    const what = [...new Set(s.wrong)].slice(0, 4).join('; ');
+    row(`${scenario}: taps lost or decided wrongly`, `${s.lost} lost, ${s.wrong.length} wrong${what ? ` (${what})` : ''}`, 'none', false);
+  }
+}
+
+/** A load beside the door; `stop()` says what it did. */
+type Load = { stop: () => Promise<string> };
+
+/** The CLI's database work (status, visit list, events, a visit request) in one other process, `rate` a second. */
+function cliWork(file: string, rate: number): Load {
+  const c = spawn(process.execPath, [fileURLToPath(new URL('./cli-load.js', import.meta.url)), file, String(rate), '3600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const t0 = Date.now();
   return {
     stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      while (running.size) await sleep(20);
-      return n;
+      c.kill('SIGTERM');
+      await new Promise((r) => c.once('exit', r));
+      return `${rate}/s for ${((Date.now() - t0) / 1000).toFixed(0)} s`;
     },
   };
 }
 
-/** Start `pintu run`, time until it logs "pintu ready", read its RSS, stop it. */
-async function startToReady(file: string): Promise<{ ms: number; rssMb: number }> {
-  const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const ms = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('pintu ready')) resolve(Number(process.hrtime.bigint() - t0) / 1e6);
-    });
-    child.on('exit', (code) => reject(new Error(`pintu run exited ${code}: ${err}`)));
-  });
-  await sleep(500);
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  return { ms, rssMb: rssKb / 1024 };
+/** Real `pintu` commands (status, visit list, events, badge list, a visit request) as fast as 4 at a time go. */
+function cliProcesses(file: string): Load {
+  const cmds = [['status'], ['visit', 'list', '--limit', '20'], ['events', '--since', String(EVENTS)], ['badge', 'list'],
+    ['visit', 'request', '--name', 'Beban Uji', '--nik', '3201011205900001', '--org', 'Bench', '--purpose', 'load']];
+  let n = 0;
+  let stopped = false;
+  const running = new Set<ChildProcess>();
+  const t0 = Date.now();
+  const next = (): void => {
+    if (stopped) return;
+    const c = spawn(process.execPath, [CLI, ...cmds[n % cmds.length]!, '--json', '--config', file], { stdio: 'ignore', env: { ...process.env, ...unitEnv() } });
+    n += 1;
+    running.add(c);
+    c.on('exit', () => { running.delete(c); next(); });
+  };
+  for (let i = 0; i < 4; i++) next();
+  return {
+    stop: async () => {
+      stopped = true;
+      const secs = (Date.now() - t0) / 1000;
+      while (running.size) await sleep(20);
+      return `${(n / secs).toFixed(1)} commands/s sustained`;
+    },
+  };
+}
+
+/** `pintu backup` of the whole database again and again (the nightly job's copy and integrity check), each file removed after. */
+function backups(door: BenchDoor): Load {
+  let stopped = false;
+  let n = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const file = join(door.dir, `bench-backup-${n}.db`);
+      const c = spawn(process.execPath, [CLI, 'backup', file, '--config', door.file], { stdio: 'ignore', env: { ...process.env, ...unitEnv() } });
+      await new Promise((r) => c.once('exit', r));
+      await rm(file, { force: true });
+      n += 1;
+    }
+  })();
+  const t0 = Date.now();
+  return { stop: async () => { stopped = true; await loop; return `${n} backups in ${((Date.now() - t0) / 1000).toFixed(0)} s`; } };
+}
+
+/** Another process holding the write lock 1 s at a time, free 200 ms between. */
+async function lockHolder(door: BenchDoor): Promise<Load> {
+  const c = spawn(process.execPath, [fileURLToPath(new URL('./lock-holder.js', import.meta.url)), join(door.dir, 'data', 'pintu.db'), '1000', '200'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => c.stdout.once('data', () => resolve()));
+  return { stop: async () => { c.kill('SIGTERM'); await new Promise((r) => c.once('exit', r)); return 'lock held 1 s, free 200 ms'; } };
+}
+
+/** Start to READY and resident memory of `pintu run` on the same data (production environment, central link on). */
+async function startFigures(door: BenchDoor): Promise<BenchDoor> {
+  const ready: number[] = [];
+  const rss: number[] = [];
+  let d = door;
+  for (let i = 0; i < 5; i++) {
+    await d.stop(true);
+    const t0 = process.hrtime.bigint();
+    d = d.restart({ hook: false });
+    await d.ready();
+    ready.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await sleep(2000); // linked to the centre, first heartbeat and status written
+    rss.push(d.rssMb());
+  }
+  row('start to READY (`pintu run`, median / max of 5)', `${ms(pct(ready, 50))} / ${ms(Math.max(...ready))}`, '≤ 1.5 s', pct(ready, 50) <= 1500);
+  row('resident memory 2 s after READY, central link on (median / max of 5)', `${pct(rss, 50).toFixed(1)} MB / ${Math.max(...rss).toFixed(1)} MB`, '≤ 80 MB', Math.max(...rss) <= 80);
+  await d.stop(true);
+  const back = d.restart({ hook: true });
+  await back.ready();
+  return back;
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-'));
-  const ptys = [await startPtyPair(), await startPtyPair()];
+  const main: DoorSize = { id: `door-${VISITS}`, visits: VISITS, inside: INSIDE, events: EVENTS };
+  const scale: DoorSize[] = SCALE.filter((v) => v !== VISITS).map((v) => ({ id: `door-${v}`, visits: v, inside: INSIDE, events: EVENTS }));
+  const centre: Centre = await startCentre([main.id, ...scale.map((s) => s.id)]);
+  const env = unitEnv();
+  console.log(`pintu bench: node ${process.version} ${process.arch}, production environment ${JSON.stringify(env)}; ${CYCLES} cycles of 5 taps per scenario`);
   try {
-    const file = writeConfig(dir, ptys);
     const t = Date.now();
-    seed(join(dir, 'data'), 'door-1', VISITS, EVENTS);
-    const config = parseConfig((await import('yaml')).parse(readFileSync(file, 'utf8')), dir);
-    const store = openStore(config);
-    const visits = visitService(config, store);
-    for (let i = 1; i <= OFFICERS; i++) visits.addOfficer(`Officer ${i}`, 'staff', `0A000000${i.toString(16).toUpperCase().padStart(2, '0')}`);
-    store.db.close();
-    const seedBytes = statSync(join(dir, 'data', 'pintu.db')).size;
-    console.log(`seeded ${VISITS.toLocaleString('en')} visits and ${EVENTS.toLocaleString('en')} events in ${((Date.now() - t) / 1000).toFixed(1)} s (node ${process.version}, ${process.arch})`);
-
-    const starts: { ms: number; rssMb: number }[] = [];
-    for (let i = 0; i < 5; i++) starts.push(await startToReady(file));
-    const ready = starts.map((s) => s.ms);
-    const rss = starts.map((s) => s.rssMb);
-    console.log(`start to ready (pintu run, 5 runs): median ${fmt(pct(ready, 50))}, max ${fmt(Math.max(...ready))}   [target ≤ 1500 ms]`);
-    console.log(`resident memory after start: median ${pct(rss, 50).toFixed(1)} MB, max ${Math.max(...rss).toFixed(1)} MB   [target ≤ 80 MB]`);
-
-    const inside: number[] = [];
-    const idle = await tapLatency(file, ptys[0]!, TAPS, 'full', inside);
-    console.log(`tap→relay, idle, synchronous=full (default) (${idle.length}/${TAPS} taps): p50 ${fmt(pct(idle, 50))}, p99 ${fmt(pct(idle, 99))}, max ${fmt(Math.max(...idle))}   [target p99 ≤ 5 ms]`);
-    console.log(`  of which frame decoded → relay (pintu's decision + commit): p50 ${fmt(pct(inside, 50))}, p99 ${fmt(pct(inside, 99))}; the rest is the pty/socat transport`);
-    const normal = await tapLatency(file, ptys[0]!, TAPS, 'normal');
-    console.log(`tap→relay, idle, synchronous=normal (${normal.length}/${TAPS} taps): p50 ${fmt(pct(normal, 50))}, p99 ${fmt(pct(normal, 99))}, max ${fmt(Math.max(...normal))}`);
-    // Another process doing the CLI's database work 20 times a second (status, visit list, events, a visit request).
-    const loader = spawn(process.execPath, [fileURLToPath(new URL('./cli-load.js', import.meta.url)), file, '20', '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await sleep(1000);
-    const t1 = Date.now();
-    const busy = await tapLatency(file, ptys[0]!, TAPS);
-    const secs = (Date.now() - t1) / 1000;
-    loader.kill('SIGTERM');
-    console.log(`tap→relay, another process running 20 CLI commands/s (their database work) (${busy.length}/${TAPS} taps over ${secs.toFixed(0)} s): p50 ${fmt(pct(busy, 50))}, p99 ${fmt(pct(busy, 99))}, max ${fmt(Math.max(...busy))}`);
-    console.log(`  ratio to idle: p50 ${(pct(busy, 50) / pct(idle, 50)).toFixed(2)}, p99 ${(pct(busy, 99) / pct(idle, 99)).toFixed(2)}`);
-    // The same with real `pintu` processes (each pays Node start-up; at most 4 at once, so the rate is what this machine sustains).
-    const load = cliLoad(file, 20);
+    let door = await BenchDoor.start(main, centre);
+    console.log(`door ${main.id}: ${VISITS.toLocaleString('en')} visits (${INSIDE} inside), ${EVENTS.toLocaleString('en')} events, seeded and at the centre in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    const idle = await taps(door, CYCLES);
+    report('idle', idle, 5);
+    let load: Load = cliWork(door.file, 20);
     await sleep(500);
-    const t2 = Date.now();
-    const spawned = await tapLatency(file, ptys[0]!, TAPS);
-    const cmds = await load.stop();
-    const rate = cmds / ((Date.now() - t2) / 1000);
-    console.log(`tap→relay, another process spawning \`pintu\` commands (${rate.toFixed(1)}/s sustained) (${spawned.length}/${TAPS} taps): p50 ${fmt(pct(spawned, 50))}, p99 ${fmt(pct(spawned, 99))}, max ${fmt(Math.max(...spawned))}`);
-
-    // During the nightly backup (the scheduler's job: copy and integrity check), taken again and again while taps arrive.
-    const steady = Math.min(TAPS, 300);
-    const backups = await tapsDuring(file, ptys[0]!, steady, 20, async (d) => {
-      let stop = false;
-      let n = 0;
-      let ms = 0;
-      const loop = (async () => {
-        while (!stop) {
-          const r = await backupTo(d.parts.store.db, join(dir, `bench-backup-${n}.db`));
-          await rm(r.file, { force: true }); // as the nightly rotation does: on the thread pool
-          n += 1;
-          ms += r.ms;
-        }
-      })();
-      return { stop: async () => { stop = true; await loop; return `${n} backups of ${(seedBytes / 1e6).toFixed(0)} MB, ${(ms / Math.max(1, n) / 1000).toFixed(1)} s each`; } };
-    });
-    const bOk = backups.recorded === backups.sent && pct(backups.lat, 99) <= 50;
-    console.log(`tap→grant during the nightly backup (${backups.job}; a tap every 20 ms): p50 ${fmt(pct(backups.lat, 50))}, p99 ${fmt(pct(backups.lat, 99))}, max ${fmt(Math.max(...backups.lat))}; recorded ${backups.recorded}/${backups.sent} taps   [goal p99 ≤ 50 ms, none lost] ${verdict(bOk)}`);
-
-    // Another process holding the write lock for 1 s at a time (200 ms free between), taps every 100 ms.
-    const locked = await tapsDuring(file, ptys[0]!, Math.min(TAPS, 60), 100, async () => {
-      const holder = spawn(process.execPath, [fileURLToPath(new URL('./lock-holder.js', import.meta.url)), join(dir, 'data', 'pintu.db'), '1000', '200'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-      return { stop: async () => { holder.kill('SIGTERM'); await new Promise((r) => holder.once('exit', r)); return 'write lock held 1 s, free 200 ms'; } };
-    });
-    const lOk = locked.recorded === locked.sent && pct(locked.lat, 99) <= 1200;
-    console.log(`tap→grant while another process holds the write lock (${locked.job}; a tap every 100 ms): p50 ${fmt(pct(locked.lat, 50))}, p99 ${fmt(pct(locked.lat, 99))}, max ${fmt(Math.max(...locked.lat))}; recorded ${locked.recorded}/${locked.sent} taps   [goal p99 ≤ 1200 ms (the lock's 1 s), none lost] ${verdict(lOk)}`);
+    report('20 CLI commands/s (their database work, one process)', await taps(door, CYCLES), 5);
+    console.log(`  load: ${await load.stop()}`);
+    load = cliProcesses(door.file);
+    await sleep(500);
+    const procs = await taps(door, Math.ceil(CYCLES / 2));
+    const rate = await load.stop();
+    report(`real \`pintu\` processes, ${rate}`, procs, 5);
+    load = backups(door);
+    await sleep(300);
+    const b = await taps(door, Math.ceil(CYCLES / 2));
+    report(`during whole-database backups (${await load.stop()})`, b, 50);
+    load = await lockHolder(door);
+    const l = await taps(door, Math.ceil(CYCLES / 10), 5000);
+    report(`another process holds the write lock (${await load.stop()})`, l, 1200);
+    door = await startFigures(door);
+    await door.stop();
+    // Scaling: the same taps, idle, with 10k and 1M visits (the main door's idle run is the 100k row).
+    const scaled: { size: DoorSize; s: Sample }[] = [{ size: main, s: idle }];
+    for (const size of scale) {
+      const d = await BenchDoor.start(size, centre);
+      scaled.push({ size, s: await taps(d, Math.ceil(CYCLES / 4)) });
+      await d.stop();
+    }
+    for (const { size, s } of scaled.sort((a, b) => a.size.visits - b.size.visits)) {
+      const all = KINDS.flatMap((k) => s.lat[k]);
+      const worst = Math.max(...KINDS.map((k) => pct(s.lat[k], 99)));
+      const kinds = KINDS.map((k) => ms(pct(s.lat[k], 99))).join(' / ');
+      row(`idle, ${size.visits.toLocaleString('en')} visits, ${size.events.toLocaleString('en')} events: p99 per kind (officer in / visitor in / visitor out / officer out / refused), all p50`,
+        `${kinds}; p50 ${ms(pct(all, 50))}`, 'p99 ≤ 5 ms', worst <= 5 && s.lost === 0 && s.wrong.length === 0);
+    }
   } finally {
-    for (const p of ptys) await p.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await centre.stop();
   }
+  console.log(`\n| figure (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}) | measured (p50 / p99 / max) | goal | verdict |\n|---|---|---|---|`);
+  for (const r of rows) console.log(`| ${r.figure} | ${r.measured} | ${r.goal} | ${r.verdict} |`);
 }
 
 await main();
