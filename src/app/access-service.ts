@@ -143,7 +143,7 @@ export class AccessService {
    */
   checkOverstay(): string[] {
     const now = this.now();
-    const late = this.store.visitsInside().filter((v) => v.state === 'issued' && v.validUntil !== null && now >= v.validUntil && v.overstayAt === undefined);
+    const late = this.store.overstaying(now);
     if (late.length === 0) return [];
     const stored = this.store.tx(() => {
       const events: DomainEvent[] = [];

@@ -70,6 +70,10 @@ export class Store {
       setOfficerEntered: db.prepare("UPDATE officers SET presence = 'inside', entered_at = ? WHERE id = ?"),
       officersInside: db.prepare<[], OfficerRow>("SELECT * FROM officers INDEXED BY officers_inside WHERE presence = 'inside'"),
       visitsInside: db.prepare<[], { data: string }>("SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside'"),
+      // Filtered in SQLite: the 5-second check parses only the visits it will mark, not everyone inside.
+      overstaying: db.prepare<[number], { data: string }>(
+        "SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
+      ),
     };
   }
 
@@ -186,6 +190,11 @@ export class Store {
   /** Visits whose visitor is inside now (a partial index: the cost does not grow with history). */
   visitsInside(): Visit[] {
     return this.stmts.visitsInside.all().map((r) => JSON.parse(r.data) as Visit);
+  }
+
+  /** Issued visits whose visitor is inside after `now` passed their approval's end, not yet marked overstaying. */
+  overstaying(now: number): Visit[] {
+    return this.stmts.overstaying.all(now).map((r) => JSON.parse(r.data) as Visit);
   }
 
   // --- visitor badges ---
