@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -58,6 +58,12 @@ export function unitEnv(): Record<string, string> {
     }
   }
   return env;
+}
+
+/** The production unit's `Nice=` (the daemon's CPU priority; CLI commands run at the default 0). */
+export function unitNice(): number {
+  const m = /^Nice=(-?\d+)$/m.exec(readFileSync(UNIT, 'utf8'));
+  return m ? Number(m[1]) : 0;
 }
 
 /** A CLI command's JSON output (throws with its stderr when it fails). */
@@ -232,6 +238,8 @@ export class BenchDoor {
     const env = { ...process.env, ...unitEnv(), BENCH_RELAY_SYSFS: String(RELAY_BCM), BENCH_DOOR_SYSFS: String(DOOR_BCM), BENCH_RELAY_FD: '3' };
     const args = hook ? ['--import', HOOK, CLI, 'run', '--config', file] : [CLI, 'run', '--config', join(dir, 'pintu-sim.yaml')];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env });
+    // As systemd starts it: at the unit's niceness (needs root, as the bench runs in CI; otherwise left at 0 and said so).
+    try { setPriority(child.pid!, unitNice()); } catch { console.warn('could not apply the unit\'s Nice= (not root): the daemon runs at niceness 0'); }
     return new BenchDoor(file, dir, child, ptys);
   }
 

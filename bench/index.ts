@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
+import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, unitNice, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const scale: DoorSize[] = SCALE.filter((v) => v !== VISITS).map((v) => ({ id: `door-${v}`, visits: v, inside: INSIDE, events: EVENTS }));
   const centre: Centre = await startCentre([main.id, ...scale.map((s) => s.id)]);
   const env = unitEnv();
-  console.log(`pintu bench: node ${process.version} ${process.arch}, production environment ${JSON.stringify(env)}; ${CYCLES} cycles of 5 taps per scenario`);
+  console.log(`pintu bench: node ${process.version} ${process.arch}, production environment ${JSON.stringify(env)}, niceness ${unitNice()}; ${CYCLES} cycles of 5 taps per scenario`);
   try {
     const t = Date.now();
     let door = await BenchDoor.start(main, centre);

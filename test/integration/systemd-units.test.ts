@@ -97,6 +97,12 @@ describe.each(UNITS)('%s', (unit) => {
 });
 
 describe('pintu.service specifics', () => {
+  it('puts the door ahead of officers\' commands and backups for CPU and disk', () => {
+    expect(Number(values('pintu.service', 'Nice')[0])).toBeLessThan(0);
+    expect(Number(values('pintu.service', 'CPUWeight')[0])).toBeGreaterThan(100);
+    expect(Number(values('pintu.service', 'IOWeight')[0])).toBeGreaterThan(100);
+  });
+
   it('turns the relay off after every stop, with the same wrapper and config', () => {
     expect(values('pintu.service', 'ExecStart')).toEqual([`${WRAPPER} run --config /etc/pintu/pintu.yaml`]);
     expect(values('pintu.service', 'ExecStopPost')).toEqual([`${WRAPPER} relay-off --config /etc/pintu/pintu.yaml`]);
