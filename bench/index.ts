@@ -79,12 +79,21 @@ async function taps(door: BenchDoor, cycles: number, timeoutMs = 10_000): Promis
   return s;
 }
 
+/** Add `more` to `into`. */
+function merge(into: Sample, more: Sample): void {
+  for (const k of KINDS) into.lat[k].push(...more.lat[k]);
+  into.wrong.push(...more.wrong);
+  into.lost += more.lost;
+}
+
 /** Print one scenario: a row per kind, p50 / p99 / max against the goal; taps lost or decided wrongly make it a MISS. */
-function report(scenario: string, s: Sample, goalMs: number): void {
+function report(scenario: string, s: Sample, goalMs: number, idle?: Sample): void {
   for (const k of KINDS) {
     const xs = s.lat[k];
     const to = EXPECT[k] === 'grant' ? 'relay' : 'refusal logged';
-    row(`${scenario}: ${k} → ${to} (${xs.length} taps)`, `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} / ${ms(Math.max(...xs))}`, `p99 ≤ ${goalMs} ms`, xs.length > 0 && pct(xs, 99) <= goalMs);
+    // On a noisy shared machine the ratio to the idle run of the same kind says more than the absolute figure.
+    const ratio = idle ? ` (p99 ${(pct(xs, 99) / pct(idle.lat[k], 99)).toFixed(1)}× idle)` : '';
+    row(`${scenario}: ${k} → ${to} (${xs.length} taps)`, `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} / ${ms(Math.max(...xs))}${ratio}`, `p99 ≤ ${goalMs} ms`, xs.length > 0 && pct(xs, 99) <= goalMs);
   }
   if (s.lost || s.wrong.length) {
     const what = [...new Set(s.wrong)].slice(0, 4).join('; ');
@@ -135,7 +144,7 @@ function cliProcesses(file: string): Load {
 }
 
 /** `pintu backup` of the whole database again and again (the nightly job's copy and integrity check), each file removed after. */
-function backups(door: BenchDoor): Load {
+function backups(door: BenchDoor): Load & { done: () => number } {
   let stopped = false;
   let n = 0;
   const loop = (async () => {
@@ -148,7 +157,7 @@ function backups(door: BenchDoor): Load {
     }
   })();
   const t0 = Date.now();
-  return { stop: async () => { stopped = true; await loop; return `${n} backups in ${((Date.now() - t0) / 1000).toFixed(0)} s`; } };
+  return { done: () => n, stop: async () => { stopped = true; await loop; return `${n} backups in ${((Date.now() - t0) / 1000).toFixed(0)} s`; } };
 }
 
 /** Another process holding the write lock 1 s at a time, free 200 ms between. */
@@ -194,17 +203,19 @@ async function main(): Promise<void> {
     report('idle', idle, 5);
     let load: Load = cliWork(door.file, 20);
     await sleep(500);
-    report('20 CLI commands/s (their database work, one process)', await taps(door, CYCLES), 5);
+    report('20 CLI commands/s (their database work, one process)', await taps(door, CYCLES), 5, idle);
     console.log(`  load: ${await load.stop()}`);
     load = cliProcesses(door.file);
     await sleep(500);
     const procs = await taps(door, Math.ceil(CYCLES / 2));
     const rate = await load.stop();
-    report(`real \`pintu\` processes, ${rate}`, procs, 5);
-    load = backups(door);
+    report(`real \`pintu\` processes, ${rate}`, procs, 5, idle);
+    const bk = backups(door);
     await sleep(300);
+    // Taps for at least three whole backups: the stall, if any, comes once per backup.
     const b = await taps(door, Math.ceil(CYCLES / 2));
-    report(`during whole-database backups (${await load.stop()})`, b, 50);
+    while (bk.done() < 3) merge(b, await taps(door, 10));
+    report(`during whole-database backups (${await bk.stop()})`, b, 50, idle);
     load = await lockHolder(door);
     const l = await taps(door, Math.ceil(CYCLES / 10), 5000);
     report(`another process holds the write lock (${await load.stop()})`, l, 1200);
