@@ -156,7 +156,7 @@ export class Store {
   tx<T>(fn: () => T): T {
     const r = this.retry(() => this.db.transaction(fn).immediate());
     if (!this.db.inTransaction) {
-      if (this.wal) this.wal.request();
+      if (this.wal) this.wal.committed();
       else if (this.afterCommit) { syncWalFile(`${this.db.name}-wal`); this.afterCommitSyncs += 1; }
     }
     return r;

@@ -15,6 +15,9 @@ import { close, fdatasync, open } from 'node:fs';
 export class WalSync {
   private inFlight = false;
   private again = false;
+  /** Commits counted so far (`committed`), and the count the running or last fdatasync covers. */
+  private commits = 0;
+  private covered = 0;
   /** Waiters of the next fdatasync to start (it covers every write made before it). */
   private nextWaiters: Array<() => void> = [];
   /** Waiters of the fdatasync running now. */
@@ -25,8 +28,15 @@ export class WalSync {
   /** Sync the WAL at `walPath`; `onError` gets failures (the next sync tries again). */
   constructor(private readonly walPath: string, private readonly onError: (err: Error) => void) {}
 
-  /** Request an fdatasync covering everything written so far; returns at once. */
+  /** A commit was written to the WAL: sync it (returns at once). */
+  committed(): void {
+    this.commits += 1;
+    this.request();
+  }
+
+  /** Request an fdatasync covering everything committed so far (nothing to do if one that started after it runs); returns at once. */
   request(): void {
+    if (this.commits <= this.covered && this.inFlight) return;
     this.again = true;
     if (!this.inFlight) this.start();
   }
@@ -46,6 +56,7 @@ export class WalSync {
 
   private start(): void {
     this.again = false;
+    this.covered = this.commits;
     this.inFlight = true;
     this.currentWaiters = this.nextWaiters;
     this.nextWaiters = [];
