@@ -194,6 +194,8 @@ export class Daemon {
     });
     this.parts.writes.flushBlocking();
     if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
+    // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
+    await new Promise<void>((resolve) => store.whenDurable(resolve));
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
