@@ -31,6 +31,8 @@ export const DB_FILE = 'pintu.db';
 export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): Store {
   const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous });
   const store = new Store(db, config.door.id);
+  // `full`: commit, then fsync outside the write lock (the daemon switches to its own deferred sync in `wire`).
+  if (config.storage.synchronous === 'full') store.syncAfterCommit();
   const clock = opts.clock ?? new ClockGuard({
     rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
     maxForwardJumpMs: config.clock.maxForwardJumpHours * 3_600_000,
@@ -94,21 +96,24 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
 
 /** Connect the parts around an open store and door I/O. */
 async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, store: Store): Promise<Daemon> {
-  // `full`: taps commit at NORMAL (no fsync before the strike) and are fsynced right after it; other writes within 1 s.
-  if (config.storage.synchronous === 'full') store.deferSync();
+  // `full`: commits at NORMAL (no fsync before the strike, none inside the write lock); the WAL is fsynced right after
+  // each commit on the thread pool. The daemon never sleeps in SQLite's busy handler (see `Store.retryOwnBusy`).
+  if (config.storage.synchronous === 'full') store.deferSync((err) => log.error({ err: err.message }, 'fsync of the database WAL failed; retried at the next commit'));
+  store.retryOwnBusy();
   const secret = loadOrCreateSecret(config.dataDir);
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
+  // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
+  const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
   const link = config.central
-    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock: clockOf(store) }, log)
+    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock: clockOf(store), defer: (name, job) => writes.push(name, job) }, log)
     : null;
+  // Events leave for the centre once they are on disk (a door that loses power never takes back an event the centre has).
   const onEvents = link || overrides.onEvents
-    ? (events: StoredEvent[]): void => { link?.notify(); overrides.onEvents?.(events); }
+    ? (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); }
     : undefined;
   const doorLog = log.child({ component: 'door', door: config.door.id });
   // A door opened in the last moments of the strike is seen only after the switch's debounce.
   const graceMs = config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0;
-  // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
-  const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
   const door = new DoorController({
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
@@ -142,8 +147,8 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       escortRoles: config.escort.roles ?? config.door.officerRoles,
       antiPassback: config.door.antiPassback,
     },
-    // The fsync after a strike and the escort expiry wait their turn in the queue like every other write.
-    sync: () => writes.push('sync', () => store.syncNow()),
+    // The fsync after a strike runs on the thread pool and takes no lock; the escort expiry waits its turn in the queue.
+    sync: () => store.syncNow(),
     defer: (name, job) => writes.push(name, job),
     repeatWindowMs: config.door.repeatTapSeconds * 1000,
     readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),

@@ -117,7 +117,7 @@ export class AccessService {
     for (const g of grants) this.strike.grant(g);
     // With deferred sync the record was committed (crash-safe) before the strike; this fsync makes it power-safe now.
     try {
-      (this.opts.sync ?? (() => this.store.syncNow(now)))();
+      (this.opts.sync ?? (() => this.store.syncNow()))();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'sync after tap failed; the next write makes it durable');
     }

@@ -33,8 +33,10 @@ export interface DaemonParts {
   log: Log;
   /** The daemon's ordered database writes (taps, door events, its own events), retried while another process holds the lock. */
   writes: WriteQueue;
-  /** Heartbeat interval for the status row (ms). */
+  /** How often the daemon looks whether the status row must be written (ms, default 1000). */
   heartbeatMs?: number;
+  /** The status row is written when the door or a reader changed, else at most this often (ms, default 5000; `pintu status` calls 10 s stale). */
+  statusEveryMs?: number;
   /** How often visitors inside are checked for an ended approval (ms, default 5000). */
   overstayCheckMs?: number;
   /** Called with events the daemon itself appends. */
@@ -74,7 +76,7 @@ export class Daemon {
     door.start();
     const now = Date.now();
     const chain = this.verifyChainTail();
-    store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true });
+    store.retry(() => store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true }));
     this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
     // Visitors who were waiting for an escort when the last run ended are refused now: no wait is left without an outcome.
     this.parts.writes.push('waits before restart', () => { this.parts.access.concludeWaitsFromBefore(); });
@@ -83,9 +85,10 @@ export class Daemon {
     this.safe(() => this.parts.link?.start());
     await this.readers.start();
     this.writeStatus();
-    // The heartbeat never waits for the lock: a beat skipped while another process writes is harmless.
+    // The heartbeat never waits for the lock (a beat skipped while another process writes is harmless), and takes the
+    // lock only when the door or a reader changed, or every `statusEveryMs`: each write holds off the CLI's writers.
     this.heartbeat = setInterval(() => this.safe(() => {
-      try { store.noWait(() => this.writeStatus()); } catch (err) { if (!store.isBusy(err)) throw err; }
+      try { store.noWait(() => this.writeStatus(false)); } catch (err) { if (!store.isBusy(err)) throw err; }
     }), this.parts.heartbeatMs ?? 1000);
     this.heartbeat.unref();
     this.overstay = setInterval(() => this.parts.writes.push('overstay check', () => { this.parts.access.checkOverstay(); }), this.parts.overstayCheckMs ?? 5000);
@@ -122,17 +125,30 @@ export class Daemon {
     });
   }
 
-  /** Door status snapshot and the readers' health (for `pintu status` and `pintu health`), in one transaction. */
-  writeStatus(): void {
+  /**
+   * Door status snapshot and the readers' health (for `pintu status` and `pintu health`), in one transaction; unless
+   * `always`, only when something changed or the last write is `statusEveryMs` old.
+   */
+  writeStatus(always = true): void {
     const { store, door, readers } = this.parts;
     const s = door.status();
     const now = Date.now();
     this.readers.poll();
+    const health = readers.map((r) => r.health());
+    const key = JSON.stringify([s.locked, s.open, s.openSince, health]);
+    if (!always && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
-      saveReaderHealth(store, readers.map((r) => r.health()), now);
+      saveReaderHealth(store, health, now);
     });
+    this.statusKey = key;
+    this.statusAt = now;
+    this.statusWrites += 1;
   }
+  private statusKey = '';
+  private statusAt = 0;
+  /** Status rows written (tests and benches read it). */
+  statusWrites = 0;
 
   /**
    * Healthy enough for a systemd watchdog ping: what a restart could fix and what makes the door unsafe — the event loop
@@ -173,11 +189,13 @@ export class Daemon {
     door.stop();
     try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
     this.safe(() => {
-      store.updateDoorStatus({ daemonPid: null, locked: true });
+      store.retry(() => store.updateDoorStatus({ daemonPid: null, locked: true }));
       this.append('daemon.stopped', { reason });
     });
     this.parts.writes.flushBlocking();
     if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
+    // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
+    await new Promise<void>((resolve) => store.whenDurable(resolve));
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));

@@ -63,7 +63,7 @@ export class Scheduler {
   /** Start polling; the first health run is due `health.intervalDays` after the first start (not at start). */
   start(): void {
     const { store } = this.d;
-    if (store.meta(LAST_HEALTH_KEY) === null) store.setMeta(LAST_HEALTH_KEY, String(this.env.now()));
+    if (store.meta(LAST_HEALTH_KEY) === null) store.retry(() => store.setMeta(LAST_HEALTH_KEY, String(this.env.now())));
     this.timer = setInterval(() => { void this.tick(); }, this.d.tickMs ?? 600_000);
     this.timer.unref();
   }

@@ -46,8 +46,26 @@ describe('CLI write transactions', () => {
     visits.approve(v.id, 'O1');
     visits.issue(v.id, 'TAMU-01', 'O2');
     visits.checkout(v.id, 'O2', []);
+    visits.report(v.id, 'O1', 'done');
+    visits.archive(v.id, 'O1');
     visits.incident('O2', 'note', v.id);
     visits.setDoorMode('disabled', 'O1');
+    // Every other write command of the CLI: deny, revoke, a lost badge, retiring a badge, deactivating an officer.
+    const w = visits.request({ name: 'Citra', nik: testNik(3), org: 'PT Y', purpose: 'rack', devices: [] });
+    visits.check(w.id, 'O2');
+    visits.deny(w.id, 'O1', 'no letter');
+    visits.addBadge('1B00000002', 'TAMU-02');
+    const x = visits.request({ name: 'Dedi', nik: testNik(4), org: 'PT Y', purpose: 'rack', devices: [] });
+    visits.check(x.id, 'O2');
+    visits.approve(x.id, 'O1');
+    visits.issue(x.id, 'TAMU-02', 'O2');
+    visits.badgeLost(x.id, 'O2');
+    visits.revoke(x.id, 'O1', 'lost badge');
+    visits.addBadge('1B00000003', 'TAMU-03');
+    visits.retireBadge('TAMU-03', 'O1');
+    visits.addOfficer('Temp', 'staff', '0A00000003');
+    visits.setOfficerActive('O3', false, 'O1');
+    visits.visitByKtp('04AABBCCDD');
     expect(v.id).toMatch(/^V-\d{8}-001$/);
 
     const scans: string[] = [];

@@ -225,30 +225,3 @@ describe('door status and meta', () => {
     expect(s.tx(() => 42)).toBe(42);
   });
 });
-
-describe('deferred sync (storage.synchronous: full in the daemon)', () => {
-  it('commits at NORMAL, and durableTx / syncNow commit at FULL (fsyncing everything before them)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pintu-sync-'));
-    const db = openDatabase(join(dir, 'p.db'), { synchronous: 'full' });
-    const store = new Store(db, 'd1');
-    const level = (): number => db.pragma('synchronous', { simple: true }) as number;
-    try {
-      expect(level()).toBe(2);
-      store.durableTx(() => expect(level()).toBe(2)); // not deferred: plain FULL transactions
-      store.deferSync();
-      expect(level()).toBe(1);
-      const seen: number[] = [];
-      store.durableTx(() => { seen.push(level()); store.events.append([{ type: 't', data: {} }], 1); });
-      expect(seen).toEqual([2]);
-      expect(level()).toBe(1);
-      store.syncNow(5);
-      expect(level()).toBe(1);
-      expect(store.doorStatus().heartbeatAt).toBe(5);
-      expect(() => store.durableTx(() => { throw new Error('x'); })).toThrow('x');
-      expect(level()).toBe(1);
-    } finally {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});

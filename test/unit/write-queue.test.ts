@@ -2,7 +2,7 @@
  * The daemon's write queue against a real SQLite file held by a second connection: writes wait in order without
  * blocking the event loop, a busy database is retried, any other failure changes nothing and does not stall the rest.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,5 +75,48 @@ describe('WriteQueue', () => {
     queue.flushBlocking();
     expect(store.events.since(0).map((e) => e.type)).toEqual(['test.late']);
     other.close(); store.db.close();
+  });
+
+  it('a short hold is retried on the next turns of the event loop, not after a timer (which fires 1–2 ms late)', async () => {
+    // No timer can fire in this test: only turns of the event loop can retry the job.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      let attempts = 0;
+      const lock = {
+        noWait: <T>(fn: () => T): T => {
+          attempts += 1;
+          if (attempts <= 3) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+          return fn();
+        },
+        isBusy: (err: unknown) => (err as { code?: string }).code === 'SQLITE_BUSY',
+      };
+      const queue = new WriteQueue(lock, silentLogger(), { spinMs: 60_000 });
+      let done = false;
+      queue.push('tap', () => { done = true; });
+      for (let i = 0; i < 20 && !done; i++) await new Promise((r) => setImmediate(r));
+      expect(done).toBe(true);
+      expect(queue.busyAttempts).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a long hold falls back to the timer (the loop does not spin while a backup or a stuck process holds the lock)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      const lock = {
+        noWait: (): never => { throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }); },
+        isBusy: () => true,
+      };
+      const queue = new WriteQueue(lock, silentLogger(), { spinMs: 0 });
+      queue.push('tap', () => undefined);
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(queue.busyAttempts, 'one attempt, then it waits for the timer').toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(queue.busyAttempts).toBe(2);
+      queue.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

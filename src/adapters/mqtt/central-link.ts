@@ -36,6 +36,8 @@ export interface CentralLinkOptions {
   flushMs?: number;
   /** Clock faults (set back, unconfirmed jump): retention deletes nothing while there are any (docs/clock.md). */
   clock?: { faults(): string[]; now?(): number };
+  /** Queue a write nothing waits for (the daemon's write queue: acks never block the event loop); default: write at once. */
+  defer?: (name: string, job: () => void) => void;
 }
 
 /** The door's link to the centre. */
@@ -57,7 +59,7 @@ export class CentralLink {
     this.log = log.child({ component: 'central-link' });
     if (!opts.config.publicKey) throw new Error(`central.publicKey ${CENTRAL_KEY_REQUIRED}`);
     const centralKey = publicKeyFromText(opts.config.publicKey);
-    this.state = new LinkState(opts.store.db, opts.door);
+    this.state = new LinkState(opts.store.db, opts.door, { now: (fn) => opts.store.retry(fn), ...(opts.defer ? { later: opts.defer } : {}) });
     const pub: Publisher = {
       connected: false,
       publish: (topic, payload, retain = false) => this.publish(topic, payload, retain),

@@ -5,7 +5,7 @@
  * (`checkDatabaseInWorker`, `backupInWorker`): the event loop, and so the taps, are never held up by them.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
@@ -91,16 +91,46 @@ export function chainProblems(r: DbCheckResult): string[] {
   return r.chains.filter((c) => c.problem !== null).map((c) => `door ${c.door}: ${c.problem}`);
 }
 
+/** How a backup copies (defaults suit the daemon). */
+export interface BackupOptions {
+  /** Copy this many bytes per step, then fdatasync the copy (default 8 MiB). */
+  stepBytes?: number;
+  /** Called after each fdatasync of the copy with the bytes copied so far (tests). */
+  onSync?: (bytes: number) => void;
+}
+
 /**
- * Copy the database `source` to `target` with SQLite's online backup API from a connection of its own, in one step (one
- * read transaction: a consistent snapshot, never restarted by a concurrent writer, and in WAL mode writers are not
- * blocked), switch the copy to a self-contained rollback journal, and return the copy's `integrity_check` rows.
+ * Copy the database `source` to `target` with SQLite's online backup API from a connection of its own, switch the copy
+ * to a self-contained rollback journal, and return the copy's `integrity_check` rows.
+ *
+ * The copy is paced: `stepBytes` per step, each followed by an fdatasync of the copy, so that it never leaves hundreds
+ * of MB of dirty page cache behind it. Unpaced, a 400 MB copy left 500 MB dirty; the journal commit that any fsync of
+ * the file system (the daemon's WAL, a CLI commit) then waits for had to write all of it first: up to 375 ms.
+ * All steps read one snapshot: the connection holds a read transaction from the first step to the last, so a writer
+ * (in WAL mode never blocked by it) neither restarts the copy nor appears in it half-way.
  */
-export async function backupDatabaseFile(source: string, target: string): Promise<string[]> {
+export async function backupDatabaseFile(source: string, target: string, o: BackupOptions = {}): Promise<string[]> {
   const src = new Database(source, { readonly: true, fileMustExist: true });
   try {
     src.pragma('busy_timeout = 5000');
-    await src.backup(target, { progress: () => 0x7fffffff });
+    const pageSize = src.pragma('page_size', { simple: true }) as number;
+    const pages = Math.max(1, Math.floor((o.stepBytes ?? 8 * 1024 * 1024) / pageSize));
+    src.prepare('BEGIN').run();
+    src.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // the read transaction (the snapshot) starts here
+    let fd: number | null = null;
+    try {
+      await src.backup(target, {
+        progress: ({ totalPages, remainingPages }) => {
+          fd ??= openSync(target, 'r');
+          fdatasyncSync(fd);
+          o.onSync?.((totalPages - remainingPages) * pageSize);
+          return pages;
+        },
+      });
+    } finally {
+      if (fd !== null) closeSync(fd);
+      src.prepare('COMMIT').run();
+    }
   } finally {
     src.close();
   }
