@@ -255,8 +255,8 @@ export class CentralReceiver {
   }
 
   /**
-   * Store the messages in one transaction, then per door: alerts, and one ack naming the door's head after its last
-   * message. A store failure with several messages tries each alone, so one message the store refuses holds back no other.
+   * Store the messages in one transaction, then per door and message: alerts, and the ack naming the door's head after
+   * that message. A store failure with several messages tries each alone, so one message the store refuses holds back no other.
    */
   private async commit(items: Item[]): Promise<void> {
     let results: IngestResult[];
@@ -287,10 +287,9 @@ export class CentralReceiver {
     }
   }
 
-  /** One door's results, in order: gaps wait (put back) for a while, alerts, and one ack for what is stored. */
+  /** One door's results, in order: gaps wait (put back) for a while, alerts, and each message's ack (after the commit). */
   private async settle(key: string, list: { it: Item; r: IngestResult }[]): Promise<void> {
     const { site, door } = list[0]!.it;
-    let ack: IngestResult | null = null;
     for (let i = 0; i < list.length; i++) {
       const { r } = list[i]!;
       this.stats.stored += r.stored;
@@ -310,9 +309,9 @@ export class CentralReceiver {
       if (!isGap(r)) this.gapWaited.delete(key);
       if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
       else if (r.detail) await this.alert(site, door, 'gap', r.detail);
-      if (r.lastSeq > 0) ack = r;
+      // One ack per message, as each was acknowledged when it had a transaction of its own.
+      if (r.lastSeq > 0) this.ack(site, door, r.lastSeq, r.lastHash);
     }
-    if (ack) this.ack(site, door, ack.lastSeq, ack.lastHash);
   }
 
   /** Publish an ack (after the commit); not waited for: acks are cumulative, and a lost one makes the door send again. */
