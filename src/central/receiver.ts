@@ -40,8 +40,8 @@ export interface ReceiverOptions {
   groupLimits?: Partial<GroupLimits>;
 }
 
-/** Default limits of one store transaction: about 1,000 events of the usual size, live messages up to 4 KiB first. */
-export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 256 * 1024, smallBytes: 4096 };
+/** Default limits of one store transaction: about 600 events of the usual size (tens of ms), live messages up to 4 KiB first. */
+export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 128 * 1024, smallBytes: 4096 };
 
 /** A message waiting in its door's queue. */
 interface Item {

@@ -15,9 +15,8 @@ export interface CheckedEvent extends WireEvent {
 /** Why a payload was refused, or the message with its events' data texts. */
 export type ParsedEvents = { ok: true; msg: EventsMessage; events: CheckedEvent[] } | { ok: false; why: string };
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
 const INDEX_KEY = /^(0|[1-9]\d*)$/;
-const END = new Set([0x2c, 0x5d, 0x7d, 0x20, 0x09, 0x0a, 0x0d]);
 
 /** One pass over JSON text known to be valid (JSON.parse accepted it). */
 class Scanner {
@@ -35,11 +34,16 @@ class Scanner {
   }
 
   ws(): void {
-    while (WS.has(this.s.charCodeAt(this.i))) { this.i += 1; this.canonical = false; }
+    for (;;) {
+      const c = this.s.charCodeAt(this.i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+      this.i += 1;
+      this.canonical = false;
+    }
   }
 
-  /** Skip the string at i (its opening quote); returns its raw text with the quotes. */
-  str(): string {
+  /** Skip the string at i (its opening quote); returns its end (after the closing quote). */
+  str(): number {
     const start = this.i;
     let j = start + 1;
     for (;;) {
@@ -47,7 +51,7 @@ class Scanner {
       if (this.bs !== -1 && this.bs < j) this.bs = this.s.indexOf('\\', j);
       if (this.bs !== -1 && this.bs < q) { this.canonical = false; j = this.bs + 2; continue; }
       this.i = q + 1;
-      return this.s.slice(start, q + 1);
+      return this.i;
     }
   }
 
@@ -60,14 +64,18 @@ class Scanner {
       this.i += 1;
       this.ws();
       if (this.s.charCodeAt(this.i) === 0x7d) { this.i += 1; return; }
-      const keys = new Set<string>();
+      const keys: string[] = [];
       for (;;) {
         this.ws();
-        const raw = this.str();
-        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        const k0 = this.i;
+        const wasCanonical = this.canonical;
+        this.canonical = true;
+        const k1 = this.str();
+        const key = this.canonical ? this.s.slice(k0 + 1, k1 - 1) : (JSON.parse(this.s.slice(k0, k1)) as string);
+        this.canonical = wasCanonical && this.canonical;
         // Repeated keys collapse and index-like keys move first in JSON.parse's object: not what was received.
-        if (keys.has(key) || INDEX_KEY.test(key)) this.canonical = false;
-        keys.add(key);
+        if (keys.includes(key) || (key.charCodeAt(0) <= 0x39 && INDEX_KEY.test(key))) this.canonical = false;
+        keys.push(key);
         this.ws();
         this.i += 1; // :
         this.ws();
@@ -78,9 +86,16 @@ class Scanner {
     }
     if (c === 0x5b) { this.array(() => this.value()); return; }
     const start = this.i;
-    while (this.i < this.s.length && !END.has(this.s.charCodeAt(this.i))) this.i += 1;
+    for (;;) {
+      const ch = this.s.charCodeAt(this.i);
+      if (ch === 0x2c || ch === 0x7d || ch === 0x5d || ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09 || Number.isNaN(ch)) break;
+      this.i += 1;
+    }
+    if (c === 0x74 || c === 0x66 || c === 0x6e) return; // true, false, null
     const tok = this.s.slice(start, this.i);
-    if (tok !== 'true' && tok !== 'false' && tok !== 'null' && String(Number(tok)) !== tok) this.canonical = false;
+    // Small integers are written as JSON.stringify writes them unless they start with 0 or -0; others are checked.
+    if (this.i - start < 10 && c >= 0x31 && c <= 0x39 && !/[.eE]/.test(tok)) return;
+    if (String(Number(tok)) !== tok) this.canonical = false;
   }
 
   /** At an array: `each()` reads each element. */
