@@ -1,7 +1,8 @@
 /**
  * The receiver's waiting messages, one FIFO queue per door, and the fair choice of what goes into the next store
- * transaction: first every door's small messages at the head of its queue (live traffic: a tap or two), then one
- * message per door per round, round-robin from a start that moves on each time, until the group is full. A door's
+ * transaction: every door's small messages at the head of its queue (live traffic: a tap or two) in a short
+ * transaction of their own whenever there are any; otherwise one message per door per round, round-robin from a
+ * start that moves on each time, until the group is full. A door's
  * messages are only ever taken from the head of its queue, so per-door order holds; a door's live events wait for at
  * most the transaction in progress, never behind other doors' backlogs.
  */
@@ -58,6 +59,12 @@ export class DoorQueues<T extends Waiting> {
     return best;
   }
 
+  /** A small (live) message waits at the head of a door's queue and may be taken now. */
+  smallWaiting(now: number, smallBytes: number): boolean {
+    for (const q of this.doors.values()) if (q.items.length && q.holdUntil <= now && q.items[0]!.bytes <= smallBytes) return true;
+    return false;
+  }
+
   /** The next group, in the order to handle it (each door's messages in its own order); empty if nothing is ready. */
   take(now: number, limits: GroupLimits): { door: string; item: T }[] {
     const ready = [...this.doors.entries()].filter(([, q]) => q.items.length && q.holdUntil <= now);
@@ -69,9 +76,13 @@ export class DoorQueues<T extends Waiting> {
       out.push({ door, item });
       bytes += item.bytes;
     };
-    // Live traffic first: small messages at the head of each queue.
+    // Live traffic first, in a transaction of its own (short, so its acks go out at once): small messages at the head of each queue.
     for (const d of ready) while (!full() && d[1].items.length && d[1].items[0]!.bytes <= limits.smallBytes) takeHead(d);
-    // Then round-robin, one message per door per round, the first door moving on each group.
+    if (out.length) {
+      for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
+      return out;
+    }
+    // Otherwise round-robin, one message per door per round, the first door moving on each group.
     if (ready.length) {
       const first = this.start % ready.length;
       this.start += 1;

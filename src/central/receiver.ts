@@ -40,8 +40,8 @@ export interface ReceiverOptions {
   groupLimits?: Partial<GroupLimits>;
 }
 
-/** Default limits of one store transaction: about 600 events of the usual size (tens of ms), live messages up to 4 KiB first. */
-export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 128 * 1024, smallBytes: 4096 };
+/** Default limits of one store transaction: about 300 events of the usual size (ms, not tens of ms), live messages up to 4 KiB first. */
+export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 64 * 1024, smallBytes: 4096 };
 
 /** A message waiting in its door's queue. */
 interface Item {
@@ -193,7 +193,19 @@ export class CentralReceiver {
   /** Status and replies one by one; every events message that passes its checks into one store transaction. */
   private async handleGroup(items: Item[]): Promise<void> {
     const ready: Item[] = [];
-    for (const it of items) {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      // Between the checks of large messages, let arrivals in: if live traffic came, store what is checked now and put
+      // the rest back (at the head of their doors' queues), so the live messages wait for one check, not a whole group.
+      if (i > 0 && it.kind === 'events' && !it.events) {
+        await new Promise((r) => setImmediate(r));
+        if (this.queues.smallWaiting(Date.now(), this.limits.smallBytes)) {
+          const rest = new Map<string, Item[]>();
+          for (const x of items.slice(i)) rest.set(`${x.site}/${x.door}`, [...(rest.get(`${x.site}/${x.door}`) ?? []), x]);
+          for (const [door, list] of rest) this.queues.requeue(door, list, 0);
+          break;
+        }
+      }
       try {
         if (it.kind === 'events') { if (await this.check(it)) ready.push(it); } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
         else if (it.kind === 'replies') await this.onReply(it.site, it.door, it.payload);
