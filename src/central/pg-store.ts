@@ -1,13 +1,13 @@
 /**
  * The central store in PostgreSQL (`store: postgres://…`), for several receivers sharing the load. Each ingest
- * locks the door's row (SELECT … FOR UPDATE), so receivers never store an event twice; UNIQUE (site, door, seq)
- * backs that up.
+ * locks its doors' rows (SELECT … FOR UPDATE, in site and door order), so receivers never store an event twice and
+ * never deadlock; UNIQUE (site, door, seq) backs that up.
  */
 import pg from 'pg';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import { doorFrom, eventFrom } from './sqlite-store.js';
-import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+import { alertOf, checkBatch, dataJsonOf, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS doors (
@@ -28,6 +28,16 @@ const SCHEMA = `
     issued_at BIGINT NOT NULL, reply TEXT, replied_at BIGINT
   );
 `;
+
+/** Multi-row INSERTs of `rows` into `into` ("table (columns)"), at most 5,000 rows a statement (PostgreSQL allows 65,535 parameters). */
+async function insertRows(c: pg.PoolClient, into: string, rows: readonly unknown[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 5000) {
+    const part = rows.slice(i, i + 5000);
+    const values: unknown[] = [];
+    const tuples = part.map((r) => `(${r.map((v) => { values.push(v); return `$${values.length}`; }).join(', ')})`);
+    await c.query(`INSERT INTO ${into} VALUES ${tuples.join(', ')}`, values);
+  }
+}
 
 /** The central store in PostgreSQL. */
 export class PgCentralStore implements CentralStore {
@@ -67,34 +77,45 @@ export class PgCentralStore implements CentralStore {
 
   /** Store a message's events in one transaction, holding the door's row lock. */
   async ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult> {
+    return (await this.ingestMany([{ site, door, events }], at))[0]!;
+  }
+
+  /**
+   * Store several messages in one transaction, holding the row locks of their doors (taken in site, door order, so
+   * receivers sharing the database never deadlock); each message is checked after the ones before it.
+   */
+  async ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      const d = (await c.query<{ last_seq: string; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = $1 AND door = $2 FOR UPDATE', [site, door])).rows[0];
-      if (!d) { await c.query('ROLLBACK'); return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH }; }
-      const lastSeq = Number(d.last_seq);
-      const { accept, outcome, detail } = checkBatch(door, lastSeq, d.last_hash, events);
-      if (accept.length) {
-        const cols = ['site', 'door', 'seq', 'type', 'at', 'data', 'prev_hash', 'hash', 'received_at'];
-        const values: unknown[] = [];
-        const rows = accept.map((e, i) => {
-          values.push(site, door, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, at);
-          return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
-        });
-        await c.query(`INSERT INTO events (${cols.join(', ')}) VALUES ${rows.join(', ')}`, values);
-        // Door alarms become alerts in the same transaction: once per event, however often it is redelivered.
+      const wanted = [...new Map(batches.map((b) => [`${b.site}\n${b.door}`, b])).values()];
+      const locked = await c.query<{ site: string; door: string; last_seq: string; last_hash: string }>(
+        `SELECT site, door, last_seq, last_hash FROM doors WHERE (site, door) IN (${wanted.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')}) ORDER BY site, door FOR UPDATE`,
+        wanted.flatMap((b) => [b.site, b.door]));
+      const heads = new Map(locked.rows.map((r) => [`${r.site}\n${r.door}`, { site: r.site, door: r.door, lastSeq: Number(r.last_seq), lastHash: r.last_hash }]));
+      const rows: unknown[][] = [];
+      const alerts: unknown[][] = [];
+      const out = batches.map(({ site, door, events }): IngestResult => {
+        const h = heads.get(`${site}\n${door}`);
+        if (!h) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
+        const { accept, outcome, detail } = checkBatch(door, h.lastSeq, h.lastHash, events);
         for (const e of accept) {
+          rows.push([site, door, e.seq, e.type, e.at, dataJsonOf(e), e.prevHash, e.hash, at]);
+          // Door alarms become alerts in the same transaction: once per event, however often it is redelivered.
           const a = alertOf(e);
-          if (a) await c.query('INSERT INTO alerts (at, site, door, kind, detail) VALUES ($1, $2, $3, $4, $5)', [at, site, door, a.kind, a.detail]);
+          if (a) alerts.push([at, site, door, a.kind, a.detail]);
         }
-        const newest = accept[accept.length - 1]!;
-        await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [newest.seq, newest.hash, at, site, door]);
-      } else {
-        await c.query('UPDATE doors SET last_seen_at = $1 WHERE site = $2 AND door = $3', [at, site, door]);
+        const last = accept.at(-1);
+        if (last) { h.lastSeq = last.seq; h.lastHash = last.hash; }
+        return { outcome, stored: accept.length, lastSeq: h.lastSeq, lastHash: h.lastHash, ...(detail ? { detail } : {}) };
+      });
+      await insertRows(c, 'events (site, door, seq, type, at, data, prev_hash, hash, received_at)', rows);
+      await insertRows(c, 'alerts (at, site, door, kind, detail)', alerts);
+      for (const h of heads.values()) {
+        await c.query('UPDATE doors SET last_seq = $1, last_hash = $2, last_seen_at = $3 WHERE site = $4 AND door = $5', [h.lastSeq, h.lastHash, at, h.site, h.door]);
       }
       await c.query('COMMIT');
-      const last = accept.at(-1);
-      return { outcome, stored: accept.length, lastSeq: last?.seq ?? lastSeq, lastHash: last?.hash ?? d.last_hash, ...(detail ? { detail } : {}) };
+      return out;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;

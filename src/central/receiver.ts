@@ -1,9 +1,11 @@
 /**
  * The central receiver: a shared subscription to every door's events (several receivers share the load), each
- * message's signature checked against the enrolled door key, its events checked and stored in one transaction,
- * and only then `{"upTo": seq, "hash": …}` acknowledged (signed by the centre). Messages of one door are handled one at a
- * time, in arrival order. Gaps, chain breaks, unknown doors, bad signatures and doors gone offline raise alerts, and
- * the store turns each door alarm it stores into an alert (`alertOf`).
+ * message's signature checked against the enrolled door key and its events' hashes over the data text received,
+ * then stored, and only after the commit `{"upTo": seq, "hash": …}` acknowledged (signed by the centre). Messages wait
+ * in one queue per door (`DoorQueues`): each store transaction takes what is waiting, live traffic first and then
+ * round-robin across doors, so a door's taps never wait behind other doors' backlogs, and one commit (one fsync)
+ * serves many messages. A door's messages are stored in arrival order. Gaps, chain breaks, unknown doors, bad
+ * signatures and doors gone offline raise alerts, and the store turns each door alarm it stores into an alert.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
@@ -11,10 +13,12 @@ import type { Log } from '../app/logger.js';
 import { publicKeyFromText, type KeyPair } from '../adapters/mqtt/keys.js';
 import { clientOptions, setNoDelay, type BrokerSettings } from '../adapters/mqtt/connect.js';
 import {
-  MAX_EVENTS_BYTES, eventsMessageSchema, parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
+  parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
 } from '../adapters/mqtt/protocol.js';
-import { allDoors, parseTopic, shared, topicOf } from '../adapters/mqtt/topics.js';
+import { allDoors, parseTopic, shared, topicOf, type TopicKind } from '../adapters/mqtt/topics.js';
 import type { CentralStore, DoorRecord, IngestResult } from './store.js';
+import { DoorQueues, type GroupLimits } from './door-queues.js';
+import { parseEvents, type CheckedEvent } from './wire.js';
 
 /** Settings of a receiver. */
 export interface ReceiverOptions {
@@ -32,6 +36,27 @@ export interface ReceiverOptions {
   shared?: boolean;
   /** How long a gap may be an earlier message still being stored by another receiver of the group (ms, default 2000). */
   gapWaitMs?: number;
+  /** What one store transaction takes at most (defaults: `DEFAULT_GROUP`). */
+  groupLimits?: Partial<GroupLimits>;
+}
+
+/** Default limits of one store transaction: about 300 events of the usual size (ms, not tens of ms), live messages up to 4 KiB first. */
+export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 64 * 1024, smallBytes: 4096 };
+
+/** A message waiting in its door's queue. */
+interface Item {
+  /** Topic kind. */
+  kind: TopicKind;
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** Payload as received. */
+  payload: Buffer;
+  /** Payload size. */
+  bytes: number;
+  /** Events messages, once checked (kept when put back to wait for an earlier message). */
+  events?: CheckedEvent[];
 }
 
 /** Counters since start (health output, tests, benchmarks). */
@@ -42,6 +67,8 @@ export interface ReceiverStats {
   stored: number;
   /** Alerts raised. */
   alerts: number;
+  /** Store transactions that stored events messages. */
+  commits: number;
 }
 
 /** The message did not follow the last stored event (nothing or only its first part was stored). */
@@ -52,9 +79,15 @@ function isGap(r: IngestResult): boolean {
 /** One central receiver process. */
 export class CentralReceiver {
   /** Counters since start. */
-  readonly stats: ReceiverStats = { messages: 0, stored: 0, alerts: 0 };
+  readonly stats: ReceiverStats = { messages: 0, stored: 0, alerts: 0, commits: 0 };
   private client: MqttClient | null = null;
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queues = new DoorQueues<Item>();
+  private readonly limits: GroupLimits;
+  /** The pump is running (or about to). */
+  private pumping = false;
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** Per door: until when (ms) a gap may still be an earlier message on its way through another receiver. */
+  private readonly gapDeadline = new Map<string, number>();
   private readonly lastAlert = new Map<string, number>();
   private readonly keys = new Map<string, ReturnType<typeof publicKeyFromText>>();
   /** Per door: the last stored seq at which a gap already waited its full time (later gaps there alert at once). */
@@ -70,6 +103,7 @@ export class CentralReceiver {
   /** Wire to a store; nothing happens until `start()`. */
   constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
     this.log = log.child({ component: 'central-receiver' });
+    this.limits = { ...DEFAULT_GROUP, ...opts.groupLimits };
   }
 
   /** Connect and subscribe; resolves once the first subscription is in place (reconnects by itself afterwards). */
@@ -111,33 +145,77 @@ export class CentralReceiver {
     return this.disconnectedAt === null || Date.now() - this.disconnectedAt < maxDisconnectedMs;
   }
 
-  /** Wait for the messages in hand, then disconnect. */
+  /** Disconnect, then handle the messages in hand. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.silentTimer) clearInterval(this.silentTimer);
     await this.client?.endAsync().catch(() => undefined);
-    await Promise.allSettled([...this.queues.values()]);
+    while (this.pumping || this.queues.size) {
+      if (!this.pumping) this.kick();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (this.holdTimer) clearTimeout(this.holdTimer);
   }
 
-  /** Handled, one at a time per door. */
+  /** Into its door's queue; the pump takes it with the next store transaction. */
   private route(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t) return;
-    const key = `${t.site}/${t.door}`;
-    const run = async (): Promise<void> => {
+    this.queues.push(`${t.site}/${t.door}`, { kind: t.kind, site: t.site, door: t.door, payload, bytes: payload.length });
+    this.kick();
+  }
+
+  /** Start the pump unless it runs; after pending I/O, so messages that arrived together go into one group. */
+  private kick(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(() => void this.pump());
+  }
+
+  /** One group after the other until nothing is ready; yields to I/O between groups so live messages join the next one. */
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        const group = this.queues.take(Date.now(), this.limits);
+        if (!group.length) break;
+        await this.handleGroup(group.map((g) => g.item));
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.pumping = false;
+      const wait = this.queues.nextHoldEndsIn(Date.now());
+      if (wait !== null && !this.holdTimer) {
+        this.holdTimer = setTimeout(() => { this.holdTimer = null; this.kick(); }, wait);
+      }
+    }
+  }
+
+  /** Status and replies one by one; every events message that passes its checks into one store transaction. */
+  private async handleGroup(items: Item[]): Promise<void> {
+    const ready: Item[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      // Between the checks of large messages, let arrivals in: if live traffic came, store what is checked now and put
+      // the rest back (at the head of their doors' queues), so the live messages wait for one check, not a whole group.
+      if (i > 0 && it.kind === 'events' && !it.events) {
+        await new Promise((r) => setImmediate(r));
+        if (this.queues.smallWaiting(Date.now(), this.limits.smallBytes)) {
+          const rest = new Map<string, Item[]>();
+          for (const x of items.slice(i)) rest.set(`${x.site}/${x.door}`, [...(rest.get(`${x.site}/${x.door}`) ?? []), x]);
+          for (const [door, list] of rest) this.queues.requeue(door, list, 0);
+          break;
+        }
+      }
       try {
-        if (t.kind === 'events') await this.onEvents(t.site, t.door, payload);
-        else if (t.kind === 'status') await this.onStatus(t.site, t.door, payload);
-        else if (t.kind === 'replies') await this.onReply(t.site, t.door, payload);
+        if (it.kind === 'events') { if (await this.check(it)) ready.push(it); } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
+        else if (it.kind === 'replies') await this.onReply(it.site, it.door, it.payload);
         this.storeFailing = false;
       } catch (err) {
         this.storeFailing = true;
-        this.log.error({ site: t.site, door: t.door, kind: t.kind, err: (err as Error).message }, 'handling a message failed; the door will send it again');
+        this.log.error({ site: it.site, door: it.door, kind: it.kind, err: (err as Error).message }, 'handling a message failed; the door will send it again');
       }
-    };
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(run);
-    this.queues.set(key, next);
-    void next.then(() => { if (this.queues.get(key) === next) this.queues.delete(key); });
+    }
+    if (ready.length) await this.commit(ready);
   }
 
   /** Every quarter of `offlineAfterSeconds` (at most 15 s): doors online but silent for longer are marked offline. */
@@ -174,41 +252,85 @@ export class CentralReceiver {
     return { rec, key };
   }
 
-  private async onEvents(site: string, door: string, payload: Buffer): Promise<void> {
+  /** Size, schema, enrolled door and signature of an events message (alerts if any fails); true if it may be stored. */
+  private async check(it: Item): Promise<boolean> {
+    if (it.events) return true; // checked before, put back to wait for an earlier message
+    const { site, door } = it;
     this.stats.messages += 1;
-    if (payload.length > MAX_EVENTS_BYTES) return this.alert(site, door, 'malformed', `events message of ${payload.length} bytes refused`);
-    const msg = parsePayload(eventsMessageSchema, payload);
-    if (!msg) return this.alert(site, door, 'malformed', 'events message does not match the schema');
+    const p = parseEvents(it.payload);
+    if (!p.ok) { await this.alert(site, door, 'malformed', p.why); return false; }
     const d = await this.doorKey(site, door);
-    if (!d) return this.alert(site, door, 'unknown-door', `events from a door that is not enrolled (seq ${msg.events[0]?.seq}…); enrol it with pintu central enroll`);
-    if (!verifyBody(d.key, 'events', site, door, msg)) return this.alert(site, door, 'bad-signature', `events message (seq ${msg.events[0]?.seq}…) is not signed by the enrolled key`);
-    let r = await this.store.ingest(site, door, msg.events, Date.now());
-    this.stats.stored += r.stored;
-    // With several receivers in the group, the door's previous message may still be on its way into the store at
-    // another receiver: retry for a while before calling it a gap (duplicates are skipped, so retrying is safe).
-    const key = `${site}/${door}`;
-    if (isGap(r) && this.gapWaited.get(key) !== r.lastSeq) {
-      const deadline = Date.now() + (this.opts.gapWaitMs ?? 2000);
-      while (isGap(r) && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 15));
-        r = await this.store.ingest(site, door, msg.events, Date.now());
-        this.stats.stored += r.stored;
-      }
-      if (isGap(r)) this.gapWaited.set(key, r.lastSeq);
-    }
-    if (!isGap(r)) this.gapWaited.delete(key);
-    if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
-    else if (r.detail) await this.alert(site, door, 'gap', r.detail);
-    if (r.lastSeq > 0) await this.ack(site, door, r.lastSeq, r.lastHash);
+    if (!d) { await this.alert(site, door, 'unknown-door', `events from a door that is not enrolled (seq ${p.msg.events[0]?.seq}…); enrol it with pintu central enroll`); return false; }
+    if (!verifyBody(d.key, 'events', site, door, p.msg)) { await this.alert(site, door, 'bad-signature', `events message (seq ${p.msg.events[0]?.seq}…) is not signed by the enrolled key`); return false; }
+    it.events = p.events;
+    return true;
   }
 
-  private ack(site: string, door: string, upTo: number, hash: string): Promise<void> {
+  /**
+   * Store the messages in one transaction, then per door and message: alerts, and the ack naming the door's head after
+   * that message. A store failure with several messages tries each alone, so one message the store refuses holds back no other.
+   */
+  private async commit(items: Item[]): Promise<void> {
+    let results: IngestResult[];
+    try {
+      results = await this.store.ingestMany(items.map((it) => ({ site: it.site, door: it.door, events: it.events! })), Date.now());
+      this.stats.commits += 1;
+      this.storeFailing = false;
+    } catch (err) {
+      if (items.length > 1) { for (const it of items) await this.commit([it]); return; }
+      this.storeFailing = true;
+      this.log.error({ site: items[0]!.site, door: items[0]!.door, kind: 'events', err: (err as Error).message }, 'handling a message failed; the door will send it again');
+      return;
+    }
+    const byDoor = new Map<string, { it: Item; r: IngestResult }[]>();
+    items.forEach((it, i) => {
+      const k = `${it.site}/${it.door}`;
+      const list = byDoor.get(k) ?? [];
+      list.push({ it, r: results[i]! });
+      byDoor.set(k, list);
+    });
+    for (const [key, list] of byDoor) {
+      try {
+        await this.settle(key, list);
+      } catch (err) {
+        this.storeFailing = true;
+        this.log.error({ door: key, err: (err as Error).message }, 'raising an alert failed');
+      }
+    }
+  }
+
+  /** One door's results, in order: gaps wait (put back) for a while, alerts, and each message's ack (after the commit). */
+  private async settle(key: string, list: { it: Item; r: IngestResult }[]): Promise<void> {
+    const { site, door } = list[0]!.it;
+    for (let i = 0; i < list.length; i++) {
+      const { r } = list[i]!;
+      this.stats.stored += r.stored;
+      // With several receivers in the group, the door's previous message may still be on its way into the store at
+      // another receiver: put it back for a while before calling it a gap (duplicates are skipped, so retrying is safe).
+      if (isGap(r) && this.gapWaited.get(key) !== r.lastSeq) {
+        const now = Date.now();
+        const deadline = this.gapDeadline.get(key) ?? now + (this.opts.gapWaitMs ?? 2000);
+        if (now < deadline && !this.stopped) {
+          this.gapDeadline.set(key, deadline);
+          this.queues.requeue(key, list.slice(i).map((x) => x.it), now + 15);
+          break;
+        }
+        this.gapWaited.set(key, r.lastSeq);
+      }
+      this.gapDeadline.delete(key);
+      if (!isGap(r)) this.gapWaited.delete(key);
+      if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
+      else if (r.detail) await this.alert(site, door, 'gap', r.detail);
+      // One ack per message, as each was acknowledged when it had a transaction of its own.
+      if (r.lastSeq > 0) this.ack(site, door, r.lastSeq, r.lastHash);
+    }
+  }
+
+  /** Publish an ack (after the commit); not waited for: acks are cumulative, and a lost one makes the door send again. */
+  private ack(site: string, door: string, upTo: number, hash: string): void {
     const msg = signBody(this.opts.key.privateKey, 'ack', site, door, { upTo, hash });
-    return new Promise((resolve) => {
-      this.client?.publish(topicOf(site, door, 'ack'), JSON.stringify(msg), { qos: 1 }, (err) => {
-        if (err) this.log.warn({ site, door, err: err.message }, 'ack not published; the door will send again');
-        resolve();
-      });
+    this.client?.publish(topicOf(site, door, 'ack'), JSON.stringify(msg), { qos: 1 }, (err) => {
+      if (err) this.log.warn({ site, door, err: err.message }, 'ack not published; the door will send again');
     });
   }
 

@@ -1,12 +1,13 @@
 /**
- * The central store in SQLite (the default): one file, WAL, every ingest in one IMMEDIATE transaction so that
- * several receiver processes sharing the file never store an event twice (UNIQUE site, door, seq).
+ * The central store in SQLite (the default): one file, WAL, every ingest (one or several messages) in one IMMEDIATE
+ * transaction so that several receiver processes sharing the file never store an event twice (UNIQUE site, door, seq).
  */
 import { openDatabase, type Db } from '../adapters/sqlite/db.js';
 import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
-import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestResult } from './store.js';
+import type { Statement } from 'better-sqlite3';
+import { alertOf, checkBatch, dataJsonOf, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 /** Schema of the central SQLite database. */
 export const CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -62,6 +63,7 @@ export function eventFrom(r: EventRow): CentralEvent {
 export class SqliteCentralStore implements CentralStore {
   /** The open database. */
   readonly db: Db;
+  private stmts: { door: Statement<[string, string], { last_seq: number; last_hash: string }>; ins: Statement; alert: Statement; head: Statement } | null = null;
 
   /** Open (creating and migrating) the file. */
   constructor(path: string) {
@@ -87,21 +89,41 @@ export class SqliteCentralStore implements CentralStore {
 
   /** Store a message's events in one transaction. */
   async ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult> {
-    return this.db.transaction((): IngestResult => {
-      const d = this.db.prepare<[string, string], { last_seq: number; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = ? AND door = ?').get(site, door);
-      if (!d) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
-      const { accept, outcome, detail } = checkBatch(door, d.last_seq, d.last_hash, events);
-      const ins = this.db.prepare('INSERT INTO events (site, door, seq, type, at, data, prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      const alert = this.db.prepare('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)');
-      for (const e of accept) {
-        ins.run(site, door, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, at);
-        const a = alertOf(e);
-        if (a) alert.run(at, site, door, a.kind, a.detail);
-      }
-      const last = accept.at(-1);
-      if (last) this.db.prepare('UPDATE doors SET last_seq = ?, last_hash = ?, last_seen_at = ? WHERE site = ? AND door = ?').run(last.seq, last.hash, at, site, door);
-      else this.db.prepare('UPDATE doors SET last_seen_at = ? WHERE site = ? AND door = ?').run(at, site, door);
-      return { outcome, stored: accept.length, lastSeq: last?.seq ?? d.last_seq, lastHash: last?.hash ?? d.last_hash, ...(detail ? { detail } : {}) };
+    return (await this.ingestMany([{ site, door, events }], at))[0]!;
+  }
+
+  /** Store several messages in one IMMEDIATE transaction (one commit, one fsync), each checked after the ones before it. */
+  async ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]> {
+    const s = this.stmts ??= {
+      door: this.db.prepare<[string, string], { last_seq: number; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = ? AND door = ?'),
+      ins: this.db.prepare('INSERT INTO events (site, door, seq, type, at, data, prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      alert: this.db.prepare('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)'),
+      head: this.db.prepare('UPDATE doors SET last_seq = ?, last_hash = ?, last_seen_at = ? WHERE site = ? AND door = ?'),
+    };
+    return this.db.transaction((): IngestResult[] => {
+      // Per door in this transaction: its head as the messages before left it (null: not enrolled).
+      const heads = new Map<string, { site: string; door: string; lastSeq: number; lastHash: string } | null>();
+      const out = batches.map(({ site, door, events }): IngestResult => {
+        const k = `${site}\n${door}`;
+        let h = heads.get(k);
+        if (h === undefined) {
+          const d = s.door.get(site, door);
+          h = d ? { site, door, lastSeq: d.last_seq, lastHash: d.last_hash } : null;
+          heads.set(k, h);
+        }
+        if (!h) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
+        const { accept, outcome, detail } = checkBatch(door, h.lastSeq, h.lastHash, events);
+        for (const e of accept) {
+          s.ins.run(site, door, e.seq, e.type, e.at, dataJsonOf(e), e.prevHash, e.hash, at);
+          const a = alertOf(e);
+          if (a) s.alert.run(at, site, door, a.kind, a.detail);
+        }
+        const last = accept.at(-1);
+        if (last) { h.lastSeq = last.seq; h.lastHash = last.hash; }
+        return { outcome, stored: accept.length, lastSeq: h.lastSeq, lastHash: h.lastHash, ...(detail ? { detail } : {}) };
+      });
+      for (const h of heads.values()) if (h) s.head.run(h.lastSeq, h.lastHash, at, h.site, h.door);
+      return out;
     }).immediate();
   }
 

@@ -54,6 +54,21 @@ export interface IngestResult {
   detail?: string;
 }
 
+/** One message's events for `ingestMany`. */
+export interface IngestBatch {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** Its events; `dataJson` (when given) is `JSON.stringify(data)` as received, hashed and stored as it is. */
+  events: readonly (WireEvent & { dataJson?: string })[];
+}
+
+/** The data text of an event as hashed and stored: the received text when the receiver kept it. */
+export function dataJsonOf(e: WireEvent & { dataJson?: string }): string {
+  return e.dataJson ?? JSON.stringify(e.data);
+}
+
 /** An alert raised by the receiver. */
 export interface Alert {
   /** Alert number. */
@@ -114,6 +129,11 @@ export interface CentralStore {
   doors(): Promise<DoorRecord[]>;
   /** Store a verified-signature message's events in one transaction (checked by `checkBatch`). */
   ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult>;
+  /**
+   * Store several verified-signature messages (of one or many doors, each door's in arrival order) in one transaction:
+   * each is checked by `checkBatch` against what the messages before it left, and gets its own result.
+   */
+  ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]>;
   /** Record a status message. */
   setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void>;
   /** Mark the door offline if it is online and nothing arrived from it since `silentSince` (ms); true if this call changed it. */
@@ -140,15 +160,15 @@ export interface CentralStore {
 export const ALERT_EVENT_TYPES: readonly string[] = ['door.forced', 'door.held', 'visit.device_mismatch'];
 
 /** The alert a stored door event raises (kind = the event type), or null. Raised once, in the transaction that stores it. */
-export function alertOf(e: WireEvent): { kind: string; detail: string } | null {
+export function alertOf(e: WireEvent & { dataJson?: string }): { kind: string; detail: string } | null {
   if (!e.type.startsWith('alarm.') && !ALERT_EVENT_TYPES.includes(e.type)) return null;
-  const data = JSON.stringify(e.data);
+  const data = dataJsonOf(e);
   return { kind: e.type, detail: `seq ${e.seq} at ${e.at}: ${data.length > 300 ? `${data.slice(0, 299)}…` : data}` };
 }
 
 /** Decide which events of a message to store, given the door's last stored seq and hash. */
-export function checkBatch(door: string, lastSeq: number, lastHash: string, events: readonly WireEvent[]): { accept: WireEvent[]; outcome: IngestResult['outcome']; detail?: string } {
-  const accept: WireEvent[] = [];
+export function checkBatch<E extends WireEvent & { dataJson?: string }>(door: string, lastSeq: number, lastHash: string, events: readonly E[]): { accept: E[]; outcome: IngestResult['outcome']; detail?: string } {
+  const accept: E[] = [];
   let seq = lastSeq;
   let prev = lastHash;
   for (const e of events) {
@@ -161,7 +181,7 @@ export function checkBatch(door: string, lastSeq: number, lastHash: string, even
       return { accept, outcome: accept.length ? 'stored' : 'gap', detail: `expected seq ${seq + 1}, got ${e.seq}` };
     }
     if (e.prevHash !== prev) return { accept, outcome: 'chain-break', detail: `seq ${e.seq} does not chain to seq ${seq}` };
-    if (eventHash(e.prevHash, door, e.seq, e.type, e.at, JSON.stringify(e.data)) !== e.hash) {
+    if (eventHash(e.prevHash, door, e.seq, e.type, e.at, dataJsonOf(e)) !== e.hash) {
       return { accept, outcome: 'chain-break', detail: `seq ${e.seq} hash does not match its content` };
     }
     accept.push(e);

@@ -1,0 +1,103 @@
+/**
+ * The receiver's waiting messages, one FIFO queue per door, and the fair choice of what goes into the next store
+ * transaction: every door's small messages at the head of its queue (live traffic: a tap or two) in a short
+ * transaction of their own whenever there are any; otherwise one message per door per round, round-robin from a
+ * start that moves on each time, until the group is full. A door's
+ * messages are only ever taken from the head of its queue, so per-door order holds; a door's live events wait for at
+ * most the transaction in progress, never behind other doors' backlogs.
+ */
+
+/** A waiting message. */
+export interface Waiting {
+  /** Its size (bytes); what fills a group. */
+  bytes: number;
+}
+
+/** Limits of one group (one store transaction). */
+export interface GroupLimits {
+  /** At most this many messages. */
+  maxMessages: number;
+  /** Stop adding once this many bytes are in (one larger message still goes alone). */
+  maxBytes: number;
+  /** Messages up to this size count as live traffic and go first. */
+  smallBytes: number;
+}
+
+interface DoorQueue<T> { items: T[]; holdUntil: number }
+
+/** Per-door queues with fair group selection. */
+export class DoorQueues<T extends Waiting> {
+  private readonly doors = new Map<string, DoorQueue<T>>();
+  private start = 0;
+
+  /** Messages waiting, all doors. */
+  get size(): number {
+    let n = 0;
+    for (const q of this.doors.values()) n += q.items.length;
+    return n;
+  }
+
+  /** Append a door's message. */
+  push(door: string, item: T): void {
+    let q = this.doors.get(door);
+    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    q.items.push(item);
+  }
+
+  /** Put messages back at the head of a door's queue (in their order), not to be taken before `until` (ms). */
+  requeue(door: string, items: readonly T[], until: number): void {
+    let q = this.doors.get(door);
+    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    q.items.unshift(...items);
+    q.holdUntil = until;
+  }
+
+  /** Ms until a held door may be taken again, or null if no door waits on a hold. */
+  nextHoldEndsIn(now: number): number | null {
+    let best: number | null = null;
+    for (const q of this.doors.values()) if (q.items.length && q.holdUntil > now) best = Math.min(best ?? Infinity, q.holdUntil - now);
+    return best;
+  }
+
+  /** A small (live) message waits at the head of a door's queue and may be taken now. */
+  smallWaiting(now: number, smallBytes: number): boolean {
+    for (const q of this.doors.values()) if (q.items.length && q.holdUntil <= now && q.items[0]!.bytes <= smallBytes) return true;
+    return false;
+  }
+
+  /** The next group, in the order to handle it (each door's messages in its own order); empty if nothing is ready. */
+  take(now: number, limits: GroupLimits): { door: string; item: T }[] {
+    const ready = [...this.doors.entries()].filter(([, q]) => q.items.length && q.holdUntil <= now);
+    const out: { door: string; item: T }[] = [];
+    let bytes = 0;
+    const full = (): boolean => out.length >= limits.maxMessages || bytes >= limits.maxBytes;
+    const takeHead = ([door, q]: [string, DoorQueue<T>]): void => {
+      const item = q.items.shift()!;
+      out.push({ door, item });
+      bytes += item.bytes;
+    };
+    // Live traffic first, in a transaction of its own (short, so its acks go out at once): small messages at the head of each queue.
+    for (const d of ready) while (!full() && d[1].items.length && d[1].items[0]!.bytes <= limits.smallBytes) takeHead(d);
+    if (out.length) {
+      for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
+      return out;
+    }
+    // Otherwise round-robin, one message per door per round, the first door moving on each group.
+    if (ready.length) {
+      const first = this.start % ready.length;
+      this.start += 1;
+      const order = [...ready.slice(first), ...ready.slice(0, first)];
+      for (let more = true; more && !full();) {
+        more = false;
+        for (const d of order) {
+          if (full()) break;
+          if (!d[1].items.length) continue;
+          takeHead(d);
+          more = true;
+        }
+      }
+    }
+    for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
+    return out;
+  }
+}
