@@ -3,7 +3,7 @@
  * `pintu central run`, and what the door's memory does meanwhile. A real Mosquitto (generated config: the 1,000-message
  * QoS 1 queue limit lifted, see test/helpers/mosquitto.ts), one centre (SQLite store) per backlog size, a door database
  * seeded with a valid chain of N events (bench/seed.ts), then the daemon started exactly as the production unit starts
- * it: the Node flags come from `Environment=NODE_OPTIONS=` of systemd/pintu.service (none there: none here).
+ * it: with the `Environment=` of systemd/pintu.service (NODE_OPTIONS with its Node flags, NODE_ENV, …).
  *
  * For each backlog (BENCH_DRAIN_SIZES, default 10000,100000,1000000): drain rate (from `pintu ready` to the last
  * ack stored at the door), peak VmRSS sampled every 100 ms from /proc/PID/status and the kernel's VmHWM, RSS once the
@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { seed } from './seed.js';
+import { unitEnvironment } from './unit-env.js';
 
 const SIZES = (process.env.BENCH_DRAIN_SIZES ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 10_000);
@@ -36,21 +37,6 @@ const GOAL = { startMb: 80, peakMb: 100, rate: 5000, settleOverStartMb: 10 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
-
-/** NODE_OPTIONS as the production unit sets it (`Environment=NODE_OPTIONS=…` or `Environment="NODE_OPTIONS=…"`), or ''. */
-export function unitNodeOptions(unitText: string): string {
-  let out = '';
-  for (const line of unitText.split('\n')) {
-    const m = /^\s*Environment=(.*)$/.exec(line);
-    if (!m) continue;
-    // One Environment= line may hold several assignments, each optionally double-quoted.
-    for (const a of m[1]!.match(/"[^"]*"|\S+/g) ?? []) {
-      const kv = a.startsWith('"') ? a.slice(1, -1) : a;
-      if (kv.startsWith('NODE_OPTIONS=')) out = kv.slice('NODE_OPTIONS='.length);
-    }
-  }
-  return out;
-}
 
 /** VmRSS and VmHWM of a process (bytes), or null once it is gone. */
 function memOf(pid: number): { rss: number; hwm: number } | null {
@@ -101,7 +87,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
 interface Result { n: number; drainMs: number; peak: number; hwm: number; settled: number; start: number }
 
 /** Drain `n` events queued offline at a fresh door into a fresh centre; figures of the door's `pintu run`. */
-async function drainCase(broker: TestBroker, root: string, n: number, nodeOptions: string): Promise<Result> {
+async function drainCase(broker: TestBroker, root: string, n: number, env: Record<string, string>): Promise<Result> {
   const door = `d${n}`;
   const dir = mkdtempSync(join(root, `${door}-`));
   const centreYaml = join(dir, 'central.yaml');
@@ -125,7 +111,6 @@ async function drainCase(broker: TestBroker, root: string, n: number, nodeOption
   const db = new Database(join(dataDir, 'pintu.db'), { readonly: true, fileMustExist: true });
   const acked = (): number => (db.prepare('SELECT acked_seq AS a FROM central_link WHERE door = ?').get(door) as { a: number } | undefined)?.a ?? 0;
   try {
-    const env = { NODE_OPTIONS: nodeOptions };
     const daemon = await startCli(['run', '--config', doorYaml], 'pintu ready', env);
     const pid = daemon.child.pid!;
     const t0 = performance.now();
@@ -174,17 +159,19 @@ function report(r: Result): string[] {
 }
 
 async function main(): Promise<void> {
-  const nodeOptions = unitNodeOptions(readFileSync(UNIT, 'utf8'));
+  const unitEnv = unitEnvironment(readFileSync(UNIT, 'utf8'));
+  // BENCH_NODE_OPTIONS: try other flags (experiments only; the figures that count use the unit's).
+  if (process.env.BENCH_NODE_OPTIONS !== undefined) unitEnv.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   const root = mkdtempSync(join(tmpdir(), 'pintu-bench-drain-'));
   const users: Record<string, string> = { [CENTRAL.username]: CENTRAL.password };
   for (const n of SIZES) users[`${SITE}.d${n}`] = `pw-d${n}`;
   const broker = await startMosquitto({ users, acl: pintuAcl(SIZES.map((n) => ({ site: SITE, door: `d${n}` }))) });
-  console.log(`drain bench — node ${process.version}, ${cpus().length} CPU(s); pintu run with NODE_OPTIONS from systemd/pintu.service: ${nodeOptions ? `"${nodeOptions}"` : '(none)'}`);
+  console.log(`drain bench — node ${process.version}, ${cpus().length} CPU(s); pintu run with the environment of systemd/pintu.service${process.env.BENCH_NODE_OPTIONS !== undefined ? ' (NODE_OPTIONS from BENCH_NODE_OPTIONS: an experiment, not the unit)' : ''}: ${Object.entries(unitEnv).map(([k, v]) => `${k}="${v}"`).join(' ') || '(none)'}`);
   const rows: string[] = [];
   try {
     for (const n of SIZES) {
       console.log(`backlog ${n.toLocaleString('en')}:`);
-      const r = await drainCase(broker, root, n, nodeOptions);
+      const r = await drainCase(broker, root, n, unitEnv);
       const lines = report(r);
       for (const l of lines) console.log(`  ${l.split('|').slice(2, -1).map((c) => c.trim()).join('  ·  ')}`);
       rows.push(...lines);
