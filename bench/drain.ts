@@ -23,7 +23,7 @@ import { seed } from './seed.js';
 import { unitEnvironment } from './unit-env.js';
 
 const SIZES = (process.env.BENCH_DRAIN_SIZES ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
-const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 10_000);
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 20_000);
 const START_SETTLE_MS = Number(process.env.BENCH_START_SETTLE_MS ?? 3000);
 const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
 const UNIT = fileURLToPath(new URL('../../systemd/pintu.service', import.meta.url));

@@ -117,7 +117,7 @@ describe('pintu.service memory bound (issue 10)', () => {
   it('starts node with the memory flags bench/drain.ts measures, and node accepts them from NODE_OPTIONS', () => {
     const env = unitEnvironment(readFileSync(join(repo, 'systemd/pintu.service'), 'utf8'));
     expect(env.NODE_ENV).toBe('production');
-    expect(env.NODE_OPTIONS?.split(' ').sort()).toEqual(['--max-semi-space-size=1', '--v8-pool-size=1']);
+    expect(env.NODE_OPTIONS?.split(' ').sort()).toEqual(['--max-old-space-size=64', '--max-semi-space-size=1', '--v8-pool-size=1']);
     // A flag node does not allow in NODE_OPTIONS stops it before pintu runs (exit 9): the door would never start.
     const r = spawnSync(process.execPath, ['-e', 'process.stdout.write("ok")'], { encoding: 'utf8', env: { ...process.env, ...env } });
     expect(r.stderr).toBe('');
