@@ -123,6 +123,12 @@ async function drainCase(broker: TestBroker, root: string, n: number, env: Recor
         return acked() >= n;
       }, 900_000, 50);
       const drainMs = performance.now() - t0;
+      // Acked means committed at the centre; check anyway that it holds every event once (and the daemon's own start events).
+      const central = new Database(join(dir, 'central.db'), { readonly: true, fileMustExist: true });
+      try {
+        const held = (central.prepare('SELECT count(*) AS c, max(seq) AS m FROM events WHERE door = ?').get(door) as { c: number; m: number });
+        if (held.c !== held.m || held.m < n) throw new Error(`the centre holds ${held.c} events up to seq ${held.m}, expected seq 1…${n} and the daemon's own, once each`);
+      } finally { central.close(); }
       const after: number[] = [];
       const end = Date.now() + SETTLE_MS;
       while (Date.now() < end) { await sleep(100); const m = memOf(pid); if (m) { after.push(m.rss); peak = Math.max(peak, m.rss); hwm = m.hwm; } }
