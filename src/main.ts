@@ -26,10 +26,12 @@ import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
 /** Database file name inside the data dir. */
 export const DB_FILE = 'pintu.db';
+/** SQLite page cache per connection (KiB): the tap path's index pages fit many times over; a drain or a scan cannot grow it (issue 10). */
+export const DB_CACHE_KIB = 2048;
 
 /** Open the store for a config (used by the daemon and by every CLI command), guarded by its own clock guard (docs/clock.md). */
 export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): Store {
-  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous });
+  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous, cacheKiB: DB_CACHE_KIB });
   const store = new Store(db, config.door.id);
   // `full`: commit, then fsync outside the write lock (the daemon switches to its own deferred sync in `wire`).
   if (config.storage.synchronous === 'full') store.syncAfterCommit();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitEnvironment } from '../../bench/unit-env.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const UNITS = ['pintu.service', 'pintu-central.service'] as const;
@@ -115,6 +116,19 @@ describe('pintu.service specifics', () => {
     expect(values('pintu.service', 'DeviceAllow').sort()).toEqual(
       ['char-gpiochip rw', 'char-ttyACM rw', 'char-ttyAMA rw', 'char-ttyS rw', 'char-ttyUSB rw'].sort(),
     );
+  });
+});
+
+describe('pintu.service memory bound (issue 10)', () => {
+  it('starts node with the memory flags bench/drain.ts measures, and node accepts them from NODE_OPTIONS', () => {
+    const env = unitEnvironment(readFileSync(join(repo, 'systemd/pintu.service'), 'utf8'));
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.NODE_OPTIONS?.split(' ').sort()).toEqual(['--max-old-space-size=64', '--max-semi-space-size=1', '--v8-pool-size=1']);
+    // A flag node does not allow in NODE_OPTIONS stops it before pintu runs (exit 9): the door would never start.
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write("ok")'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ok');
+    expect(r.status).toBe(0);
   });
 });
 

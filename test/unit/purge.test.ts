@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,4 +87,22 @@ describe('purge of personal data (UU PDP 27/2022)', () => {
     // A second run finds nothing left to purge.
     expect(purgePersonalData(store, { retentionDays: 365, now: NOW, dryRun: false }).count).toBe(0);
   });
+
+  it('loads only the due visits out of SQLite: a purge over thousands of closed visits with three due parses three (issue 10, memory)', () => {
+    const { store } = seeded();
+    store.tx(() => {
+      for (let n = 100; n < 2100; n++) store.saveVisit(visit(n, n % 3 === 0 ? 'denied' : n % 3 === 1 ? 'archived' : 'checked_out', 30 + (n % 300)));
+      // Already purged long ago: never purged twice.
+      store.saveVisit({ ...visit(7, 'archived', 800), visitor: { name: PURGED, nik: '', org: 'PT Contoh', phone: null }, ktpHash: null });
+    });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const r = purgePersonalData(store, { retentionDays: 365, now: NOW, dryRun: true });
+      expect(r.visits.map((v) => v.visit)).toEqual(['V-20261120-003', 'V-20261120-001', 'V-20261120-002']);
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });
+

@@ -84,6 +84,8 @@ export class CentralLink {
     this.client = connect(config.url, clientOptions(config, {
       clientId: `pintu-${site}-${door}`.slice(0, 64),
       clean: false,
+      // No table of 65,536 pre-built 2-byte buffers for packet ids (mqtt-packet's default: 6 MB of heap for life).
+      writeCache: false,
       will: { topic: topicOf(site, door, 'status'), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
     }));
     this.client.on('connect', () => { if (this.client) setNoDelay(this.client); this.onConnect(); });

@@ -5,11 +5,11 @@
  * database and never sits in the path of a tap decision: taps commit first, the outbox is told afterwards.
  */
 import type { KeyObject } from 'node:crypto';
-import type { EventLog } from '../sqlite/event-log.js';
 import type { Log } from '../../app/logger.js';
 import type { LinkState } from './link-state.js';
+import type { EventLog, StoredEventText } from '../sqlite/event-log.js';
 import {
-  EVENTS_ENVELOPE_BYTES, ackMessageSchema, parsePayload, signBody, verifyBody, wireEventBytes, type EventsBody, type StatusMessage, type WireEvent,
+  EVENTS_ENVELOPE_BYTES, ackMessageSchema, eventsPayload, parsePayload, signBody, signEvents, verifyBody, wireEventText, type StatusMessage,
 } from './protocol.js';
 import { topicOf } from './topics.js';
 
@@ -85,7 +85,7 @@ export class Outbox {
     if (msg.upTo <= acked) return true;
     if (msg.upTo > this.events.lastSeq()) { this.log.warn({ upTo: msg.upTo }, 'ignoring ack beyond the last event'); return false; }
     // The centre names the hash it stored for upTo: an ack for another chain (a replay from before a restore) does not match.
-    const own = this.events.since(msg.upTo - 1, 1)[0];
+    const own = this.events.sinceText(msg.upTo - 1, 1)[0];
     if (!own || own.seq !== msg.upTo || own.hash !== msg.hash) {
       this.log.warn({ upTo: msg.upTo }, 'ignoring ack whose hash is not the hash of our event at upTo');
       return false;
@@ -103,31 +103,33 @@ export class Outbox {
     const acked = this.ackedSeq();
     if (this.sentSeq < acked) this.sentSeq = acked;
     while (this.sentSeq - acked < this.maxInflight) {
-      const batch = this.events.since(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
+      const batch = this.events.sinceText(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
       if (batch.length === 0) return;
       if (this.sentSeq === acked) this.lastProgress = this.now();
-      const events = this.fit(batch.map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash })));
-      const body: EventsBody = { v: 1, events };
-      const msg = signBody(this.opts.key, 'events', this.opts.site, this.opts.door, body);
-      this.sentSeq = events[events.length - 1]!.seq;
-      this.pub.publish(topicOf(this.opts.site, this.opts.door, 'events'), JSON.stringify(msg)).catch((err: Error) => {
+      // The stored data text goes into the message as it is (no JSON.parse/stringify per event): the bytes are those of
+      // JSON.stringify of the parsed events, so the centre's hash check over the data's JSON is unchanged.
+      const texts = this.fit(batch.map(wireEventText), batch);
+      const sent = batch.slice(0, texts.length);
+      const sig = signEvents(this.opts.key, this.opts.site, this.opts.door, sent.map((e) => [e.seq, e.hash] as const));
+      this.sentSeq = sent[sent.length - 1]!.seq;
+      this.pub.publish(topicOf(this.opts.site, this.opts.door, 'events'), eventsPayload(texts, sig)).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'publishing events failed; they will be sent again');
       });
     }
   }
 
-  /** The longest prefix of `events` (at least one) whose message stays within `maxMessageBytes`. */
-  private fit(events: WireEvent[]): WireEvent[] {
+  /** The longest prefix of `texts` (at least one) whose message stays within `maxMessageBytes`. */
+  private fit(texts: string[], events: readonly StoredEventText[]): string[] {
     let bytes = EVENTS_ENVELOPE_BYTES;
-    for (let i = 0; i < events.length; i++) {
-      bytes += wireEventBytes(events[i]!);
+    for (let i = 0; i < texts.length; i++) {
+      bytes += Buffer.byteLength(texts[i]!, 'utf8') + 1;
       if (bytes <= this.opts.maxMessageBytes) continue;
-      if (i > 0) return events.slice(0, i);
+      if (i > 0) return texts.slice(0, i);
       // Cannot happen with the text-field limits (central.maxMessageBytes is at least 64 KiB); never stall on it.
       this.log.error({ seq: events[0]!.seq, bytes, maxMessageBytes: this.opts.maxMessageBytes }, 'one event is larger than central.maxMessageBytes; sending it alone');
-      return events.slice(0, 1);
+      return texts.slice(0, 1);
     }
-    return events;
+    return texts;
   }
 
   /** Timer work: resend after an ack timeout, then send anything new (events written by other processes too). */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { KeyObject } from 'node:crypto';
 import { signText, verifyText } from './keys.js';
 import type { TopicKind } from './topics.js';
+import type { StoredEventText } from '../sqlite/event-log.js';
 
 /** Largest command payload a door accepts (bytes). */
 export const MAX_COMMAND_BYTES = 16 * 1024;
@@ -18,6 +19,24 @@ export const EVENTS_ENVELOPE_BYTES = 160;
 /** Bytes one event adds to an events message (its JSON, and a comma). */
 export function wireEventBytes(e: WireEvent): number {
   return Buffer.byteLength(JSON.stringify(e), 'utf8') + 1;
+}
+
+/**
+ * One event's wire JSON built from its stored text, without parsing and re-serialising the data: byte for byte
+ * `JSON.stringify` of the parsed event (same keys, same order), as the stored data text is itself `JSON.stringify` output.
+ */
+export function wireEventText(e: StoredEventText): string {
+  return `{"seq":${e.seq},"type":${JSON.stringify(e.type)},"at":${JSON.stringify(e.at)},"data":${e.data},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
+}
+
+/** The signature of an events message over its (seq, hash) pairs (what `signBody` signs for kind `events`). */
+export function signEvents(key: KeyObject, site: string, door: string, pairs: readonly (readonly [number, string])[]): string {
+  return signText(key, signingText('events', site, door, { v: 1, events: pairs }));
+}
+
+/** An events message's JSON from its events' wire JSON (see `wireEventText`) and its signature: `{"v":1,"events":[…],"sig":…}`. */
+export function eventsPayload(eventTexts: readonly string[], sig: string): string {
+  return `{"v":1,"events":[${eventTexts.join(',')}],"sig":${JSON.stringify(sig)}}`;
 }
 
 /** JSON with object keys sorted at every level (the form that is signed). */

@@ -76,6 +76,8 @@ export function checkDatabaseFile(file: string, o: DbCheckOptions): DbCheckResul
   let db: Db;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
+    // A whole-file read (quick_check, the chain) needs no cache beyond SQLite's own small default (issue 10: memory).
+    db.pragma('cache_size = -2000');
   } catch (err) {
     return { integrity: null, chains: [], error: `cannot open ${file}: ${(err as Error).message}` };
   }

@@ -24,6 +24,22 @@ export interface StoredEvent {
   hash: string;
 }
 
+/** One stored event with its data as the JSON text stored (and hashed) at the door. */
+export interface StoredEventText {
+  /** Sequence number. */
+  seq: number;
+  /** Dotted type. */
+  type: string;
+  /** ISO-8601 time. */
+  at: string;
+  /** The data's JSON text exactly as stored. */
+  data: string;
+  /** Hash of the previous event. */
+  prevHash: string;
+  /** This event's hash. */
+  hash: string;
+}
+
 /** Hash before the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -73,6 +89,7 @@ export class EventLog {
   private readonly lastStmt;
   private readonly insertStmt;
   private readonly sinceStmt;
+  private readonly sinceTextStmt;
 
   /** Bind to the database and the door id. */
   constructor(private readonly db: Db, readonly door: string) {
@@ -81,6 +98,9 @@ export class EventLog {
     );
     this.insertStmt = db.prepare('INSERT INTO events (door, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.sinceStmt = db.prepare<[string, number, number], Row>('SELECT * FROM events WHERE door = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.sinceTextStmt = db.prepare<[string, number, number], StoredEventText>(
+      'SELECT seq, type, at, data, prev_hash AS prevHash, hash FROM events WHERE door = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
   }
 
   /** The newest stored event (one primary-key lookup), or null for an empty log. */
@@ -119,6 +139,14 @@ export class EventLog {
   /** Events with seq greater than `since`, oldest first. */
   since(since: number, limit = 1000): StoredEvent[] {
     return this.sinceStmt.all(this.door, since, limit).map(fromRow);
+  }
+
+  /**
+   * Events with seq greater than `since`, oldest first, with the data as the stored JSON text (not parsed): what the
+   * outbox sends, so a drain never builds an object per event.
+   */
+  sinceText(since: number, limit = 1000): StoredEventText[] {
+    return this.sinceTextStmt.all(this.door, since, limit);
   }
 
   /** The highest seq, or 0. */
