@@ -193,11 +193,14 @@ export class CentralReceiver {
   /** Status and replies one by one; every events message that passes its checks into one store transaction. */
   private async handleGroup(items: Item[]): Promise<void> {
     const ready: Item[] = [];
+    let backlogChecked = false;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       // Between the checks of large messages, let arrivals in: if live traffic came, store what is checked now and put
       // the rest back (at the head of their doors' queues), so the live messages wait for one check, not a whole group.
-      if (i > 0 && it.kind === 'events' && !it.events) {
+      // Only once a backlog message was checked: a group that starts with live messages (see `DoorQueues.take`) always
+      // moves a backlog on by one message, however many live ones keep coming.
+      if (backlogChecked && it.kind === 'events' && !it.events) {
         await new Promise((r) => setImmediate(r));
         if (this.queues.smallWaiting(Date.now(), this.limits.smallBytes)) {
           const rest = new Map<string, Item[]>();
@@ -207,7 +210,10 @@ export class CentralReceiver {
         }
       }
       try {
-        if (it.kind === 'events') { if (await this.check(it)) ready.push(it); } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
+        if (it.kind === 'events') {
+          if (it.bytes > this.limits.smallBytes) backlogChecked = true;
+          if (await this.check(it)) ready.push(it);
+        } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
         else if (it.kind === 'replies') await this.onReply(it.site, it.door, it.payload);
         this.storeFailing = false;
       } catch (err) {

@@ -48,6 +48,29 @@ describe('per-door queues', () => {
     expect(q.size).toBe(0);
   });
 
+  it('a steady stream of small messages from one door does not hold back the other doors\' backlogs for ever', () => {
+    // Anyone who can publish on a door's events topic (or one noisy door) sends a small message before every group.
+    const q = new DoorQueues<{ bytes: number; n: number }>();
+    for (let i = 1; i <= 3; i++) q.push('backlog', big(i));
+    const taken: string[] = [];
+    for (let round = 1; round <= 50; round++) {
+      q.push('noisy', { bytes: 50, n: round });
+      taken.push(...q.take(0, limits).map((g) => `${g.door}${g.item.n}`));
+    }
+    expect(taken.filter((x) => x.startsWith('backlog'))).toEqual(['backlog1', 'backlog2', 'backlog3']);
+    // Also when the noisy door's messages alone would fill every group.
+    const q2 = new DoorQueues<{ bytes: number; n: number }>();
+    q2.push('backlog', big(1));
+    const taken2: string[] = [];
+    for (let round = 1; round <= 20; round++) {
+      for (let k = 0; k < limits.maxMessages; k++) q2.push('noisy', { bytes: 50, n: round * 10 + k });
+      taken2.push(...q2.take(0, limits).map((g) => `${g.door}${g.item.n}`));
+    }
+    expect(taken2).toContain('backlog1');
+    // The noisy door's messages still all come out, in order.
+    expect(taken.filter((x) => x.startsWith('noisy')).slice(0, 5)).toEqual(['noisy1', 'noisy2', 'noisy3', 'noisy4', 'noisy5']);
+  });
+
   it('a door put back to wait is not taken before its time, and keeps its order', () => {
     const q = new DoorQueues<{ bytes: number; n: number }>();
     q.push('a', big(3));
