@@ -195,7 +195,13 @@ export class Daemon {
     this.parts.writes.flushBlocking();
     if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
     // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
-    await new Promise<void>((resolve) => store.whenDurable(resolve));
+    // Bounded: with the disk failing, the WAL's fsync is retried for ever (its errors are logged) and the stop must end.
+    let synced = false;
+    await Promise.race([
+      new Promise<void>((resolve) => store.whenDurable(() => { synced = true; resolve(); })),
+      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
+    if (!synced) this.log.error('the last commits could not be fsynced before the database closed');
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
