@@ -12,6 +12,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { Outbox } from '../../src/adapters/mqtt/outbox.js';
 import { silentLogger } from '../../src/app/logger.js';
+import { topicOf } from '../../src/adapters/mqtt/topics.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -45,5 +46,42 @@ describe('outbox with deferred sync', () => {
     expect(published.map((p) => p.seqs).flat()).toEqual([1]);
     expect(published[0]!.syncsDone).toBeGreaterThan(before);
     store.db.close();
+  });
+});
+
+describe('central commands with deferred sync', () => {
+  it("a command's reply (the centre's \"done\") is published only after an fdatasync that started after the command's commit", async () => {
+    const { makeDoor, makeCentre } = await import('../helpers/door.js');
+    const { CentralLink } = await import('../../src/adapters/mqtt/central-link.js');
+    const { centralSchema } = await import('../../src/config/schema.js');
+    const { buildCommand } = await import('../../src/central/commands.js');
+    const door = makeDoor('s1', 'd1');
+    const centre = makeCentre();
+    try {
+      door.store.db.pragma('synchronous = FULL');
+      door.store.deferSync();
+      const coord = door.visits.addOfficer('Koordinator', 'coordinator', '0A0B0C0D98');
+      const head = door.visits.addOfficer('Kepala', 'head', '0A0B0C0D99');
+      const v = door.visits.request({ name: 'Budi', nik: '3201012501900003', org: 'PT X', purpose: 'UPS' });
+      door.visits.check(v.id, coord.id);
+      await new Promise<void>((resolve) => door.store.whenDurable(resolve));
+      const config = centralSchema.parse({ url: 'mqtt://127.0.0.1:1', publicKey: centre.key.publicKeyText });
+      const link = new CentralLink({ site: 's1', door: 'd1', config, store: door.store, key: door.key, visits: door.visits }, silentLogger());
+      const replies: Array<{ syncsDone: number }> = [];
+      // Not connected to any broker: record what the link publishes, and how many fdatasyncs were done by then.
+      (link as unknown as { publish: (t: string, p: string) => Promise<void> }).publish = async (topic) => {
+        if (topic.endsWith('/replies')) replies.push({ syncsDone: door.store.walSyncs });
+      };
+      const before = door.store.walSyncs;
+      const cmd = buildCommand(centre.key, 's1', 'd1', 1, 'approve', { visit: v.id, by: head.id }, 60);
+      (link as unknown as { onMessage: (t: string, p: Buffer) => void }).onMessage(topicOf('s1', 'd1', 'commands'), Buffer.from(JSON.stringify(cmd)));
+      for (let i = 0; i < 200 && replies.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(door.store.visit(v.id)?.state).toBe('approved');
+      expect(replies).toHaveLength(1);
+      expect(replies[0]!.syncsDone).toBeGreaterThan(before);
+    } finally {
+      await door.cleanup();
+      await centre.cleanup();
+    }
   });
 });

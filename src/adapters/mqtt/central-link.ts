@@ -140,7 +140,10 @@ export class CentralLink {
       if (topic === topicOf(site, door, 'ack')) this.outbox.onAck(payload);
       else if (topic === topicOf(site, door, 'commands')) {
         const reply = signBody(this.opts.key.privateKey, 'replies', site, door, this.commands.handle(payload));
-        this.publish(topicOf(site, door, 'replies'), JSON.stringify(reply)).catch((err: Error) => this.log.warn({ err: err.message }, 'reply not published'));
+        // The centre hears "done" only once the command's commit is on disk (a power cut cannot take it back).
+        this.opts.store.whenDurable(() => {
+          this.publish(topicOf(site, door, 'replies'), JSON.stringify(reply)).catch((err: Error) => this.log.warn({ err: err.message }, 'reply not published'));
+        });
       }
     });
   }
