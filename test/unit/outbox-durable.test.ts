@@ -49,6 +49,44 @@ describe('outbox with deferred sync', () => {
   });
 });
 
+describe('outbox with deferred sync: events another process wrote', () => {
+  it('an event the CLI committed (and has not fsynced yet) is published only after an fdatasync that started after it was read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pintu-outbox-'));
+    dirs.push(dir);
+    const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1');
+    store.deferSync();
+    // The CLI's connection: commits at NORMAL; its own fdatasync comes after the commit (here: never).
+    const cli = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+    const door = generateKeyPairSync('ed25519');
+    const centre = generateKeyPairSync('ed25519');
+    const published: Array<{ seqs: number[]; syncsDone: number }> = [];
+    const pub = {
+      connected: true,
+      publish: async (_topic: string, payload: string): Promise<void> => {
+        const msg = JSON.parse(payload) as { events: Array<{ seq: number }> };
+        published.push({ seqs: msg.events.map((e) => e.seq), syncsDone: store.walSyncs });
+      },
+    };
+    const { CentralLink } = await import('../../src/adapters/mqtt/central-link.js');
+    const { centralSchema } = await import('../../src/config/schema.js');
+    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
+    const config = centralSchema.parse({ url: 'mqtt://127.0.0.1:1', publicKey: publicKeyToText(centre.publicKey) });
+    const link = new CentralLink({ site: 's1', door: 'd1', config, store, key: { privateKey: door.privateKey, publicKey: door.publicKey, publicKeyText: publicKeyToText(door.publicKey) }, visits: null as never }, silentLogger());
+    // The link's own outbox (its production wiring), on a fake connected publisher.
+    const outbox = (link as unknown as { outbox: { tick(): void; pub: unknown } }).outbox;
+    Object.assign(outbox as object, { pub });
+    outbox.tick();
+    await new Promise<void>((resolve) => store.whenDurable(resolve));
+    const before = store.walSyncs;
+    cli.tx(() => cli.events.append([{ type: 'visit.requested', data: { n: 1 } }], Date.now()));
+    outbox.tick(); // the daemon's 500 ms timer picks up what other processes wrote
+    for (let i = 0; i < 200 && published.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(published.map((p) => p.seqs).flat()).toEqual([1]);
+    expect(published[0]!.syncsDone).toBeGreaterThan(before);
+    cli.db.close(); store.db.close();
+  });
+});
+
 describe('central commands with deferred sync', () => {
   it("a command's reply (the centre's \"done\") is published only after an fdatasync that started after the command's commit", async () => {
     const { makeDoor, makeCentre } = await import('../helpers/door.js');

@@ -69,7 +69,7 @@ export class CentralLink {
       site: opts.site, door: opts.door, key: opts.key.privateKey, centralKey,
       batchSize: opts.config.batchSize, maxMessageBytes: opts.config.maxMessageBytes, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
       // Every send (after a commit, an ack, a reconnect, the timer) waits until what it sends is on disk.
-      whenDurable: (fn) => opts.store.whenDurable(fn),
+      whenDurable: (fn) => opts.store.whenDurableAll(fn),
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
       site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),
