@@ -26,7 +26,7 @@ export interface GroupLimits {
 /** Live-only groups in a row before a waiting backlog gets a round-robin group (which takes live messages too). */
 const MAX_LIVE_STREAK = 4;
 
-interface DoorQueue<T> { items: T[]; holdUntil: number }
+interface DoorQueue<T> { items: T[]; holdUntil: number; bytes: number; full?: boolean }
 
 /** Per-door queues with fair group selection. */
 export class DoorQueues<T extends Waiting> {
@@ -42,18 +42,23 @@ export class DoorQueues<T extends Waiting> {
     return n;
   }
 
-  /** Append a door's message. */
-  push(door: string, item: T): void {
+  /** Append a door's message; false (nothing queued) if the door's queue would then hold more than `maxBytes`. */
+  push(door: string, item: T, maxBytes = Infinity): boolean {
     let q = this.doors.get(door);
-    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    // Once full, a door's queue takes nothing until it is empty: what follows a dropped message would only be a gap.
+    if (q && q.items.length && (q.full || q.bytes + item.bytes > maxBytes)) { q.full = true; return false; }
+    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
     q.items.push(item);
+    q.bytes += item.bytes;
+    return true;
   }
 
   /** Put messages back at the head of a door's queue (in their order), not to be taken before `until` (ms). */
   requeue(door: string, items: readonly T[], until: number): void {
     let q = this.doors.get(door);
-    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
     q.items.unshift(...items);
+    for (const it of items) q.bytes += it.bytes;
     q.holdUntil = until;
   }
 
@@ -78,6 +83,7 @@ export class DoorQueues<T extends Waiting> {
     const full = (): boolean => out.length >= limits.maxMessages || bytes >= limits.maxBytes;
     const takeHead = ([door, q]: [string, DoorQueue<T>]): void => {
       const item = q.items.shift()!;
+      q.bytes -= item.bytes;
       out.push({ door, item });
       bytes += item.bytes;
     };

@@ -38,6 +38,11 @@ export interface ReceiverOptions {
   gapWaitMs?: number;
   /** What one store transaction takes at most (defaults: `DEFAULT_GROUP`). */
   groupLimits?: Partial<GroupLimits>;
+  /**
+   * Events messages of one door waiting to be stored, at most this many bytes (default 8 MiB); more are dropped unread:
+   * unacknowledged, the door sends them again. A flooding door (or anyone on its topic) cannot fill the centre's memory.
+   */
+  maxQueuedBytesPerDoor?: number;
 }
 
 /** Default limits of one store transaction: about 300 events of the usual size (ms, not tens of ms), live messages up to 4 KiB first. */
@@ -99,6 +104,9 @@ export class CentralReceiver {
   private disconnectedAt: number | null = Date.now();
   /** The last store operation failed (cleared by the next one that succeeds). */
   private storeFailing = false;
+  /** Events messages dropped because their door's queue was full (since start), and when that was last logged. */
+  dropped = 0;
+  private droppedLoggedAt = 0;
 
   /** Wire to a store; nothing happens until `start()`. */
   constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
@@ -161,7 +169,17 @@ export class CentralReceiver {
   private route(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t) return;
-    this.queues.push(`${t.site}/${t.door}`, { kind: t.kind, site: t.site, door: t.door, payload, bytes: payload.length });
+    const item: Item = { kind: t.kind, site: t.site, door: t.door, payload, bytes: payload.length };
+    const limit = t.kind === 'events' ? this.opts.maxQueuedBytesPerDoor ?? 8 * 1024 * 1024 : Infinity;
+    if (!this.queues.push(`${t.site}/${t.door}`, item, limit)) {
+      this.dropped += 1;
+      const now = Date.now();
+      if (now - this.droppedLoggedAt > 10_000) {
+        this.droppedLoggedAt = now;
+        this.log.warn({ site: t.site, door: t.door, dropped: this.dropped }, 'door queue full; events message dropped (the door sends it again)');
+      }
+      return;
+    }
     this.kick();
   }
 

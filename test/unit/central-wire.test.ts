@@ -81,3 +81,27 @@ describe('per-door queues', () => {
     expect(q.take(100, limits).map((g) => `${g.door}${g.item.n}`)).toEqual(['a1', 'a2', 'a3']);
   });
 });
+
+describe('receiver queue limits', () => {
+  it("a door flooding the centre while the store is slow fills at most its queue's limit; other doors' messages are still queued", async () => {
+    const { CentralReceiver } = await import('../../src/central/receiver.js');
+    const { silentLogger } = await import('../../src/app/logger.js');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
+    const k = generateKeyPairSync('ed25519');
+    // A store that never answers (a stalled database): the receiver's pump waits on the first message for ever.
+    const never = (): Promise<never> => new Promise(() => undefined);
+    const store = new Proxy({}, { get: () => never }) as never;
+    const r = new CentralReceiver(store, { broker: { url: 'mqtt://127.0.0.1:1' } as never, group: 'g', key: { ...k, publicKeyText: publicKeyToText(k.publicKey) }, maxQueuedBytesPerDoor: 1_000_000 }, silentLogger());
+    const route = (r as unknown as { route(t: string, p: Buffer): void }).route.bind(r);
+    const payload = Buffer.alloc(100_000, 0x20);
+    for (let i = 0; i < 500; i++) route('pintu/v1/s1/flood/events', payload);
+    await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 3; i++) route('pintu/v1/s1/quiet/events', Buffer.alloc(1000, 0x20));
+    const queued = (r as unknown as { queues: { size: number } }).queues.size;
+    // 500 × 100 kB arrived from one door: at most 1 MB of it waits (plus the message in hand), not 50 MB.
+    expect(queued).toBeLessThanOrEqual(10 + 3);
+    expect(queued).toBeGreaterThanOrEqual(3);
+    expect(r.dropped).toBeGreaterThan(400);
+  });
+});
