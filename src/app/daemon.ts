@@ -136,7 +136,11 @@ export class Daemon {
     this.readers.poll();
     const health = readers.map((r) => r.health());
     const key = JSON.stringify([s.locked, s.open, s.openSince, health]);
-    if (!always && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
+    // Others write the row too (a grant marks it unlocked; a second `pintu run` that failed to start clears the pid):
+    // skipped only while the row itself still says what the door does, not just what this daemon last wrote.
+    const row = store.doorStatus();
+    const rowTrue = row.locked === s.locked && row.open === s.open && row.openSince === s.openSince && row.daemonPid === process.pid;
+    if (!always && rowTrue && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
       saveReaderHealth(store, health, now);
