@@ -136,7 +136,11 @@ export class Daemon {
     this.readers.poll();
     const health = readers.map((r) => r.health());
     const key = JSON.stringify([s.locked, s.open, s.openSince, health]);
-    if (!always && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
+    // Others write the row too (a grant marks it unlocked; a second `pintu run` that failed to start clears the pid):
+    // skipped only while the row itself still says what the door does, not just what this daemon last wrote.
+    const row = store.doorStatus();
+    const rowTrue = row.locked === s.locked && row.open === s.open && row.openSince === s.openSince && row.daemonPid === process.pid;
+    if (!always && rowTrue && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
       saveReaderHealth(store, health, now);
@@ -195,7 +199,13 @@ export class Daemon {
     this.parts.writes.flushBlocking();
     if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
     // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
-    await new Promise<void>((resolve) => store.whenDurable(resolve));
+    // Bounded: with the disk failing, the WAL's fsync is retried for ever (its errors are logged) and the stop must end.
+    let synced = false;
+    await Promise.race([
+      new Promise<void>((resolve) => store.whenDurable(() => { synced = true; resolve(); })),
+      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
+    if (!synced) this.log.error('the last commits could not be fsynced before the database closed');
     try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));

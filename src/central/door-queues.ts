@@ -23,12 +23,17 @@ export interface GroupLimits {
   smallBytes: number;
 }
 
-interface DoorQueue<T> { items: T[]; holdUntil: number }
+/** Live-only groups in a row before a waiting backlog gets a round-robin group (which takes live messages too). */
+const MAX_LIVE_STREAK = 4;
+
+interface DoorQueue<T> { items: T[]; holdUntil: number; bytes: number; full?: boolean }
 
 /** Per-door queues with fair group selection. */
 export class DoorQueues<T extends Waiting> {
   private readonly doors = new Map<string, DoorQueue<T>>();
   private start = 0;
+  /** Live-only groups taken in a row. */
+  private liveStreak = 0;
 
   /** Messages waiting, all doors. */
   get size(): number {
@@ -37,18 +42,23 @@ export class DoorQueues<T extends Waiting> {
     return n;
   }
 
-  /** Append a door's message. */
-  push(door: string, item: T): void {
+  /** Append a door's message; false (nothing queued) if the door's queue would then hold more than `maxBytes`. */
+  push(door: string, item: T, maxBytes = Infinity): boolean {
     let q = this.doors.get(door);
-    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    // Once full, a door's queue takes nothing until it is empty: what follows a dropped message would only be a gap.
+    if (q && q.items.length && (q.full || q.bytes + item.bytes > maxBytes)) { q.full = true; return false; }
+    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
     q.items.push(item);
+    q.bytes += item.bytes;
+    return true;
   }
 
   /** Put messages back at the head of a door's queue (in their order), not to be taken before `until` (ms). */
   requeue(door: string, items: readonly T[], until: number): void {
     let q = this.doors.get(door);
-    if (!q) { q = { items: [], holdUntil: 0 }; this.doors.set(door, q); }
+    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
     q.items.unshift(...items);
+    for (const it of items) q.bytes += it.bytes;
     q.holdUntil = until;
   }
 
@@ -73,27 +83,44 @@ export class DoorQueues<T extends Waiting> {
     const full = (): boolean => out.length >= limits.maxMessages || bytes >= limits.maxBytes;
     const takeHead = ([door, q]: [string, DoorQueue<T>]): void => {
       const item = q.items.shift()!;
+      q.bytes -= item.bytes;
       out.push({ door, item });
       bytes += item.bytes;
     };
-    // Live traffic first, in a transaction of its own (short, so its acks go out at once): small messages at the head of each queue.
-    for (const d of ready) while (!full() && d[1].items.length && d[1].items[0]!.bytes <= limits.smallBytes) takeHead(d);
-    if (out.length) {
+    // Live traffic first, in a transaction of its own (short, so its acks go out at once): small messages at the head of
+    // each queue. Not for ever: a door (or anyone publishing on its topic) that keeps small messages coming would hold
+    // every other door's backlog back. After `MAX_LIVE_STREAK` live groups in a row, the next group takes each door's
+    // live message first and then at least one backlog message, round-robin.
+    const backlog = ready.some(([, q]) => q.items[0]!.bytes > limits.smallBytes);
+    const forced = backlog && this.liveStreak >= MAX_LIVE_STREAK;
+    for (const d of ready) {
+      while (!full() && d[1].items.length && d[1].items[0]!.bytes <= limits.smallBytes) {
+        takeHead(d);
+        if (forced) break;
+      }
+    }
+    if (out.length && !forced) {
+      this.liveStreak += 1;
       for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
       return out;
     }
+    this.liveStreak = 0;
     // Otherwise round-robin, one message per door per round, the first door moving on each group.
     if (ready.length) {
       const first = this.start % ready.length;
       this.start += 1;
       const order = [...ready.slice(first), ...ready.slice(0, first)];
-      for (let more = true; more && !full();) {
+      // A forced group holds at least one backlog message, even when the live messages filled it.
+      let progressed = !forced;
+      for (let more = true; more && !(full() && progressed);) {
         more = false;
         for (const d of order) {
-          if (full()) break;
           if (!d[1].items.length) continue;
+          const isBacklog = d[1].items[0]!.bytes > limits.smallBytes;
+          if (full() && (progressed || !isBacklog)) continue;
           takeHead(d);
           more = true;
+          if (isBacklog) progressed = true;
         }
       }
     }

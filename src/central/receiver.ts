@@ -38,6 +38,11 @@ export interface ReceiverOptions {
   gapWaitMs?: number;
   /** What one store transaction takes at most (defaults: `DEFAULT_GROUP`). */
   groupLimits?: Partial<GroupLimits>;
+  /**
+   * Events messages of one door waiting to be stored, at most this many bytes (default 8 MiB); more are dropped unread:
+   * unacknowledged, the door sends them again. A flooding door (or anyone on its topic) cannot fill the centre's memory.
+   */
+  maxQueuedBytesPerDoor?: number;
 }
 
 /** Default limits of one store transaction: about 300 events of the usual size (ms, not tens of ms), live messages up to 4 KiB first. */
@@ -99,6 +104,9 @@ export class CentralReceiver {
   private disconnectedAt: number | null = Date.now();
   /** The last store operation failed (cleared by the next one that succeeds). */
   private storeFailing = false;
+  /** Events messages dropped because their door's queue was full (since start), and when that was last logged. */
+  dropped = 0;
+  private droppedLoggedAt = 0;
 
   /** Wire to a store; nothing happens until `start()`. */
   constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
@@ -161,7 +169,17 @@ export class CentralReceiver {
   private route(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t) return;
-    this.queues.push(`${t.site}/${t.door}`, { kind: t.kind, site: t.site, door: t.door, payload, bytes: payload.length });
+    const item: Item = { kind: t.kind, site: t.site, door: t.door, payload, bytes: payload.length };
+    const limit = t.kind === 'events' ? this.opts.maxQueuedBytesPerDoor ?? 8 * 1024 * 1024 : Infinity;
+    if (!this.queues.push(`${t.site}/${t.door}`, item, limit)) {
+      this.dropped += 1;
+      const now = Date.now();
+      if (now - this.droppedLoggedAt > 10_000) {
+        this.droppedLoggedAt = now;
+        this.log.warn({ site: t.site, door: t.door, dropped: this.dropped }, 'door queue full; events message dropped (the door sends it again)');
+      }
+      return;
+    }
     this.kick();
   }
 
@@ -193,11 +211,14 @@ export class CentralReceiver {
   /** Status and replies one by one; every events message that passes its checks into one store transaction. */
   private async handleGroup(items: Item[]): Promise<void> {
     const ready: Item[] = [];
+    let backlogChecked = false;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       // Between the checks of large messages, let arrivals in: if live traffic came, store what is checked now and put
       // the rest back (at the head of their doors' queues), so the live messages wait for one check, not a whole group.
-      if (i > 0 && it.kind === 'events' && !it.events) {
+      // Only once a backlog message was checked: a group that starts with live messages (see `DoorQueues.take`) always
+      // moves a backlog on by one message, however many live ones keep coming.
+      if (backlogChecked && it.kind === 'events' && !it.events) {
         await new Promise((r) => setImmediate(r));
         if (this.queues.smallWaiting(Date.now(), this.limits.smallBytes)) {
           const rest = new Map<string, Item[]>();
@@ -207,7 +228,10 @@ export class CentralReceiver {
         }
       }
       try {
-        if (it.kind === 'events') { if (await this.check(it)) ready.push(it); } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
+        if (it.kind === 'events') {
+          if (it.bytes > this.limits.smallBytes) backlogChecked = true;
+          if (await this.check(it)) ready.push(it);
+        } else if (it.kind === 'status') await this.onStatus(it.site, it.door, it.payload);
         else if (it.kind === 'replies') await this.onReply(it.site, it.door, it.payload);
         this.storeFailing = false;
       } catch (err) {

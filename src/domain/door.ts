@@ -56,6 +56,8 @@ export interface DoorState {
   openedVia: OpenedVia | null;
   /** `door.held` was already raised for the current opening. */
   heldRaised: boolean;
+  /** A grant was given while the door stood open (the current opening; absent: none). */
+  grantedWhileOpen?: boolean;
 }
 
 /** An input to the machine. */
@@ -218,8 +220,10 @@ function doorClosed(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   if (s.heldRaised) event(out, 'door.held_cleared', { openSeconds }, now);
   // Relock on close: whoever was let through has passed; the rest of the strike would only help someone tailgate.
   // The windows end too, so a later opening without a new grant or exit-button press is forced, not authorised.
+  // A grant given while the door stood open counts as used at once (no pending entry, no access.unused): its holder
+  // may not have passed yet, so its strike runs to its end instead of being cut short here.
   const authorised = s.openedVia === 'grant' || s.openedVia === 'rex';
-  if (timing.relockOnClose && authorised && s.pending.length === 0) {
+  if (timing.relockOnClose && authorised && s.pending.length === 0 && !s.grantedWhileOpen) {
     if (s.relayOn) out.push({ kind: 'relay', on: false, at: now });
     s.relayOn = false;
     s.unlockedUntil = null;
@@ -230,6 +234,7 @@ function doorClosed(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   s.openSince = null;
   s.openedVia = null;
   s.heldRaised = false;
+  delete s.grantedWhileOpen;
 }
 
 /** Feed one input to the machine. Pure: `state` is not modified. */
@@ -245,6 +250,7 @@ export function stepDoor(state: DoorState, input: DoorInput, timing: DoorTiming)
       s.grantUntil = Math.max(s.grantUntil ?? until, until);
       // A door already open during the grant's window counts as used (the person can walk through).
       if (!s.open) s.pending.push({ ref: input.ref, until });
+      else s.grantedWhileOpen = true;
       break;
     }
     case 'rex': {

@@ -48,6 +48,29 @@ describe('per-door queues', () => {
     expect(q.size).toBe(0);
   });
 
+  it('a steady stream of small messages from one door does not hold back the other doors\' backlogs for ever', () => {
+    // Anyone who can publish on a door's events topic (or one noisy door) sends a small message before every group.
+    const q = new DoorQueues<{ bytes: number; n: number }>();
+    for (let i = 1; i <= 3; i++) q.push('backlog', big(i));
+    const taken: string[] = [];
+    for (let round = 1; round <= 50; round++) {
+      q.push('noisy', { bytes: 50, n: round });
+      taken.push(...q.take(0, limits).map((g) => `${g.door}${g.item.n}`));
+    }
+    expect(taken.filter((x) => x.startsWith('backlog'))).toEqual(['backlog1', 'backlog2', 'backlog3']);
+    // Also when the noisy door's messages alone would fill every group.
+    const q2 = new DoorQueues<{ bytes: number; n: number }>();
+    q2.push('backlog', big(1));
+    const taken2: string[] = [];
+    for (let round = 1; round <= 20; round++) {
+      for (let k = 0; k < limits.maxMessages; k++) q2.push('noisy', { bytes: 50, n: round * 10 + k });
+      taken2.push(...q2.take(0, limits).map((g) => `${g.door}${g.item.n}`));
+    }
+    expect(taken2).toContain('backlog1');
+    // The noisy door's messages still all come out, in order.
+    expect(taken.filter((x) => x.startsWith('noisy')).slice(0, 5)).toEqual(['noisy1', 'noisy2', 'noisy3', 'noisy4', 'noisy5']);
+  });
+
   it('a door put back to wait is not taken before its time, and keeps its order', () => {
     const q = new DoorQueues<{ bytes: number; n: number }>();
     q.push('a', big(3));
@@ -56,5 +79,29 @@ describe('per-door queues', () => {
     expect(q.take(50, limits).map((g) => `${g.door}${g.item.n}`)).toEqual(['b1']);
     expect(q.nextHoldEndsIn(50)).toBe(50);
     expect(q.take(100, limits).map((g) => `${g.door}${g.item.n}`)).toEqual(['a1', 'a2', 'a3']);
+  });
+});
+
+describe('receiver queue limits', () => {
+  it("a door flooding the centre while the store is slow fills at most its queue's limit; other doors' messages are still queued", async () => {
+    const { CentralReceiver } = await import('../../src/central/receiver.js');
+    const { silentLogger } = await import('../../src/app/logger.js');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
+    const k = generateKeyPairSync('ed25519');
+    // A store that never answers (a stalled database): the receiver's pump waits on the first message for ever.
+    const never = (): Promise<never> => new Promise(() => undefined);
+    const store = new Proxy({}, { get: () => never }) as never;
+    const r = new CentralReceiver(store, { broker: { url: 'mqtt://127.0.0.1:1' } as never, group: 'g', key: { ...k, publicKeyText: publicKeyToText(k.publicKey) }, maxQueuedBytesPerDoor: 1_000_000 }, silentLogger());
+    const route = (r as unknown as { route(t: string, p: Buffer): void }).route.bind(r);
+    const payload = Buffer.alloc(100_000, 0x20);
+    for (let i = 0; i < 500; i++) route('pintu/v1/s1/flood/events', payload);
+    await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 3; i++) route('pintu/v1/s1/quiet/events', Buffer.alloc(1000, 0x20));
+    const queued = (r as unknown as { queues: { size: number } }).queues.size;
+    // 500 × 100 kB arrived from one door: at most 1 MB of it waits (plus the message in hand), not 50 MB.
+    expect(queued).toBeLessThanOrEqual(10 + 3);
+    expect(queued).toBeGreaterThanOrEqual(3);
+    expect(r.dropped).toBeGreaterThan(400);
   });
 });

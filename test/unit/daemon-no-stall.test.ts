@@ -57,6 +57,30 @@ describe('the daemon and the write lock', () => {
   });
 });
 
+describe('the status row', () => {
+  it('is put right at the next beat when another writer left it saying something else than the door does (unlocked, no daemon pid)', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const daemon = await buildDaemon(t.config, createLogger('silent'), { io: new SimDoorIo(), readers: [new SimCardReader('in', 'in')] });
+    daemons.push(daemon);
+    daemon.parts.heartbeatMs = 10;
+    daemon.parts.statusEveryMs = 600_000;
+    await daemon.start();
+    daemon.writeStatus();
+    const other = new Database(t.config.dataDir + '/pintu.db');
+    try {
+      // As a grant's transaction writes it (the strike then ended with no door event), or a failed second `pintu run`'s stop.
+      other.prepare('UPDATE door_status SET locked = 0, daemon_pid = NULL').run();
+      await waitFor('the row says locked and names the running daemon again', () => {
+        const r = other.prepare('SELECT locked, daemon_pid AS pid FROM door_status').get() as { locked: number; pid: number | null };
+        return r.locked === 1 && r.pid === process.pid;
+      });
+    } finally {
+      other.close();
+    }
+  });
+});
+
 describe('the central link\'s ack', () => {
   it('is taken at once while another process holds the write lock, and written by the write queue once it is free', async () => {
     const t = tempConfig();

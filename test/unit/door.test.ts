@@ -364,6 +364,22 @@ describe('door machine: relock on close', () => {
     expect(r.state.relayOn).toBe(false);
   });
 
+  it('a grant given while the door stood open is not cut short when the door closes: its holder can still open and pass', () => {
+    // A lets the door stand open; B taps and is granted (counted as used at once: B is marked inside, no access.unused
+    // follows); A lets the door close before B went through. B must still be able to open within B's strike.
+    const r = run([
+      { type: 'grant', ref: { n: 1 }, now: 0 },
+      { type: 'door', open: true, now: 800 },
+      { type: 'grant', ref: { n: 2 }, now: 1500 },
+      { type: 'door', open: false, now: 2000 },
+      { type: 'door', open: true, now: 3000 },
+      { type: 'door', open: false, now: 4000 },
+    ], { ...T, relockOnClose: true });
+    expect(types(r.events)).toEqual(['door.opened', 'door.closed', 'door.opened', 'door.closed']);
+    expect(r.relay[0]).toEqual({ on: true, at: 0 });
+    expect(r.relay.find((x) => !x.on)?.at).toBeGreaterThanOrEqual(4000);
+  });
+
   it('without it, the strike stays on until its end after the door closed', () => {
     const r = run([
       { type: 'grant', ref: { n: 1 }, now: 0 },
@@ -382,6 +398,7 @@ describe('door machine: relock on close', () => {
         let lastUnlock: number | null = null;
         let on = false;
         let windowsSince: number[] = [];
+        let grantedWhileOpen = false;
         for (const { input, before, after, outputs } of steps) {
           for (const o of outputs) {
             if (o.kind !== 'relay') continue;
@@ -391,9 +408,12 @@ describe('door machine: relock on close', () => {
             else expect(o.at).toBeLessThanOrEqual((lastUnlock ?? -Infinity) + strikeMs);
           }
           if (input.type === 'grant' || input.type === 'rex') { lastUnlock = input.now; windowsSince.push(input.now); }
+          if (input.type === 'grant' && before.open) grantedWhileOpen = true;
+          if (input.type === 'door' && input.open && !before.open) grantedWhileOpen = false;
           expect(after.relayOn).toBe(on);
           const closing = input.type === 'door' && !input.open && before.open;
-          if (closing && (before.openedVia === 'grant' || before.openedVia === 'rex')) {
+          // A grant given during the opening keeps its strike (its holder may not have passed yet).
+          if (closing && !grantedWhileOpen && (before.openedVia === 'grant' || before.openedVia === 'rex')) {
             expect(after.relayOn).toBe(false);
             windowsSince = [];
           }

@@ -68,6 +68,8 @@ export class CentralLink {
     this.outbox = new Outbox(opts.store.events, this.state, pub, {
       site: opts.site, door: opts.door, key: opts.key.privateKey, centralKey,
       batchSize: opts.config.batchSize, maxMessageBytes: opts.config.maxMessageBytes, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
+      // Every send (after a commit, an ack, a reconnect, the timer) waits until what it sends is on disk.
+      whenDurable: (fn) => opts.store.whenDurableAll(fn),
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
       site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),
@@ -140,7 +142,10 @@ export class CentralLink {
       if (topic === topicOf(site, door, 'ack')) this.outbox.onAck(payload);
       else if (topic === topicOf(site, door, 'commands')) {
         const reply = signBody(this.opts.key.privateKey, 'replies', site, door, this.commands.handle(payload));
-        this.publish(topicOf(site, door, 'replies'), JSON.stringify(reply)).catch((err: Error) => this.log.warn({ err: err.message }, 'reply not published'));
+        // The centre hears "done" only once the command's commit is on disk (a power cut cannot take it back).
+        this.opts.store.whenDurable(() => {
+          this.publish(topicOf(site, door, 'replies'), JSON.stringify(reply)).catch((err: Error) => this.log.warn({ err: err.message }, 'reply not published'));
+        });
       }
     });
   }

@@ -41,6 +41,11 @@ export interface OutboxOptions {
   maxInflightEvents?: number;
   /** Clock (ms). */
   now?: () => number;
+  /**
+   * Calls back once everything committed before the call is on disk (`Store.whenDurable`): only such events are sent,
+   * so the centre never holds an event that a power cut takes back from the door. Default: send at once.
+   */
+  whenDurable?: (fn: () => void) => void;
 }
 
 /** Publishes the door's unacknowledged events and tracks the centre's acks. */
@@ -49,6 +54,9 @@ export class Outbox {
   private lastProgress = 0;
   private readonly now: () => number;
   private readonly maxInflight: number;
+  /** With `whenDurable`: the highest seq known to be on disk, and whether a wait for more is running. */
+  private durableSeq = 0;
+  private awaitingDurable = false;
 
   /** Wire to the event log, the link row and a publisher. */
   constructor(private readonly events: EventLog, private readonly link: LinkState, private readonly pub: Publisher, private readonly opts: OutboxOptions, private readonly log: Log) {
@@ -97,13 +105,28 @@ export class Outbox {
     return true;
   }
 
-  /** Send what the window allows; called after commits, acks, and by the timer. */
+  /** Send what the window allows (only events on disk); called after commits, acks, and by the timer. */
   pump(): void {
     if (!this.pub.connected) return;
+    const wait = this.opts.whenDurable;
+    let limit = Infinity;
+    if (wait) {
+      const last = this.events.lastSeq();
+      if (last > this.durableSeq && !this.awaitingDurable) {
+        this.awaitingDurable = true;
+        wait(() => {
+          this.awaitingDurable = false;
+          if (last > this.durableSeq) this.durableSeq = last;
+          this.pump();
+        });
+      }
+      limit = this.durableSeq;
+    }
     const acked = this.ackedSeq();
     if (this.sentSeq < acked) this.sentSeq = acked;
-    while (this.sentSeq - acked < this.maxInflight) {
-      const batch = this.events.sinceText(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked)));
+    while (this.sentSeq - acked < this.maxInflight && this.sentSeq < limit) {
+      const batch = this.events.sinceText(this.sentSeq, Math.min(this.opts.batchSize, this.maxInflight - (this.sentSeq - acked), limit - this.sentSeq))
+        .filter((e) => e.seq <= limit);
       if (batch.length === 0) return;
       if (this.sentSeq === acked) this.lastProgress = this.now();
       // The stored data text goes into the message as it is (no JSON.parse/stringify per event): the bytes are those of

@@ -206,6 +206,23 @@ export class Store {
     else fn();
   }
 
+  /**
+   * Like `whenDurable`, and also for what other connections (the CLI) committed: when the database changed through
+   * another connection since the last call, an fdatasync is requested first. (The CLI fsyncs its commits itself, but
+   * after it commits: an event it wrote can be read here a moment before that.)
+   */
+  whenDurableAll(fn: () => void): void {
+    if (this.wal) {
+      const v = this.db.pragma('data_version', { simple: true }) as number;
+      if (v !== this.dataVersion) {
+        this.dataVersion = v;
+        this.wal.request();
+      }
+    }
+    this.whenDurable(fn);
+  }
+  private dataVersion = -1;
+
   /** fdatasyncs of the WAL done by this store, deferred or after commit (tests and benches read it). */
   get walSyncs(): number {
     return (this.wal?.completed ?? 0) + this.afterCommitSyncs;

@@ -63,17 +63,31 @@ export class WalSync {
     open(this.walPath, 'r', (err, fd) => {
       if (err) {
         // No WAL file (nothing written since the last checkpoint truncated it away): nothing to sync.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') { this.onError(err); this.failed(); return; }
         this.finish();
         return;
       }
       fdatasync(fd, (syncErr) => {
         if (syncErr) this.onError(syncErr);
         else this.completed += 1;
-        close(fd, () => this.finish());
+        close(fd, () => (syncErr ? this.failed() : this.finish()));
       });
     });
   }
+
+  /**
+   * The fdatasync failed: nothing it was to cover is known to be on disk, so its waiters (events to send to the centre,
+   * the daemon's stop) keep waiting, for a sync tried again `retryMs` later; the failure went to `onError`.
+   */
+  private failed(): void {
+    this.nextWaiters = [...this.currentWaiters, ...this.nextWaiters];
+    this.currentWaiters = [];
+    this.covered = 0;
+    this.again = true;
+    setTimeout(() => { this.inFlight = false; this.start(); }, this.retryMs).unref();
+  }
+  /** Delay before a failed fdatasync is tried again (ms). */
+  retryMs = 1000;
 
   private finish(): void {
     this.inFlight = false;
