@@ -21,6 +21,7 @@ import { openStore, visitService } from '../src/main.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ackedSeq } from '../src/adapters/sqlite/db-check.js';
 import { seed } from './seed.js';
+import { unitEnvironment } from './unit-env.js';
 
 /** The built CLI. */
 export const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
@@ -42,22 +43,9 @@ export const strangerCard = (i: number): string => `0D0000${i.toString(16).toUpp
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/**
- * The production unit's environment (`Environment=` lines of systemd/pintu.service: NODE_ENV, NODE_OPTIONS…), so
- * the bench measures `pintu run` with the flags the Pi runs it with.
- */
+/** The production unit's environment (`Environment=` lines of systemd/pintu.service: NODE_ENV, NODE_OPTIONS…). */
 export function unitEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
-    const m = /^Environment=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    for (const part of m[1]!.match(/"[^"]*"|\S+/g) ?? []) {
-      const kv = part.replace(/^"|"$/g, '');
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-  }
-  return env;
+  return unitEnvironment(readFileSync(UNIT, 'utf8'));
 }
 
 /** The production unit's `Nice=` (the daemon's CPU priority; CLI commands run at the default 0). */
