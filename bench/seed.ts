@@ -15,7 +15,7 @@ export function seed(dataDir: string, door: string, visits: number, events: numb
   const insEvent = db.prepare('INSERT INTO events (door, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
     for (let i = 0; i < visits; i++) {
-      const at = day0 + Math.floor((i * 399 * 86_400_000) / Math.max(1, visits));
+      const at = day0 + Math.floor((i * 350 * 86_400_000) / Math.max(1, visits)); // past visits end 50 days ago
       const d = new Date(at).toISOString().slice(0, 10).replace(/-/g, '');
       const id = `V-${d}-${String(i % 1000).padStart(3, '0')}x${i}`;
       const now = i >= visits - inside;
