@@ -214,6 +214,8 @@ export class BenchDoor {
   /** Start `pintu run` (production unit environment, fake GPIO) and wait for READY and for the centre to hold its history. */
   static async start(size: DoorSize, centre: Centre): Promise<BenchDoor> {
     const ptys = [await startPtyPair(), await startPtyPair()];
+    // socat stands in for the readers' UART, which no process scheduling delays: it runs at the door's priority.
+    for (const p of ptys) { try { setPriority(p.pid, unitNice()); } catch { /* not root: left at 0 */ } }
     const { dir, file } = seedDoor(size, centre, ptys);
     const door = BenchDoor.spawn(file, dir, ptys);
     await door.ready();
