@@ -118,8 +118,8 @@ function cliWork(file: string, rate: number): Load {
 }
 
 /** Real `pintu` commands (status, visit list, events, badge list, a visit request) as fast as 4 at a time go. */
-function cliProcesses(file: string): Load {
-  const cmds = [['status'], ['visit', 'list', '--limit', '20'], ['events', '--since', String(EVENTS)], ['badge', 'list'],
+function cliProcesses(file: string, startOnly = false): Load {
+  const cmds = startOnly ? [['--version']] : [['status'], ['visit', 'list', '--limit', '20'], ['events', '--since', String(EVENTS)], ['badge', 'list'],
     ['visit', 'request', '--name', 'Beban Uji', '--nik', '3201011205900001', '--org', 'Bench', '--purpose', 'load']];
   let n = 0;
   let stopped = false;
@@ -210,6 +210,11 @@ async function main(): Promise<void> {
     const procs = await taps(door, Math.ceil(CYCLES / 2));
     const rate = await load.stop();
     report(`real \`pintu\` processes, ${rate}`, procs, 5, idle);
+    // The control: the same processes doing no database work at all (`pintu --version`: Node starting, loading the CLI).
+    load = cliProcesses(door.file, true);
+    await sleep(500);
+    const starts = await taps(door, Math.ceil(CYCLES / 2));
+    report(`control: \`pintu --version\` processes (no database work), ${await load.stop()}`, starts, 5, idle);
     const bk = backups(door);
     await sleep(300);
     // Taps for at least three whole backups: the stall, if any, comes once per backup.
