@@ -17,15 +17,21 @@
  * Sizes can be reduced for a quick run: BENCH_VISITS, BENCH_EVENTS, BENCH_CYCLES, BENCH_SCALE (comma list of visits).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPtyPair } from '../test/helpers/socat.js';
+import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, unitNice, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const INSIDE = Number(process.env.BENCH_INSIDE ?? 500);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 200);
+/** Pause after each tap's door has closed again, before the next person taps (ms). */
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 5);
 const SCALE = (process.env.BENCH_SCALE ?? '10000,1000000').split(',').filter(Boolean).map(Number);
 
 const KINDS = ['officer entry', 'visitor entry, escorted', 'visitor exit', 'officer exit', 'unknown card, refused'] as const;
@@ -73,7 +79,7 @@ async function taps(door: BenchDoor, cycles: number, timeoutMs = 10_000): Promis
       else if (r.outcome !== EXPECT[kind]) s.wrong.push(`${kind}: ${r.outcome}`);
       const t = EXPECT[kind] === 'grant' ? r.relayMs : r.decidedMs;
       if (t !== null && r.outcome === EXPECT[kind]) s.lat[kind].push(t);
-      await sleep(5);
+      await sleep(GAP_MS);
     }
   }
   return s;
@@ -189,6 +195,49 @@ async function startFigures(door: BenchDoor): Promise<BenchDoor> {
   return back;
 }
 
+/**
+ * The floor: frames written to a pty, read by a bare process with pintu's serial library at the door's priority, in
+ * the same conditions (p50 / p99 / max ms) — what no change to pintu can take off the figures above it.
+ */
+async function transportFloor(frames: number): Promise<number[]> {
+  const pty = await startPtyPair();
+  try { setPriority(pty.pid, unitNice()); } catch { /* not root */ }
+  const reader = spawn(process.execPath, [fileURLToPath(new URL('./pty-floor.js', import.meta.url)), pty.a], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try { setPriority(reader.pid!, unitNice()); } catch { /* not root */ }
+  const seen: bigint[] = [];
+  let buf = '';
+  let opened = false;
+  reader.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line === 'open') opened = true; else { seen.push(BigInt(line)); wake?.(); }
+    }
+  });
+  let wake: (() => void) | null = null;
+  while (!opened) await sleep(20);
+  const fd = openSync(pty.b, 'w');
+  const lat: number[] = [];
+  try {
+    for (let i = 0; i < frames; i++) {
+      const before = seen.length;
+      writeSync(fd, encodeEm4100Frame(officerBadge(1 + (i % PEOPLE))));
+      const sent = process.hrtime.bigint();
+      if (seen.length === before) await Promise.race([new Promise<void>((r) => { wake = r; }), sleep(2000)]);
+      wake = null;
+      if (seen.length > before) lat.push(Number(seen[before]! - sent) / 1e6);
+      await sleep(10);
+    }
+  } finally {
+    closeSync(fd);
+    reader.kill('SIGTERM');
+    await pty.stop();
+  }
+  return lat;
+}
+
 async function main(): Promise<void> {
   const main: DoorSize = { id: `door-${VISITS}`, visits: VISITS, inside: INSIDE, events: EVENTS };
   const scale: DoorSize[] = SCALE.filter((v) => v !== VISITS).map((v) => ({ id: `door-${v}`, visits: v, inside: INSIDE, events: EVENTS }));
@@ -199,6 +248,8 @@ async function main(): Promise<void> {
     const t = Date.now();
     let door = await BenchDoor.start(main, centre);
     console.log(`door ${main.id}: ${VISITS.toLocaleString('en')} visits (${INSIDE} inside), ${EVENTS.toLocaleString('en')} events, seeded and at the centre in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    const floor = await transportFloor(CYCLES * 5);
+    row(`reference: the pty hop alone (frame → a bare reader process, ${floor.length} frames; no decision, database or relay)`, `${ms(pct(floor, 50))} / ${ms(pct(floor, 99))} / ${ms(Math.max(...floor))}`, '–', null);
     const idle = await taps(door, CYCLES);
     report('idle', idle, 5);
     let load: Load = cliWork(door.file, 20);
