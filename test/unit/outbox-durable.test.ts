@@ -15,6 +15,21 @@ import { silentLogger } from '../../src/app/logger.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
 
 const dirs: string[] = [];
+
+/** A connected publisher that records each events message's seqs and how many WAL fdatasyncs had completed by then. */
+function recorder(store: Store): { published: Array<{ seqs: number[]; syncsDone: number }>; pub: { connected: boolean; publish: (topic: string, payload: string) => Promise<void> } } {
+  const published: Array<{ seqs: number[]; syncsDone: number }> = [];
+  return {
+    published,
+    pub: {
+      connected: true,
+      publish: async (_topic: string, payload: string): Promise<void> => {
+        const msg = JSON.parse(payload) as { events: Array<{ seq: number }> };
+        published.push({ seqs: msg.events.map((e) => e.seq), syncsDone: store.walSyncs });
+      },
+    },
+  };
+}
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 
 describe('outbox with deferred sync', () => {
@@ -25,14 +40,7 @@ describe('outbox with deferred sync', () => {
     store.deferSync();
     const door = generateKeyPairSync('ed25519');
     const centre = generateKeyPairSync('ed25519');
-    const published: Array<{ seqs: number[]; syncsDone: number }> = [];
-    const pub = {
-      connected: true,
-      publish: async (_topic: string, payload: string): Promise<void> => {
-        const msg = JSON.parse(payload) as { events: Array<{ seq: number }> };
-        published.push({ seqs: msg.events.map((e) => e.seq), syncsDone: store.walSyncs });
-      },
-    };
+    const { published, pub } = recorder(store);
     // The production wiring (CentralLink) hands the outbox the store's durability wait; the bare default has none.
     const outbox = new Outbox(store.events, new LinkState(store.db, 'd1'), pub, {
       site: 's1', door: 'd1', key: door.privateKey, centralKey: centre.publicKey, batchSize: 50, maxMessageBytes: 65536, ackTimeoutMs: 10_000,
@@ -59,14 +67,7 @@ describe('outbox with deferred sync: events another process wrote', () => {
     const cli = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
     const door = generateKeyPairSync('ed25519');
     const centre = generateKeyPairSync('ed25519');
-    const published: Array<{ seqs: number[]; syncsDone: number }> = [];
-    const pub = {
-      connected: true,
-      publish: async (_topic: string, payload: string): Promise<void> => {
-        const msg = JSON.parse(payload) as { events: Array<{ seq: number }> };
-        published.push({ seqs: msg.events.map((e) => e.seq), syncsDone: store.walSyncs });
-      },
-    };
+    const { published, pub } = recorder(store);
     const { CentralLink } = await import('../../src/adapters/mqtt/central-link.js');
     const { centralSchema } = await import('../../src/config/schema.js');
     const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
