@@ -63,7 +63,9 @@ if (word !== 'run') {
   });
 }
 const only = word !== undefined ? GROUP_OF[word] : undefined;
-for (const name of only ? [only] : Object.keys(GROUPS)) (await GROUPS[name]!())(program);
+// `pintu --version` needs no command at all; help and unknown words load every group (to list them).
+const versionOnly = word === undefined && process.argv.slice(2).some((a) => a === '-V' || a === '--version');
+if (!versionOnly) for (const name of only ? [only] : Object.keys(GROUPS)) (await GROUPS[name]!())(program);
 
 try {
   await program.parseAsync(process.argv);

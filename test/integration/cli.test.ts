@@ -3,9 +3,10 @@
  * refusals for bad input that change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { CLI, pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 describe('pintu CLI', () => {
@@ -19,6 +20,14 @@ describe('pintu CLI', () => {
     pintuJson(tc.file, ['badge', 'add', '--uid', '1b00000001', '--label', 'TAMU-01']);
   });
   afterAll(() => tc.cleanup());
+
+  it('answers --version with the package version, and --help still lists every command group', () => {
+    const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    for (const cmd of ['visit', 'officer', 'run', 'status', 'central', 'backup', 'desk']) expect(help.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+  });
 
   it('runs a visit through the SOP with --json output', () => {
     expect([head, coord, staff]).toEqual(['O1', 'O2', 'O3']);
