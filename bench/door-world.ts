@@ -82,16 +82,18 @@ export async function startCentre(doorIds: string[]): Promise<Centre> {
   const broker = await startMosquitto({ users, acl: pintuAcl(doorIds.map((door) => ({ site: SITE, door }))) });
   const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-centre-'));
   const file = join(dir, 'central.yaml');
-  writeFileSync(file, stringify({ broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: join(dir, 'central.db'), dataDir: join(dir, 'data'), log: { level: 'warn' } }));
+  writeFileSync(file, stringify({ broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: join(dir, 'central.db'), dataDir: join(dir, 'data'), log: { level: 'info' } }));
   const key = cliJson<{ publicKey: string }>(file, ['central', 'keys', 'show']).publicKey;
   const receiver = spawn(process.execPath, [CLI, 'central', 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...unitEnv() } });
   let out = '';
   receiver.stdout!.on('data', (d: Buffer) => { if (out.length < 50_000) out += d.toString(); });
   receiver.stderr!.on('data', (d: Buffer) => { if (out.length < 50_000) out += d.toString(); });
+  // Ready once it has subscribed (it says "receiving"); a door's first message before that would be dropped by the broker.
   const end = Date.now() + 30_000;
-  // The receiver logs at warn: wait for its subscription by polling the broker through a door-less status probe.
-  await sleep(1500);
-  if (receiver.exitCode !== null || Date.now() > end) throw new Error(`pintu central run exited: ${out}`);
+  while (!out.includes('"receiving"')) {
+    if (receiver.exitCode !== null || Date.now() > end) throw new Error(`pintu central run did not start receiving: ${out}`);
+    await sleep(50);
+  }
   return {
     broker, file, key, receiver,
     stop: async () => {
@@ -233,7 +235,7 @@ export class BenchDoor {
     return new BenchDoor(file, dir, child, ptys);
   }
 
-  /** Resolve once pintu logged READY (ms since `since`). */
+  /** Resolve once pintu logged READY. */
   async ready(timeoutMs = 60_000): Promise<void> {
     await this.until(() => this.out.includes('pintu ready'), timeoutMs, 'pintu ready');
   }
