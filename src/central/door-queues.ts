@@ -5,6 +5,10 @@
  * start that moves on each time, until the group is full. A door's
  * messages are only ever taken from the head of its queue, so per-door order holds; a door's live events wait for at
  * most the transaction in progress, never behind other doors' backlogs.
+ *
+ * Messages put back to wait (a gap: an earlier message may still be on its way) are held apart, in seq order, until
+ * their time; what arrives meanwhile is taken at once, since it may be the missing earlier message (after a broker
+ * restart a door's resent backlog can arrive behind messages its client had queued).
  */
 
 /** A waiting message. */
@@ -26,11 +30,20 @@ export interface GroupLimits {
 /** Live-only groups in a row before a waiting backlog gets a round-robin group (which takes live messages too). */
 const MAX_LIVE_STREAK = 4;
 
-interface DoorQueue<T> { items: T[]; holdUntil: number; bytes: number; full?: boolean }
+interface DoorQueue<T> { items: T[]; held: T[]; holdUntil: number; bytes: number; full?: boolean }
+
+/** The message a door's queue gives next at `now`: held ones once their time has come, else the newest arrivals. */
+function headList<T>(q: DoorQueue<T>, now: number): T[] | null {
+  if (q.held.length && q.holdUntil <= now) return q.held;
+  return q.items.length ? q.items : null;
+}
 
 /** Per-door queues with fair group selection. */
 export class DoorQueues<T extends Waiting> {
   private readonly doors = new Map<string, DoorQueue<T>>();
+
+  /** `seqOf`: the first seq a message carries, when known (held messages are kept in that order). */
+  constructor(private readonly seqOf: (item: T) => number | undefined = () => undefined) {}
   private start = 0;
   /** Live-only groups taken in a row. */
   private liveStreak = 0;
@@ -38,7 +51,7 @@ export class DoorQueues<T extends Waiting> {
   /** Messages waiting, all doors. */
   get size(): number {
     let n = 0;
-    for (const q of this.doors.values()) n += q.items.length;
+    for (const q of this.doors.values()) n += q.items.length + q.held.length;
     return n;
   }
 
@@ -46,18 +59,19 @@ export class DoorQueues<T extends Waiting> {
   push(door: string, item: T, maxBytes = Infinity): boolean {
     let q = this.doors.get(door);
     // Once full, a door's queue takes nothing until it is empty: what follows a dropped message would only be a gap.
-    if (q && q.items.length && (q.full || q.bytes + item.bytes > maxBytes)) { q.full = true; return false; }
-    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
+    if (q && (q.items.length || q.held.length) && (q.full || q.bytes + item.bytes > maxBytes)) { q.full = true; return false; }
+    if (!q) { q = { items: [], held: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
     q.items.push(item);
     q.bytes += item.bytes;
     return true;
   }
 
-  /** Put messages back at the head of a door's queue (in their order), not to be taken before `until` (ms). */
+  /** Put messages back to wait, not to be taken before `until` (ms); held messages stay in seq order (else their order). */
   requeue(door: string, items: readonly T[], until: number): void {
     let q = this.doors.get(door);
-    if (!q) { q = { items: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
-    q.items.unshift(...items);
+    if (!q) { q = { items: [], held: [], holdUntil: 0, bytes: 0 }; this.doors.set(door, q); }
+    const key = (t: T): number => this.seqOf(t) ?? Number.MAX_SAFE_INTEGER;
+    q.held = [...items, ...q.held].map((t, i) => ({ t, i })).sort((a, b) => key(a.t) - key(b.t) || a.i - b.i).map((x) => x.t);
     for (const it of items) q.bytes += it.bytes;
     q.holdUntil = until;
   }
@@ -65,24 +79,25 @@ export class DoorQueues<T extends Waiting> {
   /** Ms until a held door may be taken again, or null if no door waits on a hold. */
   nextHoldEndsIn(now: number): number | null {
     let best: number | null = null;
-    for (const q of this.doors.values()) if (q.items.length && q.holdUntil > now) best = Math.min(best ?? Infinity, q.holdUntil - now);
+    for (const q of this.doors.values()) if (q.held.length && q.holdUntil > now) best = Math.min(best ?? Infinity, q.holdUntil - now);
     return best;
   }
 
   /** A small (live) message waits at the head of a door's queue and may be taken now. */
   smallWaiting(now: number, smallBytes: number): boolean {
-    for (const q of this.doors.values()) if (q.items.length && q.holdUntil <= now && q.items[0]!.bytes <= smallBytes) return true;
+    for (const q of this.doors.values()) { const h = headList(q, now); if (h && h[0]!.bytes <= smallBytes) return true; }
     return false;
   }
 
   /** The next group, in the order to handle it (each door's messages in its own order); empty if nothing is ready. */
   take(now: number, limits: GroupLimits): { door: string; item: T }[] {
-    const ready = [...this.doors.entries()].filter(([, q]) => q.items.length && q.holdUntil <= now);
+    const ready = [...this.doors.entries()].filter(([, q]) => headList(q, now) !== null);
+    const head = (q: DoorQueue<T>): T | undefined => headList(q, now)?.[0];
     const out: { door: string; item: T }[] = [];
     let bytes = 0;
     const full = (): boolean => out.length >= limits.maxMessages || bytes >= limits.maxBytes;
     const takeHead = ([door, q]: [string, DoorQueue<T>]): void => {
-      const item = q.items.shift()!;
+      const item = headList(q, now)!.shift()!;
       q.bytes -= item.bytes;
       out.push({ door, item });
       bytes += item.bytes;
@@ -91,17 +106,17 @@ export class DoorQueues<T extends Waiting> {
     // each queue. Not for ever: a door (or anyone publishing on its topic) that keeps small messages coming would hold
     // every other door's backlog back. After `MAX_LIVE_STREAK` live groups in a row, the next group takes each door's
     // live message first and then at least one backlog message, round-robin.
-    const backlog = ready.some(([, q]) => q.items[0]!.bytes > limits.smallBytes);
+    const backlog = ready.some(([, q]) => head(q)!.bytes > limits.smallBytes);
     const forced = backlog && this.liveStreak >= MAX_LIVE_STREAK;
     for (const d of ready) {
-      while (!full() && d[1].items.length && d[1].items[0]!.bytes <= limits.smallBytes) {
+      while (!full() && head(d[1]) !== undefined && head(d[1])!.bytes <= limits.smallBytes) {
         takeHead(d);
         if (forced) break;
       }
     }
     if (out.length && !forced) {
       this.liveStreak += 1;
-      for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
+      this.dropEmpty();
       return out;
     }
     this.liveStreak = 0;
@@ -115,8 +130,9 @@ export class DoorQueues<T extends Waiting> {
       for (let more = true; more && !(full() && progressed);) {
         more = false;
         for (const d of order) {
-          if (!d[1].items.length) continue;
-          const isBacklog = d[1].items[0]!.bytes > limits.smallBytes;
+          const h = head(d[1]);
+          if (h === undefined) continue;
+          const isBacklog = h.bytes > limits.smallBytes;
           if (full() && (progressed || !isBacklog)) continue;
           takeHead(d);
           more = true;
@@ -124,7 +140,11 @@ export class DoorQueues<T extends Waiting> {
         }
       }
     }
-    for (const [door, q] of this.doors) if (!q.items.length) this.doors.delete(door);
+    this.dropEmpty();
     return out;
+  }
+
+  private dropEmpty(): void {
+    for (const [door, q] of this.doors) if (!q.items.length && !q.held.length) this.doors.delete(door);
   }
 }

@@ -34,7 +34,10 @@ export interface ReceiverOptions {
   offlineAfterSeconds?: number;
   /** Subscribe through a shared subscription (default true; false for brokers without `$share`, e.g. the demo's aedes). */
   shared?: boolean;
-  /** How long a gap may be an earlier message still being stored by another receiver of the group (ms, default 2000). */
+  /**
+   * How long a gap may be an earlier message still on its way (ms, default 15000): being stored by another receiver of
+   * the group, or lost by a restarting broker and resent by the door once its ack timeout (default 10 s) passes.
+   */
   gapWaitMs?: number;
   /** What one store transaction takes at most (defaults: `DEFAULT_GROUP`). */
   groupLimits?: Partial<GroupLimits>;
@@ -49,6 +52,9 @@ export interface ReceiverOptions {
 export const DEFAULT_GROUP: GroupLimits = { maxMessages: 64, maxBytes: 64 * 1024, smallBytes: 4096 };
 
 /** A message waiting in its door's queue. */
+/** Default of `gapWaitMs`: longer than a door's default ack timeout (10 s), after which it resends what was lost. */
+const GAP_WAIT_MS = 15_000;
+
 interface Item {
   /** Topic kind. */
   kind: TopicKind;
@@ -86,7 +92,7 @@ export class CentralReceiver {
   /** Counters since start. */
   readonly stats: ReceiverStats = { messages: 0, stored: 0, alerts: 0, commits: 0 };
   private client: MqttClient | null = null;
-  private readonly queues = new DoorQueues<Item>();
+  private readonly queues = new DoorQueues<Item>((it) => it.events?.[0]?.seq);
   private readonly limits: GroupLimits;
   /** The pump is running (or about to). */
   private pumping = false;
@@ -333,10 +339,11 @@ export class CentralReceiver {
       // another receiver: put it back for a while before calling it a gap (duplicates are skipped, so retrying is safe).
       if (isGap(r) && this.gapWaited.get(key) !== r.lastSeq) {
         const now = Date.now();
-        const deadline = this.gapDeadline.get(key) ?? now + (this.opts.gapWaitMs ?? 2000);
+        const deadline = this.gapDeadline.get(key) ?? now + (this.opts.gapWaitMs ?? GAP_WAIT_MS);
         if (now < deadline && !this.stopped) {
           this.gapDeadline.set(key, deadline);
-          this.queues.requeue(key, list.slice(i).map((x) => x.it), now + 15);
+          // Retried now and then (what arrives meanwhile is tried at once: it may be the missing message).
+          this.queues.requeue(key, list.slice(i).map((x) => x.it), Math.min(deadline, now + 100));
           break;
         }
         this.gapWaited.set(key, r.lastSeq);
