@@ -54,7 +54,7 @@ export function unitNice(): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** A CLI command's JSON output (throws with its stderr when it fails). */
+/** A CLI command's JSON output (throws with its stderr when it fails). Not test/helpers/cli.ts: its path to the CLI holds only when run from source. */
 export function cliJson<T>(file: string, args: string[]): T {
   const r = spawnSync(process.execPath, [CLI, ...args, '--config', file, '--json'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pintu ${args.join(' ')} exited ${r.status}: ${r.stderr}`);

@@ -6,6 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvents } from '../../src/central/wire.js';
 import { DoorQueues } from '../../src/central/door-queues.js';
+import { CentralReceiver } from '../../src/central/receiver.js';
+import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
+import type { CentralStore } from '../../src/central/store.js';
+import { silentLogger } from '../../src/app/logger.js';
+import { publicKeyToText } from '../../src/adapters/mqtt/keys.js';
+import { eventHash, GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import { eventsPayload, signEvents, wireEventText } from '../../src/adapters/mqtt/protocol.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const H = 'a'.repeat(64);
 const event = (seq: number, data: string): string => `{"seq":${seq},"type":"access.granted","at":"2026-12-01T03:00:00.000Z","data":${data},"prevHash":"${H}","hash":"${H}"}`;
@@ -89,18 +100,19 @@ describe('per-door queues', () => {
   });
 });
 
+/** A receiver on `store` that is never connected, and its message entry point (topic, payload) as the broker calls it. */
+function receiver(store: CentralStore, extra: { maxQueuedBytesPerDoor?: number } = {}): { r: CentralReceiver; route: (topic: string, payload: Buffer) => void } {
+  const k = generateKeyPairSync('ed25519');
+  const r = new CentralReceiver(store, { broker: { url: 'mqtt://127.0.0.1:1' } as never, group: 'g', key: { ...k, publicKeyText: publicKeyToText(k.publicKey) }, ...extra }, silentLogger());
+  return { r, route: (r as unknown as { route(t: string, p: Buffer): void }).route.bind(r) };
+}
+
 describe('receiver queue limits', () => {
   it("a door flooding the centre while the store is slow fills at most its queue's limit; other doors' messages are still queued", async () => {
-    const { CentralReceiver } = await import('../../src/central/receiver.js');
-    const { silentLogger } = await import('../../src/app/logger.js');
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
-    const k = generateKeyPairSync('ed25519');
     // A store that never answers (a stalled database): the receiver's pump waits on the first message for ever.
     const never = (): Promise<never> => new Promise(() => undefined);
     const store = new Proxy({}, { get: () => never }) as never;
-    const r = new CentralReceiver(store, { broker: { url: 'mqtt://127.0.0.1:1' } as never, group: 'g', key: { ...k, publicKeyText: publicKeyToText(k.publicKey) }, maxQueuedBytesPerDoor: 1_000_000 }, silentLogger());
-    const route = (r as unknown as { route(t: string, p: Buffer): void }).route.bind(r);
+    const { r, route } = receiver(store, { maxQueuedBytesPerDoor: 1_000_000 });
     const payload = Buffer.alloc(100_000, 0x20);
     for (let i = 0; i < 500; i++) route('pintu/v1/s1/flood/events', payload);
     await new Promise((res) => setTimeout(res, 20));
@@ -115,20 +127,9 @@ describe('receiver queue limits', () => {
 
 describe('receiver: one door\'s messages arriving out of order', () => {
   it('a resent backlog arriving behind later messages (broker restart) is stored in order, with no gap alert', async () => {
-    const { CentralReceiver } = await import('../../src/central/receiver.js');
-    const { SqliteCentralStore } = await import('../../src/central/sqlite-store.js');
-    const { silentLogger } = await import('../../src/app/logger.js');
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
-    const { eventHash, GENESIS_HASH } = await import('../../src/adapters/sqlite/event-log.js');
-    const { eventsPayload, signEvents, wireEventText } = await import('../../src/adapters/mqtt/protocol.js');
     const dir = mkdtempSync(join(tmpdir(), 'pintu-order-'));
     const store = new SqliteCentralStore(join(dir, 'c.db'));
     try {
-      const centre = generateKeyPairSync('ed25519');
       const door = generateKeyPairSync('ed25519');
       await store.enroll('s1', 'd1', publicKeyToText(door.publicKey), Date.now());
       // 40 chained events, 10 to a signed message, as the door sends them.
@@ -147,8 +148,7 @@ describe('receiver: one door\'s messages arriving out of order', () => {
         }
         messages.push(Buffer.from(eventsPayload(texts, signEvents(door.privateKey, 's1', 'd1', pairs))));
       }
-      const r = new CentralReceiver(store, { broker: { url: 'mqtt://127.0.0.1:1' } as never, group: 'g', key: { ...centre, publicKeyText: publicKeyToText(centre.publicKey) } }, silentLogger());
-      const route = (r as unknown as { route(t: string, p: Buffer): void }).route.bind(r);
+      const { route } = receiver(store);
       // The door's client had messages 3 and 4 queued; after the restart they arrive first, then the resent 1 and 2.
       route('pintu/v1/s1/d1/events', messages[2]!);
       route('pintu/v1/s1/d1/events', messages[3]!);

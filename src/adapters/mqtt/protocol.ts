@@ -16,11 +16,6 @@ export const MAX_EVENTS_BYTES = 4 * 1024 * 1024;
 /** Bytes of an events message with no events: `{"v":1,"events":[],"sig":"…"}` (an Ed25519 signature is 88 base64 chars), rounded up. */
 export const EVENTS_ENVELOPE_BYTES = 160;
 
-/** Bytes one event adds to an events message (its JSON, and a comma). */
-export function wireEventBytes(e: WireEvent): number {
-  return Buffer.byteLength(JSON.stringify(e), 'utf8') + 1;
-}
-
 /**
  * One event's wire JSON built from its stored text, without parsing and re-serialising the data: byte for byte
  * `JSON.stringify` of the parsed event (same keys, same order), as the stored data text is itself `JSON.stringify` output.
