@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from './config/schema.js';
-import type { CardReader, DoorIo } from './adapters/ports.js';
+import type { CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { Store } from './adapters/sqlite/store.js';
 import type { StoredEvent } from './adapters/sqlite/event-log.js';
@@ -18,7 +18,7 @@ import { DoorController } from './app/door-controller.js';
 import { Daemon } from './app/daemon.js';
 import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './app/secret.js';
-import type { Log } from './app/logger.js';
+import type { Log } from './ports/log.js';
 import { ClockGuard } from './app/clock.js';
 import { Scheduler } from './app/scheduler.js';
 import { WriteQueue } from './app/write-queue.js';

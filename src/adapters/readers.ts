@@ -3,8 +3,8 @@
  * configured: a machine without PC/SC never loads nfc-pcsc, and CLI commands never load serialport.
  */
 import type { ReaderConfig } from '../config/schema.js';
-import type { Log } from '../app/logger.js';
-import type { CardReader } from './ports.js';
+import type { Log } from '../ports/log.js';
+import type { CardReader } from '../ports/hardware.js';
 
 /** Create the reader a config entry describes. */
 export async function createReader(cfg: ReaderConfig, log: Log): Promise<CardReader> {

@@ -7,10 +7,10 @@
 import { decide, expirePending, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type EscortCandidate, type LapsedReason, type PendingEscort } from '../domain/decide.js';
 import { applyPresence } from '../domain/visit.js';
 import type { DomainEvent, Officer, Tap } from '../domain/types.js';
-import type { RawTap } from '../adapters/ports.js';
+import type { RawTap } from '../ports/hardware.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
-import type { Log } from './logger.js';
+import type { Log } from '../ports/log.js';
 import { keyedHash } from './secret.js';
 
 /** What the door needs to know about a grant (returned in access.unused). */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../adapters/sqlite/store.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 
 /** How the check sees the system (tests inject a fake). */
 export interface ProcessEnv {

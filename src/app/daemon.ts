@@ -3,12 +3,12 @@
  * row fresh for `pintu status`, and shut down in order: stop readers → relay off → close door I/O → last event →
  * flush the central outbox → close the database → flush logs.
  */
-import type { CardReader, DoorIo, RawTap } from '../adapters/ports.js';
+import type { CardReader, DoorIo, RawTap } from '../ports/hardware.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
-import type { Log } from './logger.js';
+import type { Log } from '../ports/log.js';
 import type { WriteQueue } from './write-queue.js';
 import { saveReaderHealth } from './health/checklist.js';
 import { ackedSeq } from '../adapters/sqlite/db-check.js';

@@ -5,7 +5,7 @@
  * guard timer at every strike end whatever the machine says. A relay that cannot be driven off is
  * retried every `relayRetryMs` and logged at error level until it obeys.
  */
-import type { DoorIo } from '../adapters/ports.js';
+import type { DoorIo } from '../ports/hardware.js';
 import {
   initialDoorState,
   nextDeadline,
@@ -15,7 +15,7 @@ import {
   type DoorTiming,
   type GrantRef,
 } from '../domain/door.js';
-import type { Log } from './logger.js';
+import type { Log } from '../ports/log.js';
 
 /** Receives every door event: type (e.g. `door.opened`), its fields, and when it happened (ms). */
 export type DoorEventSink = (type: string, data: Record<string, unknown>, at: number) => void;

@@ -3,7 +3,7 @@
  * door switch and exit button live, read one tap from each door reader (printing its id and the UID length, never the
  * UID). The caller refuses to run it while the daemon runs (both would drive the same pins and readers).
  */
-import type { CardReader, DoorIo } from '../adapters/ports.js';
+import type { CardReader, DoorIo } from '../ports/hardware.js';
 
 /** What the walk-through needs. */
 export interface HwTestDeps {

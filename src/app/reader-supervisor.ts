@@ -5,8 +5,8 @@
  * by itself) is seen by `poll()` and raises the same pair of events. The exit button, the door alarms and the other
  * readers keep working meanwhile.
  */
-import type { CardReader, RawTap } from '../adapters/ports.js';
-import type { Log } from './logger.js';
+import type { CardReader, RawTap } from '../ports/hardware.js';
+import type { Log } from '../ports/log.js';
 
 /** Backoff of the attempts to open a reader that failed to open. */
 export interface ReaderRetry {

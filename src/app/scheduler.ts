@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
-import type { Log } from './logger.js';
+import type { Log } from '../ports/log.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { realSystem, type SystemEnv } from './health/probes.js';

@@ -8,9 +8,9 @@ import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
 import { ROLES, type ChecklistItem, type Device, type Disposition, type Officer, type Role, type Visit, type VisitKind, type VisitorBadge } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
-import { endOfLocalDay, isCalendarDate, localDate } from './time.js';
+import { endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
 
 /** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming the field. */

@@ -7,7 +7,7 @@
  * (a long hold: a backup, a stuck process), every `retryMs`. A job that fails for any other reason changed nothing (its transaction
  * rolled back) and is dropped with an error log; the jobs behind it go on.
  */
-import type { Log } from './logger.js';
+import type { Log } from '../ports/log.js';
 
 /** What the queue needs from the store. */
 export interface WriteLock {

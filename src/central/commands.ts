@@ -9,7 +9,7 @@ import type { KeyPair } from '../adapters/mqtt/keys.js';
 import { publicKeyFromText } from '../adapters/mqtt/keys.js';
 import { commandArgsSchemas, parsePayload, replyMessageSchema, signBody, verifyBody, type CommandAction, type CommandMessage, type ReplyMessage } from '../adapters/mqtt/protocol.js';
 import { topicOf } from '../adapters/mqtt/topics.js';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 import type { CentralStore } from './store.js';
 
 /** Build a signed command (exported for tests and the AsyncAPI examples). */

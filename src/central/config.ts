@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 import { formatIssues } from '../config/load.js';
 import { brokerSchema, timeZoneSchema } from '../config/schema.js';
 

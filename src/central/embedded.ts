@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { Log } from '../app/logger.js';
+import type { Log } from '../ports/log.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
 import { CentralReceiver } from './receiver.js';

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
-import type { Log } from '../app/logger.js';
+import type { Log } from '../ports/log.js';
 import { publicKeyFromText, type KeyPair } from '../adapters/mqtt/keys.js';
 import { clientOptions, setNoDelay, type BrokerSettings } from '../adapters/mqtt/connect.js';
 import {

@@ -5,10 +5,10 @@
  */
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../adapters/log/pino.js';
 import { SystemdNotifier } from '../app/systemd.js';
-import { UserError } from '../app/errors.js';
-import { formatTime, parseTime, zoneOffsetMs } from '../app/time.js';
+import { UserError } from '../domain/errors.js';
+import { formatTime, parseTime, zoneOffsetMs } from '../domain/time.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair, publicKeyFromText } from '../adapters/mqtt/keys.js';
 import { clientOptions } from '../adapters/mqtt/connect.js';
 import type { CommandAction } from '../adapters/mqtt/protocol.js';

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 import { dropToDataDirOwner } from '../app/privileges.js';
 import { checkDataDir } from '../config/data-dir.js';
 import { openStore, visitService } from '../main.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../adapters/log/pino.js';
 import { buildDaemon, clockOf, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';

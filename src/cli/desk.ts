@@ -4,11 +4,11 @@
  */
 import { Command } from 'commander';
 import { createInterface, type Interface } from 'node:readline';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../adapters/log/pino.js';
 import { createReader } from '../adapters/readers.js';
-import type { CardReader } from '../adapters/ports.js';
+import type { CardReader } from '../ports/hardware.js';
 import { normalizeUid, parseDevice, type VisitService } from '../app/visit-service.js';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 import type { Device } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { openStore, visitService } from '../main.js';

@@ -2,14 +2,14 @@
  * `pintu run`, `pintu status`, `pintu events`, `pintu door enable|disable`, `pintu relay-off`, `pintu config check`.
  */
 import { Command } from 'commander';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../adapters/log/pino.js';
 import { SystemdNotifier } from '../app/systemd.js';
 import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from '../main.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { readLink } from '../adapters/mqtt/link-state.js';
 import { realProcessEnv, runningDaemonPid, type ProcessEnv } from '../app/daemon-check.js';
-import { formatTime } from '../app/time.js';
+import { formatTime } from '../domain/time.js';
 import { action, configOf, globals, intOption, out, withServices } from './context.js';
 
 /** How stale a heartbeat may be before the daemon counts as not running (ms). */

@@ -4,9 +4,9 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { createLogger } from '../app/logger.js';
-import { UserError } from '../app/errors.js';
-import { formatTime } from '../app/time.js';
+import { createLogger } from '../adapters/log/pino.js';
+import { UserError } from '../domain/errors.js';
+import { formatTime } from '../domain/time.js';
 import { createReader } from '../adapters/readers.js';
 import { DB_FILE, clockOf, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';

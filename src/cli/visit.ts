@@ -3,8 +3,8 @@
  */
 import { Command } from 'commander';
 import { parseChecklistItem, parseDevice } from '../app/visit-service.js';
-import { formatTime, parseTime } from '../app/time.js';
-import { UserError } from '../app/errors.js';
+import { formatTime, parseTime } from '../domain/time.js';
+import { UserError } from '../domain/errors.js';
 import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
 import { action, collect, globals, out, withServices } from './context.js';
 

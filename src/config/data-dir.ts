@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 
 /** Kernel pseudo file systems: a database there never works (and /proc can hang). */
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];

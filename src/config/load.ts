@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../domain/errors.js';
 
 /** Default config path. */
 export const DEFAULT_CONFIG_PATH = '/etc/pintu/pintu.yaml';

@@ -3,7 +3,7 @@
  * Each part of the program receives only its own slice (e.g. `ReaderConfig`, `GpioConfig`).
  */
 import { z } from 'zod';
-import { isTimeZone } from '../app/time.js';
+import { isTimeZone } from '../domain/time.js';
 import { publicKeyFromText } from '../adapters/mqtt/keys.js';
 
 /** An IANA time zone this Node knows (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */

@@ -10,7 +10,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { VisitService } from '../../src/app/visit-service.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { loadOrCreateKeyPair, DOOR_KEY_FILE, CENTRAL_KEY_FILE, type KeyPair } from '../../src/adapters/mqtt/keys.js';
 import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { centralSchema } from '../../src/config/schema.js';

@@ -12,7 +12,7 @@ import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { CommandHandler } from '../../src/adapters/mqtt/command-handler.js';
 import { buildCommand } from '../../src/central/commands.js';
 import { publicKeyToText, type KeyPair } from '../../src/adapters/mqtt/keys.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { commandMessageSchema, replyMessageSchema, eventsMessageSchema } from '../../src/adapters/mqtt/protocol.js';
 
 const SITE = 'dinas-kudus';

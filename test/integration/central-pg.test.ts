@@ -15,7 +15,7 @@ import { checkBatch, type CentralStore } from '../../src/central/store.js';
 import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
 import { signBody, type WireEvent } from '../../src/adapters/mqtt/protocol.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 
 const SITE = 'kanwil-sulut';
 const DOORS = [{ site: SITE, door: 'srv-1' }, { site: SITE, door: 'srv-2' }];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { buildDaemon, openStore, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { checkDatabaseInWorker } from '../../src/adapters/sqlite/db-check.js';
 import { pintu, pintuJson } from '../helpers/cli.js';
 import { tempConfig, type TempConfig } from '../helpers/config.js';

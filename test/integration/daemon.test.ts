@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDaemon, openStore, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { Daemon } from '../../src/app/daemon.js';
 import type { VisitService } from '../../src/app/visit-service.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { openStore } from '../../src/main.js';
-import { createLogger } from '../../src/app/logger.js';
+import { createLogger } from '../../src/adapters/log/pino.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { LAST_HEALTH_KEY } from '../../src/app/health/checklist.js';
 import { backupTo } from '../../src/app/maintenance/backup.js';

@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { PcscCardReader, type PcscReaderOptions } from '../../src/adapters/pcsc/pcsc-reader.js';
-import { silentLogger } from '../../src/app/logger.js';
-import type { RawTap } from '../../src/adapters/ports.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
+import type { RawTap } from '../../src/ports/hardware.js';
 import type { ReaderConfig } from '../../src/config/schema.js';
 import { ISO14443_4_ATR, startPcscTestEnv, type PcscTestEnv, type VirtualCard } from '../helpers/pcsc.js';
 

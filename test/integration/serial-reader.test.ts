@@ -3,8 +3,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { SerialCardReader } from '../../src/adapters/serial/serial-reader.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
-import { silentLogger } from '../../src/app/logger.js';
-import type { RawTap } from '../../src/adapters/ports.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
+import type { RawTap } from '../../src/ports/hardware.js';
 import type { ReaderConfig } from '../../src/config/schema.js';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
 

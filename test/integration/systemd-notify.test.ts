@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import unix from 'unix-dgram';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemdNotifier } from '../../src/app/systemd.js';
-import type { Log } from '../../src/app/logger.js';
+import type { Log } from '../../src/adapters/log/pino.js';
 
 interface Received {
   text: string;

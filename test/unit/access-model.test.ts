@@ -13,7 +13,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { AccessService, type GrantRef } from '../../src/app/access-service.js';
 import { VisitService } from '../../src/app/visit-service.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import type { Visit } from '../../src/domain/types.js';
 

@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { backupTo, integrityCheck, nightlyBackup, nightlyBackups, restoreFile, rotate, verifyBackupFile } from '../../src/app/maintenance/backup.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../../src/app/daemon-check.js';
-import { UserError } from '../../src/app/errors.js';
+import { UserError } from '../../src/domain/errors.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];

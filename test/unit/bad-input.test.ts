@@ -13,7 +13,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { VisitService } from '../../src/app/visit-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
-import { UserError } from '../../src/app/errors.js';
+import { UserError } from '../../src/domain/errors.js';
 import { CommandHandler } from '../../src/adapters/mqtt/command-handler.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { signBody } from '../../src/adapters/mqtt/protocol.js';

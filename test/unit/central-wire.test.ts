@@ -9,7 +9,7 @@ import { DoorQueues } from '../../src/central/door-queues.js';
 import { CentralReceiver } from '../../src/central/receiver.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import type { CentralStore } from '../../src/central/store.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { publicKeyToText } from '../../src/adapters/mqtt/keys.js';
 import { eventHash, GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
 import { eventsPayload, signEvents, wireEventText } from '../../src/adapters/mqtt/protocol.js';

@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import type { StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { Scheduler } from '../../src/app/scheduler.js';
-import { createLogger } from '../../src/app/logger.js';
+import { createLogger } from '../../src/adapters/log/pino.js';
 import { openStore, visitService } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 import { tempConfig, testNik } from '../helpers/config.js';

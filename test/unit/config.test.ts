@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
-import { UserError } from '../../src/app/errors.js';
+import { UserError } from '../../src/domain/errors.js';
 import { centralSchema } from '../../src/config/schema.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/pintu.example.yaml', import.meta.url));

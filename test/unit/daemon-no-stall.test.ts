@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/mosquitto.js';
 import { buildDaemon, openStore } from '../../src/main.js';
-import { createLogger, silentLogger } from '../../src/app/logger.js';
+import { createLogger, silentLogger } from '../../src/adapters/log/pino.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';

@@ -9,7 +9,7 @@ import { freePort } from '../helpers/mosquitto.js';
 import { openStore, visitService } from '../../src/main.js';
 import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { CENTRAL_KEY_FILE, DOOR_KEY_FILE, loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import type { Store } from '../../src/adapters/sqlite/store.js';
 
 const open: { tc: TempConfig; store: Store; link: CentralLink }[] = [];

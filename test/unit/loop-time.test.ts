@@ -7,9 +7,9 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { LoopTime } from '../../src/adapters/serial/loop-time.js';
 import { SerialCardReader } from '../../src/adapters/serial/serial-reader.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
-import type { RawTap } from '../../src/adapters/ports.js';
+import type { RawTap } from '../../src/ports/hardware.js';
 
 describe('LoopTime', () => {
   it('does not count a stall, sampled or not yet sampled, and counts free time fully', () => {

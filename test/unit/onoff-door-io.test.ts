@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpioSchema, type GpioConfig } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { createOnoffDoorIo } from '../../src/adapters/gpio/onoff-door-io.js';
 
 /** A fake onoff: records every pin, its options and every physical level it is driven to. */

@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { Outbox } from '../../src/adapters/mqtt/outbox.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
 
 const dirs: string[] = [];

@@ -14,7 +14,7 @@ import { Outbox, type Publisher } from '../../src/adapters/mqtt/outbox.js';
 import { DOOR_KEY_FILE, CENTRAL_KEY_FILE, loadOrCreateKeyPair, type KeyPair } from '../../src/adapters/mqtt/keys.js';
 import { eventsMessageSchema, parsePayload, signBody, verifyBody } from '../../src/adapters/mqtt/protocol.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 
 const dirs: string[] = [];
 const closers: (() => void | Promise<void>)[] = [];

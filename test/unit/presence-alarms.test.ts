@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { VisitService } from '../../src/app/visit-service.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { buildDaemon, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';

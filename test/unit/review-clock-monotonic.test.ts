@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockGuard } from '../../src/app/clock.js';
 import { AccessService } from '../../src/app/access-service.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { openStore, visitService } from '../../src/main.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 

@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { buildCommand } from '../../src/central/commands.js';
 import { publicKeyToText, type KeyPair } from '../../src/adapters/mqtt/keys.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { clockOf, openStore, visitService } from '../../src/main.js';
 import type { CentralConfig } from '../../src/config/schema.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { buildDaemon, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { buildDaemon, visitService, DB_FILE } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import type { CardReader, ReaderHealth } from '../../src/adapters/ports.js';
+import type { CardReader, ReaderHealth } from '../../src/ports/hardware.js';
 import { ReaderSupervisor } from '../../src/app/reader-supervisor.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 
 /** A serial reader on a loose cable: its adapter reconnects by itself, so it is open one second and closed the next. */
 function flappingReader(): CardReader & { open: boolean } {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { openStore, buildDaemon } from '../../src/main.js';
-import { createLogger } from '../../src/app/logger.js';
+import { createLogger } from '../../src/adapters/log/pino.js';
 import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { LAST_HEALTH_KEY, loadReaderHealth } from '../../src/app/health/checklist.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SimCardReader, normaliseUid } from '../../src/adapters/sim/sim-reader.js';
-import type { RawTap } from '../../src/adapters/ports.js';
+import type { RawTap } from '../../src/ports/hardware.js';
 
 describe('SimCardReader', () => {
   it('delivers a tap with the normalised UID, reader id, tech "sim" and the clock time', async () => {

@@ -13,7 +13,7 @@ import { migrate } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { VisitService } from '../../src/app/visit-service.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { silentLogger } from '../../src/adapters/log/pino.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { testNik } from '../helpers/config.js';
 

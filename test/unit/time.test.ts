@@ -2,8 +2,8 @@
  * Times typed by officers are parsed strictly and read in the office's zone; every time is shown with its zone.
  */
 import { describe, expect, it } from 'vitest';
-import { formatTime, isCalendarDate, isTimeZone, parseTime } from '../../src/app/time.js';
-import { UserError } from '../../src/app/errors.js';
+import { formatTime, isCalendarDate, isTimeZone, parseTime } from '../../src/domain/time.js';
+import { UserError } from '../../src/domain/errors.js';
 
 describe('parseTime', () => {
   it('refuses impossible dates and times instead of rolling them over', () => {

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { VisitService, parseChecklistItem } from '../../src/app/visit-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
-import { UserError } from '../../src/app/errors.js';
+import { UserError } from '../../src/domain/errors.js';
 
 const H = 3_600_000;
 

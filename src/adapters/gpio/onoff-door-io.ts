@@ -11,8 +11,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Gpio, type BinaryValue, type Direction, type Edge, type Options, type ValueCallback } from 'onoff';
 import type { GpioConfig } from '../../config/schema.js';
-import type { Log } from '../../app/logger.js';
-import type { DigitalInput, DoorIo, Relay } from '../ports.js';
+import type { Log } from '../../ports/log.js';
+import type { DigitalInput, DoorIo, Relay } from '../../ports/hardware.js';
 import { assertSysfsGpio, resolveChipBase, type ChipBase } from './chip-base.js';
 
 /** The part of onoff's `Gpio` this adapter uses. */

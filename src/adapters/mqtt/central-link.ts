@@ -7,7 +7,7 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Store } from '../sqlite/store.js';
 import type { VisitService } from '../../app/visit-service.js';
 import { CENTRAL_KEY_REQUIRED, type CentralConfig } from '../../config/schema.js';
-import type { Log } from '../../app/logger.js';
+import type { Log } from '../../ports/log.js';
 import { publicKeyFromText, type KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
 import { Outbox, type Publisher } from './outbox.js';

@@ -9,9 +9,9 @@ import type { Store } from '../sqlite/store.js';
 import type { StoredEvent } from '../sqlite/event-log.js';
 import type { VisitService } from '../../app/visit-service.js';
 import type { Visit } from '../../domain/types.js';
-import { UserError } from '../../app/errors.js';
-import { parseTime } from '../../app/time.js';
-import type { Log } from '../../app/logger.js';
+import { UserError } from '../../domain/errors.js';
+import { parseTime } from '../../domain/time.js';
+import type { Log } from '../../ports/log.js';
 import type { LinkState } from './link-state.js';
 import {
   MAX_COMMAND_BYTES, commandArgsSchemas, commandMessageSchema, verifyBody,

@@ -5,7 +5,7 @@
  * database and never sits in the path of a tap decision: taps commit first, the outbox is told afterwards.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Log } from '../../app/logger.js';
+import type { Log } from '../../ports/log.js';
 import type { LinkState } from './link-state.js';
 import type { EventLog, StoredEventText } from '../sqlite/event-log.js';
 import {

@@ -8,9 +8,9 @@
  * for every card type. Card UIDs are never logged.
  */
 import { connect } from 'node:net';
-import type { Log } from '../../app/logger.js';
+import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
-import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
+import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
 
 /** The parts of an nfc-pcsc `Reader` used here. */
 export interface NfcReaderLike {

@@ -4,9 +4,9 @@
  * every few seconds until stop(). Card UIDs are never logged.
  */
 import { SerialPort } from 'serialport';
-import type { Log } from '../../app/logger.js';
+import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
-import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
+import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
 import { Em4100Parser } from './em4100.js';
 import { LoopTime } from './loop-time.js';
 

@@ -2,7 +2,7 @@
  * Simulated door I/O for the demo and tests: a relay that records every change, and two inputs
  * driven by `openDoor()`, `closeDoor()` and `pressExit()`.
  */
-import type { DigitalInput, DoorIo, Relay } from '../ports.js';
+import type { DigitalInput, DoorIo, Relay } from '../../ports/hardware.js';
 
 /** One relay change: the level it was driven to and when. */
 export interface RelayChange {

@@ -1,7 +1,7 @@
 /**
  * Simulated card reader for the demo and tests: `tap(uid)` delivers a tap as if a card had been presented.
  */
-import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../ports.js';
+import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
 
 /** Options of the simulated reader. */
 export interface SimCardReaderOptions {

@@ -3,8 +3,8 @@
  * clock, CPU temperature, throttling, uptime and restarts. Run by `pintu health` and on a schedule in the daemon;
  * each run is stored as a `health.report` event and every failing item also as an `alarm.health` event.
  */
-import { formatTime } from '../time.js';
-import type { ReaderHealth } from '../../adapters/ports.js';
+import { formatTime } from '../../domain/time.js';
+import type { ReaderHealth } from '../../ports/hardware.js';
 import type { Store } from '../../adapters/sqlite/store.js';
 import type { StoredEvent } from '../../adapters/sqlite/event-log.js';
 import { BUILD_DATE_MS } from '../clock.js';

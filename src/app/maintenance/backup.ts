@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Db } from '../../adapters/sqlite/db.js';
 import { MIGRATIONS } from '../../adapters/sqlite/migrations.js';
 import { backupInWorker, chainProblems, checkDatabaseFile } from '../../adapters/sqlite/db-check.js';
-import { localDate } from '../time.js';
+import { localDate } from '../../domain/time.js';
 
 /** Sub-directory of the data dir holding the nightly backups. */
 export const BACKUP_DIR = 'backups';

@@ -2,10 +2,10 @@
  * Logging: pino, JSON lines to stdout (journald picks them up). One child logger per component.
  * Never log names, NIK, KTP UIDs or phone numbers: log visit ids, badge labels and officer ids instead.
  */
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
+import type { Log } from '../../ports/log.js';
 
-/** A pino logger. */
-export type Log = Logger;
+export type { Log } from '../../ports/log.js';
 
 /** Create the root logger. `destination` defaults to stdout (fd 1). */
 export function createLogger(level: string, destination: number | string = 1): Log {
