@@ -10,7 +10,7 @@
  * A new import against these rules fails CI.
  */
 const IO_CORE = '^(fs|fs/promises|net|child_process|dgram|http|https|http2|tls|worker_threads|cluster|os|readline|v8|vm)$';
-const IO_NPM = '^node_modules/(better-sqlite3|pg|pg-[^/]+|mqtt|aedes|serialport|@serialport/[^/]+|onoff|epoll|pino|unix-dgram|nfc-pcsc|@pokusew/[^/]+)/';
+const IO_NPM = '(^|/)node_modules/(better-sqlite3|pg|pg-[^/]+|mqtt|aedes|serialport|@serialport/[^/]+|onoff|epoll|pino|unix-dgram|nfc-pcsc|@pokusew/[^/]+)/';
 const ROOTS = '^src/(cli/|main\\.ts$|central/main\\.ts$)';
 
 module.exports = {
