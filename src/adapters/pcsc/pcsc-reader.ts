@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
-import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
+import { ReconnectingReader } from '../reconnecting-reader.js';
 
 /** The parts of an nfc-pcsc `Reader` used here. */
 export interface NfcReaderLike {
@@ -87,18 +87,12 @@ function probeSocket(path: string, timeoutMs: number): Promise<void> {
 }
 
 /** A PC/SC contactless reader (desk reader for KTPs and badges). */
-export class PcscCardReader implements CardReader {
-  /** Reader id. */
-  readonly id: string;
-  /** Where the reader sits. */
-  readonly direction: ReaderDirection;
+export class PcscCardReader extends ReconnectingReader {
   /** Only readers whose name contains this (case-insensitive) are used; null = any reader. */
   readonly nameFilter: string | null;
 
-  private readonly log: Log;
   private readonly loadModule: () => Promise<unknown>;
   private readonly readerTimeoutMs: number;
-  private readonly reconnectMs: number;
   private readonly socketPath: string;
   private readonly pcscdCheckMs: number;
   private pcscdCheck: NodeJS.Timeout | null = null;
@@ -109,69 +103,42 @@ export class PcscCardReader implements CardReader {
   /** Every reader announced by the current NFC context, matching or not (all are closed on teardown). */
   private readonly known = new Set<NfcReaderLike>();
   private seenNames: string[] = [];
-  private running = false;
-  private retryTimer: NodeJS.Timeout | null = null;
   private readerWaiter: (() => void) | null = null;
-  private onTap: ((tap: RawTap) => void) | null = null;
-  private onError: ((err: Error) => void) | null = null;
-  private lastHeardAt: number | null = null;
-  private lastTapAt: number | null = null;
-  private lastError: string | null = null;
-  private rejected = 0;
 
   /** Create the reader; nothing is loaded or opened until start(). */
   constructor(cfg: ReaderConfig, log: Log, options: PcscReaderOptions = {}) {
-    this.id = cfg.id;
-    this.direction = cfg.direction;
+    super({ id: cfg.id, direction: cfg.direction, log: log.child({ component: 'reader', id: cfg.id }), reconnectMs: options.reconnectMs ?? 3000, label: 'PC/SC reader' });
     this.nameFilter = cfg.path ?? null;
-    this.log = log.child({ component: 'reader', id: cfg.id });
     const specifier = 'nfc-pcsc'; // not a literal import: the module is optional and has no type declarations
     this.loadModule = options.loadModule ?? (() => import(specifier));
     this.readerTimeoutMs = options.readerTimeoutMs ?? 10_000;
-    this.reconnectMs = options.reconnectMs ?? 3000;
     this.pcscdCheckMs = options.pcscdCheckMs ?? 5000;
     this.socketPath = options.socketPath ?? process.env['PCSCLITE_CSOCK_NAME'] ?? '/run/pcscd/pcscd.comm';
   }
 
   /** Load nfc-pcsc, connect to pcscd and wait for a matching reader. Rejects with an error saying what to install or check. */
-  async start(onTap: (tap: RawTap) => void, onError: (err: Error) => void): Promise<void> {
-    if (this.running) throw new Error(`reader "${this.id}": already started`);
-    this.running = true;
-    this.onTap = onTap;
-    this.onError = onError;
-    try {
-      this.NFC = await this.load();
-      await this.connectPcscd();
-      await this.waitForReader();
-    } catch (e) {
-      await this.stop();
-      this.lastError = (e as Error).message;
-      throw e;
-    }
+  protected async startDevice(): Promise<void> {
+    this.NFC = await this.load();
+    await this.connectPcscd();
+    await this.waitForReader();
     this.log.info({ readers: [...this.attached].map((r) => r.name) }, 'PC/SC reader ready');
   }
 
-  /** Stop watching readers and release PC/SC. Idempotent. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.onTap = null;
-    this.onError = null;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+  /** Connect to pcscd again after losing it. */
+  protected async reopenDevice(): Promise<void> {
+    await this.connectPcscd();
+    this.log.info('reconnected to pcscd');
+  }
+
+  /** Stop waiting for a reader and release PC/SC. */
+  protected async closeDevice(): Promise<void> {
     this.readerWaiter?.();
     this.teardown();
   }
 
-  /** Current health snapshot: open while at least one matching reader is attached. */
-  health(): ReaderHealth {
-    return {
-      id: this.id,
-      open: this.attached.size > 0,
-      lastHeardAt: this.lastHeardAt,
-      lastTapAt: this.lastTapAt,
-      rejectedFrames: this.rejected,
-      lastError: this.lastError,
-    };
+  /** Open while at least one matching reader is attached. */
+  protected isOpen(): boolean {
+    return this.attached.size > 0;
   }
 
   private async load(): Promise<new () => NfcLike> {
@@ -327,43 +294,15 @@ export class PcscCardReader implements CardReader {
       return;
     }
     const uid = response.subarray(0, uidLen).toString('hex').toUpperCase();
-    this.lastTapAt = at;
     this.log.debug({ reader: reader.name, atrBytes: card.atr?.length ?? 0, uidBytes: uidLen }, 'card read');
-    const onTap = this.onTap;
-    if (!onTap || !this.running) return;
-    try {
-      onTap({ readerId: this.id, uid, tech: 'iso14443', at, hr });
-    } catch (e) {
-      this.report(new Error(`reader "${this.id}": tap handler failed: ${(e as Error).message}`));
-    }
+    this.deliver({ readerId: this.id, uid, tech: 'iso14443', at, hr });
   }
 
   /** pcscd went away (or PC/SC failed): drop everything and reconnect every few seconds. */
   private handlePcscError(err: Error, nfc: NfcLike): void {
     if (nfc !== this.nfc || !this.running) return;
     this.teardown();
-    this.report(new Error(`reader "${this.id}": lost pcscd (${err.message}); retrying every ${this.retryEvery()}`));
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.running || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (!this.running) return;
-      this.connectPcscd().then(
-        () => this.log.info('reconnected to pcscd'),
-        (e: Error) => {
-          if (!this.running) return;
-          if (e.message !== this.lastError) this.report(e);
-          this.scheduleReconnect();
-        },
-      );
-    }, this.reconnectMs);
-  }
-
-  private retryEvery(): string {
-    return this.reconnectMs >= 1000 ? `${Math.round(this.reconnectMs / 1000)} s` : `${this.reconnectMs} ms`;
+    this.lost(`reader "${this.id}": lost pcscd (${err.message})`);
   }
 
   /** Close every reader and the NFC context. */
@@ -384,17 +323,6 @@ export class PcscCardReader implements CardReader {
         r.on('error', () => undefined);
         closeQuietly(r);
       });
-    }
-  }
-
-  /** Record, log and pass on an error (messages never contain card data). */
-  private report(err: Error): void {
-    this.lastError = err.message;
-    this.log.warn({ err: err.message }, 'PC/SC reader problem');
-    try {
-      this.onError?.(err);
-    } catch {
-      // The error handler must not break the reader.
     }
   }
 }

@@ -6,7 +6,7 @@
 import { SerialPort } from 'serialport';
 import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
-import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
+import { ReconnectingReader } from '../reconnecting-reader.js';
 import { Em4100Parser } from './em4100.js';
 import { LoopTime } from './loop-time.js';
 
@@ -50,88 +50,62 @@ function cleanMessage(err: unknown): string {
 }
 
 /** An RDM6300-class EM4100 reader on a serial port. */
-export class SerialCardReader implements CardReader {
-  /** Reader id. */
-  readonly id: string;
-  /** Where the reader sits. */
-  readonly direction: ReaderDirection;
+export class SerialCardReader extends ReconnectingReader {
   /** Serial device path. */
   readonly path: string;
   /** Baud rate (9600 for RDM6300). */
   readonly baudRate: number;
 
-  private readonly log: Log;
-  private readonly reconnectMs: number;
   private readonly parser: Em4100Parser;
   private readonly loopTime = new LoopTime();
   private port: Port | null = null;
   /** Incremented on every open and on stop(); events from older ports are ignored. */
   private generation = 0;
-  private running = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private onTap: ((tap: RawTap) => void) | null = null;
-  private onError: ((err: Error) => void) | null = null;
-  private lastHeardAt: number | null = null;
-  private lastTapAt: number | null = null;
-  private lastError: string | null = null;
 
   /** Create the reader; nothing is opened until start(). */
   constructor(cfg: ReaderConfig, log: Log, options: SerialReaderOptions = {}) {
     if (!cfg.path) throw new Error(`reader "${cfg.id}": a serial reader needs "path" (e.g. /dev/ttyAMA0)`);
-    this.id = cfg.id;
-    this.direction = cfg.direction;
+    super({ id: cfg.id, direction: cfg.direction, log: log.child({ component: 'reader', id: cfg.id }), reconnectMs: options.reconnectMs ?? 3000, label: 'serial reader' });
     this.path = cfg.path;
     this.baudRate = cfg.baudRate;
-    this.log = log.child({ component: 'reader', id: cfg.id });
-    this.reconnectMs = options.reconnectMs ?? 3000;
     this.parser = new Em4100Parser({ interByteTimeoutMs: options.interByteTimeoutMs ?? 250 });
   }
 
-  /** Open the port and start delivering taps. Rejects with an error naming the path and what to check. */
-  async start(onTap: (tap: RawTap) => void, onError: (err: Error) => void): Promise<void> {
-    if (this.running) throw new Error(`reader "${this.id}": already started`);
-    this.running = true;
+  /** Open the port (rejects with an error naming the path and what to check). */
+  protected async startDevice(): Promise<void> {
     this.loopTime.start();
-    this.onTap = onTap;
-    this.onError = onError;
-    try {
-      await this.open();
-    } catch (e) {
-      this.running = false;
-      this.loopTime.stop();
-      this.onTap = null;
-      this.onError = null;
-      const err = e as Error;
-      this.lastError = err.message;
-      throw err;
-    }
+    await this.open();
     this.log.info({ path: this.path, baudRate: this.baudRate }, 'serial reader open');
   }
 
-  /** Close the port and stop retrying. Idempotent. */
-  async stop(): Promise<void> {
-    this.running = false;
+  /** Open a new port after the last one closed unexpectedly. */
+  protected async reopenDevice(): Promise<void> {
+    await this.open();
+    if (this.port) this.log.info({ path: this.path }, 'serial reader reopened');
+  }
+
+  /** Close the port; events of any port opened before are ignored from now on. */
+  protected async closeDevice(): Promise<void> {
     this.loopTime.stop();
     this.generation++;
-    this.onTap = null;
-    this.onError = null;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
     const port = this.port;
     this.port = null;
     if (port) await this.closePort(port);
   }
 
-  /** Current health snapshot. */
-  health(): ReaderHealth {
-    return {
-      id: this.id,
-      open: this.port !== null && this.port.isOpen,
-      lastHeardAt: this.lastHeardAt,
-      lastTapAt: this.lastTapAt,
-      rejectedFrames: this.parser.rejected,
-      lastError: this.lastError,
-    };
+  /** The port is open. */
+  protected isOpen(): boolean {
+    return this.port !== null && this.port.isOpen;
+  }
+
+  /** Malformed frames the parser dropped. */
+  protected override rejectedFrames(): number {
+    return this.parser.rejected;
+  }
+
+  /** serialport's messages without their "Error: " prefix. */
+  protected override errorText(e: unknown): string {
+    return cleanMessage(e);
   }
 
   /** Open a new port instance; on success it becomes `this.port`. */
@@ -189,14 +163,7 @@ export class SerialCardReader implements CardReader {
       this.log.debug({ rejectedFrames: this.parser.rejected }, 'rejected a malformed frame');
     }
     for (const uid of uids) {
-      this.lastTapAt = at;
-      const onTap = this.onTap;
-      if (!onTap) return;
-      try {
-        onTap({ readerId: this.id, uid, tech: 'em4100', at, hr });
-      } catch (e) {
-        this.report(new Error(`reader "${this.id}": tap handler failed: ${cleanMessage(e)}`));
-      }
+      if (!this.deliver({ readerId: this.id, uid, tech: 'em4100', at, hr })) return;
     }
   }
 
@@ -212,44 +179,6 @@ export class SerialCardReader implements CardReader {
     port.removeAllListeners();
     const why = err ? cleanMessage(err) : 'closed';
     const what = err?.disconnected ? 'was disconnected' : 'closed unexpectedly';
-    this.report(
-      new Error(`reader "${this.id}": serial port ${this.path} ${what} (${why}); retrying every ${this.retryEvery()}`),
-    );
-    this.scheduleReopen();
-  }
-
-  private retryEvery(): string {
-    return this.reconnectMs >= 1000 ? `${Math.round(this.reconnectMs / 1000)} s` : `${this.reconnectMs} ms`;
-  }
-
-  private scheduleReopen(): void {
-    if (!this.running || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (!this.running) return;
-      this.open().then(
-        () => {
-          if (this.port) this.log.info({ path: this.path }, 'serial reader reopened');
-        },
-        (e: Error) => {
-          if (!this.running) return;
-          // Report each distinct failure once; retries with the same error only go to debug.
-          if (e.message !== this.lastError) this.report(e);
-          else this.log.debug({ err: e.message }, 'serial reader still unavailable');
-          this.scheduleReopen();
-        },
-      );
-    }, this.reconnectMs);
-  }
-
-  /** Record, log and pass on an error (messages never contain card data). */
-  private report(err: Error): void {
-    this.lastError = err.message;
-    this.log.warn({ err: err.message }, 'serial reader problem');
-    try {
-      this.onError?.(err);
-    } catch {
-      // The error handler must not break the reader.
-    }
+    this.lost(`reader "${this.id}": serial port ${this.path} ${what} (${why})`);
   }
 }
