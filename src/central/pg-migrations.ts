@@ -1,0 +1,72 @@
+/**
+ * Versioned schema of the central PostgreSQL database. `schema_migrations` records each applied step; at start the
+ * pending steps are applied in order, all in one transaction under an advisory lock (receivers starting together
+ * migrate once), and a database newer than this code is refused. Never edit a shipped step: add a new one.
+ *
+ * Step 1 is the schema the first PostgreSQL store created without any version table (CREATE … IF NOT EXISTS), so a
+ * database made by that code is adopted as version 1 in place, its rows untouched.
+ */
+import type pg from 'pg';
+import type { Migration } from '../adapters/sqlite/migrations.js';
+import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+
+/** All steps, in order. */
+export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'central: doors, events, alerts, commands',
+    sql: `
+      CREATE TABLE IF NOT EXISTS doors (
+        site TEXT NOT NULL, door TEXT NOT NULL, public_key TEXT NOT NULL, enrolled_at BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL DEFAULT 0, last_hash TEXT NOT NULL DEFAULT '${GENESIS_HASH}',
+        state TEXT NOT NULL DEFAULT 'unknown', status_at BIGINT, reported_last_seq BIGINT, last_seen_at BIGINT,
+        command_counter BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (site, door)
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, door TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
+        data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, received_at BIGINT NOT NULL, UNIQUE (site, door, seq)
+      );
+      CREATE INDEX IF NOT EXISTS events_at ON events(at);
+      CREATE INDEX IF NOT EXISTS events_type ON events(type, at);
+      CREATE TABLE IF NOT EXISTS alerts (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, site TEXT NOT NULL, door TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS commands (
+        id TEXT PRIMARY KEY, site TEXT NOT NULL, door TEXT NOT NULL, counter BIGINT NOT NULL, action TEXT NOT NULL,
+        issued_at BIGINT NOT NULL, reply TEXT, replied_at BIGINT
+      );
+    `,
+  },
+];
+
+/** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */
+const MIGRATION_LOCK = 4242;
+
+/**
+ * Apply the steps newer than the database, in order, in one transaction; return the version the database is at.
+ * Throws (changing nothing) if the database is newer than the last step, or if a step fails.
+ */
+export async function migratePg(client: pg.ClientBase, migrations: readonly Migration[] = PG_CENTRAL_MIGRATIONS): Promise<number> {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`central PostgreSQL migrations must be numbered 1, 2, 3…: step ${i + 1} says ${m.version}`);
+  });
+  const latest = migrations.length;
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = r.rows[0]?.v ?? 0;
+    if (current > latest) {
+      throw new Error(`central database schema version ${current} is newer than this pintu (${latest}); upgrade pintu or restore a matching backup`);
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+    }
+    await client.query('COMMIT');
+    return Math.max(current, latest);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The central store's logic written once for both databases: row mapping, the ingest rules (which events of each
+ * message are stored, the alerts they raise, the door heads they leave), the event filter and the command records.
+ * A backend (`SqliteCentralStore`, `PgCentralStore`) supplies only the SQL primitives and the ingest transaction.
+ * SQL here uses `?` placeholders; a backend with numbered parameters rewrites them (`numberedParams`).
+ */
+import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+import type { WireEvent } from '../adapters/mqtt/protocol.js';
+import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
+
+/** A `doors` row as either database returns it (PostgreSQL BIGINTs come back as strings). */
+export interface DoorRow { site: string; door: string; public_key: string; enrolled_at: number | string; last_seq: number | string; last_hash: string; state: DoorRecord['state']; status_at: number | string | null; reported_last_seq: number | string | null; last_seen_at: number | string | null }
+/** An `events` row. */
+export interface EventRow { site: string; door: string; seq: number | string; type: string; at: string; data: string; prev_hash: string; hash: string; received_at: number | string }
+/** A `commands` row. */
+export interface CommandRow { id: string; site: string; door: string; counter: number | string; action: string; issued_at: number | string; reply: string | null }
+/** An `alerts` row. */
+export interface AlertRow { id: number | string; at: number | string; site: string; door: string; kind: string; detail: string }
+
+const num = (v: number | string): number => Number(v);
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+/** Map a door row. */
+export function doorFrom(r: DoorRow): DoorRecord {
+  return {
+    site: r.site, door: r.door, publicKey: r.public_key, enrolledAt: num(r.enrolled_at), lastSeq: num(r.last_seq), lastHash: r.last_hash,
+    state: r.state, statusAt: numOrNull(r.status_at), reportedLastSeq: numOrNull(r.reported_last_seq), lastSeenAt: numOrNull(r.last_seen_at),
+  };
+}
+
+/** Map an event row. */
+export function eventFrom(r: EventRow): CentralEvent {
+  return {
+    site: r.site, door: r.door, seq: num(r.seq), type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>,
+    prevHash: r.prev_hash, hash: r.hash, receivedAt: num(r.received_at),
+  };
+}
+
+/** Map a command row. */
+export function commandFrom(r: CommandRow): CommandRecord {
+  return { id: r.id, site: r.site, door: r.door, counter: num(r.counter), action: r.action, issuedAt: num(r.issued_at), reply: r.reply };
+}
+
+/** Map an alert row. */
+export function alertFrom(r: AlertRow): Alert {
+  return { id: num(r.id), at: num(r.at), site: r.site, door: r.door, kind: r.kind, detail: r.detail };
+}
+
+/** Rewrite `?` placeholders as `$1`, `$2`, … (the SQL here has no `?` inside string literals). */
+export function numberedParams(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** A door's chain head inside one ingest transaction. */
+export interface DoorHead {
+  /** Site id. */
+  site: string;
+  /** Door id. */
+  door: string;
+  /** Highest seq stored so far. */
+  lastSeq: number;
+  /** Hash of that event. */
+  lastHash: string;
+}
+
+/** One accepted event to insert, with the alert it raises (or null). */
+export type StoreEvent = (site: string, door: string, e: IngestBatch['events'][number], alert: { kind: string; detail: string } | null) => void;
+
+/**
+ * Apply the ingest rules to several messages inside the caller's transaction: each door's head is read once
+ * (`headOf`; null: not enrolled), each message is checked by `checkBatch` against what the messages before it left,
+ * and every accepted event goes to `store` in order. Returns each message's result and the heads to write back.
+ */
+export function applyBatches(batches: readonly IngestBatch[], headOf: (site: string, door: string) => DoorHead | null, store: StoreEvent): { results: IngestResult[]; heads: DoorHead[] } {
+  const heads = new Map<string, DoorHead | null>();
+  const results = batches.map(({ site, door, events }): IngestResult => {
+    const k = `${site}\n${door}`;
+    let h = heads.get(k);
+    if (h === undefined) {
+      h = headOf(site, door);
+      heads.set(k, h);
+    }
+    if (!h) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
+    const { accept, outcome, detail } = checkBatch(door, h.lastSeq, h.lastHash, events);
+    // Door alarms become alerts in the same transaction: once per event, however often it is redelivered.
+    for (const e of accept) store(site, door, e, alertOf(e));
+    const last = accept.at(-1);
+    if (last) { h.lastSeq = last.seq; h.lastHash = last.hash; }
+    return { outcome, stored: accept.length, lastSeq: h.lastSeq, lastHash: h.lastHash, ...(detail ? { detail } : {}) };
+  });
+  return { results, heads: [...heads.values()].filter((h): h is DoorHead => h !== null) };
+}
+
+/** The central store over a SQL database: every method but the ingest transaction, written once. */
+export abstract class SqlCentralStore implements CentralStore {
+  /** Rows of a query (`?` placeholders). */
+  protected abstract rows<R>(sql: string, args: readonly unknown[]): Promise<R[]>;
+  /** Run a statement (`?` placeholders); the number of rows it changed. */
+  protected abstract run(sql: string, args: readonly unknown[]): Promise<number>;
+  /** The condition "type starts with the parameter(s)" in this database's SQL, and its arguments for `prefix`. */
+  protected abstract typeStartsWith(prefix: string): { sql: string; args: unknown[] };
+  /** Store several messages in one transaction (see `applyBatches`). */
+  abstract ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]>;
+  /** Close the connection. */
+  abstract close(): Promise<void>;
+
+  /** Enrol or re-key a door. */
+  async enroll(site: string, door: string, publicKey: string, at: number): Promise<void> {
+    await this.run('INSERT INTO doors (site, door, public_key, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (site, door) DO UPDATE SET public_key = excluded.public_key', [site, door, publicKey, at]);
+  }
+
+  /** One door. */
+  async door(site: string, door: string): Promise<DoorRecord | null> {
+    const r = (await this.rows<DoorRow>('SELECT * FROM doors WHERE site = ? AND door = ?', [site, door]))[0];
+    return r ? doorFrom(r) : null;
+  }
+
+  /** All doors. */
+  async doors(): Promise<DoorRecord[]> {
+    return (await this.rows<DoorRow>('SELECT * FROM doors ORDER BY site, door', [])).map(doorFrom);
+  }
+
+  /** Store a message's events in one transaction. */
+  async ingest(site: string, door: string, events: readonly WireEvent[], at: number): Promise<IngestResult> {
+    return (await this.ingestMany([{ site, door, events }], at))[0]!;
+  }
+
+  /** Record a status message. */
+  async setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void> {
+    await this.run('UPDATE doors SET state = ?, status_at = ?, reported_last_seq = COALESCE(?, reported_last_seq), last_seen_at = ? WHERE site = ? AND door = ?',
+      [state, statusAt, reportedLastSeq, Date.now(), site, door]);
+  }
+
+  /** Mark a silent online door offline (atomic: one receiver of several wins). */
+  async markSilent(site: string, door: string, silentSince: number): Promise<boolean> {
+    return (await this.run("UPDATE doors SET state = 'offline' WHERE site = ? AND door = ? AND state = 'online' AND COALESCE(last_seen_at, 0) < ?", [site, door, silentSince])) === 1;
+  }
+
+  /** Raise an alert. */
+  async alert(site: string, door: string, kind: string, detail: string, at: number): Promise<void> {
+    await this.run('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)', [at, site, door, kind, detail]);
+  }
+
+  /** Alerts, newest first. */
+  async alerts(limit = 100): Promise<Alert[]> {
+    return (await this.rows<AlertRow>('SELECT id, at, site, door, kind, detail FROM alerts ORDER BY id DESC LIMIT ?', [limit])).map(alertFrom);
+  }
+
+  /** Stored events, in site, door, seq order. */
+  async events(f: EventFilter): Promise<CentralEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.site) { where.push('site = ?'); args.push(f.site); }
+    if (f.door) { where.push('door = ?'); args.push(f.door); }
+    if (f.type) { const p = this.typeStartsWith(f.type); where.push(p.sql); args.push(...p.args); }
+    if (f.from) { where.push('at >= ?'); args.push(f.from); }
+    if (f.to) { where.push('at < ?'); args.push(f.to); }
+    args.push(f.limit ?? 10_000);
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY site, door, seq LIMIT ?`;
+    return (await this.rows<EventRow>(sql, args)).map(eventFrom);
+  }
+
+  /** Take the next command counter (atomically). */
+  async nextCounter(site: string, door: string): Promise<number> {
+    const r = (await this.rows<{ command_counter: number | string }>('UPDATE doors SET command_counter = command_counter + 1 WHERE site = ? AND door = ? RETURNING command_counter', [site, door]))[0];
+    if (!r) throw new Error(`door ${site}/${door} is not enrolled`);
+    return Number(r.command_counter);
+  }
+
+  /** Record a sent command. */
+  async recordCommand(c: Omit<CommandRecord, 'reply'>): Promise<void> {
+    await this.run('INSERT INTO commands (id, site, door, counter, action, issued_at) VALUES (?, ?, ?, ?, ?, ?)', [c.id, c.site, c.door, c.counter, c.action, c.issuedAt]);
+  }
+
+  /** Record a reply. */
+  async recordReply(id: string, reply: string, at: number): Promise<void> {
+    await this.run('UPDATE commands SET reply = ?, replied_at = ? WHERE id = ?', [reply, at, id]);
+  }
+
+  /** A command by id. */
+  async command(id: string): Promise<CommandRecord | null> {
+    const r = (await this.rows<CommandRow>('SELECT * FROM commands WHERE id = ?', [id]))[0];
+    return r ? commandFrom(r) : null;
+  }
+}
