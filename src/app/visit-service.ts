@@ -6,12 +6,15 @@
 import { applyVisitCommand, newVisit, type VisitCommand } from '../domain/visit.js';
 import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
-import { ROLES, type ChecklistItem, type Device, type Disposition, type Officer, type Role, type Visit, type VisitKind, type VisitorBadge } from '../domain/types.js';
+import { ROLES, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
 import { endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
+import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
+
+export type { VisitRequest } from '../ports/visit-commands.js';
 
 /** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming the field. */
 export function checkText(value: string | null | undefined, field: string, kind: TextKind): void {
@@ -53,34 +56,6 @@ export function parseChecklistItem(spec: string): ChecklistItem {
   return { item: item.trim(), status, note: rest.join(':').trim() || null };
 }
 
-/** What the officer fills in at intake (SOP step 1). */
-export interface VisitRequest {
-  /** Visitor's full name. */
-  name: string;
-  /** Visitor's NIK. */
-  nik: string;
-  /** Institution. */
-  org: string;
-  /** Phone, optional. */
-  phone?: string | null;
-  /** Purpose of the visit. */
-  purpose: string;
-  /** Planned duration in minutes (default 60). */
-  plannedMinutes?: number;
-  /** Devices brought in. */
-  devices?: Device[];
-  /** Request letter / helpdesk ticket reference. */
-  letterRef?: string | null;
-  /** KTP chip UID as read at the desk (hashed before storage). */
-  ktpUid?: string | null;
-  /** Visit kind (maintenance visits carry a disposition, SOP 002). */
-  kind?: VisitKind;
-  /** Disposition ordering a maintenance visit. */
-  disposition?: Disposition | null;
-  /** Officer doing the intake. */
-  by?: string | null;
-}
-
 /** Settings the service needs. */
 export interface VisitServiceOptions {
   /** Per-step SOP time standards (minutes). */
@@ -100,7 +75,7 @@ export interface VisitServiceOptions {
 }
 
 /** Officer-side commands. */
-export class VisitService {
+export class VisitService implements VisitCommands {
   private readonly now: () => number;
 
   /** Bind to a store. */

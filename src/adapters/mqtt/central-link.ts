@@ -5,7 +5,7 @@
  */
 import { connect, type MqttClient } from 'mqtt';
 import type { Store } from '../sqlite/store.js';
-import type { VisitService } from '../../app/visit-service.js';
+import type { VisitCommands } from '../../ports/visit-commands.js';
 import { CENTRAL_KEY_REQUIRED, type CentralConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
 import { publicKeyFromText, type KeyPair } from './keys.js';
@@ -28,8 +28,8 @@ export interface CentralLinkOptions {
   store: Store;
   /** The door's key pair. */
   key: KeyPair;
-  /** Officer-side service that commands run through. */
-  visits: VisitService;
+  /** The visit commands the centre's signed commands run through (the app's VisitService, given by the root). */
+  visits: VisitCommands;
   /** Timer period (ms) for polling new events, ack timeouts and status refresh. */
   tickMs?: number;
   /** How long `stop()` keeps delivering the backlog (ms). */

@@ -1,13 +1,13 @@
 /**
  * Signed commands from the centre, checked in this order: size, JSON, schema, the centre's signature, expiry,
  * monotonic counter (replay). A refused command is recorded as a `command.rejected` event with the reason and
- * changes nothing else; an accepted one runs through VisitService (preregister = request, approve, deny, revoke)
+ * changes nothing else; an accepted one runs through the visit commands (`VisitCommands`, the app's VisitService) (preregister = request, approve, deny, revoke)
  * in the same transaction as the counter, and is recorded as `command.executed` or `command.failed`.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Store } from '../sqlite/store.js';
 import type { StoredEvent } from '../sqlite/event-log.js';
-import type { VisitService } from '../../app/visit-service.js';
+import type { VisitCommands } from '../../ports/visit-commands.js';
 import type { Visit } from '../../domain/types.js';
 import { UserError } from '../../domain/errors.js';
 import { parseTime } from '../../domain/time.js';
@@ -40,7 +40,7 @@ export class CommandHandler {
   private readonly now: () => number;
 
   /** Wire to the store, the link row and the visit service. */
-  constructor(private readonly store: Store, private readonly link: LinkState, private readonly visits: VisitService, private readonly opts: CommandHandlerOptions, private readonly log: Log) {
+  constructor(private readonly store: Store, private readonly link: LinkState, private readonly visits: VisitCommands, private readonly opts: CommandHandlerOptions, private readonly log: Log) {
     this.now = opts.now ?? Date.now;
   }
 
