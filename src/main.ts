@@ -20,7 +20,8 @@ import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './ports/log.js';
 import { ClockGuard } from './app/clock.js';
-import { Scheduler } from './app/scheduler.js';
+import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
+import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 
@@ -62,6 +63,26 @@ export function visitService(config: Config, store: Store): VisitService {
     limitValidity: (from, until) => clock.limitValidity(from, until),
     maxValidityMs: config.visits.maxValidityDays * 86_400_000,
   });
+}
+
+/** The health checklist's slice of the config (shared by `pintu health` and the scheduler). */
+export function checklistOptions(config: Config, daemonPid: number | null): ChecklistOptions {
+  return {
+    readerIds: config.readers.filter((r) => r.direction !== 'desk').map((r) => r.id),
+    dataDir: config.dataDir,
+    readerSilentDays: config.health.readerSilentDays,
+    central: (config as { central?: unknown }).central !== undefined,
+    daemonPid,
+  };
+}
+
+/** The scheduler's slice of the config. */
+export function schedulerSettings(config: Config): SchedulerSettings {
+  const { readerIds, readerSilentDays, central } = checklistOptions(config, null);
+  return {
+    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays,
+    backup: { keep: config.backup.keep, hour: config.backup.hour }, timeZone: config.visits.timeZone,
+  };
 }
 
 /** Create the door I/O for the configured hardware. GPIO is loaded lazily so `sim` never touches /sys. */
@@ -159,7 +180,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     now: () => clockOf(store).now(),
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  const scheduler = new Scheduler({ store, config, log, clock: clockOf(store), ...(onEvents ? { onEvents } : {}) });
+  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, clock: clockOf(store), ...(onEvents ? { onEvents } : {}) });
   return new Daemon({ store, io, door, access, readers, log, scheduler, writes, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 

@@ -4,7 +4,6 @@
  * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job.
  */
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Log } from '../ports/log.js';
@@ -17,23 +16,28 @@ import { checkDatabaseInWorker } from '../adapters/sqlite/db-check.js';
 
 const DAY = 86_400_000;
 
-/** Checklist options from the config (shared by `pintu health` and the scheduler). */
-export function checklistOptions(config: Config, daemonPid: number | null): ChecklistOptions {
-  return {
-    readerIds: config.readers.filter((r) => r.direction !== 'desk').map((r) => r.id),
-    dataDir: config.dataDir,
-    readerSilentDays: config.health.readerSilentDays,
-    central: (config as { central?: unknown }).central !== undefined,
-    daemonPid,
-  };
+/** The scheduler's slice of the configuration (the root builds it from the config: `schedulerSettings` in main.ts). */
+export interface SchedulerSettings {
+  /** Data dir: the checklist checks it and the nightly backups go in its `backups/` folder. */
+  dataDir: string;
+  /** What the health checklist checks besides the data dir: the door readers, reader silence, whether a centre is set. */
+  checklist: Omit<ChecklistOptions, 'dataDir' | 'daemonPid' | 'databaseCheck'>;
+  /** The health checklist runs every this many days (`health.intervalDays`). */
+  healthIntervalDays: number;
+  /** Personal data of visits ended longer ago than this is purged (`privacy.retentionDays`). */
+  retentionDays: number;
+  /** Nightly backup: how many copies are kept and at which local hour it runs (`backup`). */
+  backup: { keep: number; hour: number };
+  /** The office's time zone (the backup hour is local). */
+  timeZone: string;
 }
 
 /** What the scheduler needs. */
 export interface SchedulerDeps {
   /** The daemon's store. */
   store: Store;
-  /** The configuration. */
-  config: Config;
+  /** Its slice of the configuration. */
+  settings: SchedulerSettings;
   /** Logger. */
   log: Log;
   /** System probes (default the real system). */
@@ -82,17 +86,17 @@ export class Scheduler {
   }
 
   private async runJobs(): Promise<void> {
-    const { store, config, clock } = this.d;
+    const { store, settings, clock } = this.d;
     const now = this.env.now();
     try {
       if (clock && !clock.synced() && clockSyncProbe(this.env.root, this.env.run).synced) clock.markSynced();
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
-      if (now - last >= config.health.intervalDays * DAY) {
+      if (now - last >= settings.healthIntervalDays * DAY) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
         const databaseCheck = await checkDatabaseInWorker(store.db.name, { pragma: 'quick_check', chain: 'all' });
-        const report = runChecklist(store, { ...checklistOptions(config, process.pid), databaseCheck }, this.env);
+        const report = runChecklist(store, { ...settings.checklist, dataDir: settings.dataDir, daemonPid: process.pid, databaseCheck }, this.env);
         const rec = recordReport(store, report, now, 'schedule');
         this.d.onEvents?.(rec);
         this.log.info({ status: report.status, counts: report.counts }, 'health checklist');
@@ -101,7 +105,7 @@ export class Scheduler {
     try {
       // Never on an untrusted clock: a clock set back or jumped forward would delete personal data early, irreversibly.
       const refusal = clock?.maintenanceRefusal() ?? [];
-      const r = purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now, dryRun: refusal.length > 0 });
+      const r = purgePersonalData(store, { retentionDays: settings.retentionDays, now, dryRun: refusal.length > 0 });
       if (refusal.length && r.count) {
         const why = refusal.join('; ');
         this.log.warn({ due: r.count, reasons: refusal }, 'purge refused: the clock is not trusted');
@@ -116,9 +120,9 @@ export class Scheduler {
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'purge failed'); }
     try {
-      const r = await nightlyBackup(store.db, join(config.dataDir, BACKUP_DIR), { keep: config.backup.keep, hour: config.backup.hour, timeZone: config.visits.timeZone, now });
+      const r = await nightlyBackup(store.db, join(settings.dataDir, BACKUP_DIR), { ...settings.backup, timeZone: settings.timeZone, now });
       if (r) {
-        const ev = store.tx(() => store.events.append([{ type: 'backup.made', data: { file: r.file.slice(config.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' } }], this.env.now()));
+        const ev = store.tx(() => store.events.append([{ type: 'backup.made', data: { file: r.file.slice(settings.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' } }], this.env.now()));
         this.d.onEvents?.(ev);
         this.log.info({ file: r.file, bytes: r.bytes, ms: r.ms, removed: r.removed.length }, 'nightly backup');
       }

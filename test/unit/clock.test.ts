@@ -8,7 +8,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import type { StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
-import { openStore, visitService } from '../../src/main.js';
+import { openStore, schedulerSettings, visitService } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 import { tempConfig, testNik } from '../helpers/config.js';
 import { applyTestClockOffset } from '../../src/app/test-clock.js';
@@ -209,7 +209,7 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     d.note('a year later');
     d.c.t -= DAY;
     expect(d.clock.maintenanceRefusal().join('; ')).toMatch(/1 d behind the newest event: it was set back/);
-    const s = new Scheduler({ store: d.store, config: d.tc.config, log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
+    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
     await s.tick();
     await s.tick();
     expect(d.store.visit(id)!.visitor.name).toBe('Budi');
@@ -240,7 +240,7 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     d.restart();
     d.note('after restart');
     expect(jumps()).toHaveLength(1);
-    const s = new Scheduler({ store: d.store, config: d.tc.config, log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
+    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
     await s.tick();
     expect(d.store.visit(id)!.visitor.name).toBe('Budi');
     expect(d.events().filter((e) => e.type === 'privacy.purge_refused')).toHaveLength(1);

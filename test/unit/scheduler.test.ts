@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
-import { openStore, buildDaemon } from '../../src/main.js';
+import { openStore, buildDaemon, schedulerSettings } from '../../src/main.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
 import { Scheduler } from '../../src/app/scheduler.js';
@@ -38,7 +38,7 @@ describe('maintenance scheduler', () => {
     const clock = new ClockGuard({ probe: () => false, now: () => now, mono: () => now });
     const { t, store, root } = setup(clock);
     const env = { root, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
-    const s = new Scheduler({ store, config: t.config, log, env, clock, tickMs: 3_600_000 });
+    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log, env, clock, tickMs: 3_600_000 });
     s.start();
     expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));
     await s.tick();
