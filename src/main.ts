@@ -30,30 +30,29 @@ export const DB_FILE = 'pintu.db';
 /** SQLite page cache per connection (KiB): the tap path's index pages fit many times over; a drain or a scan cannot grow it (issue 10). */
 export const DB_CACHE_KIB = 2048;
 
-/** Open the store for a config (used by the daemon and by every CLI command), guarded by its own clock guard (docs/clock.md). */
-export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): Store {
-  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous, cacheKiB: DB_CACHE_KIB });
-  const store = new Store(db, config.door.id);
-  // `full`: commit, then fsync outside the write lock (the daemon switches to its own deferred sync in `wire`).
-  if (config.storage.synchronous === 'full') store.syncAfterCommit();
-  const clock = opts.clock ?? new ClockGuard({
+/** The door's store as the roots open it: guarded by its clock guard, which every part that needs it takes from `store.clock`. */
+export type DoorStore = Store<ClockGuard>;
+
+/** A clock guard with the config's tolerances (docs/clock.md). */
+export function clockGuard(config: Config): ClockGuard {
+  return new ClockGuard({
     rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
     maxForwardJumpMs: config.clock.maxForwardJumpHours * 3_600_000,
   });
-  clock.attach(store);
+}
+
+/** Open the store for a config (used by the daemon and by every CLI command), guarded by its own clock guard (docs/clock.md). */
+export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): DoorStore {
+  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous, cacheKiB: DB_CACHE_KIB });
+  const store = new Store(db, config.door.id, opts.clock ?? clockGuard(config));
+  // `full`: commit, then fsync outside the write lock (the daemon switches to its own deferred sync in `wire`).
+  if (config.storage.synchronous === 'full') store.syncAfterCommit();
   return store;
 }
 
-/** The clock guard of a store opened by `openStore`: events written while the clock is untrusted are marked (docs/clock.md). */
-export function clockOf(store: Store): ClockGuard {
-  const c = store.events.clock;
-  if (!(c instanceof ClockGuard)) throw new Error('this store has no clock guard (open it with openStore)');
-  return c;
-}
-
 /** The officer-side service for a store: approvals on the guard's effective time, capped while it is untrusted. */
-export function visitService(config: Config, store: Store): VisitService {
-  const clock = clockOf(store);
+export function visitService(config: Config, store: DoorStore): VisitService {
+  const clock = store.clock;
   return new VisitService(store, {
     standards: config.sop.standardsMinutes,
     defaultValidity: config.visits.defaultValidity,
@@ -106,7 +105,7 @@ export interface Overrides {
 export async function buildDaemon(config: Config, log: Log, overrides: Overrides = {}): Promise<Daemon> {
   // Door I/O first: creating the GPIO relay drives it off, before anything else can fail.
   const io = overrides.io ?? (await createDoorIo(config, log));
-  let store: Store | null = null;
+  let store: DoorStore | null = null;
   try {
     store = openStore(config);
     return await wire(config, log, overrides, io, store);
@@ -118,7 +117,8 @@ export async function buildDaemon(config: Config, log: Log, overrides: Overrides
 }
 
 /** Connect the parts around an open store and door I/O. */
-async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, store: Store): Promise<Daemon> {
+async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, store: DoorStore): Promise<Daemon> {
+  const clock = store.clock;
   // `full`: commits at NORMAL (no fsync before the strike, none inside the write lock); the WAL is fsynced right after
   // each commit on the thread pool. The daemon never sleeps in SQLite's busy handler (see `Store.retryOwnBusy`).
   if (config.storage.synchronous === 'full') store.deferSync((err) => log.error({ err: err.message }, 'fsync of the database WAL failed; retried at the next commit'));
@@ -128,7 +128,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
   const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
   const link = config.central
-    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock: clockOf(store), defer: (name, job) => writes.push(name, job) }, log)
+    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock, defer: (name, job) => writes.push(name, job) }, log)
     : null;
   // Events leave for the centre once they are on disk (a door that loses power never takes back an event the centre has).
   const onEvents = link || overrides.onEvents
@@ -177,10 +177,10 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),
     secret,
     // Validity is judged on the guard's effective time: a clock set back never reopens an approval (docs/clock.md).
-    now: () => clockOf(store).now(),
+    now: () => clock.now(),
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, clock: clockOf(store), ...(onEvents ? { onEvents } : {}) });
+  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, clock, ...(onEvents ? { onEvents } : {}) });
   return new Daemon({ store, io, door, access, readers, log, scheduler, writes, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
 }
 

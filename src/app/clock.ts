@@ -4,13 +4,14 @@
  * of this build is never written as if it were real (it is raised to the release date, the raw reading kept beside it).
  * The newest event's time is a high-water mark: time is judged on `max(clock, mark)`, a clock behind it raises
  * `alarm.clock_rollback` once per episode, and a clock far ahead of what the log vouches for raises `alarm.clock_jump`
- * and pauses the purge until a head confirms the time. One guard per open store. Policy: docs/clock.md.
+ * and pauses the purge until a head confirms the time. One guard per open store, given to the store when it is built
+ * (`new Store(db, door, guard)`; the store attaches it). Policy: docs/clock.md.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ClockStamp, LogClock, NewestEvent } from '../adapters/sqlite/event-log.js';
-import type { Store } from '../adapters/sqlite/store.js';
+import type { ClockStamp, NewestEvent } from '../adapters/sqlite/event-log.js';
+import type { Store, StoreClock } from '../adapters/sqlite/store.js';
 import type { DomainEvent } from '../domain/types.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
@@ -85,9 +86,9 @@ export function formatDuration(ms: number): string {
 
 /**
  * Decides whether the clock can be trusted, what time counts, and marks events (the store's `LogClock`). Once
- * synchronised it stays so (until restart). Attach it to the store it guards (`openStore` does).
+ * synchronised it stays so (until restart). Given to the store it guards when that store is built (`openStore` does).
  */
-export class ClockGuard implements LogClock {
+export class ClockGuard implements StoreClock {
   private syncedOnce = false;
   private lastCheck = -Infinity;
   private readonly probe: () => boolean;
@@ -115,13 +116,15 @@ export class ClockGuard implements LogClock {
     this.maxJumpMs = opts.maxForwardJumpMs ?? DEFAULT_MAX_FORWARD_JUMP_MS;
   }
 
-  /** Guard this store: become its log's clock hook and take what the log vouches for now as the reference. */
-  attach(store: Store): this {
+  /**
+   * Called by the store built with this guard (its constructor): guard it, taking what the log vouches for now as the
+   * reference. One store per guard.
+   */
+  attach(store: Store): void {
+    if (this.store && this.store !== store) throw new Error('this clock guard already guards another store');
     this.store = store;
-    store.events.clock = this;
     const known = Math.max(store.events.newest()?.at ?? -Infinity, store.doorStatus().heartbeatAt ?? -Infinity);
     this.ref = { wall: Number.isFinite(known) ? known : this.clock(), mono: this.mono() };
-    return this;
   }
 
   /** The system clock's raw reading (ms). */

@@ -10,6 +10,7 @@ import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
 import type { Log } from '../ports/log.js';
 import type { WriteQueue } from './write-queue.js';
+import type { ClockGuard } from './clock.js';
 import { saveReaderHealth } from './health/checklist.js';
 import { ackedSeq } from '../adapters/sqlite/db-check.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
@@ -19,8 +20,8 @@ export const CHAIN_TAIL_AT_START = 500;
 
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
-  /** Database repositories and event log. */
-  store: Store;
+  /** Database repositories and event log, guarded by its clock guard (`store.clock`). */
+  store: Store<ClockGuard>;
   /** Door I/O (relay, inputs). */
   io: DoorIo;
   /** Door controller (strike timing, door events). */

@@ -8,8 +8,7 @@ import type { Config } from '../config/schema.js';
 import { UserError } from '../domain/errors.js';
 import { dropToDataDirOwner } from '../app/privileges.js';
 import { checkDataDir } from '../config/data-dir.js';
-import { openStore, visitService } from '../main.js';
-import type { Store } from '../adapters/sqlite/store.js';
+import { openStore, visitService, type DoorStore } from '../main.js';
 import type { VisitService } from '../app/visit-service.js';
 
 /** Global options every command accepts. */
@@ -40,7 +39,7 @@ export function configOf(cmd: Command, opts: { dataDir?: boolean } = {}): Config
 }
 
 /** Open the store and the officer-side service for one command, run `fn`, close. */
-export function withServices<T>(cmd: Command, fn: (s: { config: Config; store: Store; visits: VisitService }) => T): T {
+export function withServices<T>(cmd: Command, fn: (s: { config: Config; store: DoorStore; visits: VisitService }) => T): T {
   const config = configOf(cmd);
   const store = openStore(config);
   try {

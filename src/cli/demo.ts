@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/pino.js';
-import { buildDaemon, clockOf, visitService } from '../main.js';
+import { buildDaemon, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
@@ -81,7 +81,7 @@ export function demoCommand(program: Command): void {
       const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], onEvents: show });
       await daemon.start();
       const store = daemon.parts.store;
-      if (!clockOf(store).trusted()) {
+      if (!store.clock.trusted()) {
         say('Note: this machine\'s clock is not confirmed synchronised (no NTP sync flag), so every event carries clockSynced=false');
         say('and approvals last at most 4 hours (docs/clock.md). On a Pi with systemd-timesyncd this goes away.\n');
       }

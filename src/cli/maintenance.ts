@@ -8,7 +8,7 @@ import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
 import { formatTime } from '../domain/time.js';
 import { createReader } from '../adapters/readers.js';
-import { DB_FILE, checklistOptions, clockOf, createDoorIo, openStore } from '../main.js';
+import { DB_FILE, checklistOptions, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
 import { realSystem } from '../app/health/probes.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
@@ -73,7 +73,7 @@ export function maintenanceCommands(program: Command): void {
     .action(action(function (this: Command, o: { dryRun?: boolean }) {
       const { r, refusal, tz } = withServices(this, ({ store, config }) => {
         // Never on an untrusted clock (docs/clock.md): a wrong clock would delete personal data early, irreversibly.
-        const refusal = clockOf(store).maintenanceRefusal();
+        const refusal = store.clock.maintenanceRefusal();
         if (refusal.length && !o.dryRun) throw new UserError(`purge refused: ${refusal.join('; ')}`);
         return { r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }), refusal, tz: config.visits.timeZone };
       });
@@ -95,7 +95,7 @@ export function maintenanceCommands(program: Command): void {
         const officer = store.officer(o.by.trim().toUpperCase());
         if (!officer) throw new UserError(`--by: no officer with id "${o.by}"`);
         if (officer.role !== 'head' || !officer.active) throw new UserError(`officer ${officer.id} is not an active head; only a head may confirm the clock`);
-        const done = clockOf(store).confirmJump(officer.id);
+        const done = store.clock.confirmJump(officer.id);
         if (!done) throw new UserError('no unconfirmed clock jump to confirm');
         store.events.append([{ type: 'clock.confirmed', data: { officer: officer.id, aheadMs: done.aheadMs, vouched: done.vouched } }], Date.now());
         return done;

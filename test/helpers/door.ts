@@ -46,7 +46,7 @@ export interface TestDoor {
 /** Make a door. */
 export function makeDoor(site: string, door: string): TestDoor {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-door-'));
-  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), door);
+  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), door, null);
   const secret = Buffer.alloc(32, 7);
   const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', secret });
   const access = new AccessService(store, { grant: () => undefined }, {

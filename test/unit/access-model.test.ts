@@ -45,7 +45,7 @@ describe('access handler model', () => {
     const reached = { visitorGrants: 0, denials: new Set<string>() };
     fc.assert(fc.property(fc.array(action, { minLength: 1, maxLength: 40 }), fc.boolean(), (actions, antiPassback) => {
       const dir = mkdtempSync(join(tmpdir(), 'pintu-model-'));
-      const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+      const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
       let now = Date.UTC(2026, 10, 23, 1, 0, 0);
       const strikes: GrantRef[] = [];
       const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 2, timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 1), now: () => now });
@@ -169,7 +169,7 @@ describe('presence model', () => {
     const reached = { visitorEntries: 0, unescortedAlarms: 0, failedTaps: 0, lapsedExits: 0, awaited: 0 };
     fc.assert(fc.property(fc.array(presenceAction, { minLength: 1, maxLength: 50 }), (actions) => {
       const dir = mkdtempSync(join(tmpdir(), 'pintu-presence-'));
-      const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+      const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
       let now = Date.UTC(2026, 10, 23, 1, 0, 0);
       const strikes: GrantRef[] = [];
       const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 2, timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 1), now: () => now });

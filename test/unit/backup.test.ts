@@ -17,7 +17,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'pintu-backup-')); dirs.push(d); return d; };
-const open = (path: string): Store => { const s = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1'); stores.push(s); return s; };
+const open = (path: string): Store => { const s = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1', null); stores.push(s); return s; };
 
 /** A second process writing as fast as it can for `ms`, like the daemon during a burst of taps. */
 function burstWriter(dbPath: string, ms: number): Promise<number> {

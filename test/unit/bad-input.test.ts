@@ -30,7 +30,7 @@ describe('bad input through VisitService and commands from the centre', () => {
   const now = Date.UTC(2026, 10, 23, 2, 0, 0);
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pintu-bad-'));
-    store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+    store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
     visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 7), now: () => now });
     visits.addOfficer('Head', 'head', '0A01');
     visits.addOfficer('Staff', 'staff', '0A02');

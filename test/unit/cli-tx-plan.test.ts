@@ -34,8 +34,7 @@ describe('CLI write transactions', () => {
     const seen = new Set<string>();
     const prepare = db.prepare.bind(db);
     (db as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => { seen.add(sql); return prepare(sql); };
-    const store = new Store(db, tc.config.door.id);
-    new ClockGuard().attach(store);
+    const store = new Store(db, tc.config.door.id, new ClockGuard());
     const visits = visitService(tc.config, store);
     visits.addOfficer('Head', 'head', '0A00000001');
     visits.addOfficer('Staff', 'staff', '0A00000002');
@@ -85,7 +84,7 @@ describe('CLI write transactions', () => {
 
   it('numbers visits per local day past 999 without a collision', () => {
     tc = tempConfig();
-    const store = new Store(openDatabase(join(tc.config.dataDir, 'pintu.db'), { synchronous: 'normal' }), tc.config.door.id);
+    const store = new Store(openDatabase(join(tc.config.dataDir, 'pintu.db'), { synchronous: 'normal' }), tc.config.door.id, null);
     const ins = store.db.prepare("INSERT INTO visits (id, kind, state, requested_at, data) VALUES (?, 'visit', 'requested', 0, '{}')");
     expect(store.nextVisitId('20261123')).toBe('V-20261123-001');
     ins.run('V-20261123-999');

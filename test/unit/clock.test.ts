@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BUILD_DATE_MS, ClockGuard, TIMESYNC_FLAG, UNSYNCED_MAX_VALIDITY_HOURS, clockSyncProbe } from '../../src/app/clock.js';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
-import type { StoredEvent } from '../../src/adapters/sqlite/event-log.js';
+import { EventLog, type StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { openStore, schedulerSettings, visitService } from '../../src/main.js';
@@ -17,8 +17,9 @@ const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'pintu-clock-')); dirs.push(d); return d; };
 
+const after = BUILD_DATE_MS + 86_400_000;
+
 describe('ClockGuard', () => {
-  const after = BUILD_DATE_MS + 86_400_000;
 
   it('marks events clockSynced:false until the probe confirms sync, then leaves them alone', () => {
     let synced = false;
@@ -59,19 +60,52 @@ describe('ClockGuard', () => {
 
   it('hooked into EventLog.append: stored events carry the mark and the hash chain still verifies', () => {
     const d = tmp();
-    const store = new Store(openDatabase(join(d, 'p.db'), { synchronous: 'normal' }), 'door-1');
+    const g = new ClockGuard({ probe: () => false, now: () => 1000 });
+    const store = new Store(openDatabase(join(d, 'p.db'), { synchronous: 'normal' }), 'door-1', g);
     try {
-      const g = new ClockGuard({ probe: () => false, now: () => 1000 }).attach(store);
       const [e1] = store.tx(() => store.events.append([{ type: 'daemon.started', data: { pid: 1 } }], 1000));
       expect(store.events.clock).toBe(g);
-      store.events.clock = null;
-      store.tx(() => store.events.append([{ type: 'daemon.stopped', data: {} }], after));
+      // The same door's log without a clock hook (an unguarded writer) continues the chain with unmarked events.
+      const unguarded = new EventLog(store.db, 'door-1', null);
+      store.tx(() => unguarded.append([{ type: 'daemon.stopped', data: {} }], after));
       expect(e1!.at).toBe(new Date(BUILD_DATE_MS).toISOString());
       const all = store.events.since(0);
       expect(all.map((e) => e.data)).toEqual([{ pid: 1, clockSynced: false, clockRaw: '1970-01-01T00:00:01.000Z' }, {}]);
       expect(store.events.verify()).toBeNull();
     } finally {
       store.db.close();
+    }
+  });
+});
+
+describe('the clock guard is an explicit dependency of the store (issue 11)', () => {
+  it('a store is built with the guard that stamps its events: openStore\'s store carries it, attached once; a store without one must say so', () => {
+    const tc = tempConfig();
+    try {
+      const g = new ClockGuard({ probe: () => false, now: () => after });
+      const store = openStore(tc.config, { clock: g });
+      try {
+        expect(store.clock).toBe(g);
+        expect(store.events.clock).toBe(g);
+        const [e] = store.tx(() => store.events.append([{ type: 'test.note', data: {} }], after));
+        expect(e!.data).toEqual({ clockSynced: false });
+        expect(visitService(tc.config, store).timeZone).toBe(tc.config.visits.timeZone);
+        // One store per guard: a second store cannot take over a guard already in use.
+        expect(() => new Store(store.db, tc.config.door.id, g)).toThrow(/already guards another store/);
+        // Compile-time: a store (or log) built without saying which clock guards it, or an unguarded store handed to the
+        // officer-side service, does not compile (`tsc -p tsconfig.test.json` fails if these lines compile).
+        // @ts-expect-error the clock argument is required
+        expect(() => new Store(store.db, tc.config.door.id)).not.toThrow();
+        // @ts-expect-error the clock argument is required
+        expect(() => new EventLog(store.db, tc.config.door.id)).not.toThrow();
+        // @ts-expect-error a store without a clock guard cannot back the visit service
+        const unguardedService = (): unknown => visitService(tc.config, new Store(store.db, tc.config.door.id, null));
+        expect(unguardedService).toBeTypeOf('function');
+      } finally {
+        store.db.close();
+      }
+    } finally {
+      tc.cleanup();
     }
   });
 });
@@ -89,7 +123,7 @@ function fakeClockDoor(probe: () => boolean = () => true) {
   const r = {
     c, tc,
     get store() { return store; },
-    get clock() { return store.events.clock as ClockGuard; },
+    get clock() { return store.clock; },
     visits: () => visitService(tc.config, store),
     /** Close and reopen the database with a new guard (a restart of the process). */
     restart() { store.db.close(); store = openStore(tc.config, { clock: guard() }); },

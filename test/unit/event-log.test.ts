@@ -103,15 +103,15 @@ describe('openDatabase and migrations', () => {
 describe('EventLog', () => {
   it('append outside a transaction throws and writes nothing', () => {
     const db = open(join(tmp(), 'p.db'));
-    const log = new EventLog(db, 'door-1');
+    const log = new EventLog(db, 'door-1', null);
     expect(() => log.append([ev('x')], T0)).toThrow(/inside a transaction/);
     expect(log.lastSeq()).toBe(0);
   });
 
   it('seq is gap-free from 1 per door; doors have separate sequences and chains', () => {
     const db = open(join(tmp(), 'p.db'));
-    const a = new EventLog(db, 'door-a');
-    const b = new EventLog(db, 'door-b');
+    const a = new EventLog(db, 'door-a', null);
+    const b = new EventLog(db, 'door-b', null);
     expect(a.lastSeq()).toBe(0);
     for (const [log, n] of [[a, 3], [b, 1], [a, 1], [b, 4], [a, 2], [a, 0]] as const) append(db, log, n);
     expect(seqs(db, 'door-a')).toEqual(range(6));
@@ -127,7 +127,7 @@ describe('EventLog', () => {
 
   it('returns and stores events whose hashes chain: prevHash = previous hash, hash over all fields', () => {
     const db = open(join(tmp(), 'p.db'));
-    const log = new EventLog(db, 'door-1');
+    const log = new EventLog(db, 'door-1', null);
     const data = { visit: 'V-20261123-001', officer: 'O2', n: 3, nested: { ok: true, list: [1, 'x'] } };
     const out = db.transaction(() => log.append([ev('visit.checked', data), ev('badge.issued', { badge: '04AA' })], T0 + 1)).immediate();
     expect(out.map((e) => [e.seq, e.type, e.at])).toEqual([[1, 'visit.checked', new Date(T0 + 1).toISOString()], [2, 'badge.issued', new Date(T0 + 1).toISOString()]]);
@@ -148,8 +148,7 @@ describe('EventLog', () => {
 
   it('a clock hook can add fields, put events first and adjust the time, and the chain covers what was stored', () => {
     const db = open(join(tmp(), 'p.db'));
-    const log = new EventLog(db, 'door-1');
-    log.clock = { stamp: (at) => ({ at: at + 5, marks: { clock: 'suspect' }, before: [ev('alarm.test', {})] }) };
+    const log = new EventLog(db, 'door-1', { stamp: (at) => ({ at: at + 5, marks: { clock: 'suspect' }, before: [ev('alarm.test', {})] }) });
     append(db, log, 2, T0);
     expect(log.since(0).map((e) => [e.type, e.data.clock, e.at])).toEqual([
       ['alarm.test', 'suspect', new Date(T0 + 5).toISOString()],
@@ -161,7 +160,7 @@ describe('EventLog', () => {
 
   it('time never goes backwards in the log: an append with an earlier time is written at the newest event\'s time', () => {
     const db = open(join(tmp(), 'p.db'));
-    const log = new EventLog(db, 'door-1');
+    const log = new EventLog(db, 'door-1', null);
     append(db, log, 1, T0 + 60_000);
     append(db, log, 1, T0); // a clock a minute behind (or a writer that read the clock before waiting for the lock)
     append(db, log, 1, T0 + 120_000);
@@ -174,7 +173,7 @@ describe('EventLog', () => {
 describe('tamper evidence', () => {
   const setup = (): { db: Db; log: EventLog } => {
     const db = open(join(tmp(), 'p.db'));
-    const log = new EventLog(db, 'door-1');
+    const log = new EventLog(db, 'door-1', null);
     append(db, log, 5);
     expect(log.verify()).toBeNull();
     return { db, log };
@@ -224,7 +223,7 @@ describe('tamper evidence', () => {
 describe('atomicity with the store', () => {
   it('a transaction that throws after appending leaves no event and no state change; seq continues without a gap', () => {
     const db = open(join(tmp(), 'p.db'));
-    const store = new Store(db, 'door-1');
+    const store = new Store(db, 'door-1', null);
     const { visit, event } = newVisit({
       id: 'V-20261123-001', kind: 'visit', visitor: { name: 'Siti', nik: '3273015508900001', org: 'PT X', phone: null }, purpose: 'p',
       plannedMinutes: 30, devicesIn: [], letterRef: null, ktpHash: null, disposition: null,
@@ -264,7 +263,7 @@ import { openDatabase } from './lib/db.js';
 import { EventLog } from './lib/event-log.js';
 const [path, name, n, dir] = process.argv.slice(2);
 const db = openDatabase(path, { synchronous: 'normal', busyTimeoutMs: 20000 });
-const log = new EventLog(db, 'door-1');
+const log = new EventLog(db, 'door-1', null);
 writeFileSync(dir + '/ready-' + name, '');
 while (!existsSync(dir + '/go')) await new Promise((r) => setTimeout(r, 2));
 for (let i = 0; i < Number(n); i++) {
@@ -298,7 +297,7 @@ describe('two processes appending concurrently', () => {
     writeFileSync(join(dir, 'go'), '');
     await done;
     const perWorker = Array.from({ length: N }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-    const log = new EventLog(db, 'door-1');
+    const log = new EventLog(db, 'door-1', null);
     const rows = log.since(0, 10_000);
     expect(rows.map((e) => e.seq)).toEqual(range(2 * perWorker));
     for (const w of ['A', 'B']) {

@@ -37,7 +37,7 @@ function env(root: string, over: Partial<SystemEnv> = {}): SystemEnv {
 
 function newStore(): { store: Store; dir: string } {
   const dir = tmp();
-  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), 'door-1');
+  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), 'door-1', null);
   stores.push(store);
   return { store, dir };
 }
@@ -146,7 +146,7 @@ describe('health checklist (SOP 002)', () => {
   it('a corrupted database fails quick_check', () => {
     const dir = tmp();
     const path = join(dir, 'pintu.db');
-    const s0 = new Store(openDatabase(path, { synchronous: 'full' }), 'door-1');
+    const s0 = new Store(openDatabase(path, { synchronous: 'full' }), 'door-1', null);
     s0.db.exec('CREATE TABLE filler (x TEXT); CREATE INDEX filler_x ON filler(x);');
     const ins = s0.db.prepare('INSERT INTO filler VALUES (?)');
     s0.tx(() => { for (let i = 0; i < 3000; i++) ins.run(`row-${i}-${'x'.repeat(200)}`); });
@@ -156,7 +156,7 @@ describe('health checklist (SOP 002)', () => {
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(4096 * 4, 0xa5), 0, 4096 * 4, size - 4096 * 20);
     closeSync(fd);
-    const store = new Store(new Database(path), 'door-1');
+    const store = new Store(new Database(path), 'door-1', null);
     stores.push(store);
     healthyDaemon(store);
     const r = runChecklist(store, opts(dir), env(healthyRoot()));

@@ -36,7 +36,7 @@ describe('outbox with deferred sync', () => {
   it('an event committed just before the timer or an ack pumps is published only after an fdatasync that started after its commit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pintu-outbox-'));
     dirs.push(dir);
-    const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1');
+    const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1', null);
     store.deferSync();
     const door = generateKeyPairSync('ed25519');
     const centre = generateKeyPairSync('ed25519');
@@ -61,10 +61,10 @@ describe('outbox with deferred sync: events another process wrote', () => {
   it('an event the CLI committed (and has not fsynced yet) is published only after an fdatasync that started after it was read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pintu-outbox-'));
     dirs.push(dir);
-    const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1');
+    const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1', null);
     store.deferSync();
     // The CLI's connection: commits at NORMAL; its own fdatasync comes after the commit (here: never).
-    const cli = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+    const cli = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
     const door = generateKeyPairSync('ed25519');
     const centre = generateKeyPairSync('ed25519');
     const { published, pub } = recorder(store);

@@ -32,7 +32,7 @@ interface Rig { store: Store; outbox: Outbox; sent: string[]; door: KeyPair; dir
 function rig(opts: { batchSize?: number; maxMessageBytes?: number } = {}): Rig {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-outbox-wire-'));
   dirs.push(dir);
-  const store = new Store(openDatabase(join(dir, 'door.db'), { synchronous: 'normal' }), DOOR);
+  const store = new Store(openDatabase(join(dir, 'door.db'), { synchronous: 'normal' }), DOOR, null);
   closers.push(() => { store.db.close(); });
   const door = loadOrCreateKeyPair(dir, DOOR_KEY_FILE);
   const centre = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);

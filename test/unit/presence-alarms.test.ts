@@ -26,7 +26,7 @@ afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, f
 function door() {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-alarms-'));
   dirs.push(dir);
-  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
   const clock = { now: Date.UTC(2026, 10, 23, 1, 0, 0) };
   const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 1, timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 1), now: () => clock.now });
   const strikes: unknown[] = [];

@@ -33,7 +33,7 @@ function seeded(): { store: Store; path: string } {
   const d = mkdtempSync(join(tmpdir(), 'pintu-purge-'));
   dirs.push(d);
   const path = join(d, 'pintu.db');
-  const store = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1');
+  const store = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1', null);
   stores.push(store);
   store.tx(() => {
     store.saveVisit(visit(1, 'archived', 400));     // due

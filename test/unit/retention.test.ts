@@ -24,7 +24,7 @@ afterEach(() => { for (const c of cleanups.splice(0).reverse()) c(); });
 /** A door store in a temp dir with `n` events, the i-th (1-based) at T0 + i days. */
 function door(n: number, id = 'dc-1'): { store: Store; link: LinkState } {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-retention-'));
-  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), id);
+  const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), id, null);
   cleanups.push(() => { store.db.close(); rmSync(dir, { recursive: true, force: true }); });
   for (let i = 1; i <= n; i++) store.tx(() => store.events.append([{ type: 'test.tick', data: { i } }], T0 + i * DAY));
   return { store, link: new LinkState(store.db, id) };
@@ -73,7 +73,7 @@ describe('pruning acknowledged events (central.retainAckedDays)', () => {
 
   it("touches only its own door's events in a shared database", () => {
     const { store, link } = door(4);
-    const other = new EventLog(store.db, 'dc-2');
+    const other = new EventLog(store.db, 'dc-2', null);
     store.tx(() => other.append([{ type: 'test.other', data: {} }, { type: 'test.other', data: {} }], T0));
     new LinkState(store.db, 'dc-2').setAcked(2, T0);
     link.setAcked(4, T0);

@@ -21,7 +21,7 @@ function setup() {
   tcs.push(tc);
   const c = { t: T, m: 0 };
   const store = openStore(tc.config, { clock: new ClockGuard({ probe: () => true, now: () => c.t, mono: () => c.m }) });
-  const clock = store.events.clock as ClockGuard;
+  const clock = store.clock;
   const v = visitService(tc.config, store);
   v.addOfficer('Staf', 'staff', '0A01');
   v.addOfficer('Kepala', 'head', '0A02');
@@ -62,7 +62,7 @@ describe('review: a clock stepped back does not stop time', () => {
     const c = { t: T + 10 * MIN, m: 0 };
     const store = openStore(tc.config, { clock: new ClockGuard({ probe: () => true, now: () => c.t, mono: () => c.m }) });
     try {
-      const clock = store.events.clock as ClockGuard;
+      const clock = store.clock;
       expect(clock.now()).toBeGreaterThanOrEqual(T + 50 * MIN);
       const access = new AccessService(store, { grant: () => undefined }, {
         policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },

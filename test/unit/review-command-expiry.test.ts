@@ -9,7 +9,7 @@ import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { buildCommand } from '../../src/central/commands.js';
 import { publicKeyToText, type KeyPair } from '../../src/adapters/mqtt/keys.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
-import { clockOf, openStore, visitService } from '../../src/main.js';
+import { openStore, visitService } from '../../src/main.js';
 import type { CentralConfig } from '../../src/config/schema.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
@@ -32,7 +32,7 @@ describe('review: command expiry on a clock set back', () => {
       const real = Date.now();
       vi.spyOn(Date, 'now').mockReturnValue(real - 86_400_000); // the door's clock is set back a day
       const link = new CentralLink({
-        site: 'test-site', door: tc.config.door.id, store, key: keyPair(), visits, clock: clockOf(store),
+        site: 'test-site', door: tc.config.door.id, store, key: keyPair(), visits, clock: store.clock,
         config: { url: 'mqtt://127.0.0.1:1', publicKey: centre.publicKeyText, batchSize: 100, ackTimeoutSeconds: 10, retainAckedDays: 0 } as unknown as CentralConfig,
       }, silentLogger());
       // Issued 3 minutes ago with a 1-minute lifetime: expired 2 minutes ago.

@@ -15,7 +15,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'pintu-review2-')); dirs.push(d); return d; };
-const open = (path: string): Store => { const s = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1'); stores.push(s); return s; };
+const open = (path: string): Store => { const s = new Store(openDatabase(path, { synchronous: 'normal' }), 'door-1', null); stores.push(s); return s; };
 const count = (s: Store): number => (s.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
 
 describe('review 2: restore and chain verification', () => {

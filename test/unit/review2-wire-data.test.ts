@@ -18,7 +18,7 @@ describe('review 2: event data on the wire', () => {
   it('an event whose data has a "__proto__" key reaches the centre with the hash the door computed (no chain-break stall)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pintu-review2-wire-'));
     dirs.push(dir);
-    const door = new Store(openDatabase(join(dir, 'door.db'), { synchronous: 'normal' }), 'd1');
+    const door = new Store(openDatabase(join(dir, 'door.db'), { synchronous: 'normal' }), 'd1', null);
     closers.push(() => door.db.close());
     door.tx(() => door.events.append([{ type: 'door.opened', data: JSON.parse('{"__proto__":{"x":1},"n":1}') as Record<string, unknown> }], Date.now()));
     expect(door.events.verify()).toBeNull();

@@ -25,7 +25,7 @@ afterEach(() => {
 function fullStore(): { store: Store; other: Database.Database } {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-sync-'));
   dirs.push(dir);
-  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1');
+  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'full' }), 'd1', null);
   return { store, other: new Database(join(dir, 'p.db')) };
 }
 

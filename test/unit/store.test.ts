@@ -12,7 +12,7 @@ const stores: Store[] = [];
 function store(door = 'door-1', path?: string): Store {
   let p = path;
   if (!p) { const d = mkdtempSync(join(tmpdir(), 'pintu-store-')); dirs.push(d); p = join(d, 'pintu.db'); }
-  const s = new Store(openDatabase(p, { synchronous: 'normal' }), door);
+  const s = new Store(openDatabase(p, { synchronous: 'normal' }), door, null);
   stores.push(s);
   return s;
 }

@@ -29,7 +29,7 @@ describe('tap path query plans', () => {
     const db = new Database(join(dir, 'p.db'), { verbose: (sql) => { if (recording) executed.push(String(sql)); } });
     db.pragma('journal_mode = WAL');
     migrate(db);
-    const store = new Store(db, 'd1');
+    const store = new Store(db, 'd1', null);
     let now = Date.UTC(2026, 10, 23, 1, 0, 0);
     const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 2, timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 1), now: () => now });
     // History: officers and many past visits (checked out, so not inside).

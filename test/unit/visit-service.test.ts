@@ -23,7 +23,7 @@ describe('VisitService', () => {
   });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pintu-vs-'));
-    store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1');
+    store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal' }), 'd1', null);
     const s = make();
     s.addOfficer('Head', 'head', '0A01');
     s.addOfficer('Staff', 'staff', '0A02');

@@ -18,7 +18,7 @@ afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, f
 function setup(): { store: Store; other: Database.Database; queue: WriteQueue } {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-wq-'));
   dirs.push(dir);
-  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal', busyTimeoutMs: 5000 }), 'd1');
+  const store = new Store(openDatabase(join(dir, 'p.db'), { synchronous: 'normal', busyTimeoutMs: 5000 }), 'd1', null);
   const other = new Database(join(dir, 'p.db'));
   return { store, other, queue: new WriteQueue(store, silentLogger()) };
 }

@@ -49,7 +49,7 @@ export function checkDb(db: Db, o: DbCheckOptions): DbCheckResult {
     if (o.chain && (o.pragma === null || (out.integrity?.length === 1 && out.integrity[0] === 'ok'))) {
       const doors = db.prepare<[], { door: string }>('SELECT DISTINCT door FROM events ORDER BY door').all();
       for (const { door } of doors) {
-        const log = new EventLog(db, door);
+        const log = new EventLog(db, door, null);
         const lastSeq = log.lastSeq();
         const from = o.chain === 'all' ? 0 : Math.max(0, lastSeq - o.chain.tail);
         const acked = ackedSeq(db, door);

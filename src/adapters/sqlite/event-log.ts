@@ -84,15 +84,20 @@ export interface LogClock {
 
 /** The event log of one door. */
 export class EventLog {
-  /** Optional clock hook applied to each append (see `ClockGuard`). */
-  clock: LogClock | null = null;
+  /** The clock hook applied to each append (the door's `ClockGuard`), fixed at construction; null: times written as given. */
+  readonly clock: LogClock | null;
   private readonly lastStmt;
   private readonly insertStmt;
   private readonly sinceStmt;
   private readonly sinceTextStmt;
 
-  /** Bind to the database and the door id. */
-  constructor(private readonly db: Db, readonly door: string) {
+  /**
+   * Bind to the database and the door id, with the clock hook that stamps every append. Required: a log built without
+   * saying which clock guards it would silently write times the clock guard never saw (null says so explicitly: tools
+   * that only read or verify, and tests of the log itself).
+   */
+  constructor(private readonly db: Db, readonly door: string, clock: LogClock | null) {
+    this.clock = clock;
     this.lastStmt = db.prepare<[string], { seq: number; hash: string; at: string; raw: string | null }>(
       "SELECT seq, hash, at, json_extract(data, '$.clockRaw') AS raw FROM events WHERE door = ? ORDER BY seq DESC LIMIT 1",
     );

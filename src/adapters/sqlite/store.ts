@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import type { Db } from './db.js';
-import { EventLog } from './event-log.js';
+import { EventLog, type LogClock } from './event-log.js';
 import { WalSync } from './wal-sync.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
 
@@ -55,15 +55,28 @@ function syncWalFile(path: string): void {
   try { fdatasyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** All repositories of one door's database. */
-export class Store {
+/** The clock guard of a store (the app's `ClockGuard`): stamps each append, and reads the store it guards. */
+export interface StoreClock extends LogClock {
+  /** Called once, by the store this clock guards, at the end of its constructor. */
+  attach(store: Store): void;
+}
+
+/**
+ * All repositories of one door's database, with the clock guard that stamps its events (`clock`, typed by what the
+ * constructor was given: the root's stores are `Store<ClockGuard>`, so a part that needs the guard cannot be handed a
+ * store built without one).
+ */
+export class Store<C extends StoreClock | null = StoreClock | null> {
   /** The door's event log. */
   readonly events: EventLog;
+  /** The clock guard that stamps every event of this store (null: none, said explicitly by whoever built the store). */
+  readonly clock: C;
   private readonly stmts;
 
-  /** Wrap an open, migrated database for the given door. */
-  constructor(readonly db: Db, readonly door: string) {
-    this.events = new EventLog(db, door);
+  /** Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready). */
+  constructor(readonly db: Db, readonly door: string, clock: C) {
+    this.clock = clock;
+    this.events = new EventLog(db, door, clock);
     this.stmts = {
       officerById: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE id = ?'),
       officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),
@@ -84,6 +97,7 @@ export class Store {
         "SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
       ),
     };
+    clock?.attach(this);
   }
 
   /** A prepared statement, compiled once per SQL text (the tap path runs the same few statements again and again). */
