@@ -1,9 +1,23 @@
 /**
- * The composition root: one page that shows how pintu is wired. Each part gets only its slice of the config.
+ * The door's composition root: one page that shows how pintu is wired, and the door process's lifecycle (`runDoor`:
+ * parts, signals, sd_notify). Each part gets only its slice of the config; the clock guard is given to the store.
  *
  *   readers ──tap──▶ AccessService ──decide()──▶ Store (state + event, one transaction) ──▶ DoorController ──▶ Relay
  *   door switch / exit button ──▶ DoorController ──door events──▶ Store
  *   CLI commands ──▶ VisitService ──▶ Store (the daemon sees their effect at the next tap)
+ *
+ * Lifecycle. Fail secure comes first: the door I/O is created before anything else (creating the GPIO relay drives it
+ * off), so nothing that can fail at start (the database, a key file, the config of a reader) runs with the relay in an
+ * unknown state; a signal or an uncaught error drives the relay off before anything else is done.
+ *   built:    door I/O (relay off) → store (opened, guarded by its clock guard) → services, link, readers, scheduler
+ *   started:  store → link → door (relay off again, inputs watched, chain checked, daemon.started) → readers →
+ *             scheduler → status row and overstay timers
+ *   stopped:  in reverse: status timers → scheduler (a running job ends) → readers (no new taps) → door (queued taps
+ *             decided while the door can act on them, relay off, I/O closed, daemon.stopped) → link (the outbox,
+ *             daemon.stopped included, flushed) → store (last commits on disk, closed) → logs flushed
+ * The issue's sketch (readers → door I/O → store → link → scheduler) would stop the store before the door and the link
+ * before the last event, and start the readers before the relay is known off: the order above keeps the relay off
+ * first and lets every event reach the disk and the centre. A signal: relay off, STOPPING to systemd, then the stop.
  */
 import { join } from 'node:path';
 import type { Config } from './config/schema.js';
@@ -15,7 +29,9 @@ import { SimDoorIo } from './adapters/sim/sim-door-io.js';
 import { createReader } from './adapters/readers.js';
 import { AccessService, type GrantRef } from './app/access-service.js';
 import { DoorController } from './app/door-controller.js';
-import { Daemon } from './app/daemon.js';
+import { Daemon, type DaemonOwnParts } from './app/daemon.js';
+import type { Part } from './app/lifecycle.js';
+import { SystemdNotifier } from './app/systemd.js';
 import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './app/secret.js';
 import type { Log } from './ports/log.js';
@@ -181,7 +197,48 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
   const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, clock, ...(onEvents ? { onEvents } : {}) });
-  return new Daemon({ store, io, door, access, readers, log, scheduler, writes, ...(onEvents ? { onEvents } : {}), ...(link ? { link } : {}) });
+  const daemonLog = log.child({ component: 'daemon' });
+  // The start order of the running door (stopped in reverse): see the module comment.
+  const order = (own: DaemonOwnParts): Part[] => [
+    own.store,
+    // Connects in the background; flushed at stop, after the door's last event and before the database closes.
+    ...(link ? [{
+      name: 'link',
+      start: () => { try { link.start(); } catch (err) { daemonLog.error({ err: (err as Error).message, stack: (err as Error).stack }, 'daemon task failed'); } },
+      stop: () => link.stop().catch((err: Error) => daemonLog.error({ err: err.message }, 'flushing the central outbox failed')),
+    }] : []),
+    own.door,
+    own.readers,
+    // Maintenance jobs (health checklist, purge, nightly backup): after the readers, stopped before them.
+    {
+      name: 'scheduler',
+      start: () => { try { scheduler.start(); } catch (err) { daemonLog.error({ err: (err as Error).message, stack: (err as Error).stack }, 'daemon task failed'); } },
+      stop: () => scheduler.stop().catch((err: Error) => daemonLog.error({ err: err.message }, 'stopping the scheduler failed')),
+    },
+    own.status,
+  ];
+  return new Daemon({ store, io, door, access, readers, log, writes, order, ...(onEvents ? { onEvents } : {}) });
+}
+
+/**
+ * `pintu run`: the door process until a signal. Build (door I/O first: relay off), fail-secure handlers, start in
+ * order, READY to systemd once every reader was tried, watchdog pings while healthy; at a signal: relay off, STOPPING,
+ * the stop in reverse order, exit.
+ */
+export async function runDoor(config: Config, log: Log): Promise<void> {
+  const daemon = await buildDaemon(config, log);
+  installFailSecureHandlers(daemon, log);
+  const notifier = SystemdNotifier.fromEnv(process.env, log);
+  // After the fail-secure handlers: the relay is driven off before STOPPING is sent.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => notifier?.stopping());
+  await daemon.start();
+  // READY only now: database open, relay confirmed off, every reader tried (a missing one is retried, alarm raised).
+  const down = daemon.readers.down();
+  const total = daemon.parts.readers.length;
+  notifier?.ready(`door ${config.door.id}: locked, ${total - down.length}/${total} readers open${down.length ? ` (down: ${down.join(', ')})` : ''}`);
+  notifier?.startWatchdog(() => daemon.healthy());
+  // The daemon's own timers are unref'd (so tests and the demo can end); the service itself runs until a signal.
+  setInterval(() => undefined, 1 << 30);
 }
 
 /** Fail secure on anything unexpected: relay off first, then log and exit. */

@@ -1,7 +1,7 @@
 /**
- * The daemon's lifecycle: start in a fail-secure order (relay off before anything listens), keep the door status
- * row fresh for `pintu status`, and shut down in order: stop readers → relay off → close door I/O → last event →
- * flush the central outbox → close the database → flush logs.
+ * The running door: its own parts (store, door, readers, status row) for the composition root to put in order with
+ * its others (link, scheduler; see `buildDaemon` in src/main.ts), the tap path, the door status row kept fresh for
+ * `pintu status`, and the watchdog's health check. Started in the root's order, stopped in reverse, then logs flushed.
  */
 import type { CardReader, DoorIo, RawTap } from '../ports/hardware.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -14,6 +14,7 @@ import type { ClockGuard } from './clock.js';
 import { saveReaderHealth } from './health/checklist.js';
 import { ackedSeq } from '../adapters/sqlite/db-check.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
+import { Lifecycle, type Part } from './lifecycle.js';
 
 /** How many of the newest events the daemon verifies at start (the whole chain is checked by `pintu health`). */
 export const CHAIN_TAIL_AT_START = 500;
@@ -42,12 +43,29 @@ export interface DaemonParts {
   overstayCheckMs?: number;
   /** Called with events the daemon itself appends. */
   onEvents?: (events: StoredEvent[]) => void;
-  /** Maintenance jobs (health checklist, nightly backup): started after the readers, stopped first. */
-  scheduler?: { start(): void; stop(): Promise<void> };
-  /** The link to the central office (connects in the background; flushed at stop, before the database closes). */
-  link?: { start(): void; stop(): Promise<void> };
+  /**
+   * The start order of every part of the running door: the daemon's own (`own`) with the root's others (link,
+   * scheduler). Parts are started in this order and stopped in reverse (see `Lifecycle`).
+   */
+  order: (own: DaemonOwnParts) => Part[];
   /** Backoff of the attempts to open a reader that is down (tests shorten it). */
   readerRetry?: ReaderRetry;
+}
+
+/** The daemon's own parts, for the root to put in start order with its others. */
+export interface DaemonOwnParts {
+  /** The database: opened when the daemon is built; its stop waits (bounded) for the last commits to be on disk and closes it. */
+  store: Part;
+  /**
+   * The door controller and its I/O: relay off, door inputs watched, the chain's tail verified, `daemon.started`. Its
+   * stop decides the taps still queued (while the door can act on them), drives the relay off, closes the I/O and
+   * records `daemon.stopped`.
+   */
+  door: Part;
+  /** The readers, opened, watched and retried (a reader that cannot open raises `alarm.reader_down`); its stop closes them. */
+  readers: Part;
+  /** The status row (`pintu status`) and the overstay check: timers, started last and stopped first. */
+  status: Part;
 }
 
 /** A running pintu door controller. */
@@ -58,6 +76,8 @@ export class Daemon {
   private readonly log: Log;
   /** Opens, watches and retries the readers: a missing reader never takes the door down. */
   readonly readers: ReaderSupervisor;
+  /** Every part of the running door in the root's start order (stopped in reverse). */
+  readonly lifecycle: Lifecycle;
 
   /** Hold the parts; nothing starts until `start()`. */
   constructor(readonly parts: DaemonParts) {
@@ -66,36 +86,81 @@ export class Daemon {
       readers: parts.readers, log: parts.log, onTap: (tap) => this.onTap(tap), append: (type, data) => this.append(type, data),
       ...(parts.readerRetry ? { retry: parts.readerRetry } : {}),
     });
+    this.lifecycle = new Lifecycle(parts.order(this.ownParts()), this.log);
   }
 
-  /**
-   * Start: relay off, door inputs watched, readers opened, status row written. A reader that cannot open does not stop
-   * the start: it raises `alarm.reader_down` and is retried (the exit button, door alarms and other readers work meanwhile).
-   */
+  /** Start every part in the root's order (a part that fails to start stops those before it, and the start fails). */
   async start(): Promise<void> {
-    const { store, door, readers } = this.parts;
-    door.start();
-    const now = Date.now();
-    const chain = this.verifyChainTail();
-    store.retry(() => store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true }));
-    this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
-    // Visitors who were waiting for an escort when the last run ended are refused now: no wait is left without an outcome.
-    this.parts.writes.push('waits before restart', () => { this.parts.access.concludeWaitsFromBefore(); });
-    // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
-    if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
-    this.safe(() => this.parts.link?.start());
-    await this.readers.start();
-    this.writeStatus();
-    // The heartbeat never waits for the lock (a beat skipped while another process writes is harmless), and takes the
-    // lock only when the door or a reader changed, or every `statusEveryMs`: each write holds off the CLI's writers.
-    this.heartbeat = setInterval(() => this.safe(() => {
-      try { store.noWait(() => this.writeStatus(false)); } catch (err) { if (!store.isBusy(err)) throw err; }
-    }), this.parts.heartbeatMs ?? 1000);
-    this.heartbeat.unref();
-    this.overstay = setInterval(() => this.parts.writes.push('overstay check', () => { this.parts.access.checkOverstay(); }), this.parts.overstayCheckMs ?? 5000);
-    this.overstay.unref();
-    this.safe(() => this.parts.scheduler?.start());
-    this.log.info({ door: store.door }, 'pintu ready');
+    await this.lifecycle.start();
+    this.log.info({ door: this.parts.store.door }, 'pintu ready');
+  }
+
+  /** The daemon's own parts (the root orders them, with its others, in `DaemonParts.order`). */
+  private ownParts(): DaemonOwnParts {
+    const { store, door, readers, writes, access, io } = this.parts;
+    return {
+      store: {
+        name: 'store',
+        start: () => undefined,
+        stop: async () => {
+          // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
+          // Bounded: with the disk failing, the WAL's fsync is retried for ever (its errors are logged) and the stop must end.
+          let synced = false;
+          await Promise.race([
+            new Promise<void>((resolve) => store.whenDurable(() => { synced = true; resolve(); })),
+            new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+          ]);
+          if (!synced) this.log.error('the last commits could not be fsynced before the database closed');
+          try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
+        },
+      },
+      door: {
+        name: 'door',
+        start: () => {
+          door.start();
+          const now = Date.now();
+          const chain = this.verifyChainTail();
+          store.retry(() => store.updateDoorStatus({ daemonPid: process.pid, startedAt: now, heartbeatAt: now, locked: true }));
+          this.append('daemon.started', { pid: process.pid, readers: readers.map((r) => r.id) });
+          // Visitors who were waiting for an escort when the last run ended are refused now: no wait is left without an outcome.
+          writes.push('waits before restart', () => { access.concludeWaitsFromBefore(); });
+          // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
+          if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
+        },
+        stop: (reason) => {
+          access.stop();
+          // Taps and door events still queued are decided and recorded while the door can still act on them (a grant is
+          // recorded only for a strike that was driven), before the last event and before the database closes.
+          writes.flushBlocking();
+          door.stop();
+          try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
+          this.safe(() => {
+            store.retry(() => store.updateDoorStatus({ daemonPid: null, locked: true }));
+            this.append('daemon.stopped', { reason });
+          });
+          writes.flushBlocking();
+        },
+      },
+      readers: { name: 'readers', start: () => this.readers.start(), stop: () => this.readers.stop() },
+      status: {
+        name: 'status',
+        start: () => {
+          this.writeStatus();
+          // The heartbeat never waits for the lock (a beat skipped while another process writes is harmless), and takes the
+          // lock only when the door or a reader changed, or every `statusEveryMs`: each write holds off the CLI's writers.
+          this.heartbeat = setInterval(() => this.safe(() => {
+            try { store.noWait(() => this.writeStatus(false)); } catch (err) { if (!store.isBusy(err)) throw err; }
+          }), this.parts.heartbeatMs ?? 1000);
+          this.heartbeat.unref();
+          this.overstay = setInterval(() => writes.push('overstay check', () => { access.checkOverstay(); }), this.parts.overstayCheckMs ?? 5000);
+          this.overstay.unref();
+        },
+        stop: () => {
+          if (this.heartbeat) clearInterval(this.heartbeat);
+          if (this.overstay) clearInterval(this.overstay);
+        },
+      },
+    };
   }
 
   /** Verify the hash chain of the newest events (what a restored or edited database would break). */
@@ -181,33 +246,8 @@ export class Daemon {
   }
 
   private async doStop(reason: string): Promise<void> {
-    const { store, door, io, access } = this.parts;
     this.log.info({ reason }, 'stopping');
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.overstay) clearInterval(this.overstay);
-    if (this.parts.scheduler) await this.parts.scheduler.stop().catch((err: Error) => this.log.error({ err: err.message }, 'stopping the scheduler failed'));
-    await this.readers.stop();
-    access.stop();
-    // Taps and door events still queued are decided and recorded while the door can still act on them (a grant is
-    // recorded only for a strike that was driven), before the last event and before the database closes.
-    this.parts.writes.flushBlocking();
-    door.stop();
-    try { io.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing door I/O failed'); }
-    this.safe(() => {
-      store.retry(() => store.updateDoorStatus({ daemonPid: null, locked: true }));
-      this.append('daemon.stopped', { reason });
-    });
-    this.parts.writes.flushBlocking();
-    if (this.parts.link) await this.parts.link.stop().catch((err: Error) => this.log.error({ err: err.message }, 'flushing the central outbox failed'));
-    // The last commits are on disk before the database closes (the WAL's fsync runs on the thread pool).
-    // Bounded: with the disk failing, the WAL's fsync is retried for ever (its errors are logged) and the stop must end.
-    let synced = false;
-    await Promise.race([
-      new Promise<void>((resolve) => store.whenDurable(() => { synced = true; resolve(); })),
-      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
-    ]);
-    if (!synced) this.log.error('the last commits could not be fsynced before the database closed');
-    try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
+    await this.lifecycle.stop(reason);
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }

@@ -6,7 +6,6 @@
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../adapters/log/pino.js';
-import { SystemdNotifier } from '../app/systemd.js';
 import { UserError } from '../domain/errors.js';
 import { formatTime, parseTime, zoneOffsetMs } from '../domain/time.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair, publicKeyFromText } from '../adapters/mqtt/keys.js';
@@ -14,6 +13,7 @@ import { clientOptions } from '../adapters/mqtt/connect.js';
 import type { CommandAction } from '../adapters/mqtt/protocol.js';
 import { loadCentralConfig, type CentralFileConfig } from '../central/config.js';
 import { openCentralStore } from '../central/open.js';
+import { runCentral } from '../central/main.js';
 import { monthBounds, monthlyReport, visitsFrom } from '../central/views.js';
 import type { CentralStore } from '../central/store.js';
 import { action, collect, globals, intOption, out } from './context.js';
@@ -39,27 +39,7 @@ export function centralCommands(program: Command): void {
   central.command('run').description('run the central receiver (shared MQTT subscription; several may run at once)')
     .action(action(async function (this: Command) {
       const config = loadCentralConfig(globals(this).config);
-      const log = createLogger(config.log.level);
-      const store = await openCentralStore(config.store);
-      // mqtt and the receiver load only here, so other commands start fast.
-      const { CentralReceiver } = await import('../central/receiver.js');
-      const receiver = new CentralReceiver(store, {
-        broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE), offlineAfterSeconds: config.offlineAfterSeconds,
-      }, log);
-      // pintu-central.service is Type=notify: READY once the store is open and the subscriptions are in place,
-      // watchdog pings only while the receiver is healthy, STOPPING at the first signal.
-      const notifier = SystemdNotifier.fromEnv(process.env, log);
-      const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
-      await receiver.start();
-      notifier?.ready(`receiving as group ${config.group}`);
-      notifier?.startWatchdog(() => receiver.healthy());
-      await stopping;
-      notifier?.stopping();
-      notifier?.stopWatchdog();
-      await receiver.stop();
-      await store.close();
-      notifier?.close();
-      log.flush();
+      await runCentral(config, createLogger(config.log.level));
     }));
 
   central.command('keys').description("the centre's signing key").command('show').description("print the centre's public key (doors put it in central.publicKey)")

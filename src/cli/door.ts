@@ -3,8 +3,7 @@
  */
 import { Command } from 'commander';
 import { createLogger } from '../adapters/log/pino.js';
-import { SystemdNotifier } from '../app/systemd.js';
-import { buildDaemon, createDoorIo, installFailSecureHandlers, openStore } from '../main.js';
+import { createDoorIo, openStore, runDoor } from '../main.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { readLink } from '../adapters/mqtt/link-state.js';
@@ -76,19 +75,7 @@ export function doorCommands(program: Command): void {
     .description('run the door controller daemon')
     .action(action(async function (this: Command) {
       const config = configOf(this);
-      const log = createLogger(config.log.level);
-      const daemon = await buildDaemon(config, log);
-      installFailSecureHandlers(daemon, log);
-      const notifier = SystemdNotifier.fromEnv(process.env, log);
-      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => notifier?.stopping());
-      await daemon.start();
-      // READY only now: database open, relay confirmed off, every reader tried (a missing one is retried, alarm raised).
-      const down = daemon.readers.down();
-      const total = daemon.parts.readers.length;
-      notifier?.ready(`door ${config.door.id}: locked, ${total - down.length}/${total} readers open${down.length ? ` (down: ${down.join(', ')})` : ''}`);
-      notifier?.startWatchdog(() => daemon.healthy());
-      // The daemon's own timers are unref'd (so tests and the demo can end); the service itself runs until a signal.
-      setInterval(() => undefined, 1 << 30);
+      await runDoor(config, createLogger(config.log.level));
     }));
 
   program.command('status')
