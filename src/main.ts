@@ -24,18 +24,19 @@ import type { Config } from './config/schema.js';
 import type { CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { Store } from './adapters/sqlite/store.js';
-import type { StoredEvent } from './adapters/sqlite/event-log.js';
+import type { StorePort, StoredEvent } from './ports/store.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
 import { createReader } from './adapters/readers.js';
 import { AccessService, type GrantRef } from './app/access-service.js';
 import { DoorController } from './app/door-controller.js';
 import { Daemon, type DaemonOwnParts } from './app/daemon.js';
 import type { Part } from './app/lifecycle.js';
-import { SystemdNotifier } from './app/systemd.js';
+import { SystemdNotifier } from './adapters/systemd/notify.js';
 import { VisitService } from './app/visit-service.js';
-import { loadOrCreateSecret } from './app/secret.js';
+import { loadOrCreateSecret } from './adapters/os/secret-file.js';
+import { realSystem } from './adapters/os/system.js';
 import type { Log } from './ports/log.js';
-import { ClockGuard } from './app/clock.js';
+import { ClockGuard, TIMESYNC_FLAG } from './app/clock.js';
 import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
 import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -51,7 +52,9 @@ export type DoorStore = Store<ClockGuard>;
 
 /** A clock guard with the config's tolerances (docs/clock.md). */
 export function clockGuard(config: Config): ClockGuard {
+  const system = realSystem();
   return new ClockGuard({
+    probe: () => system.exists(TIMESYNC_FLAG),
     rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
     maxForwardJumpMs: config.clock.maxForwardJumpHours * 3_600_000,
   });
@@ -67,7 +70,7 @@ export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): Do
 }
 
 /** The officer-side service for a store: approvals on the guard's effective time, capped while it is untrusted. */
-export function visitService(config: Config, store: DoorStore): VisitService {
+export function visitService(config: Config, store: StorePort<ClockGuard>): VisitService {
   const clock = store.clock;
   return new VisitService(store, {
     standards: config.sop.standardsMinutes,
@@ -196,7 +199,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     now: () => clock.now(),
     ...(onEvents ? { onEvents } : {}),
   }, log.child({ component: 'access', door: config.door.id }));
-  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, clock, ...(onEvents ? { onEvents } : {}) });
+  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, env: realSystem(), clock, ...(onEvents ? { onEvents } : {}) });
   const daemonLog = log.child({ component: 'daemon' });
   // The start order of the running door (stopped in reverse): see the module comment.
   const order = (own: DaemonOwnParts): Part[] => [

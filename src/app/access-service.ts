@@ -8,8 +8,7 @@ import { decide, expirePending, isRepeatRead, type AccessPolicy, type AccessStat
 import { applyPresence } from '../domain/visit.js';
 import type { DomainEvent, Officer, Tap } from '../domain/types.js';
 import type { RawTap } from '../ports/hardware.js';
-import type { Store } from '../adapters/sqlite/store.js';
-import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { StorePort, StoredEvent } from '../ports/store.js';
 import type { Log } from '../ports/log.js';
 import { keyedHash } from './secret.js';
 
@@ -66,7 +65,7 @@ export class AccessService {
   private readonly now: () => number;
 
   /** Wire to the store, the strike and the logger. */
-  constructor(private readonly store: Store, private readonly strike: StrikePort, private readonly opts: AccessServiceOptions, private readonly log: Log) {
+  constructor(private readonly store: StorePort, private readonly strike: StrikePort, private readonly opts: AccessServiceOptions, private readonly log: Log) {
     this.now = opts.now ?? Date.now;
   }
 

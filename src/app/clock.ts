@@ -7,11 +7,9 @@
  * and pauses the purge until a head confirms the time. One guard per open store, given to the store when it is built
  * (`new Store(db, door, guard)`; the store attaches it). Policy: docs/clock.md.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ClockStamp, NewestEvent } from '../adapters/sqlite/event-log.js';
-import type { Store, StoreClock } from '../adapters/sqlite/store.js';
+import type { ClockStamp, GuardedStore, NewestEvent, StoreClock } from '../ports/store.js';
+import type { CommandRunner, SystemEnv } from '../ports/system.js';
 import type { DomainEvent } from '../domain/types.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
@@ -23,13 +21,10 @@ export const TIMESYNC_FLAG = 'run/systemd/timesync/synchronized';
 /** Longest approval (hours) given while the clock is unsynchronised (docs/clock.md). */
 export const UNSYNCED_MAX_VALIDITY_HOURS = 4;
 
-/** Runs a command synchronously; returns its exit code and stdout, or null when it cannot be run. */
-export type CommandRunner = (cmd: string, args: string[]) => { code: number; stdout: string } | null;
-
 /** Is the system clock synchronised? The timesyncd flag file, else `timedatectl` (covers chrony/ntpd via the kernel flag). */
-export function clockSyncProbe(root = '/', run: CommandRunner | null = null): { synced: boolean; source: string } {
-  if (existsSync(join(root, TIMESYNC_FLAG))) return { synced: true, source: `/${TIMESYNC_FLAG}` };
-  const r = run?.('timedatectl', ['show', '-p', 'NTPSynchronized', '--value']) ?? null;
+export function clockSyncProbe(sys: Pick<SystemEnv, 'exists'> & { run: CommandRunner | null }): { synced: boolean; source: string } {
+  if (sys.exists(TIMESYNC_FLAG)) return { synced: true, source: `/${TIMESYNC_FLAG}` };
+  const r = sys.run?.('timedatectl', ['show', '-p', 'NTPSynchronized', '--value']) ?? null;
   if (r && r.code === 0) return { synced: r.stdout.trim() === 'yes', source: 'timedatectl NTPSynchronized' };
   return { synced: false, source: r ? 'timedatectl failed' : `no /${TIMESYNC_FLAG}` };
 }
@@ -43,8 +38,8 @@ export const DEFAULT_MAX_FORWARD_JUMP_MS = 48 * 3_600_000;
 
 /** Options of the clock guard. */
 export interface ClockGuardOptions {
-  /** Cheap synchronous check of clock synchronisation (default: the timesyncd flag file under `/`). */
-  probe?: () => boolean;
+  /** Cheap synchronous check of clock synchronisation (production: the timesyncd flag file, `TIMESYNC_FLAG` under `/`). */
+  probe: () => boolean;
   /** Earliest believable time, ms (default BUILD_DATE_MS). */
   buildDate?: number;
   /** The system clock, ms (default Date.now). */
@@ -101,13 +96,13 @@ export class ClockGuard implements StoreClock {
   readonly toleranceMs: number;
   /** A clock more than this far ahead of what the log vouches for has jumped (ms). */
   readonly maxJumpMs: number;
-  private store: Store | null = null;
+  private store: GuardedStore | null = null;
   /** What the log vouched for when attached (newest event or heartbeat), and the monotonic time then. */
   private ref: { wall: number; mono: number } | null = null;
 
   /** Create a guard; nothing is probed until first use. */
-  constructor(opts: ClockGuardOptions = {}) {
-    this.probe = opts.probe ?? (() => existsSync(join('/', TIMESYNC_FLAG)));
+  constructor(opts: ClockGuardOptions) {
+    this.probe = opts.probe;
     this.buildDate = opts.buildDate ?? BUILD_DATE_MS;
     this.clock = opts.now ?? (() => Date.now());
     this.mono = opts.mono ?? (() => performance.now());
@@ -120,7 +115,7 @@ export class ClockGuard implements StoreClock {
    * Called by the store built with this guard (its constructor): guard it, taking what the log vouches for now as the
    * reference. One store per guard.
    */
-  attach(store: Store): void {
+  attach(store: GuardedStore): void {
     if (this.store && this.store !== store) throw new Error('this clock guard already guards another store');
     this.store = store;
     const known = Math.max(store.events.newest()?.at ?? -Infinity, store.doorStatus().heartbeatAt ?? -Infinity);

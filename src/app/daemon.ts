@@ -4,15 +4,13 @@
  * `pintu status`, and the watchdog's health check. Started in the root's order, stopped in reverse, then logs flushed.
  */
 import type { CardReader, DoorIo, RawTap } from '../ports/hardware.js';
-import type { Store } from '../adapters/sqlite/store.js';
-import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { StorePort, StoredEvent } from '../ports/store.js';
 import type { AccessService } from './access-service.js';
 import type { DoorController } from './door-controller.js';
 import type { Log } from '../ports/log.js';
 import type { WriteQueue } from './write-queue.js';
 import type { ClockGuard } from './clock.js';
 import { saveReaderHealth } from './health/checklist.js';
-import { ackedSeq } from '../adapters/sqlite/db-check.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 import { Lifecycle, type Part } from './lifecycle.js';
 
@@ -22,7 +20,7 @@ export const CHAIN_TAIL_AT_START = 500;
 /** The parts the composition root hands to the daemon. */
 export interface DaemonParts {
   /** Database repositories and event log, guarded by its clock guard (`store.clock`). */
-  store: Store<ClockGuard>;
+  store: StorePort<ClockGuard>;
   /** Door I/O (relay, inputs). */
   io: DoorIo;
   /** Door controller (strike timing, door events). */
@@ -111,7 +109,7 @@ export class Daemon {
             new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
           ]);
           if (!synced) this.log.error('the last commits could not be fsynced before the database closed');
-          try { store.db.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
+          try { store.close(); } catch (err) { this.log.error({ err: (err as Error).message }, 'closing database failed'); }
         },
       },
       door: {
@@ -172,7 +170,7 @@ export class Daemon {
     try {
       lastSeq = events.lastSeq();
       from = Math.max(0, lastSeq - CHAIN_TAIL_AT_START);
-      problem = events.verify(from, ackedSeq(this.parts.store.db, this.parts.store.door));
+      problem = events.verify(from, this.parts.store.ackedSeq());
     } catch (err) {
       problem = `cannot verify: ${(err as Error).message}`;
     }

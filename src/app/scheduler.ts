@@ -4,15 +4,13 @@
  * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job.
  */
 import { join } from 'node:path';
-import type { Store } from '../adapters/sqlite/store.js';
-import type { StoredEvent } from '../adapters/sqlite/event-log.js';
+import type { StorePort, StoredEvent } from '../ports/store.js';
+import type { SystemEnv } from '../ports/system.js';
 import type { Log } from '../ports/log.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
-import { realSystem, type SystemEnv } from './health/probes.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
 import { purgePersonalData } from './maintenance/purge.js';
-import { checkDatabaseInWorker } from '../adapters/sqlite/db-check.js';
 
 const DAY = 86_400_000;
 
@@ -35,13 +33,13 @@ export interface SchedulerSettings {
 /** What the scheduler needs. */
 export interface SchedulerDeps {
   /** The daemon's store. */
-  store: Store;
+  store: StorePort;
   /** Its slice of the configuration. */
   settings: SchedulerSettings;
   /** Logger. */
   log: Log;
-  /** System probes (default the real system). */
-  env?: SystemEnv;
+  /** System probes (`realSystem()` of `src/adapters/os/system.ts` in production). */
+  env: SystemEnv;
   /** The store's clock guard: told once synchronisation is confirmed; the purge runs only while it trusts the clock. */
   clock?: ClockGuard;
   /** Called with events the jobs append. */
@@ -60,7 +58,7 @@ export class Scheduler {
 
   /** Create (not start) the scheduler. */
   constructor(private readonly d: SchedulerDeps) {
-    this.env = d.env ?? realSystem();
+    this.env = d.env;
     this.log = d.log.child({ component: 'scheduler' });
   }
 
@@ -89,13 +87,13 @@ export class Scheduler {
     const { store, settings, clock } = this.d;
     const now = this.env.now();
     try {
-      if (clock && !clock.synced() && clockSyncProbe(this.env.root, this.env.run).synced) clock.markSynced();
+      if (clock && !clock.synced() && clockSyncProbe(this.env).synced) clock.markSynced();
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
       if (now - last >= settings.healthIntervalDays * DAY) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
-        const databaseCheck = await checkDatabaseInWorker(store.db.name, { pragma: 'quick_check', chain: 'all' });
+        const databaseCheck = await store.checkDatabaseInWorker({ pragma: 'quick_check', chain: 'all' });
         const report = runChecklist(store, { ...settings.checklist, dataDir: settings.dataDir, daemonPid: process.pid, databaseCheck }, this.env);
         const rec = recordReport(store, report, now, 'schedule');
         this.d.onEvents?.(rec);
@@ -120,7 +118,7 @@ export class Scheduler {
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'purge failed'); }
     try {
-      const r = await nightlyBackup(store.db, join(settings.dataDir, BACKUP_DIR), { ...settings.backup, timeZone: settings.timeZone, now });
+      const r = await nightlyBackup(store, join(settings.dataDir, BACKUP_DIR), { ...settings.backup, timeZone: settings.timeZone, now });
       if (r) {
         const ev = store.tx(() => store.events.append([{ type: 'backup.made', data: { file: r.file.slice(settings.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' } }], this.env.now()));
         this.d.onEvents?.(ev);

@@ -1,29 +1,8 @@
 /**
- * The per-site secret used to key KTP UID hashes (HMAC-SHA256). Generated at first start, stored in the data dir
- * with mode 0600, never logged. KTP chip UIDs are only ever stored as these hashes.
+ * Keyed hashes of card UIDs (HMAC-SHA256 with the per-site secret, loaded by `src/adapters/os/secret-file.ts`). KTP
+ * chip UIDs, and unknown cards that may be KTPs, are only ever stored in this form.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** File name of the secret inside the data dir. */
-export const SECRET_FILE = 'site.secret';
-
-/** Load the site secret from `dataDir`, creating it on first use. */
-export function loadOrCreateSecret(dataDir: string): Buffer {
-  const file = join(dataDir, SECRET_FILE);
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o750 });
-    try {
-      writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  const hex = readFileSync(file, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${file} is not a 32-byte hex secret; restore it from backup (KTP hashes depend on it)`);
-  return Buffer.from(hex, 'hex');
-}
+import { createHmac } from 'node:crypto';
 
 /** Keyed hash of a card UID (KTP chips, unknown cards): the only form in which such UIDs are stored. */
 export function keyedHash(secret: Buffer, uid: string): string {

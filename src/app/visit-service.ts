@@ -7,7 +7,7 @@ import { applyVisitCommand, newVisit, type VisitCommand } from '../domain/visit.
 import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
 import { ROLES, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
-import type { Store } from '../adapters/sqlite/store.js';
+import type { StorePort } from '../ports/store.js';
 import { UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
 import { endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
@@ -79,7 +79,7 @@ export class VisitService implements VisitCommands {
   private readonly now: () => number;
 
   /** Bind to a store. */
-  constructor(private readonly store: Store, private readonly opts: VisitServiceOptions) {
+  constructor(private readonly store: StorePort, private readonly opts: VisitServiceOptions) {
     this.now = opts.now ?? Date.now;
   }
 

@@ -8,14 +8,7 @@
  * rolled back) and is dropped with an error log; the jobs behind it go on.
  */
 import type { Log } from '../ports/log.js';
-
-/** What the queue needs from the store. */
-export interface WriteLock {
-  /** Run `fn` with transactions that fail at once (instead of waiting) when another connection holds the write lock. */
-  noWait<T>(fn: () => T): T;
-  /** Whether an error means only "another connection holds the lock: try again". */
-  isBusy(err: unknown): boolean;
-}
+import type { WriteLock } from '../ports/store.js';
 
 /** Options of the write queue. */
 export interface WriteQueueOptions {

@@ -11,7 +11,7 @@
  */
 import type { Log } from '../ports/log.js';
 import { Lifecycle } from '../app/lifecycle.js';
-import { SystemdNotifier } from '../app/systemd.js';
+import { SystemdNotifier } from '../adapters/systemd/notify.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import type { CentralFileConfig } from './config.js';
 import { openCentralStore } from './open.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../domain/errors.js';
-import { dropToDataDirOwner } from '../app/privileges.js';
+import { dropToDataDirOwner } from '../adapters/os/privileges.js';
 import { checkDataDir } from '../config/data-dir.js';
 import { openStore, visitService, type DoorStore } from '../main.js';
 import type { VisitService } from '../app/visit-service.js';

@@ -4,10 +4,10 @@
 import { Command } from 'commander';
 import { createLogger } from '../adapters/log/pino.js';
 import { createDoorIo, openStore, runDoor } from '../main.js';
-import type { StoredEvent } from '../adapters/sqlite/event-log.js';
-import type { Store } from '../adapters/sqlite/store.js';
-import { readLink } from '../adapters/mqtt/link-state.js';
-import { realProcessEnv, runningDaemonPid, type ProcessEnv } from '../app/daemon-check.js';
+import type { StorePort, StoredEvent } from '../ports/store.js';
+import { runningDaemonPid } from '../app/daemon-check.js';
+import { realProcessEnv } from '../adapters/os/system.js';
+import type { ProcessEnv } from '../ports/system.js';
 import { formatTime } from '../domain/time.js';
 import { action, configOf, globals, intOption, out, withServices } from './context.js';
 
@@ -22,7 +22,7 @@ const HEARTBEAT_STALE_MS = 10_000;
 export type DaemonState = 'running' | 'not responding' | 'crashed' | 'not running';
 
 /** Who is inside and what the door is doing, from the database the daemon keeps fresh. */
-export function doorSnapshot(store: Store, now = Date.now(), env: ProcessEnv = realProcessEnv()) {
+export function doorSnapshot(store: StorePort, now = Date.now(), env: ProcessEnv = realProcessEnv()) {
   const s = store.doorStatus();
   const alive = runningDaemonPid(store, env) !== null;
   const fresh = s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
@@ -41,8 +41,8 @@ export function doorSnapshot(store: Store, now = Date.now(), env: ProcessEnv = r
     inside: { officers, visitors, count: officers.length + visitors.length },
     lastSeq: store.events.lastSeq(),
     // Link to the central office: connected only while the daemon runs and its MQTT connection is up.
-    central: running && readLink(store.db, store.door)?.connected ? 'connected' : 'disconnected',
-    backlog: Math.max(0, store.events.lastSeq() - (readLink(store.db, store.door)?.ackedSeq ?? 0)),
+    central: running && store.linkStatus().row?.connected ? 'connected' : 'disconnected',
+    backlog: Math.max(0, store.events.lastSeq() - (store.linkStatus().row?.ackedSeq ?? 0)),
   };
 }
 

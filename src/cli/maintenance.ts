@@ -10,9 +10,9 @@ import { formatTime } from '../domain/time.js';
 import { createReader } from '../adapters/readers.js';
 import { DB_FILE, checklistOptions, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
-import { realSystem } from '../app/health/probes.js';
+import { realProcessEnv, realSystem } from '../adapters/os/system.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
-import { backupTo, restoreFile } from '../app/maintenance/backup.js';
+import { restoreFile } from '../adapters/sqlite/backup.js';
 import { purgePersonalData } from '../app/maintenance/purge.js';
 import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
@@ -23,7 +23,7 @@ export function maintenanceCommands(program: Command): void {
     .description('SOP 002 health checklist of this controller (stored as a health.report event)')
     .action(action(function (this: Command) {
       const { report, tz } = withServices(this, ({ store, config }) => {
-        const r = runChecklist(store, checklistOptions(config, runningDaemonPid(store)), realSystem());
+        const r = runChecklist(store, checklistOptions(config, runningDaemonPid(store, realProcessEnv())), realSystem());
         recordReport(store, r, Date.now(), 'manual');
         return { report: r, tz: config.visits.timeZone };
       });
@@ -40,7 +40,7 @@ export function maintenanceCommands(program: Command): void {
       if (existsSync(target)) throw new UserError(`${target} exists; choose a new file name`);
       const store = openStore(config);
       try {
-        const r = await backupTo(store.db, target);
+        const r = await store.backupTo(target);
         store.tx(() => store.events.append([{ type: 'backup.made', data: { file: basename(target), bytes: r.bytes, ms: r.ms, trigger: 'manual' } }], Date.now()));
         out(this, r, () => `backup written to ${r.file} (${r.bytes} bytes, ${r.ms} ms, integrity ok)`);
       } finally {
@@ -56,7 +56,7 @@ export function maintenanceCommands(program: Command): void {
       const dbPath = join(config.dataDir, DB_FILE);
       if (existsSync(dbPath)) {
         const store = openStore(config);
-        try { refuseWhileDaemonRuns(store, 'restore'); } finally { store.db.close(); }
+        try { refuseWhileDaemonRuns(store, 'restore', realProcessEnv()); } finally { store.db.close(); }
       }
       let r: { aside: string | null };
       try { r = restoreFile(resolve(file), dbPath); } catch (err) { throw new UserError(`restore refused: ${(err as Error).message}`); }
@@ -112,7 +112,7 @@ export function maintenanceCommands(program: Command): void {
     .action(action(async function (this: Command, o: { seconds: string; tapTimeout: string }) {
       const config = configOf(this);
       const store = openStore(config);
-      try { refuseWhileDaemonRuns(store, 'hw test'); } finally { store.db.close(); }
+      try { refuseWhileDaemonRuns(store, 'hw test', realProcessEnv()); } finally { store.db.close(); }
       const seconds = intOption(o.seconds, '--seconds');
       const tapTimeoutMs = intOption(o.tapTimeout, '--tap-timeout') * 1000;
       const log = createLogger('warn', 2);

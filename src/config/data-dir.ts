@@ -1,6 +1,6 @@
 /**
  * Checks of the configured `dataDir` made when a command loads the config (after dropping to the data dir's owner,
- * see src/app/privileges.ts): it must be a usable directory for this user, so that a bad one is refused with a
+ * see src/adapters/os/privileges.ts): it must be a usable directory for this user, so that a bad one is refused with a
  * message naming `dataDir` (exit 2) instead of a raw errno later, or a hang on a pseudo file system.
  */
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';

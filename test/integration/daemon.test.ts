@@ -217,7 +217,7 @@ describe('door controller daemon (sim hardware, real SQLite)', () => {
 
   it('withholds the watchdog ping when the database is dead', () => {
     expect(r.daemon.healthy()).toBe(true);
-    r.daemon.parts.store.db.close();
+    r.daemon.parts.store.close();
     expect(r.daemon.healthy()).toBe(false);
   });
 

@@ -12,7 +12,8 @@ import { openStore, schedulerSettings } from '../../src/main.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { LAST_HEALTH_KEY } from '../../src/app/health/checklist.js';
-import { backupTo } from '../../src/app/maintenance/backup.js';
+import { backupTo } from '../../src/adapters/sqlite/backup.js';
+import { systemAt } from '../../src/adapters/os/system.js';
 import type { Store } from '../../src/adapters/sqlite/store.js';
 
 /** Rows of 3,000 bytes in a scratch table: about 200 MB. */
@@ -69,7 +70,7 @@ describe('maintenance on a large database', () => {
     mkdirSync(join(root, 'proc'), { recursive: true });
     writeFileSync(join(root, 'proc/uptime'), '100.0 50.0\n');
     store.setMeta(LAST_HEALTH_KEY, '0'); // health due
-    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log: createLogger('silent'), env: { root, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: Date.now } });
+    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log: createLogger('silent'), env: { ...systemAt(root), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: Date.now } });
     const before = store.events.lastSeq();
     const r = await measure(() => s.tick());
     const types = store.events.since(before).map((e) => e.type);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import unix from 'unix-dgram';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SystemdNotifier } from '../../src/app/systemd.js';
+import { SystemdNotifier } from '../../src/adapters/systemd/notify.js';
 import type { Log } from '../../src/adapters/log/pino.js';
 
 interface Received {

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
-import { backupTo, integrityCheck, nightlyBackup, nightlyBackups, restoreFile, rotate, verifyBackupFile } from '../../src/app/maintenance/backup.js';
+import { backupTo, integrityCheck, nightlyBackups, restoreFile, rotate, verifyBackupFile } from '../../src/adapters/sqlite/backup.js';
+import { nightlyBackup } from '../../src/app/maintenance/backup.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../../src/app/daemon-check.js';
+import { realProcessEnv } from '../../src/adapters/os/system.js';
 import { UserError } from '../../src/domain/errors.js';
 
 const dirs: string[] = [];
@@ -99,10 +101,10 @@ describe('backup and restore', () => {
 
   it('restore and hw test are refused while a live daemon pid holds the status row', () => {
     const store = open(join(tmp(), 'pintu.db'));
-    expect(runningDaemonPid(store)).toBeNull();
+    expect(runningDaemonPid(store, realProcessEnv())).toBeNull();
     store.updateDoorStatus({ daemonPid: process.pid, heartbeatAt: Date.now() }); // this test process: alive
-    expect(() => refuseWhileDaemonRuns(store, 'restore')).toThrow(UserError);
-    expect(() => refuseWhileDaemonRuns(store, 'restore')).toThrow(`restore refused: the pintu daemon is running on this database (pid ${process.pid})`);
+    expect(() => refuseWhileDaemonRuns(store, 'restore', realProcessEnv())).toThrow(UserError);
+    expect(() => refuseWhileDaemonRuns(store, 'restore', realProcessEnv())).toThrow(`restore refused: the pintu daemon is running on this database (pid ${process.pid})`);
     // A dead pid, or a row written before the last boot, does not count.
     expect(runningDaemonPid(store, { alive: () => false, bootTime: () => null })).toBeNull();
     expect(runningDaemonPid(store, { alive: () => true, bootTime: () => Date.now() + 1000 })).toBeNull();
@@ -118,14 +120,14 @@ describe('backup and restore', () => {
     writeFileSync(join(bdir, 'notes.txt'), 'keep me');
     const at = (iso: string): number => Date.parse(iso);
     const o = { keep: 2, hour: 2, timeZone: 'Asia/Jakarta' };
-    expect(await nightlyBackup(store.db, bdir, { ...o, now: at('2026-11-05T01:30:00+07:00') })).toBeNull(); // before 02:00 WIB
-    const r = await nightlyBackup(store.db, bdir, { ...o, now: at('2026-11-05T02:10:00+07:00') });
+    expect(await nightlyBackup(store, bdir, { ...o, now: at('2026-11-05T01:30:00+07:00') })).toBeNull(); // before 02:00 WIB
+    const r = await nightlyBackup(store, bdir, { ...o, now: at('2026-11-05T02:10:00+07:00') });
     expect(r?.file).toBe(join(bdir, 'pintu-20261105-021000.db'));
     expect(r?.removed.length).toBe(2);
-    expect(await nightlyBackup(store.db, bdir, { ...o, now: at('2026-11-05T23:00:00+07:00') })).toBeNull(); // already done today
+    expect(await nightlyBackup(store, bdir, { ...o, now: at('2026-11-05T23:00:00+07:00') })).toBeNull(); // already done today
     expect(nightlyBackups(bdir).map((f) => f.slice(bdir.length + 1))).toEqual(['pintu-20261105-021000.db', 'pintu-20261103-020000.db']);
     expect(readdirSync(bdir)).toContain('notes.txt');
     expect(await rotate(bdir, 1)).toEqual([join(bdir, 'pintu-20261103-020000.db')]);
-    expect(await nightlyBackup(store.db, bdir, { ...o, keep: 0, now: at('2026-11-06T03:00:00+07:00') })).toBeNull();
+    expect(await nightlyBackup(store, bdir, { ...o, keep: 0, now: at('2026-11-06T03:00:00+07:00') })).toBeNull();
   });
 });

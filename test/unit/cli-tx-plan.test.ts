@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { visitService } from '../../src/main.js';
-import { ClockGuard } from '../../src/app/clock.js';
+import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
+import { realSystem } from '../../src/adapters/os/system.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 /** Tables that stay small (a few officers, one row per door or key): a scan of them costs nothing. */
@@ -34,7 +35,7 @@ describe('CLI write transactions', () => {
     const seen = new Set<string>();
     const prepare = db.prepare.bind(db);
     (db as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => { seen.add(sql); return prepare(sql); };
-    const store = new Store(db, tc.config.door.id, new ClockGuard());
+    const store = new Store(db, tc.config.door.id, new ClockGuard({ probe: () => realSystem().exists(TIMESYNC_FLAG) }));
     const visits = visitService(tc.config, store);
     visits.addOfficer('Head', 'head', '0A00000001');
     visits.addOfficer('Staff', 'staff', '0A00000002');

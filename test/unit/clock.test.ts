@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_DATE_MS, ClockGuard, TIMESYNC_FLAG, UNSYNCED_MAX_VALIDITY_HOURS, clockSyncProbe } from '../../src/app/clock.js';
+import { systemAt } from '../../src/adapters/os/system.js';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { EventLog, type StoredEvent } from '../../src/adapters/sqlite/event-log.js';
@@ -50,12 +51,12 @@ describe('ClockGuard', () => {
 
   it('probe: timesyncd flag file under an injected root, else timedatectl via the injected runner', () => {
     const root = tmp();
-    expect(clockSyncProbe(root, null).synced).toBe(false);
-    expect(clockSyncProbe(root, () => ({ code: 0, stdout: 'yes\n' }))).toEqual({ synced: true, source: 'timedatectl NTPSynchronized' });
-    expect(clockSyncProbe(root, () => ({ code: 0, stdout: 'no\n' })).synced).toBe(false);
+    expect(clockSyncProbe(systemAt(root, null)).synced).toBe(false);
+    expect(clockSyncProbe(systemAt(root, () => ({ code: 0, stdout: 'yes\n' })))).toEqual({ synced: true, source: 'timedatectl NTPSynchronized' });
+    expect(clockSyncProbe(systemAt(root, () => ({ code: 0, stdout: 'no\n' }))).synced).toBe(false);
     mkdirSync(join(root, 'run/systemd/timesync'), { recursive: true });
     writeFileSync(join(root, TIMESYNC_FLAG), '');
-    expect(clockSyncProbe(root, () => ({ code: 0, stdout: 'no\n' })).synced).toBe(true);
+    expect(clockSyncProbe(systemAt(root, () => ({ code: 0, stdout: 'no\n' }))).synced).toBe(true);
   });
 
   it('hooked into EventLog.append: stored events carry the mark and the hash chain still verifies', () => {
@@ -243,7 +244,7 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     d.note('a year later');
     d.c.t -= DAY;
     expect(d.clock.maintenanceRefusal().join('; ')).toMatch(/1 d behind the newest event: it was set back/);
-    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
+    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { ...systemAt(d.tc.dir), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
     await s.tick();
     await s.tick();
     expect(d.store.visit(id)!.visitor.name).toBe('Budi');
@@ -274,7 +275,7 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     d.restart();
     d.note('after restart');
     expect(jumps()).toHaveLength(1);
-    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { root: d.tc.dir, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
+    const s = new Scheduler({ store: d.store, settings: schedulerSettings(d.tc.config), log: createLogger('silent'), clock: d.clock, env: { ...systemAt(d.tc.dir), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t } });
     await s.tick();
     expect(d.store.visit(id)!.visitor.name).toBe('Budi');
     expect(d.events().filter((e) => e.type === 'privacy.purge_refused')).toHaveLength(1);

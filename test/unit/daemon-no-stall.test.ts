@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/mosquitto.js';
-import { buildDaemon, openStore } from '../../src/main.js';
+import { buildDaemon, openStore, type DoorStore } from '../../src/main.js';
 import { createLogger, silentLogger } from '../../src/adapters/log/pino.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
@@ -28,10 +28,10 @@ describe('the daemon and the write lock', () => {
     temps.push(t);
     const daemon = await buildDaemon(t.config, createLogger('silent'), { io: new SimDoorIo(), readers: [new SimCardReader('in', 'in')] });
     daemons.push(daemon);
-    expect(daemon.parts.store.db.pragma('busy_timeout', { simple: true })).toBe(0);
+    expect((daemon.parts.store as DoorStore).db.pragma('busy_timeout', { simple: true })).toBe(0);
     await daemon.start();
     daemon.writeStatus();
-    expect(daemon.parts.store.db.pragma('busy_timeout', { simple: true })).toBe(0);
+    expect((daemon.parts.store as DoorStore).db.pragma('busy_timeout', { simple: true })).toBe(0);
   });
 
   it('writes the status row when a reader or the door changed, not on every beat', async () => {

@@ -7,7 +7,9 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { BUILD_DATE_MS, TIMESYNC_FLAG } from '../../src/app/clock.js';
 import { formatReport, recordReport, runChecklist, saveReaderHealth, type ChecklistOptions } from '../../src/app/health/checklist.js';
-import type { FsStats, HealthItem, SystemEnv } from '../../src/app/health/probes.js';
+import type { HealthItem } from '../../src/app/health/probes.js';
+import type { FsStats, SystemEnv } from '../../src/ports/system.js';
+import { systemAt } from '../../src/adapters/os/system.js';
 
 const DAY = 86_400_000;
 const NOW = BUILD_DATE_MS + 100 * DAY;
@@ -32,7 +34,7 @@ function healthyRoot(): string {
 
 const bigDisk: FsStats = { bsize: 4096, blocks: 7_000_000, bavail: 5_000_000 };
 function env(root: string, over: Partial<SystemEnv> = {}): SystemEnv {
-  return { root, run: () => null, statfs: () => bigDisk, now: () => NOW, ...over };
+  return { ...systemAt(root), run: () => null, statfs: () => bigDisk, now: () => NOW, ...over };
 }
 
 function newStore(): { store: Store; dir: string } {

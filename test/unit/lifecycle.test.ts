@@ -3,7 +3,7 @@ import { Lifecycle, type Part } from '../../src/app/lifecycle.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
-import { buildDaemon } from '../../src/main.js';
+import { buildDaemon, type DoorStore } from '../../src/main.js';
 import { tempConfig } from '../helpers/config.js';
 
 /** Parts that record their starts and stops in `seen`; `failStart`/`failStop` name parts that throw. */
@@ -75,7 +75,7 @@ describe("the door's composition root", () => {
       expect(io.relay.isOn).toBe(false);
       await daemon.start();
       await daemon.stop('test end');
-      expect(daemon.parts.store.db.open).toBe(false);
+      expect((daemon.parts.store as DoorStore).db.open).toBe(false);
       expect(io.relay.isOn).toBe(false);
     } finally {
       tc.cleanup();

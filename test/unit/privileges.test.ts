@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropToDataDirOwner, type ProcessIds } from '../../src/app/privileges.js';
+import { dropToDataDirOwner, type ProcessIds } from '../../src/adapters/os/privileges.js';
 
 function fakeProcess(uid = 0): ProcessIds & { calls: string[] } {
   const calls: string[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
-import { backupTo, restoreFile, verifyBackupFile } from '../../src/app/maintenance/backup.js';
+import { backupTo, restoreFile, verifyBackupFile } from '../../src/adapters/sqlite/backup.js';
 import { chainProblems, checkDatabaseFile } from '../../src/adapters/sqlite/db-check.js';
 
 const dirs: string[] = [];

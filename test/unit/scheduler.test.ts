@@ -2,7 +2,8 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
-import { openStore, buildDaemon, schedulerSettings } from '../../src/main.js';
+import { openStore, buildDaemon, schedulerSettings, type DoorStore } from '../../src/main.js';
+import { systemAt } from '../../src/adapters/os/system.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
 import { Scheduler } from '../../src/app/scheduler.js';
@@ -37,7 +38,7 @@ describe('maintenance scheduler', () => {
     // The store's guard runs on the test's clock (wall and monotonic), so the month skipped below is not a clock jump.
     const clock = new ClockGuard({ probe: () => false, now: () => now, mono: () => now });
     const { t, store, root } = setup(clock);
-    const env = { root, run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
+    const env = { ...systemAt(root), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
     const s = new Scheduler({ store, settings: schedulerSettings(t.config), log, env, clock, tickMs: 3_600_000 });
     s.start();
     expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));
@@ -74,7 +75,7 @@ describe('maintenance scheduler', () => {
     expect(snap?.readers.map((r) => [r.id, r.open, r.lastHeardAt !== null])).toEqual([['in', true, true], ['out', true, false]]);
     expect(JSON.stringify(snap)).not.toContain('0A1B2C3D4E');
     await daemon.stop();
-    expect(daemon.parts.store.db.open).toBe(false);
+    expect((daemon.parts.store as DoorStore).db.open).toBe(false);
     expect(existsSync(join(t.config.dataDir, 'pintu.db'))).toBe(true);
   });
 });

@@ -4,22 +4,11 @@
  * Survives restarts and power loss like every other row.
  */
 import type { Db } from '../sqlite/db.js';
+import type { LinkSnapshot } from '../../ports/store.js';
 
 interface Row { acked_seq: number; acked_at: number | null; connected: number; changed_at: number | null; command_counter: number }
 
-/** A snapshot of the link row. */
-export interface LinkSnapshot {
-  /** Highest seq the centre has committed. */
-  ackedSeq: number;
-  /** When the last ack arrived (ms), or null. */
-  ackedAt: number | null;
-  /** The daemon's MQTT connection is up. */
-  connected: boolean;
-  /** When `connected` last changed (ms), or null. */
-  changedAt: number | null;
-  /** Highest command counter accepted. */
-  commandCounter: number;
-}
+export type { LinkSnapshot } from '../../ports/store.js';
 
 /** How the daemon runs the link row's writes (default: at once). */
 export interface LinkWrites {

@@ -10,36 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 import { EventLog } from './event-log.js';
+import type { DbCheckOptions, DbCheckResult, LinkSnapshot } from '../../ports/store.js';
 
-/** What to check. */
-export interface DbCheckOptions {
-  /** SQLite's check: the thorough `integrity_check`, the faster `quick_check`, or none. */
-  pragma: 'integrity_check' | 'quick_check' | null;
-  /** Hash chain: every event, the last `tail` events of each door, or none. */
-  chain: 'all' | { tail: number } | null;
-}
-
-/** The chain check of one door. */
-export interface ChainCheck {
-  /** Door id. */
-  door: string;
-  /** Its highest seq. */
-  lastSeq: number;
-  /** Verified from the event after this seq (0 = from the first). */
-  from: number;
-  /** The first problem found, or null when the chain verifies. */
-  problem: string | null;
-}
-
-/** Outcome of a database check. */
-export interface DbCheckResult {
-  /** The pragma's rows (`['ok']` when sound), or null when not run. */
-  integrity: string[] | null;
-  /** One entry per door in the events table (empty when not run). */
-  chains: ChainCheck[];
-  /** The database could not be opened or read (then nothing else was checked). */
-  error: string | null;
-}
+export type { ChainCheck, DbCheckOptions, DbCheckResult } from '../../ports/store.js';
 
 /** Run the checks on an open connection. Never throws: a failure is reported in `error`. */
 export function checkDb(db: Db, o: DbCheckOptions): DbCheckResult {
@@ -69,6 +42,16 @@ export function ackedSeq(db: Db, door: string): number {
   const t = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
   if (!t?.n) return 0;
   return db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM central_link WHERE door = ?').get(door)?.acked_seq ?? 0;
+}
+
+/** The door's central link row, read without creating anything: `recorded` false when the database has no link table. */
+export function linkStatus(db: Db, door: string): { recorded: boolean; row: LinkSnapshot | null } {
+  const t = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
+  if (!t?.n) return { recorded: false, row: null };
+  const r = db.prepare<[string], { acked_seq: number; acked_at: number | null; connected: number; changed_at: number | null; command_counter: number }>(
+    'SELECT acked_seq, acked_at, connected, changed_at, command_counter FROM central_link WHERE door = ?',
+  ).get(door);
+  return { recorded: true, row: r ? { ackedSeq: r.acked_seq, ackedAt: r.acked_at, connected: r.connected === 1, changedAt: r.changed_at, commandCounter: r.command_counter } : null };
 }
 
 /** Run the checks on the database file `file`, opened read-only. */

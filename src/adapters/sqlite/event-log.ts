@@ -3,42 +3,12 @@
  * caller's transaction so an event and the state change it records commit together or not at all.
  */
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import type { DomainEvent } from '../../domain/types.js';
+import type { EventLogPort, LogClock, NewestEvent, StoredEvent, StoredEventText } from '../../ports/store.js';
 
-/** A stored event. */
-export interface StoredEvent {
-  /** Door id. */
-  door: string;
-  /** Gap-free sequence number per door, from 1. */
-  seq: number;
-  /** Dotted type, e.g. `access.granted`. */
-  type: string;
-  /** ISO-8601 time with milliseconds. */
-  at: string;
-  /** Event fields (ids and facts, no personal data). */
-  data: Record<string, unknown>;
-  /** Hash of the previous event of this door (64 zeros for the first). */
-  prevHash: string;
-  /** SHA-256 over prevHash, door, seq, type, at and the data JSON. */
-  hash: string;
-}
-
-/** One stored event with its data as the JSON text stored (and hashed) at the door. */
-export interface StoredEventText {
-  /** Sequence number. */
-  seq: number;
-  /** Dotted type. */
-  type: string;
-  /** ISO-8601 time. */
-  at: string;
-  /** The data's JSON text exactly as stored. */
-  data: string;
-  /** Hash of the previous event. */
-  prevHash: string;
-  /** This event's hash. */
-  hash: string;
-}
+export type { ClockStamp, LogClock, NewestEvent, StoredEvent, StoredEventText } from '../../ports/store.js';
 
 /** Hash before the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -54,42 +24,15 @@ function fromRow(r: Row): StoredEvent {
   return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
 }
 
-/** The newest stored event of the door, as the clock hook sees it. */
-export interface NewestEvent {
-  /** Its seq. */
-  seq: number;
-  /** Its hash. */
-  hash: string;
-  /** Its time (ms). */
-  at: number;
-  /** The raw clock reading it carries (`clockRaw`, ms) when its time was raised, else null. */
-  raw: number | null;
-}
-
-/** What the clock hook makes of one append. */
-export interface ClockStamp {
-  /** The time to write (the log raises it further if it is before the newest event). */
-  at: number;
-  /** Fields added to the data of every event of the batch (e.g. `clockSynced: false`, `clockRaw`). */
-  marks: Record<string, unknown>;
-  /** Events to append before the batch (e.g. `alarm.clock_rollback`). */
-  before: DomainEvent[];
-}
-
-/** Hook run once per append inside its transaction (the clock guard, `ClockGuard`): decides the time written and marks. */
-export interface LogClock {
-  /** Stamp a batch appended at `at` (the caller's clock) after `newest` (null: empty log). */
-  stamp(at: number, newest: NewestEvent | null): ClockStamp;
-}
-
 /** The event log of one door. */
-export class EventLog {
+export class EventLog implements EventLogPort {
   /** The clock hook applied to each append (the door's `ClockGuard`), fixed at construction; null: times written as given. */
   readonly clock: LogClock | null;
   private readonly lastStmt;
   private readonly insertStmt;
   private readonly sinceStmt;
   private readonly sinceTextStmt;
+  private countStmt: Statement<[string, string, string], { n: number }> | null = null;
 
   /**
    * Bind to the database and the door id, with the clock hook that stamps every append. Required: a log built without
@@ -106,6 +49,12 @@ export class EventLog {
     this.sinceTextStmt = db.prepare<[string, number, number], StoredEventText>(
       'SELECT seq, type, at, data, prev_hash AS prevHash, hash FROM events WHERE door = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
+  }
+
+  /** How many events of `type` this door logged at or after `fromIso` (for the health checklist's restart count). */
+  countSince(type: string, fromIso: string): number {
+    this.countStmt ??= this.db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE door = ? AND type = ? AND at >= ?');
+    return this.countStmt.get(this.door, type, fromIso)?.n ?? 0;
   }
 
   /** The newest stored event (one primary-key lookup), or null for an empty log. */

@@ -1,14 +1,17 @@
 /**
- * Repositories over the SQLite database: officers, visitor badges, visits, incidents, door status.
- * Write methods are meant to be called inside `Store.tx`, together with `events.append`, so that a state change
+ * Repositories over the SQLite database: officers, visitor badges, visits, incidents, door status, and the health,
+ * retention and backup queries (`StorePort`).
+ * Write methods are meant to be called inside `Store.tx` (`SqliteTransactions`), together with `events.append`, so that a state change
  * and its event commit atomically.
  */
 import type { Statement } from 'better-sqlite3';
-import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import type { Db } from './db.js';
-import { EventLog, type LogClock } from './event-log.js';
-import { WalSync } from './wal-sync.js';
+import { EventLog } from './event-log.js';
+import { SqliteTransactions } from './transactions.js';
+import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
+import { backupTo, nightlyBackups, rotate } from './backup.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
+import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, StoreClock, StorePort } from '../../ports/store.js';
 
 interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
@@ -16,57 +19,14 @@ interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: 
 const officerFrom = (r: OfficerRow): Officer => ({ id: r.id, name: r.name, role: r.role, badgeUid: r.badge_uid, active: r.active === 1, presence: r.presence, enteredAt: r.entered_at ?? null });
 const badgeFrom = (r: BadgeRow): VisitorBadge => ({ uid: r.uid, label: r.label, status: r.status, visitId: r.visit_id });
 
-/** The door's persisted status, written by the daemon and read by `pintu status`. */
-export interface DoorStatusRow {
-  /** enabled or disabled (administratively). */
-  mode: 'enabled' | 'disabled';
-  /** Strike relay off. */
-  locked: boolean;
-  /** Door position switch says open (null: unknown). */
-  open: boolean | null;
-  /** Since when the door is open (ms). */
-  openSince: number | null;
-  /** PID of the running daemon. */
-  daemonPid: number | null;
-  /** Last heartbeat of the daemon (ms). */
-  heartbeatAt: number | null;
-  /** When the daemon started (ms). */
-  startedAt: number | null;
-}
-
-/** An incident-book entry (SOP 004). */
-export interface Incident {
-  /** Entry number. */
-  id: number;
-  /** When it was written (ms). */
-  at: number;
-  /** Officer who wrote it. */
-  officerId: string;
-  /** Visit concerned, if any. */
-  visitId: string | null;
-  /** What happened. */
-  note: string;
-}
-
-/** fdatasync the WAL file at `path` now (nothing to do when there is none). */
-function syncWalFile(path: string): void {
-  let fd: number;
-  try { fd = openSync(path, 'r'); } catch (err) { if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; throw err; }
-  try { fdatasyncSync(fd); } finally { closeSync(fd); }
-}
-
-/** The clock guard of a store (the app's `ClockGuard`): stamps each append, and reads the store it guards. */
-export interface StoreClock extends LogClock {
-  /** Called once, by the store this clock guards, at the end of its constructor. */
-  attach(store: Store): void;
-}
+export type { DoorStatusRow, Incident, StoreClock } from '../../ports/store.js';
 
 /**
  * All repositories of one door's database, with the clock guard that stamps its events (`clock`, typed by what the
  * constructor was given: the root's stores are `Store<ClockGuard>`, so a part that needs the guard cannot be handed a
  * store built without one).
  */
-export class Store<C extends StoreClock | null = StoreClock | null> {
+export class Store<C extends StoreClock | null = StoreClock | null> extends SqliteTransactions implements StorePort<C> {
   /** The door's event log. */
   readonly events: EventLog;
   /** The clock guard that stamps every event of this store (null: none, said explicitly by whoever built the store). */
@@ -74,7 +34,8 @@ export class Store<C extends StoreClock | null = StoreClock | null> {
   private readonly stmts;
 
   /** Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready). */
-  constructor(readonly db: Db, readonly door: string, clock: C) {
+  constructor(db: Db, readonly door: string, clock: C) {
+    super(db);
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
     this.stmts = {
@@ -110,137 +71,6 @@ export class Store<C extends StoreClock | null = StoreClock | null> {
     return st as unknown as Statement<P, R>;
   }
   private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
-
-  /**
-   * Run `fn` with this connection's busy timeout at zero: a transaction that cannot take the write lock at once
-   * throws SQLITE_BUSY (see `isBusy`) instead of blocking the event loop; the daemon's write queue retries it.
-   */
-  noWait<T>(fn: () => T): T {
-    if (this.noWaitDepth++ === 0 && !this.ownRetry) {
-      this.busyTimeoutMs = this.db.pragma('busy_timeout', { simple: true }) as number;
-      this.db.pragma('busy_timeout = 0');
-    }
-    try {
-      return fn();
-    } finally {
-      if (--this.noWaitDepth === 0 && !this.ownRetry) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-    }
-  }
-  private noWaitDepth = 0;
-  private busyTimeoutMs = 5000;
-
-  /**
-   * The daemon's connection never sleeps in SQLite's busy handler (it sleeps 1, 2, 5, 10… ms, far past the moment the
-   * lock is free): busy_timeout is 0 for good. Writes through the write queue (`noWait`) are retried by the queue
-   * without blocking the event loop; the few writes outside it (scheduler, central link, commands) are retried by
-   * `retry` every 0.1 ms for as long as the connection's busy timeout was.
-   */
-  retryOwnBusy(): void {
-    if (this.ownRetry) return;
-    this.busyTimeoutMs = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
-    this.ownRetry = true;
-  }
-  private ownRetry = false;
-  /** Times a write found the lock taken and was tried again by `retry` (tests and benches read it). */
-  busyRetries = 0;
-
-  /**
-   * Run `fn` (a transaction or one writing statement: all or nothing), trying again while another connection holds the
-   * write lock. Without `retryOwnBusy`, or inside `noWait`, it runs once (SQLite's own busy timeout applies, or none).
-   */
-  retry<T>(fn: () => T): T {
-    if (!this.ownRetry || this.noWaitDepth > 0) return fn();
-    const deadline = performance.now() + this.busyTimeoutMs;
-    for (;;) {
-      try {
-        return fn();
-      } catch (err) {
-        if (!this.isBusy(err) || performance.now() >= deadline) throw err;
-        this.busyRetries += 1;
-        Atomics.wait(this.pause, 0, 0, 0.1);
-      }
-    }
-  }
-  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
-
-  /** Whether an error only means that another connection holds the lock (try again later; nothing was changed). */
-  isBusy(err: unknown): boolean {
-    const code = (err as { code?: unknown } | null)?.code;
-    return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-  }
-
-  /** Run `fn` in an IMMEDIATE write transaction (takes the write lock up front, so concurrent writers queue). */
-  tx<T>(fn: () => T): T {
-    const r = this.retry(() => this.db.transaction(fn).immediate());
-    if (!this.db.inTransaction) {
-      if (this.wal) this.wal.committed();
-      else if (this.afterCommit) { syncWalFile(`${this.db.name}-wal`); this.afterCommitSyncs += 1; }
-    }
-    return r;
-  }
-
-  /**
-   * Commit, then sync (the CLI with `storage.synchronous: full`): commits at NORMAL and fsyncs the WAL right after the
-   * commit, before `tx` returns — as durable as a FULL commit when the command reports success, but the write lock (which
-   * the daemon's taps wait for) is not held through the fsync.
-   */
-  syncAfterCommit(): void {
-    this.db.pragma('synchronous = NORMAL');
-    this.afterCommit = true;
-  }
-  private afterCommit = false;
-  private afterCommitSyncs = 0;
-
-  /**
-   * Deferred sync (the daemon with `storage.synchronous: full`): the connection commits at NORMAL — crash-safe, no
-   * fsync on the tap's path nor inside the write lock — and every commit is followed by an fdatasync of the WAL on the
-   * thread pool (`WalSync`), which makes it and every earlier commit power-safe a few milliseconds later.
-   */
-  deferSync(onError: (err: Error) => void = () => undefined): void {
-    this.db.pragma('synchronous = NORMAL');
-    this.afterCommit = false;
-    this.wal ??= new WalSync(`${this.db.name}-wal`, onError);
-  }
-  private wal: WalSync | null = null;
-
-  /** A transaction whose commit (and everything committed before it) survives power loss (with deferred sync: once `whenDurable` calls back). */
-  durableTx<T>(fn: () => T): T {
-    return this.tx(fn);
-  }
-
-  /** Make everything committed so far durable (an fdatasync of the WAL on the thread pool); a no-op unless sync is deferred. */
-  syncNow(): void {
-    this.wal?.request();
-  }
-
-  /** Call `fn` once everything committed so far is durable (at once unless sync is deferred and an fsync is pending). */
-  whenDurable(fn: () => void): void {
-    if (this.wal) this.wal.whenSynced(fn);
-    else fn();
-  }
-
-  /**
-   * Like `whenDurable`, and also for what other connections (the CLI) committed: when the database changed through
-   * another connection since the last call, an fdatasync is requested first. (The CLI fsyncs its commits itself, but
-   * after it commits: an event it wrote can be read here a moment before that.)
-   */
-  whenDurableAll(fn: () => void): void {
-    if (this.wal) {
-      const v = this.db.pragma('data_version', { simple: true }) as number;
-      if (v !== this.dataVersion) {
-        this.dataVersion = v;
-        this.wal.request();
-      }
-    }
-    this.whenDurable(fn);
-  }
-  private dataVersion = -1;
-
-  /** fdatasyncs of the WAL done by this store, deferred or after commit (tests and benches read it). */
-  get walSyncs(): number {
-    return (this.wal?.completed ?? 0) + this.afterCommitSyncs;
-  }
 
   // --- officers ---
 
@@ -422,5 +252,66 @@ export class Store<C extends StoreClock | null = StoreClock | null> {
   /** Set a value in the meta table. */
   setMeta(key: string, value: string): void {
     this.prep('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+  // --- central link, checks, retention, backup, close ---
+
+  /** The central link row, read without creating anything: `recorded` false on a database without link state. */
+  linkStatus(): { recorded: boolean; row: LinkSnapshot | null } {
+    return linkStatus(this.db, this.door);
+  }
+
+  /** The seq the centre acknowledged (retention may have deleted events up to it), 0 without a link row. */
+  ackedSeq(): number {
+    return ackedSeq(this.db, this.door);
+  }
+
+  /** Check the database on this connection (the CLI). Never throws. */
+  checkDatabase(o: DbCheckOptions): DbCheckResult {
+    return checkDb(this.db, o);
+  }
+
+  /** Check the database file from a worker thread with its own read-only connection (the daemon's event loop runs on). */
+  checkDatabaseInWorker(o: DbCheckOptions): Promise<DbCheckResult> {
+    return checkDatabaseInWorker(this.db.name, o);
+  }
+
+  /** Ids of visits closed before `cutoff` whose visitor name is not `purgedName`, oldest first (the purge's rule in SQL). */
+  visitIdsClosedBefore(cutoff: number, purgedName: string): string[] {
+    return this.prep<[string, number], { id: string }>(`SELECT id FROM visits
+    WHERE state IN ('checked_out', 'archived', 'denied')
+      AND json_extract(data, '$.visitor.name') IS NOT ?
+      AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided')
+           ELSE coalesce(json_extract(data, '$.at.archived'), json_extract(data, '$.at.checkedOut')) END) < ?
+    ORDER BY requested_at, id`).pluck().all(purgedName, cutoff) as unknown as string[];
+  }
+
+  /** secure_delete on this connection: freed bytes are overwritten, old values do not linger in free pages. */
+  secureDelete(): void {
+    this.db.pragma('secure_delete = ON');
+  }
+
+  /** Checkpoint the WAL into the main file now and truncate it. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Online backup of this database to `file`, paced and verified in a worker thread (`backupTo`). */
+  backupTo(file: string): Promise<BackupResult> {
+    return backupTo(this.db, file);
+  }
+
+  /** Nightly backup files in `dir`, newest first. */
+  nightlyBackups(dir: string): string[] {
+    return nightlyBackups(dir);
+  }
+
+  /** Delete all but the newest `keep` nightly backups of `dir`. */
+  rotateBackups(dir: string, keep: number): Promise<string[]> {
+    return rotate(dir, keep);
+  }
+
+  /** Close the connection. */
+  close(): void {
+    this.db.close();
   }
 }

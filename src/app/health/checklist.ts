@@ -5,17 +5,22 @@
  */
 import { formatTime } from '../../domain/time.js';
 import type { ReaderHealth } from '../../ports/hardware.js';
-import type { Store } from '../../adapters/sqlite/store.js';
-import type { StoredEvent } from '../../adapters/sqlite/event-log.js';
+import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, StoredEvent, Transactions } from '../../ports/store.js';
+import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
-import { chainProblems, checkDb, type DbCheckResult } from '../../adapters/sqlite/db-check.js';
-import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem, type SystemEnv } from './probes.js';
+import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
 
 /** Meta key under which the daemon keeps its readers' health for the CLI. */
 export const READER_HEALTH_KEY = 'health.readers';
 /** Meta key of the last health run (ms). */
 export const LAST_HEALTH_KEY = 'health.lastRunAt';
 const DAY = 86_400_000;
+
+/** What the checklist reads (and, to record a report, writes) in the store. */
+export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository;
+
+/** What recording a report writes to: the log and the last-run meta key, in one transaction. */
+export type ReportStore = { readonly events: EventLogPort } & MetaRepository & Pick<Transactions, 'tx'>;
 
 /** Readers' health as the daemon last wrote it. */
 export interface ReaderHealthSnapshot {
@@ -26,12 +31,12 @@ export interface ReaderHealthSnapshot {
 }
 
 /** Save the readers' health (called by the daemon with its heartbeat). */
-export function saveReaderHealth(store: Store, readers: ReaderHealth[], at: number): void {
+export function saveReaderHealth(store: MetaRepository, readers: ReaderHealth[], at: number): void {
   store.setMeta(READER_HEALTH_KEY, JSON.stringify({ at, readers } satisfies ReaderHealthSnapshot));
 }
 
 /** The readers' health as last saved, or null. */
-export function loadReaderHealth(store: Store): ReaderHealthSnapshot | null {
+export function loadReaderHealth(store: MetaRepository): ReaderHealthSnapshot | null {
   const raw = store.meta(READER_HEALTH_KEY);
   try { return raw ? (JSON.parse(raw) as ReaderHealthSnapshot) : null; } catch { return null; }
 }
@@ -70,7 +75,7 @@ export interface HealthReport {
 
 const ago = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)} d` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.floor(ms / 60_000)} min`);
 
-function readerItems(store: Store, o: ChecklistOptions, now: number): HealthItem[] {
+function readerItems(store: MetaRepository, o: ChecklistOptions, now: number): HealthItem[] {
   const snap = loadReaderHealth(store);
   return o.readerIds.map((id): HealthItem => {
     const item = `reader:${id}`;
@@ -87,7 +92,7 @@ function readerItems(store: Store, o: ChecklistOptions, now: number): HealthItem
   });
 }
 
-function doorItems(store: Store, o: ChecklistOptions, now: number): HealthItem[] {
+function doorItems(store: DoorStatusRepository, o: ChecklistOptions, now: number): HealthItem[] {
   const s = store.doorStatus();
   if (o.daemonPid === null) return [{ item: 'door', status: 'warn', value: null, detail: 'daemon not running: relay and door switch not watched' }];
   const relay: HealthItem = s.locked
@@ -117,7 +122,7 @@ export function databaseItems(r: DbCheckResult): HealthItem[] {
       { item: 'event-chain', status: 'warn', value: null, detail: 'not checked: the database failed quick_check' },
     ];
   }
-  const broken = chainProblems(r);
+  const broken = r.chains.filter((c) => c.problem !== null).map((c) => `door ${c.door}: ${c.problem}`);
   const events = r.chains.reduce((n, c) => n + c.lastSeq - c.from, 0);
   return [
     { item: 'database', status: 'ok', value: 'ok', detail: 'PRAGMA quick_check ok' },
@@ -127,31 +132,31 @@ export function databaseItems(r: DbCheckResult): HealthItem[] {
   ];
 }
 
-function centralItem(store: Store, now: number): HealthItem {
+function centralItem(store: ChecklistStore, now: number): HealthItem {
   const last = store.events.lastSeq();
-  const table = store.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
-  if (!table?.n) return { item: 'central-link', status: 'warn', value: null, detail: 'link state not recorded by this version' };
-  const r = store.db.prepare<[string], { acked_seq: number; acked_at: number | null; connected: number }>('SELECT acked_seq, acked_at, connected FROM central_link WHERE door = ?').get(store.door);
-  const backlog = last - (r?.acked_seq ?? 0);
-  const since = r?.acked_at ? now - r.acked_at : null;
+  const link = store.linkStatus();
+  if (!link.recorded) return { item: 'central-link', status: 'warn', value: null, detail: 'link state not recorded by this version' };
+  const r = link.row;
+  const backlog = last - (r?.ackedSeq ?? 0);
+  const since = r?.ackedAt ? now - r.ackedAt : null;
   const detail = `${r?.connected ? 'connected' : 'not connected'}, ${backlog} events unacknowledged${since !== null ? `, last ack ${ago(since)} ago` : ''}`;
   if (backlog > 0 && (since === null || since > 7 * DAY)) return { item: 'central-link', status: 'fail', value: backlog, detail };
   if (!r?.connected || (backlog > 0 && since !== null && since > DAY)) return { item: 'central-link', status: 'warn', value: backlog, detail };
   return { item: 'central-link', status: 'ok', value: backlog, detail };
 }
 
-function uptimeItem(store: Store, o: ChecklistOptions, env: SystemEnv, now: number): HealthItem {
+function uptimeItem(store: ChecklistStore, o: ChecklistOptions, env: SystemEnv, now: number): HealthItem {
   const sys = systemUptimeSeconds(env);
   const s = store.doorStatus();
   const from = new Date(now - 30 * DAY).toISOString();
-  const starts = store.db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM events WHERE door = ? AND type = 'daemon.started' AND at >= ?").get(store.door, from)?.n ?? 0;
+  const starts = store.events.countSince('daemon.started', from);
   const daemonUp = o.daemonPid !== null && s.startedAt !== null ? now - s.startedAt : null;
   const detail = `system up ${sys === null ? '?' : ago(sys * 1000)}, daemon ${daemonUp === null ? 'not running' : `up ${ago(daemonUp)}`}, ${starts} daemon starts in 30 days`;
   return { item: 'uptime', status: starts > 5 ? 'warn' : 'ok', value: starts, detail: starts > 5 ? `${detail}: restarting often, read the journal (journalctl -u pintu)` : detail };
 }
 
 /** Run every item. Never throws for a faulty item: the fault becomes the item's result. */
-export function runChecklist(store: Store, o: ChecklistOptions, env: SystemEnv): HealthReport {
+export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: SystemEnv): HealthReport {
   const now = env.now();
   const guard = (item: string, fn: () => HealthItem | HealthItem[]): HealthItem[] => {
     try { return [fn()].flat(); } catch (err) { return [{ item, status: 'fail', value: null, detail: `check failed: ${(err as Error).message}` }]; }
@@ -159,7 +164,7 @@ export function runChecklist(store: Store, o: ChecklistOptions, env: SystemEnv):
   const items: HealthItem[] = [
     ...guard('readers', () => readerItems(store, o, now)),
     ...guard('door', () => doorItems(store, o, now)),
-    ...databaseItems(o.databaseCheck ?? checkDb(store.db, { pragma: 'quick_check', chain: 'all' })),
+    ...databaseItems(o.databaseCheck ?? store.checkDatabase({ pragma: 'quick_check', chain: 'all' })),
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
     ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),
@@ -173,7 +178,7 @@ export function runChecklist(store: Store, o: ChecklistOptions, env: SystemEnv):
 }
 
 /** Store a report: one `health.report` event plus an `alarm.health` event per failing item, in one transaction. */
-export function recordReport(store: Store, r: HealthReport, at: number, trigger: 'schedule' | 'manual'): StoredEvent[] {
+export function recordReport(store: ReportStore, r: HealthReport, at: number, trigger: 'schedule' | 'manual'): StoredEvent[] {
   return store.tx(() => {
     store.setMeta(LAST_HEALTH_KEY, String(at));
     return store.events.append([

@@ -1,11 +1,10 @@
 /**
- * System probes of the health checklist. Each reads from an injectable root directory, command runner and statfs,
- * so tests can give it faulty values (hot CPU, under-voltage, full disk, unsynchronised clock).
+ * System probes of the health checklist: what each reading of the system means (ok / warn / fail). The readings come
+ * through the `SystemEnv` port (files below the system root, commands, statfs), so tests can give faulty values (hot
+ * CPU, under-voltage, full disk, unsynchronised clock); `src/adapters/os/system.ts` reads the real system.
  */
-import { readFileSync, statfsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { clockSyncProbe, type CommandRunner } from '../clock.js';
+import type { FsStats, SystemEnv } from '../../ports/system.js';
+import { clockSyncProbe } from '../clock.js';
 
 /** One checklist item: ok / warn / fail with the measured value. */
 export interface HealthItem {
@@ -19,52 +18,9 @@ export interface HealthItem {
   detail: string;
 }
 
-/** Free space of a file system, as statfs reports it. */
-export interface FsStats {
-  /** Block size in bytes. */
-  bsize: number;
-  /** Total blocks. */
-  blocks: number;
-  /** Blocks available to unprivileged users. */
-  bavail: number;
-}
-
-/** Where the probes read the system from. */
-export interface SystemEnv {
-  /** Root of /proc, /sys and /run (production `/`). */
-  root: string;
-  /** Runs a command (timedatectl, vcgencmd). */
-  run: CommandRunner;
-  /** statfs of a path. */
-  statfs: (path: string) => FsStats;
-  /** Clock, ms. */
-  now: () => number;
-}
-
-/** The real system: `/`, spawnSync with a 5 s timeout, fs.statfsSync, Date.now. */
-export function realSystem(): SystemEnv {
-  return {
-    root: '/',
-    run: (cmd, args) => {
-      const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
-      return r.error || r.status === null ? null : { code: r.status, stdout: r.stdout };
-    },
-    statfs: (path) => statfsSync(path),
-    now: Date.now,
-  };
-}
-
-function readText(env: SystemEnv, rel: string): string | null {
-  try {
-    return readFileSync(join(env.root, rel), 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** CPU temperature from thermal_zone0 (millidegrees C): warn ≥ 70 °C, fail ≥ 80 °C (where the Pi firmware starts throttling). */
 export function cpuTemperature(env: SystemEnv): HealthItem {
-  const t = readText(env, 'sys/class/thermal/thermal_zone0/temp');
+  const t = env.readText('sys/class/thermal/thermal_zone0/temp');
   const milli = t === null ? NaN : Number(t.trim());
   if (!Number.isFinite(milli)) return { item: 'cpu-temperature', status: 'warn', value: null, detail: 'cannot read /sys/class/thermal/thermal_zone0/temp' };
   const c = Math.round(milli / 100) / 10;
@@ -80,7 +36,7 @@ const THROTTLE_BITS: readonly [number, string][] = [
 
 /** Firmware throttling flags: sysfs `get_throttled` (hex) where present, else `vcgencmd get_throttled`. Now → fail, since boot → warn. */
 export function throttling(env: SystemEnv): HealthItem {
-  let raw = readText(env, 'sys/devices/platform/soc/soc:firmware/get_throttled')?.trim() ?? null;
+  let raw = env.readText('sys/devices/platform/soc/soc:firmware/get_throttled')?.trim() ?? null;
   let source = 'sysfs get_throttled';
   if (raw === null || raw === '') {
     const r = env.run('vcgencmd', ['get_throttled']);
@@ -116,7 +72,7 @@ export function diskFree(env: SystemEnv, dataDir: string): HealthItem {
 /** Clock synchronised (docs/clock.md): not synchronised → warn; a time before the build date → fail. */
 export function clockItem(env: SystemEnv, buildDate: number): HealthItem {
   const now = env.now();
-  const p = clockSyncProbe(env.root, env.run);
+  const p = clockSyncProbe(env);
   if (now < buildDate) return { item: 'clock', status: 'fail', value: new Date(now).toISOString(), detail: `clock is before the build date ${new Date(buildDate).toISOString().slice(0, 10)}: events are stamped clockSynced:false` };
   if (!p.synced) return { item: 'clock', status: 'warn', value: false, detail: `clock not synchronised (${p.source}): events carry clockSynced:false; check NTP` };
   return { item: 'clock', status: 'ok', value: true, detail: `synchronised (${p.source})` };
@@ -124,7 +80,7 @@ export function clockItem(env: SystemEnv, buildDate: number): HealthItem {
 
 /** System uptime in seconds from /proc/uptime, or null. */
 export function systemUptimeSeconds(env: SystemEnv): number | null {
-  const t = readText(env, 'proc/uptime');
+  const t = env.readText('proc/uptime');
   const s = t === null ? NaN : Number(t.trim().split(/\s+/)[0]);
   return Number.isFinite(s) ? s : null;
 }

@@ -3,7 +3,7 @@
  * been closed (checked out, archived or denied) for longer than `privacy.retentionDays`. The visit record, its times,
  * state, organisation, purpose, devices and every event stay, so counts and SOP reports keep working.
  */
-import type { Store } from '../../adapters/sqlite/store.js';
+import type { EventLogPort, RetentionRepository, Transactions, VisitRepository } from '../../ports/store.js';
 import type { Visit } from '../../domain/types.js';
 
 /** What a purged name reads as. */
@@ -48,28 +48,24 @@ export function isPurged(v: Visit): boolean {
   return v.visitor.name === PURGED;
 }
 
+/** What the purge uses of the store. */
+export type PurgeStore = { readonly events: EventLogPort } & RetentionRepository & VisitRepository & Pick<Transactions, 'tx'>;
+
 /** Purge (or with dryRun, list) the personal fields of visits closed more than `retentionDays` before `now`. */
-export function purgePersonalData(store: Store, o: { retentionDays: number; now: number; dryRun: boolean }): PurgeResult {
+export function purgePersonalData(store: PurgeStore, o: { retentionDays: number; now: number; dryRun: boolean }): PurgeResult {
   const cutoff = o.now - o.retentionDays * DAY;
-  // Memory stays bounded however many visits there are (issue 10): SQL picks the due visits' ids (closedAt() and
+  // Memory stays bounded however many visits there are (issue 10): the store picks the due visits' ids (closedAt() and
   // isPurged() in SQL; the daemon runs this every 10 minutes, and loading every closed visit to keep none cost ~160 MB
   // at 100k visits), then each visit is read, checked by the JS rule and rewritten one at a time.
-  const ids = store.db.prepare<[string, number], string>(`SELECT id FROM visits
-    WHERE state IN ('checked_out', 'archived', 'denied')
-      AND json_extract(data, '$.visitor.name') IS NOT ?
-      AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided')
-           ELSE coalesce(json_extract(data, '$.at.archived'), json_extract(data, '$.at.checkedOut')) END) < ?
-    ORDER BY requested_at, id`).pluck().all(PURGED, cutoff);
-  const read = store.db.prepare<[string], string>('SELECT data FROM visits WHERE id = ?').pluck();
+  const ids = store.visitIdsClosedBefore(cutoff, PURGED);
   const result: PurgeResult = {
     cutoff: new Date(cutoff).toISOString(), retentionDays: o.retentionDays, dryRun: o.dryRun, count: 0,
     fields: ['visitor.name', 'visitor.nik', 'visitor.phone', 'ktpHash'], visits: [],
   };
   const each = (purge: boolean): void => {
     for (const id of ids) {
-      const data = read.get(id);
-      if (data === undefined) continue;
-      const v = JSON.parse(data) as Visit;
+      const v = store.visit(id);
+      if (v === null) continue;
       const c = closedAt(v);
       if (c === null || c >= cutoff || isPurged(v)) continue;
       result.visits.push({ visit: v.id, state: v.state, closedAt: new Date(c).toISOString() });
@@ -79,13 +75,13 @@ export function purgePersonalData(store: Store, o: { retentionDays: number; now:
   };
   if (o.dryRun || ids.length === 0) { each(false); return result; }
   // secure_delete overwrites the freed bytes, so the old values do not linger in free pages of the file.
-  store.db.pragma('secure_delete = ON');
+  store.secureDelete();
   store.tx(() => {
     each(true);
     if (result.count > 0) store.events.append([{ type: 'privacy.purged', data: { count: result.count, retentionDays: o.retentionDays, cutoff: result.cutoff } }], o.now);
   });
   if (result.count === 0) return result;
   // Move the overwritten pages out of the WAL into the main file now rather than at the next checkpoint.
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  store.checkpoint();
   return result;
 }

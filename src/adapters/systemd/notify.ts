@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import unix, { type UnixDgramSocket } from 'unix-dgram';
-import type { Log } from '../ports/log.js';
+import type { Log } from '../../ports/log.js';
 
 /** Longest sun_path systemd and the kernel accept (108 bytes incl. the terminating NUL). */
 const MAX_SUN_PATH = 107;

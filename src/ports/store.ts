@@ -1,0 +1,336 @@
+/**
+ * The door's storage, as the app sees it: small repositories (officers, badges, visits, incidents, door status, meta,
+ * the event log, the central link's ack, health queries, retention, backup) and the transactions that group their
+ * writes. `src/adapters/sqlite/store.ts` implements all of them over one SQLite connection; app code names only the
+ * repositories it uses, never SQL or better-sqlite3.
+ */
+import type { BadgeStatus, DomainEvent, Officer, Presence, Visit, VisitState, VisitorBadge } from '../domain/types.js';
+
+/** A stored event. */
+export interface StoredEvent {
+  /** Door id. */
+  door: string;
+  /** Gap-free sequence number per door, from 1. */
+  seq: number;
+  /** Dotted type, e.g. `access.granted`. */
+  type: string;
+  /** ISO-8601 time with milliseconds. */
+  at: string;
+  /** Event fields (ids and facts, no personal data). */
+  data: Record<string, unknown>;
+  /** Hash of the previous event of this door (64 zeros for the first). */
+  prevHash: string;
+  /** SHA-256 over prevHash, door, seq, type, at and the data JSON. */
+  hash: string;
+}
+
+/** One stored event with its data as the JSON text stored (and hashed) at the door. */
+export interface StoredEventText {
+  /** Sequence number. */
+  seq: number;
+  /** Dotted type. */
+  type: string;
+  /** ISO-8601 time. */
+  at: string;
+  /** The data's JSON text exactly as stored. */
+  data: string;
+  /** Hash of the previous event. */
+  prevHash: string;
+  /** This event's hash. */
+  hash: string;
+}
+
+/** The newest stored event of the door, as the clock hook sees it. */
+export interface NewestEvent {
+  /** Its seq. */
+  seq: number;
+  /** Its hash. */
+  hash: string;
+  /** Its time (ms). */
+  at: number;
+  /** The raw clock reading it carries (`clockRaw`, ms) when its time was raised, else null. */
+  raw: number | null;
+}
+
+/** What the clock hook makes of one append. */
+export interface ClockStamp {
+  /** The time to write (the log raises it further if it is before the newest event). */
+  at: number;
+  /** Fields added to the data of every event of the batch (e.g. `clockSynced: false`, `clockRaw`). */
+  marks: Record<string, unknown>;
+  /** Events to append before the batch (e.g. `alarm.clock_rollback`). */
+  before: DomainEvent[];
+}
+
+/** Hook run once per append inside its transaction (the clock guard, `ClockGuard`): decides the time written and marks. */
+export interface LogClock {
+  /** Stamp a batch appended at `at` (the caller's clock) after `newest` (null: empty log). */
+  stamp(at: number, newest: NewestEvent | null): ClockStamp;
+}
+
+/** The append-only, hash-chained event log of one door. */
+export interface EventLogPort {
+  /** Door id. */
+  readonly door: string;
+  /** The clock hook applied to each append (the door's `ClockGuard`), fixed when the log is built; null: none. */
+  readonly clock: LogClock | null;
+  /** Append events inside the caller's write transaction; returns them as stored (with any the clock hook put first). */
+  append(events: readonly DomainEvent[], at: number): StoredEvent[];
+  /** Events with seq greater than `since`, oldest first. */
+  since(since: number, limit?: number): StoredEvent[];
+  /** The highest seq, or 0. */
+  lastSeq(): number;
+  /** The newest stored event, or null for an empty log. */
+  newest(): NewestEvent | null;
+  /** Verify seq continuity and the hash chain from `since` (events up to `prunedUpTo` may be pruned); the first problem, or null. */
+  verify(since?: number, prunedUpTo?: number): string | null;
+  /** How many events of `type` this door logged at or after `fromIso` (an ISO time). */
+  countSince(type: string, fromIso: string): number;
+}
+
+/** The write lock as the daemon's write queue uses it. */
+export interface WriteLock {
+  /** Run `fn` with transactions that fail at once (instead of waiting) when another connection holds the write lock. */
+  noWait<T>(fn: () => T): T;
+  /** Whether an error means only "another connection holds the lock: try again". */
+  isBusy(err: unknown): boolean;
+}
+
+/** Transactions and durability of the store. */
+export interface Transactions extends WriteLock {
+  /** Run `fn` in a write transaction: every write inside commits together, or none does. */
+  tx<T>(fn: () => T): T;
+  /** A transaction whose commit (and everything committed before it) survives power loss (with deferred sync: once `whenDurable` calls back). */
+  durableTx<T>(fn: () => T): T;
+  /** Run `fn` (a transaction or one write), trying again while another connection holds the write lock. */
+  retry<T>(fn: () => T): T;
+  /** Make everything committed so far durable (a no-op unless sync is deferred). */
+  syncNow(): void;
+  /** Call `fn` once everything committed so far is durable. */
+  whenDurable(fn: () => void): void;
+}
+
+/** Officers (SOP roles, badge, presence). */
+export interface OfficerRepository {
+  /** Officer by id. */
+  officer(id: string): Officer | null;
+  /** Officer by badge UID. */
+  officerByBadge(uid: string): Officer | null;
+  /** All officers. */
+  officers(): Officer[];
+  /** Insert an officer with the next id (`O1`, `O2`, …). */
+  addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence' | 'enteredAt'>, now: number): Officer;
+  /** Activate or deactivate an officer. */
+  setOfficerActive(id: string, active: boolean): void;
+  /** Record an officer's presence; an entry also records when it was granted. */
+  setOfficerPresence(id: string, presence: Presence, at?: number): void;
+  /** Officers inside the room. */
+  officersInside(): Officer[];
+}
+
+/** The visitor badges of the pool. */
+export interface BadgeRepository {
+  /** Badge by UID. */
+  badge(uid: string): VisitorBadge | null;
+  /** Badge by printed label. */
+  badgeByLabel(label: string): VisitorBadge | null;
+  /** All badges. */
+  badges(): VisitorBadge[];
+  /** Add a badge to the pool. */
+  addBadge(uid: string, label: string, now: number): VisitorBadge;
+  /** Set a badge's pool status and the visit it belongs to. */
+  setBadge(uid: string, status: BadgeStatus, visitId: string | null): void;
+}
+
+/** Visits. */
+export interface VisitRepository {
+  /** Visit by id. */
+  visit(id: string): Visit | null;
+  /** Insert or update a visit. */
+  saveVisit(v: Visit): void;
+  /** Visits, newest first, optionally filtered by state or presence. */
+  visits(filter?: { state?: VisitState; presence?: Presence; limit?: number }): Visit[];
+  /** The visit whose KTP (by keyed hash) is held at the desk now, if any. */
+  visitByKtpHash(hash: string): Visit | null;
+  /** Next visit id for the given local date (YYYYMMDD): `V-20261123-001`. */
+  nextVisitId(yyyymmdd: string): string;
+  /** Visits whose visitor is inside now. */
+  visitsInside(): Visit[];
+  /** Issued visits whose visitor is inside after `now` passed their approval's end, not yet marked overstaying. */
+  overstaying(now: number): Visit[];
+}
+
+/** An incident-book entry (SOP 004). */
+export interface Incident {
+  /** Entry number. */
+  id: number;
+  /** When it was written (ms). */
+  at: number;
+  /** Officer who wrote it. */
+  officerId: string;
+  /** Visit concerned, if any. */
+  visitId: string | null;
+  /** What happened. */
+  note: string;
+}
+
+/** The incident book. */
+export interface IncidentRepository {
+  /** Write an incident-book entry. */
+  addIncident(i: Omit<Incident, 'id'>): Incident;
+  /** Incident-book entries, newest first. */
+  incidents(limit?: number): Incident[];
+}
+
+/** The door's persisted status, written by the daemon and read by `pintu status`. */
+export interface DoorStatusRow {
+  /** enabled or disabled (administratively). */
+  mode: 'enabled' | 'disabled';
+  /** Strike relay off. */
+  locked: boolean;
+  /** Door position switch says open (null: unknown). */
+  open: boolean | null;
+  /** Since when the door is open (ms). */
+  openSince: number | null;
+  /** PID of the running daemon. */
+  daemonPid: number | null;
+  /** Last heartbeat of the daemon (ms). */
+  heartbeatAt: number | null;
+  /** When the daemon started (ms). */
+  startedAt: number | null;
+}
+
+/** The door's status row. */
+export interface DoorStatusRepository {
+  /** Door id. */
+  readonly door: string;
+  /** The door's status row (defaults when the daemon has never written it). */
+  doorStatus(): DoorStatusRow;
+  /** Update parts of the door's status row. */
+  updateDoorStatus(patch: Partial<DoorStatusRow>): void;
+}
+
+/** Small named values (health snapshots, the clock's jump latch). */
+export interface MetaRepository {
+  /** A value, or null. */
+  meta(key: string): string | null;
+  /** Set a value. */
+  setMeta(key: string, value: string): void;
+}
+
+/** A snapshot of the door's central link row. */
+export interface LinkSnapshot {
+  /** Highest seq the centre has committed. */
+  ackedSeq: number;
+  /** When the last ack arrived (ms), or null. */
+  ackedAt: number | null;
+  /** The daemon's MQTT connection is up. */
+  connected: boolean;
+  /** When `connected` last changed (ms), or null. */
+  changedAt: number | null;
+  /** Highest command counter accepted. */
+  commandCounter: number;
+}
+
+/** What the door knows of its link to the centre (read only; the link adapter writes it). */
+export interface LinkStatusRepository {
+  /** The link row: `recorded` false when this database keeps no link state at all, `row` null when it was never written. */
+  linkStatus(): { recorded: boolean; row: LinkSnapshot | null };
+  /** The seq the centre acknowledged (retention may have deleted events up to it), 0 without a link row. */
+  ackedSeq(): number;
+}
+
+/** What to check in a database check. */
+export interface DbCheckOptions {
+  /** SQLite's check: the thorough `integrity_check`, the faster `quick_check`, or none. */
+  pragma: 'integrity_check' | 'quick_check' | null;
+  /** Hash chain: every event, the last `tail` events of each door, or none. */
+  chain: 'all' | { tail: number } | null;
+}
+
+/** The chain check of one door. */
+export interface ChainCheck {
+  /** Door id. */
+  door: string;
+  /** Its highest seq. */
+  lastSeq: number;
+  /** Verified from the event after this seq (0 = from the first). */
+  from: number;
+  /** The first problem found, or null when the chain verifies. */
+  problem: string | null;
+}
+
+/** Outcome of a database check. */
+export interface DbCheckResult {
+  /** The pragma's rows (`['ok']` when sound), or null when not run. */
+  integrity: string[] | null;
+  /** One entry per door in the events table (empty when not run). */
+  chains: ChainCheck[];
+  /** The database could not be opened or read (then nothing else was checked). */
+  error: string | null;
+}
+
+/** Checks of the whole database (the storage's own check and every door's hash chain). */
+export interface DatabaseCheckRepository {
+  /** Check on this connection (blocks the caller for as long as it reads: the CLI). Never throws. */
+  checkDatabase(o: DbCheckOptions): DbCheckResult;
+  /** Check from a worker thread with its own connection, so the caller's event loop keeps running (the daemon). */
+  checkDatabaseInWorker(o: DbCheckOptions): Promise<DbCheckResult>;
+}
+
+/** Personal-data retention: finding what is due and erasing it for good. */
+export interface RetentionRepository {
+  /**
+   * Ids of visits closed (checked out, archived, denied) before `cutoff` (ms) whose visitor name is not `purgedName`,
+   * oldest first: picked by the storage, so memory stays bounded however many visits there are.
+   */
+  visitIdsClosedBefore(cutoff: number, purgedName: string): string[];
+  /** From now on, overwrite freed bytes on this connection (old values do not linger in free pages). */
+  secureDelete(): void;
+  /** Move the write-ahead log into the main file now (overwritten pages leave the log). */
+  checkpoint(): void;
+}
+
+/** A finished backup. */
+export interface BackupResult {
+  /** Backup file. */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** How long it took (ms). */
+  ms: number;
+}
+
+/** Backups of the open database and the nightly backup files (`pintu-YYYYMMDD-HHMMSS.db`) of a directory. */
+export interface BackupRepository {
+  /** A consistent, verified copy of the database at `file` (made without holding up the caller's event loop). */
+  backupTo(file: string): Promise<BackupResult>;
+  /** Nightly backup files in `dir`, newest first (empty when there is no such directory). */
+  nightlyBackups(dir: string): string[];
+  /** Delete all but the newest `keep` nightly backups of `dir`; returns the deleted files. */
+  rotateBackups(dir: string, keep: number): Promise<string[]>;
+}
+
+/** What a clock guard reads and writes in the store it guards. */
+export type GuardedStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & Pick<Transactions, 'tx'>;
+
+/** The clock guard of a store (the app's `ClockGuard`): stamps each append, and reads the store it guards. */
+export interface StoreClock extends LogClock {
+  /** Called once, by the store this clock guards, at the end of its constructor. */
+  attach(store: GuardedStore): void;
+}
+
+/**
+ * Every repository of one door's database: what the composition root hands to the app. `C` is the clock guard the
+ * store was built with (the roots' stores carry a `ClockGuard`, so a part that needs it cannot get a store without one).
+ */
+export interface StorePort<C extends StoreClock | null = StoreClock | null> extends Transactions, OfficerRepository, BadgeRepository,
+  VisitRepository, IncidentRepository, DoorStatusRepository, MetaRepository, LinkStatusRepository, DatabaseCheckRepository,
+  RetentionRepository, BackupRepository {
+  /** The door's event log. */
+  readonly events: EventLogPort;
+  /** The clock guard that stamps every event of this store (null: none). */
+  readonly clock: C;
+  /** Close the database (after the last write). */
+  close(): void;
+}
