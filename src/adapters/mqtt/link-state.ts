@@ -5,6 +5,7 @@
  */
 import type { Db } from '../sqlite/db.js';
 import type { LinkSnapshot } from '../../ports/store.js';
+import { linkStatus } from '../sqlite/db-check.js';
 
 interface Row { acked_seq: number; acked_at: number | null; connected: number; changed_at: number | null; command_counter: number }
 
@@ -78,8 +79,5 @@ export class LinkState {
 
 /** The link row for a door, read without creating anything (for `pintu status` on a read path). */
 export function readLink(db: Db, door: string): LinkSnapshot | null {
-  const hasTable = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'central_link'").get();
-  if (!hasTable?.n) return null;
-  const r = db.prepare<[string], Row>('SELECT acked_seq, acked_at, connected, changed_at, command_counter FROM central_link WHERE door = ?').get(door);
-  return r ? { ackedSeq: r.acked_seq, ackedAt: r.acked_at, connected: r.connected === 1, changedAt: r.changed_at, commandCounter: r.command_counter } : null;
+  return linkStatus(db, door).row;
 }
