@@ -25,6 +25,7 @@ import type { CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { Store } from './adapters/sqlite/store.js';
 import type { StorePort, StoredEvent } from './ports/store.js';
+import { event } from './domain/events.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
 import { createReader } from './adapters/readers.js';
 import { AccessService, type GrantRef } from './app/access-service.js';
@@ -169,7 +170,8 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
         // An officer or visitor whose entry grant went unused did not come in: back outside, no escort (same transaction).
         const back = type === 'access.unused' ? access.grantUnused(data.ref as GrantRef | undefined) : null;
         const note = back?.officer ? { officerOutside: back.officer } : back?.visit ? { visitorOutside: back.visit } : {};
-        return store.events.append([{ type, data: { ...data, ...note } }, ...(back?.events ?? [])], at);
+        const recorded = type === 'access.unused' ? event(type, { ...data, ...note }) : event(type, data);
+        return store.events.append([recorded, ...(back?.events ?? [])], at);
       });
       doorLog.info({ event: type }, 'door event');
       onEvents?.(stored);

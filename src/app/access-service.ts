@@ -6,7 +6,8 @@
  */
 import { decide, expirePending, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type EscortCandidate, type LapsedReason, type PendingEscort } from '../domain/decide.js';
 import { applyPresence } from '../domain/visit.js';
-import type { DomainEvent, Officer, Tap } from '../domain/types.js';
+import type { DenyReason, Officer, Tap } from '../domain/types.js';
+import { event, type DomainEvent } from '../domain/events.js';
 import type { RawTap } from '../ports/hardware.js';
 import type { StorePort, StoredEvent } from '../ports/store.js';
 import type { Log } from '../ports/log.js';
@@ -150,7 +151,7 @@ export class AccessService {
         const fresh = this.store.visit(v.id);
         if (!fresh || fresh.presence !== 'inside' || fresh.overstayAt !== undefined || fresh.validUntil === null || now < fresh.validUntil) continue;
         this.store.saveVisit({ ...fresh, overstayAt: now });
-        events.push({ type: 'alarm.visit_overstay', data: { visit: v.id, badge: fresh.badgeUid, validUntil: new Date(fresh.validUntil).toISOString() } });
+        events.push(event('alarm.visit_overstay', { visit: v.id, badge: fresh.badgeUid, validUntil: new Date(fresh.validUntil).toISOString() }));
       }
       return this.store.events.append(events, now);
     });
@@ -225,18 +226,14 @@ export class AccessService {
   concludeWaitsFromBefore(tail = 500): string[] {
     const events = this.store.events;
     const recent = events.since(Math.max(0, events.lastSeq() - tail), tail);
-    const open = new Map<string, { reader: string; badge: string; direction: string }>();
+    const open = new Map<string, { reader: string; badge: string; direction: 'in' | 'out' }>();
     for (const e of recent) {
-      const visit = typeof e.data.visit === 'string' ? e.data.visit : null;
-      if (!visit) continue;
-      if (e.type === 'access.awaiting_escort') open.set(visit, { reader: String(e.data.reader), badge: String(e.data.badge), direction: String(e.data.direction) });
-      else if (e.type === 'access.granted' || e.type === 'access.denied') open.delete(visit);
+      if (e.type === 'access.awaiting_escort') open.set(e.data.visit, { reader: e.data.reader, badge: e.data.badge, direction: e.data.direction });
+      else if ((e.type === 'access.granted' || e.type === 'access.denied') && e.data.visit !== undefined) open.delete(e.data.visit);
     }
     if (open.size === 0) return [];
     const now = this.now();
-    const stored = this.store.tx(() => events.append([...open].map(([visit, w]) => ({
-      type: 'access.denied', data: { reason: 'escort-missing', reader: w.reader, badge: w.badge, visit, direction: w.direction, afterRestart: true },
-    })), now));
+    const stored = this.store.tx(() => events.append([...open].map(([visit, w]) => waitRefused('escort-missing', w.reader, w.badge, visit, w.direction, true)), now));
     this.opts.onEvents?.(stored);
     return [...open.keys()];
   }
@@ -288,17 +285,17 @@ export class AccessService {
       case 'deny': {
         // An unknown card may be a KTP or a personal card: store only its keyed hash.
         const badge = card.kind === 'unknown' ? { cardHash: keyedHash(this.opts.secret, tap.uid) } : { badge: tap.uid };
-        events.push({ type: 'access.denied', data: { ...base, reason: decision.reason, ...badge, ...(decision.visitId ? { visit: decision.visitId } : {}), ...(decision.officerId ? { officer: decision.officerId } : {}) } });
+        events.push(event('access.denied', { ...base, reason: decision.reason, ...badge, ...(decision.visitId ? { visit: decision.visitId } : {}), ...(decision.officerId ? { officer: decision.officerId } : {}) }));
         break;
       }
       case 'await-escort':
         if (!pending.list.some((p) => p.visitId === decision.visitId)) pending.list.push({ tap, visitId: decision.visitId });
-        events.push({ type: 'access.awaiting_escort', data: { ...base, badge: tap.uid, visit: decision.visitId, windowSeconds: this.opts.policy.escortWindowMs / 1000 } });
+        events.push(event('access.awaiting_escort', { ...base, badge: tap.uid, visit: decision.visitId, windowSeconds: this.opts.policy.escortWindowMs / 1000 }));
         break;
       case 'grant':
         if (decision.holder === 'officer') {
           this.store.setOfficerPresence(decision.officerId, tap.direction === 'in' ? 'inside' : 'outside', now);
-          events.push({ type: 'access.granted', data: { ...base, badge: tap.uid, officer: decision.officerId, holder: 'officer' } });
+          events.push(event('access.granted', { ...base, badge: tap.uid, officer: decision.officerId, holder: 'officer' }));
           grants.push({ reader: tap.readerId, badge: tap.uid, officer: decision.officerId, direction: tap.direction, at: now });
           if (tap.direction === 'out') this.checkUnescorted(events, decision.officerId);
         } else {
@@ -315,7 +312,7 @@ export class AccessService {
     const moved = applyPresence(visit, { type: tap.direction === 'in' ? 'enter' : 'exit', readerId: tap.readerId }, now);
     this.store.saveVisit(moved);
     pending.list = pending.list.filter((p) => p.visitId !== visitId);
-    events.push({ type: 'access.granted', data: { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort, ...(lapsed ? { lapsed } : {}) } });
+    events.push(event('access.granted', { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort, ...(lapsed ? { lapsed } : {}) }));
     grants.push({ reader: tap.readerId, badge: tap.uid, visit: visitId, direction: tap.direction, at: now });
   }
 
@@ -331,7 +328,7 @@ export class AccessService {
         this.grantVisitor(p.tap, decision.visitId, decision.escortOfficerId, now, events, grants, pending, decision.lapsed);
       } else if (decision.outcome === 'deny') {
         pending.list = pending.list.filter((q) => q !== p);
-        events.push({ type: 'access.denied', data: { reason: decision.reason, reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction } });
+        events.push(waitRefused(decision.reason, p.tap.readerId, p.tap.uid, p.visitId, p.tap.direction));
       }
     }
   }
@@ -341,7 +338,7 @@ export class AccessService {
     if (this.store.officersInside().length > 0) return;
     const visitors = this.store.visitsInside().filter((v) => v.state === 'issued' || v.state === 'revoked');
     if (visitors.length === 0) return;
-    events.push({ type: 'alarm.visitor_unescorted', data: { officer: officerId, visits: visitors.map((v) => v.id) } });
+    events.push(event('alarm.visitor_unescorted', { officer: officerId, visits: visitors.map((v) => v.id) }));
     this.log.warn({ visits: visitors.map((v) => v.id) }, 'last officer left while visitors are inside');
   }
 
@@ -351,8 +348,18 @@ export class AccessService {
 }
 
 /** The refusal of a visitor whose escort did not come within the window. */
-function escortMissing(p: PendingEscort): DomainEvent {
-  return { type: 'access.denied', data: { reason: 'escort-missing', reader: p.tap.readerId, badge: p.tap.uid, visit: p.visitId, direction: p.tap.direction } };
+function escortMissing(p: PendingEscort): DomainEvent<'access.denied'> {
+  return waitRefused('escort-missing', p.tap.readerId, p.tap.uid, p.visitId, p.tap.direction);
+}
+
+/**
+ * The one payload of a refused wait: a visitor who waited for an escort is refused (`escort-missing` when none came in
+ * the window or the wait ended with a restart, `afterRestart`; or the reason a re-decision found). Key order is stored.
+ */
+function waitRefused(reason: DenyReason, reader: string, badge: string, visit: string, direction: 'in' | 'out', afterRestart = false): DomainEvent<'access.denied'> {
+  return event('access.denied', afterRestart
+    ? { reason, reader, badge, visit, direction, afterRestart: true }
+    : { reason, reader, badge, visit, direction });
 }
 
 /** An officer as the escort rule sees them. */

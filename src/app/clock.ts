@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ClockStamp, GuardedStore, NewestEvent, StoreClock } from '../ports/store.js';
 import type { CommandRunner, SystemEnv } from '../ports/system.js';
-import type { DomainEvent } from '../domain/types.js';
+import { event, type DomainEvent } from '../domain/events.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -207,7 +207,7 @@ export class ClockGuard implements StoreClock {
     if (behind > this.toleranceMs) {
       // A new episode unless the newest event was itself written behind (then it was alarmed already, maybe by an earlier run).
       const wasBehind = newest !== null && newest.raw !== null && newest.at - newest.raw > this.toleranceMs;
-      if (!wasBehind) before.unshift({ type: 'alarm.clock_rollback', data: { behindMs: Math.round(behind), newestAt: newest ? iso(newest.at) : null } });
+      if (!wasBehind) before.unshift(event('alarm.clock_rollback', { behindMs: Math.round(behind), newestAt: newest ? iso(newest.at) : null }));
       return { at: Math.max(at, this.effective(raw, newest), this.vouched()), marks: { clockSynced: false, clockRaw: iso(raw) }, before };
     }
     if (at < this.buildDate) return { at: this.buildDate, marks: { clockSynced: false, clockRaw: iso(at) }, before };
@@ -271,6 +271,6 @@ export class ClockGuard implements StoreClock {
     if (this.openJump()) return null;
     const j: ClockJump = { detectedAt: iso(raw), aheadMs: Math.round(ahead), vouched: iso(vouched), confirmedBy: null, confirmedAt: null };
     this.store.setMeta(CLOCK_JUMP_KEY, JSON.stringify(j));
-    return { type: 'alarm.clock_jump', data: { aheadMs: j.aheadMs, vouched: j.vouched } };
+    return event('alarm.clock_jump', { aheadMs: j.aheadMs, vouched: j.vouched });
   }
 }

@@ -13,6 +13,7 @@ import type { ClockGuard } from './clock.js';
 import { saveReaderHealth } from './health/checklist.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 import { Lifecycle, type Part } from './lifecycle.js';
+import { event, type DomainEvent, type EventData, type EventType } from '../domain/events.js';
 
 /** How many of the newest events the daemon verifies at start (the whole chain is checked by `pintu health`). */
 export const CHAIN_TAIL_AT_START = 500;
@@ -123,7 +124,8 @@ export class Daemon {
           // Visitors who were waiting for an escort when the last run ended are refused now: no wait is left without an outcome.
           writes.push('waits before restart', () => { access.concludeWaitsFromBefore(); });
           // A broken chain is raised, never silent; the door keeps running fail-secure (a stopped door helps no one).
-          if (chain.problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem: chain.problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
+          const problem = chain.problem;
+          if (problem !== null) this.safe(() => this.append('alarm.chain_broken', { problem, checkedFrom: chain.from + 1, lastSeq: chain.lastSeq }));
         },
         stop: (reason) => {
           access.stop();
@@ -251,9 +253,9 @@ export class Daemon {
   }
 
   /** Append one event in its own durable transaction, in order with the taps and door events. */
-  append(type: string, data: Record<string, unknown>, at = Date.now()): void {
+  append<K extends EventType>(type: K, data: EventData<K>, at = Date.now()): void {
     this.parts.writes.push(type, () => {
-      const stored = this.parts.store.durableTx(() => this.parts.store.events.append([{ type, data }], at));
+      const stored = this.parts.store.durableTx(() => this.parts.store.events.append([event(type, data) as DomainEvent], at));
       this.parts.onEvents?.(stored);
     });
   }

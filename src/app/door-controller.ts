@@ -10,6 +10,7 @@ import {
   initialDoorState,
   nextDeadline,
   stepDoor,
+  type DoorEvent,
   type DoorInput,
   type DoorState,
   type DoorTiming,
@@ -17,8 +18,10 @@ import {
 } from '../domain/door.js';
 import type { Log } from '../ports/log.js';
 
-/** Receives every door event: type (e.g. `door.opened`), its fields, and when it happened (ms). */
-export type DoorEventSink = (type: string, data: Record<string, unknown>, at: number) => void;
+/** Receives every door event: type (e.g. `door.opened`), its fields (`type` narrows them), and when it happened (ms). */
+export type DoorEventSink = (...event: DoorEventArgs) => void;
+/** The arguments of a door event sink, one tuple per door event type. */
+export type DoorEventArgs = { [E in DoorEvent as E['type']]: [type: E['type'], data: E['data'], at: number] }[DoorEvent['type']];
 
 /** What `DoorController` needs. */
 export interface DoorControllerOptions {
@@ -180,7 +183,8 @@ export class DoorController {
       const { type, data, at } = o.event;
       this.log.debug({ event: type, data }, type);
       try {
-        this.onEvent(type, data, at);
+        // type and data come from one event, so they match (a cast, not a copy: no array per event).
+        (this.onEvent as (type: DoorEvent['type'], data: DoorEvent['data'], at: number) => void)(type, data, at);
       } catch (err) {
         this.log.error({ err, event: type }, 'door event handler threw');
       }

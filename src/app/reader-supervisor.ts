@@ -7,6 +7,7 @@
  */
 import type { CardReader, RawTap } from '../ports/hardware.js';
 import type { Log } from '../ports/log.js';
+import type { EventData, EventType } from '../domain/events.js';
 
 /** Backoff of the attempts to open a reader that failed to open. */
 export interface ReaderRetry {
@@ -23,7 +24,7 @@ export interface ReaderSupervisorDeps {
   /** Where taps go. */
   onTap: (tap: RawTap) => void;
   /** Append one event (alarm.reader_down, reader.restored); may throw (logged). */
-  append: (type: string, data: Record<string, unknown>) => void;
+  append: <K extends EventType>(type: K, data: EventData<K>) => void;
   /** Logger. */
   log: Log;
   /** Retry backoff. */
@@ -179,7 +180,7 @@ export class ReaderSupervisor {
     this.safeAppend('reader.restored', { reader: s.reader.id, direction: s.reader.direction, downSeconds: Math.round((this.now() - since) / 1000) });
   }
 
-  private safeAppend(type: string, data: Record<string, unknown>): void {
+  private safeAppend<K extends EventType>(type: K, data: EventData<K>): void {
     try {
       this.d.append(type, data);
     } catch (err) {

@@ -11,6 +11,7 @@ import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
 import { purgePersonalData } from './maintenance/purge.js';
+import { event } from '../domain/events.js';
 
 const DAY = 86_400_000;
 
@@ -108,7 +109,7 @@ export class Scheduler {
         const why = refusal.join('; ');
         this.log.warn({ due: r.count, reasons: refusal }, 'purge refused: the clock is not trusted');
         if (why !== this.lastRefusal) {
-          const ev = store.tx(() => store.events.append([{ type: 'privacy.purge_refused', data: { due: r.count, reasons: refusal } }], now));
+          const ev = store.tx(() => store.events.append([event('privacy.purge_refused', { due: r.count, reasons: refusal })], now));
           this.d.onEvents?.(ev);
         }
         this.lastRefusal = why;
@@ -120,14 +121,14 @@ export class Scheduler {
     try {
       const r = await nightlyBackup(store, join(settings.dataDir, BACKUP_DIR), { ...settings.backup, timeZone: settings.timeZone, now });
       if (r) {
-        const ev = store.tx(() => store.events.append([{ type: 'backup.made', data: { file: r.file.slice(settings.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' } }], this.env.now()));
+        const ev = store.tx(() => store.events.append([event('backup.made', { file: r.file.slice(settings.dataDir.length + 1), bytes: r.bytes, ms: r.ms, removed: r.removed.length, trigger: 'nightly' })], this.env.now()));
         this.d.onEvents?.(ev);
         this.log.info({ file: r.file, bytes: r.bytes, ms: r.ms, removed: r.removed.length }, 'nightly backup');
       }
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'nightly backup failed');
       // Appended first: inside `onEvents?.(…)` the append would be skipped when nobody observes events.
-      try { const ev = store.tx(() => store.events.append([{ type: 'alarm.backup', data: { error: (err as Error).message } }], this.env.now())); this.d.onEvents?.(ev); } catch { /* logged above */ }
+      try { const ev = store.tx(() => store.events.append([event('alarm.backup', { error: (err as Error).message })], this.env.now())); this.d.onEvents?.(ev); } catch { /* logged above */ }
     }
   }
 }

@@ -13,6 +13,7 @@ import { keyedHash } from './secret.js';
 import { endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
+import { event } from '../domain/events.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
 
@@ -98,7 +99,7 @@ export class VisitService implements VisitCommands {
       if (this.store.officerByBadge(uid)) throw new UserError(`badge ${uid} already belongs to another officer`);
       if (this.store.badge(uid)) throw new UserError(`badge ${uid} is a visitor badge in the pool; officers need their own badge`);
       const o = this.store.addOfficer({ name: name.trim(), role: role as Role, badgeUid: uid }, this.now());
-      this.store.events.append([{ type: 'officer.added', data: { officer: o.id, role: o.role, badge: uid } }], this.now());
+      this.store.events.append([event('officer.added', { officer: o.id, role: o.role, badge: uid })], this.now());
       return o;
     });
   }
@@ -110,7 +111,7 @@ export class VisitService implements VisitCommands {
       if (actor.role !== 'head') throw new UserError(`officer ${actor.id} is ${actor.role}; only a head may change officers`);
       const o = this.officer(id, 'officer');
       this.store.setOfficerActive(o.id, active);
-      this.store.events.append([{ type: active ? 'officer.activated' : 'officer.deactivated', data: { officer: o.id, by: actor.id } }], this.now());
+      this.store.events.append([event(active ? 'officer.activated' : 'officer.deactivated', { officer: o.id, by: actor.id })], this.now());
       return { ...o, active };
     });
   }
@@ -125,7 +126,7 @@ export class VisitService implements VisitCommands {
       if (this.store.badgeByLabel(label.trim())) throw new UserError(`label "${label.trim()}" is already used by another badge`);
       if (this.store.officerByBadge(uid)) throw new UserError(`card ${uid} is an officer badge; visitor badges must be separate cards`);
       const b = this.store.addBadge(uid, label.trim(), this.now());
-      this.store.events.append([{ type: 'badge.added', data: { badge: uid, label: b.label } }], this.now());
+      this.store.events.append([event('badge.added', { badge: uid, label: b.label })], this.now());
       return b;
     });
   }
@@ -137,7 +138,7 @@ export class VisitService implements VisitCommands {
       const b = this.findBadge(uidOrLabel);
       if (b.status === 'issued') throw new UserError(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`);
       this.store.setBadge(b.uid, 'retired', b.visitId);
-      this.store.events.append([{ type: 'badge.retired', data: { badge: b.uid, label: b.label, officer: actor.id } }], this.now());
+      this.store.events.append([event('badge.retired', { badge: b.uid, label: b.label, officer: actor.id })], this.now());
       return { ...b, status: 'retired' };
     });
   }
@@ -275,7 +276,7 @@ export class VisitService implements VisitCommands {
       if (visitId) this.visit(visitId);
       const now = this.now();
       const i = this.store.addIncident({ at: now, officerId: o.id, visitId: visitId ?? null, note: note.trim() });
-      this.store.events.append([{ type: 'incident.recorded', data: { incident: i.id, officer: o.id, visit: visitId ?? null } }], now);
+      this.store.events.append([event('incident.recorded', { incident: i.id, officer: o.id, visit: visitId ?? null })], now);
       return i.id;
     });
   }
@@ -287,7 +288,7 @@ export class VisitService implements VisitCommands {
       const o = this.officer(by, '--by');
       if (o.role === 'staff') throw new UserError(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`);
       this.store.updateDoorStatus({ mode });
-      this.store.events.append([{ type: mode === 'enabled' ? 'door.enabled' : 'door.disabled', data: { officer: o.id, ...(reason ? { reason } : {}) } }], this.now());
+      this.store.events.append([event(mode === 'enabled' ? 'door.enabled' : 'door.disabled', { officer: o.id, ...(reason ? { reason } : {}) })], this.now());
     });
   }
 

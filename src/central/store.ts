@@ -5,6 +5,7 @@
  */
 import { eventHash } from '../adapters/sqlite/event-log.js';
 import type { WireEvent } from '../adapters/mqtt/protocol.js';
+import { isAlertType } from '../domain/events.js';
 
 /** An enrolled door as the centre sees it. */
 export interface DoorRecord {
@@ -156,12 +157,12 @@ export interface CentralStore {
   close(): Promise<void>;
 }
 
-/** Door event types (besides every `alarm.*`) that officers must act on: each becomes an alert at the centre. */
-export const ALERT_EVENT_TYPES: readonly string[] = ['door.forced', 'door.held', 'visit.device_mismatch'];
+/** Door event types (besides every `alarm.*`) that officers must act on: each becomes an alert at the centre (the catalogue's list). */
+export { ALERT_EVENT_TYPES } from '../domain/events.js';
 
 /** The alert a stored door event raises (kind = the event type), or null. Raised once, in the transaction that stores it. */
 export function alertOf(e: WireEvent & { dataJson?: string }): { kind: string; detail: string } | null {
-  if (!e.type.startsWith('alarm.') && !ALERT_EVENT_TYPES.includes(e.type)) return null;
+  if (!isAlertType(e.type)) return null;
   const data = dataJsonOf(e);
   return { kind: e.type, detail: `seq ${e.seq} at ${e.at}: ${data.length > 300 ? `${data.slice(0, 299)}…` : data}` };
 }

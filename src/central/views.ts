@@ -3,6 +3,7 @@
  * and the monthly report the head reviews (SOP 001/004): visitors per site and door, denied attempts,
  * forced/held alarms, and SOP step times against their standards.
  */
+import { isEvent, isEventType, type EventType } from '../domain/events.js';
 import type { CentralEvent } from './store.js';
 
 /** A visit as reconstructed at the centre (no personal data: the door never sends names or NIK). */
@@ -25,7 +26,8 @@ export interface CentralVisit {
   updatedAt: string;
 }
 
-const STATE_OF: Record<string, string> = {
+/** The visit state each visit event leaves behind (`visit.reported` does not undo an archive). */
+const STATE_OF: Partial<Record<EventType, string>> = {
   'visit.requested': 'requested', 'visit.checked': 'checked', 'visit.approved': 'approved', 'visit.denied': 'denied',
   'badge.issued': 'issued', 'visit.checked_out': 'checked_out', 'visit.reported': 'checked_out', 'visit.archived': 'archived', 'visit.revoked': 'revoked',
 };
@@ -35,13 +37,14 @@ export function visitsFrom(events: readonly CentralEvent[]): CentralVisit[] {
   const byKey = new Map<string, CentralVisit>();
   for (const e of events) {
     const id = typeof e.data.visit === 'string' ? e.data.visit : null;
-    const state = STATE_OF[e.type];
+    const state = isEventType(e.type) ? STATE_OF[e.type] : undefined;
     if (!id || !state) continue;
     const key = `${e.site}/${e.door}/${id}`;
     const v = byKey.get(key) ?? { site: e.site, door: e.door, visit: id, state, org: null, purpose: null, requestedAt: null, updatedAt: e.at };
-    if (e.type === 'visit.requested') {
-      v.org = typeof e.data.org === 'string' ? e.data.org : null;
-      v.purpose = typeof e.data.purpose === 'string' ? e.data.purpose : null;
+    if (isEvent(e, 'visit.requested')) {
+      // A door of another version may have sent less: absent fields read as null.
+      v.org = e.data.org ?? null;
+      v.purpose = e.data.purpose ?? null;
       v.requestedAt = e.at;
     }
     if (e.type !== 'visit.reported' || v.state !== 'archived') v.state = state;
@@ -108,8 +111,8 @@ export function monthlyReport(events: readonly CentralEvent[]): DoorReport[] {
       doors.set(key, r);
     }
     const d = e.data;
-    if (e.type === 'access.granted' && d.holder === 'visitor' && d.direction === 'in' && typeof d.visit === 'string') r.seen.add(d.visit);
-    else if (e.type === 'access.denied') { const reason = String(d.reason ?? 'unknown'); r.deniedAttempts[reason] = (r.deniedAttempts[reason] ?? 0) + 1; }
+    if (isEvent(e, 'access.granted')) { if (e.data.holder === 'visitor' && e.data.direction === 'in' && typeof e.data.visit === 'string') r.seen.add(e.data.visit); }
+    else if (isEvent(e, 'access.denied')) { const reason = String(e.data.reason ?? 'unknown'); r.deniedAttempts[reason] = (r.deniedAttempts[reason] ?? 0) + 1; }
     else if (e.type === 'visit.requested') r.requests += 1;
     else if (e.type === 'visit.denied') r.visitsDenied += 1;
     else if (e.type === 'door.forced') r.forced += 1;

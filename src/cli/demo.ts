@@ -105,7 +105,7 @@ type Say = (s: string) => void;
 /** The demo says once that the clock is unsynchronised rather than clockSynced=false on every line. */
 function quiet(e: StoredEvent): StoredEvent {
   const { clockSynced: _c, ...data } = e.data;
-  return { ...e, data };
+  return { ...e, data } as StoredEvent;
 }
 
 /** Wait (briefly) until the centre holds the door's events, then say what it received. */

@@ -16,6 +16,7 @@ import { restoreFile } from '../adapters/sqlite/backup.js';
 import { purgePersonalData } from '../app/maintenance/purge.js';
 import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
+import { event } from '../domain/events.js';
 
 /** Register the maintenance commands. */
 export function maintenanceCommands(program: Command): void {
@@ -41,7 +42,7 @@ export function maintenanceCommands(program: Command): void {
       const store = openStore(config);
       try {
         const r = await store.backupTo(target);
-        store.tx(() => store.events.append([{ type: 'backup.made', data: { file: basename(target), bytes: r.bytes, ms: r.ms, trigger: 'manual' } }], Date.now()));
+        store.tx(() => store.events.append([event('backup.made', { file: basename(target), bytes: r.bytes, ms: r.ms, trigger: 'manual' })], Date.now()));
         out(this, r, () => `backup written to ${r.file} (${r.bytes} bytes, ${r.ms} ms, integrity ok)`);
       } finally {
         store.db.close();
@@ -62,7 +63,7 @@ export function maintenanceCommands(program: Command): void {
       try { r = restoreFile(resolve(file), dbPath); } catch (err) { throw new UserError(`restore refused: ${(err as Error).message}`); }
       const store = openStore(config);
       try {
-        store.tx(() => store.events.append([{ type: 'backup.restored', data: { file: basename(file), previous: r.aside ? basename(r.aside) : null } }], Date.now()));
+        store.tx(() => store.events.append([event('backup.restored', { file: basename(file), previous: r.aside ? basename(r.aside) : null })], Date.now()));
       } finally { store.db.close(); }
       out(this, { restored: resolve(file), previous: r.aside }, () => `restored ${resolve(file)}${r.aside ? `; the previous database is kept as ${r.aside}` : ''}. Start the daemon: sudo systemctl start pintu`);
     }));
@@ -97,7 +98,7 @@ export function maintenanceCommands(program: Command): void {
         if (officer.role !== 'head' || !officer.active) throw new UserError(`officer ${officer.id} is not an active head; only a head may confirm the clock`);
         const done = store.clock.confirmJump(officer.id);
         if (!done) throw new UserError('no unconfirmed clock jump to confirm');
-        store.events.append([{ type: 'clock.confirmed', data: { officer: officer.id, aheadMs: done.aheadMs, vouched: done.vouched } }], Date.now());
+        store.events.append([event('clock.confirmed', { officer: officer.id, aheadMs: done.aheadMs, vouched: done.vouched })], Date.now());
         return done;
       }));
       out(this, j, () => `clock confirmed by ${j.confirmedBy}: the forward jump of ${Math.round(j.aheadMs / 3_600_000)} h seen at ${j.detectedAt} is accepted`);

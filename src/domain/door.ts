@@ -7,6 +7,7 @@
  * Fail secure: the relay is only ever switched on by `grant` or `rex`, and always switched off once
  * `strikeSeconds` have passed since the last of them.
  */
+import type { DomainEvent, EventData, EventType } from './events.js';
 
 /** The opaque reference the app attaches to a grant (e.g. {reader, badge, visit, officer}); returned in `access.unused`. */
 export type GrantRef = Readonly<Record<string, unknown>>;
@@ -67,17 +68,17 @@ export type DoorInput =
   | { type: 'door'; open: boolean; now: number }
   | { type: 'tick'; now: number };
 
-/** Names of the events the machine emits. */
-export type DoorEventType =
+/** Names of the events the machine emits (payloads in the catalogue, ./events.ts). */
+export type DoorEventType = Extract<EventType,
   | 'door.opened'
   | 'door.closed'
   | 'door.forced'
   | 'door.held'
   | 'door.held_cleared'
   | 'door.rex'
-  | 'access.unused';
+  | 'access.unused'>;
 
-/** An event emitted by the machine. `data` fields per type:
+/** An event emitted by the machine, typed by the catalogue (./events.ts). `data` fields per type:
  * - `door.opened` {via: 'grant'|'rex', refs: GrantRef[]} (refs = the grants this opening used; may be empty on a re-opening)
  * - `door.closed` {openSeconds, via: OpenedVia}
  * - `door.forced` {} (opened with no grant or exit-button window)
@@ -86,14 +87,10 @@ export type DoorEventType =
  * - `door.rex` {} (exit button pressed)
  * - `access.unused` {ref} (a grant's window ended and the door was never open during it)
  */
-export interface DoorEvent {
-  /** Event name. */
-  type: DoorEventType;
-  /** Event fields (see above). */
-  data: Record<string, unknown>;
+export type DoorEvent = DomainEvent<DoorEventType> & {
   /** When it happened, ms (a due deadline, not the input time, when applied late). */
   at: number;
-}
+};
 
 /** One output: a relay command or an event, in the order they happened. */
 export type DoorOutput = { kind: 'relay'; on: boolean; at: number } | { kind: 'event'; event: DoorEvent };
@@ -159,7 +156,7 @@ function advance(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[
     const first = s.pending[0];
     if (first && first.until + grace <= now) {
       const at = first.until + grace;
-      due.push({ at, apply: () => { s.pending.shift(); out.push({ kind: 'event', event: { type: 'access.unused', data: { ref: first.ref }, at } }); } });
+      due.push({ at, apply: () => { s.pending.shift(); event(out, 'access.unused', { ref: first.ref }, at); } });
     }
     const held = heldDeadline(s, timing);
     if (held !== null && held <= now) {
@@ -168,7 +165,7 @@ function advance(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[
         apply: () => {
           s.heldRaised = true;
           const openSeconds = secondsBetween(s.openSince ?? held, held);
-          out.push({ kind: 'event', event: { type: 'door.held', data: { openSeconds }, at: held } });
+          event(out, 'door.held', { openSeconds }, held);
         },
       });
     }
@@ -189,8 +186,8 @@ function unlock(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[]
   return until;
 }
 
-function event(out: DoorOutput[], type: DoorEventType, data: Record<string, unknown>, at: number): void {
-  out.push({ kind: 'event', event: { type, data, at } });
+function event<K extends DoorEventType>(out: DoorOutput[], type: K, data: EventData<K>, at: number): void {
+  out.push({ kind: 'event', event: { type, data, at } as DoorEvent });
 }
 
 function doorOpened(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[]): void {

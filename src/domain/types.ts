@@ -167,10 +167,5 @@ export const DENY_REASONS: readonly DenyReason[] = [
   'unknown-badge', 'not-approved', 'not-yet-valid', 'expired', 'revoked', 'returned', 'lost', 'escort-missing', 'passback', 'door-disabled',
 ];
 
-/** A domain event before it is stored (the store adds seq, door, at and the hash chain). */
-export interface DomainEvent {
-  /** Dotted event type, e.g. `visit.approved`. */
-  type: string;
-  /** Ids and facts; never names, NIK, phone or KTP UIDs. */
-  data: Record<string, unknown>;
-}
+/** Events are typed by the catalogue (`./events.ts`); re-exported here for the modules that import them with the other domain types. */
+export type { DomainEvent } from './events.js';

@@ -3,7 +3,8 @@
  * it produces, or a refusal that says why. No I/O; the app layer loads, applies and stores in one transaction.
  */
 import { ALLOWED_ROLES, isTimed, timeStep, type SopStandards, type VisitAction } from './sop.js';
-import type { ChecklistItem, Device, DomainEvent, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+import type { ChecklistItem, Device, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+import { event, type DomainEvent } from './events.js';
 
 /** An officer action on a visit. */
 export type VisitCommand =
@@ -76,7 +77,7 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
     case 'check':
       v.state = 'checked';
       v.at.checked = now; v.by.checked = cmd.by.id;
-      events.push({ type: 'visit.checked', data: { ...base, ...timeStep('check', v.at.requested, now, standards) } });
+      events.push(event('visit.checked', { ...base, ...timeStep('check', v.at.requested, now, standards) }));
       break;
     case 'approve': {
       const from = cmd.from ?? now;
@@ -84,7 +85,7 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.state = 'approved';
       v.validFrom = from; v.validUntil = cmd.until;
       v.at.decided = now; v.by.decided = cmd.by.id;
-      events.push({ type: 'visit.approved', data: { ...base, validFrom: new Date(from).toISOString(), validUntil: new Date(cmd.until).toISOString(), ...timeStep('decide', v.at.checked, now, standards) } });
+      events.push(event('visit.approved', { ...base, validFrom: new Date(from).toISOString(), validUntil: new Date(cmd.until).toISOString(), ...timeStep('decide', v.at.checked, now, standards) }));
       break;
     }
     case 'deny':
@@ -92,7 +93,7 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.state = 'denied';
       v.denyReason = cmd.reason.trim();
       v.at.decided = now; v.by.decided = cmd.by.id;
-      events.push({ type: 'visit.denied', data: { ...base, reason: v.denyReason, ...timeStep('decide', v.at.checked ?? v.at.requested, now, standards) } });
+      events.push(event('visit.denied', { ...base, reason: v.denyReason, ...timeStep('decide', v.at.checked ?? v.at.requested, now, standards) }));
       break;
     case 'issue': {
       if (visit.state === 'issued' && visit.badgeUid) return { ok: false, error: `visit ${visit.id} already holds badge ${visit.badgeUid}; mark it lost first to issue another` };
@@ -105,10 +106,7 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.badgeUid = cmd.badge.uid;
       v.ktpHeld = true;
       if (!reissue) { v.presence = 'outside'; v.at.issued = now; v.by.issued = cmd.by.id; }
-      events.push({
-        type: 'badge.issued',
-        data: { ...base, badge: cmd.badge.uid, label: cmd.badge.label, ktpHeld: true, reissue, ...(reissue ? {} : timeStep('issue', v.at.decided, now, standards)) },
-      });
+      events.push(event('badge.issued', { ...base, badge: cmd.badge.uid, label: cmd.badge.label, ktpHeld: true, reissue, ...(reissue ? {} : timeStep('issue', v.at.decided, now, standards)) }));
       break;
     }
     case 'checkout': {
@@ -125,18 +123,15 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       if (wasInside) v.at.lastExit = now;
       v.insideMs = insideMs;
       const inside = v.at.firstEntry !== undefined ? timeStep('inside', now - insideMs, now, standards) : null;
-      events.push({
-        type: 'visit.checked_out',
-        data: {
-          ...base, badge: returned, ktpReturned: true, wasInside, devicesOut: cmd.devicesOut.length,
-          ...timeStep('checkout', wasInside ? now : v.at.lastExit ?? v.at.issued, now, standards),
-          ...(inside && isTimed(inside) ? { insideSeconds: inside.durationSeconds, insideStandardSeconds: inside.standardSeconds, insideOverStandard: inside.overStandard } : {}),
-        },
-      });
-      if (returned) events.push({ type: 'badge.returned', data: { ...base, badge: returned } });
+      events.push(event('visit.checked_out', {
+        ...base, badge: returned, ktpReturned: true, wasInside, devicesOut: cmd.devicesOut.length,
+        ...timeStep('checkout', wasInside ? now : v.at.lastExit ?? v.at.issued, now, standards),
+        ...(inside && isTimed(inside) ? { insideSeconds: inside.durationSeconds, insideStandardSeconds: inside.standardSeconds, insideOverStandard: inside.overStandard } : {}),
+      }));
+      if (returned) events.push(event('badge.returned', { ...base, badge: returned }));
       const mismatch = deviceMismatch(v.devicesIn, cmd.devicesOut);
       if (mismatch.notCarriedOut.length || mismatch.notBroughtIn.length) {
-        events.push({ type: 'visit.device_mismatch', data: { ...base, notCarriedOut: mismatch.notCarriedOut, notBroughtIn: mismatch.notBroughtIn } });
+        events.push(event('visit.device_mismatch', { ...base, notCarriedOut: mismatch.notCarriedOut, notBroughtIn: mismatch.notBroughtIn }));
       }
       break;
     }
@@ -144,7 +139,7 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.state = 'checked_out';
       if (v.at.reported !== undefined) return { ok: false, error: `visit ${visit.id} was already reported` };
       v.at.reported = now; v.by.reported = cmd.by.id;
-      events.push({ type: 'visit.reported', data: { ...base, ...(cmd.note ? { note: cmd.note } : {}), ...timeStep('report', v.at.checkedOut, now, standards) } });
+      events.push(event('visit.reported', { ...base, ...(cmd.note ? { note: cmd.note } : {}), ...timeStep('report', v.at.checkedOut, now, standards) }));
       break;
     case 'archive':
       if (visit.state === 'revoked' && (visit.badgeUid || visit.ktpHeld)) {
@@ -152,16 +147,16 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       }
       v.state = 'archived';
       v.at.archived = now; v.by.archived = cmd.by.id;
-      events.push({ type: 'visit.archived', data: { ...base, ...timeStep('archive', v.at.reported ?? v.at.checkedOut ?? v.at.decided, now, standards) } });
+      events.push(event('visit.archived', { ...base, ...timeStep('archive', v.at.reported ?? v.at.checkedOut ?? v.at.decided, now, standards) }));
       break;
     case 'revoke':
       if (!cmd.reason.trim()) return { ok: false, error: 'a revocation needs a reason' };
       v.state = 'revoked';
       v.revokeReason = cmd.reason.trim();
       v.at.revoked = now; v.by.revoked = cmd.by.id;
-      events.push({ type: 'visit.revoked', data: { ...base, reason: v.revokeReason, badge: v.badgeUid, presence: v.presence } });
+      events.push(event('visit.revoked', { ...base, reason: v.revokeReason, badge: v.badgeUid, presence: v.presence }));
       // The visitor is inside on an approval that no longer stands: the officers must act (escort them out).
-      if (v.presence === 'inside') events.push({ type: 'alarm.revoked_inside', data: { ...base, badge: v.badgeUid } });
+      if (v.presence === 'inside') events.push(event('alarm.revoked_inside', { ...base, badge: v.badgeUid }));
       break;
     case 'checklist': {
       if (v.kind !== 'maintenance') return { ok: false, error: `visit ${visit.id} is not a maintenance visit; checklists belong to maintenance visits (SOP 002)` };
@@ -169,12 +164,12 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
       v.checklist = [...(v.checklist ?? []), ...cmd.items];
       const counts = { ok: 0, degraded: 0, failed: 0 };
       for (const i of cmd.items) counts[i.status] += 1;
-      events.push({ type: 'visit.checklist_recorded', data: { ...base, items: cmd.items, ...counts } });
+      events.push(event('visit.checklist_recorded', { ...base, items: cmd.items, ...counts }));
       break;
     }
     case 'badge_lost': {
       if (!v.badgeUid) return { ok: false, error: `visit ${visit.id} holds no badge` };
-      events.push({ type: 'badge.lost', data: { ...base, badge: v.badgeUid } });
+      events.push(event('badge.lost', { ...base, badge: v.badgeUid }));
       v.badgeUid = null;
       break;
     }
@@ -198,18 +193,15 @@ export function applyPresence(visit: Visit, cmd: PresenceCommand, now: number): 
 }
 
 /** A fresh visit in state requested. */
-export function newVisit(fields: Omit<Visit, 'state' | 'presence' | 'devicesOut' | 'ktpHeld' | 'badgeUid' | 'validFrom' | 'validUntil' | 'at' | 'by' | 'denyReason' | 'revokeReason'>, now: number, by: string | null): { visit: Visit; event: DomainEvent } {
+export function newVisit(fields: Omit<Visit, 'state' | 'presence' | 'devicesOut' | 'ktpHeld' | 'badgeUid' | 'validFrom' | 'validUntil' | 'at' | 'by' | 'denyReason' | 'revokeReason'>, now: number, by: string | null): { visit: Visit; event: DomainEvent<'visit.requested'> } {
   const visit: Visit = {
     ...fields, state: 'requested', presence: null, devicesOut: null, ktpHeld: false, badgeUid: null,
     validFrom: null, validUntil: null, at: { requested: now }, by: by ? { requested: by } : {}, denyReason: null, revokeReason: null,
   };
-  const event: DomainEvent = {
-    type: 'visit.requested',
-    data: {
-      visit: visit.id, kind: visit.kind, step: 1, ...(by ? { officer: by } : {}), org: visit.visitor.org, purpose: visit.purpose,
-      plannedMinutes: visit.plannedMinutes, devicesIn: visit.devicesIn, letterRef: visit.letterRef, ktpRead: visit.ktpHash !== null,
-      ...(visit.disposition ? { disposition: visit.disposition } : {}),
-    },
-  };
-  return { visit, event };
+  const requested = event('visit.requested', {
+    visit: visit.id, kind: visit.kind, step: 1, ...(by ? { officer: by } : {}), org: visit.visitor.org, purpose: visit.purpose,
+    plannedMinutes: visit.plannedMinutes, devicesIn: visit.devicesIn, letterRef: visit.letterRef, ktpRead: visit.ktpHash !== null,
+    ...(visit.disposition ? { disposition: visit.disposition } : {}),
+  });
+  return { visit, event: requested };
 }

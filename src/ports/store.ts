@@ -5,24 +5,10 @@
  * repositories it uses, never SQL or better-sqlite3.
  */
 import type { BadgeStatus, DomainEvent, Officer, Presence, Visit, VisitState, VisitorBadge } from '../domain/types.js';
+import type { StoredEvent } from '../domain/events.js';
 
-/** A stored event. */
-export interface StoredEvent {
-  /** Door id. */
-  door: string;
-  /** Gap-free sequence number per door, from 1. */
-  seq: number;
-  /** Dotted type, e.g. `access.granted`. */
-  type: string;
-  /** ISO-8601 time with milliseconds. */
-  at: string;
-  /** Event fields (ids and facts, no personal data). */
-  data: Record<string, unknown>;
-  /** Hash of the previous event of this door (64 zeros for the first). */
-  prevHash: string;
-  /** SHA-256 over prevHash, door, seq, type, at and the data JSON. */
-  hash: string;
-}
+/** A stored event (typed by the event catalogue: `e.type` narrows `e.data`). */
+export type { StoredEvent } from '../domain/events.js';
 
 /** One stored event with its data as the JSON text stored (and hashed) at the door. */
 export interface StoredEventText {

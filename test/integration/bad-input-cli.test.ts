@@ -12,6 +12,7 @@ import { CLI, pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 import { openStore } from '../../src/main.js';
 import { openCentralStore } from '../../src/central/open.js';
+import { filler } from '../helpers/events.js';
 
 const NOBODY = 65534;
 const temps: TempConfig[] = [];
@@ -176,7 +177,7 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     const tc = temp();
     const store = openStore(tc.config);
     try {
-      store.tx(() => store.events.append(Array.from({ length: 5000 }, (_, i) => ({ type: 'test.filler', data: { n: i, pad: 'x'.repeat(60) } })), Date.now()));
+      store.tx(() => store.events.append(Array.from({ length: 5000 }, (_, i) => filler('test.filler', { n: i, pad: 'x'.repeat(60) })), Date.now()));
     } finally { store.db.close(); }
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" events --config "${tc.file}" | head -1; echo "status=\${PIPESTATUS[0]}" >&2`],
       { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '' } });

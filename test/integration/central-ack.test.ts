@@ -15,6 +15,8 @@ import { checkBatch } from '../../src/central/store.js';
 import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
 import { signBody } from '../../src/adapters/mqtt/protocol.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { filler } from '../helpers/events.js';
+import type { DomainEvent } from '../../src/domain/events.js';
 
 const SITE = 'kanwil-malut';
 const DOORS = [{ site: SITE, door: 'server-1' }, { site: SITE, door: 'server-2' }];
@@ -52,14 +54,11 @@ async function expectComplete(centre: TestCentre, door: TestDoor): Promise<void>
 }
 
 /** A visit request as the door records it, with text fields at lengths the door allows. */
-function longEvent(i: number): { type: string; data: Record<string, unknown> } {
-  return {
-    type: 'visit.requested',
-    data: {
-      visit: `V-20261201-${String(i).padStart(3, '0')}`, org: `PT ${'Nusantara '.repeat(19)}`.slice(0, 200), purpose: `ganti UPS ${'rak 3 '.repeat(200)}`.slice(0, 1000),
-      devices: [{ description: 'Laptop '.repeat(28).slice(0, 200), serial: 'SN'.repeat(50) }],
-    },
-  };
+function longEvent(i: number): DomainEvent {
+  return filler('visit.requested', {
+    visit: `V-20261201-${String(i).padStart(3, '0')}`, org: `PT ${'Nusantara '.repeat(19)}`.slice(0, 200), purpose: `ganti UPS ${'rak 3 '.repeat(200)}`.slice(0, 1000),
+    devices: [{ description: 'Laptop '.repeat(28).slice(0, 200), serial: 'SN'.repeat(50) }],
+  });
 }
 
 describe('acks are always verified', () => {
@@ -79,7 +78,7 @@ describe('acks are always verified', () => {
 
   it('forged, replayed and foreign acks on the ack topic do not advance the acked seq, and the events still arrive at the centre', async () => {
     const { door, centre } = await setup(broker, false);
-    for (let i = 0; i < 5; i++) door.store.tx(() => door.store.events.append([{ type: 'test.tick', data: { i } }], Date.now()));
+    for (let i = 0; i < 5; i++) door.store.tx(() => door.store.events.append([filler('test.tick', { i })], Date.now()));
     const link = door.connect({ url: broker.url, username: `${SITE}.server-1`, password: 'door1-pw' }, centre.key.publicKeyText);
     await waitFor('door connected', () => link.status().connected);
     const own = door.store.events.since(0, 10);
@@ -124,9 +123,9 @@ describe('events are batched by bytes', () => {
   it('one event larger than central.maxMessageBytes is sent alone instead of stalling the log', async () => {
     const { door, centre } = await setup(small, true);
     door.store.tx(() => {
-      door.store.events.append([{ type: 'test.before', data: {} }], Date.now());
-      door.store.events.append([{ type: 'test.large', data: { note: 'x'.repeat(100_000) } }], Date.now());
-      door.store.events.append([{ type: 'test.after', data: {} }], Date.now());
+      door.store.events.append([filler('test.before')], Date.now());
+      door.store.events.append([filler('test.large', { note: 'x'.repeat(100_000) })], Date.now());
+      door.store.events.append([filler('test.after')], Date.now());
     });
     const link = door.connect({ url: small.url, username: `${SITE}.server-1`, password: 'door1-pw' }, centre.key.publicKeyText, { maxMessageBytes: 65_536 });
     await waitFor('backlog delivered', () => link.status().backlog === 0, 20_000);

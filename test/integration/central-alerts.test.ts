@@ -18,6 +18,7 @@ import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import type { Alert, CentralStore } from '../../src/central/store.js';
 import { signBody } from '../../src/adapters/mqtt/protocol.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'kanwil-gorontalo';
 const DOOR = 'srv-1';
@@ -26,21 +27,21 @@ const CENTRAL = { username: 'pintu-central', password: 'central-pw' };
 
 /** The door alarms of issue 9 (some written by other parts of the door), and the door's older alarms. */
 const ALARMS = [
-  { type: 'alarm.visitor_unescorted', data: { visit: 'V-20261201-001', reader: 'in' } },
-  { type: 'alarm.visit_overstay', data: { visit: 'V-20261201-002' } },
-  { type: 'alarm.revoked_inside', data: { visit: 'V-20261201-003' } },
-  { type: 'alarm.clock_rollback', data: { clock: '2026-01-01T00:00:00.000Z', highWater: '2026-12-01T00:00:00.000Z' } },
-  { type: 'alarm.reader_down', data: { reader: 'out' } },
-  { type: 'visit.device_mismatch', data: { visit: 'V-20261201-004', missing: 1 } },
-  { type: 'door.forced', data: {} },
-  { type: 'door.held', data: { seconds: 30 } },
+  filler('alarm.visitor_unescorted', { visit: 'V-20261201-001', reader: 'in' }),
+  filler('alarm.visit_overstay', { visit: 'V-20261201-002' }),
+  filler('alarm.revoked_inside', { visit: 'V-20261201-003' }),
+  filler('alarm.clock_rollback', { clock: '2026-01-01T00:00:00.000Z', highWater: '2026-12-01T00:00:00.000Z' }),
+  filler('alarm.reader_down', { reader: 'out' }),
+  filler('visit.device_mismatch', { visit: 'V-20261201-004', missing: 1 }),
+  filler('door.forced'),
+  filler('door.held', { seconds: 30 }),
 ];
 /** Ordinary events around them: these raise nothing. */
 const ORDINARY = [
-  { type: 'access.granted', data: { reader: 'in', holder: 'officer', officer: 'O1' } },
-  { type: 'door.opened', data: {} },
-  { type: 'door.held_cleared', data: {} },
-  { type: 'visit.requested', data: { visit: 'V-20261201-005' } },
+  filler('access.granted', { reader: 'in', holder: 'officer', officer: 'O1' }),
+  filler('door.opened'),
+  filler('door.held_cleared'),
+  filler('visit.requested', { visit: 'V-20261201-005' }),
 ];
 
 let broker: TestBroker;

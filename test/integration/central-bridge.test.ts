@@ -11,6 +11,7 @@ import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers
 import { checkBatch } from '../../src/central/store.js';
 import { CommandSender } from '../../src/central/commands.js';
 import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'kab-halbar';
 
@@ -50,7 +51,7 @@ describe('Mosquitto bridge tree (docs/central.md)', () => {
     await centre.store.enroll(SITE, 'dc-1', door.key.publicKeyText, Date.now());
     await centre.start({ url: central.url, username: 'pintu-central', password: 'central-pw' });
     const head = door.visits.addOfficer('Kepala', 'head', '0A0B0C0D99');
-    door.store.tx(() => door.store.events.append(Array.from({ length: 2000 }, (_, i) => ({ type: 'test.tick', data: { i } })), Date.now()));
+    door.store.tx(() => door.store.events.append(Array.from({ length: 2000 }, (_, i) => filler('test.tick', { i })), Date.now()));
     const link = door.connect({ url: office.url, username: `${SITE}.dc-1`, password: 'door-pw' }, centre.key.publicKeyText, { ackTimeoutSeconds: 1, batchSize: 50 });
     await waitFor('part of the backlog acknowledged through the bridge', () => link.outbox.ackedSeq() >= 300, 20_000, 5);
     await central.stop();

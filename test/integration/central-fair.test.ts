@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { pintuSpawn } from '../helpers/cli.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'kanwil-sulsel';
 const BACKLOG = ['rack-a', 'rack-b', 'rack-c'];
@@ -87,7 +88,7 @@ async function setup(): Promise<{ centre: TestCentre; doors: TestDoor[]; live: T
     const door = topic.split('/')[3]!;
     if (topic.endsWith('/events')) seen.set(door, (seen.get(door) ?? 0) + 1);
   });
-  for (const d of doors) d.store.tx(() => d.store.events.append(Array.from({ length: PER_DOOR }, (_, i) => ({ type: 'access.granted', data: { reader: 'in', direction: 'in', holder: 'officer', officer: 'O1', i } })), Date.now()));
+  for (const d of doors) d.store.tx(() => d.store.events.append(Array.from({ length: PER_DOOR }, (_, i) => filler('access.granted', { reader: 'in', direction: 'in', holder: 'officer', officer: 'O1', i })), Date.now()));
   live.connect({ url: broker.url, username: `${SITE}.${LIVE}`, password: `pw-${LIVE}` }, centre.key.publicKeyText, { ackTimeoutSeconds: 60 });
   for (const d of doors) d.connect({ url: broker.url, username: `${SITE}.${d.door}`, password: `pw-${d.door}` }, centre.key.publicKeyText, { ackTimeoutSeconds: 60, batchSize: 50 });
   await waitFor('every backlog message at the receiver', () => BACKLOG.every((d) => seen.get(d) === PER_DOOR / 50), 30_000);
@@ -153,7 +154,7 @@ describe('grouped commits and crashes', () => {
     const setup = new SqliteCentralStore(dbFile);
     for (const d of doors) await setup.enroll(SITE, d.door, d.key.publicKeyText, Date.now());
     await setup.close();
-    for (const d of doors) for (let k = 0; k < 3; k++) d.store.tx(() => d.store.events.append(Array.from({ length: 1000 }, (_, i) => ({ type: 'test.tick', data: { i: k * 1000 + i } })), Date.now()));
+    for (const d of doors) for (let k = 0; k < 3; k++) d.store.tx(() => d.store.events.append(Array.from({ length: 1000 }, (_, i) => filler('test.tick', { i: k * 1000 + i })), Date.now()));
     const reader = new Database(dbFile, { readonly: true });
     cleanups.push(() => { reader.close(); });
     const committed = (door: string): number => (reader.prepare('SELECT last_seq FROM doors WHERE site = ? AND door = ?').get(SITE, door) as { last_seq: number }).last_seq;

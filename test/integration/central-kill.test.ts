@@ -20,6 +20,7 @@ import { CENTRAL_KEY_FILE, DOOR_KEY_FILE, loadOrCreateKeyPair } from '../../src/
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { checkBatch, type CentralStore } from '../../src/central/store.js';
 import { GENESIS_HASH, type StoredEvent } from '../../src/adapters/sqlite/event-log.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'dinas-kominfo';
 const DOORS = [{ site: SITE, door: 'dc-1' }, { site: SITE, door: 'dc-2' }];
@@ -76,7 +77,7 @@ describe('SIGKILL on the central link', () => {
     cleanups.push(() => tc.cleanup());
     // A backlog queued while offline: 6000 events already in the door's log.
     const store = openStore(tc.config);
-    for (let k = 0; k < 6; k++) store.tx(() => store.events.append(Array.from({ length: 1000 }, (_, i) => ({ type: 'test.tick', data: { i: k * 1000 + i } })), Date.now()));
+    for (let k = 0; k < 6; k++) store.tx(() => store.events.append(Array.from({ length: 1000 }, (_, i) => filler('test.tick', { i: k * 1000 + i })), Date.now()));
     store.db.close();
     const doorKey = loadOrCreateKeyPair(tc.config.dataDir, DOOR_KEY_FILE);
     await centre.store.enroll(SITE, 'dc-1', doorKey.publicKeyText, Date.now());
@@ -114,7 +115,7 @@ describe('SIGKILL on the central link', () => {
     const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
     const door: TestDoor = makeDoor(SITE, 'dc-2');
     cleanups.push(() => door.cleanup());
-    for (let k = 0; k < 8; k++) door.store.tx(() => door.store.events.append(Array.from({ length: 1000 }, (_, i) => ({ type: 'test.tick', data: { i: k * 1000 + i } })), Date.now()));
+    for (let k = 0; k < 8; k++) door.store.tx(() => door.store.events.append(Array.from({ length: 1000 }, (_, i) => filler('test.tick', { i: k * 1000 + i })), Date.now()));
     // The state a kill between commit and ack leaves behind, made deterministic: the centre has committed seq
     // 1..500 but the door never saw the ack (acked_seq 0). The kills below add more of the same at random points.
     const setup = new SqliteCentralStore(dbFile);

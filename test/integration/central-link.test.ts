@@ -10,6 +10,7 @@ import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
 import { readLink } from '../../src/adapters/mqtt/link-state.js';
 import { connect } from 'mqtt';
 import { CommandSender } from '../../src/central/commands.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'kanwil-malut';
 const DOORS = [{ site: SITE, door: 'server-1' }, { site: SITE, door: 'server-2' }];
@@ -82,7 +83,7 @@ describe('store and forward through Mosquitto', () => {
 
   it('the broker restarted repeatedly mid-drain: nothing lost, nothing duplicated at the centre', async () => {
     const { door, centre } = await setup();
-    for (let i = 0; i < 3000; i++) door.store.tx(() => door.store.events.append([{ type: 'test.tick', data: { i } }], Date.now()));
+    for (let i = 0; i < 3000; i++) door.store.tx(() => door.store.events.append([filler('test.tick', { i })], Date.now()));
     const link = door.connect({ url: broker.url, username: `${SITE}.server-1`, password: 'door1-pw' }, centre.key.publicKeyText, { batchSize: 20 });
     for (let cut = 0; cut < 3; cut++) {
       await waitFor('some progress', () => link.outbox.ackedSeq() > cut * 300, 15_000, 5);
@@ -96,7 +97,7 @@ describe('store and forward through Mosquitto', () => {
 
   it('events go through TLS (mqtts://) with a CA made by openssl', async () => {
     const { door, centre } = await setup();
-    door.store.tx(() => door.store.events.append([{ type: 'test.tls', data: { ok: true } }], Date.now()));
+    door.store.tx(() => door.store.events.append([filler('test.tls', { ok: true })], Date.now()));
     const link = door.connect({ url: broker.tlsUrl!, username: `${SITE}.server-1`, password: 'door1-pw', caFile: broker.ca!.caFile }, centre.key.publicKeyText);
     await waitFor('delivered over TLS', () => link.status().connected && link.status().backlog === 0);
     await expectComplete(centre, door);
@@ -106,7 +107,7 @@ describe('store and forward through Mosquitto', () => {
     const { door, centre } = await setup();
     const other = makeDoor(SITE, 'server-2');
     cleanups.push(() => other.cleanup());
-    other.store.tx(() => other.store.events.append([{ type: 'test.x', data: {} }], Date.now()));
+    other.store.tx(() => other.store.events.append([filler('test.x')], Date.now()));
     other.connect({ url: broker.url, username: `${SITE}.server-2`, password: 'door2-pw' }, centre.key.publicKeyText);
     await waitFor('unknown-door alert', async () => (await centre.store.alerts()).some((a) => a.kind === 'unknown-door' && a.door === 'server-2'));
     expect(await centre.store.events({ door: 'server-2' })).toEqual([]);

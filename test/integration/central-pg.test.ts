@@ -16,6 +16,7 @@ import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
 import { signBody, type WireEvent } from '../../src/adapters/mqtt/protocol.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
+import { filler } from '../helpers/events.js';
 
 const SITE = 'kanwil-sulut';
 const DOORS = [{ site: SITE, door: 'srv-1' }, { site: SITE, door: 'srv-2' }];
@@ -56,7 +57,7 @@ function centre(store: CentralStore): TestCentre {
 }
 
 function appendTicks(d: TestDoor, n: number): void {
-  d.store.tx(() => d.store.events.append(Array.from({ length: n }, (_, i) => ({ type: 'test.tick', data: { i } })), Date.now()));
+  d.store.tx(() => d.store.events.append(Array.from({ length: n }, (_, i) => filler('test.tick', { i })), Date.now()));
 }
 
 function wire(d: TestDoor, from: number, n: number): WireEvent[] {

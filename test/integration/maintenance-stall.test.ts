@@ -15,6 +15,7 @@ import { LAST_HEALTH_KEY } from '../../src/app/health/checklist.js';
 import { backupTo } from '../../src/adapters/sqlite/backup.js';
 import { systemAt } from '../../src/adapters/os/system.js';
 import type { Store } from '../../src/adapters/sqlite/store.js';
+import { filler } from '../helpers/events.js';
 
 /** Rows of 3,000 bytes in a scratch table: about 200 MB. */
 const ROWS = 65_000;
@@ -32,7 +33,7 @@ beforeAll(() => {
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS}) INSERT INTO scratch SELECT i, zeroblob(3000) FROM n`);
   raw.close();
   store = openStore(t.config);
-  store.tx(() => store.events.append(Array.from({ length: 2000 }, (_, i) => ({ type: 'access.granted', data: { n: i } })), Date.now()));
+  store.tx(() => store.events.append(Array.from({ length: 2000 }, (_, i) => filler('access.granted', { n: i })), Date.now()));
 }, 120_000);
 afterAll(() => {
   if (store?.db.open) store.db.close();

@@ -1,6 +1,7 @@
 /**
  * docs/asyncapi.yaml matches what is sent: real payloads built by the code have exactly the documented
- * properties (required present, nothing undocumented, JSON types as declared).
+ * properties (required present, nothing undocumented, JSON types as declared); and every event payload it documents is
+ * the event catalogue's (src/domain/events.ts), type for type, both ways.
  */
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { signBody } from '../../src/adapters/mqtt/protocol.js';
 import { buildCommand } from '../../src/central/commands.js';
 import { publicKeyToText } from '../../src/adapters/mqtt/keys.js';
+import { EVENT_TYPES, clockMarksJsonSchema, eventJsonSchema } from '../../src/domain/events.js';
 
 type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; items?: Schema; $ref?: string; enum?: unknown[] };
 const doc = parse(readFileSync(new URL('../../docs/asyncapi.yaml', import.meta.url), 'utf8')) as { components: { schemas: Record<string, Schema> } };
@@ -45,5 +47,22 @@ describe('docs/asyncapi.yaml', () => {
   ];
   it.each(cases)('a real %s payload matches its schema', (name, payload) => {
     expect(problems(payload, doc.components.schemas[name]!)).toEqual([]);
+  });
+});
+
+describe('docs/asyncapi.yaml and the event catalogue', () => {
+  const regenerate = 'regenerate the document from the catalogue: npm run build && node scripts/asyncapi-events.mjs';
+  const documented = Object.keys(doc.components.schemas).filter((k) => /^[a-z]+\.[a-z_]+$/.test(k));
+
+  it('documents every event type of the catalogue, and no event type the catalogue lacks', () => {
+    expect([...documented].sort(), regenerate).toEqual([...EVENT_TYPES].sort());
+  });
+
+  it.each(EVENT_TYPES)('documents the payload of %s exactly as the catalogue defines it', (type) => {
+    expect(doc.components.schemas[type], regenerate).toEqual(eventJsonSchema(type));
+  });
+
+  it('documents the clock marks the log adds to event data exactly as the catalogue defines them', () => {
+    expect(doc.components.schemas.ClockMarks, regenerate).toEqual(clockMarksJsonSchema());
   });
 });

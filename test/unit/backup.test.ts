@@ -11,6 +11,7 @@ import { nightlyBackup } from '../../src/app/maintenance/backup.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../../src/app/daemon-check.js';
 import { realProcessEnv } from '../../src/adapters/os/system.js';
 import { UserError } from '../../src/domain/errors.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -50,14 +51,14 @@ describe('backup and restore', () => {
     const dbPath = join(dir, 'data', 'pintu.db');
     const store = open(dbPath);
     store.db.exec('CREATE TABLE burst (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
-    store.tx(() => store.events.append(Array.from({ length: 50 }, (_, i) => ({ type: 'access.granted', data: { n: i } })), Date.now()));
+    store.tx(() => store.events.append(Array.from({ length: 50 }, (_, i) => filler('access.granted', { n: i })), Date.now()));
     const writer = burstWriter(dbPath, 1500);
     // Wait for the writer's first rows (a child's start takes long on a loaded runner), not a fixed time.
     const countBurst = (): number => (store.db.prepare('SELECT COUNT(*) AS n FROM burst').get() as { n: number }).n;
     for (const end = Date.now() + 20_000; countBurst() === 0 && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
     const results = [];
     for (let i = 0; i < 3; i++) {
-      store.tx(() => store.events.append([{ type: 'door.opened', data: { i } }], Date.now()));
+      store.tx(() => store.events.append([filler('door.opened', { i })], Date.now()));
       results.push(await backupTo(store.db, join(dir, `b${i}.db`)));
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -87,7 +88,7 @@ describe('backup and restore', () => {
     const dir = tmp();
     const dbPath = join(dir, 'pintu.db');
     const store = open(dbPath);
-    store.tx(() => store.events.append([{ type: 'x', data: {} }], Date.now()));
+    store.tx(() => store.events.append([filler('x')], Date.now()));
     store.db.close();
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, Buffer.alloc(8192, 7));

@@ -13,6 +13,7 @@ import { openStore, schedulerSettings, visitService } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 import { tempConfig, testNik } from '../helpers/config.js';
 import { applyTestClockOffset } from '../../src/app/test-clock.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -64,11 +65,11 @@ describe('ClockGuard', () => {
     const g = new ClockGuard({ probe: () => false, now: () => 1000 });
     const store = new Store(openDatabase(join(d, 'p.db'), { synchronous: 'normal' }), 'door-1', g);
     try {
-      const [e1] = store.tx(() => store.events.append([{ type: 'daemon.started', data: { pid: 1 } }], 1000));
+      const [e1] = store.tx(() => store.events.append([filler('daemon.started', { pid: 1 })], 1000));
       expect(store.events.clock).toBe(g);
       // The same door's log without a clock hook (an unguarded writer) continues the chain with unmarked events.
       const unguarded = new EventLog(store.db, 'door-1', null);
-      store.tx(() => unguarded.append([{ type: 'daemon.stopped', data: {} }], after));
+      store.tx(() => unguarded.append([filler('daemon.stopped')], after));
       expect(e1!.at).toBe(new Date(BUILD_DATE_MS).toISOString());
       const all = store.events.since(0);
       expect(all.map((e) => e.data)).toEqual([{ pid: 1, clockSynced: false, clockRaw: '1970-01-01T00:00:01.000Z' }, {}]);
@@ -88,7 +89,7 @@ describe('the clock guard is an explicit dependency of the store (issue 11)', ()
       try {
         expect(store.clock).toBe(g);
         expect(store.events.clock).toBe(g);
-        const [e] = store.tx(() => store.events.append([{ type: 'test.note', data: {} }], after));
+        const [e] = store.tx(() => store.events.append([filler('test.note')], after));
         expect(e!.data).toEqual({ clockSynced: false });
         expect(visitService(tc.config, store).timeZone).toBe(tc.config.visits.timeZone);
         // One store per guard: a second store cannot take over a guard already in use.
@@ -130,7 +131,7 @@ function fakeClockDoor(probe: () => boolean = () => true) {
     restart() { store.db.close(); store = openStore(tc.config, { clock: guard() }); },
     /** Let time pass: both clocks advance. */
     pass(ms: number) { c.t += ms; c.m += ms; },
-    note(text: string) { return store.tx(() => store.events.append([{ type: 'test.note', data: { text } }], c.t)); },
+    note(text: string) { return store.tx(() => store.events.append([filler('test.note', { text })], c.t)); },
     events: (): StoredEvent[] => store.events.since(0, 10_000),
     close() { if (store.db.open) store.db.close(); tc.cleanup(); },
   };

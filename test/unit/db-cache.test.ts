@@ -7,6 +7,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { DB_CACHE_KIB, openStore } from '../../src/main.js';
 import type { Store } from '../../src/adapters/sqlite/store.js';
+import { filler } from '../helpers/events.js';
 
 const open: { tc: TempConfig; store: Store }[] = [];
 afterEach(() => {
@@ -32,7 +33,7 @@ describe('the door database page cache', () => {
     const n = 30_000;
     const pad = 'x'.repeat(400); // ~0.5 KB an event: ~15 MB of events through a 2 MiB cache
     for (let i = 0; i < n; i += 1000) {
-      store.tx(() => store.events.append(Array.from({ length: 1000 }, (_, k) => ({ type: 'access.granted', data: { i: i + k, pad } })), Date.now()));
+      store.tx(() => store.events.append(Array.from({ length: 1000 }, (_, k) => filler('access.granted', { i: i + k, pad })), Date.now()));
     }
     const seen: number[] = [];
     const order: number[] = [];

@@ -11,6 +11,8 @@ import { MIGRATIONS, type Migration } from '../../src/adapters/sqlite/migrations
 import { EventLog, GENESIS_HASH, eventHash } from '../../src/adapters/sqlite/event-log.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { newVisit } from '../../src/domain/visit.js';
+import type { DomainEvent } from '../../src/domain/events.js';
+import { filler } from '../helpers/events.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LATEST = MIGRATIONS.at(-1)!.version;
@@ -27,7 +29,7 @@ afterEach(() => {
 
 const userVersion = (db: Db): number => db.pragma('user_version', { simple: true }) as number;
 const tables = (db: Db): string[] => db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
-const ev = (type: string, data: Record<string, unknown> = {}): { type: string; data: Record<string, unknown> } => ({ type, data });
+const ev = (type: string, data: Record<string, unknown> = {}): DomainEvent => filler(type, data);
 /** Append in a write transaction, as the app does. */
 const append = (db: Db, log: EventLog, n: number, at = T0): void => {
   db.transaction(() => log.append(Array.from({ length: n }, (_, i) => ev('test.tick', { i, door: log.door })), at)).immediate();

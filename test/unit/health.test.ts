@@ -10,6 +10,7 @@ import { formatReport, recordReport, runChecklist, saveReaderHealth, type Checkl
 import type { HealthItem } from '../../src/app/health/probes.js';
 import type { FsStats, SystemEnv } from '../../src/ports/system.js';
 import { systemAt } from '../../src/adapters/os/system.js';
+import { filler } from '../helpers/events.js';
 
 const DAY = 86_400_000;
 const NOW = BUILD_DATE_MS + 100 * DAY;
@@ -125,7 +126,7 @@ describe('health checklist (SOP 002)', () => {
 
   it('without a running daemon the readers and door are unknown (warn), restarts are counted', () => {
     const { store, dir } = newStore();
-    store.tx(() => store.events.append(Array.from({ length: 7 }, () => ({ type: 'daemon.started', data: { pid: 1 } })), NOW - DAY));
+    store.tx(() => store.events.append(Array.from({ length: 7 }, () => filler('daemon.started', { pid: 1 })), NOW - DAY));
     const r = runChecklist(store, opts(dir, { daemonPid: null }), env(healthyRoot()));
     expect(byItem(r.items, 'reader:in').status).toBe('warn');
     expect(byItem(r.items, 'door').status).toBe('warn');
@@ -139,7 +140,7 @@ describe('health checklist (SOP 002)', () => {
     expect(without.items.some((i) => i.item === 'central-link')).toBe(false);
     const hasTable = store.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'central_link'").get() as { n: number };
     if (!hasTable.n) store.db.exec('CREATE TABLE central_link (door TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL DEFAULT 0, acked_at INTEGER, connected INTEGER NOT NULL DEFAULT 0)');
-    store.tx(() => store.events.append(Array.from({ length: 10 }, () => ({ type: 'x', data: {} })), NOW));
+    store.tx(() => store.events.append(Array.from({ length: 10 }, () => filler('x')), NOW));
     store.db.prepare('INSERT INTO central_link (door, acked_seq, acked_at, connected) VALUES (?, 4, ?, 0)').run('door-1', NOW - 9 * DAY);
     const r = runChecklist(store, opts(dir, { central: true }), env(healthyRoot()));
     expect(byItem(r.items, 'central-link')).toMatchObject({ status: 'fail', value: 6 });

@@ -13,6 +13,7 @@ import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { Outbox } from '../../src/adapters/mqtt/outbox.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 
@@ -48,7 +49,7 @@ describe('outbox with deferred sync', () => {
     }, silentLogger());
     await new Promise<void>((resolve) => store.whenDurable(resolve));
     const before = store.walSyncs;
-    store.tx(() => store.events.append([{ type: 'access.granted', data: { n: 1 } }], Date.now()));
+    store.tx(() => store.events.append([filler('access.granted', { n: 1 })], Date.now()));
     outbox.tick(); // the 500 ms timer (or an ack arriving) right after the commit, before its fdatasync finished
     for (let i = 0; i < 200 && published.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(published.map((p) => p.seqs).flat()).toEqual([1]);
@@ -79,7 +80,7 @@ describe('outbox with deferred sync: events another process wrote', () => {
     outbox.tick();
     await new Promise<void>((resolve) => store.whenDurable(resolve));
     const before = store.walSyncs;
-    cli.tx(() => cli.events.append([{ type: 'visit.requested', data: { n: 1 } }], Date.now()));
+    cli.tx(() => cli.events.append([filler('visit.requested', { n: 1 })], Date.now()));
     outbox.tick(); // the daemon's 500 ms timer picks up what other processes wrote
     for (let i = 0; i < 200 && published.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(published.map((p) => p.seqs).flat()).toEqual([1]);

@@ -15,6 +15,7 @@ import { DOOR_KEY_FILE, CENTRAL_KEY_FILE, loadOrCreateKeyPair, type KeyPair } fr
 import { eventsMessageSchema, parsePayload, signBody, verifyBody } from '../../src/adapters/mqtt/protocol.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 const closers: (() => void | Promise<void>)[] = [];
@@ -57,7 +58,7 @@ const awkward: Record<string, unknown>[] = [
 describe('outbox: events messages built from the stored JSON text', () => {
   it('are byte for byte the JSON of the signed parsed events, verify at the door key, and the centre stores every event', async () => {
     const r = rig();
-    r.store.tx(() => r.store.events.append(awkward.map((data, i) => ({ type: i % 2 ? 'door.opened' : 'access.granted', data })), Date.now()));
+    r.store.tx(() => r.store.events.append(awkward.map((data, i) => filler(i % 2 ? 'door.opened' : 'access.granted', data)), Date.now()));
     r.outbox.onConnect();
     expect(r.sent).toHaveLength(1);
     const payload = r.sent[0]!;
@@ -83,7 +84,7 @@ describe('outbox: events messages built from the stored JSON text', () => {
     const r = rig({ batchSize: 1000, maxMessageBytes: 64 * 1024 });
     const n = 600;
     for (let i = 0; i < n; i += 100) {
-      r.store.tx(() => r.store.events.append(Array.from({ length: 100 }, (_, k) => ({ type: 'incident.recorded', data: { note: `ü${'x'.repeat((i + k) % 700)}"`, i: i + k } })), Date.now()));
+      r.store.tx(() => r.store.events.append(Array.from({ length: 100 }, (_, k) => filler('incident.recorded', { note: `ü${'x'.repeat((i + k) % 700)}"`, i: i + k })), Date.now()));
     }
     r.outbox.onConnect();
     expect(r.sent.length).toBeGreaterThan(1);

@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { PURGED, purgePersonalData } from '../../src/app/maintenance/purge.js';
 import type { Visit, VisitState } from '../../src/domain/types.js';
+import { filler } from '../helpers/events.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2027-12-01T00:00:00Z');
@@ -41,7 +42,7 @@ function seeded(): { store: Store; path: string } {
     store.saveVisit(visit(3, 'denied', 500));       // due
     store.saveVisit(visit(4, 'archived', 100));     // too recent
     store.saveVisit(visit(5, 'issued', 900));       // still open: never purged
-    store.events.append([{ type: 'visit.archived', data: { visit: 'V-20261120-001' } }], NOW - 400 * DAY);
+    store.events.append([filler('visit.archived', { visit: 'V-20261120-001' })], NOW - 400 * DAY);
   });
   return { store, path };
 }

@@ -14,6 +14,7 @@ import { EventLog, eventHash } from '../../src/adapters/sqlite/event-log.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { centralSchema } from '../../src/config/schema.js';
 import { loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
+import { filler } from '../helpers/events.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1, 1, 0, 0);
@@ -26,7 +27,7 @@ function door(n: number, id = 'dc-1'): { store: Store; link: LinkState } {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-retention-'));
   const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), id, null);
   cleanups.push(() => { store.db.close(); rmSync(dir, { recursive: true, force: true }); });
-  for (let i = 1; i <= n; i++) store.tx(() => store.events.append([{ type: 'test.tick', data: { i } }], T0 + i * DAY));
+  for (let i = 1; i <= n; i++) store.tx(() => store.events.append([filler('test.tick', { i })], T0 + i * DAY));
   return { store, link: new LinkState(store.db, id) };
 }
 
@@ -63,7 +64,7 @@ describe('pruning acknowledged events (central.retainAckedDays)', () => {
     expect(store.events.since(0, 100)).toEqual([newest]);
     expect(store.events.lastSeq()).toBe(8);
     expect(link.backlog(store.events.lastSeq())).toBe(0);
-    const [next] = store.tx(() => store.events.append([{ type: 'test.after', data: {} }], T0 + 1001 * DAY));
+    const [next] = store.tx(() => store.events.append([filler('test.after')], T0 + 1001 * DAY));
     expect(next).toMatchObject({ seq: 9, prevHash: newest.hash });
     expect(next!.hash).toBe(eventHash(newest.hash, 'dc-1', 9, 'test.after', next!.at, '{}'));
     // From the anchor on the chain verifies; what the outbox sends next starts right after the last ack.
@@ -74,7 +75,7 @@ describe('pruning acknowledged events (central.retainAckedDays)', () => {
   it("touches only its own door's events in a shared database", () => {
     const { store, link } = door(4);
     const other = new EventLog(store.db, 'dc-2', null);
-    store.tx(() => other.append([{ type: 'test.other', data: {} }, { type: 'test.other', data: {} }], T0));
+    store.tx(() => other.append([filler('test.other'), filler('test.other')], T0));
     new LinkState(store.db, 'dc-2').setAcked(2, T0);
     link.setAcked(4, T0);
     expect(link.pruneAcked(T0 + 1000 * DAY)).toBe(3);

@@ -7,6 +7,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { backupTo, restoreFile, verifyBackupFile } from '../../src/adapters/sqlite/backup.js';
 import { chainProblems, checkDatabaseFile } from '../../src/adapters/sqlite/db-check.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -23,10 +24,10 @@ describe('review 2: restore and chain verification', () => {
     const dir = tmp();
     const dbPath = join(dir, 'pintu.db');
     const live = open(dbPath);
-    live.tx(() => live.events.append(Array.from({ length: 5 }, (_, i) => ({ type: 'door.opened', data: { i } })), Date.now()));
+    live.tx(() => live.events.append(Array.from({ length: 5 }, (_, i) => filler('door.opened', { i })), Date.now()));
     const backup = join(dir, 'b.db');
     await backupTo(live.db, backup);
-    live.tx(() => live.events.append([{ type: 'door.closed', data: {} }], Date.now()));
+    live.tx(() => live.events.append([filler('door.closed')], Date.now()));
     live.db.close();
     // The copy cannot be written (here: the temporary name is taken by a directory; in the field: a full disk).
     mkdirSync(`${dbPath}.restoring`);
@@ -41,8 +42,8 @@ describe('review 2: restore and chain verification', () => {
     const dbPath = join(dir, 'pintu.db');
     const s = open(dbPath);
     const old = Date.parse('2026-01-01T00:00:00Z');
-    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => ({ type: 'door.opened', data: { i } })), old));
-    s.tx(() => s.events.append([{ type: 'door.closed', data: {} }], old + 86_400_000 * 30));
+    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => filler('door.opened', { i })), old));
+    s.tx(() => s.events.append([filler('door.closed')], old + 86_400_000 * 30));
     const link = new LinkState(s.db, 'door-1');
     link.setAcked(11, Date.now());
     expect(link.pruneAcked(old + 86_400_000)).toBe(10);
@@ -57,7 +58,7 @@ describe('review 2: restore and chain verification', () => {
     const dir = tmp();
     const dbPath = join(dir, 'pintu.db');
     const s = open(dbPath);
-    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => ({ type: 'door.opened', data: { i } })), Date.now()));
+    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => filler('door.opened', { i })), Date.now()));
     new LinkState(s.db, 'door-1').setAcked(3, Date.now());
     s.db.prepare('DELETE FROM events WHERE seq <= 5').run();
     const r = checkDatabaseFile(dbPath, { pragma: 'integrity_check', chain: 'all' });
@@ -69,7 +70,7 @@ describe('review 2: a backup whose newest events were deleted', () => {
   it('is refused when the centre had acknowledged events past its end', async () => {
     const dir = tmp();
     const s = open(join(dir, 'pintu.db'));
-    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => ({ type: 'door.opened', data: { i } })), Date.now()));
+    s.tx(() => s.events.append(Array.from({ length: 10 }, (_, i) => filler('door.opened', { i })), Date.now()));
     new LinkState(s.db, 'door-1').setAcked(10, Date.now());
     s.db.prepare('DELETE FROM events WHERE seq >= 9').run();
     const backup = join(dir, 'b.db');

@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { eventsMessageSchema, parsePayload } from '../../src/adapters/mqtt/protocol.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 const closers: (() => void)[] = [];
@@ -20,7 +21,7 @@ describe('review 2: event data on the wire', () => {
     dirs.push(dir);
     const door = new Store(openDatabase(join(dir, 'door.db'), { synchronous: 'normal' }), 'd1', null);
     closers.push(() => door.db.close());
-    door.tx(() => door.events.append([{ type: 'door.opened', data: JSON.parse('{"__proto__":{"x":1},"n":1}') as Record<string, unknown> }], Date.now()));
+    door.tx(() => door.events.append([filler('door.opened', JSON.parse('{"__proto__":{"x":1},"n":1}') as Record<string, unknown>)], Date.now()));
     expect(door.events.verify()).toBeNull();
     const wire = door.events.since(0).map((e) => ({ seq: e.seq, type: e.type, at: e.at, data: e.data, prevHash: e.prevHash, hash: e.hash }));
     const msg = parsePayload(eventsMessageSchema, JSON.stringify({ v: 1, events: wire, sig: 'x' }));

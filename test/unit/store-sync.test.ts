@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { openStore } from '../../src/main.js';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 let tc: TempConfig | null = null;
@@ -48,7 +49,7 @@ describe('the daemon\'s deferred sync (storage.synchronous: full)', () => {
     const { store, other } = fullStore();
     store.deferSync();
     const seen: number[] = [];
-    store.durableTx(() => { seen.push(level(store)); store.events.append([{ type: 't', data: {} }], 1); });
+    store.durableTx(() => { seen.push(level(store)); store.events.append([filler('t')], 1); });
     expect(seen).toEqual([1]);
     await new Promise<void>((resolve) => store.whenDurable(resolve));
     expect(store.walSyncs).toBeGreaterThanOrEqual(1);
@@ -58,7 +59,7 @@ describe('the daemon\'s deferred sync (storage.synchronous: full)', () => {
   it('syncNow takes no lock: it completes while another connection holds the write lock', async () => {
     const { store, other } = fullStore();
     store.deferSync();
-    store.tx(() => store.events.append([{ type: 't', data: {} }], 1));
+    store.tx(() => store.events.append([filler('t')], 1));
     await new Promise<void>((resolve) => store.whenDurable(resolve));
     const before = store.walSyncs;
     other.prepare('BEGIN IMMEDIATE').run();

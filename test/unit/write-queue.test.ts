@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { WriteQueue } from '../../src/app/write-queue.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
+import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -23,7 +24,7 @@ function setup(): { store: Store; other: Database.Database; queue: WriteQueue } 
   return { store, other, queue: new WriteQueue(store, silentLogger()) };
 }
 
-const append = (store: Store, type: string) => (): void => { store.tx(() => store.events.append([{ type, data: {} }], Date.now())); };
+const append = (store: Store, type: string) => (): void => { store.tx(() => store.events.append([filler(type)], Date.now())); };
 
 describe('WriteQueue', () => {
   it('runs at once when the database is free', () => {
@@ -59,7 +60,7 @@ describe('WriteQueue', () => {
 
   it('a job that fails for another reason changes nothing and the jobs behind it still run', () => {
     const { store, other, queue } = setup();
-    queue.push('bad', () => store.tx(() => { store.events.append([{ type: 'test.bad', data: {} }], Date.now()); throw new Error('disk full'); }));
+    queue.push('bad', () => store.tx(() => { store.events.append([filler('test.bad')], Date.now()); throw new Error('disk full'); }));
     queue.push('good', append(store, 'test.good'));
     expect(store.events.since(0).map((e) => e.type)).toEqual(['test.good']);
     other.close(); store.db.close();

@@ -17,6 +17,7 @@ import {
   MAX_COMMAND_BYTES, commandArgsSchemas, commandMessageSchema, verifyBody,
   type CommandMessage, type RejectReason, type ReplyMessage,
 } from './protocol.js';
+import { event, type EventData } from '../../domain/events.js';
 
 /** The reply body before signing. */
 export type ReplyBody = Omit<ReplyMessage, 'sig'>;
@@ -79,12 +80,12 @@ export class CommandHandler {
         if (!this.link.takeCounter(cmd.counter)) return;
         try {
           const visit = this.store.tx(() => this.run(cmd));
-          stored = this.store.events.append([{ type: 'command.executed', data: { command: cmd.id, action: cmd.action, counter: cmd.counter, visit: visit.id } }], at);
+          stored = this.store.events.append([event('command.executed', { command: cmd.id, action: cmd.action, counter: cmd.counter, visit: visit.id })], at);
           reply = { ...base, ok: true, visit: visit.id, state: visit.state };
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           const error = err.message.slice(0, 500);
-          stored = this.store.events.append([{ type: 'command.failed', data: { command: cmd.id, action: cmd.action, counter: cmd.counter, error } }], at);
+          stored = this.store.events.append([event('command.failed', { command: cmd.id, action: cmd.action, counter: cmd.counter, error })], at);
           reply = { ...base, ok: false, error };
         }
       });
@@ -124,9 +125,9 @@ export class CommandHandler {
     }
   }
 
-  private reject(reason: RejectReason, id: string | null, at: number, extra: Record<string, unknown>): ReplyBody {
+  private reject(reason: RejectReason, id: string | null, at: number, extra: Omit<EventData<'command.rejected'>, 'reason' | 'command'>): ReplyBody {
     try {
-      const stored = this.store.tx(() => this.store.events.append([{ type: 'command.rejected', data: { reason, ...(id ? { command: id } : {}), ...extra } }], at));
+      const stored = this.store.tx(() => this.store.events.append([event('command.rejected', { reason, ...(id ? { command: id } : {}), ...extra })], at));
       this.opts.onEvents?.(stored);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'recording a rejected command failed');

@@ -20,8 +20,9 @@ export function eventHash(prevHash: string, door: string, seq: number, type: str
 
 interface Row { door: string; seq: number; type: string; at: string; data: string; prev_hash: string; hash: string }
 
+/** A row as a stored event: the log holds what the catalogue typed when it was written, so the type is trusted, not checked. */
 function fromRow(r: Row): StoredEvent {
-  return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
+  return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash } as StoredEvent;
 }
 
 /** The event log of one door. */
@@ -84,7 +85,7 @@ export class EventLog implements EventLogPort {
       const json = JSON.stringify(data);
       const hash = eventHash(prev, this.door, seq, e.type, iso, json);
       this.insertStmt.run(this.door, seq, e.type, iso, json, prev, hash);
-      out.push({ door: this.door, seq, type: e.type, at: iso, data, prevHash: prev, hash });
+      out.push({ door: this.door, seq, type: e.type, at: iso, data, prevHash: prev, hash } as StoredEvent);
       prev = hash;
     }
     return out;

@@ -9,6 +9,7 @@ import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, Even
 import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
+import { event } from '../../domain/events.js';
 
 /** Meta key under which the daemon keeps its readers' health for the CLI. */
 export const READER_HEALTH_KEY = 'health.readers';
@@ -182,8 +183,8 @@ export function recordReport(store: ReportStore, r: HealthReport, at: number, tr
   return store.tx(() => {
     store.setMeta(LAST_HEALTH_KEY, String(at));
     return store.events.append([
-      { type: 'health.report', data: { trigger, status: r.status, counts: r.counts, items: r.items } },
-      ...r.items.filter((i) => i.status === 'fail').map((i) => ({ type: 'alarm.health', data: { item: i.item, value: i.value, detail: i.detail } })),
+      event('health.report', { trigger, status: r.status, counts: r.counts, items: r.items }),
+      ...r.items.filter((i) => i.status === 'fail').map((i) => event('alarm.health', { item: i.item, value: i.value, detail: i.detail })),
     ], at);
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { EventLogPort, RetentionRepository, Transactions, VisitRepository } from '../../ports/store.js';
 import type { Visit } from '../../domain/types.js';
+import { event } from '../../domain/events.js';
 
 /** What a purged name reads as. */
 export const PURGED = '[purged]';
@@ -78,7 +79,7 @@ export function purgePersonalData(store: PurgeStore, o: { retentionDays: number;
   store.secureDelete();
   store.tx(() => {
     each(true);
-    if (result.count > 0) store.events.append([{ type: 'privacy.purged', data: { count: result.count, retentionDays: o.retentionDays, cutoff: result.cutoff } }], o.now);
+    if (result.count > 0) store.events.append([event('privacy.purged', { count: result.count, retentionDays: o.retentionDays, cutoff: result.cutoff })], o.now);
   });
   if (result.count === 0) return result;
   // Move the overwritten pages out of the WAL into the main file now rather than at the next checkpoint.
