@@ -37,6 +37,7 @@ import { VisitService } from './app/visit-service.js';
 import { loadOrCreateSecret } from './adapters/os/secret-file.js';
 import { realSystem } from './adapters/os/system.js';
 import type { Log } from './ports/log.js';
+import { DAY_MS, HOUR_MS } from './domain/time.js';
 import { ClockGuard, TIMESYNC_FLAG } from './app/clock.js';
 import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
 import type { ChecklistOptions } from './app/health/checklist.js';
@@ -57,7 +58,7 @@ export function clockGuard(config: Config): ClockGuard {
   return new ClockGuard({
     probe: () => system.exists(TIMESYNC_FLAG),
     rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
-    maxForwardJumpMs: config.clock.maxForwardJumpHours * 3_600_000,
+    maxForwardJumpMs: config.clock.maxForwardJumpHours * HOUR_MS,
   });
 }
 
@@ -80,7 +81,7 @@ export function visitService(config: Config, store: StorePort<ClockGuard>): Visi
     secret: loadOrCreateSecret(config.dataDir),
     now: () => clock.now(),
     limitValidity: (from, until) => clock.limitValidity(from, until),
-    maxValidityMs: config.visits.maxValidityDays * 86_400_000,
+    maxValidityMs: config.visits.maxValidityDays * DAY_MS,
   });
 }
 

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClockStamp, GuardedStore, NewestEvent, StoreClock } from '../ports/store.js';
 import type { CommandRunner, SystemEnv } from '../ports/system.js';
 import { event, type DomainEvent } from '../domain/events.js';
+import { HOUR_MS } from '../domain/time.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -34,7 +35,7 @@ export const CLOCK_JUMP_KEY = 'clock.jump';
 /** Default tolerance of a clock behind the newest event (ms). */
 export const DEFAULT_ROLLBACK_TOLERANCE_MS = 5_000;
 /** Default largest forward step of the clock accepted without confirmation (ms). */
-export const DEFAULT_MAX_FORWARD_JUMP_MS = 48 * 3_600_000;
+export const DEFAULT_MAX_FORWARD_JUMP_MS = 48 * HOUR_MS;
 
 /** Options of the clock guard. */
 export interface ClockGuardOptions {
@@ -217,7 +218,7 @@ export class ClockGuard implements StoreClock {
 
   /** End of an approval given now: unchanged when the clock is trusted, else at most UNSYNCED_MAX_VALIDITY_HOURS after `from`. */
   limitValidity(from: number, until: number): number {
-    return this.trusted() ? until : Math.min(until, from + UNSYNCED_MAX_VALIDITY_HOURS * 3_600_000);
+    return this.trusted() ? until : Math.min(until, from + UNSYNCED_MAX_VALIDITY_HOURS * HOUR_MS);
   }
 
   /**

@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import type { StorePort, StoredEvent } from '../ports/store.js';
 import type { SystemEnv } from '../ports/system.js';
 import type { Log } from '../ports/log.js';
+import { DAY_MS } from '../domain/time.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
 import { purgePersonalData } from './maintenance/purge.js';
 import { event } from '../domain/events.js';
-
-const DAY = 86_400_000;
 
 /** The scheduler's slice of the configuration (the root builds it from the config: `schedulerSettings` in main.ts). */
 export interface SchedulerSettings {
@@ -92,7 +91,7 @@ export class Scheduler {
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
-      if (now - last >= settings.healthIntervalDays * DAY) {
+      if (now - last >= settings.healthIntervalDays * DAY_MS) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
         const databaseCheck = await store.checkDatabaseInWorker({ pragma: 'quick_check', chain: 'all' });
         const report = runChecklist(store, { ...settings.checklist, dataDir: settings.dataDir, daemonPid: process.pid, databaseCheck }, this.env);

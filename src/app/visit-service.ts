@@ -10,7 +10,7 @@ import { ROLES, type ChecklistItem, type Device, type Officer, type Role, type V
 import type { StorePort } from '../ports/store.js';
 import { UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
-import { endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
+import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import { event } from '../domain/events.js';
@@ -195,10 +195,10 @@ export class VisitService implements VisitCommands {
   approve(id: string, by: string, opts: { from?: number; until?: number } = {}): Visit {
     const now = this.now();
     const start = opts.from ?? now;
-    const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * 3_600_000);
-    const max = this.opts.maxValidityMs ?? 31 * 86_400_000;
+    const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * HOUR_MS);
+    const max = this.opts.maxValidityMs ?? 31 * DAY_MS;
     if (wanted - start > max) {
-      throw new UserError(`an approval of ${Math.ceil((wanted - start) / 86_400_000)} days is longer than visits.maxValidityDays (${max / 86_400_000}); approve a shorter period`);
+      throw new UserError(`an approval of ${Math.ceil((wanted - start) / DAY_MS)} days is longer than visits.maxValidityDays (${max / DAY_MS}); approve a shorter period`);
     }
     const until = this.opts.limitValidity ? this.opts.limitValidity(start, wanted) : wanted;
     return this.apply(id, (o) => ({ type: 'approve', by: o, until, ...(opts.from !== undefined ? { from: opts.from } : {}) }), by);

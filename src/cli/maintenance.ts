@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
-import { formatTime } from '../domain/time.js';
+import { HOUR_MS, formatTime } from '../domain/time.js';
 import { createReader } from '../adapters/readers.js';
 import { DB_FILE, checklistOptions, createDoorIo, openStore } from '../main.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
@@ -101,7 +101,7 @@ export function maintenanceCommands(program: Command): void {
         store.events.append([event('clock.confirmed', { officer: officer.id, aheadMs: done.aheadMs, vouched: done.vouched })], Date.now());
         return done;
       }));
-      out(this, j, () => `clock confirmed by ${j.confirmedBy}: the forward jump of ${Math.round(j.aheadMs / 3_600_000)} h seen at ${j.detectedAt} is accepted`);
+      out(this, j, () => `clock confirmed by ${j.confirmedBy}: the forward jump of ${Math.round(j.aheadMs / HOUR_MS)} h seen at ${j.detectedAt} is accepted`);
     }));
 
   program.command('hw')

@@ -3,6 +3,13 @@
  */
 import { UserError } from './errors.js';
 
+/** One minute in milliseconds. */
+export const MINUTE_MS = 60_000;
+/** One hour in milliseconds. */
+export const HOUR_MS = 3_600_000;
+/** One day (24 hours; the office zones have no daylight saving) in milliseconds. */
+export const DAY_MS = 86_400_000;
+
 /** The local calendar date of `at` in `timeZone`, as YYYYMMDD. */
 export function localDate(at: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);

@@ -2,7 +2,10 @@
  * Times typed by officers are parsed strictly and read in the office's zone; every time is shown with its zone.
  */
 import { describe, expect, it } from 'vitest';
-import { formatTime, isCalendarDate, isTimeZone, parseTime } from '../../src/domain/time.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DAY_MS, HOUR_MS, MINUTE_MS, formatTime, isCalendarDate, isTimeZone, parseTime } from '../../src/domain/time.js';
 import { UserError } from '../../src/domain/errors.js';
 
 describe('parseTime', () => {
@@ -60,5 +63,16 @@ describe('isTimeZone / isCalendarDate', () => {
     expect(isCalendarDate('2026-11-20')).toBe(true);
     expect(isCalendarDate('2026-02-30')).toBe(false);
     expect(isCalendarDate('20-11-2026')).toBe(false);
+  });
+});
+
+describe('time units', () => {
+  it('are defined once, in src/domain/time.ts: no other source file writes a day or an hour in ms', () => {
+    const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(src, f));
+    const literal = /\b(86_?400_?000|3_?600_?000)\b/;
+    const offenders = files.filter((f) => !f.endsWith(join('domain', 'time.ts')) && literal.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+    expect([DAY_MS, HOUR_MS, MINUTE_MS]).toEqual([24 * 60 * 60 * 1000, 60 * 60 * 1000, 60 * 1000]);
   });
 });

@@ -8,6 +8,7 @@ import type { Store } from '../sqlite/store.js';
 import type { VisitCommands } from '../../ports/visit-commands.js';
 import { CENTRAL_KEY_REQUIRED, type CentralConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
+import { DAY_MS, HOUR_MS } from '../../domain/time.js';
 import { publicKeyFromText, type KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
 import { Outbox, type Publisher } from './outbox.js';
@@ -156,11 +157,11 @@ export class CentralLink {
       const now = Date.now();
       if (this.client?.connected && now - this.lastStatusAt > 30_000) this.publishStatus();
       const days = this.opts.config.retainAckedDays;
-      if (days > 0 && now - this.lastPruneAt > 3_600_000) {
+      if (days > 0 && now - this.lastPruneAt > HOUR_MS) {
         this.lastPruneAt = now;
         const faults = this.opts.clock?.faults() ?? [];
         if (faults.length) { this.log.warn({ reasons: faults }, 'retention of acknowledged events skipped: the clock is not trusted'); return; }
-        const n = this.state.pruneAcked(now - days * 86_400_000);
+        const n = this.state.pruneAcked(now - days * DAY_MS);
         if (n > 0) this.log.info({ deleted: n }, 'acknowledged events past retention deleted');
       }
     });

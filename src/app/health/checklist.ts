@@ -3,7 +3,7 @@
  * clock, CPU temperature, throttling, uptime and restarts. Run by `pintu health` and on a schedule in the daemon;
  * each run is stored as a `health.report` event and every failing item also as an `alarm.health` event.
  */
-import { formatTime } from '../../domain/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, formatTime } from '../../domain/time.js';
 import type { ReaderHealth } from '../../ports/hardware.js';
 import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, StoredEvent, Transactions } from '../../ports/store.js';
 import type { SystemEnv } from '../../ports/system.js';
@@ -15,7 +15,6 @@ import { event } from '../../domain/events.js';
 export const READER_HEALTH_KEY = 'health.readers';
 /** Meta key of the last health run (ms). */
 export const LAST_HEALTH_KEY = 'health.lastRunAt';
-const DAY = 86_400_000;
 
 /** What the checklist reads (and, to record a report, writes) in the store. */
 export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository;
@@ -74,7 +73,7 @@ export interface HealthReport {
   items: HealthItem[];
 }
 
-const ago = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)} d` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.floor(ms / 60_000)} min`);
+const ago = (ms: number): string => (ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} d` : ms >= HOUR_MS ? `${Math.floor(ms / HOUR_MS)} h` : `${Math.floor(ms / MINUTE_MS)} min`);
 
 function readerItems(store: MetaRepository, o: ChecklistOptions, now: number): HealthItem[] {
   const snap = loadReaderHealth(store);
@@ -88,7 +87,7 @@ function readerItems(store: MetaRepository, o: ChecklistOptions, now: number): H
     const extra = h.rejectedFrames ? `, ${h.rejectedFrames} bad frames` : '';
     if (heard === null) return { item, status: 'warn', value: 'open', detail: `open, nothing heard since the daemon started${extra}` };
     const silent = now - heard;
-    if (silent > o.readerSilentDays * DAY) return { item, status: 'warn', value: 'open', detail: `open, silent for ${ago(silent)} (check with a test card)${extra}` };
+    if (silent > o.readerSilentDays * DAY_MS) return { item, status: 'warn', value: 'open', detail: `open, silent for ${ago(silent)} (check with a test card)${extra}` };
     return { item, status: 'ok', value: 'open', detail: `open, last heard ${ago(silent)} ago${extra}` };
   });
 }
@@ -104,7 +103,7 @@ function doorItems(store: DoorStatusRepository, o: ChecklistOptions, now: number
   else if (!s.open) door = { item: 'door-switch', status: 'ok', value: 'closed', detail: 'closed' };
   else {
     const since = s.openSince === null ? null : now - s.openSince;
-    door = since !== null && since >= DAY
+    door = since !== null && since >= DAY_MS
       ? { item: 'door-switch', status: 'warn', value: 'open', detail: `open for ${ago(since)}: door propped open, or the reed switch / magnet is misaligned or broken` }
       : { item: 'door-switch', status: 'ok', value: 'open', detail: `open${since !== null ? ` for ${ago(since)}` : ''}` };
   }
@@ -141,15 +140,15 @@ function centralItem(store: ChecklistStore, now: number): HealthItem {
   const backlog = last - (r?.ackedSeq ?? 0);
   const since = r?.ackedAt ? now - r.ackedAt : null;
   const detail = `${r?.connected ? 'connected' : 'not connected'}, ${backlog} events unacknowledged${since !== null ? `, last ack ${ago(since)} ago` : ''}`;
-  if (backlog > 0 && (since === null || since > 7 * DAY)) return { item: 'central-link', status: 'fail', value: backlog, detail };
-  if (!r?.connected || (backlog > 0 && since !== null && since > DAY)) return { item: 'central-link', status: 'warn', value: backlog, detail };
+  if (backlog > 0 && (since === null || since > 7 * DAY_MS)) return { item: 'central-link', status: 'fail', value: backlog, detail };
+  if (!r?.connected || (backlog > 0 && since !== null && since > DAY_MS)) return { item: 'central-link', status: 'warn', value: backlog, detail };
   return { item: 'central-link', status: 'ok', value: backlog, detail };
 }
 
 function uptimeItem(store: ChecklistStore, o: ChecklistOptions, env: SystemEnv, now: number): HealthItem {
   const sys = systemUptimeSeconds(env);
   const s = store.doorStatus();
-  const from = new Date(now - 30 * DAY).toISOString();
+  const from = new Date(now - 30 * DAY_MS).toISOString();
   const starts = store.events.countSince('daemon.started', from);
   const daemonUp = o.daemonPid !== null && s.startedAt !== null ? now - s.startedAt : null;
   const detail = `system up ${sys === null ? '?' : ago(sys * 1000)}, daemon ${daemonUp === null ? 'not running' : `up ${ago(daemonUp)}`}, ${starts} daemon starts in 30 days`;

@@ -6,10 +6,10 @@
 import type { EventLogPort, RetentionRepository, Transactions, VisitRepository } from '../../ports/store.js';
 import type { Visit } from '../../domain/types.js';
 import { event } from '../../domain/events.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** What a purged name reads as. */
 export const PURGED = '[purged]';
-const DAY = 86_400_000;
 
 /** One visit whose personal fields are (or would be) purged. No personal data in it. */
 export interface PurgeCandidate {
@@ -54,7 +54,7 @@ export type PurgeStore = { readonly events: EventLogPort } & RetentionRepository
 
 /** Purge (or with dryRun, list) the personal fields of visits closed more than `retentionDays` before `now`. */
 export function purgePersonalData(store: PurgeStore, o: { retentionDays: number; now: number; dryRun: boolean }): PurgeResult {
-  const cutoff = o.now - o.retentionDays * DAY;
+  const cutoff = o.now - o.retentionDays * DAY_MS;
   // Memory stays bounded however many visits there are (issue 10): the store picks the due visits' ids (closedAt() and
   // isPurged() in SQL; the daemon runs this every 10 minutes, and loading every closed visit to keep none cost ~160 MB
   // at 100k visits), then each visit is read, checked by the JS rule and rewritten one at a time.
