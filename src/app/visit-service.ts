@@ -12,6 +12,7 @@ import { UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
+import { UID_RULE, checkUid, normalizeUid as normalizeCardUid } from '../domain/uid.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import { event } from '../domain/events.js';
 
@@ -32,11 +33,11 @@ function checkDevices(devices: readonly Device[] | undefined, field: string): vo
   }
 }
 
-/** Normalise a card UID typed or read in any case/format to upper-case hex, or throw naming the option. */
+/** A card UID typed by an officer in canonical form (src/domain/uid.ts), or throw naming the option. */
 export function normalizeUid(input: string, what = 'card UID'): string {
-  const uid = input.replace(/[\s:-]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{4,32}$/.test(uid)) throw new UserError(`${what} "${input}" must be 4-32 hexadecimal characters (e.g. 0A1B2C3D4E)`);
-  return uid;
+  const r = checkUid(input);
+  if (!r.ok) throw new UserError(`${what} "${input}" must be ${UID_RULE}: ${r.problem}`);
+  return r.uid;
 }
 
 /** Parse "description:serial" as given to --device / --device-out. */
@@ -308,8 +309,8 @@ export class VisitService implements VisitCommands {
   findBadge(uidOrLabel: string): VisitorBadge {
     const byLabel = this.store.badgeByLabel(uidOrLabel.trim());
     if (byLabel) return byLabel;
-    const uid = uidOrLabel.replace(/[\s:-]/g, '').toUpperCase();
-    const b = /^[0-9A-F]{4,32}$/.test(uid) ? this.store.badge(uid) : null;
+    const uid = normalizeCardUid(uidOrLabel);
+    const b = uid !== null ? this.store.badge(uid) : null;
     if (!b) throw new UserError(`no such badge "${uidOrLabel}": no visitor badge in the pool has that label or UID (see pintu badge list; add one with pintu badge add --uid UID --label L)`);
     return b;
   }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { SimCardReader, normaliseUid } from '../../src/adapters/sim/sim-reader.js';
+import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
+import { normalizeUid } from '../../src/domain/uid.js';
 import type { RawTap } from '../../src/ports/hardware.js';
 
 describe('SimCardReader', () => {
@@ -33,10 +34,11 @@ describe('SimCardReader', () => {
   it('throws a clear error for non-hex UIDs, without echoing the input', async () => {
     const r = new SimCardReader('in', 'in');
     await r.start(() => undefined, () => undefined);
-    expect(() => r.tap('04A1B2C3D4E5FZ')).toThrow(/reader "in": card UID must be 1-32 bytes of hex.*character 14 is not a hex digit/);
+    expect(() => r.tap('04A1B2C3D4E5FZ')).toThrow(/reader "in": card UID must be 4-32 hexadecimal characters, whole bytes.*character 14 is not a hex digit/);
     expect(() => r.tap('04A1B')).toThrow(/odd number \(5\) of hex digits/);
     expect(() => r.tap('')).toThrow(/it is empty/);
-    expect(() => r.tap('AB'.repeat(33))).toThrow(/longer than 32 bytes/);
+    expect(() => r.tap('AB'.repeat(33))).toThrow(/longer than 16 bytes/);
+    expect(() => r.tap('AB')).toThrow(/shorter than 2 bytes/);
     let message = '';
     try {
       r.tap('1234567890ABCZ');
@@ -66,8 +68,8 @@ describe('SimCardReader', () => {
     expect(r.health().lastError).toBe('simulated unplug');
   });
 
-  it('normaliseUid upper-cases and strips separators', () => {
-    expect(normaliseUid(' 04 a1 ')).toBe('04A1');
-    expect(normaliseUid('de:ad:be:ef')).toBe('DEADBEEF');
+  it('normalizeUid (the domain rule the sim reader uses) upper-cases and strips separators', () => {
+    expect(normalizeUid(' 04 a1 ')).toBe('04A1');
+    expect(normalizeUid('de:ad:be:ef')).toBe('DEADBEEF');
   });
 });

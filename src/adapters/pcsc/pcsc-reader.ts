@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
 import { ReconnectingReader } from '../reconnecting-reader.js';
+import { UID_MAX_BYTES, UID_MIN_BYTES } from '../../domain/uid.js';
 
 /** The parts of an nfc-pcsc `Reader` used here. */
 export interface NfcReaderLike {
@@ -287,7 +288,7 @@ export class PcscCardReader extends ReconnectingReader {
     this.lastHeardAt = at;
     const sw = response.length >= 2 ? response.readUInt16BE(response.length - 2) : -1;
     const uidLen = response.length - 2;
-    if (sw !== 0x9000 || uidLen < 1 || uidLen > 16) {
+    if (sw !== 0x9000 || uidLen < UID_MIN_BYTES || uidLen > UID_MAX_BYTES) {
       this.rejected++;
       const status = sw < 0 ? `a ${response.length}-byte answer` : `status ${sw.toString(16).toUpperCase().padStart(4, '0')}`;
       this.report(new Error(`reader "${this.id}": the card did not give its UID (${status}); present the card again`));

@@ -2,31 +2,12 @@
  * Simulated card reader for the demo and tests: `tap(uid)` delivers a tap as if a card had been presented.
  */
 import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
+import { UID_RULE, checkUid } from '../../domain/uid.js';
 
 /** Options of the simulated reader. */
 export interface SimCardReaderOptions {
   /** Clock for `RawTap.at` and health timestamps (default Date.now; tests pass a fake clock). */
   now?: () => number;
-}
-
-/**
- * Turn "04:a1 b2-c3" into "04A1B2C3"; throws a clear error if it is not whole hex bytes (1 to 32 of them).
- * The error never repeats the input, which may be most of a real card UID.
- */
-export function normaliseUid(uid: string, readerId = 'sim'): string {
-  const clean = String(uid).replace(/[\s:-]/g, '').toUpperCase();
-  let problem: string | null = null;
-  const bad = clean.search(/[^0-9A-F]/);
-  if (clean.length === 0) problem = 'it is empty';
-  else if (bad >= 0) problem = `character ${bad + 1} is not a hex digit`;
-  else if (clean.length % 2 !== 0) problem = `it has an odd number (${clean.length}) of hex digits`;
-  else if (clean.length > 64) problem = `it is longer than 32 bytes`;
-  if (problem !== null) {
-    throw new Error(
-      `reader "${readerId}": card UID must be 1-32 bytes of hex such as "04A1B2C3D4E5F6" (":", "-" and spaces allowed), but ${problem}`,
-    );
-  }
-  return clean;
 }
 
 /** A card reader driven by code: `start()` it, then call `tap(uid)`. */
@@ -71,7 +52,10 @@ export class SimCardReader implements CardReader {
    * Throws if the UID is not hex or the reader is not started.
    */
   tap(uid: string): void {
-    const clean = normaliseUid(uid, this.id);
+    const checked = checkUid(String(uid));
+    // The message never repeats the input: it may be most of a real card UID.
+    if (!checked.ok) throw new Error(`reader "${this.id}": card UID must be ${UID_RULE}, but ${checked.problem}`);
+    const clean = checked.uid;
     const onTap = this.onTap;
     if (!onTap) throw new Error(`reader "${this.id}": simulated reader is not started; call start() before tap()`);
     const at = this.now();
