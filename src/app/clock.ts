@@ -245,7 +245,7 @@ export class ClockGuard implements StoreClock {
     const behind = this.behindMs(raw);
     if (behind > this.toleranceMs) reasons.push(`the clock (${iso(raw)}) is ${formatDuration(behind)} behind the newest event: it was set back`);
     const j = this.openJump();
-    if (j) reasons.push(`the clock jumped forward ${formatDuration(j.aheadMs)} beyond the time the log vouched for (${j.vouched}), seen at ${j.detectedAt}; if the time now is right, a head confirms it with: pintu clock confirm --by ID`);
+    if (j) reasons.push(`the clock jumped forward ${formatDuration(j.aheadMs)} beyond the time the log vouched for (${j.vouched}), seen at ${j.detectedAt}; if the time now is right, a head confirms the clock at the door`);
     return reasons;
   }
 

@@ -8,54 +8,45 @@ import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
 import { ROLES, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
 import type { StorePort } from '../ports/store.js';
-import { UserError } from '../domain/errors.js';
+import { NotFound, Refused, UserError, type InputField } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { textError, type TextKind } from '../domain/text.js';
-import { UID_RULE, checkUid, normalizeUid as normalizeCardUid } from '../domain/uid.js';
+import { UID_RULE, checkUid, normalizeUid } from '../domain/uid.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import { event } from '../domain/events.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
 
-/** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming the field. */
-export function checkText(value: string | null | undefined, field: string, kind: TextKind): void {
+/** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming it in domain words. */
+export function checkText(value: string | null | undefined, field: InputField, subject: string, kind: TextKind): void {
   if (value === null || value === undefined) return;
-  const error = textError(value, field, kind);
-  if (error) throw new UserError(error);
+  const error = textError(value, subject, kind);
+  if (error) throw new UserError(error, { field, subject });
+}
+
+/** Refuse a field that is empty or only spaces. */
+function required(value: string | null | undefined, field: InputField, subject: string): void {
+  if (!value || !value.trim()) throw new UserError(`${subject} must not be empty`, { field, subject });
 }
 
 /** Refuse devices whose description or serial is too long or holds control characters. */
-function checkDevices(devices: readonly Device[] | undefined, field: string): void {
+function checkDevices(devices: readonly Device[] | undefined, field: 'devices' | 'devicesOut'): void {
+  const which = field === 'devices' ? 'brought in' : 'carried out';
   for (const d of devices ?? []) {
-    checkText(d.description, `${field} description`, 'deviceDescription');
-    checkText(d.serial, `${field} serial`, 'deviceSerial');
+    checkText(d.description, `${field}.description`, `description of a device ${which}`, 'deviceDescription');
+    checkText(d.serial, `${field}.serial`, `serial of a device ${which}`, 'deviceSerial');
   }
 }
 
-/** A card UID typed by an officer in canonical form (src/domain/uid.ts), or throw naming the option. */
-export function normalizeUid(input: string, what = 'card UID'): string {
+/**
+ * A card UID typed by an officer in canonical form (src/domain/uid.ts), or a UserError about `field`. A KTP chip UID
+ * is personal data and is not repeated in the message.
+ */
+function cardUid(input: string, field: 'badge' | 'uid' | 'ktpUid', subject: string): string {
   const r = checkUid(input);
-  if (!r.ok) throw new UserError(`${what} "${input}" must be ${UID_RULE}: ${r.problem}`);
+  if (!r.ok) throw new UserError(`${subject}${field === 'ktpUid' ? '' : ` "${input}"`} must be ${UID_RULE}: ${r.problem}`, { field, subject });
   return r.uid;
-}
-
-/** Parse "description:serial" as given to --device / --device-out. */
-export function parseDevice(spec: string, option = '--device'): Device {
-  const i = spec.lastIndexOf(':');
-  const description = i > 0 ? spec.slice(0, i).trim() : '';
-  const serial = i > 0 ? spec.slice(i + 1).trim() : '';
-  if (!description || !serial) throw new UserError(`${option} "${spec}" must be "description:serial" (e.g. "Laptop Dell:5CG1234XYZ")`);
-  return { description, serial };
-}
-
-/** Parse "item:ok|degraded|failed[:note]" as given to --item. */
-export function parseChecklistItem(spec: string): ChecklistItem {
-  const [item, status, ...rest] = spec.split(':');
-  if (!item?.trim() || (status !== 'ok' && status !== 'degraded' && status !== 'failed')) {
-    throw new UserError(`--item "${spec}" must be "item:ok|degraded|failed[:note]" (e.g. "UPS battery:degraded:runtime 6 min")`);
-  }
-  return { item: item.trim(), status, note: rest.join(':').trim() || null };
 }
 
 /** Settings the service needs. */
@@ -72,7 +63,7 @@ export interface VisitServiceOptions {
   now?: () => number;
   /** Caps an approval's end while the clock cannot be trusted (docs/clock.md); default: no cap. */
   limitValidity?: (from: number, until: number) => number;
-  /** Longest approval a head may give (ms; default 31 days): a typo or a malicious `--until 2099` is refused. */
+  /** Longest approval a head may give (ms; default 31 days): an end years away (a typo or malice) is refused. */
   maxValidityMs?: number;
 }
 
@@ -92,13 +83,13 @@ export class VisitService implements VisitCommands {
 
   /** Register an officer with an officer badge. */
   addOfficer(name: string, role: string, badge: string): Officer {
-    if (!name.trim()) throw new UserError('--name must not be empty');
-    checkText(name, '--name', 'name');
-    if (!ROLES.includes(role as Role)) throw new UserError(`--role "${role}" must be one of ${ROLES.join(', ')}`);
-    const uid = normalizeUid(badge, '--badge');
+    required(name, 'name', 'officer name');
+    checkText(name, 'name', 'officer name', 'name');
+    if (!ROLES.includes(role as Role)) throw new UserError(`role "${role}" must be one of ${ROLES.join(', ')}`, { field: 'role', subject: 'role' });
+    const uid = cardUid(badge, 'badge', 'officer badge UID');
     return this.store.tx(() => {
-      if (this.store.officerByBadge(uid)) throw new UserError(`badge ${uid} already belongs to another officer`);
-      if (this.store.badge(uid)) throw new UserError(`badge ${uid} is a visitor badge in the pool; officers need their own badge`);
+      if (this.store.officerByBadge(uid)) throw new Refused(`badge ${uid} already belongs to another officer`, { field: 'badge' });
+      if (this.store.badge(uid)) throw new Refused(`badge ${uid} is a visitor badge in the pool; officers need their own badge`, { field: 'badge' });
       const o = this.store.addOfficer({ name: name.trim(), role: role as Role, badgeUid: uid }, this.now());
       this.store.events.append([event('officer.added', { officer: o.id, role: o.role, badge: uid })], this.now());
       return o;
@@ -108,8 +99,8 @@ export class VisitService implements VisitCommands {
   /** Deactivate or reactivate an officer (their badge stops/starts opening the door). */
   setOfficerActive(id: string, active: boolean, by: string): Officer {
     return this.store.tx(() => {
-      const actor = this.officer(by, '--by');
-      if (actor.role !== 'head') throw new UserError(`officer ${actor.id} is ${actor.role}; only a head may change officers`);
+      const actor = this.officer(by, 'by');
+      if (actor.role !== 'head') throw new Refused(`officer ${actor.id} is ${actor.role}; only a head may change officers`, { field: 'by' });
       const o = this.officer(id, 'officer');
       this.store.setOfficerActive(o.id, active);
       this.store.events.append([event(active ? 'officer.activated' : 'officer.deactivated', { officer: o.id, by: actor.id })], this.now());
@@ -119,13 +110,13 @@ export class VisitService implements VisitCommands {
 
   /** Add a special visitor badge to the pool. */
   addBadge(uidInput: string, label: string): VisitorBadge {
-    const uid = normalizeUid(uidInput, '--uid');
-    if (!label.trim()) throw new UserError('--label must not be empty');
-    checkText(label, '--label', 'label');
+    const uid = cardUid(uidInput, 'uid', 'badge UID');
+    required(label, 'label', 'badge label');
+    checkText(label, 'label', 'badge label', 'label');
     return this.store.tx(() => {
-      if (this.store.badge(uid)) throw new UserError(`badge ${uid} is already in the pool`);
-      if (this.store.badgeByLabel(label.trim())) throw new UserError(`label "${label.trim()}" is already used by another badge`);
-      if (this.store.officerByBadge(uid)) throw new UserError(`card ${uid} is an officer badge; visitor badges must be separate cards`);
+      if (this.store.badge(uid)) throw new Refused(`badge ${uid} is already in the pool`, { field: 'uid' });
+      if (this.store.badgeByLabel(label.trim())) throw new Refused(`label "${label.trim()}" is already used by another badge`, { field: 'label' });
+      if (this.store.officerByBadge(uid)) throw new Refused(`card ${uid} is an officer badge; visitor badges must be separate cards`, { field: 'uid' });
       const b = this.store.addBadge(uid, label.trim(), this.now());
       this.store.events.append([event('badge.added', { badge: uid, label: b.label })], this.now());
       return b;
@@ -135,9 +126,9 @@ export class VisitService implements VisitCommands {
   /** Retire a badge from the pool (damaged, withdrawn); a lost badge can be retired too. */
   retireBadge(uidOrLabel: string, by: string): VisitorBadge {
     return this.store.tx(() => {
-      const actor = this.officer(by, '--by');
+      const actor = this.officer(by, 'by');
       const b = this.findBadge(uidOrLabel);
-      if (b.status === 'issued') throw new UserError(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`);
+      if (b.status === 'issued') throw new Refused(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`, { field: 'badge' });
       this.store.setBadge(b.uid, 'retired', b.visitId);
       this.store.events.append([event('badge.retired', { badge: b.uid, label: b.label, officer: actor.id })], this.now());
       return { ...b, status: 'retired' };
@@ -146,33 +137,39 @@ export class VisitService implements VisitCommands {
 
   /** SOP step 1: record a visit request. Returns the new visit. */
   request(req: VisitRequest): Visit {
-    for (const [k, v] of [['--name', req.name], ['--org', req.org], ['--purpose', req.purpose]] as const) {
-      if (!v || !v.trim()) throw new UserError(`${k} must not be empty`);
-    }
-    checkText(req.name, '--name', 'name');
-    checkText(req.org, '--org', 'org');
-    checkText(req.purpose, '--purpose', 'purpose');
-    checkText(req.phone, '--phone', 'phone');
-    checkText(req.letterRef, '--letter', 'letterRef');
-    checkDevices(req.devices, '--device');
+    required(req.name, 'name', 'visitor name');
+    required(req.org, 'org', 'institution');
+    required(req.purpose, 'purpose', 'purpose');
+    checkText(req.name, 'name', 'visitor name', 'name');
+    checkText(req.org, 'org', 'institution', 'org');
+    checkText(req.purpose, 'purpose', 'purpose', 'purpose');
+    checkText(req.phone, 'phone', 'phone', 'phone');
+    checkText(req.letterRef, 'letterRef', 'request letter reference', 'letterRef');
+    checkDevices(req.devices, 'devices');
     if (req.disposition) {
-      checkText(req.disposition.orderedBy, '--disposition-by', 'dispositionBy');
-      checkText(req.disposition.reference, '--disposition-ref', 'dispositionRef');
-      if (!isCalendarDate(req.disposition.date)) throw new UserError(`--disposition-date "${req.disposition.date}" must be a real date YYYY-MM-DD`);
+      checkText(req.disposition.orderedBy, 'disposition.orderedBy', 'who ordered the disposition', 'dispositionBy');
+      checkText(req.disposition.reference, 'disposition.reference', 'disposition reference', 'dispositionRef');
+      if (!isCalendarDate(req.disposition.date)) {
+        throw new UserError(`disposition date "${req.disposition.date}" must be a real date YYYY-MM-DD`, { field: 'disposition.date', subject: 'disposition date' });
+      }
     }
     const nik = checkNik(req.nik);
-    if (!nik.ok) throw new UserError(`--nik: ${nik.error}`);
+    if (!nik.ok) throw new UserError(nik.error, { field: 'nik' });
     const planned = req.plannedMinutes ?? 60;
-    if (!Number.isInteger(planned) || planned < 1 || planned > 24 * 60) throw new UserError('--duration must be a whole number of minutes between 1 and 1440');
-    if ((req.kind ?? 'visit') === 'maintenance' && !req.disposition) throw new UserError('a maintenance visit needs its disposition (--disposition-by, --disposition-ref, --disposition-date)');
-    const ktpHash = req.ktpUid ? keyedHash(this.opts.secret, normalizeUid(req.ktpUid, '--ktp-uid')) : null;
+    if (!Number.isInteger(planned) || planned < 1 || planned > 24 * 60) {
+      throw new UserError('planned duration must be a whole number of minutes between 1 and 1440', { field: 'plannedMinutes', subject: 'planned duration' });
+    }
+    if ((req.kind ?? 'visit') === 'maintenance' && !req.disposition) {
+      throw new UserError('a maintenance visit needs its disposition: who ordered it, its reference and its date', { field: 'disposition' });
+    }
+    const ktpHash = req.ktpUid ? keyedHash(this.opts.secret, cardUid(req.ktpUid, 'ktpUid', 'KTP chip UID')) : null;
     return this.store.tx(() => {
       const now = this.now();
-      const by = req.by ? this.officer(req.by, '--by') : null;
-      if (by && !ALLOWED_ROLES.request.includes(by.role)) throw new UserError(`officer ${by.id} may not record requests`);
+      const by = req.by ? this.officer(req.by, 'by') : null;
+      if (by && !ALLOWED_ROLES.request.includes(by.role)) throw new Refused(`officer ${by.id} may not record requests`, { field: 'by' });
       if (ktpHash) {
         const open = this.store.visitByKtpHash(ktpHash);
-        if (open && open.ktpHeld) throw new UserError(`this KTP is already held for visit ${open.id}; return it before a new visit`);
+        if (open && open.ktpHeld) throw new Refused(`this KTP is already held for visit ${open.id}; return it before a new visit`, { field: 'ktpUid' });
       }
       const id = this.store.nextVisitId(localDate(now, this.opts.timeZone));
       const { visit, event } = newVisit({
@@ -199,7 +196,7 @@ export class VisitService implements VisitCommands {
     const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * HOUR_MS);
     const max = this.opts.maxValidityMs ?? 31 * DAY_MS;
     if (wanted - start > max) {
-      throw new UserError(`an approval of ${Math.ceil((wanted - start) / DAY_MS)} days is longer than visits.maxValidityDays (${max / DAY_MS}); approve a shorter period`);
+      throw new Refused(`an approval of ${Math.ceil((wanted - start) / DAY_MS)} days is longer than visits.maxValidityDays (${max / DAY_MS}); approve a shorter period`, { field: 'until' });
     }
     const until = this.opts.limitValidity ? this.opts.limitValidity(start, wanted) : wanted;
     return this.apply(id, (o) => ({ type: 'approve', by: o, until, ...(opts.from !== undefined ? { from: opts.from } : {}) }), by);
@@ -207,13 +204,13 @@ export class VisitService implements VisitCommands {
 
   /** SOP step 3: deny with a reason. */
   deny(id: string, by: string, reason: string): Visit {
-    checkText(reason, '--reason', 'reason');
+    checkText(reason, 'reason', 'reason', 'reason');
     return this.apply(id, (o) => ({ type: 'deny', by: o, reason }), by);
   }
 
   /** Revoke an approval at any time (head). */
   revoke(id: string, by: string, reason: string): Visit {
-    checkText(reason, '--reason', 'reason');
+    checkText(reason, 'reason', 'reason', 'reason');
     return this.apply(id, (o) => ({ type: 'revoke', by: o, reason }), by);
   }
 
@@ -229,7 +226,7 @@ export class VisitService implements VisitCommands {
 
   /** SOP step 5: record exit, devices carried out, badge back, KTP back. */
   checkout(id: string, by: string, devicesOut: Device[]): Visit {
-    checkDevices(devicesOut, '--device-out');
+    checkDevices(devicesOut, 'devicesOut');
     return this.store.tx(() => {
       const before = this.visit(id);
       const v = this.apply(id, (o) => ({ type: 'checkout', by: o, devicesOut }), by, false);
@@ -241,15 +238,15 @@ export class VisitService implements VisitCommands {
   /** SOP 002: record the checklist completed during a maintenance visit. */
   checklist(id: string, by: string, items: ChecklistItem[]): Visit {
     for (const i of items) {
-      checkText(i.item, '--item', 'checklistItem');
-      checkText(i.note, '--item note', 'checklistNote');
+      checkText(i.item, 'checklist.item', 'checklist item', 'checklistItem');
+      checkText(i.note, 'checklist.note', 'checklist item note', 'checklistNote');
     }
     return this.apply(id, (o) => ({ type: 'checklist', by: o, items }), by);
   }
 
   /** SOP step 6: the coordinator reports the visit. */
   report(id: string, by: string, note?: string): Visit {
-    checkText(note, '--note', 'note');
+    checkText(note, 'note', 'report note', 'note');
     return this.apply(id, (o) => ({ type: 'report', by: o, ...(note ? { note } : {}) }), by);
   }
 
@@ -270,10 +267,10 @@ export class VisitService implements VisitCommands {
 
   /** Write an entry in the incident book (SOP 004). */
   incident(by: string, note: string, visitId?: string): number {
-    if (!note.trim()) throw new UserError('--note must not be empty');
-    checkText(note, '--note', 'note');
+    required(note, 'note', 'incident note');
+    checkText(note, 'note', 'incident note', 'note');
     return this.store.tx(() => {
-      const o = this.officer(by, '--by');
+      const o = this.officer(by, 'by');
       if (visitId) this.visit(visitId);
       const now = this.now();
       const i = this.store.addIncident({ at: now, officerId: o.id, visitId: visitId ?? null, note: note.trim() });
@@ -284,10 +281,10 @@ export class VisitService implements VisitCommands {
 
   /** Enable or disable the door (a disabled door refuses every badge; the exit button still works). */
   setDoorMode(mode: 'enabled' | 'disabled', by: string, reason?: string): void {
-    checkText(reason, '--reason', 'reason');
+    checkText(reason, 'reason', 'reason', 'reason');
     this.store.tx(() => {
-      const o = this.officer(by, '--by');
-      if (o.role === 'staff') throw new UserError(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`);
+      const o = this.officer(by, 'by');
+      if (o.role === 'staff') throw new Refused(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`, { field: 'by' });
       this.store.updateDoorStatus({ mode });
       this.store.events.append([event(mode === 'enabled' ? 'door.enabled' : 'door.disabled', { officer: o.id, ...(reason ? { reason } : {}) })], this.now());
     });
@@ -295,29 +292,30 @@ export class VisitService implements VisitCommands {
 
   /** Find the open visit whose KTP (by chip UID) is held at the desk. */
   visitByKtp(ktpUid: string): Visit | null {
-    return this.store.visitByKtpHash(keyedHash(this.opts.secret, normalizeUid(ktpUid, 'KTP UID')));
+    return this.store.visitByKtpHash(keyedHash(this.opts.secret, cardUid(ktpUid, 'ktpUid', 'KTP chip UID')));
   }
 
-  /** A visit, or a UserError naming the id. */
+  /** A visit, or a NotFound naming the id. */
   visit(id: string): Visit {
     const v = this.store.visit(id.trim().toUpperCase());
-    if (!v) throw new UserError(`no visit with id "${id}"`);
+    if (!v) throw new NotFound('visit', `no visit with id "${id}"`, { field: 'visit' });
     return v;
   }
 
-  /** A badge by UID or label, or a UserError. */
+  /** A badge by UID or label, or a NotFound. */
   findBadge(uidOrLabel: string): VisitorBadge {
     const byLabel = this.store.badgeByLabel(uidOrLabel.trim());
     if (byLabel) return byLabel;
-    const uid = normalizeCardUid(uidOrLabel);
+    const uid = normalizeUid(uidOrLabel);
     const b = uid !== null ? this.store.badge(uid) : null;
-    if (!b) throw new UserError(`no such badge "${uidOrLabel}": no visitor badge in the pool has that label or UID (see pintu badge list; add one with pintu badge add --uid UID --label L)`);
+    if (!b) throw new NotFound('badge', `no such badge "${uidOrLabel}": no visitor badge in the pool has that label or UID`, { field: 'badge' });
     return b;
   }
 
-  private officer(id: string, option: string): Officer {
+  /** An officer by id, or a NotFound about `field` (who acts: `by`; who is acted on: `officer`). */
+  private officer(id: string, field: 'by' | 'officer'): Officer {
     const o = this.store.officer(id.trim().toUpperCase());
-    if (!o) throw new UserError(`${option}: no officer with id "${id}"`);
+    if (!o) throw new NotFound('officer', `no officer with id "${id}"`, { field });
     return o;
   }
 
@@ -325,10 +323,10 @@ export class VisitService implements VisitCommands {
   private apply(id: string, make: (o: Officer) => VisitCommand, by: string, ownTx = true): Visit {
     const run = (): Visit => {
       const visit = this.visit(id);
-      const officer = this.officer(by, '--by');
+      const officer = this.officer(by, 'by');
       const now = this.now();
       const r = applyVisitCommand(visit, make(officer), now, this.opts.standards);
-      if (!r.ok) throw new UserError(r.error);
+      if (!r.ok) throw new Refused(r.error);
       this.store.saveVisit(r.visit);
       this.store.events.append(r.events, now);
       return r.visit;

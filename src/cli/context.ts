@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../domain/errors.js';
+import { cliMessage } from './input.js';
 import { dropToDataDirOwner } from '../adapters/os/privileges.js';
 import { checkDataDir } from '../config/data-dir.js';
 import { openStore, visitService, type DoorStore } from '../main.js';
@@ -55,14 +56,14 @@ export function out(cmd: Command, value: unknown, human: () => string): void {
   else process.stdout.write(human() + '\n');
 }
 
-/** Wrap an action: UserError → message + exit 2; other errors → message + exit 1. */
+/** Wrap an action: UserError → message (naming this command's flag for the input, src/cli/input.ts) + exit 2; other errors → message + exit 1. */
 export function action<A extends unknown[]>(fn: (this: Command, ...args: A) => void | Promise<void>): (this: Command, ...args: A) => Promise<void> {
   return async function (this: Command, ...args: A) {
     try {
       await fn.apply(this, args);
     } catch (err) {
       if (err instanceof UserError) {
-        process.stderr.write(`pintu: ${err.message}\n`);
+        process.stderr.write(`pintu: ${cliMessage(err, (flag) => this.options.some((o) => o.long === flag))}\n`);
         process.exitCode = 2;
       } else {
         process.stderr.write(`pintu: error: ${(err as Error).message}\n`);

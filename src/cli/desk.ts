@@ -7,7 +7,8 @@ import { createInterface, type Interface } from 'node:readline';
 import { createLogger } from '../adapters/log/pino.js';
 import { createReader } from '../adapters/readers.js';
 import type { CardReader } from '../ports/hardware.js';
-import { normalizeUid, parseDevice, type VisitService } from '../app/visit-service.js';
+import type { VisitService } from '../app/visit-service.js';
+import { parseDevice, typedUid } from './input.js';
 import { UserError } from '../domain/errors.js';
 import type { Device } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -121,7 +122,7 @@ async function deskLoop(input: DeskInput, visits: VisitService, store: Store, by
 async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
   const ktp = await input.card("tap the visitor's KTP on the desk reader (or type its UID, '-' if the chip cannot be read): ");
   if (!ktp) return;
-  const ktpUid = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : normalizeUid(ktp.typed, 'KTP UID');
+  const ktpUid = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : typedUid(ktp.typed, 'KTP UID');
   const ask = async (q: string): Promise<string> => (await input.ask(q)) ?? '';
   const name = await ask('name: ');
   const nik = await ask('NIK (16 digits): ');

@@ -74,7 +74,10 @@ export function maintenanceCommands(program: Command): void {
     .action(action(function (this: Command, o: { dryRun?: boolean }) {
       const { r, refusal, tz } = withServices(this, ({ store, config }) => {
         // Never on an untrusted clock (docs/clock.md): a wrong clock would delete personal data early, irreversibly.
-        const refusal = store.clock.maintenanceRefusal();
+        const clock = store.clock;
+        const refusal = clock.maintenanceRefusal();
+        // The app says what to do (a head confirms the clock); the CLI says how.
+        if (clock.openJump()) refusal.push(`a head confirms the clock with: pintu clock confirm --by ID`);
         if (refusal.length && !o.dryRun) throw new UserError(`purge refused: ${refusal.join('; ')}`);
         return { r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }), refusal, tz: config.visits.timeZone };
       });

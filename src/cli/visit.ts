@@ -2,7 +2,7 @@
  * `pintu visit …`: a visit through the SOP, from request to archive.
  */
 import { Command } from 'commander';
-import { parseChecklistItem, parseDevice } from '../app/visit-service.js';
+import { parseChecklistItem, parseDevice } from './input.js';
 import { formatTime, parseTime } from '../domain/time.js';
 import { UserError } from '../domain/errors.js';
 import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
@@ -66,6 +66,7 @@ export function visitCommands(program: Command): void {
       if (disp && (!disp.orderedBy || !disp.reference || !disp.date)) {
         throw new UserError('a disposition needs --disposition-by, --disposition-ref and --disposition-date YYYY-MM-DD');
       }
+      if (kind === 'maintenance' && !disp) throw new UserError('a maintenance visit needs its disposition (--disposition-by, --disposition-ref, --disposition-date)');
       const devices = ((o.device as string[]) ?? []).map((d) => parseDevice(d, '--device'));
       const v = withServices(this, ({ visits }) => visits.request({
         name: s('name') ?? '', nik: s('nik') ?? '', org: s('org') ?? '', purpose: s('purpose') ?? '', phone: s('phone') ?? null,

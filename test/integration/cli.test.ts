@@ -102,6 +102,11 @@ describe('pintu CLI', () => {
       [['visit', 'check', 'V-00000000-999', '--by', 'O2'], /no visit with id "V-00000000-999"/],
       [['visit', 'approve', 'V-00000000-999', '--by', 'O1', '--until', 'tomorrow'], /--until: "tomorrow" is not an ISO-8601 time/],
       [['visit', 'list', '--state', 'flying'], /--state "flying" must be one of/],
+      // The service's errors speak the domain (they also go to the centre); the CLI names its flag for the input.
+      [['incident', '--by', 'O9', '--note', 'kabel'], /^pintu: --by: no officer with id "O9"\n$/],
+      [['visit', 'request', '--name', ' ', '--nik', testNik(2), '--org', 'O', '--purpose', 'P'], /^pintu: --name must not be empty\n$/],
+      [['visit', 'request', '--name', 'A', '--nik', testNik(2), '--org', 'O', '--purpose', 'P', '--device', 'Laptop:S\u202E1'], /^pintu: --device serial: contains a control character/],
+      [['visit', 'request', '--name', 'A', '--nik', testNik(2), '--org', 'O', '--purpose', 'P', '--kind', 'maintenance'], /a maintenance visit needs its disposition \(--disposition-by, --disposition-ref, --disposition-date\)/],
       [['events', '--since', '-4'], /--since/],
     ];
     for (const [args, msg] of cases) {

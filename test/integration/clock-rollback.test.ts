@@ -142,6 +142,7 @@ describe('time that goes backwards does not reopen an approval (child pintu run,
     const ahead = cli(tc, ['purge'], 365 * DAY);
     expect(ahead.code, ahead.stderr).not.toBe(0);
     expect(ahead.stderr).toMatch(/purge refused: .*jumped forward/);
+    expect(ahead.stderr).toMatch(/a head confirms the clock with: pintu clock confirm --by ID/);
     expect(rows(tc).some((r) => r.type === 'privacy.purged')).toBe(false);
     expect(rows(tc).filter((r) => r.type === 'alarm.clock_jump')).toHaveLength(1);
     // Only a head can accept the new time; then the jump no longer blocks the purge (only a missing NTP sync may).

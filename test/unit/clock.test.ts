@@ -267,6 +267,9 @@ describe('high-water mark of time: a clock that goes back and forward', () => {
     d.pass(HOUR);
     d.c.t += 400 * DAY; // a bad NTP source or a typo in `date -s`: no time passed on the monotonic clock
     expect(d.clock.maintenanceRefusal().join('; ')).toMatch(/jumped forward 400 d/);
+    // The reason (also in privacy.purge_refused, sent to the centre) says what to do in domain words; the CLI says how.
+    expect(d.clock.maintenanceRefusal().join('; ')).toMatch(/a head confirms the clock at the door$/);
+    expect(d.clock.maintenanceRefusal().join('; ')).not.toMatch(/--by|pintu /);
     d.note('after the jump');
     const jumps = (): StoredEvent[] => d.events().filter((e) => e.type === 'alarm.clock_jump');
     expect(jumps()).toHaveLength(1);

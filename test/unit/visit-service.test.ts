@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
-import { VisitService, parseChecklistItem } from '../../src/app/visit-service.js';
+import { VisitService } from '../../src/app/visit-service.js';
+import { parseChecklistItem } from '../../src/cli/input.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { UserError } from '../../src/domain/errors.js';
 
