@@ -32,9 +32,9 @@ export function clockSyncProbe(sys: Pick<SystemEnv, 'exists'> & { run: CommandRu
 
 /** Meta key holding the last forward jump of the clock (JSON `ClockJump`). */
 export const CLOCK_JUMP_KEY = 'clock.jump';
-/** Default tolerance of a clock behind the newest event (ms). */
+/** Default tolerance of a clock behind the newest event (ms; the config's clock.rollbackToleranceSeconds default; a test checks). */
 export const DEFAULT_ROLLBACK_TOLERANCE_MS = 5_000;
-/** Default largest forward step of the clock accepted without confirmation (ms). */
+/** Default largest forward step of the clock accepted without confirmation (ms; clock.maxForwardJumpHours; a test checks). */
 export const DEFAULT_MAX_FORWARD_JUMP_MS = 48 * HOUR_MS;
 
 /** Options of the clock guard. */

@@ -49,6 +49,9 @@ function cardUid(input: string, field: 'badge' | 'uid' | 'ktpUid', subject: stri
   return r.uid;
 }
 
+/** Longest approval when the service is built without `maxValidityMs` (the config's visits.maxValidityDays default; a test checks). */
+export const DEFAULT_MAX_VALIDITY_MS = 31 * DAY_MS;
+
 /** Settings the service needs. */
 export interface VisitServiceOptions {
   /** Per-step SOP time standards (minutes). */
@@ -194,7 +197,7 @@ export class VisitService implements VisitCommands {
     const now = this.now();
     const start = opts.from ?? now;
     const wanted = opts.until ?? (this.opts.defaultValidity === 'end-of-day' ? endOfLocalDay(start, this.opts.timeZone) : start + this.opts.defaultValidity * HOUR_MS);
-    const max = this.opts.maxValidityMs ?? 31 * DAY_MS;
+    const max = this.opts.maxValidityMs ?? DEFAULT_MAX_VALIDITY_MS;
     if (wanted - start > max) {
       throw new Refused(`an approval of ${Math.ceil((wanted - start) / DAY_MS)} days is longer than visits.maxValidityDays (${max / DAY_MS}); approve a shorter period`, { field: 'until' });
     }

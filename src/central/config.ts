@@ -10,7 +10,7 @@ import { UserError } from '../domain/errors.js';
 import { formatIssues } from '../config/load.js';
 import { brokerSchema, timeZoneSchema } from '../config/schema.js';
 
-/** Schema of the central config file. */
+/** Schema of the central config file, and the one source of its defaults (config/central.example.yaml shows them; a test checks). */
 export const centralConfigSchema = z.object({
   /** The receiver's broker connection (the shipped ACL calls its account pintu-central). */
   broker: brokerSchema,
@@ -25,7 +25,7 @@ export const centralConfigSchema = z.object({
   /** IANA time zone for monthly reports, printed times and times typed without an offset (default WIB). */
   timeZone: timeZoneSchema.default('Asia/Jakarta'),
   /** Log level. */
-  log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+  log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
 }).strict();
 
 /** The validated central config. */

@@ -21,6 +21,9 @@ import { DoorQueues, type GroupLimits } from './door-queues.js';
 import { parseEvents, type CheckedEvent } from './wire.js';
 
 /** Settings of a receiver. */
+/** Seconds of silence before a door is offline when no config says (the central config's default; a test checks). */
+export const DEFAULT_OFFLINE_AFTER_SECONDS = 120;
+
 export interface ReceiverOptions {
   /** Broker connection. */
   broker: BrokerSettings;
@@ -250,7 +253,7 @@ export class CentralReceiver {
 
   /** Every quarter of `offlineAfterSeconds` (at most 15 s): doors online but silent for longer are marked offline. */
   private startSilentCheck(): void {
-    const after = (this.opts.offlineAfterSeconds ?? 120) * 1000;
+    const after = (this.opts.offlineAfterSeconds ?? DEFAULT_OFFLINE_AFTER_SECONDS) * 1000;
     if (after <= 0 || this.silentTimer) return;
     this.silentTimer = setInterval(() => void this.checkSilent(after), Math.max(50, Math.min(15_000, after / 4)));
     this.silentTimer.unref();

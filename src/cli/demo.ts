@@ -36,7 +36,6 @@ export const DEMO_DOOR = 'server-room-1';
 export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { url: string; publicKey: string }): string {
   return stringify({
     site: DEMO_SITE, door: { id: DEMO_DOOR, strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
-    escort: { required: true, windowSeconds: 30 },
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...(central ? { central: { url: central.url, publicKey: central.publicKey, ackTimeoutSeconds: 2 } } : {}),
     log: { level: 'warn' },

@@ -1,9 +1,12 @@
 /**
- * The pintu configuration schema (one YAML file). Every key is documented in config/pintu.example.yaml.
+ * The pintu configuration schema (one YAML file), and the one source of its defaults: each field says its default once,
+ * a section left out gets them by parsing `{}` (`prefault`). config/pintu.example.yaml documents every key with this
+ * default, and test/unit/config-defaults.test.ts checks it, the docs' quoted defaults and the services' fallbacks.
  * Each part of the program receives only its own slice (e.g. `ReaderConfig`, `GpioConfig`).
  */
 import { z } from 'zod';
 import { isTimeZone } from '../domain/time.js';
+import { DEFAULT_STANDARDS } from '../domain/sop.js';
 import { publicKeyFromText } from '../adapters/mqtt/keys.js';
 
 /** An IANA time zone this Node knows (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
@@ -52,11 +55,11 @@ export type ReaderConfig = z.infer<typeof readerSchema>;
 export const gpioSchema = z
   .object({
     /** Strike relay output. */
-    relay: pin.default({ pin: 17, activeLow: false }),
+    relay: pin.prefault({ pin: 17 }),
     /** Door position switch (reed): active = door open. */
-    doorSwitch: inputPin.default({ pin: 27, activeLow: false, debounceMs: 50 }),
+    doorSwitch: inputPin.prefault({ pin: 27 }),
     /** Request-to-exit button: active = pressed. */
-    exitButton: inputPin.default({ pin: 22, activeLow: true, debounceMs: 50 }),
+    exitButton: inputPin.prefault({ pin: 22, activeLow: true }),
     /** sysfs GPIO number of BCM 0: `auto` finds it from /sys/class/gpio/gpiochip*, or give a number to override. */
     chipBase: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
     /** Root of the sysfs GPIO tree (tests point this at a fake tree). */
@@ -109,17 +112,17 @@ export const sopSchema = z
   .object({
     standardsMinutes: z
       .object({
-        request: z.number().positive().default(5),
-        check: z.number().positive().default(5),
-        decide: z.number().positive().default(5),
-        issue: z.number().positive().default(5),
-        inside: z.number().positive().default(15),
-        checkout: z.number().positive().default(5),
-        report: z.number().positive().default(10),
-        archive: z.number().positive().default(11),
+        request: z.number().positive().default(DEFAULT_STANDARDS.request),
+        check: z.number().positive().default(DEFAULT_STANDARDS.check),
+        decide: z.number().positive().default(DEFAULT_STANDARDS.decide),
+        issue: z.number().positive().default(DEFAULT_STANDARDS.issue),
+        inside: z.number().positive().default(DEFAULT_STANDARDS.inside),
+        checkout: z.number().positive().default(DEFAULT_STANDARDS.checkout),
+        report: z.number().positive().default(DEFAULT_STANDARDS.report),
+        archive: z.number().positive().default(DEFAULT_STANDARDS.archive),
       })
       .strict()
-      .default({ request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 }),
+      .prefault({}),
   })
   .strict();
 /** Config of the SOP time standards. */
@@ -249,24 +252,18 @@ export const configSchema = z
     door: doorSchema,
     dataDir: z.string().min(1).default('/var/lib/pintu'),
     hardware: z.enum(['sim', 'gpio']).default('sim'),
-    escort: escortSchema.default({ required: true, windowSeconds: 30 }),
+    escort: escortSchema.prefault({}),
     readers: z.array(readerSchema).default([]),
-    gpio: gpioSchema.default({
-      relay: { pin: 17, activeLow: false },
-      doorSwitch: { pin: 27, activeLow: false, debounceMs: 50 },
-      exitButton: { pin: 22, activeLow: true, debounceMs: 50 },
-      chipBase: 'auto',
-      sysfsRoot: '/sys/class/gpio',
-    }),
-    sop: sopSchema.default({ standardsMinutes: { request: 5, check: 5, decide: 5, issue: 5, inside: 15, checkout: 5, report: 10, archive: 11 } }),
-    visits: visitsSchema.default({ defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', maxValidityDays: 31 }),
-    storage: storageSchema.default({ synchronous: 'full' }),
-    health: healthSchema.default({ intervalDays: 30, readerSilentDays: 14 }),
-    backup: backupSchema.default({ keep: 7, hour: 2 }),
-    privacy: privacySchema.default({ retentionDays: 365 }),
-    clock: clockSchema.default({ rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }),
+    gpio: gpioSchema.prefault({}),
+    sop: sopSchema.prefault({}),
+    visits: visitsSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    health: healthSchema.prefault({}),
+    backup: backupSchema.prefault({}),
+    privacy: privacySchema.prefault({}),
+    clock: clockSchema.prefault({}),
     central: centralSchema.optional(),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
