@@ -48,7 +48,7 @@ export type TextKind = keyof typeof TEXT_LIMITS;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
-/** Why a text field was refused, naming the field (e.g. `--name: contains a control character (U+001B)`). */
+/** Why a text field was refused, naming the field in domain words (e.g. `visitor name: contains a control character (U+001B)`). */
 export function textError(value: string, field: string, kind: TextKind): string | null {
   const bad = FORBIDDEN.exec(value);
   if (bad) {
