@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { openDatabase } from '../src/adapters/sqlite/db.js';
-import { eventHash, GENESIS_HASH } from '../src/adapters/sqlite/event-log.js';
+import { eventHash, GENESIS_HASH } from '../src/protocol/chain.js';
 import type { Visit } from '../src/domain/types.js';
 
 /** Seed `dataDir/pintu.db` for `door` with `visits` visits (the last `inside` of them issued and inside now) and `events` events. */

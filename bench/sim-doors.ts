@@ -12,10 +12,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { connect, type MqttClient } from 'mqtt';
-import { eventHash, GENESIS_HASH } from '../src/adapters/sqlite/event-log.js';
-import { publicKeyFromText, publicKeyToText } from '../src/adapters/mqtt/keys.js';
-import { ackMessageSchema, parsePayload, signBody, verifyBody, type WireEvent } from '../src/adapters/mqtt/protocol.js';
-import { topicOf } from '../src/adapters/mqtt/topics.js';
+import { eventHash, GENESIS_HASH } from '../src/protocol/chain.js';
+import { publicKeyFromText, publicKeyToText } from '../src/protocol/signing.js';
+import { ackMessageSchema, parsePayload, type WireEvent } from '../src/protocol/messages.js';
+import { signBody, verifyBody } from '../src/protocol/signing.js';
+import { topicOf } from '../src/protocol/topics.js';
 
 /** Settings passed by the parent. */
 export interface SimSettings {

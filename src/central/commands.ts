@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { KeyPair } from '../adapters/mqtt/keys.js';
-import { publicKeyFromText } from '../adapters/mqtt/keys.js';
-import { commandArgsSchemas, parsePayload, replyMessageSchema, signBody, verifyBody, type CommandAction, type CommandMessage, type ReplyMessage } from '../adapters/mqtt/protocol.js';
-import { topicOf } from '../adapters/mqtt/topics.js';
+import { publicKeyFromText } from '../protocol/signing.js';
+import { commandArgsSchemas, parsePayload, replyMessageSchema, type CommandAction, type CommandMessage, type ReplyMessage } from '../protocol/messages.js';
+import { signBody, verifyBody } from '../protocol/signing.js';
+import { topicOf } from '../protocol/topics.js';
 import { UserError } from '../domain/errors.js';
 import type { CentralStore } from './store.js';
 

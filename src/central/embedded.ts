@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Log } from '../ports/log.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
-import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../protocol/chain.js';
 import { CentralReceiver } from './receiver.js';
 import { SqliteCentralStore } from './sqlite-store.js';
 import { checkBatch } from './store.js';

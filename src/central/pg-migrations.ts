@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { Migration } from '../adapters/sqlite/migrations.js';
-import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../protocol/chain.js';
 
 /** All steps, in order. */
 export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [

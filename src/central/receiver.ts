@@ -10,12 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Log } from '../ports/log.js';
-import { publicKeyFromText, type KeyPair } from '../adapters/mqtt/keys.js';
+import { publicKeyFromText } from '../protocol/signing.js';
+import type { KeyPair } from '../adapters/mqtt/keys.js';
 import { clientOptions, setNoDelay, type BrokerSettings } from '../adapters/mqtt/connect.js';
-import {
-  parsePayload, replyMessageSchema, signBody, statusMessageSchema, verifyBody,
-} from '../adapters/mqtt/protocol.js';
-import { allDoors, parseTopic, shared, topicOf, type TopicKind } from '../adapters/mqtt/topics.js';
+import { parsePayload, replyMessageSchema, statusMessageSchema } from '../protocol/messages.js';
+import { signBody, verifyBody } from '../protocol/signing.js';
+import { allDoors, parseTopic, shared, topicOf, type TopicKind } from '../protocol/topics.js';
 import type { CentralStore, DoorRecord, IngestResult } from './store.js';
 import { DoorQueues, type GroupLimits } from './door-queues.js';
 import { parseEvents, type CheckedEvent } from './wire.js';

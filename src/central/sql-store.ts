@@ -4,8 +4,8 @@
  * A backend (`SqliteCentralStore`, `PgCentralStore`) supplies only the SQL primitives and the ingest transaction.
  * SQL here uses `?` placeholders; a backend with numbered parameters rewrites them (`numberedParams`).
  */
-import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
-import type { WireEvent } from '../adapters/mqtt/protocol.js';
+import { GENESIS_HASH } from '../protocol/chain.js';
+import type { WireEvent } from '../protocol/messages.js';
 import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 /** A `doors` row as either database returns it (PostgreSQL BIGINTs come back as strings). */

@@ -6,7 +6,7 @@
  */
 import { openDatabase, type Db } from '../adapters/sqlite/db.js';
 import type { Migration } from '../adapters/sqlite/migrations.js';
-import { GENESIS_HASH } from '../adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../protocol/chain.js';
 import type { Statement } from 'better-sqlite3';
 import { dataJsonOf, type IngestBatch, type IngestResult } from './store.js';
 import { applyBatches, SqlCentralStore } from './sql-store.js';

@@ -3,8 +3,8 @@
  * + seq), alerts and commands. `checkBatch` is the one place that decides which events of a message may be
  * stored: duplicates are skipped, the first new one must follow the last stored seq, and every hash must chain.
  */
-import { eventHash } from '../adapters/sqlite/event-log.js';
-import type { WireEvent } from '../adapters/mqtt/protocol.js';
+import { eventDataText, eventHash } from '../protocol/chain.js';
+import type { WireEvent } from '../protocol/messages.js';
 import { isAlertType } from '../domain/events.js';
 
 /** An enrolled door as the centre sees it. */
@@ -61,13 +61,13 @@ export interface IngestBatch {
   site: string;
   /** Door id. */
   door: string;
-  /** Its events; `dataJson` (when given) is `JSON.stringify(data)` as received, hashed and stored as it is. */
+  /** Its events; `dataJson` (when given) is the data text (`eventDataText(data)`) as received, hashed and stored as it is. */
   events: readonly (WireEvent & { dataJson?: string })[];
 }
 
-/** The data text of an event as hashed and stored: the received text when the receiver kept it. */
+/** The data text of an event as hashed and stored (protocol/chain.ts): the received text when the receiver kept it. */
 export function dataJsonOf(e: WireEvent & { dataJson?: string }): string {
-  return e.dataJson ?? JSON.stringify(e.data);
+  return e.dataJson ?? eventDataText(e.data);
 }
 
 /** An alert raised by the receiver. */

@@ -1,14 +1,16 @@
 /**
- * Reading an events message at the centre without writing its data again: each event's `data` is hashed and stored
- * as the JSON text received when that text already is what `JSON.stringify` writes (the door's stored form: compact,
- * keys in order, no escapes it would not use, numbers as JavaScript prints them). Otherwise, and only then, the
- * parsed data is stringified, so the text hashed and stored is always exactly `JSON.stringify(data)`.
+ * Reading an events message at the centre without writing its data again: each event's data text (the chain's text
+ * rule, `eventDataText` in protocol/chain.ts: `JSON.stringify(data)`) is the JSON text received when that text
+ * already is what `JSON.stringify` writes (the door's stored form: compact, keys in order, no escapes it would not
+ * use, numbers as JavaScript prints them). Otherwise, and only then, the parsed data is stringified, so the text
+ * hashed and stored is always exactly `eventDataText(data)`, the text the door hashed.
  */
-import { eventsMessageSchema, MAX_EVENTS_BYTES, type EventsMessage, type WireEvent } from '../adapters/mqtt/protocol.js';
+import { eventDataText } from '../protocol/chain.js';
+import { eventsMessageSchema, MAX_EVENTS_BYTES, type EventsMessage, type WireEvent } from '../protocol/messages.js';
 
-/** A wire event with its data as JSON text (`JSON.stringify(data)`), hashed and stored as it is. */
+/** A wire event with its data text (`eventDataText(data)`), hashed and stored as it is. */
 export interface CheckedEvent extends WireEvent {
-  /** `JSON.stringify(data)`, taken from the bytes received where they are in that form. */
+  /** `eventDataText(data)`, taken from the bytes received where they are in that form. */
   dataJson: string;
 }
 
@@ -142,7 +144,7 @@ function dataSpans(text: string): (string | null)[] | null {
 
 /**
  * Parse and check an events message (size, JSON, schema). Each event gets `dataJson`: the received text of its
- * data where that is already `JSON.stringify(data)`, else `JSON.stringify(data)` itself.
+ * data where that is already `eventDataText(data)`, else `eventDataText(data)` itself.
  */
 export function parseEvents(payload: Buffer): ParsedEvents {
   if (payload.length > MAX_EVENTS_BYTES) return { ok: false, why: `events message of ${payload.length} bytes refused` };
@@ -153,6 +155,6 @@ export function parseEvents(payload: Buffer): ParsedEvents {
   if (!r.success) return { ok: false, why: 'events message does not match the schema' };
   const spans = dataSpans(text);
   const same = spans !== null && spans.length === r.data.events.length;
-  const events = r.data.events.map((e, i): CheckedEvent => ({ ...e, dataJson: (same ? spans[i] : null) ?? JSON.stringify(e.data) }));
+  const events = r.data.events.map((e, i): CheckedEvent => ({ ...e, dataJson: (same ? spans[i] : null) ?? eventDataText(e.data) }));
   return { ok: true, msg: r.data, events };
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/time.js';
 import { DEFAULT_STANDARDS } from '../domain/sop.js';
-import { publicKeyFromText } from '../adapters/mqtt/keys.js';
+import { publicKeyFromText } from '../protocol/signing.js';
 
 /** An IANA time zone this Node knows (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
 export const timeZoneSchema = z.string().refine(isTimeZone, 'is not a known IANA time zone (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura)');

@@ -10,22 +10,6 @@ import type { StoredEvent } from '../domain/events.js';
 /** A stored event (typed by the event catalogue: `e.type` narrows `e.data`). */
 export type { StoredEvent } from '../domain/events.js';
 
-/** One stored event with its data as the JSON text stored (and hashed) at the door. */
-export interface StoredEventText {
-  /** Sequence number. */
-  seq: number;
-  /** Dotted type. */
-  type: string;
-  /** ISO-8601 time. */
-  at: string;
-  /** The data's JSON text exactly as stored. */
-  data: string;
-  /** Hash of the previous event. */
-  prevHash: string;
-  /** This event's hash. */
-  hash: string;
-}
-
 /** The newest stored event of the door, as the clock hook sees it. */
 export interface NewestEvent {
   /** Its seq. */

@@ -1,13 +1,9 @@
 /**
- * Payloads of the central-office link and what is signed. Every message carries `sig`, an Ed25519 signature by
- * its sender over `pintu/v1/{kind}\n{site}\n{door}\n{canonical JSON of the signed body}`; the broker is not
- * trusted with integrity. Events additionally carry their hash chain (see event-log.ts).
+ * Payloads of the central-office link (documented in docs/asyncapi.yaml): their schemas, their size limits, and the
+ * events message built from stored event texts. What is signed is in signing.ts, the hash chain in chain.ts.
  */
 import { z } from 'zod';
-import type { KeyObject } from 'node:crypto';
-import { signText, verifyText } from './keys.js';
-import type { TopicKind } from './topics.js';
-import type { StoredEventText } from '../sqlite/event-log.js';
+import type { StoredEventText } from './chain.js';
 
 /** Largest command payload a door accepts (bytes). */
 export const MAX_COMMAND_BYTES = 16 * 1024;
@@ -24,43 +20,9 @@ export function wireEventText(e: StoredEventText): string {
   return `{"seq":${e.seq},"type":${JSON.stringify(e.type)},"at":${JSON.stringify(e.at)},"data":${e.data},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
 }
 
-/** The signature of an events message over its (seq, hash) pairs (what `signBody` signs for kind `events`). */
-export function signEvents(key: KeyObject, site: string, door: string, pairs: readonly (readonly [number, string])[]): string {
-  return signText(key, signingText('events', site, door, { v: 1, events: pairs }));
-}
-
 /** An events message's JSON from its events' wire JSON (see `wireEventText`) and its signature: `{"v":1,"events":[…],"sig":…}`. */
 export function eventsPayload(eventTexts: readonly string[], sig: string): string {
   return `{"v":1,"events":[${eventTexts.join(',')}],"sig":${JSON.stringify(sig)}}`;
-}
-
-/** JSON with object keys sorted at every level (the form that is signed). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-/** The text a sender signs for one message. */
-export function signingText(kind: TopicKind, site: string, door: string, body: unknown): string {
-  return `pintu/v1/${kind}\n${site}\n${door}\n${canonicalJson(body)}`;
-}
-
-/** Sign a body: returns the body with `sig` added. */
-export function signBody<T extends object>(key: KeyObject, kind: TopicKind, site: string, door: string, body: T): T & { sig: string } {
-  return { ...body, sig: signText(key, signingText(kind, site, door, kind === 'events' ? eventsSigned(body as unknown as EventsBody) : body)) };
-}
-
-/** Check a signed message's `sig` over the rest of it. */
-export function verifyBody(key: KeyObject, kind: TopicKind, site: string, door: string, msg: { sig?: unknown } & object): boolean {
-  const { sig, ...body } = msg as { sig?: unknown } & Record<string, unknown>;
-  return verifyText(key, signingText(kind, site, door, kind === 'events' ? eventsSigned(body as unknown as EventsBody) : body), sig);
-}
-
-/** For events only (seq, hash) pairs are signed: each hash already covers the event (recomputed by the receiver). */
-function eventsSigned(body: EventsBody): unknown {
-  return { v: body.v, events: body.events.map((e) => [e.seq, e.hash]) };
 }
 
 const iso = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');

@@ -2,7 +2,7 @@
  * The MQTT topic map of the central-office link (documented in docs/asyncapi.yaml):
  * `pintu/v1/{site}/{door}/{status|events|ack|commands|replies}`, and which payload each topic carries.
  */
-import type { AckMessage, CommandMessage, EventsMessage, ReplyMessage, StatusMessage } from './protocol.js';
+import type { AckMessage, CommandMessage, EventsMessage, ReplyMessage, StatusMessage } from './messages.js';
 
 /** Protocol prefix of every topic. */
 export const TOPIC_PREFIX = 'pintu/v1';

@@ -12,9 +12,9 @@ import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers
 import { pintu } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/config.js';
 import { checkBatch } from '../../src/central/store.js';
-import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
-import { signBody } from '../../src/adapters/mqtt/protocol.js';
-import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
+import { signBody } from '../../src/protocol/signing.js';
+import { topicOf } from '../../src/protocol/topics.js';
 import { filler } from '../helpers/events.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 

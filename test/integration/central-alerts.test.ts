@@ -16,8 +16,8 @@ import { pintuJson } from '../helpers/cli.js';
 import { PgCentralStore } from '../../src/central/pg-store.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import type { Alert, CentralStore } from '../../src/central/store.js';
-import { signBody } from '../../src/adapters/mqtt/protocol.js';
-import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { signBody } from '../../src/protocol/signing.js';
+import { topicOf } from '../../src/protocol/topics.js';
 import { filler } from '../helpers/events.js';
 
 const SITE = 'kanwil-gorontalo';

@@ -10,7 +10,7 @@ import { startMosquitto, pintuAcl, waitFor, type TestBroker } from '../helpers/m
 import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers/door.js';
 import { checkBatch } from '../../src/central/store.js';
 import { CommandSender } from '../../src/central/commands.js';
-import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
 import { filler } from '../helpers/events.js';
 
 const SITE = 'kab-halbar';

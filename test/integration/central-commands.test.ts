@@ -11,9 +11,10 @@ import { startMosquitto, pintuAcl, waitFor, type TestBroker } from '../helpers/m
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { CommandHandler } from '../../src/adapters/mqtt/command-handler.js';
 import { buildCommand } from '../../src/central/commands.js';
-import { publicKeyToText, type KeyPair } from '../../src/adapters/mqtt/keys.js';
+import { publicKeyToText } from '../../src/protocol/signing.js';
+import type { KeyPair } from '../../src/adapters/mqtt/keys.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
-import { commandMessageSchema, replyMessageSchema, eventsMessageSchema } from '../../src/adapters/mqtt/protocol.js';
+import { commandMessageSchema, replyMessageSchema, eventsMessageSchema } from '../../src/protocol/messages.js';
 
 const SITE = 'dinas-kudus';
 let door: TestDoor;

@@ -10,8 +10,8 @@ import { startMosquitto, pintuAcl, waitFor, type TestBroker } from '../helpers/m
 import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers/door.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { checkBatch, type CentralStore, type IngestBatch } from '../../src/central/store.js';
-import type { WireEvent } from '../../src/adapters/mqtt/protocol.js';
-import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import type { WireEvent } from '../../src/protocol/messages.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

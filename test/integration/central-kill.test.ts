@@ -19,7 +19,8 @@ import { openStore } from '../../src/main.js';
 import { CENTRAL_KEY_FILE, DOOR_KEY_FILE, loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { checkBatch, type CentralStore } from '../../src/central/store.js';
-import { GENESIS_HASH, type StoredEvent } from '../../src/adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
+import type { StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { filler } from '../helpers/events.js';
 
 const SITE = 'dinas-kominfo';

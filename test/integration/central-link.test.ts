@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, pintuAcl, waitFor, type TestBroker } from '../helpers/mosquitto.js';
 import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers/door.js';
 import { checkBatch } from '../../src/central/store.js';
-import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
 import { readLink } from '../../src/adapters/mqtt/link-state.js';
 import { connect } from 'mqtt';
 import { CommandSender } from '../../src/central/commands.js';

@@ -14,8 +14,8 @@ import { CENTRAL_MIGRATIONS, SqliteCentralStore } from '../../src/central/sqlite
 import { PgCentralStore } from '../../src/central/pg-store.js';
 import { migratePg, PG_CENTRAL_MIGRATIONS } from '../../src/central/pg-migrations.js';
 import type { CentralStore } from '../../src/central/store.js';
-import { eventHash, GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
-import type { WireEvent } from '../../src/adapters/mqtt/protocol.js';
+import { eventHash, GENESIS_HASH } from '../../src/protocol/chain.js';
+import type { WireEvent } from '../../src/protocol/messages.js';
 
 const SITE = 'kanwil-sulut';
 const DOOR = 'srv-1';

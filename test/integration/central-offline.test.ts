@@ -16,8 +16,8 @@ import { stringify } from 'yaml';
 import { startMosquitto, pintuAcl, waitFor, type TestBroker } from '../helpers/mosquitto.js';
 import { makeCentre, makeDoor, type TestDoor } from '../helpers/door.js';
 import { CLI } from '../helpers/cli.js';
-import { signBody } from '../../src/adapters/mqtt/protocol.js';
-import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { signBody } from '../../src/protocol/signing.js';
+import { topicOf } from '../../src/protocol/topics.js';
 
 const SITE = 'bpkad-ternate';
 const DOORS = [{ site: SITE, door: 'r-1' }, { site: SITE, door: 'r-2' }];

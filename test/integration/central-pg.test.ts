@@ -12,9 +12,10 @@ import { makeCentre, makeDoor, type TestCentre, type TestDoor } from '../helpers
 import { PgCentralStore } from '../../src/central/pg-store.js';
 import { CentralReceiver } from '../../src/central/receiver.js';
 import { checkBatch, type CentralStore } from '../../src/central/store.js';
-import { GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
-import { signBody, type WireEvent } from '../../src/adapters/mqtt/protocol.js';
-import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { GENESIS_HASH } from '../../src/protocol/chain.js';
+import { signBody } from '../../src/protocol/signing.js';
+import type { WireEvent } from '../../src/protocol/messages.js';
+import { topicOf } from '../../src/protocol/topics.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { filler } from '../helpers/events.js';
 

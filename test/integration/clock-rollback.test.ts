@@ -17,7 +17,7 @@ import { startPtyPair, type PtyPair } from '../helpers/socat.js';
 import { CLI, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
-import { eventHash, GENESIS_HASH } from '../../src/adapters/sqlite/event-log.js';
+import { eventHash, GENESIS_HASH } from '../../src/protocol/chain.js';
 
 const DAY = 86_400_000;
 const OFFICER = '0A00000001';

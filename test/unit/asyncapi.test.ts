@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { signBody } from '../../src/adapters/mqtt/protocol.js';
+import { signBody } from '../../src/protocol/signing.js';
 import { buildCommand } from '../../src/central/commands.js';
-import { publicKeyToText } from '../../src/adapters/mqtt/keys.js';
+import { publicKeyToText } from '../../src/protocol/signing.js';
 import { EVENT_TYPES, clockMarksJsonSchema, eventJsonSchema } from '../../src/domain/events.js';
 
 type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; items?: Schema; $ref?: string; enum?: unknown[] };

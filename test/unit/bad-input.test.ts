@@ -17,8 +17,9 @@ import { NotFound, Refused, UserError, type InputField } from '../../src/domain/
 import { cliMessage } from '../../src/cli/input.js';
 import { CommandHandler } from '../../src/adapters/mqtt/command-handler.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
-import { signBody } from '../../src/adapters/mqtt/protocol.js';
-import { loadOrCreateKeyPair, publicKeyToText } from '../../src/adapters/mqtt/keys.js';
+import { signBody } from '../../src/protocol/signing.js';
+import { loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
+import { publicKeyToText } from '../../src/protocol/signing.js';
 import { parseConfig } from '../../src/config/load.js';
 import { parseCentralConfig } from '../../src/central/config.js';
 

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { generateKeyPairSync } from 'node:crypto';
 import { centralSchema, configSchema, readerSchema } from '../../src/config/schema.js';
 import { centralConfigSchema } from '../../src/central/config.js';
-import { publicKeyToText } from '../../src/adapters/mqtt/keys.js';
+import { publicKeyToText } from '../../src/protocol/signing.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { DEFAULT_MAX_FORWARD_JUMP_MS, DEFAULT_ROLLBACK_TOLERANCE_MS } from '../../src/app/clock.js';
 import { DEFAULT_MAX_VALIDITY_MS } from '../../src/app/visit-service.js';

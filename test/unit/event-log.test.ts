@@ -8,7 +8,8 @@ import ts from 'typescript';
 import Database from 'better-sqlite3';
 import { openDatabase, migrate, type Db } from '../../src/adapters/sqlite/db.js';
 import { MIGRATIONS, type Migration } from '../../src/adapters/sqlite/migrations.js';
-import { EventLog, GENESIS_HASH, eventHash } from '../../src/adapters/sqlite/event-log.js';
+import { EventLog } from '../../src/adapters/sqlite/event-log.js';
+import { GENESIS_HASH, eventHash } from '../../src/protocol/chain.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { newVisit } from '../../src/domain/visit.js';
 import type { DomainEvent } from '../../src/domain/events.js';
@@ -251,18 +252,18 @@ describe('atomicity with the store', () => {
 
 /** Transpile the SQLite adapter to plain ESM in `dir` so a child `node` can run the real EventLog. */
 function buildAdapter(dir: string): void {
-  mkdirSync(join(dir, 'lib'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  for (const f of ['db', 'migrations', 'event-log']) {
-    const src = readFileSync(join(ROOT, 'src/adapters/sqlite', `${f}.ts`), 'utf8');
+  for (const f of ['adapters/sqlite/db', 'adapters/sqlite/migrations', 'adapters/sqlite/event-log', 'protocol/chain']) {
+    const src = readFileSync(join(ROOT, 'src', `${f}.ts`), 'utf8');
     const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
+    mkdirSync(dirname(join(dir, 'lib', `${f}.js`)), { recursive: true });
     writeFileSync(join(dir, 'lib', `${f}.js`), out.outputText);
   }
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'worker.mjs'), `
 import { existsSync, writeFileSync } from 'node:fs';
-import { openDatabase } from './lib/db.js';
-import { EventLog } from './lib/event-log.js';
+import { openDatabase } from './lib/adapters/sqlite/db.js';
+import { EventLog } from './lib/adapters/sqlite/event-log.js';
 const [path, name, n, dir] = process.argv.slice(2);
 const db = openDatabase(path, { synchronous: 'normal', busyTimeoutMs: 20000 });
 const log = new EventLog(db, 'door-1', null);

@@ -12,7 +12,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { Outbox } from '../../src/adapters/mqtt/outbox.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
-import { topicOf } from '../../src/adapters/mqtt/topics.js';
+import { topicOf } from '../../src/protocol/topics.js';
 import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];
@@ -71,7 +71,7 @@ describe('outbox with deferred sync: events another process wrote', () => {
     const { published, pub } = recorder(store);
     const { CentralLink } = await import('../../src/adapters/mqtt/central-link.js');
     const { centralSchema } = await import('../../src/config/schema.js');
-    const { publicKeyToText } = await import('../../src/adapters/mqtt/keys.js');
+    const { publicKeyToText } = await import('../../src/protocol/signing.js');
     const config = centralSchema.parse({ url: 'mqtt://127.0.0.1:1', publicKey: publicKeyToText(centre.publicKey) });
     const link = new CentralLink({ site: 's1', door: 'd1', config, store, key: { privateKey: door.privateKey, publicKey: door.publicKey, publicKeyText: publicKeyToText(door.publicKey) }, visits: null as never }, silentLogger());
     // The link's own outbox (its production wiring), on a fake connected publisher.

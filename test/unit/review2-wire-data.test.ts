@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
-import { eventsMessageSchema, parsePayload } from '../../src/adapters/mqtt/protocol.js';
+import { eventsMessageSchema, parsePayload } from '../../src/protocol/messages.js';
 import { filler } from '../helpers/events.js';
 
 const dirs: string[] = [];

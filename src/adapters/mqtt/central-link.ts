@@ -9,13 +9,13 @@ import type { VisitCommands } from '../../ports/visit-commands.js';
 import { CENTRAL_KEY_REQUIRED, type CentralConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
 import { DAY_MS, HOUR_MS } from '../../domain/time.js';
-import { publicKeyFromText, type KeyPair } from './keys.js';
+import { publicKeyFromText, signBody } from '../../protocol/signing.js';
+import type { KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
 import { Outbox, type Publisher } from './outbox.js';
 import { CommandHandler } from './command-handler.js';
 import { clientOptions, setNoDelay } from './connect.js';
-import { signBody } from './protocol.js';
-import { topicOf } from './topics.js';
+import { topicOf } from '../../protocol/topics.js';
 
 /** What the link needs. */
 export interface CentralLinkOptions {

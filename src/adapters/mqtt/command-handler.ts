@@ -13,10 +13,8 @@ import { UserError } from '../../domain/errors.js';
 import { parseTime } from '../../domain/time.js';
 import type { Log } from '../../ports/log.js';
 import type { LinkState } from './link-state.js';
-import {
-  MAX_COMMAND_BYTES, commandArgsSchemas, commandMessageSchema, verifyBody,
-  type CommandMessage, type RejectReason, type ReplyMessage,
-} from './protocol.js';
+import { MAX_COMMAND_BYTES, commandArgsSchemas, commandMessageSchema, type CommandMessage, type RejectReason, type ReplyMessage } from '../../protocol/messages.js';
+import { verifyBody } from '../../protocol/signing.js';
 import { event, type EventData } from '../../domain/events.js';
 
 /** The reply body before signing. */

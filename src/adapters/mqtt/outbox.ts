@@ -7,11 +7,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Log } from '../../ports/log.js';
 import type { LinkState } from './link-state.js';
-import type { EventLog, StoredEventText } from '../sqlite/event-log.js';
-import {
-  EVENTS_ENVELOPE_BYTES, ackMessageSchema, eventsPayload, parsePayload, signBody, signEvents, verifyBody, wireEventText, type StatusMessage,
-} from './protocol.js';
-import { topicOf } from './topics.js';
+import type { EventLog } from '../sqlite/event-log.js';
+import type { StoredEventText } from '../../protocol/chain.js';
+import { EVENTS_ENVELOPE_BYTES, ackMessageSchema, eventsPayload, parsePayload, wireEventText, type StatusMessage } from '../../protocol/messages.js';
+import { signBody, signEvents, verifyBody } from '../../protocol/signing.js';
+import { topicOf } from '../../protocol/topics.js';
 
 /** What the outbox needs from an MQTT connection. */
 export interface Publisher {

@@ -2,21 +2,13 @@
  * The append-only event log: a gap-free per-door sequence number and a SHA-256 hash chain, written inside the
  * caller's transaction so an event and the state change it records commit together or not at all.
  */
-import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import type { DomainEvent } from '../../domain/types.js';
-import type { EventLogPort, LogClock, NewestEvent, StoredEvent, StoredEventText } from '../../ports/store.js';
+import type { EventLogPort, LogClock, NewestEvent, StoredEvent } from '../../ports/store.js';
+import { eventDataText, eventHash, GENESIS_HASH, type StoredEventText } from '../../protocol/chain.js';
 
-export type { ClockStamp, LogClock, NewestEvent, StoredEvent, StoredEventText } from '../../ports/store.js';
-
-/** Hash before the first event. */
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** Compute an event's chain hash. */
-export function eventHash(prevHash: string, door: string, seq: number, type: string, at: string, dataJson: string): string {
-  return createHash('sha256').update(`${prevHash}\n${door}\n${seq}\n${type}\n${at}\n${dataJson}`).digest('hex');
-}
+export type { ClockStamp, LogClock, NewestEvent, StoredEvent } from '../../ports/store.js';
 
 interface Row { door: string; seq: number; type: string; at: string; data: string; prev_hash: string; hash: string }
 
@@ -82,7 +74,7 @@ export class EventLog implements EventLogPort {
     for (const e of [...stamp.before, ...events]) {
       seq += 1;
       const data = Object.keys(stamp.marks).length ? { ...e.data, ...stamp.marks } : e.data;
-      const json = JSON.stringify(data);
+      const json = eventDataText(data);
       const hash = eventHash(prev, this.door, seq, e.type, iso, json);
       this.insertStmt.run(this.door, seq, e.type, iso, json, prev, hash);
       out.push({ door: this.door, seq, type: e.type, at: iso, data, prevHash: prev, hash } as StoredEvent);
@@ -127,7 +119,7 @@ export class EventLog implements EventLogPort {
       for (const e of batch) {
         if (e.seq !== expectSeq) return `gap: expected seq ${expectSeq}, found ${e.seq}`;
         if (prev !== null && e.prevHash !== prev) return `chain broken at seq ${e.seq}`;
-        if (eventHash(e.prevHash, e.door, e.seq, e.type, e.at, JSON.stringify(e.data)) !== e.hash) return `hash mismatch at seq ${e.seq}`;
+        if (eventHash(e.prevHash, e.door, e.seq, e.type, e.at, eventDataText(e.data)) !== e.hash) return `hash mismatch at seq ${e.seq}`;
         prev = e.hash;
         expectSeq += 1;
       }
