@@ -55,12 +55,20 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
     ['domain-is-pure', 'src/domain/bad.ts', "import { writeFileSync } from 'node:fs';\nexport const w = writeFileSync;\n"],
     ['adapters-never-import-app', 'src/adapters/bad.ts', "import { find } from '../app/service.js';\nexport const f = find;\n"],
     ['config-is-a-leaf', 'src/config/bad.ts', "import { repo } from '../adapters/sqlite/store.js';\nexport const r = repo;\n"],
+    ['config-is-a-leaf', 'src/config/bad.ts', "import { v } from '../protocol/chain.js';\nexport const c = v;\n"],
     ['protocol-is-shared', 'src/protocol/bad.ts', "import { repo } from '../adapters/sqlite/store.js';\nexport const r = repo;\n"],
     ['central-is-not-the-door', 'src/central/bad.ts', "import { find } from '../app/service.js';\nexport const f = find;\n"],
   ])('%s catches %s', async (rule, file, text) => {
     const found = await violations({ [file]: text });
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((v) => v.startsWith(`${rule}: ${file} → `))).toBe(true);
+  });
+
+  it('config may reach the protocol only through signing.ts (a configured public key is checked with its parser)', async () => {
+    expect(await violations({
+      'src/protocol/signing.ts': "export const publicKeyFromText = (t: string): string => t.trim();\n",
+      'src/config/keys.ts': "import { publicKeyFromText } from '../protocol/signing.js';\nexport const k = publicKeyFromText;\n",
+    })).toEqual([]);
   });
 
   it('no-cycles catches an import cycle', async () => {
