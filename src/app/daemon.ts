@@ -90,9 +90,16 @@ export class Daemon {
 
   /** Start every part in the root's order (a part that fails to start stops those before it, and the start fails). */
   async start(): Promise<void> {
-    await this.lifecycle.start();
+    this.startUnderway = true;
+    try {
+      await this.lifecycle.start();
+    } finally {
+      this.startUnderway = false;
+    }
     this.log.info({ door: this.parts.store.door }, 'pintu ready');
   }
+  /** Between start() and the end of the start (a stop asked for meanwhile closes the readers at once). */
+  private startUnderway = false;
 
   /** The daemon's own parts (the root orders them, with its others, in `DaemonParts.order`). */
   private ownParts(): DaemonOwnParts {
@@ -247,6 +254,10 @@ export class Daemon {
 
   private async doStop(reason: string): Promise<void> {
     this.log.info({ reason }, 'stopping');
+    // A stop asked for during the start (a signal while a reader is still opening: a PC/SC reader waits up to
+    // readerTimeoutMs for its device) closes the readers at once, before the lifecycle waits for the start to end:
+    // no tap is decided after the signal drove the relay off, and the stop does not wait for a slow reader to open.
+    if (this.startUnderway) await this.readers.stop();
     await this.lifecycle.stop(reason);
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
