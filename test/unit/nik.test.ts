@@ -167,3 +167,15 @@ describe('checkNik: properties', () => {
     }), { numRuns: 500 });
   });
 });
+
+describe('checkNik: an invalid NIK is never repeated in its message, not even in part', () => {
+  it('no run of two or more of its digits, and no birth day or month, appears in the error', () => {
+    fc.assert(fc.property(fc.stringMatching(/^[0-9]{16}$/), (typed) => {
+      const r = checkNik(typed);
+      if (r.ok) return;
+      // The fixed words of the messages hold only the digit pairs of the positions they name and "01-12" / "00" / "0000".
+      const words = r.error.replace(/digits \d+-\d+/g, '').replace(/01-12|\b0000\b|\b00\b|\+ 40/g, '');
+      expect(words).not.toMatch(/\d/);
+    }), { numRuns: 2000 });
+  });
+});
