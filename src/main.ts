@@ -238,6 +238,8 @@ export async function runDoor(config: Config, log: Log): Promise<void> {
   // After the fail-secure handlers: the relay is driven off before STOPPING is sent.
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => notifier?.stopping());
   await daemon.start();
+  // A signal during the start: the door is stopping, so systemd hears STOPPING only, never READY after it.
+  if (daemon.stopRequested) return;
   // READY only now: database open, relay confirmed off, every reader tried (a missing one is retried, alarm raised).
   const down = daemon.readers.down();
   const total = daemon.parts.readers.length;

@@ -246,6 +246,11 @@ export class Daemon {
     }
   }
 
+  /** A stop has been asked for (a signal, a fatal error, or a caller): the door is going down, not up. */
+  get stopRequested(): boolean {
+    return this.stopping !== null;
+  }
+
   /** Orderly shutdown; safe to call more than once. */
   stop(reason = 'stop requested'): Promise<void> {
     this.stopping ??= this.doStop(reason);
