@@ -262,8 +262,10 @@ export class Daemon {
     // A stop asked for during the start (a signal while a reader is still opening: a PC/SC reader waits up to
     // readerTimeoutMs for its device) closes the readers at once, before the lifecycle waits for the start to end:
     // no tap is decided after the signal drove the relay off, and the stop does not wait for a slow reader to open.
+    // The lifecycle hears of the stop first (synchronously), so no part not yet started starts after it.
+    const stopped = this.lifecycle.stop(reason);
     if (this.startUnderway) await this.readers.stop();
-    await this.lifecycle.stop(reason);
+    await stopped;
     this.log.info('stopped');
     await new Promise<void>((resolve) => this.log.flush(() => resolve()));
   }
