@@ -245,6 +245,35 @@ export const clockSchema = z
 /** Config of the clock guard. */
 export type ClockConfig = z.infer<typeof clockSchema>;
 
+/** The officers' console: a web UI served by `pintu run` on the LAN. */
+export const consoleSchema = z
+  .object({
+    /** Serve the console from `pintu run`. */
+    enabled: z.boolean().default(true),
+    /** host:port to listen on; a non-loopback address needs TLS (or allowPlainHttp). */
+    listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8443').default('127.0.0.1:8080'),
+    /** TLS certificate and key (PEM); `pintu console cert` makes a self-signed pair for a first install. */
+    tls: z.object({
+      /** Certificate (PEM). */
+      certFile: z.string().min(1),
+      /** Private key (PEM). */
+      keyFile: z.string().min(1),
+    }).strict().optional(),
+    /** Allow plain HTTP on a non-loopback address (PINs and session cookies then cross the LAN in clear). */
+    allowPlainHttp: z.boolean().default(false),
+    /** Language of the console by default (each officer may switch). */
+    language: z.enum(['id', 'en']).default('id'),
+    /** A session unused for this many minutes is signed out. */
+    idleMinutes: z.number().min(1).max(720).default(15),
+    /** After 5 wrong PINs in a row, the officer's badge cannot sign in for this many minutes (and an alarm is raised). */
+    pinLockoutMinutes: z.number().min(1).max(1440).default(15),
+    /** Desk reader id (default: the first reader with direction desk). */
+    deskReader: z.string().min(1).optional(),
+  })
+  .strict();
+/** Config of the officers' console. */
+export type ConsoleConfig = z.infer<typeof consoleSchema>;
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -262,6 +291,7 @@ export const configSchema = z
     backup: backupSchema.prefault({}),
     privacy: privacySchema.prefault({}),
     clock: clockSchema.prefault({}),
+    console: consoleSchema.prefault({}),
     central: centralSchema.optional(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })

@@ -1,0 +1,168 @@
+/**
+ * What the officers' console (`src/adapters/console/`, a web UI served by `pintu run`) may do and read: the contract
+ * between the console adapter and the app. The composition root (`src/main.ts`) builds the app's services and hands
+ * them to the console as these ports; every write runs on the daemon's write queue (`ConsolePorts.write`).
+ * The actor of every command is the signed-in officer's id, taken from the session (never typed).
+ */
+import type { ChecklistItem, Device, Officer, Role, Visit, VisitState, VisitorBadge } from '../domain/types.js';
+import type { StoredEvent } from '../domain/events.js';
+import type { CardReader } from './hardware.js';
+import type { DoorStatusRow, Incident } from './store.js';
+import type { VisitCommands } from './visit-commands.js';
+
+/** Why a visit that never came is closed. */
+export type CancelReason = 'cancelled' | 'no_show';
+
+/** Every officer command on visits, badges and the incident book (implemented by the app's `VisitService`). */
+export interface DeskCommands extends VisitCommands {
+  /** A coordinator checks a request for completeness (SOP step 2). */
+  check(id: string, by: string): Visit;
+  /** Issue a free badge (by UID or label) in exchange for the KTP (SOP step 4). */
+  issue(id: string, badge: string, by: string): Visit;
+  /** Record the exit: devices carried out; the badge comes back. With a device mismatch the KTP stays held. */
+  checkout(id: string, by: string, devicesOut: Device[]): Visit;
+  /** A head acknowledges a device mismatch (with a note): only then is the KTP returned. */
+  acknowledgeMismatch(id: string, by: string, note: string): Visit;
+  /** Report the visit (SOP step 6), with an optional note. */
+  report(id: string, by: string, note?: string): Visit;
+  /** Archive the visit (SOP step 7). */
+  archive(id: string, by: string): Visit;
+  /** Close a request that never came (cancelled or no-show), before any badge was issued. */
+  cancel(id: string, by: string, reason: CancelReason, note?: string): Visit;
+  /** The visit's badge was lost. */
+  badgeLost(id: string, by: string): Visit;
+  /** A head puts a found lost badge (by UID or label) back in the pool. */
+  badgeFound(badge: string, by: string): VisitorBadge;
+  /** Record a maintenance checklist (SOP 002). */
+  checklist(id: string, by: string, items: ChecklistItem[]): Visit;
+  /** Write an incident-book entry (SOP 004); returns its number. */
+  incident(by: string, note: string, visitId?: string): number;
+  /** The open visit whose KTP (by chip UID) is held at the desk, if any. */
+  visitByKtp(ktpUid: string): Visit | null;
+}
+
+/** Outcome of a PIN check at sign-in. */
+export type PinCheck =
+  | { ok: true; officer: Officer }
+  /** Wrong PIN (or unknown officer): `left` tries before the lock. */
+  | { ok: false; reason: 'wrong'; left: number }
+  /** Locked after too many wrong PINs, until `until` (ms). */
+  | { ok: false; reason: 'locked'; until: number }
+  /** The officer has no PIN yet (`pintu officer pin ID`), or is deactivated. */
+  | { ok: false; reason: 'no-pin' | 'inactive' };
+
+/** Officers' sign-in and management (implemented by the app's `OfficerService`); every change is an event with the actor. */
+export interface OfficerDesk {
+  /** Check an officer's PIN; 5 wrong in a row lock the badge for the configured time and raise `alarm.pin_lockout`. */
+  verifyPin(officerId: string, pin: string): PinCheck;
+  /** Record a sign-in or sign-out on the console (`officer.signed_in` / `officer.signed_out`). */
+  signedIn(officerId: string, how: 'in' | 'out' | 'timeout'): void;
+  /** A head registers an officer. */
+  addOfficer(by: string, o: { name: string; role: Role; badge: string }): Officer;
+  /** A head changes an officer's role (never leaves the site without an active head). */
+  setRole(by: string, id: string, role: Role): Officer;
+  /** A head activates or deactivates an officer. */
+  setActive(by: string, id: string, active: boolean): Officer;
+  /** A head sets (resets) an officer's PIN. */
+  setPin(by: string, id: string, pin: string): void;
+  /** An officer changes their own PIN (the current one is checked first). */
+  changeOwnPin(id: string, current: string, next: string): void;
+}
+
+/** An alarm not yet acknowledged. */
+export interface OpenAlarm {
+  /** The alarm event. */
+  event: StoredEvent;
+}
+
+/** Alarms at the door (implemented by the app). */
+export interface AlarmDesk {
+  /** Alarms not yet acknowledged, newest first. */
+  open(limit?: number): OpenAlarm[];
+  /** An officer acknowledges an alarm (`alarm.acknowledged` with the actor), with an optional note. */
+  acknowledge(seq: number, by: string, note?: string): void;
+}
+
+/** How the visit list is searched. */
+export interface VisitQuery {
+  /** Part of the visitor's name (case-insensitive). */
+  name?: string;
+  /** Part of the institution (case-insensitive). */
+  org?: string;
+  /** A local day (YYYY-MM-DD in the site's zone): visits requested that day. */
+  day?: string;
+  /** Visits in this state. */
+  state?: VisitState;
+  /** Page size (default 50). */
+  limit?: number;
+  /** Visits with an id before this one (the next page). */
+  before?: string;
+}
+
+/** What the console reads (implemented over the store by the app). */
+export interface ConsoleQueries {
+  /** A visit by id, or null. */
+  visit(id: string): Visit | null;
+  /** A page of visits, newest first. */
+  searchVisits(q: VisitQuery): Visit[];
+  /** Visits requested on a local day, or inside / issued that day (the day's list for the head's signature). */
+  visitsOfDay(day: string): Visit[];
+  /** Requests waiting for a check or a head's decision (states requested, checked), oldest first. */
+  pending(): Visit[];
+  /** Visits whose visitor is inside now, with `escort` (the officer who escorted the last entry). */
+  visitsInside(): Array<{ visit: Visit; escort: string | null; since: number | null }>;
+  /** Officers inside now. */
+  officersInside(): Officer[];
+  /** All officers. */
+  officers(): Officer[];
+  /** An officer by id, or null. */
+  officer(id: string): Officer | null;
+  /** An active officer by their badge UID, or null. */
+  officerByBadge(uid: string): Officer | null;
+  /** The badge pool. */
+  badges(): VisitorBadge[];
+  /** A badge by UID, or null. */
+  badge(uid: string): VisitorBadge | null;
+  /** The events of one visit, oldest first (its timeline). */
+  eventsOfVisit(id: string): StoredEvent[];
+  /** The newest events of the door, newest first. */
+  recentEvents(limit: number): StoredEvent[];
+  /** The incident book, newest first. */
+  incidents(limit?: number): Incident[];
+  /** The door's status row. */
+  doorStatus(): DoorStatusRow;
+}
+
+/** The live door as the console shows it. */
+export interface LiveDoor {
+  /** Strike relay off. */
+  locked: boolean;
+  /** Door position switch says open (null: unknown). */
+  open: boolean | null;
+  /** Since when the door is open (ms). */
+  openSince: number | null;
+  /** Administratively enabled or disabled. */
+  mode: 'enabled' | 'disabled';
+}
+
+/** Everything the console is given by the composition root. */
+export interface ConsolePorts {
+  /** Visit and badge commands. */
+  desk: DeskCommands;
+  /** Officers' sign-in and management. */
+  officers: OfficerDesk;
+  /** Alarms. */
+  alarms: AlarmDesk;
+  /** Reads. */
+  queries: ConsoleQueries;
+  /** Run a write on the daemon's write queue (in order with the taps); resolves with its result or rejects with its error. */
+  write<T>(name: string, job: () => T): Promise<T>;
+  /** Every committed event, as it is committed; returns the unsubscribe. */
+  subscribe(listener: (events: readonly StoredEvent[]) => void): () => void;
+  /** The door now (relay, switch, mode). */
+  door(): LiveDoor;
+  /** The desk reader (KTP and badge taps at the desk), if one is configured. */
+  deskReader: CardReader | null;
+  /** Keyed hash of a KTP chip UID (the same the visit stores). */
+  ktpHash(uid: string): string;
+}
