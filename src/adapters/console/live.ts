@@ -1,0 +1,147 @@
+/**
+ * Live updates without reload (Server-Sent Events): screens register panes (the door, who is inside, the event stream,
+ * the alarm banner, the approval queue); each committed event marks the panes it affects, and shortly after (coalesced,
+ * off the tap path) each dirty pane is rendered once per language and role and sent to every open browser.
+ * Desk-reader taps go out as `desk` messages (to the sign-in page only when the card is an officer's badge).
+ */
+import type { StoredEvent } from '../../domain/events.js';
+import type { Officer, Role } from '../../domain/types.js';
+import type { Log } from '../../ports/log.js';
+import type { Catalogue, Lang, Translate } from './i18n/index.js';
+
+/** A part of a page kept up to date live (its element has `sse-swap="<name>"`). */
+export interface LivePane {
+  /** SSE event name and element id. */
+  name: string;
+  /** Whether a committed event changes what the pane shows. */
+  affectedBy: (e: StoredEvent) => boolean;
+  /** The pane's HTML for a language and a viewer's role. */
+  render: (t: Translate, role: Role) => string;
+}
+
+/** One open browser. */
+export interface LiveClient {
+  /** Language of its pages. */
+  lang: Lang;
+  /** The signed-in officer's id, or null for the sign-in page. */
+  officerId: string | null;
+  /** Queue an SSE message to it. */
+  send(event: string, data: string): void;
+}
+
+/** What the desk reader read, as browsers are told (never the card's UID). */
+export interface DeskTapNotice {
+  /** One-time token a form sends back to use this tap. */
+  token: string;
+  /** What the card is. */
+  kind: 'officer' | 'badge' | 'card';
+  /** The officer's id (kind officer). */
+  officer?: string;
+  /** Display text: the officer's name or the badge's label. */
+  label?: string;
+  /** The badge's pool status (kind badge). */
+  status?: string;
+}
+
+/** Options of the live hub. */
+export interface LiveHubOptions {
+  /** Message catalogue. */
+  catalogue: Catalogue;
+  /** The officer's role now (null: unknown or deactivated, who then gets nothing). */
+  roleOf: (officerId: string) => Role | null;
+  /** Logger. */
+  log: Log;
+  /** Delay that gathers events committed together into one update (ms, default 25). */
+  coalesceMs?: number;
+}
+
+/** The live hub of one console. */
+export class LiveHub {
+  private readonly panes: LivePane[] = [];
+  private readonly clients = new Set<LiveClient>();
+  private readonly dirty = new Set<LivePane>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly opts: LiveHubOptions) {}
+
+  /** Register a pane. */
+  pane(p: LivePane): void {
+    this.panes.push(p);
+  }
+
+  /** Connect a browser; returns the disconnect. */
+  connect(client: LiveClient): () => void {
+    this.clients.add(client);
+    return () => { this.clients.delete(client); };
+  }
+
+  /** Browsers connected now. */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Events were committed: mark the panes they affect and schedule an update. */
+  onEvents(events: readonly StoredEvent[]): void {
+    if (this.stopped || this.clients.size === 0) return;
+    for (const p of this.panes) if (!this.dirty.has(p) && events.some((e) => p.affectedBy(e))) this.dirty.add(p);
+    this.schedule();
+  }
+
+  /** Re-render a pane now for everyone (e.g. after a change that is not an event). */
+  refresh(name: string): void {
+    const p = this.panes.find((x) => x.name === name);
+    if (p && !this.stopped) { this.dirty.add(p); this.schedule(); }
+  }
+
+  /** Tell browsers of a desk-reader tap. */
+  desk(notice: DeskTapNotice): void {
+    const data = JSON.stringify(notice);
+    for (const c of this.clients) if (c.officerId !== null || notice.kind === 'officer') c.send('desk', data);
+  }
+
+  /** Stop sending (the console stops). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.clients.clear();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.dirty.size === 0) return;
+    this.timer = setTimeout(() => { this.timer = null; this.flush(); }, this.opts.coalesceMs ?? 25);
+    this.timer.unref();
+  }
+
+  private flush(): void {
+    const panes = [...this.dirty];
+    this.dirty.clear();
+    const cache = new Map<string, string>();
+    const translators = new Map<Lang, Translate>();
+    for (const c of this.clients) {
+      if (c.officerId === null) continue;
+      const role = this.opts.roleOf(c.officerId);
+      if (!role) continue;
+      let t = translators.get(c.lang);
+      if (!t) { t = this.opts.catalogue.translator(c.lang); translators.set(c.lang, t); }
+      for (const p of panes) {
+        const key = `${p.name}|${c.lang}|${role}`;
+        let html = cache.get(key);
+        if (html === undefined) {
+          try { html = p.render(t, role); } catch (err) {
+            this.opts.log.error({ err: (err as Error).message, pane: p.name }, 'rendering a live pane failed');
+            html = '';
+          }
+          cache.set(key, html);
+        }
+        if (html) c.send(p.name, html);
+      }
+    }
+  }
+}
+
+/** An officer's role, or null when unknown or deactivated. */
+export function activeRole(o: Officer | null): Role | null {
+  return o && o.active ? o.role : null;
+}
