@@ -89,7 +89,9 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
     await next();
     c.header('content-security-policy', CSP);
     c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on the console's own form posts,
+    // which the cross-site check must refuse; other sites still get neither a referrer nor, on a post, an origin.
+    c.header('referrer-policy', 'same-origin');
     c.header('x-frame-options', 'DENY');
     if (!c.res.headers.get('cache-control')) c.header('cache-control', 'no-store');
   });
