@@ -17,6 +17,7 @@ import type { Officer } from '../../src/domain/types.js';
 import type { ConsolePorts, PinCheck } from '../../src/ports/console.js';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
 import { checkScreen, launchBrowser, officerContext, waitForLive, watchPage } from '../helpers/browser.js';
+import { startCrossSite } from '../helpers/cross-site.js';
 
 const HEAD: Officer = { id: 'O1', name: 'Siti Rahma', role: 'head', badgeUid: '0A00000001', active: true, presence: 'outside', enteredAt: null } as Officer;
 const PIN = '493817';
@@ -98,5 +99,34 @@ describe('sign-in page in Chromium', { timeout: 120_000 }, () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });
     expect(problems).toMatchObject({ errors: [], consoleErrors: [], dialogs: [] });
     await context.close();
+  });
+
+  it('refuses a change posted by another site or another origin (no CSRF token) although the browser sends the cookie', async () => {
+    const context = await officerContext(browser, base);
+    const page = await context.newPage();
+    await page.goto('/signin');
+    await page.selectOption('#officer', HEAD.id);
+    await page.fill('#pin', PIN);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/door'), page.click('form[data-signin] button[type="submit"]')]);
+    const evil = await startCrossSite();
+    try {
+      evil.aim(`${base}/signout`, { next: '/' });
+      // Another site (localhost): SameSite=Strict keeps the cookie back, and the token is missing anyway.
+      // The same site on another port: the cookie is sent, the origin check and the missing token refuse it.
+      for (const origin of [`http://localhost:${evil.port}`, `http://127.0.0.1:${evil.port}`]) {
+        const refused = page.waitForResponse((r) => r.url() === `${base}/signout` && r.request().method() === 'POST');
+        await page.goto(`${origin}/`);
+        const res = await refused;
+        expect(res.status()).toBe(403);
+        await expect(page.locator('main [role="alert"]').textContent()).resolves.toMatch(/situs lain/);
+      }
+      await checkScreen(page, 'csrf-refused');
+      // Still signed in: the sign-in page sends a signed-in officer on to the door.
+      await page.goto(`${base}/signin`);
+      expect(new URL(page.url()).pathname).toBe('/door');
+    } finally {
+      await evil.close();
+      await context.close();
+    }
   });
 });
