@@ -5,10 +5,12 @@
 import { common } from './common.js';
 import { signin } from './signin.js';
 import { visit } from './visit.js';
+import { queue } from './queue.js';
+import { visits } from './visits.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit] as const;
+const SECTIONS = [common, signin, visit, queue, visits] as const;
 
 /** A language of the console. */
 export type Lang = 'id' | 'en';
