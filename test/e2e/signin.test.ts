@@ -5,7 +5,10 @@
  * a small stand-in for its ports (only what the sign-in page reads).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ConsoleServer } from '../../src/adapters/console/server.js';
 import { SerialCardReader } from '../../src/adapters/serial/serial-reader.js';
@@ -23,7 +26,7 @@ const HEAD: Officer = { id: 'O1', name: 'Siti Rahma', role: 'head', badgeUid: '0
 const PIN = '493817';
 
 /** The few ports the sign-in page uses; anything else throws, naming what the page asked for. */
-function standInPorts(desk: SerialCardReader): ConsolePorts {
+function standInPorts(desk: SerialCardReader | null): ConsolePorts {
   const tries = { wrong: 0 };
   const queries = {
     officers: () => [HEAD],
@@ -127,6 +130,35 @@ describe('sign-in page in Chromium', { timeout: 120_000 }, () => {
     } finally {
       await evil.close();
       await context.close();
+    }
+  });
+
+  it('under TLS the session cookie is Secure too (and still HttpOnly, SameSite=Strict)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pintu-tls-'));
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr}`);
+    const tls = new ConsoleServer(standInPorts(null), {
+      config: consoleSchema.parse({ listen: '127.0.0.1:0', tls: { certFile, keyFile } }), site: 'kominfo-bdg', door: 'ruang-server',
+      timeZone: 'Asia/Jakarta', standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day',
+    }, silentLogger());
+    const tlsBase = `https://127.0.0.1:${await tls.start()}`;
+    const context = await officerContext(browser, tlsBase, { ignoreHTTPSErrors: true });
+    try {
+      const page = await context.newPage();
+      await page.goto('/signin');
+      await page.selectOption('#officer', HEAD.id);
+      await page.fill('#pin', PIN);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/door'), page.click('form[data-signin] button[type="submit"]')]);
+      const cookies = await context.cookies();
+      expect(cookies.find((c) => c.name === 'pintu_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: true });
+      expect(cookies.find((c) => c.name === 'pintu_pre')).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: true });
+    } finally {
+      await context.close();
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
