@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPtyPair } from '../test/helpers/socat.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
+import { ms, pct } from './table.js';
 import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, unitNice, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
@@ -40,11 +41,6 @@ type Kind = (typeof KINDS)[number];
 const EXPECT: Record<Kind, string> = { 'officer entry': 'grant', 'visitor entry, escorted': 'grant', 'visitor exit': 'grant', 'officer exit': 'grant', 'unknown card, refused': 'deny' };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const ms = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(2)} ms`) : '–');
 
 /** One row of the table. */
 interface Row { figure: string; measured: string; goal: string; verdict: string }
