@@ -11,7 +11,7 @@ import { formatTime, offsetText } from '../../domain/time.js';
 import { UserError } from '../../domain/errors.js';
 import type { ConsoleContext, ConsoleEnv } from './context.js';
 import { may } from './context.js';
-import type { MessageKey, Translate } from './i18n/index.js';
+import type { MessageKey, MessageParams, Translate } from './i18n/index.js';
 
 /** Rendered, already-escaped HTML. */
 export type Html = HtmlEscapedString;
@@ -71,16 +71,36 @@ export function fieldError(t: Translate, errors: Record<string, string>, field: 
   return e ? h`<p class="field-error" id="err-${field}" role="alert">${e}</p>` : h``;
 }
 
+/** A comma list of states or roles as officer words. */
+function wordsOf(t: Translate, prefix: 'state.' | 'role.', list: string): string {
+  return list.split(',').filter(Boolean).map((x) => t(`${prefix}${x}` as MessageKey)).join(', ');
+}
+
+/**
+ * The facts of a refusal in officers' words: states, roles, badge statuses and actions translated (the catalogue's
+ * `state.*`, `role.*`, `issue.status.*`, `err.action.*`), times in the site's zone.
+ */
+function refusalParams(ctx: ConsoleContext, t: Translate, code: string, raw: Readonly<Record<string, string | number>>): MessageParams {
+  const p: MessageParams = { ...raw };
+  if (typeof raw.state === 'string') p.state = t(`state.${raw.state}` as MessageKey);
+  if (typeof raw.role === 'string') p.role = t(`role.${raw.role}` as MessageKey);
+  if (typeof raw.status === 'string') p.status = t(`issue.status.${raw.status}` as MessageKey);
+  if (typeof raw.action === 'string') p.action = t(`err.action.${raw.action}` as MessageKey);
+  if (typeof raw.allowed === 'string') p.allowed = wordsOf(t, code === 'role' ? 'role.' : 'state.', raw.allowed);
+  if (typeof raw.until === 'number') p.until = when(raw.until, ctx.settings.timeZone);
+  return p;
+}
+
 /**
  * An app refusal as officer text: a catalogue entry `err.<code>` when the error carries a code the catalogue knows
- * (with the error's params), else the error's own message behind "Refused:".
+ * (with the error's params in officers' words), else the error's own message behind "Refused:".
  */
 export function refusal(ctx: ConsoleContext, t: Translate, err: unknown): string {
   if (!(err instanceof UserError)) return t('error.internal');
   const { code, params } = err as UserError & { code?: string; params?: Record<string, string | number> };
   if (code) {
     const key = `err.${code}` as MessageKey;
-    const text = t(key, params ?? {});
+    const text = t(key, refusalParams(ctx, t, code, params ?? {}));
     if (text !== key) return text;
   }
   return t('error.refused', { message: err.message });

@@ -7,10 +7,13 @@ import { signin } from './signin.js';
 import { visit } from './visit.js';
 import { queue } from './queue.js';
 import { visits } from './visits.js';
+import { request } from './request.js';
+import { desk } from './desk.js';
+import { errors } from './errors.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit, queue, visits] as const;
+const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors] as const;
 
 /** A language of the console. */
 export type Lang = 'id' | 'en';

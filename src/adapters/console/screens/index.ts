@@ -5,6 +5,10 @@ import { queueScreen } from './queue.js';
 import { visitActionsScreen } from './visit-actions.js';
 import { visitDetailScreen } from './visit-detail.js';
 import { visitsScreen } from './visits.js';
+import { requestScreen } from './request.js';
+import { issueScreen } from './issue.js';
+import { checkoutScreen } from './checkout.js';
+import { cancelScreen } from './cancel.js';
 
 /** The console's screens. */
-export const SCREENS: readonly Screen[] = [signinScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen];
+export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen];
