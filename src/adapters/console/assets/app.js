@@ -73,5 +73,10 @@
   });
   document.addEventListener('htmx:afterSwap', label);
   setInterval(beep, 2000);
-  document.addEventListener('DOMContentLoaded', function () { title(); label(); });
+  // Print buttons of the printed lists (hidden without this file: the browser's own print works there).
+  function printButtons() {
+    var b = document.querySelectorAll('[data-print]');
+    for (var i = 0; i < b.length; i++) { b[i].hidden = false; b[i].onclick = function () { window.print(); }; }
+  }
+  document.addEventListener('DOMContentLoaded', function () { title(); label(); printButtons(); });
 })();

@@ -10,10 +10,12 @@ import { visits } from './visits.js';
 import { request } from './request.js';
 import { desk } from './desk.js';
 import { errors } from './errors.js';
+import { events } from './events.js';
+import { door } from './door.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors] as const;
+const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door] as const;
 
 /** A language of the console. */
 export type Lang = 'id' | 'en';

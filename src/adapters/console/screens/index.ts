@@ -9,6 +9,8 @@ import { requestScreen } from './request.js';
 import { issueScreen } from './issue.js';
 import { checkoutScreen } from './checkout.js';
 import { cancelScreen } from './cancel.js';
+import { doorScreen } from './door.js';
+import { listsScreen } from './lists.js';
 
 /** The console's screens. */
-export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen];
+export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen];
