@@ -103,9 +103,9 @@ export function doorPane(ctx: ConsoleContext, t: Translate, d: LiveDoor, lockedS
     ? h`<span class="door-state">${t('door.unknown')}</span>`
     : h`<span class="door-state ${d.open ? 'open' : 'closed'}">${t(d.open ? 'door.open' : 'door.closed')}</span>${since(d.open ? d.openSince : lastOf(recent, ['door.closed', 'door.held_cleared']))}`;
   return h`<dl class="door-status" data-locked="${String(d.locked)}" data-open="${String(d.open)}" data-mode="${d.mode}">
-<dt>${t('door.strike')}</dt><dd><span class="door-state ${d.locked ? 'locked' : 'unlocked'}">${t(d.locked ? 'door.locked' : 'door.unlocked')}</span>${since(lockSince)}</dd>
-<dt>${t('door.position')}</dt><dd>${position}</dd>
-<dt>${t('door.mode')}</dt><dd${d.mode === 'disabled' ? h` class="over"` : ''}>${t(d.mode === 'disabled' ? 'door.disabled' : 'door.enabled')}${since(lastOf(recent, [d.mode === 'disabled' ? 'door.disabled' : 'door.enabled']))}</dd>
+<div><dt>${t('door.strike')}</dt><dd><span class="door-state ${d.locked ? 'locked' : 'unlocked'}">${t(d.locked ? 'door.locked' : 'door.unlocked')}</span>${since(lockSince)}</dd></div>
+<div><dt>${t('door.position')}</dt><dd>${position}</dd></div>
+<div><dt>${t('door.mode')}</dt><dd${d.mode === 'disabled' ? h` class="over"` : ''}>${t(d.mode === 'disabled' ? 'door.disabled' : 'door.enabled')}${since(lastOf(recent, [d.mode === 'disabled' ? 'door.disabled' : 'door.enabled']))}</dd></div>
 </dl>`;
 }
 
@@ -126,9 +126,9 @@ ${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`
 </tr></thead><tbody>${visitors.map(({ visit: v, escort, since }) => {
   const badge = v.badgeUid ? q.badge(v.badgeUid) : null;
   const over = v.validUntil !== null && v.validUntil < now;
-  return h`<tr data-visit="${v.id}"><td>${v.visitor.name}</td><td>${v.visitor.org}</td><td><a href="/visits/${v.id}">${v.id}</a></td><td>${badge?.label ?? '-'}</td>
+  return h`<tr data-visit="${v.id}"><td>${v.visitor.name}</td><td>${v.visitor.org}</td><td class="nowrap"><a href="/visits/${v.id}">${v.id}</a></td><td class="nowrap">${badge?.label ?? '-'}</td>
 <td>${name(escort) ?? h`<span class="muted">${t('inside.noEscort')}</span>`}</td><td>${sinceTag(ctx, since)}</td>
-<td${over ? h` class="over"` : ''}>${timeTag(v.validUntil, tz)}${over ? h` (${t('inside.over')})` : ''}</td></tr>`;
+<td${over ? h` class="over"` : ''}>${sinceTag(ctx, v.validUntil)}${over ? h` (${t('inside.over')})` : ''}</td></tr>`;
 })}</tbody></table></div>`}
 <h3>${t('inside.officers')}</h3>
 ${officers.length === 0 ? h`<p class="muted">${t('inside.noOfficers')}</p>` : h`<div class="table-wrap"><table class="inside-officers"><thead><tr>

@@ -3,7 +3,7 @@
  * devices and since when; read only from this door's own store, so it works with the WAN down) and the day's visitor
  * list for the head's signature (`/daily?day=YYYY-MM-DD`, default today in the site's zone).
  */
-import type { Visit } from '../../../domain/types.js';
+import type { Officer, Visit } from '../../../domain/types.js';
 import { DAY_MS, isCalendarDate, localDate } from '../../../domain/time.js';
 import type { ConsoleApp, ConsoleContext } from '../context.js';
 import type { Lang, MessageKey, Translate } from '../i18n/index.js';
@@ -68,8 +68,10 @@ function escortOf(v: Visit): string | null {
 }
 
 /** The daily list's table and signature lines. */
-export function dailyList(ctx: ConsoleContext, t: Translate, visits: readonly Visit[], printedBy: string): Html {
+export function dailyList(ctx: ConsoleContext, t: Translate, day: string, visits: readonly Visit[], printedBy: Officer): Html {
   const tz = ctx.settings.timeZone;
+  /** A time of the list's day as the time of day, another day's in full. */
+  const onDay = (at: number | undefined): Html => (at === undefined ? h`-` : timeTag(at, tz, today(at, tz) === day));
   const name = officerNames(ctx);
   const q = ctx.ports.queries;
   return h`<p><strong>${t('daily.count', { count: visits.length })}</strong></p>
@@ -78,11 +80,11 @@ ${visits.length === 0 ? h`<p>${t('daily.none')}</p>` : h`<div class="table-wrap"
 </tr></thead><tbody>${visits.map((v, i) => {
   const badgeUid = v.badgeUid ?? null;
   const label = badgeUid ? q.badge(badgeUid)?.label ?? '-' : '-';
-  return h`<tr data-visit="${v.id}"><td>${i + 1}</td><td><a href="/visits/${v.id}">${v.id}</a></td><td>${v.visitor.name}</td><td>${maskNik(v.visitor.nik)}</td><td>${v.visitor.org}</td><td>${v.purpose}</td>
-<td>${label}</td><td>${name(escortOf(v)) ?? '-'}</td><td>${timeTag(v.at.firstEntry, tz)}</td><td>${timeTag(v.at.checkedOut ?? v.at.lastExit, tz)}</td><td>${stateLabel(t, v.state)}</td></tr>`;
+  return h`<tr data-visit="${v.id}"><td>${i + 1}</td><td><a href="/visits/${v.id}">${v.id}</a></td><td>${v.visitor.name}</td><td class="nowrap">${maskNik(v.visitor.nik)}</td><td>${v.visitor.org}</td><td>${v.purpose}</td>
+<td>${label}</td><td>${name(escortOf(v)) ?? '-'}</td><td>${onDay(v.at.firstEntry)}</td><td>${onDay(v.at.checkedOut ?? v.at.lastExit)}</td><td>${stateLabel(t, v.state)}</td></tr>`;
 })}</tbody></table></div>`}
 <div class="signature">
-<div class="sign"><p>${t('daily.madeBy')}</p><div class="sign-space"></div><p class="sign-name">${printedBy}</p></div>
+<div class="sign"><p>${t('daily.madeBy')}<br>${t(`role.${printedBy.role}` as MessageKey)}</p><div class="sign-space"></div><p class="sign-name">${printedBy.name}</p></div>
 <div class="sign"><p>${t('daily.known')}<br>${t('daily.head')}</p><div class="sign-space"></div><p class="sign-name">${t('daily.signName')}</p></div>
 </div>`;
 }
@@ -114,12 +116,12 @@ ${error ? h`<p class="field-error" id="err-day" role="alert">${error}</p>` : ''}
     }
     const visits = ctx.ports.queries.visitsOfDay(day);
     return page(c, ctx, {
-      title: t('daily.title'), active: '/daily', bodyClass: 'print-list', heading: false,
+      title: t('daily.title'), active: '/daily', bodyClass: 'print-list daily-list', heading: false,
       body: h`<h1>${t('daily.heading', { day: longDay(day, c.get('lang')) })}</h1>
 ${picker(day, null)}
 <p class="no-print"><a href="/daily?day=${shiftDay(day, -1)}">${t('daily.prev')}</a> · <a href="/daily">${t('daily.today')}</a> · <a href="/daily?day=${shiftDay(day, 1)}">${t('daily.next')}</a></p>
 <p class="list-meta">${t('app.site', { door: ctx.settings.door, site: ctx.settings.site })} — ${t('daily.printedBy', { officer: officer.name, time: when(ctx.now(), tz) })}</p>
-${dailyList(ctx, t, visits, officer.name)}`,
+${dailyList(ctx, t, day, visits, officer)}`,
     });
   });
 }
