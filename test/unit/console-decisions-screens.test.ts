@@ -248,7 +248,7 @@ describe('console decisions', () => {
     const page = await (await w.as(w.coordinator).get(`/visits/${id}`)).text();
     expect(page).toContain('3201 •••• •••• ••03');
     expect(page).not.toContain(NIK);
-    expect(page).toContain('visit.denied');
+    expect(page).toContain(`Kunjungan ${id} ditolak oleh Hadi Kabid. Alasan: belum ada surat`);
     expect(page).toMatch(/WIB \(\+07:00\)/);
     expect(page).toContain('2. Periksa kelengkapan');
     expect(page).toContain('Sesuai mutu baku');

@@ -5,6 +5,7 @@
  * standard (over the standard marked), and its timeline: every event of the visit, in the site's time, with the officer.
  */
 import type { StoredEvent } from '../../../domain/events.js';
+import { eventNames, eventText } from '../event-text.js';
 import type { SopStep } from '../../../domain/sop.js';
 import type { Visit } from '../../../domain/types.js';
 import type { ConsoleApp, ConsoleContext } from '../context.js';
@@ -63,10 +64,6 @@ function stepTable(ctx: ConsoleContext, t: Translate, events: readonly StoredEve
 </table></div>`;
 }
 
-/** An event as officer text (a neutral label until the console's event texts are in). */
-function eventLabel(_t: Translate, e: StoredEvent): Html {
-  return h`<code>${e.type}</code>`;
-}
 
 /** What an event adds beyond its type: the reason or note typed with it, and its step time against the standard. */
 function eventDetails(t: Translate, e: StoredEvent): Html {
@@ -85,9 +82,10 @@ function timeline(ctx: ConsoleContext, t: Translate, events: readonly StoredEven
     if (n === undefined) { n = ctx.ports.queries.officer(id)?.name ?? id; names.set(id, n); }
     return n;
   };
+  const texts = eventNames(ctx.ports.queries, ctx.settings.timeZone);
   return h`<div class="table-wrap"><table class="timeline">
 <thead><tr><th scope="col">${t('visits.timeTime')}</th><th scope="col">${t('visits.timeWhat')}</th><th scope="col">${t('visits.timeWho')}</th><th scope="col"><span class="sr">${t('visits.resultCol')}</span></th></tr></thead>
-<tbody>${events.map((e) => h`<tr data-seq="${e.seq}"><td>${timeTag(e.at, ctx.settings.timeZone)}</td><td>${eventLabel(t, e)}</td><td>${officer((e.data as Record<string, unknown>).officer)}</td><td>${eventDetails(t, e)}</td></tr>`)}</tbody>
+<tbody>${events.map((e) => h`<tr data-seq="${e.seq}"><td>${timeTag(e.at, ctx.settings.timeZone)}</td><td data-type="${e.type}">${eventText(t, e, texts)}</td><td>${officer((e.data as Record<string, unknown>).officer)}</td><td>${eventDetails(t, e)}</td></tr>`)}</tbody>
 </table></div>`;
 }
 
