@@ -121,19 +121,19 @@ export function insidePane(ctx: ConsoleContext, t: Translate): Html {
   return h`<p data-inside="${visitors.length + officers.length}"><strong>${t('inside.summary', { visitors: visitors.length, officers: officers.length })}</strong></p>
 ${visitors.length > 0 && officers.length === 0 ? h`<p class="error" role="alert">${t('inside.unescorted')}</p>` : ''}
 <h3>${t('inside.visitors')}</h3>
-${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`<div class="table-wrap"><table class="inside-visitors"><thead><tr>
+${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`<div class="table-wrap"><table class="inside-visitors stack"><thead><tr>
 <th scope="col">${t('inside.visitor')}</th><th scope="col">${t('inside.org')}</th><th scope="col">${t('inside.visit')}</th><th scope="col">${t('inside.badge')}</th><th scope="col">${t('inside.escort')}</th><th scope="col">${t('inside.since')}</th><th scope="col">${t('inside.validUntil')}</th>
 </tr></thead><tbody>${visitors.map(({ visit: v, escort, since }) => {
   const badge = v.badgeUid ? q.badge(v.badgeUid) : null;
   const over = v.validUntil !== null && v.validUntil < now;
-  return h`<tr data-visit="${v.id}"><td>${v.visitor.name}</td><td>${v.visitor.org}</td><td class="nowrap"><a href="/visits/${v.id}">${v.id}</a></td><td class="nowrap">${badge?.label ?? '-'}</td>
-<td>${name(escort) ?? h`<span class="muted">${t('inside.noEscort')}</span>`}</td><td>${sinceTag(ctx, since)}</td>
-<td${over ? h` class="over"` : ''}>${sinceTag(ctx, v.validUntil)}${over ? h` (${t('inside.over')})` : ''}</td></tr>`;
+  return h`<tr data-visit="${v.id}"><td data-label="${t('inside.visitor')}">${v.visitor.name}</td><td data-label="${t('inside.org')}">${v.visitor.org}</td><td class="nowrap" data-label="${t('inside.visit')}"><a href="/visits/${v.id}">${v.id}</a></td><td class="nowrap" data-label="${t('inside.badge')}">${badge?.label ?? '-'}</td>
+<td data-label="${t('inside.escort')}">${name(escort) ?? h`<span class="muted">${t('inside.noEscort')}</span>`}</td><td data-label="${t('inside.since')}">${sinceTag(ctx, since)}</td>
+<td data-label="${t('inside.validUntil')}"${over ? h` class="over"` : ''}>${sinceTag(ctx, v.validUntil)}${over ? h` (${t('inside.over')})` : ''}</td></tr>`;
 })}</tbody></table></div>`}
 <h3>${t('inside.officers')}</h3>
-${officers.length === 0 ? h`<p class="muted">${t('inside.noOfficers')}</p>` : h`<div class="table-wrap"><table class="inside-officers"><thead><tr>
+${officers.length === 0 ? h`<p class="muted">${t('inside.noOfficers')}</p>` : h`<div class="table-wrap"><table class="inside-officers stack"><thead><tr>
 <th scope="col">${t('inside.officer')}</th><th scope="col">${t('inside.role')}</th><th scope="col">${t('inside.since')}</th></tr></thead>
-<tbody>${officers.map((o) => h`<tr data-officer="${o.id}"><td>${o.name}</td><td>${t(`role.${o.role}` as MessageKey)}</td><td>${sinceTag(ctx, o.enteredAt)}</td></tr>`)}</tbody></table></div>`}`;
+<tbody>${officers.map((o) => h`<tr data-officer="${o.id}"><td data-label="${t('inside.officer')}">${o.name}</td><td data-label="${t('inside.role')}">${t(`role.${o.role}` as MessageKey)}</td><td data-label="${t('inside.since')}">${sinceTag(ctx, o.enteredAt)}</td></tr>`)}</tbody></table></div>`}`;
 }
 
 /** The events pane: the newest events, newest first, as officer text. */
