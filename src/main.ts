@@ -4,7 +4,7 @@
  *
  *   readers ──tap──▶ AccessService ──decide()──▶ Store (state + event, one transaction) ──▶ DoorController ──▶ Relay
  *   door switch / exit button ──▶ DoorController ──door events──▶ Store
- *   CLI commands ──▶ VisitService ──▶ Store (the daemon sees their effect at the next tap)
+ *   CLI commands ──▶ VisitService, OfficerService ──▶ Store (the daemon sees their effect at the next tap)
  *
  * Lifecycle. Fail secure comes first: the door I/O is created before anything else (creating the GPIO relay drives it
  * off), so nothing that can fail at start (the database, a key file, the config of a reader) runs with the relay in an
@@ -34,6 +34,7 @@ import { Daemon, type DaemonOwnParts } from './app/daemon.js';
 import type { Part } from './app/lifecycle.js';
 import { SystemdNotifier } from './adapters/systemd/notify.js';
 import { VisitService } from './app/visit-service.js';
+import { OfficerService } from './app/officer-service.js';
 import { loadOrCreateSecret } from './adapters/os/secret-file.js';
 import { realSystem } from './adapters/os/system.js';
 import type { Log } from './ports/log.js';
@@ -83,6 +84,12 @@ export function visitService(config: Config, store: StorePort<ClockGuard>): Visi
     limitValidity: (from, until) => clock.limitValidity(from, until),
     maxValidityMs: config.visits.maxValidityDays * DAY_MS,
   });
+}
+
+/** Officers' sign-in and management for a store: the lock after wrong PINs lasts `console.pinLockoutMinutes`, on the guard's time. */
+export function officerService(config: Config, store: StorePort<ClockGuard>): OfficerService {
+  const clock = store.clock;
+  return new OfficerService(store, { lockoutMinutes: config.console.pinLockoutMinutes, now: () => clock.now() });
 }
 
 /** The health checklist's slice of the config (shared by `pintu health` and the scheduler). */

@@ -15,7 +15,7 @@ export type InputField =
   | 'nik' | 'org' | 'phone' | 'purpose' | 'letterRef' | 'plannedMinutes' | 'kind' | 'ktpUid'
   | 'devices' | 'devices.description' | 'devices.serial' | 'devicesOut' | 'devicesOut.description' | 'devicesOut.serial'
   | 'disposition' | 'disposition.orderedBy' | 'disposition.reference' | 'disposition.date'
-  | 'checklist' | 'checklist.item' | 'checklist.note' | 'reason' | 'note' | 'from' | 'until';
+  | 'checklist' | 'checklist.item' | 'checklist.note' | 'reason' | 'note' | 'from' | 'until' | 'pin';
 
 /** What an error says about the input it concerns. */
 export interface UserErrorInput {

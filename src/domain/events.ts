@@ -107,7 +107,7 @@ export const EVENT_SCHEMAS = {
   }).describe('a grant\'s strike ran out with the door shut'),
 
   // Officers, badges, the door mode, incidents (app/visit-service.ts).
-  'officer.added': z.object({ officer, role: z.enum(ROLES as [Role, ...Role[]]).describe('SOP role'), badge }).describe('an officer was registered'),
+  'officer.added': z.object({ officer, role: z.enum(ROLES as [Role, ...Role[]]).describe('SOP role'), badge, by: id('the head who registered the officer (absent: the first head, made by pintu setup, or an older door)').optional() }).describe('an officer was registered'),
   'officer.activated': z.object({ officer, by: id('the head who acted') }).describe('an officer was activated'),
   'officer.deactivated': z.object({ officer, by: id('the head who acted') }).describe('an officer was deactivated (their badge is refused)'),
   'badge.added': z.object({ badge, label: id('label printed on the badge') }).describe('a visitor badge joined the pool'),
@@ -115,6 +115,13 @@ export const EVENT_SCHEMAS = {
   'incident.recorded': z.object({ incident: count('incident number'), officer, visit: visit.nullable() }).describe('an incident was written in the book (SOP 004)'),
   'door.enabled': z.object({ officer, reason: reason.optional() }).describe('the door accepts badges again'),
   'door.disabled': z.object({ officer, reason: reason.optional() }).describe('the door refuses every badge (the exit button still works)'),
+
+  // Officers' console sign-in and officer management (app/officer-service.ts). Never a PIN, a hash or a name.
+  'officer.pin_set': z.object({ officer, by: id('who set it: a head, or the officer themself') }).describe('an officer\'s console PIN was set or changed'),
+  'officer.signed_in': z.object({ officer }).describe('an officer signed in to the console (badge and PIN)'),
+  'officer.signed_out': z.object({ officer, how: z.enum(['out', 'timeout']).describe('signed out, or the session timed out') }).describe('an officer\'s console session ended'),
+  'alarm.pin_lockout': z.object({ officer, minutes: count('how long the officer cannot sign in, minutes') }).describe('wrong PINs in a row locked an officer out of the console'),
+  'officer.role_changed': z.object({ officer, role: z.enum(ROLES as [Role, ...Role[]]).describe('the new SOP role'), by: id('the head who acted') }).describe('an officer\'s role was changed'),
 
   // The daemon, its readers, health, clock and maintenance.
   'daemon.started': z.object({ pid: count('process id'), readers: z.array(reader).describe('door readers') }).describe('the daemon started'),

@@ -4,7 +4,7 @@
  * writes. `src/adapters/sqlite/store.ts` implements all of them over one SQLite connection; app code names only the
  * repositories it uses, never SQL or better-sqlite3.
  */
-import type { BadgeStatus, DomainEvent, Officer, Presence, Visit, VisitState, VisitorBadge } from '../domain/types.js';
+import type { BadgeStatus, DomainEvent, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../domain/types.js';
 import type { StoredEvent } from '../domain/events.js';
 
 /** A stored event (typed by the event catalogue: `e.type` narrows `e.data`). */
@@ -92,10 +92,34 @@ export interface OfficerRepository {
   addOfficer(o: Omit<Officer, 'id' | 'active' | 'presence' | 'enteredAt'>, now: number): Officer;
   /** Activate or deactivate an officer. */
   setOfficerActive(id: string, active: boolean): void;
+  /** Change an officer's role. */
+  setOfficerRole(id: string, role: Role): void;
   /** Record an officer's presence; an entry also records when it was granted. */
   setOfficerPresence(id: string, presence: Presence, at?: number): void;
   /** Officers inside the room. */
   officersInside(): Officer[];
+}
+
+/** An officer's console PIN (only as its scrypt hash) and wrong-PIN counter. */
+export interface PinRecord {
+  /** The PIN's salted hash (`scrypt$N$r$p$salt$hash`), or null when no PIN was ever set. */
+  hash: string | null;
+  /** When the PIN was set (ms), or null. */
+  setAt: number | null;
+  /** Wrong PINs in a row since the last right one or the last lock. */
+  failures: number;
+  /** The officer cannot sign in until this time (ms), or null. */
+  lockedUntil: number | null;
+}
+
+/** Officers' console PINs and wrong-PIN counters (kept across restarts). */
+export interface PinRepository {
+  /** An officer's PIN record, or null when there is none. */
+  pinRecord(officerId: string): PinRecord | null;
+  /** Store a new PIN hash; the wrong-PIN counter and any lock are cleared. */
+  setPinHash(officerId: string, hash: string, at: number): void;
+  /** Store the wrong-PIN counter and lock. */
+  setPinAttempts(officerId: string, failures: number, lockedUntil: number | null): void;
 }
 
 /** The visitor badges of the pool. */
@@ -294,7 +318,7 @@ export interface StoreClock extends LogClock {
  * Every repository of one door's database: what the composition root hands to the app. `C` is the clock guard the
  * store was built with (the roots' stores carry a `ClockGuard`, so a part that needs it cannot get a store without one).
  */
-export interface StorePort<C extends StoreClock | null = StoreClock | null> extends Transactions, OfficerRepository, BadgeRepository,
+export interface StorePort<C extends StoreClock | null = StoreClock | null> extends Transactions, OfficerRepository, PinRepository, BadgeRepository,
   VisitRepository, IncidentRepository, DoorStatusRepository, MetaRepository, LinkStatusRepository, DatabaseCheckRepository,
   RetentionRepository, BackupRepository {
   /** The door's event log. */

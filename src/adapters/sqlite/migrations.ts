@@ -106,4 +106,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX visits_inside ON visits(presence) WHERE presence = 'inside';
     `,
   },
+  {
+    version: 4,
+    name: 'officers\' console PINs (scrypt hashes only) and wrong-PIN counters',
+    sql: `
+      CREATE TABLE officer_pins (
+        officer_id TEXT PRIMARY KEY REFERENCES officers(id),
+        pin_hash TEXT,
+        set_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER
+      );
+    `,
+  },
 ];

@@ -11,7 +11,7 @@ import { SqliteTransactions } from './transactions.js';
 import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
 import { backupTo, nightlyBackups, rotate } from './backup.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
-import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, StoreClock, StorePort } from '../../ports/store.js';
+import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StorePort } from '../../ports/store.js';
 
 interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
@@ -103,6 +103,31 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   /** Activate or deactivate an officer. */
   setOfficerActive(id: string, active: boolean): void {
     this.prep('UPDATE officers SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
+  }
+
+  /** Change an officer's role. */
+  setOfficerRole(id: string, role: Role): void {
+    this.prep('UPDATE officers SET role = ? WHERE id = ?').run(role, id);
+  }
+
+  /** An officer's PIN record, or null when there is none. */
+  pinRecord(officerId: string): PinRecord | null {
+    const r = this.prep<[string], { pin_hash: string | null; set_at: number | null; failures: number; locked_until: number | null }>(
+      'SELECT pin_hash, set_at, failures, locked_until FROM officer_pins WHERE officer_id = ?',
+    ).get(officerId);
+    return r ? { hash: r.pin_hash, setAt: r.set_at, failures: r.failures, lockedUntil: r.locked_until } : null;
+  }
+
+  /** Store a new PIN hash; the wrong-PIN counter and any lock are cleared. */
+  setPinHash(officerId: string, hash: string, at: number): void {
+    this.prep(`INSERT INTO officer_pins (officer_id, pin_hash, set_at, failures, locked_until) VALUES (?, ?, ?, 0, NULL)
+      ON CONFLICT(officer_id) DO UPDATE SET pin_hash = excluded.pin_hash, set_at = excluded.set_at, failures = 0, locked_until = NULL`).run(officerId, hash, at);
+  }
+
+  /** Store the wrong-PIN counter and lock. */
+  setPinAttempts(officerId: string, failures: number, lockedUntil: number | null): void {
+    this.prep(`INSERT INTO officer_pins (officer_id, failures, locked_until) VALUES (?, ?, ?)
+      ON CONFLICT(officer_id) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`).run(officerId, failures, lockedUntil);
   }
 
   /** Record an officer's presence; an entry also records when it was granted (the escort rule reads it). */
