@@ -9,8 +9,9 @@ import { UserError } from '../domain/errors.js';
 import { cliMessage } from './input.js';
 import { dropToDataDirOwner } from '../adapters/os/privileges.js';
 import { checkDataDir } from '../config/data-dir.js';
-import { openStore, visitService, type DoorStore } from '../main.js';
+import { officerService, openStore, visitService, type DoorStore } from '../main.js';
 import type { VisitService } from '../app/visit-service.js';
+import type { OfficerService } from '../app/officer-service.js';
 
 /** Global options every command accepts. */
 export interface GlobalOptions {
@@ -39,12 +40,12 @@ export function configOf(cmd: Command, opts: { dataDir?: boolean } = {}): Config
   return config;
 }
 
-/** Open the store and the officer-side service for one command, run `fn`, close. */
-export function withServices<T>(cmd: Command, fn: (s: { config: Config; store: DoorStore; visits: VisitService }) => T): T {
+/** Open the store and the officer-side services for one command, run `fn`, close. */
+export function withServices<T>(cmd: Command, fn: (s: { config: Config; store: DoorStore; visits: VisitService; officers: OfficerService }) => T): T {
   const config = configOf(cmd);
   const store = openStore(config);
   try {
-    return fn({ config, store, visits: visitService(config, store) });
+    return fn({ config, store, visits: visitService(config, store), officers: officerService(config, store) });
   } finally {
     store.db.close();
   }

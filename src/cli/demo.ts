@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/pino.js';
-import { buildDaemon, visitService } from '../main.js';
+import { buildDaemon, officerService, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
@@ -25,6 +25,8 @@ const OFFICERS = [
   { name: 'Andi Wijaya (Koordinator)', role: 'coordinator', badge: '0A00000002' },
   { name: 'Dewi Lestari (Staf Administrasi)', role: 'staff', badge: '0A00000003' },
 ] as const;
+/** The demo head's console PIN (a demo only: a real site's first head chooses theirs in `pintu setup`). */
+const DEMO_PIN = '246813';
 const BADGES = [['1B00000001', 'TAMU-01'], ['1B00000002', 'TAMU-02'], ['1B00000003', 'TAMU-03']] as const;
 
 /** The demo's site id. */
@@ -87,7 +89,7 @@ export function demoCommand(program: Command): void {
       const visits = visitService(config, store);
       const logged = (fn: () => void): void => { const before = store.events.lastSeq(); fn(); show(store.events.since(before)); };
       try {
-        await walk(say, logged, visits, io, readers, store);
+        await walk(say, logged, { visits, officers: officerService(config, store) }, io, readers, store);
         if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers);
         if (centre) await centralLine(say, centre, store.events.lastSeq());
       } finally {
@@ -121,9 +123,16 @@ async function centralLine(say: Say, centre: EmbeddedCentral, doorLastSeq: numbe
 type Readers = { in: SimCardReader; out: SimCardReader };
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function walk(say: Say, logged: (fn: () => void) => void, visits: ReturnType<typeof visitService>, io: SimDoorIo, readers: Readers, store: Daemon['parts']['store']): Promise<void> {
-  say('Setup: three officers with their own badges, and a pool of special visitor badges.');
-  logged(() => { for (const o of OFFICERS) visits.addOfficer(o.name, o.role, o.badge); for (const [uid, label] of BADGES) visits.addBadge(uid, label); });
+type Services = { visits: ReturnType<typeof visitService>; officers: ReturnType<typeof officerService> };
+
+async function walk(say: Say, logged: (fn: () => void) => void, { visits, officers }: Services, io: SimDoorIo, readers: Readers, store: Daemon['parts']['store']): Promise<void> {
+  say('Setup: three officers with their own badges (the first head made as by pintu setup, with a console PIN kept only as a hash; the head adds the other two), and a pool of special visitor badges.');
+  logged(() => {
+    const [head, ...others] = OFFICERS;
+    const first = officers.setupFirstHead({ name: head.name, badge: head.badge, pin: DEMO_PIN });
+    for (const o of others) officers.addOfficer(first.id, o);
+    for (const [uid, label] of BADGES) visits.addBadge(uid, label);
+  });
   say('\nStep 1 — the visitor fills in the access form and hands over the KTP; staff taps the KTP on the desk reader (stored only as a keyed hash).');
   let id = '';
   logged(() => {

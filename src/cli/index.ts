@@ -27,7 +27,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   maintenance: async () => (await import('./maintenance.js')).maintenanceCommands,
 };
 const GROUP_OF: Record<string, keyof typeof GROUPS> = {
-  officer: 'people', badge: 'people', visit: 'visit', incident: 'visit',
+  officer: 'people', badge: 'people', setup: 'people', visit: 'visit', incident: 'visit',
   run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
   keys: 'keys', central: 'central', demo: 'demo', desk: 'desk',
   health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance', clock: 'maintenance',

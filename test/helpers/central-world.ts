@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from './mosquitto.js';
 import { startPtyPair, type PtyPair } from './socat.js';
-import { pintuJson, pintuSpawn, pintu, until } from './cli.js';
+import { addOfficerCli, pintuJson, pintuSpawn, pintu, setupHead, until } from './cli.js';
 import { tempConfig, testNik, type TempConfig } from './config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 
@@ -148,11 +148,11 @@ export async function startAll(w: World): Promise<void> {
 
 /** Officers O1 (head), O2 (coordinator), O3 (staff) and the visitor badge TAMU-01 at door 1; a head at door 2. */
 export function addPeople(w: World): void {
-  expect(pintuJson(w.door1.file, ['officer', 'add', '--name', 'Siti Rahma', '--role', 'head', '--badge', HEAD])).toMatchObject({ id: 'O1', role: 'head' });
-  expect(pintuJson(w.door1.file, ['officer', 'add', '--name', 'Andi Wijaya', '--role', 'coordinator', '--badge', COORD])).toMatchObject({ id: 'O2' });
-  expect(pintuJson(w.door1.file, ['officer', 'add', '--name', 'Dewi Lestari', '--role', 'staff', '--badge', STAFF])).toMatchObject({ id: 'O3' });
+  expect(setupHead(w.door1.file, 'Siti Rahma', HEAD)).toMatchObject({ id: 'O1', role: 'head' });
+  expect(addOfficerCli(w.door1.file, 'Andi Wijaya', 'coordinator', COORD)).toMatchObject({ id: 'O2' });
+  expect(addOfficerCli(w.door1.file, 'Dewi Lestari', 'staff', STAFF)).toMatchObject({ id: 'O3' });
   expect(pintuJson(w.door1.file, ['badge', 'add', '--uid', TAMU, '--label', 'TAMU-01'])).toMatchObject({ label: 'TAMU-01' });
-  pintuJson(w.door2.file, ['officer', 'add', '--name', 'Rudi Hartono', '--role', 'head', '--badge', '0A000000B1']);
+  setupHead(w.door2.file, 'Rudi Hartono', '0A000000B1');
 }
 
 /**

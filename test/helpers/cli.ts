@@ -30,9 +30,9 @@ export function pintu(configFile: string | null, args: string[], input?: string)
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Run a CLI command with --json and parse its single JSON value; throws with stderr on failure. */
-export function pintuJson<T = Record<string, unknown>>(configFile: string, args: string[]): T {
-  const r = pintu(configFile, [...args, '--json']);
+/** Run a CLI command with --json (and `input` on stdin) and parse its single JSON value; throws with stderr on failure. */
+export function pintuJson<T = Record<string, unknown>>(configFile: string, args: string[], input?: string): T {
+  const r = pintu(configFile, [...args, '--json'], input);
   if (r.code !== 0) throw new Error(`pintu ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -52,4 +52,17 @@ export async function until<T>(fn: () => T | undefined | null | false, what: str
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** The console PIN the test helpers give the officers they register. */
+export const TEST_PIN = '480915';
+
+/** `pintu setup`: the first head (PIN `TEST_PIN` on stdin); returns what it prints with --json. */
+export function setupHead(configFile: string, name: string, badge: string): { id: string; role: string; badge: string } {
+  return pintuJson(configFile, ['setup', '--name', name, '--badge', badge], `${TEST_PIN}\n`);
+}
+
+/** `pintu officer add … --by HEAD` with the head's PIN (`TEST_PIN`) on stdin; returns what it prints with --json. */
+export function addOfficerCli(configFile: string, name: string, role: string, badge: string, by = 'O1'): { id: string; role: string; badge: string } {
+  return pintuJson(configFile, ['officer', 'add', '--name', name, '--role', role, '--badge', badge, '--by', by], `${TEST_PIN}\n`);
 }

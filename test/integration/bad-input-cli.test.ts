@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { CLI, pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { CLI, TEST_PIN, addOfficerCli, pintu, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 import { openStore } from '../../src/main.js';
 import { openCentralStore } from '../../src/central/open.js';
@@ -27,8 +27,8 @@ afterEach(() => { for (const t of temps.splice(0)) t.cleanup(); });
 
 /** Officers O1 (head), O2 (staff), badge TAMU-01, and a checked visit; returns its id. */
 function checkedVisit(tc: TempConfig): string {
-  pintuJson(tc.file, ['officer', 'add', '--name', 'Siti', '--role', 'head', '--badge', '0A00000001']);
-  pintuJson(tc.file, ['officer', 'add', '--name', 'Dewi', '--role', 'staff', '--badge', '0A00000002']);
+  setupHead(tc.file, 'Siti', '0A00000001');
+  addOfficerCli(tc.file, 'Dewi', 'staff', '0A00000002');
   pintuJson(tc.file, ['badge', 'add', '--uid', '1B00000001', '--label', 'TAMU-01']);
   const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Budi', '--nik', testNik(1), '--org', 'PT X', '--purpose', 'disk']);
   pintuJson(tc.file, ['visit', 'check', id, '--by', 'O2']);
@@ -48,12 +48,13 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
       [['visit', 'request', '--name', 'B', '--nik', testNik(2), '--org', 'O', '--purpose', 'P', '--device', 'Laptop\u202E:SN1'], /--device description: .*U\+202E/],
       [['visit', 'deny', id, '--by', 'O1', '--reason', 'x\u0085'], /--reason: .*U\+0085/],
       [['incident', '--by', 'O2', '--note', 'n'.repeat(1001)], /--note: .*at most 1000/],
-      [['officer', 'add', '--name', 'X\u001b[0m', '--role', 'staff', '--badge', '0A0000000F'], /--name: /],
+      [['officer', 'add', '--name', 'X\u001b[0m', '--role', 'staff', '--badge', '0A0000000F', '--by', 'O1'], /--name: /],
       [['badge', 'add', '--uid', '1B0000000F', '--label', 'T'.repeat(33)], /--label: .*at most 32/],
       [['door', 'disable', '--by', 'O1', '--reason', 'a\nb'], /--reason: .*U\+000A/],
     ];
     for (const [args, msg] of cases) {
-      const r = pintu(tc.file, args);
+      // An officer change needs the head's PIN (issue 12): given right, so the refusal is the input's.
+      const r = pintu(tc.file, args, args[0] === 'officer' ? `${TEST_PIN}\n` : undefined);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
@@ -146,7 +147,7 @@ describe('config check validates at load, naming the key (exit 2)', () => {
     // A database left root-owned (an old `sudo pintu restore`) in a data dir owned by the daemon's user.
     const db = temp();
     chmodSync(db.dir, 0o755);
-    pintuJson(db.file, ['officer', 'add', '--name', 'Siti', '--role', 'head', '--badge', '0A01']);
+    setupHead(db.file, 'Siti', '0A01');
     chownSync(db.config.dataDir, NOBODY, NOBODY);
     const d = pintu(db.file, ['officer', 'list']);
     expect(d).toMatchObject({ code: 2, stderr: expect.stringMatching(/dataDir: .*pintu\.db is not readable and writable by uid 65534 \(owned by uid 0\); .*sudo -u pintu/) });
@@ -160,7 +161,7 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     chmodSync(tc.dir, 0o755);
     mkdirSync(tc.config.dataDir, { mode: 0o750 });
     chownSync(tc.config.dataDir, NOBODY, NOBODY);
-    pintuJson(tc.file, ['officer', 'add', '--name', 'Siti', '--role', 'head', '--badge', '0A01']);
+    setupHead(tc.file, 'Siti', '0A01');
     pintuJson(tc.file, ['visit', 'request', '--name', 'B', '--nik', testNik(1), '--org', 'O', '--purpose', 'P', '--ktp-uid', '04A1B2C3']);
     pintuJson(tc.file, ['keys', 'show']);
     const backup = join(tc.config.dataDir, 'copy.db');

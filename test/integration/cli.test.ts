@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { CLI, TEST_PIN, addOfficerCli, pintu, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 describe('pintu CLI', () => {
@@ -14,9 +14,9 @@ describe('pintu CLI', () => {
   let head = '', coord = '', staff = '';
   beforeAll(() => {
     tc = tempConfig();
-    head = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Siti', '--role', 'head', '--badge', '0a00000001']).id;
-    coord = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Andi', '--role', 'coordinator', '--badge', '0A00000002']).id;
-    staff = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Dewi', '--role', 'staff', '--badge', '0A00000003']).id;
+    head = setupHead(tc.file, 'Siti', '0a00000001').id;
+    coord = addOfficerCli(tc.file, 'Andi', 'coordinator', '0A00000002').id;
+    staff = addOfficerCli(tc.file, 'Dewi', 'staff', '0A00000003').id;
     pintuJson(tc.file, ['badge', 'add', '--uid', '1b00000001', '--label', 'TAMU-01']);
   });
   afterAll(() => tc.cleanup());
@@ -95,9 +95,9 @@ describe('pintu CLI', () => {
       [['visit', 'request', '--name', 'A', '--nik', '123', '--org', 'O', '--purpose', 'P'], /--nik: NIK must be exactly 16 digits/],
       [['visit', 'request', '--name', 'A', '--nik', '9901011205900001', '--org', 'O', '--purpose', 'P'], /province/],
       [['visit', 'request', '--name', 'A', '--nik', testNik(2), '--org', 'O', '--purpose', 'P', '--device', 'nocolon'], /--device "nocolon" must be "description:serial"/],
-      [['officer', 'add', '--name', 'X', '--role', 'boss', '--badge', '0A0000000F'], /--role "boss" must be one of staff, coordinator, head/],
-      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', 'xyz'], /--badge "xyz" must be 4-32 hexadecimal/],
-      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', '0A00000001'], /already belongs to another officer/],
+      [['officer', 'add', '--name', 'X', '--role', 'boss', '--badge', '0A0000000F', '--by', 'O1'], /--role "boss" must be one of staff, coordinator, head/],
+      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', 'xyz', '--by', 'O1'], /--badge "xyz" must be 4-32 hexadecimal/],
+      [['officer', 'add', '--name', 'X', '--role', 'staff', '--badge', '0A00000001', '--by', 'O1'], /already belongs to another officer/],
       [['badge', 'add', '--uid', '0A00000001', '--label', 'T2'], /is an officer badge/],
       [['visit', 'check', 'V-00000000-999', '--by', 'O2'], /no visit with id "V-00000000-999"/],
       [['visit', 'approve', 'V-00000000-999', '--by', 'O1', '--until', 'tomorrow'], /--until: "tomorrow" is not an ISO-8601 time/],
@@ -110,7 +110,8 @@ describe('pintu CLI', () => {
       [['events', '--since', '-4'], /--since/],
     ];
     for (const [args, msg] of cases) {
-      const r = pintu(tc.file, args);
+      // An officer change needs the head's PIN (issue 12): given right, so the refusal is the input's.
+      const r = pintu(tc.file, args, args[0] === 'officer' ? `${TEST_PIN}\n` : undefined);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }

@@ -14,7 +14,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
-import { CLI, until } from '../helpers/cli.js';
+import { CLI, TEST_PIN, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 import { eventHash, GENESIS_HASH } from '../../src/protocol/chain.js';
@@ -28,12 +28,12 @@ const ENV = 'PINTU_TEST_CLOCK_OFFSET_MS';
 const children: ChildProcess[] = [];
 
 /** Run the CLI with this process's clock shifted by `offsetMs`. */
-function cli(tc: TempConfig, args: string[], offsetMs: number): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--config', tc.file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '', NODE_ENV: 'test', [ENV]: String(offsetMs) } });
+function cli(tc: TempConfig, args: string[], offsetMs: number, input?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--config', tc.file], { encoding: 'utf8', input, timeout: 60_000, env: { ...process.env, PINTU_CONFIG: '', NODE_ENV: 'test', [ENV]: String(offsetMs) } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
-function cliJson<T = Record<string, unknown>>(tc: TempConfig, args: string[], offsetMs: number): T {
-  const r = cli(tc, [...args, '--json'], offsetMs);
+function cliJson<T = Record<string, unknown>>(tc: TempConfig, args: string[], offsetMs: number, input?: string): T {
+  const r = cli(tc, [...args, '--json'], offsetMs, input);
   if (r.code !== 0) throw new Error(`pintu ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -70,16 +70,17 @@ describe('time that goes backwards does not reopen an approval (child pintu run,
   beforeAll(async () => {
     pty = await startPtyPair();
     tc = tempConfig({ readers: [{ id: 'in', direction: 'in', kind: 'serial', path: pty.a, baudRate: 9600 }], log: { level: 'info' } });
-    cliJson(tc, ['officer', 'add', '--name', 'Staf', '--role', 'staff', '--badge', OFFICER], YESTERDAY);
-    cliJson(tc, ['officer', 'add', '--name', 'Kepala', '--role', 'head', '--badge', HEAD], YESTERDAY);
+    // Since issue 12 the first head is made by setup (O1), and a head adds the others (O2), with the head's PIN.
+    cliJson(tc, ['setup', '--name', 'Kepala', '--badge', HEAD], YESTERDAY, `${TEST_PIN}\n`);
+    cliJson(tc, ['officer', 'add', '--name', 'Staf', '--role', 'staff', '--badge', OFFICER, '--by', 'O1'], YESTERDAY, `${TEST_PIN}\n`);
     cliJson(tc, ['badge', 'add', '--uid', BADGE, '--label', 'TAMU-01'], YESTERDAY);
     visit = cliJson<{ id: string }>(tc, ['visit', 'request', '--name', 'Budi', '--nik', testNik(1), '--org', 'PT X', '--purpose', 'disk swap'], YESTERDAY).id;
-    cliJson(tc, ['visit', 'check', visit, '--by', 'O1'], YESTERDAY);
-    const until = Date.parse(cliJson<{ validUntil: string }>(tc, ['visit', 'approve', visit, '--by', 'O2'], YESTERDAY).validUntil);
+    cliJson(tc, ['visit', 'check', visit, '--by', 'O2'], YESTERDAY);
+    const until = Date.parse(cliJson<{ validUntil: string }>(tc, ['visit', 'approve', visit, '--by', 'O1'], YESTERDAY).validUntil);
     // Expired by now; still valid on a clock set back a day (for long enough to run this test).
     expect(until).toBeLessThan(Date.now() + BACK_A_DAY + 4 * 3_600_000);
     expect(until).toBeGreaterThan(Date.now() + BACK_A_DAY + 30 * 60_000);
-    cliJson(tc, ['visit', 'issue', visit, '--badge', 'TAMU-01', '--by', 'O1'], YESTERDAY);
+    cliJson(tc, ['visit', 'issue', visit, '--badge', 'TAMU-01', '--by', 'O2'], YESTERDAY);
   }, 120_000);
 
   afterAll(async () => {
@@ -146,9 +147,9 @@ describe('time that goes backwards does not reopen an approval (child pintu run,
     expect(rows(tc).some((r) => r.type === 'privacy.purged')).toBe(false);
     expect(rows(tc).filter((r) => r.type === 'alarm.clock_jump')).toHaveLength(1);
     // Only a head can accept the new time; then the jump no longer blocks the purge (only a missing NTP sync may).
-    const staff = cli(tc, ['clock', 'confirm', '--by', 'O1'], 365 * DAY);
+    const staff = cli(tc, ['clock', 'confirm', '--by', 'O2'], 365 * DAY);
     expect([staff.code, staff.stderr]).toEqual([2, expect.stringMatching(/only a head may confirm the clock/) as unknown]);
-    expect(cli(tc, ['clock', 'confirm', '--by', 'O2'], 365 * DAY).code).toBe(0);
+    expect(cli(tc, ['clock', 'confirm', '--by', 'O1'], 365 * DAY).code).toBe(0);
     expect(rows(tc).at(-1)!.type).toBe('clock.confirmed');
     expect(cli(tc, ['purge'], 365 * DAY).stderr).not.toMatch(/jumped forward/);
   }, 180_000);

@@ -10,7 +10,7 @@ import { openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
-import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { pintu, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 import { openStore, visitService } from '../../src/main.js';
@@ -130,7 +130,7 @@ describe('kill -9 in the middle of a burst of taps', () => {
       const since = pintuJson<{ lastSeq: number }>(tc.file, ['status']).lastSeq;
       writeSync(fd, encodeEm4100Frame('1B000000AA'));
       await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.includes('not-approved'), 'a not-approved denial');
-      const head = pintuJson<{ id: string }>(tc.file, ['officer', 'add', '--name', 'Kepala', '--role', 'head', '--badge', '0AFF000001']).id;
+      const head = setupHead(tc.file, 'Kepala', '0AFF000001').id;
       const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Tamu Rahasia', '--nik', '3201011205900009', '--org', 'PT Y', '--purpose', 'audit', '--ktp-uid', '04DEADBEEF77', '--phone', '0812999111']);
       pintuJson(tc.file, ['visit', 'check', id, '--by', 'O1']);
       pintuJson(tc.file, ['visit', 'approve', id, '--by', head]);

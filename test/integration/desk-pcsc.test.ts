@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { ISO14443_4_ATR, startPcscTestEnv, type PcscTestEnv } from '../helpers/pcsc.js';
-import { pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { addOfficerCli, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 const KTP = '04A1B2C3D4E5F6';
@@ -19,8 +19,8 @@ describe('pintu desk with a PC/SC reader', () => {
   beforeAll(async () => {
     env = await startPcscTestEnv();
     tc = tempConfig({ readers: [{ id: 'desk', direction: 'desk', kind: 'pcsc', path: env.readerName }] });
-    pintuJson(tc.file, ['officer', 'add', '--name', 'Head', '--role', 'head', '--badge', '0A00000001']);
-    pintuJson(tc.file, ['officer', 'add', '--name', 'Staff', '--role', 'staff', '--badge', '0A00000003']);
+    setupHead(tc.file, 'Head', '0A00000001');
+    addOfficerCli(tc.file, 'Staff', 'staff', '0A00000003');
     pintuJson(tc.file, ['badge', 'add', '--uid', BADGE, '--label', 'TAMU-01']);
   }, 90_000);
   afterAll(async () => {

@@ -3,15 +3,15 @@
  * stdin (a typed UID stands in for a tap on the simulated desk reader).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pintu, pintuJson } from '../helpers/cli.js';
+import { addOfficerCli, pintu, pintuJson, setupHead } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 describe('pintu desk', () => {
   let tc: TempConfig;
   beforeAll(() => {
     tc = tempConfig({ readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }] });
-    pintuJson(tc.file, ['officer', 'add', '--name', 'Head', '--role', 'head', '--badge', '0A00000001']);
-    pintuJson(tc.file, ['officer', 'add', '--name', 'Staff', '--role', 'staff', '--badge', '0A00000003']);
+    setupHead(tc.file, 'Head', '0A00000001');
+    addOfficerCli(tc.file, 'Staff', 'staff', '0A00000003');
     pintuJson(tc.file, ['badge', 'add', '--uid', '1B00000001', '--label', 'TAMU-01']);
   });
   afterAll(() => tc.cleanup());

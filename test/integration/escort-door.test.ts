@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
-import { pintu, pintuSpawn, until } from '../helpers/cli.js';
+import { TEST_PIN, pintu, pintuSpawn, until } from '../helpers/cli.js';
 import { seedIssuedVisit, tempConfig, type TempConfig } from '../helpers/config.js';
 import { encodeEm4100Frame } from '../../src/adapters/serial/em4100.js';
 import { openStore, visitService } from '../../src/main.js';
@@ -104,7 +104,9 @@ describe('the escort rule at a real door', () => {
     const d = await door(20);
     d.tapIn(STAFF);
     await until(() => taps(d).some((e) => e.type === 'access.granted' && e.data.officer === 'O2'), 'the officer in');
-    const r = pintu(d.tc.file, ['officer', 'deactivate', 'O2', '--by', 'O1']);
+    // The head (seeded without a PIN) sets a first PIN, then gives it for the change (issue 12).
+    expect(pintu(d.tc.file, ['officer', 'pin', 'O1'], `${TEST_PIN}\n`).code).toBe(0);
+    const r = pintu(d.tc.file, ['officer', 'deactivate', 'O2', '--by', 'O1'], `${TEST_PIN}\n`);
     expect(r.code, r.stderr).toBe(0);
     d.tapIn(BADGE);
     await until(() => taps(d).some((e) => e.type === 'access.awaiting_escort' && e.data.visit === d.visit), 'the visitor to wait');
