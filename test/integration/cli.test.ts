@@ -117,7 +117,7 @@ describe('pintu CLI', () => {
     }
     expect(pintu(tc.file, ['visit', 'frobnicate']).code).not.toBe(0);
     expect(pintu(tc.file, ['events', '--json']).stdout).toBe(before);
-  });
+  }, 60_000);
 
   it('refuses wrong transitions and roles with a clear message', () => {
     const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'C', '--nik', testNik(3), '--org', 'O', '--purpose', 'P']);
