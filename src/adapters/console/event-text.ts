@@ -107,7 +107,12 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
     const outside = d.officerOutside ? t('ev.officerWho', { officer: n.officer(d.officerOutside) }) : d.visitorOutside ? t('ev.visitor', { visit: d.visitorOutside, badge: '-' }) : null;
     return { who: opt(t, 'ev.stayedOutside', outside ? { who: outside } : null) };
   },
-  'officer.added': (d, t, n) => ({ officer: n.officer(d.officer), role: t(`role.${d.role}`), by: opt(t, 'ev.by', typeof d.by === 'string' ? { officer: n.officer(d.by) } : null) }),
+  'officer.added': (d, t, n) => ({ officer: n.officer(d.officer), role: t(`role.${d.role}`), by: opt(t, 'ev.by', d.by ? { officer: n.officer(d.by) } : null) }),
+  'officer.pin_set': (d, _t, n) => ({ officer: n.officer(d.officer), by: n.officer(d.by) }),
+  'officer.signed_in': (d, _t, n) => ({ officer: n.officer(d.officer) }),
+  'officer.signed_out': (d, t, n) => ({ officer: n.officer(d.officer), how: d.how === 'timeout' ? t('ev.how.timeout') : '' }),
+  'alarm.pin_lockout': (d, _t, n) => ({ officer: n.officer(d.officer), minutes: d.minutes }),
+  'officer.role_changed': (d, t, n) => ({ officer: n.officer(d.officer), role: t(`role.${d.role}`), by: n.officer(d.by) }),
   'officer.activated': (d, _t, n) => ({ officer: n.officer(d.officer), by: n.officer(d.by) }),
   'officer.deactivated': (d, _t, n) => ({ officer: n.officer(d.officer), by: n.officer(d.by) }),
   'badge.added': (d) => ({ badge: d.label }),
@@ -140,13 +145,8 @@ type LooseParams = (d: Readonly<Record<string, unknown>>, t: Translate, n: Event
 const str = (v: unknown): string => (typeof v === 'string' ? v : '-');
 const officerOf = (n: EventNames, v: unknown): string => (typeof v === 'string' ? n.officer(v) : '-');
 
-/** Events of the officers' console (issue 12) whose types join the catalogue with the app's services. */
+/** Events of the officers' console (issue 12) whose types join the catalogue with the app's visit services. */
 const LATE_PARAMS: Readonly<Record<string, LooseParams>> = {
-  'officer.pin_set': (d, _t, n) => ({ officer: officerOf(n, d.officer), by: officerOf(n, d.by) }),
-  'officer.signed_in': (d, _t, n) => ({ officer: officerOf(n, d.officer) }),
-  'officer.signed_out': (d, t, n) => ({ officer: officerOf(n, d.officer), how: d.how === 'timeout' ? t('ev.how.timeout') : '' }),
-  'alarm.pin_lockout': (d, _t, n) => ({ officer: officerOf(n, d.officer), minutes: typeof d.minutes === 'number' ? d.minutes : '-' }),
-  'officer.role_changed': (d, t, n) => ({ officer: officerOf(n, d.officer), role: fallback(t, 'role', str(d.role)), by: officerOf(n, d.by) }),
   'visit.cancelled': (d, t, n) => ({ visit: str(d.visit), officer: officerOf(n, d.officer), reason: fallback(t, 'ev.cancel', str(d.reason)) }),
   'visit.mismatch_acknowledged': (d, _t, n) => ({ visit: str(d.visit), officer: officerOf(n, d.officer) }),
   'badge.found': (d, _t, n) => ({ badge: typeof d.label === 'string' ? d.label : typeof d.badge === 'string' ? n.badge(d.badge) : '-', officer: officerOf(n, d.officer) }),
