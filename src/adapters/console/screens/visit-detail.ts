@@ -64,28 +64,20 @@ function stepTable(ctx: ConsoleContext, t: Translate, events: readonly StoredEve
 </table></div>`;
 }
 
-
-/** What an event adds beyond its type: the reason or note typed with it, and its step time against the standard. */
+/** What an event's text does not say: a report's note, and the step's time against its standard (over it marked). */
 function eventDetails(t: Translate, e: StoredEvent): Html {
   const d = e.data as Record<string, unknown>;
-  const text = typeof d.reason === 'string' ? d.reason : typeof d.note === 'string' ? d.note : null;
+  const note = e.type === 'visit.reported' && typeof d.note === 'string' ? d.note : null;
   const timed = typeof d.durationSeconds === 'number' && typeof d.standardSeconds === 'number';
-  return h`${text ? h`<q>${text}</q> ` : ''}${timed ? h`<span class="${d.overStandard === true ? 'over' : 'muted'}">${duration(t, d.durationSeconds as number)} / ${t('visits.standard', { minutes: Math.round((d.standardSeconds as number) / 60) })}${d.overStandard === true ? h` — ${t('visits.over')}` : ''}</span>` : ''}`;
+  return h`${note ? h`<q>${note}</q> ` : ''}${timed ? h`<span class="${d.overStandard === true ? 'over' : 'muted'}">${duration(t, d.durationSeconds as number)} / ${t('visits.standard', { minutes: Math.round((d.standardSeconds as number) / 60) })}${d.overStandard === true ? h` — ${t('visits.over')}` : ''}</span>` : ''}`;
 }
 
 function timeline(ctx: ConsoleContext, t: Translate, events: readonly StoredEvent[]): Html {
   if (events.length === 0) return h`<p class="muted">${t('visits.timeNone')}</p>`;
-  const names = new Map<string, string>();
-  const officer = (id: unknown): string => {
-    if (typeof id !== 'string') return t('time.none');
-    let n = names.get(id);
-    if (n === undefined) { n = ctx.ports.queries.officer(id)?.name ?? id; names.set(id, n); }
-    return n;
-  };
   const texts = eventNames(ctx.ports.queries, ctx.settings.timeZone);
   return h`<div class="table-wrap"><table class="timeline">
-<thead><tr><th scope="col">${t('visits.timeTime')}</th><th scope="col">${t('visits.timeWhat')}</th><th scope="col">${t('visits.timeWho')}</th><th scope="col"><span class="sr">${t('visits.resultCol')}</span></th></tr></thead>
-<tbody>${events.map((e) => h`<tr data-seq="${e.seq}"><td>${timeTag(e.at, ctx.settings.timeZone)}</td><td data-type="${e.type}">${eventText(t, e, texts)}</td><td>${officer((e.data as Record<string, unknown>).officer)}</td><td>${eventDetails(t, e)}</td></tr>`)}</tbody>
+<thead><tr><th scope="col">${t('visits.timeTime')}</th><th scope="col">${t('visits.timeWhat')}</th><th scope="col">${t('visits.timeStep')}</th></tr></thead>
+<tbody>${events.map((e) => h`<tr data-seq="${e.seq}"><td>${timeTag(e.at, ctx.settings.timeZone)}</td><td data-type="${e.type}">${eventText(t, e, texts)}</td><td>${eventDetails(t, e)}</td></tr>`)}</tbody>
 </table></div>`;
 }
 
