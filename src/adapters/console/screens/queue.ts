@@ -94,6 +94,7 @@ function decisionPage(c: Context<ConsoleEnv>, ctx: ConsoleContext, v: Visit, val
   const body = h`${top ? h`<p class="error" role="alert">${top}</p>` : ''}
 ${!pending ? h`<p class="error" role="alert">${t('queue.notPending', { visit: v.id, state: t(`state.${v.state}` as MessageKey) })}</p>` : ''}
 ${pending && v.state === 'requested' ? h`<p class="notice" role="status">${t('queue.needsCheck')}</p>` : ''}
+${visitSummary(ctx, t, v)}
 <div class="decide">
 ${approve ? h`<form method="post" action="/visits/${v.id}/approve" class="card" novalidate>
 ${csrfField(c)}
@@ -117,7 +118,6 @@ ${fieldError(t, errors, 'reason')}
 <button type="submit" class="danger">${t('queue.denySubmit')}</button>
 </form>` : ''}
 </div>
-${visitSummary(ctx, t, v)}
 <h2>${t('queue.devices')}</h2>
 ${devicesTable(t, v.devicesIn)}
 <p><a href="/queue">${t('common.back')}</a></p>`;

@@ -150,7 +150,7 @@ ${fieldError(t, errors, a.text.name)}` : ''}
     : h`<p class="error" role="alert">${t('visits.notOffered', words)}</p><p><a href="/visits/${v.id}">${t('common.back')}</a></p>`;
   return page(c, ctx, {
     title: t(a.title, words), active: a.after === 'queue' ? '/queue' : '/visits', status,
-    body: h`<p>${t(a.lead, words)}</p>${form}${visitSummary(ctx, t, v)}`,
+    body: h`<p>${t(a.lead, words)}</p>${visitSummary(ctx, t, v)}${form}`,
   });
 }
 

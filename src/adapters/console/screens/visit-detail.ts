@@ -55,7 +55,7 @@ function duration(t: Translate, seconds: number): string {
 
 function stepTable(ctx: ConsoleContext, t: Translate, events: readonly StoredEvent[]): Html {
   const rows = stepTimes(events, ctx.settings.standards);
-  return h`<div class="table-wrap"><table class="steps">
+  return h`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="steps-h"><table class="steps">
 <thead><tr><th scope="col">${t('visits.stepCol')}</th><th scope="col">${t('visits.tookCol')}</th><th scope="col">${t('visits.standardCol')}</th><th scope="col">${t('visits.resultCol')}</th></tr></thead>
 <tbody>${rows.map((r) => h`<tr${r.over ? h` class="over-row"` : ''}><th scope="row">${t(`visits.step.${r.step}` as MessageKey)}</th>
 <td>${r.seconds === null ? t('visits.notYet') : duration(t, r.seconds)}</td>
@@ -75,7 +75,7 @@ function eventDetails(t: Translate, e: StoredEvent): Html {
 function timeline(ctx: ConsoleContext, t: Translate, events: readonly StoredEvent[]): Html {
   if (events.length === 0) return h`<p class="muted">${t('visits.timeNone')}</p>`;
   const texts = eventNames(ctx.ports.queries, ctx.settings.timeZone);
-  return h`<div class="table-wrap"><table class="timeline">
+  return h`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="timeline-h"><table class="timeline">
 <thead><tr><th scope="col">${t('visits.timeTime')}</th><th scope="col">${t('visits.timeWhat')}</th><th scope="col">${t('visits.timeStep')}</th></tr></thead>
 <tbody>${events.map((e) => h`<tr data-seq="${e.seq}"><td>${timeTag(e.at, ctx.settings.timeZone)}</td><td data-type="${e.type}">${eventText(t, e, texts)}</td><td>${eventDetails(t, e)}</td></tr>`)}</tbody>
 </table></div>`;
@@ -119,9 +119,9 @@ ${actions.length ? h`<p class="actions">${actions.map((a) => h`<a class="button$
 ${devicesTable(t, v.devicesIn)}
 ${v.devicesOut ? h`<h2>${t('visits.devicesOut')}</h2>${v.devicesOut.length ? devicesTable(t, v.devicesOut) : h`<p class="muted">${t('common.none')}</p>`}` : ''}
 ${checklist(t, v)}
-<h2>${t('visits.steps')}</h2>
+<h2 id="steps-h">${t('visits.steps')}</h2>
 ${stepTable(ctx, t, events)}
-<h2>${t('visits.timeline')}</h2>
+<h2 id="timeline-h">${t('visits.timeline')}</h2>
 ${timeline(ctx, t, events)}
 <p><a href="/visits">${t('nav.visits')}</a></p>`,
     });

@@ -49,7 +49,7 @@ ${searchableStates().map((st) => h`<option value="${st}"${st === s.state ? h` se
 function resultTable(ctx: ConsoleContext, t: Translate, rows: readonly Visit[]): Html {
   if (rows.length === 0) return h`<p class="muted">${t('visits.none')}</p>`;
   const tz = ctx.settings.timeZone;
-  return h`<div class="table-wrap"><table class="visits">
+  return h`<div class="table-wrap" tabindex="0" role="region" aria-label="${t('visits.title')}"><table class="visits">
 <caption class="sr">${t('visits.pageOf', { count: rows.length })}</caption>
 <thead><tr><th scope="col">${t('visits.colId')}</th><th scope="col">${t('visits.colVisitor')}</th><th scope="col">${t('visit.org')}</th><th scope="col">${t('visits.colNik')}</th><th scope="col">${t('visits.state')}</th><th scope="col">${t('visits.colRequested')}</th></tr></thead>
 <tbody>${rows.map((v) => h`<tr><td><a href="/visits/${v.id}">${v.id}</a></td><td>${v.visitor.name}</td><td>${v.visitor.org}</td><td class="nik">${maskNik(v.visitor.nik)}</td><td>${stateLabel(t, v.state)}</td><td>${timeTag(v.at.requested, tz)}</td></tr>`)}</tbody>
