@@ -31,6 +31,10 @@ export interface DeskCommands extends VisitCommands {
   cancel(id: string, by: string, reason: CancelReason, note?: string): Visit;
   /** The visit's badge was lost. */
   badgeLost(id: string, by: string): Visit;
+  /** Add a special visitor badge (by its UID) with its printed label to the pool; `by` is the head adding it. */
+  addBadge(uid: string, label: string, by: string): VisitorBadge;
+  /** Retire a badge (by UID or label) from the pool: damaged or withdrawn; an issued badge is refused. */
+  retireBadge(uidOrLabel: string, by: string): VisitorBadge;
   /** A head puts a found lost badge (by UID or label) back in the pool. */
   badgeFound(badge: string, by: string): VisitorBadge;
   /** Record a maintenance checklist (SOP 002). */

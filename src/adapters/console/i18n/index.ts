@@ -12,10 +12,14 @@ import { desk } from './desk.js';
 import { errors } from './errors.js';
 import { events } from './events.js';
 import { door } from './door.js';
+import { officers } from './officers.js';
+import { account } from './account.js';
+import { incidents } from './incidents.js';
+import { maintenance } from './maintenance.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door] as const;
+const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance] as const;
 
 /** A language of the console. */
 export type Lang = 'id' | 'en';

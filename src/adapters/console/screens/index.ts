@@ -11,6 +11,12 @@ import { checkoutScreen } from './checkout.js';
 import { cancelScreen } from './cancel.js';
 import { doorScreen } from './door.js';
 import { listsScreen } from './lists.js';
+import { officersScreen } from './officers.js';
+import { badgesScreen } from './badges.js';
+import { accountScreen } from './account.js';
+import { incidentsScreen } from './incidents.js';
+import { maintenanceScreen } from './maintenance.js';
 
 /** The console's screens. */
-export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen];
+export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen,
+  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen];
