@@ -50,5 +50,5 @@ export function cardFields(t: Translate, uid: string, errors: Record<string, str
 <p class="muted" id="uid-hint">${t('officers.uidHint')}</p>
 <input id="uid" name="uid" value="${uid}" autocomplete="off" spellcheck="false" maxlength="64" aria-describedby="uid-hint${errors.uid ? ' err-uid' : ''}"${errors.uid ? h` aria-invalid="true"` : ''}>
 ${fieldError(t, errors, 'uid')}
-<label class="check"><input type="checkbox" name="latest" value="1"> ${t('common.tapUseLatest')}</label>`;
+<label class="choice"><input type="checkbox" class="tick" name="latest" value="1"> ${t('common.tapUseLatest')}</label>`;
 }
