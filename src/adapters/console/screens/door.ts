@@ -6,7 +6,7 @@
  * only while a browser is connected) and is pushed again when it changed.
  */
 import type { Role } from '../../../domain/types.js';
-import type { StoredEvent } from '../../../domain/events.js';
+import { isAlertType, type StoredEvent } from '../../../domain/events.js';
 import { localDate } from '../../../domain/time.js';
 import type { LiveDoor } from '../../../ports/console.js';
 import type { ConsoleApp, ConsoleContext } from '../context.js';
@@ -141,7 +141,7 @@ export function eventsPane(ctx: ConsoleContext, t: Translate): Html {
   const events = ctx.ports.queries.recentEvents(EVENTS_SHOWN);
   if (events.length === 0) return h`<p class="muted">${t('door.noEvents')}</p>`;
   const names = eventNames(ctx.ports.queries, ctx.settings.timeZone);
-  return h`<ol class="events">${events.map((e) => h`<li data-seq="${e.seq}" data-type="${e.type}"${e.type.startsWith('alarm.') || e.type === 'door.forced' || e.type === 'door.held' ? h` class="alarm-event"` : ''}>${sinceTag(ctx, Date.parse(e.at))} <span class="what">${eventText(t, e, names)}</span></li>`)}</ol>`;
+  return h`<ol class="events">${events.map((e) => h`<li data-seq="${e.seq}" data-type="${e.type}"${isAlertType(e.type) ? h` class="alarm-event"` : ''}>${sinceTag(ctx, Date.parse(e.at))} <span class="what">${eventText(t, e, names)}</span></li>`)}</ol>`;
 }
 
 /** The door page and its live panes. */
