@@ -31,6 +31,6 @@ ${badge ? h`<dt>${t('visit.badge')}</dt><dd>${badge.label}</dd>` : ''}
 /** A table of devices (description, serial number). */
 export function devicesTable(t: Translate, devices: readonly Device[]): Html {
   if (devices.length === 0) return h`<p class="muted">${t('visit.noDevices')}</p>`;
-  return h`<div class="table-wrap"><table><thead><tr><th scope="col">${t('visit.device')}</th><th scope="col">${t('visit.serial')}</th></tr></thead>
+  return h`<div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col">${t('visit.device')}</th><th scope="col">${t('visit.serial')}</th></tr></thead>
 <tbody>${devices.map((d) => h`<tr><td>${d.description}</td><td>${d.serial}</td></tr>`)}</tbody></table></div>`;
 }

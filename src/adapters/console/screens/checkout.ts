@@ -85,7 +85,7 @@ ${csrfField(c)}
 <button type="submit" class="sr" tabindex="-1" aria-hidden="true">${t('checkout.submit')}</button>
 <fieldset class="card"><legend>${t('checkout.devicesIn')}</legend>
 ${v.devicesIn.length === 0 ? h`<p class="muted">${t('visit.noDevices')}</p>` : h`<p>${t('checkout.tick')}</p>
-<div class="table-wrap"><table><thead><tr><th scope="col">${t('checkout.carriedOut')}</th><th scope="col">${t('rows.description')}</th><th scope="col">${t('rows.serial')}</th></tr></thead><tbody>
+<div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col">${t('checkout.carriedOut')}</th><th scope="col">${t('rows.description')}</th><th scope="col">${t('rows.serial')}</th></tr></thead><tbody>
 ${v.devicesIn.map((d, i) => h`<tr><td><input type="checkbox" class="tick" id="out-${i}" name="out" value="${i}"${values.out.has(i) ? h` checked` : ''} aria-describedby="out-${i}-what"></td>
 <td><label for="out-${i}" id="out-${i}-what">${d.description}</label></td><td>${d.serial}</td></tr>`)}
 </tbody></table></div>`}

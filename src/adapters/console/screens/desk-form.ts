@@ -65,7 +65,7 @@ export function rowsFieldset(t: Translate, spec: { prefix: string; legend: strin
 <legend>${spec.legend}</legend>
 <p class="muted" id="${p}-hint">${spec.hint}</p>
 ${spec.error ? h`<p class="field-error" id="err-${p}" role="alert">${spec.error}</p>` : ''}
-<div class="table-wrap"><table><thead><tr><th scope="col">${t('rows.description')}</th><th scope="col">${t('rows.serial')}</th><th scope="col"><span class="sr">${t('rows.remove', { n: '' })}</span></th></tr></thead><tbody>
+<div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col">${t('rows.description')}</th><th scope="col">${t('rows.serial')}</th><th scope="col"><span class="sr">${t('rows.remove', { n: '' })}</span></th></tr></thead><tbody>
 ${rows.map((r, i) => h`<tr>
 <td><label class="sr" for="${p}-desc-${i}">${t('rows.description')}, ${t('rows.row', { n: i + 1 })}</label><input id="${p}-desc-${i}" name="${p}_desc" value="${r.description}" maxlength="200" autocomplete="off"></td>
 <td><label class="sr" for="${p}-serial-${i}">${t('rows.serial')}, ${t('rows.row', { n: i + 1 })}</label><input id="${p}-serial-${i}" name="${p}_serial" value="${r.serial}" maxlength="100" autocomplete="off"></td>

@@ -121,7 +121,7 @@ export function insidePane(ctx: ConsoleContext, t: Translate): Html {
   return h`<p data-inside="${visitors.length + officers.length}"><strong>${t('inside.summary', { visitors: visitors.length, officers: officers.length })}</strong></p>
 ${visitors.length > 0 && officers.length === 0 ? h`<p class="error" role="alert">${t('inside.unescorted')}</p>` : ''}
 <h3>${t('inside.visitors')}</h3>
-${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`<div class="table-wrap"><table class="inside-visitors stack"><thead><tr>
+${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`<div class="table-wrap" tabindex="0"><table class="inside-visitors stack"><thead><tr>
 <th scope="col">${t('inside.visitor')}</th><th scope="col">${t('inside.org')}</th><th scope="col">${t('inside.visit')}</th><th scope="col">${t('inside.badge')}</th><th scope="col">${t('inside.escort')}</th><th scope="col">${t('inside.since')}</th><th scope="col">${t('inside.validUntil')}</th>
 </tr></thead><tbody>${visitors.map(({ visit: v, escort, since }) => {
   const badge = v.badgeUid ? q.badge(v.badgeUid) : null;
@@ -131,7 +131,7 @@ ${visitors.length === 0 ? h`<p class="muted">${t('inside.noVisitors')}</p>` : h`
 <td data-label="${t('inside.validUntil')}"${over ? h` class="over"` : ''}>${sinceTag(ctx, v.validUntil)}${over ? h` (${t('inside.over')})` : ''}</td></tr>`;
 })}</tbody></table></div>`}
 <h3>${t('inside.officers')}</h3>
-${officers.length === 0 ? h`<p class="muted">${t('inside.noOfficers')}</p>` : h`<div class="table-wrap"><table class="inside-officers stack"><thead><tr>
+${officers.length === 0 ? h`<p class="muted">${t('inside.noOfficers')}</p>` : h`<div class="table-wrap" tabindex="0"><table class="inside-officers stack"><thead><tr>
 <th scope="col">${t('inside.officer')}</th><th scope="col">${t('inside.role')}</th><th scope="col">${t('inside.since')}</th></tr></thead>
 <tbody>${officers.map((o) => h`<tr data-officer="${o.id}"><td data-label="${t('inside.officer')}">${o.name}</td><td data-label="${t('inside.role')}">${t(`role.${o.role}` as MessageKey)}</td><td data-label="${t('inside.since')}">${sinceTag(ctx, o.enteredAt)}</td></tr>`)}</tbody></table></div>`}`;
 }

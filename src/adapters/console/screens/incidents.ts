@@ -28,7 +28,7 @@ function officerName(ctx: ConsoleContext, id: string): string {
 function incidentTable(ctx: ConsoleContext, t: Translate, list: readonly Incident[]): Html {
   const tz = ctx.settings.timeZone;
   if (list.length === 0) return h`<p class="muted">${t('incidents.none')}</p>`;
-  return h`<div class="table-wrap"><table class="incidents"><thead><tr><th scope="col">${t('incidents.no')}</th><th scope="col">${t('incidents.at')}</th><th scope="col">${t('incidents.officer')}</th><th scope="col">${t('visit.id')}</th><th scope="col">${t('incidents.note')}</th></tr></thead>
+  return h`<div class="table-wrap" tabindex="0"><table class="incidents"><thead><tr><th scope="col">${t('incidents.no')}</th><th scope="col">${t('incidents.at')}</th><th scope="col">${t('incidents.officer')}</th><th scope="col">${t('visit.id')}</th><th scope="col">${t('incidents.note')}</th></tr></thead>
 <tbody>${list.map((i) => h`<tr id="incident-${i.id}"><td>${i.id}</td><td>${timeTag(i.at, tz)}</td><td>${officerName(ctx, i.officerId)}</td><td>${i.visitId ? h`<a href="/visits/${i.visitId}">${i.visitId}</a>` : '-'}</td><td class="note">${i.note}</td></tr>`)}</tbody></table></div>`;
 }
 

@@ -75,7 +75,7 @@ export function dailyList(ctx: ConsoleContext, t: Translate, day: string, visits
   const name = officerNames(ctx);
   const q = ctx.ports.queries;
   return h`<p><strong>${t('daily.count', { count: visits.length })}</strong></p>
-${visits.length === 0 ? h`<p>${t('daily.none')}</p>` : h`<div class="table-wrap"><table class="print-table daily"><thead><tr>
+${visits.length === 0 ? h`<p>${t('daily.none')}</p>` : h`<div class="table-wrap" tabindex="0"><table class="print-table daily"><thead><tr>
 <th scope="col">${t('muster.no')}</th><th scope="col">${t('visit.id')}</th><th scope="col">${t('inside.visitor')}</th><th scope="col">${t('daily.nik')}</th><th scope="col">${t('inside.org')}</th><th scope="col">${t('daily.purpose')}</th><th scope="col">${t('inside.badge')}</th><th scope="col">${t('inside.escort')}</th><th scope="col">${t('daily.entry')}</th><th scope="col">${t('daily.exit')}</th><th scope="col">${t('daily.state')}</th>
 </tr></thead><tbody>${visits.map((v, i) => {
   const badgeUid = v.badgeUid ?? null;

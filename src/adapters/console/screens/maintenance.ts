@@ -38,7 +38,7 @@ export function conditionText(t: Translate, status: string): string {
 
 /** The checklist recorded on a visit, as a table. */
 export function checklistTable(t: Translate, items: readonly ChecklistItem[]): Html {
-  return h`<div class="table-wrap"><table class="checklist"><thead><tr><th scope="col">${t('maintenance.item')}</th><th scope="col">${t('maintenance.status')}</th><th scope="col">${t('maintenance.note')}</th></tr></thead>
+  return h`<div class="table-wrap" tabindex="0"><table class="checklist"><thead><tr><th scope="col">${t('maintenance.item')}</th><th scope="col">${t('maintenance.status')}</th><th scope="col">${t('maintenance.note')}</th></tr></thead>
 <tbody>${items.map((i) => h`<tr><td>${i.item}</td><td><span class="condition condition-${i.status}">${conditionText(t, i.status)}</span></td><td>${i.note ?? ''}</td></tr>`)}</tbody></table></div>`;
 }
 
@@ -60,7 +60,7 @@ function checklistPage(c: Context<ConsoleEnv>, ctx: ConsoleContext, v: Visit, ro
   else {
     form = h`<form method="post" action="/visits/${v.id}/checklist" class="card">${csrfField(c)}
 ${errors.form ? h`<p class="error" role="alert">${errors.form}</p>` : ''}
-<div class="table-wrap"><table class="checklist-form"><thead><tr><th scope="col">${t('maintenance.item')}</th><th scope="col">${t('maintenance.status')}</th><th scope="col">${t('maintenance.note')}</th></tr></thead>
+<div class="table-wrap" tabindex="0"><table class="checklist-form"><thead><tr><th scope="col">${t('maintenance.item')}</th><th scope="col">${t('maintenance.status')}</th><th scope="col">${t('maintenance.note')}</th></tr></thead>
 <tbody>${rows.map((r, i) => {
       const n = i + 1;
       const err = errors[`row-${n}`];

@@ -15,7 +15,7 @@ export const roleText = (t: Translate, r: Role): string => t(`role.${r}` as Mess
 
 /** The officers table. */
 function officerTable(t: Translate, list: readonly Officer[], self: string): Html {
-  return h`<div class="table-wrap"><table><caption class="sr">${t('officers.list')}</caption>
+  return h`<div class="table-wrap" tabindex="0"><table><caption class="sr">${t('officers.list')}</caption>
 <thead><tr><th scope="col">${t('officers.id')}</th><th scope="col">${t('officers.name')}</th><th scope="col">${t('officers.role')}</th><th scope="col">${t('officers.badge')}</th><th scope="col">${t('officers.status')}</th><th scope="col"><span class="sr">${t('officers.manage')}</span></th></tr></thead>
 <tbody>${list.map((o) => h`<tr${o.active ? '' : h` class="muted"`}><td>${o.id}</td><td>${o.name} ${o.id === self ? t('officers.you') : ''}</td><td>${roleText(t, o.role)}</td><td><code>${o.badgeUid}</code></td><td>${o.active ? t('officers.active') : t('officers.inactive')}</td><td><a href="/officers/${o.id}">${t('officers.manage')}<span class="sr"> ${o.id}</span></a></td></tr>`)}</tbody></table></div>`;
 }
@@ -43,7 +43,7 @@ export function badgePool(c: Context<ConsoleEnv>, ctx: ConsoleContext): Html {
 <td>${b.status === 'lost' && may(role, 'badge_found') ? h`<form method="post" action="/officers/badges/${b.uid}/found" class="inline">${csrfField(c)}<button type="submit" class="primary">${t('badges.found')}<span class="sr"> ${b.label}</span></button></form> ` : ''}${b.status === 'available' || b.status === 'lost' ? h`<form method="post" action="/officers/badges/${b.uid}/retire" class="inline">${csrfField(c)}<button type="submit">${t('badges.retire')}<span class="sr"> ${b.label}</span></button></form>` : ''}</td></tr>`;
   return h`<section aria-labelledby="h-badges"><h2 id="h-badges">${t('badges.title')}</h2>
 <p><a class="button primary" href="/officers/badges/new">${t('badges.add')}</a></p>
-${badges.length === 0 ? h`<p class="muted">${t('badges.none')}</p>` : h`<div class="table-wrap"><table><caption class="sr">${t('badges.title')}</caption>
+${badges.length === 0 ? h`<p class="muted">${t('badges.none')}</p>` : h`<div class="table-wrap" tabindex="0"><table><caption class="sr">${t('badges.title')}</caption>
 <thead><tr><th scope="col">${t('badges.label')}</th><th scope="col">${t('badges.uid')}</th><th scope="col">${t('badges.status')}</th><th scope="col">${t('badges.visit')}</th><th scope="col"><span class="sr">${t('officers.manage')}</span></th></tr></thead>
 <tbody>${badges.map(row)}</tbody></table></div>`}</section>`;
 }

@@ -95,7 +95,7 @@ ${v.revokeReason ? h`<dt>${t('visits.revokeReason')}</dt><dd>${v.revokeReason}</
 
 function checklist(t: Translate, v: Visit): Html {
   if (!v.checklist?.length) return h``;
-  return h`<h2>${t('visits.checklist')}</h2><div class="table-wrap"><table>
+  return h`<h2>${t('visits.checklist')}</h2><div class="table-wrap" tabindex="0"><table>
 <thead><tr><th scope="col">${t('visits.checklistItem')}</th><th scope="col">${t('visits.checklistStatus')}</th><th scope="col">${t('visits.checklistNote')}</th></tr></thead>
 <tbody>${v.checklist.map((i) => h`<tr><td>${i.item}</td><td class="status-${i.status}">${t(`visits.status.${i.status}` as MessageKey)}</td><td>${i.note ?? ''}</td></tr>`)}</tbody></table></div>`;
 }
