@@ -35,6 +35,7 @@ import type { Part } from './app/lifecycle.js';
 import { SystemdNotifier } from './adapters/systemd/notify.js';
 import { VisitService } from './app/visit-service.js';
 import { OfficerService } from './app/officer-service.js';
+import { AlarmService, ConsoleQueryService } from './app/console-queries.js';
 import { loadOrCreateSecret } from './adapters/os/secret-file.js';
 import { realSystem } from './adapters/os/system.js';
 import type { Log } from './ports/log.js';
@@ -90,6 +91,17 @@ export function visitService(config: Config, store: StorePort<ClockGuard>): Visi
 export function officerService(config: Config, store: StorePort<ClockGuard>): OfficerService {
   const clock = store.clock;
   return new OfficerService(store, { lockoutMinutes: config.console.pinLockoutMinutes, now: () => clock.now() });
+}
+
+/** What the officers' console reads, over a store, with the site's time zone (a "day" is a local day). */
+export function consoleQueries(config: Config, store: StorePort): ConsoleQueryService {
+  return new ConsoleQueryService(store, config.visits.timeZone);
+}
+
+/** The alarms of the officers' console over a store, acknowledged at the clock guard's effective time. */
+export function alarmDesk(_config: Config, store: StorePort<ClockGuard>): AlarmService {
+  const clock = store.clock;
+  return new AlarmService(store, () => clock.now());
 }
 
 /** The health checklist's slice of the config (shared by `pintu health` and the scheduler). */

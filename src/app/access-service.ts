@@ -309,7 +309,8 @@ export class AccessService {
   private grantVisitor(tap: Tap, visitId: string, escort: string | null, now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }, lapsed?: LapsedReason): void {
     const visit = this.store.visit(visitId);
     if (!visit) return;
-    const moved = applyPresence(visit, { type: tap.direction === 'in' ? 'enter' : 'exit', readerId: tap.readerId }, now);
+    // The escort of the entry is recorded on the visit ("who is inside with their escort"); no extra read or write.
+    const moved = applyPresence(visit, tap.direction === 'in' ? { type: 'enter', readerId: tap.readerId, escort } : { type: 'exit', readerId: tap.readerId }, now);
     this.store.saveVisit(moved);
     pending.list = pending.list.filter((p) => p.visitId !== visitId);
     events.push(event('access.granted', { reader: tap.readerId, direction: tap.direction, badge: tap.uid, visit: visitId, holder: 'visitor', escort, ...(lapsed ? { lapsed } : {}) }));

@@ -6,48 +6,19 @@
 import { applyVisitCommand, newVisit, type VisitCommand } from '../domain/visit.js';
 import { checkNik } from '../domain/nik.js';
 import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
-import { ROLES, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
+import { CANCEL_REASONS, ROLES, type CancelReason, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
 import type { StorePort } from '../ports/store.js';
-import { NotFound, Refused, UserError, type InputField } from '../domain/errors.js';
+import { NotFound, Refused, UserError } from '../domain/errors.js';
 import { keyedHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
-import { textError, type TextKind } from '../domain/text.js';
-import { UID_RULE, checkUid, normalizeUid } from '../domain/uid.js';
+import { normalizeUid } from '../domain/uid.js';
+import { cardUid, checkDevices, checkText, required } from './input-checks.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
+import type { DeskCommands } from '../ports/console.js';
 import { event } from '../domain/events.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
-
-/** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming it in domain words. */
-export function checkText(value: string | null | undefined, field: InputField, subject: string, kind: TextKind): void {
-  if (value === null || value === undefined) return;
-  const error = textError(value, subject, kind);
-  if (error) throw new UserError(error, { field, subject });
-}
-
-/** Refuse a field that is empty or only spaces. */
-function required(value: string | null | undefined, field: InputField, subject: string): void {
-  if (!value || !value.trim()) throw new UserError(`${subject} must not be empty`, { field, subject });
-}
-
-/** Refuse devices whose description or serial is too long or holds control characters. */
-function checkDevices(devices: readonly Device[] | undefined, field: 'devices' | 'devicesOut'): void {
-  const which = field === 'devices' ? 'brought in' : 'carried out';
-  for (const d of devices ?? []) {
-    checkText(d.description, `${field}.description`, `description of a device ${which}`, 'deviceDescription');
-    checkText(d.serial, `${field}.serial`, `serial of a device ${which}`, 'deviceSerial');
-  }
-}
-
-/**
- * A card UID typed by an officer in canonical form (src/domain/uid.ts), or a UserError about `field`. A KTP chip UID
- * is personal data and is not repeated in the message.
- */
-function cardUid(input: string, field: 'badge' | 'uid' | 'ktpUid', subject: string): string {
-  const r = checkUid(input);
-  if (!r.ok) throw new UserError(`${subject}${field === 'ktpUid' ? '' : ` "${input}"`} must be ${UID_RULE}: ${r.problem}`, { field, subject });
-  return r.uid;
-}
+export { checkText } from './input-checks.js';
 
 /** Longest approval when the service is built without `maxValidityMs` (the config's visits.maxValidityDays default; a test checks). */
 export const DEFAULT_MAX_VALIDITY_MS = 31 * DAY_MS;
@@ -71,7 +42,7 @@ export interface VisitServiceOptions {
 }
 
 /** Officer-side commands. */
-export class VisitService implements VisitCommands {
+export class VisitService implements VisitCommands, DeskCommands {
   private readonly now: () => number;
 
   /** Bind to a store. */
@@ -103,7 +74,7 @@ export class VisitService implements VisitCommands {
   setOfficerActive(id: string, active: boolean, by: string): Officer {
     return this.store.tx(() => {
       const actor = this.officer(by, 'by');
-      if (actor.role !== 'head') throw new Refused(`officer ${actor.id} is ${actor.role}; only a head may change officers`, { field: 'by' });
+      if (actor.role !== 'head') throw new Refused(`officer ${actor.id} is ${actor.role}; only a head may change officers`, { field: 'by', code: 'role', params: { officer: actor.id, role: actor.role, action: 'officer', allowed: 'head' } });
       const o = this.officer(id, 'officer');
       this.store.setOfficerActive(o.id, active);
       this.store.events.append([event(active ? 'officer.activated' : 'officer.deactivated', { officer: o.id, by: actor.id })], this.now());
@@ -157,7 +128,7 @@ export class VisitService implements VisitCommands {
       }
     }
     const nik = checkNik(req.nik);
-    if (!nik.ok) throw new UserError(nik.error, { field: 'nik' });
+    if (!nik.ok) throw new UserError(nik.error, { field: 'nik', code: nik.code, ...(nik.params ? { params: nik.params } : {}) });
     const planned = req.plannedMinutes ?? 60;
     if (!Number.isInteger(planned) || planned < 1 || planned > 24 * 60) {
       throw new UserError('planned duration must be a whole number of minutes between 1 and 1440', { field: 'plannedMinutes', subject: 'planned duration' });
@@ -169,7 +140,7 @@ export class VisitService implements VisitCommands {
     return this.store.tx(() => {
       const now = this.now();
       const by = req.by ? this.officer(req.by, 'by') : null;
-      if (by && !ALLOWED_ROLES.request.includes(by.role)) throw new Refused(`officer ${by.id} may not record requests`, { field: 'by' });
+      if (by && !ALLOWED_ROLES.request.includes(by.role)) throw new Refused(`officer ${by.id} may not record requests`, { field: 'by', code: 'role', params: { officer: by.id, role: by.role, action: 'request', allowed: ALLOWED_ROLES.request.join(',') } });
       if (ktpHash) {
         const open = this.store.visitByKtpHash(ktpHash);
         if (open && open.ktpHeld) throw new Refused(`this KTP is already held for visit ${open.id}; return it before a new visit`, { field: 'ktpUid' });
@@ -268,6 +239,61 @@ export class VisitService implements VisitCommands {
     });
   }
 
+  /** Close a request that never came (cancelled, or the visitor did not show up), before any badge was issued. */
+  cancel(id: string, by: string, reason: CancelReason, note?: string): Visit {
+    if (!CANCEL_REASONS.includes(reason)) {
+      throw new UserError(`cancel reason "${String(reason)}" must be one of ${CANCEL_REASONS.join(', ')}`, { field: 'reason', code: 'cancel.reason' });
+    }
+    checkText(note, 'note', 'cancel note', 'note');
+    const n = note?.trim();
+    return this.apply(id, (o) => ({ type: 'cancel', by: o, reason, ...(n ? { note: n } : {}) }), by);
+  }
+
+  /**
+   * A head acknowledges the device mismatch of a checkout: the KTP goes back. The head's note goes in the incident
+   * book (it may name people), not in the event; the mismatch's open alarm is acknowledged with it.
+   */
+  acknowledgeMismatch(id: string, by: string, note: string): Visit {
+    required(note, 'note', 'acknowledgement note');
+    checkText(note, 'note', 'acknowledgement note', 'note');
+    return this.store.tx(() => {
+      const visit = this.visit(id);
+      const officer = this.officer(by, 'by');
+      const now = this.now();
+      // Refused before anything is written (role, state, no mismatch): the incident is written only for a real acknowledgement.
+      const dry = applyVisitCommand(visit, { type: 'acknowledge_mismatch', by: officer }, now, this.opts.standards);
+      if (!dry.ok) throw new Refused(dry.error, { code: dry.code, params: dry.params });
+      const incident = this.store.addIncident({ at: now, officerId: officer.id, visitId: visit.id, note: note.trim() });
+      const r = applyVisitCommand(visit, { type: 'acknowledge_mismatch', by: officer, incident: incident.id }, now, this.opts.standards);
+      if (!r.ok) throw new Refused(r.error, { code: r.code, params: r.params });
+      this.store.saveVisit(r.visit);
+      const alarms = this.store.openAlarmsOfVisit(visit.id, 'visit.device_mismatch');
+      this.store.events.append([
+        event('incident.recorded', { incident: incident.id, officer: officer.id, visit: visit.id }), ...r.events,
+        ...alarms.map((seq) => event('alarm.acknowledged', { alarm: seq, alarmType: 'visit.device_mismatch', officer: officer.id, incident: incident.id })),
+      ], now);
+      return r.visit;
+    });
+  }
+
+  /** A head puts a found lost badge (by UID or label) back in the pool. */
+  badgeFound(badge: string, by: string): VisitorBadge {
+    return this.store.tx(() => {
+      const actor = this.officer(by, 'by');
+      if (!actor.active) throw new Refused(`officer ${actor.id} is deactivated`, { field: 'by', code: 'officer.inactive', params: { officer: actor.id } });
+      if (actor.role !== 'head') {
+        throw new Refused(`officer ${actor.id} is ${actor.role}; only a head may put a found badge back in the pool`, { field: 'by', code: 'role', params: { officer: actor.id, role: actor.role, action: 'badge_found', allowed: 'head' } });
+      }
+      const b = this.findBadge(badge);
+      if (b.status !== 'lost') {
+        throw new Refused(`badge ${b.label} is ${b.status}, not lost; only a lost badge can be found`, { field: 'badge', code: 'badge.status', params: { badge: b.label, status: b.status } });
+      }
+      this.store.setBadge(b.uid, 'available', b.visitId);
+      this.store.events.append([event('badge.found', { badge: b.uid, label: b.label, officer: actor.id })], this.now());
+      return { ...b, status: 'available' };
+    });
+  }
+
   /** Write an entry in the incident book (SOP 004). */
   incident(by: string, note: string, visitId?: string): number {
     required(note, 'note', 'incident note');
@@ -287,7 +313,7 @@ export class VisitService implements VisitCommands {
     checkText(reason, 'reason', 'reason', 'reason');
     this.store.tx(() => {
       const o = this.officer(by, 'by');
-      if (o.role === 'staff') throw new Refused(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`, { field: 'by' });
+      if (o.role === 'staff') throw new Refused(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`, { field: 'by', code: 'role', params: { officer: o.id, role: o.role, action: 'door_mode', allowed: 'coordinator,head' } });
       this.store.updateDoorStatus({ mode });
       this.store.events.append([event(mode === 'enabled' ? 'door.enabled' : 'door.disabled', { officer: o.id, ...(reason ? { reason } : {}) })], this.now());
     });
@@ -329,7 +355,7 @@ export class VisitService implements VisitCommands {
       const officer = this.officer(by, 'by');
       const now = this.now();
       const r = applyVisitCommand(visit, make(officer), now, this.opts.standards);
-      if (!r.ok) throw new Refused(r.error);
+      if (!r.ok) throw new Refused(r.error, { code: r.code, params: r.params });
       this.store.saveVisit(r.visit);
       this.store.events.append(r.events, now);
       return r.visit;

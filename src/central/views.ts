@@ -30,6 +30,7 @@ export interface CentralVisit {
 const STATE_OF: Partial<Record<EventType, string>> = {
   'visit.requested': 'requested', 'visit.checked': 'checked', 'visit.approved': 'approved', 'visit.denied': 'denied',
   'badge.issued': 'issued', 'visit.checked_out': 'checked_out', 'visit.reported': 'checked_out', 'visit.archived': 'archived', 'visit.revoked': 'revoked',
+  'visit.cancelled': 'cancelled',
 };
 
 /** Visits from events (any order of sites/doors; each door's events in seq order). */

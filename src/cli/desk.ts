@@ -172,6 +172,8 @@ async function giveBack(input: DeskInput, visits: VisitService, store: Store, by
   const before = store.events.lastSeq();
   const done = visits.checkout(v.id, by, devicesOut);
   const mismatch = store.events.since(before).find((e) => e.type === 'visit.device_mismatch');
-  if (mismatch) say(`  WARNING device mismatch — not carried out: ${JSON.stringify(mismatch.data.notCarriedOut)}; not brought in: ${JSON.stringify(mismatch.data.notBroughtIn)}. Write it in the incident book if needed.`);
-  say(`visit ${done.id} checked out; badge ${badge.label} back in the pool. Return the KTP to the visitor.`);
+  if (mismatch) say(`  WARNING device mismatch — not carried out: ${JSON.stringify(mismatch.data.notCarriedOut)}; not brought in: ${JSON.stringify(mismatch.data.notBroughtIn)}. A head acknowledges it (with a note for the incident book) before the KTP goes back.`);
+  say(done.ktpHeld
+    ? `visit ${done.id} checked out; badge ${badge.label} back in the pool. KEEP the KTP until a head acknowledges the device mismatch (visit ack-mismatch).`
+    : `visit ${done.id} checked out; badge ${badge.label} back in the pool. Return the KTP to the visitor.`);
 }

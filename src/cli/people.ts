@@ -128,4 +128,11 @@ export function peopleCommands(program: Command): void {
       const b = withServices(this, ({ visits }) => visits.retireBadge(id, o.by));
       out(this, b, () => `badge ${b.label} retired`);
     }));
+  badge.command('found <badge>')
+    .description('a head puts a found lost badge (UID or label) back in the pool')
+    .requiredOption('--by <officer>', 'head officer id')
+    .action(action(function (this: Command, id: string, o: { by: string }) {
+      const b = withServices(this, ({ visits }) => visits.badgeFound(id, o.by));
+      out(this, b, () => `badge ${b.label} is back in the pool`);
+    }));
 }

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { parseChecklistItem, parseDevice } from './input.js';
 import { formatTime, parseTime } from '../domain/time.js';
 import { UserError } from '../domain/errors.js';
-import { VISIT_STATES, type Visit, type VisitState } from '../domain/types.js';
+import { VISIT_STATES, type CancelReason, type Visit, type VisitState } from '../domain/types.js';
 import { action, collect, globals, out, withServices } from './context.js';
 
 /** Mask a NIK for lists: region and serial visible, birth date hidden. */
@@ -107,6 +107,10 @@ export function visitCommands(program: Command): void {
   simple('report', 'SOP step 6: the coordinator reports the visit', (s, id, o) => s.report(id, o.by!));
   simple('archive', 'SOP step 7: archive the visit file', (s, id, o) => s.archive(id, o.by!));
   simple('badge-lost', 'the visitor lost the badge: block it (issue another with visit issue)', (s, id, o) => s.badgeLost(id, o.by!));
+  simple('cancel', 'close a request that never came, before any badge was issued (--reason cancelled or no_show)',
+    (s, id, o) => s.cancel(id, o.by!, o.reason as CancelReason), [['--reason <reason>', 'cancelled or no_show']]);
+  simple('ack-mismatch', 'a head acknowledges the device mismatch of a checkout; the KTP goes back (the note goes in the incident book)',
+    (s, id, o) => s.acknowledgeMismatch(id, o.by!, o.note!), [['--note <text>', 'what was found and done']]);
 
   visit.command('checkout <id>')
     .description('SOP step 5: exit time, devices carried out, badge returned, KTP returned')
@@ -119,8 +123,8 @@ export function visitCommands(program: Command): void {
         const mismatch = store.events.since(store.events.lastSeq() - 3).find((e) => e.type === 'visit.device_mismatch' && e.data.visit === v.id);
         return { v, mismatch: mismatch?.data ?? null };
       });
-      out(this, { id: r.v.id, state: r.v.state, deviceMismatch: r.mismatch }, () =>
-        `visit ${r.v.id}: checked out; badge back, return the KTP to the visitor` +
+      out(this, { id: r.v.id, state: r.v.state, ktpHeld: r.v.ktpHeld, deviceMismatch: r.mismatch }, () =>
+        (r.v.ktpHeld ? `visit ${r.v.id}: checked out; badge back; KEEP the KTP until a head acknowledges the mismatch (visit ack-mismatch)` : `visit ${r.v.id}: checked out; badge back, return the KTP to the visitor`) +
         (r.mismatch ? `\nWARNING device mismatch: ${JSON.stringify({ notCarriedOut: r.mismatch.notCarriedOut, notBroughtIn: r.mismatch.notBroughtIn })}` : ''));
     }));
 

@@ -15,7 +15,8 @@ export type InputField =
   | 'nik' | 'org' | 'phone' | 'purpose' | 'letterRef' | 'plannedMinutes' | 'kind' | 'ktpUid'
   | 'devices' | 'devices.description' | 'devices.serial' | 'devicesOut' | 'devicesOut.description' | 'devicesOut.serial'
   | 'disposition' | 'disposition.orderedBy' | 'disposition.reference' | 'disposition.date'
-  | 'checklist' | 'checklist.item' | 'checklist.note' | 'reason' | 'note' | 'from' | 'until' | 'pin';
+  | 'checklist' | 'checklist.item' | 'checklist.note' | 'reason' | 'note' | 'from' | 'until' | 'pin'
+  | 'day' | 'state' | 'alarm';
 
 /** What an error says about the input it concerns. */
 export interface UserErrorInput {
@@ -23,7 +24,14 @@ export interface UserErrorInput {
   field?: InputField;
   /** The words naming that input at the start of the message (e.g. "visitor name"), if the message starts with them. */
   subject?: string;
+  /** A stable key for the refusal (e.g. `nik.length`, `visit.state`, `role`), so a front end can say it in its own language. */
+  code?: string;
+  /** The facts the refusal names (ids, states, limits), for the front end's translation of `code`; never personal data. */
+  params?: ErrorParams;
 }
+
+/** The facts a refusal names, for translating its `code`. */
+export type ErrorParams = Readonly<Record<string, string | number>>;
 
 /** An error whose message is safe and useful to show to an officer or installer. */
 export class UserError extends Error {
@@ -31,6 +39,10 @@ export class UserError extends Error {
   readonly field: InputField | undefined;
   /** The words naming the input at the start of `message`, if it starts with them. */
   readonly subject: string | undefined;
+  /** A stable key for the refusal (e.g. `nik.length`, `visit.state`), if one was given; the message stays the English text. */
+  readonly code: string | undefined;
+  /** The facts the refusal names, for translating `code`. */
+  readonly params: ErrorParams | undefined;
 
   /** Create with a message naming what was wrong, and the input it is about. */
   constructor(message: string, input: UserErrorInput = {}) {
@@ -38,6 +50,8 @@ export class UserError extends Error {
     this.name = 'UserError';
     this.field = input.field;
     this.subject = input.subject !== undefined && message.startsWith(input.subject) ? input.subject : undefined;
+    this.code = input.code;
+    this.params = input.params;
   }
 }
 
@@ -48,7 +62,7 @@ export class NotFound extends UserError {
 
   /** Create for a missing `thing`, naming the input that named it. */
   constructor(thing: 'officer' | 'visit' | 'badge', message: string, input: UserErrorInput = {}) {
-    super(message, input);
+    super(message, { code: `notfound.${thing}`, ...input });
     this.name = 'NotFound';
     this.thing = thing;
   }

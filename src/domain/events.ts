@@ -54,7 +54,7 @@ export const EVENT_SCHEMAS = {
     reissue: z.boolean().describe('a replacement for a lost badge (not timed)'), ...untimed,
   }).describe('a special badge was issued for the KTP (step 3)'),
   'visit.checked_out': z.object({
-    ...onVisit, badge: id('the badge returned').nullable(), ktpReturned: z.literal(true).describe('the KTP went back'),
+    ...onVisit, badge: id('the badge returned').nullable(), ktpReturned: z.boolean().describe('the KTP went back (false: kept at the desk until a head acknowledges the device mismatch)'),
     wasInside: z.boolean().describe('the visitor was still inside at checkout'), devicesOut: count('devices carried out'), ...timing,
     insideSeconds: seconds('time inside over all stays').optional(), insideStandardSeconds: seconds('standard for the time inside').optional(),
     insideOverStandard: z.boolean().describe('the time inside was over its standard').optional(),
@@ -75,6 +75,20 @@ export const EVENT_SCHEMAS = {
     ok: count('items ok'), degraded: count('items degraded'), failed: count('items failed'),
   }).describe('a maintenance checklist was recorded (SOP 002)'),
   'badge.lost': z.object({ ...onVisit, badge }).describe('the visit\'s badge was reported lost'),
+
+  // The officers' console (issue 12): cancel / no-show, the head's mismatch acknowledgement, found badges, alarm acknowledgements.
+  'visit.cancelled': z.object({
+    ...onVisit, reason: z.enum(['cancelled', 'no_show']).describe('cancelled, or the visitor did not show up'), note: id('the officer\'s note').optional(),
+  }).describe('a request that never came was closed before any badge was issued'),
+  'visit.mismatch_acknowledged': z.object({
+    ...onVisit, ktpReturned: z.literal(true).describe('the KTP went back'),
+    incident: count('the incident-book entry holding the head\'s note').optional(),
+  }).describe('a head acknowledged the device mismatch of a checkout; the KTP went back'),
+  'badge.found': z.object({ badge, label: id('label printed on the badge'), officer: id('the head who put it back') }).describe('a lost badge was found and is back in the pool'),
+  'alarm.acknowledged': z.object({
+    alarm: count('seq of the alarm event acknowledged'), alarmType: id('type of the alarm event'), officer: id('officer who acknowledged it'),
+    incident: count('the incident-book entry holding the officer\'s note').optional(),
+  }).describe('an officer acknowledged an alarm at the door (not an alarm itself)'),
 
   // The door's taps (app/access-service.ts): plain object literals on the tap path.
   'access.granted': z.object({
@@ -210,9 +224,12 @@ export function isEvent<K extends EventType, E extends { type: string; data: unk
 /** Door event types (besides every `alarm.*`) that officers must act on: each becomes an alert at the centre. */
 export const ALERT_EVENT_TYPES: readonly EventType[] = ['door.forced', 'door.held', 'visit.device_mismatch'];
 
-/** Whether an event of this type is an alert at the centre: every `alarm.*` and `ALERT_EVENT_TYPES`. */
+/** Event types named `alarm.*` that are no alarm: an officer's acknowledgement of one. */
+export const NOT_ALERT_TYPES: readonly EventType[] = ['alarm.acknowledged'];
+
+/** Whether an event of this type is an alert at the centre and an alarm at the door: every `alarm.*` (but an acknowledgement) and `ALERT_EVENT_TYPES`. */
 export function isAlertType(type: string): boolean {
-  return type.startsWith('alarm.') || (ALERT_EVENT_TYPES as readonly string[]).includes(type);
+  return (type.startsWith('alarm.') && !(NOT_ALERT_TYPES as readonly string[]).includes(type)) || (ALERT_EVENT_TYPES as readonly string[]).includes(type);
 }
 
 /** The JSON Schema of one event type's payload, as docs/asyncapi.yaml documents it. */

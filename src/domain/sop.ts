@@ -20,7 +20,8 @@ export const DEFAULT_STANDARDS: SopStandards = {
 };
 
 /** Officer actions on a visit. */
-export type VisitAction = 'request' | 'check' | 'approve' | 'deny' | 'issue' | 'checkout' | 'report' | 'archive' | 'revoke' | 'badge_lost' | 'incident' | 'checklist';
+export type VisitAction = 'request' | 'check' | 'approve' | 'deny' | 'issue' | 'checkout' | 'report' | 'archive' | 'revoke' | 'badge_lost' | 'incident' | 'checklist'
+  | 'cancel' | 'acknowledge_mismatch' | 'badge_found';
 
 /** Which roles may perform each action (SOP: staff does intake and badges, coordinator checks and reports, head decides). */
 export const ALLOWED_ROLES: Record<VisitAction, readonly Role[]> = {
@@ -36,6 +37,9 @@ export const ALLOWED_ROLES: Record<VisitAction, readonly Role[]> = {
   badge_lost: ['staff', 'coordinator', 'head'],
   incident: ['staff', 'coordinator', 'head'],
   checklist: ['staff', 'coordinator', 'head'],
+  cancel: ['staff', 'coordinator', 'head'],
+  acknowledge_mismatch: ['head'],
+  badge_found: ['head'],
 };
 
 /** Step timing attached to a transition event: how long the step took against its standard. */

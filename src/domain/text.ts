@@ -48,15 +48,32 @@ export type TextKind = keyof typeof TEXT_LIMITS;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
-/** Why a text field was refused, naming the field in domain words (e.g. `visitor name: contains a control character (U+001B)`). */
-export function textError(value: string, field: string, kind: TextKind): string | null {
+/** What is wrong with a text field: a stable key (`text.control`, `text.length`, `text.unicode`) and the facts it names. */
+export interface TextProblem {
+  /** Stable key, for a front end's own words. */
+  code: 'text.control' | 'text.length' | 'text.unicode';
+  /** The facts: the limit and length, or the character's code point and position. */
+  params: Record<string, string | number>;
+  /** The English text after the field's name. */
+  detail: string;
+}
+
+/** What is wrong with a text field of this kind, or null. */
+export function textProblem(value: string, kind: TextKind): TextProblem | null {
   const bad = FORBIDDEN.exec(value);
   if (bad) {
     const cp = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return `${field}: contains a control character (U+${cp}) at position ${[...value.slice(0, bad.index)].length + 1}; type plain text`;
+    const position = [...value.slice(0, bad.index)].length + 1;
+    return { code: 'text.control', params: { codePoint: `U+${cp}`, position }, detail: `contains a control character (U+${cp}) at position ${position}; type plain text` };
   }
   const length = [...value].length;
-  if (length > TEXT_LIMITS[kind]) return `${field}: is ${length} characters long; at most ${TEXT_LIMITS[kind]} are allowed`;
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) return `${field}: is not valid Unicode text`;
+  if (length > TEXT_LIMITS[kind]) return { code: 'text.length', params: { length, limit: TEXT_LIMITS[kind] }, detail: `is ${length} characters long; at most ${TEXT_LIMITS[kind]} are allowed` };
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) return { code: 'text.unicode', params: {}, detail: 'is not valid Unicode text' };
   return null;
+}
+
+/** Why a text field was refused, naming the field in domain words (e.g. `visitor name: contains a control character (U+001B)`). */
+export function textError(value: string, field: string, kind: TextKind): string | null {
+  const p = textProblem(value, kind);
+  return p ? `${field}: ${p.detail}` : null;
 }

@@ -53,9 +53,14 @@ export interface Device {
 }
 
 /** The state of a visit in the SOP. */
-export type VisitState = 'requested' | 'checked' | 'approved' | 'denied' | 'issued' | 'checked_out' | 'archived' | 'revoked';
+export type VisitState = 'requested' | 'checked' | 'approved' | 'denied' | 'issued' | 'checked_out' | 'archived' | 'revoked' | 'cancelled';
 /** All visit states. */
-export const VISIT_STATES: readonly VisitState[] = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked'];
+export const VISIT_STATES: readonly VisitState[] = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked', 'cancelled'];
+
+/** Why a request that never came is closed: cancelled (by the visitor or the office), or the visitor did not show up. */
+export type CancelReason = 'cancelled' | 'no_show';
+/** All cancel reasons. */
+export const CANCEL_REASONS: readonly CancelReason[] = ['cancelled', 'no_show'];
 
 /** Kind of visit: an ordinary visit, or a maintenance visit ordered by a disposition (SOP 002). */
 export type VisitKind = 'visit' | 'maintenance';
@@ -74,7 +79,8 @@ export interface Visitor {
 
 /** Milestones of a visit, each with a time and (where an officer acted) an actor. */
 export type Milestone =
-  | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked';
+  | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked'
+  | 'cancelled' | 'mismatchAcknowledged';
 
 /** A visit to the server room, from request to archive. */
 export interface Visit {
@@ -124,6 +130,12 @@ export interface Visit {
   checklist?: ChecklistItem[];
   /** When `alarm.visit_overstay` was raised: the approval ended while the visitor was inside (ms). */
   overstayAt?: number;
+  /** The officer who escorted the visitor's last entry (from the grant; null: no escort required), once they entered. */
+  escort?: string | null;
+  /** Checked out with a device mismatch not yet acknowledged by a head: the KTP stays held until then. */
+  mismatchPending?: boolean;
+  /** Why a request that never came was closed (state cancelled). */
+  cancelReason?: CancelReason;
 }
 
 /** One item of a maintenance checklist (SOP 002: component condition). */

@@ -154,6 +154,42 @@ export interface VisitRepository {
   overstaying(now: number): Visit[];
 }
 
+/** How the visit list is searched in the store (the app checks and normalises it first). */
+export interface VisitSearch {
+  /** Part of the visitor's name (ASCII letters case-insensitive). */
+  name?: string;
+  /** Part of the institution (ASCII letters case-insensitive). */
+  org?: string;
+  /** Visits requested on this local date (YYYYMMDD, as in their ids). */
+  yyyymmdd?: string;
+  /** Visits in this state. */
+  state?: VisitState;
+  /** Only visits whose id sorts before this one (the next page). */
+  before?: string;
+  /** Page size. */
+  limit: number;
+}
+
+/** What the officers' console reads beyond the other repositories: the visit list, a visit's timeline, alarms. */
+export interface ConsoleReadRepository {
+  /** A page of visits matching every given filter, by id, newest first. */
+  searchVisits(q: VisitSearch): Visit[];
+  /** Ids of the visits named by events of these types written between `fromIso` (inclusive) and `toIso` (exclusive). */
+  visitIdsWithEvents(types: readonly string[], fromIso: string, toIso: string): string[];
+  /** The events naming a visit (`data.visit`), oldest first. */
+  eventsOfVisit(id: string, limit: number): StoredEvent[];
+  /** The newest events of this door, newest first. */
+  recentEvents(limit: number): StoredEvent[];
+  /** One event of this door by seq, or null. */
+  eventAt(seq: number): StoredEvent | null;
+  /** Alarms of this door not yet acknowledged, newest first. */
+  openAlarms(limit: number): StoredEvent[];
+  /** Seqs of the open alarms of this type naming a visit. */
+  openAlarmsOfVisit(visit: string, type: string): number[];
+  /** Whether the alarm event at `seq` is open (not acknowledged). */
+  alarmOpen(seq: number): boolean;
+}
+
 /** An incident-book entry (SOP 004). */
 export interface Incident {
   /** Entry number. */
@@ -320,7 +356,7 @@ export interface StoreClock extends LogClock {
  */
 export interface StorePort<C extends StoreClock | null = StoreClock | null> extends Transactions, OfficerRepository, PinRepository, BadgeRepository,
   VisitRepository, IncidentRepository, DoorStatusRepository, MetaRepository, LinkStatusRepository, DatabaseCheckRepository,
-  RetentionRepository, BackupRepository {
+  RetentionRepository, BackupRepository, ConsoleReadRepository {
   /** The door's event log. */
   readonly events: EventLogPort;
   /** The clock guard that stamps every event of this store (null: none). */

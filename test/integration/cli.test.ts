@@ -42,6 +42,10 @@ describe('pintu CLI', () => {
     const out = pintuJson(tc.file, ['visit', 'checkout', id, '--by', staff, '--device-out', 'Laptop Dell:SN-AAA']);
     expect(out.state).toBe('checked_out');
     expect(out.deviceMismatch).toMatchObject({ notCarriedOut: [{ description: 'HDD', serial: 'WD-1' }] });
+    // Issue 12: the mismatch keeps the KTP held until a head acknowledges it; archive is refused until then.
+    expect(out.ktpHeld).toBe(true);
+    expect(pintu(tc.file, ['visit', 'archive', id, '--by', staff]).stderr).toMatch(/still holds the KTP/);
+    pintuJson(tc.file, ['visit', 'ack-mismatch', id, '--by', head, '--note', 'HDD stays for repair']);
     const shown = pintuJson(tc.file, ['visit', 'show', id]);
     expect(shown).toMatchObject({ id, state: 'checked_out', ktpHeld: false, badgeUid: null });
     expect(JSON.stringify(shown)).not.toContain('04A1B2C3D4E5F6');
@@ -56,7 +60,7 @@ describe('pintu CLI', () => {
     const after = pintu(tc.file, ['events', '--json', '--since', String(events.length - 2)]);
     expect(after.stdout.trim().split('\n').length).toBe(2);
     for (const e of events) expect(JSON.stringify(e)).not.toMatch(/Budi|Santoso|3201011205900007|04A1B2C3D4E5F6/);
-  });
+  }, 60_000); // a loaded 2-core runner: two CLI runs more since issue 12 (archive refused, the acknowledgement)
 
   it('streams new events with events --follow --json, one JSON object per line', async () => {
     const last = pintuJson<{ lastSeq: number }>(tc.file, ['status']).lastSeq;

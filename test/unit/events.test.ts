@@ -12,12 +12,13 @@ import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { VisitService } from '../../src/app/visit-service.js';
+import { AlarmService } from '../../src/app/console-queries.js';
 import { recordReport } from '../../src/app/health/checklist.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { initialDoorState, stepDoor, type DoorEvent, type DoorInput } from '../../src/domain/door.js';
 import {
-  ALERT_EVENT_TYPES, EVENT_SCHEMAS, EVENT_TYPES, event, isAlertType, isEvent, isEventType,
+  ALERT_EVENT_TYPES, NOT_ALERT_TYPES, EVENT_SCHEMAS, EVENT_TYPES, event, isAlertType, isEvent, isEventType,
   type DomainEvent, type EventType, type StoredEvent,
 } from '../../src/domain/events.js';
 import { seedIssuedVisit, testNik } from '../helpers/config.js';
@@ -76,7 +77,9 @@ describe('the event catalogue', () => {
     expect(isEventType('access.grant')).toBe(false);
     expect(isEventType('toString')).toBe(false);
     for (const t of ALERT_EVENT_TYPES) expect(EVENT_TYPES).toContain(t);
-    expect(EVENT_TYPES.filter(isAlertType).sort()).toEqual(EVENT_TYPES.filter((t) => t.startsWith('alarm.') || (ALERT_EVENT_TYPES as readonly string[]).includes(t)).sort());
+    // Issue 12: an officer's acknowledgement of an alarm (alarm.acknowledged) is no alarm itself.
+    expect(EVENT_TYPES.filter(isAlertType).sort()).toEqual(EVENT_TYPES.filter((t) => (t.startsWith('alarm.') && !NOT_ALERT_TYPES.includes(t)) || (ALERT_EVENT_TYPES as readonly string[]).includes(t)).sort());
+    expect(isAlertType('alarm.acknowledged')).toBe(false);
     expect(isAlertType('alarm.from_a_newer_door')).toBe(true);
     expect(isAlertType('door.opened')).toBe(false);
   });
@@ -106,6 +109,7 @@ describe('the event catalogue', () => {
     access.checkOverstay();
     visits.checkout(v1, 'O2', [laptop]);
     visits.report(v1, 'O1', 'done');
+    visits.acknowledgeMismatch(v1, 'O1', 'the HDD stays for repair'); // issue 12: the KTP is held until a head acknowledges
     visits.archive(v1, 'O2');
 
     // A maintenance visit: the visitor taps before any officer and is refused when none comes; a checklist; a lost badge; revoked.
@@ -142,6 +146,10 @@ describe('the event catalogue', () => {
     visits.setOfficerActive('O2', false, 'O1');
     visits.setOfficerActive('O2', true, 'O1');
     visits.retireBadge('TAMU-01', 'O1');
+    visits.badgeFound('TAMU-02', 'O1');
+    visits.cancel(visits.request({ name: 'Eko', nik: testNik(6), org: 'PT V', purpose: 'survey' }).id, 'O2', 'no_show', 'did not come');
+    const alarms = new AlarmService(store, () => clock.now);
+    alarms.acknowledge(alarms.open()[0]!.event.seq, 'O2', 'checked the room');
     recordReport(store, { at: new Date(clock.now).toISOString(), door: 'd1', status: 'fail', counts: { ok: 1, warn: 0, fail: 1 }, items: [
       { item: 'disk', status: 'ok', value: 12.5, detail: 'free' }, { item: 'reader:in', status: 'fail', value: null, detail: 'silent' },
     ] }, clock.now, 'manual');
@@ -154,7 +162,7 @@ describe('the event catalogue', () => {
       'alarm.visitor_unescorted', 'alarm.visit_overstay', 'visit.checked_out', 'badge.returned', 'visit.device_mismatch', 'visit.reported',
       'visit.archived', 'access.awaiting_escort', 'visit.checklist_recorded', 'badge.lost', 'visit.revoked', 'alarm.revoked_inside',
       'visit.denied', 'incident.recorded', 'door.disabled', 'door.enabled', 'officer.deactivated', 'officer.activated', 'badge.retired',
-      'health.report', 'alarm.health',
+      'health.report', 'alarm.health', 'visit.cancelled', 'visit.mismatch_acknowledged', 'badge.found', 'alarm.acknowledged',
     ];
     expect(expected.filter((t) => !seen.has(t))).toEqual([]);
     expect(events.some((e) => e.type === 'access.denied' && e.data.afterRestart === true)).toBe(true);

@@ -10,10 +10,11 @@ import { eventDataText, eventHash, GENESIS_HASH, type StoredEventText } from '..
 
 export type { ClockStamp, LogClock, NewestEvent, StoredEvent } from '../../ports/store.js';
 
-interface Row { door: string; seq: number; type: string; at: string; data: string; prev_hash: string; hash: string }
+/** An events row. */
+export interface Row { door: string; seq: number; type: string; at: string; data: string; prev_hash: string; hash: string }
 
 /** A row as a stored event: the log holds what the catalogue typed when it was written, so the type is trusted, not checked. */
-function fromRow(r: Row): StoredEvent {
+export function fromRow(r: Row): StoredEvent {
   return { door: r.door, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash } as StoredEvent;
 }
 

@@ -119,4 +119,34 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "officers' console: visit search, visits by state in id order, a visit's events, open alarms",
+    sql: `
+      -- The visit list's search: lower-cased name and institution per visit, scanned in id order without reading the
+      -- visits' JSON. Written by saveVisit only when they change (the purge overwrites the name here too).
+      CREATE TABLE visit_search (id TEXT PRIMARY KEY, name TEXT NOT NULL, org TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO visit_search (id, name, org)
+        SELECT id, lower(coalesce(json_extract(data, '$.visitor.name'), '')), lower(coalesce(json_extract(data, '$.visitor.org'), '')) FROM visits;
+      -- A state's visits newest first, and keyset pages (id < ?) of them.
+      CREATE INDEX visits_state_id ON visits(state, id);
+      -- A visit's timeline from 1,000,000 events: the visit id of an event's data (only events that name one).
+      CREATE INDEX events_visit ON events(json_extract(data, '$.visit')) WHERE json_extract(data, '$.visit') IS NOT NULL;
+      -- Alarms not yet acknowledged, kept by triggers in the append's transaction (whoever appends: daemon, CLI): an
+      -- alarm (isAlertType in src/domain/events.ts; test/unit/console-store.test.ts keeps the two equal) opens a row,
+      -- alarm.acknowledged closes it. Other events pay only the WHEN test.
+      CREATE TABLE alarm_open (door TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, visit TEXT, PRIMARY KEY (door, seq)) WITHOUT ROWID;
+      CREATE INDEX alarm_open_visit ON alarm_open(visit) WHERE visit IS NOT NULL;
+      CREATE TRIGGER alarm_opens AFTER INSERT ON events
+        WHEN (NEW.type LIKE 'alarm.%' AND NEW.type <> 'alarm.acknowledged') OR NEW.type IN ('door.forced', 'door.held', 'visit.device_mismatch')
+        BEGIN INSERT INTO alarm_open (door, seq, type, visit) VALUES (NEW.door, NEW.seq, NEW.type, json_extract(NEW.data, '$.visit')); END;
+      CREATE TRIGGER alarm_closes AFTER INSERT ON events WHEN NEW.type = 'alarm.acknowledged'
+        BEGIN DELETE FROM alarm_open WHERE door = NEW.door AND seq = json_extract(NEW.data, '$.alarm'); END;
+      -- Alarms of the last day before the console existed are open; older ones are history (they reached the centre).
+      INSERT INTO alarm_open (door, seq, type, visit)
+        SELECT door, seq, type, json_extract(data, '$.visit') FROM events
+        WHERE ((type LIKE 'alarm.%' AND type <> 'alarm.acknowledged') OR type IN ('door.forced', 'door.held', 'visit.device_mismatch'))
+          AND at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day');
+    `,
+  },
 ];

@@ -10,8 +10,9 @@ import { EventLog } from './event-log.js';
 import { SqliteTransactions } from './transactions.js';
 import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
 import { backupTo, nightlyBackups, rotate } from './backup.js';
+import { ConsoleReads } from './console-reads.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
-import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StorePort } from '../../ports/store.js';
+import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StoredEvent, StorePort, VisitSearch } from '../../ports/store.js';
 
 interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
@@ -32,6 +33,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   /** The clock guard that stamps every event of this store (null: none, said explicitly by whoever built the store). */
   readonly clock: C;
   private readonly stmts;
+  private readonly reads: ConsoleReads;
 
   /** Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready). */
   constructor(db: Db, readonly door: string, clock: C) {
@@ -48,6 +50,11 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
         `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data) VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, presence = excluded.presence, badge_uid = excluded.badge_uid, ktp_hash = excluded.ktp_hash, data = excluded.data`,
       ),
+      // The search row changes only with the name or institution (at request, at the purge): otherwise one lookup, no write.
+      saveSearch: db.prepare(
+        `INSERT INTO visit_search (id, name, org) VALUES (?, lower(?), lower(?))
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, org = excluded.org WHERE name IS NOT excluded.name OR org IS NOT excluded.org`,
+      ),
       setBadge: db.prepare('UPDATE badges SET status = ?, visit_id = ? WHERE uid = ?'),
       setOfficerPresence: db.prepare('UPDATE officers SET presence = ? WHERE id = ?'),
       setOfficerEntered: db.prepare("UPDATE officers SET presence = 'inside', entered_at = ? WHERE id = ?"),
@@ -58,6 +65,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
         "SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
       ),
     };
+    this.reads = new ConsoleReads(db, door);
     clock?.attach(this);
   }
 
@@ -195,6 +203,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
       id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash,
       requested_at: v.at.requested ?? 0, data: JSON.stringify(v),
     });
+    this.stmts.saveSearch.run(v.id, v.visitor.name, v.visitor.org);
   }
 
   /** Visits, newest first, optionally filtered by state or presence. */
@@ -224,6 +233,25 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
       .get(prefix, `V-${yyyymmdd}.`);
     return `${prefix}${String((r?.n ?? 0) + 1).padStart(3, '0')}`;
   }
+
+  // --- the officers' console's reads (console-reads.ts) ---
+
+  /** A page of visits matching every given filter, newest id first. */
+  searchVisits(q: VisitSearch): Visit[] { return this.reads.searchVisits(q); }
+  /** Ids of the visits named by events of these types written in [fromIso, toIso). */
+  visitIdsWithEvents(types: readonly string[], fromIso: string, toIso: string): string[] { return this.reads.visitIdsWithEvents(types, fromIso, toIso); }
+  /** The events naming a visit, oldest first. */
+  eventsOfVisit(id: string, limit: number): StoredEvent[] { return this.reads.eventsOfVisit(id, limit); }
+  /** The newest events of this door, newest first. */
+  recentEvents(limit: number): StoredEvent[] { return this.reads.recentEvents(limit); }
+  /** One event by seq, or null. */
+  eventAt(seq: number): StoredEvent | null { return this.reads.eventAt(seq); }
+  /** Alarms not yet acknowledged, newest first. */
+  openAlarms(limit: number): StoredEvent[] { return this.reads.openAlarms(limit); }
+  /** Seqs of the open alarms of a type naming a visit. */
+  openAlarmsOfVisit(visit: string, type: string): number[] { return this.reads.openAlarmsOfVisit(visit, type); }
+  /** Whether the alarm at `seq` is open. */
+  alarmOpen(seq: number): boolean { return this.reads.alarmOpen(seq); }
 
   // --- incidents ---
 
@@ -303,9 +331,10 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   /** Ids of visits closed before `cutoff` whose visitor name is not `purgedName`, oldest first (the purge's rule in SQL). */
   visitIdsClosedBefore(cutoff: number, purgedName: string): string[] {
     return this.prep<[string, number], { id: string }>(`SELECT id FROM visits
-    WHERE state IN ('checked_out', 'archived', 'denied')
+    WHERE state IN ('checked_out', 'archived', 'denied', 'cancelled')
       AND json_extract(data, '$.visitor.name') IS NOT ?
-      AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided')
+      AND json_extract(data, '$.ktpHeld') IS NOT 1
+      AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided') WHEN 'cancelled' THEN json_extract(data, '$.at.cancelled')
            ELSE coalesce(json_extract(data, '$.at.archived'), json_extract(data, '$.at.checkedOut')) END) < ?
     ORDER BY requested_at, id`).pluck().all(purgedName, cutoff) as unknown as string[];
   }

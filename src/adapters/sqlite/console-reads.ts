@@ -1,0 +1,113 @@
+/**
+ * The officers' console's reads over SQLite (`ConsoleReadRepository`): the visit list's search, a visit's timeline,
+ * the newest events and the open alarms, each on an index of migration 4 so a page stays fast with 100,000 visits and
+ * 1,000,000 events (bench/console-queries.ts measures them).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+import { fromRow, type Row } from './event-log.js';
+import type { Visit } from '../../domain/types.js';
+import type { ConsoleReadRepository, StoredEvent, VisitSearch } from '../../ports/store.js';
+
+/** The console's reads of one door's database. */
+export class ConsoleReads implements ConsoleReadRepository {
+  private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
+
+  /** Bind to the database and the door id. */
+  constructor(private readonly db: Db, private readonly door: string) {}
+
+  private prep<R>(sql: string): Statement<unknown[], R> {
+    let st = this.prepared.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.prepared.set(sql, st);
+    }
+    return st as Statement<unknown[], R>;
+  }
+
+  /**
+   * A page of visits, newest id first. Without a name or institution the page is a range of the id (or state, id)
+   * index; with one, `visit_search` (id, name, org: a few dozen bytes a visit) is scanned in id order and only the
+   * matches are read from `visits`.
+   */
+  searchVisits(q: VisitSearch): Visit[] {
+    const text = q.name !== undefined || q.org !== undefined;
+    const key = text ? 's.id' : 'v.id';
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.before !== undefined) { where.push(`${key} < ?`); args.push(q.before); }
+    if (q.yyyymmdd !== undefined) {
+      // A range of ids ('-' + 1 = '.'): the day's visits, from the primary key.
+      where.push(`${key} >= ? AND ${key} < ?`);
+      args.push(`V-${q.yyyymmdd}-`, `V-${q.yyyymmdd}.`);
+    }
+    if (q.name !== undefined) { where.push('instr(s.name, lower(?)) > 0'); args.push(q.name); }
+    if (q.org !== undefined) { where.push('instr(s.org, lower(?)) > 0'); args.push(q.org); }
+    if (q.state !== undefined) { where.push('v.state = ?'); args.push(q.state); }
+    const from = text ? 'visit_search s CROSS JOIN visits v ON v.id = s.id' : 'visits v';
+    const sql = `SELECT v.data FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
+    return this.prep<{ data: string }>(sql).all(...args, q.limit).map((r) => JSON.parse(r.data) as Visit);
+  }
+
+  /**
+   * Visits named by events of `types` in a time range. The log's times never go backwards, so the range is a range of
+   * seq, found by a binary search on the primary key (a few dozen lookups), then read in order.
+   */
+  visitIdsWithEvents(types: readonly string[], fromIso: string, toIso: string): string[] {
+    const first = this.firstSeqAtOrAfter(fromIso);
+    const end = this.firstSeqAtOrAfter(toIso);
+    if (first === null || types.length === 0) return [];
+    const sql = `SELECT DISTINCT json_extract(data, '$.visit') AS visit FROM events WHERE door = ? AND seq >= ? AND seq < ?
+      AND type IN (${types.map(() => '?').join(', ')}) AND json_extract(data, '$.visit') IS NOT NULL`;
+    return this.prep<{ visit: string }>(sql).all(this.door, first, end ?? Number.MAX_SAFE_INTEGER, ...types).map((r) => r.visit);
+  }
+
+  /** The first seq whose time is at or after `iso`, or null (none). */
+  private firstSeqAtOrAfter(iso: string): number | null {
+    const bounds = this.prep<{ lo: number | null; hi: number | null }>('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events WHERE door = ?').get(this.door);
+    if (!bounds || bounds.lo === null || bounds.hi === null) return null;
+    const atOf = this.prep<{ at: string }>('SELECT at FROM events WHERE door = ? AND seq >= ? ORDER BY seq LIMIT 1');
+    let lo = bounds.lo;
+    let hi = bounds.hi + 1; // answer in [lo, hi]; hi = past the end
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const at = atOf.get(this.door, mid)?.at;
+      if (at === undefined || at >= iso) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo > bounds.hi ? null : lo;
+  }
+
+  /** The events naming a visit, oldest first (the `events_visit` expression index). */
+  eventsOfVisit(id: string, limit: number): StoredEvent[] {
+    return this.prep<Row>("SELECT * FROM events WHERE json_extract(data, '$.visit') = ? AND door = ? ORDER BY seq LIMIT ?")
+      .all(id, this.door, limit).map(fromRow);
+  }
+
+  /** The newest events of this door, newest first (the primary key, backwards). */
+  recentEvents(limit: number): StoredEvent[] {
+    return this.prep<Row>('SELECT * FROM events WHERE door = ? ORDER BY seq DESC LIMIT ?').all(this.door, limit).map(fromRow);
+  }
+
+  /** One event by seq, or null. */
+  eventAt(seq: number): StoredEvent | null {
+    const r = this.prep<Row>('SELECT * FROM events WHERE door = ? AND seq = ?').get(this.door, seq);
+    return r ? fromRow(r) : null;
+  }
+
+  /** Open alarms, newest first: the small `alarm_open` table joined to their events (an alarm pruned with its event is gone). */
+  openAlarms(limit: number): StoredEvent[] {
+    return this.prep<Row>('SELECT e.* FROM alarm_open a CROSS JOIN events e ON e.door = a.door AND e.seq = a.seq WHERE a.door = ? ORDER BY a.seq DESC LIMIT ?')
+      .all(this.door, limit).map(fromRow);
+  }
+
+  /** Seqs of the open alarms of a type naming a visit. */
+  openAlarmsOfVisit(visit: string, type: string): number[] {
+    return this.prep<{ seq: number }>('SELECT seq FROM alarm_open WHERE visit = ? AND door = ? AND type = ? ORDER BY seq').all(visit, this.door, type).map((r) => r.seq);
+  }
+
+  /** Whether the alarm at `seq` is open. */
+  alarmOpen(seq: number): boolean {
+    return this.prep<{ one: number }>('SELECT 1 AS one FROM alarm_open WHERE door = ? AND seq = ?').get(this.door, seq) !== undefined;
+  }
+}
