@@ -311,8 +311,9 @@ export interface DatabaseCheckRepository {
 /** Personal-data retention: finding what is due and erasing it for good. */
 export interface RetentionRepository {
   /**
-   * Ids of visits closed (checked out, archived, denied) before `cutoff` (ms) whose visitor name is not `purgedName`,
-   * oldest first: picked by the storage, so memory stays bounded however many visits there are.
+   * Ids of visits closed (checked out, archived, denied, cancelled) before `cutoff` (ms) whose visitor name is not
+   * `purgedName` and whose KTP is not held at the desk (a device mismatch not yet acknowledged), oldest first: picked by
+   * the storage, so memory stays bounded however many visits there are.
    */
   visitIdsClosedBefore(cutoff: number, purgedName: string): string[];
   /** From now on, overwrite freed bytes on this connection (old values do not linger in free pages). */

@@ -163,6 +163,21 @@ describe('desk commands (issue 12)', () => {
     });
   });
 
+  it('retention: a cancelled visit is due like any closed one; a visit whose KTP is still held is not', () => {
+    const cancelled = requested(2);
+    s.cancel(cancelled, 'O2', 'no_show');
+    const held = issued();
+    s.checkout(held, 'O2', []);
+    const returned = requested(3);
+    s.check(returned, 'O2');
+    s.approve(returned, 'O1');
+    s.issue(returned, 'TAMU-02', 'O2');
+    s.checkout(returned, 'O2', [LAPTOP, HDD]);
+    expect(store.visitIdsClosedBefore(now + 1, '(purged)')).toEqual([cancelled, returned]);
+    s.acknowledgeMismatch(held, 'O1', 'ok');
+    expect(store.visitIdsClosedBefore(now + 1, '(purged)')).toEqual([cancelled, held, returned]);
+  });
+
   describe('a found badge', () => {
     it('only a head puts a lost badge back in the pool (badge.found with the actor); anything but a lost badge is refused', () => {
       const id = issued();

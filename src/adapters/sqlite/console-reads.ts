@@ -64,8 +64,11 @@ export class ConsoleReads implements ConsoleReadRepository {
 
   /** The first seq whose time is at or after `iso`, or null (none). */
   private firstSeqAtOrAfter(iso: string): number | null {
-    const bounds = this.prep<{ lo: number | null; hi: number | null }>('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events WHERE door = ?').get(this.door);
-    if (!bounds || bounds.lo === null || bounds.hi === null) return null;
+    // MIN and MAX in two statements: each is one end of the primary key (together SQLite would scan every event).
+    const lo0 = this.prep<{ n: number | null }>('SELECT MIN(seq) AS n FROM events WHERE door = ?').get(this.door)?.n ?? null;
+    const hi0 = this.prep<{ n: number | null }>('SELECT MAX(seq) AS n FROM events WHERE door = ?').get(this.door)?.n ?? null;
+    if (lo0 === null || hi0 === null) return null;
+    const bounds = { lo: lo0, hi: hi0 };
     const atOf = this.prep<{ at: string }>('SELECT at FROM events WHERE door = ? AND seq >= ? ORDER BY seq LIMIT 1');
     let lo = bounds.lo;
     let hi = bounds.hi + 1; // answer in [lo, hi]; hi = past the end

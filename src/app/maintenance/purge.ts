@@ -1,6 +1,7 @@
 /**
  * Personal-data retention (UU PDP 27/2022): the visitor's name, NIK, phone and KTP hash are replaced once a visit has
- * been closed (checked out, archived or denied) for longer than `privacy.retentionDays`. The visit record, its times,
+ * been closed (checked out, archived, denied or cancelled; never while its KTP is still held at the desk) for longer
+ * than `privacy.retentionDays`. The visit record, its times,
  * state, organisation, purpose, devices and every event stay, so counts and SOP reports keep working.
  */
 import type { EventLogPort, RetentionRepository, Transactions, VisitRepository } from '../../ports/store.js';
