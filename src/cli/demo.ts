@@ -158,8 +158,10 @@ async function walk(say: Say, logged: (fn: () => void) => void, { visits, office
   readers.out.tap('1B00000001'); await pause(200);
   io.openDoor(); await pause(200); io.closeDoor(); await pause(200);
   readers.out.tap('0A00000002'); await pause(200);
-  say('  At the desk: devices carried out are recorded by serial number (the HDD stays inside: the system flags it), the badge comes back, the KTP is returned.');
+  say('  At the desk: devices carried out are recorded by serial number (the HDD stays inside: the system flags it), the badge comes back; the KTP stays at the desk.');
   logged(() => visits.checkout(id, 'O3', [{ description: 'Laptop Lenovo T14', serial: 'PF-2XK9A1' }]));
+  say('  The head acknowledges the device mismatch (the note goes in the incident book); only then is the KTP returned.');
+  logged(() => visits.acknowledgeMismatch(id, 'O1', 'Old disk left in the rack for destruction, as ordered'));
   say('\nSteps 6–7 — the coordinator reports the visit, staff archives it. Each step\'s time is compared with the SOP standard.');
   logged(() => { visits.report(id, 'O2', 'Disk replaced; old disk left in the rack for destruction'); visits.archive(id, 'O3'); });
   say('\nAfter the visit, TAMU-01 is back in the pool: tapping it now is refused as "returned".');
