@@ -1,6 +1,6 @@
 /**
  * What the officers' console reads (`ConsoleQueries`) and its alarms (`AlarmDesk`), over the store port. Every read is
- * a range of an index (migration 4: visit search, visits by state and id, a visit's events, open alarms), so a page
+ * a range of an index (migration 5: visit search, visits by state and id, a visit's events, open alarms), so a page
  * stays fast with 100,000 visits and 1,000,000 events (bench/console-queries.ts).
  */
 import type { AlarmDesk, ConsoleQueries, OpenAlarm, VisitQuery } from '../ports/console.js';

@@ -1,7 +1,7 @@
 /**
  * What the console reads (ConsoleQueries) and its alarms (AlarmDesk) over a real SQLite store (issue 12): the visit
  * list's search and pages, the day's list, pending requests, who is inside with their escort, a visit's timeline, open
- * alarms and their acknowledgement, and migration 4 on a database that already holds visits and events.
+ * alarms and their acknowledgement, and migration 5 on a database that already holds visits and events.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -224,9 +224,9 @@ describe('console queries and alarms', () => {
     });
   });
 
-  it('migration 4 on a database with visits and events: search rows for every visit, open alarms of the last day only', () => {
+  it('migration 5 on a database with visits and events: search rows for every visit, open alarms of the last day only', () => {
     const file = join(dir, 'old.db');
-    const old = openDatabase(file, { synchronous: 'normal' }, MIGRATIONS.slice(0, 3));
+    const old = openDatabase(file, { synchronous: 'normal' }, MIGRATIONS.slice(0, 4));
     const log = new EventLog(old, 'd1', null);
     old.exec(`INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data)
       VALUES ('V-20261101-001', 'visit', 'requested', NULL, NULL, NULL, 1, '{"id":"V-20261101-001","visitor":{"name":"Budi Santoso","org":"Dinas Kominfo"}}')`);

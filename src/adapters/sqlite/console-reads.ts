@@ -1,6 +1,6 @@
 /**
  * The officers' console's reads over SQLite (`ConsoleReadRepository`): the visit list's search, a visit's timeline,
- * the newest events and the open alarms, each on an index of migration 4 so a page stays fast with 100,000 visits and
+ * the newest events and the open alarms, each on an index of migration 5 so a page stays fast with 100,000 visits and
  * 1,000,000 events (bench/console-queries.ts measures them).
  */
 import type { Statement } from 'better-sqlite3';

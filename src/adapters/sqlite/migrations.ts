@@ -133,7 +133,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- A visit's timeline from 1,000,000 events: the visit id of an event's data (only events that name one).
       CREATE INDEX events_visit ON events(json_extract(data, '$.visit')) WHERE json_extract(data, '$.visit') IS NOT NULL;
       -- Alarms not yet acknowledged, kept by triggers in the append's transaction (whoever appends: daemon, CLI): an
-      -- alarm (isAlertType in src/domain/events.ts; test/unit/console-store.test.ts keeps the two equal) opens a row,
+      -- alarm (isAlertType in src/domain/events.ts; test/unit/console-queries.test.ts keeps the two equal) opens a row,
       -- alarm.acknowledged closes it. Other events pay only the WHEN test.
       CREATE TABLE alarm_open (door TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, visit TEXT, PRIMARY KEY (door, seq)) WITHOUT ROWID;
       CREATE INDEX alarm_open_visit ON alarm_open(visit) WHERE visit IS NOT NULL;
