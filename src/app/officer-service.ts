@@ -5,7 +5,7 @@
  * never leaves the site without one. Every change is one transaction with its event, naming the actor; no PIN, hash or
  * name ever reaches an event or an error message.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { event } from '../domain/events.js';
 import { NotFound, Refused, UserError, type InputField } from '../domain/errors.js';
 import { PIN_MAX_TRIES, pinProblem } from '../domain/pin.js';
@@ -13,7 +13,7 @@ import { textError } from '../domain/text.js';
 import { ROLES, type Officer, type Role } from '../domain/types.js';
 import { UID_RULE, checkUid } from '../domain/uid.js';
 import { MINUTE_MS } from '../domain/time.js';
-import type { OfficerDesk, PinCheck } from '../ports/console.js';
+import type { OfficerDesk, PinCheck, PinMatch } from '../ports/console.js';
 import type { StorePort } from '../ports/store.js';
 
 /** scrypt's cost (N) for new PINs: Node's default, about 16 MiB and tens of ms per check on a Pi 4. */
@@ -89,18 +89,33 @@ export class OfficerService implements OfficerDesk {
     });
   }
 
-  /** Check an officer's PIN; 5 wrong in a row lock the officer for the configured time and raise `alarm.pin_lockout`. */
-  verifyPin(officerId: string, pin: string): PinCheck {
+  /**
+   * The slow part of a PIN check, off the event loop (scrypt on libuv's thread pool) and without writing: whether the
+   * PIN matches the officer's stored hash (an unknown officer's against a dummy, so it takes as long). Hand the result
+   * to `verifyPin`, which then only counts (in the daemon's write queue, the taps wait for no hash).
+   */
+  async matchPin(officerId: string, pin: string): Promise<PinMatch> {
+    const o = this.store.officer(officerId.trim().toUpperCase());
+    const hash = o ? this.store.pinRecord(o.id)?.hash ?? null : null;
+    const right = await pinMatchesAsync(hash ?? this.dummyHash, pin);
+    return { hash, right: hash !== null && right };
+  }
+
+  /**
+   * Check an officer's PIN; 5 wrong in a row lock the officer for the configured time and raise `alarm.pin_lockout`.
+   * With `match` (from `matchPin` for the same PIN) no hash is computed here unless the PIN changed in between.
+   */
+  verifyPin(officerId: string, pin: string, match?: PinMatch): PinCheck {
     const id = officerId.trim().toUpperCase();
     const now = this.now();
     const o = this.store.officer(id);
-    if (!o) return this.unknownTry(id, now);
+    if (!o) return this.unknownTry(id, now, match !== undefined);
     const before = this.store.pinRecord(o.id);
     if (before?.lockedUntil != null && before.lockedUntil > now) return { ok: false, reason: 'locked', until: before.lockedUntil };
     if (!o.active) return { ok: false, reason: 'inactive' };
     if (!before?.hash) return { ok: false, reason: 'no-pin' };
     // The slow hash runs before the transaction: the write lock is held only to count.
-    const right = pinMatches(before.hash, pin);
+    const right = match && match.hash === before.hash ? match.right : pinMatches(before.hash, pin);
     return this.store.tx(() => {
       const rec = this.store.pinRecord(o.id) ?? before;
       if (rec.lockedUntil != null && rec.lockedUntil > now) return { ok: false, reason: 'locked', until: rec.lockedUntil };
@@ -231,8 +246,8 @@ export class OfficerService implements OfficerDesk {
   }
 
   /** A PIN for an officer id that does not exist: hashed all the same (no quicker reply) and counted in memory. */
-  private unknownTry(id: string, now: number): PinCheck {
-    pinMatches(this.dummyHash, '');
+  private unknownTry(id: string, now: number, hashed: boolean): PinCheck {
+    if (!hashed) pinMatches(this.dummyHash, '');
     const t = this.unknownTries.get(id) ?? { failures: 0, lockedUntil: null };
     if (t.lockedUntil !== null && t.lockedUntil > now) return { ok: false, reason: 'locked', until: t.lockedUntil };
     this.unknownTries.delete(id);
@@ -305,6 +320,19 @@ export function hashPin(pin: string, cost: number = DEFAULT_SCRYPT_COST): string
   const salt = randomBytes(16);
   const hash = scryptSync(pin, salt, 32, { N: cost, r: SCRYPT_R, p: SCRYPT_P, maxmem: 256 * cost * SCRYPT_R });
   return ['scrypt', cost, SCRYPT_R, SCRYPT_P, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** `pinMatches` with scrypt on the thread pool: the event loop (and the door's taps) never waits for it. */
+export function pinMatchesAsync(stored: string, pin: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return Promise.resolve(false);
+  const N = Number(n), R = Number(r), P = Number(p);
+  const want = Buffer.from(hash, 'base64');
+  return new Promise((resolve) => {
+    scrypt(pin.slice(0, LONGEST_PIN_TRIED), Buffer.from(salt, 'base64'), want.length, { N, r: R, p: P, maxmem: 256 * N * R }, (err, got) => {
+      resolve(!err && pin.length <= LONGEST_PIN_TRIED && timingSafeEqual(want, got));
+    });
+  });
 }
 
 /** Whether a PIN matches a stored hash (constant-time comparison; a malformed hash or an overlong PIN never matches). */

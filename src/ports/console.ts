@@ -55,10 +55,20 @@ export type PinCheck =
   /** The officer has no PIN yet (`pintu officer pin ID`), or is deactivated. */
   | { ok: false; reason: 'no-pin' | 'inactive' };
 
+/** Whether a PIN matched the stored hash it was checked against (`matchPin`), for `verifyPin`. */
+export interface PinMatch {
+  /** The stored hash checked (null: none, e.g. an unknown officer). */
+  hash: string | null;
+  /** It matched. */
+  right: boolean;
+}
+
 /** Officers' sign-in and management (implemented by the app's `OfficerService`); every change is an event with the actor. */
 export interface OfficerDesk {
-  /** Check an officer's PIN; 5 wrong in a row lock the badge for the configured time and raise `alarm.pin_lockout`. */
-  verifyPin(officerId: string, pin: string): PinCheck;
+  /** The slow part of a PIN check (scrypt on the thread pool, read only): pass its result to `verifyPin`. */
+  matchPin(officerId: string, pin: string): Promise<PinMatch>;
+  /** Check an officer's PIN (with `matchPin`'s result: no hashing here); 5 wrong in a row lock the badge and raise `alarm.pin_lockout`. */
+  verifyPin(officerId: string, pin: string, match?: PinMatch): PinCheck;
   /** Record a sign-in or sign-out on the console (`officer.signed_in` / `officer.signed_out`). */
   signedIn(officerId: string, how: 'in' | 'out' | 'timeout'): void;
   /** A head registers an officer. */

@@ -56,6 +56,21 @@ describe('OfficerService', () => {
     ]);
   });
 
+  it('matchPin hashes off the event loop and verifyPin then only counts: same answers, and a PIN changed in between is judged anew', async () => {
+    const s = make();
+    s.setPin('O1', 'O2', '271828');
+    expect(s.verifyPin('O2', '271828', await s.matchPin('O2', '271828'))).toMatchObject({ ok: true });
+    expect(s.verifyPin('O2', '999888', await s.matchPin('O2', '999888'))).toEqual({ ok: false, reason: 'wrong', left: 4 });
+    // Matched against the old PIN, then a head set a new one: the stale match does not count.
+    const stale = await s.matchPin('O2', '271828');
+    s.setPin('O1', 'O2', '314159');
+    expect(s.verifyPin('O2', '271828', stale)).toEqual({ ok: false, reason: 'wrong', left: 4 });
+    expect(s.verifyPin('O2', '314159', await s.matchPin('O2', '314159'))).toMatchObject({ ok: true });
+    // Unknown officers: no match, counted like a real one.
+    expect(await s.matchPin('O99', '271828')).toEqual({ hash: null, right: false });
+    expect(s.verifyPin('O99', '271828', await s.matchPin('O99', '271828'))).toEqual({ ok: false, reason: 'wrong', left: 4 });
+  });
+
   it('refuses weak PINs without repeating them', () => {
     for (const bad of ['12345', '1234567890123', '12a456', '111111', '123456', '654321', '890123', '']) {
       expect(pinProblem(bad), bad).not.toBeNull();

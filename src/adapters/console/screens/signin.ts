@@ -59,7 +59,9 @@ export function signinScreen(app: ConsoleApp, ctx: ConsoleContext): void {
       body: h`<div hx-ext="sse" sse-connect="/live?signin=1"><div hidden sse-swap="desk"></div>${form(ctx, t, c.get('csrf'), { officer: officerId, next: f.next }, h`<p class="error" role="alert">${msg}</p>`)}</div>`,
     });
     if (!officerId || !pin) return again(t('error.form'), 422);
-    const result = await ctx.ports.write('console.signin', () => ctx.ports.officers.verifyPin(officerId, pin));
+    // scrypt on the thread pool first; the write queue (shared with the taps) then only counts the try.
+    const match = await ctx.ports.officers.matchPin(officerId, pin);
+    const result = await ctx.ports.write('console.signin', () => ctx.ports.officers.verifyPin(officerId, pin, match));
     if (!result.ok) {
       if (result.reason === 'wrong') return again(t('signin.wrong', { left: result.left }), 401);
       if (result.reason === 'locked') return again(t('signin.locked', { until: clock(result.until, ctx.settings.timeZone) }), 429);
