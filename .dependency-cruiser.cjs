@@ -1,7 +1,7 @@
 /**
  * The layers of pintu, checked in `npm test` (issue 11). Arrows point the way imports may go:
  *
- *   cli, main.ts, central/main.ts (composition roots: anything)
+ *   cli, main.ts, main-console.ts, central/main.ts (composition roots: anything)
  *     ├─▶ adapters ──▶ ports ──▶ protocol ──▶ domain
  *     ├─▶ app ───────▶ ports, protocol, domain
  *     ├─▶ central ───▶ ports, protocol, domain (its own stores and receiver; never the door's app)
@@ -11,7 +11,7 @@
  */
 const IO_CORE = '^(fs|fs/promises|net|child_process|dgram|http|https|http2|tls|worker_threads|cluster|os|readline|v8|vm)$';
 const IO_NPM = '(^|/)node_modules/(better-sqlite3|pg|pg-[^/]+|mqtt|aedes|serialport|@serialport/[^/]+|onoff|epoll|pino|unix-dgram|nfc-pcsc|@pokusew/[^/]+)/';
-const ROOTS = '^src/(cli/|main\\.ts$|central/main\\.ts$)';
+const ROOTS = '^src/(cli/|main\\.ts$|main-console\\.ts$|central/main\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -34,7 +34,7 @@ module.exports = {
       comment: 'even type-only imports from ports stay out of app, adapters, central, cli and the roots.',
       severity: 'error',
       from: { path: '^src/ports/' },
-      to: { path: '^src/(app|adapters|central|cli|config)/|^src/main\\.ts$' },
+      to: { path: '^src/(app|adapters|central|cli|config)/|^src/main(-console)?\\.ts$' },
     },
     {
       name: 'protocol-is-shared',
@@ -48,7 +48,7 @@ module.exports = {
       comment: 'src/app talks to the world through ports only.',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { path: ['^src/(adapters|central|cli)/', '^src/main\\.ts$'] },
+      to: { path: ['^src/(adapters|central|cli)/', '^src/main(-console)?\\.ts$'] },
     },
     {
       name: 'app-does-no-io',
@@ -62,21 +62,21 @@ module.exports = {
       comment: 'adapters implement ports; they do not reach into services, the centre or the CLI.',
       severity: 'error',
       from: { path: '^src/adapters/' },
-      to: { path: ['^src/(app|central|cli)/', '^src/main\\.ts$'] },
+      to: { path: ['^src/(app|central|cli)/', '^src/main(-console)?\\.ts$'] },
     },
     {
       name: 'config-is-a-leaf',
       comment: 'src/config (schema and loader) depends on the domain, and on protocol/signing.ts only to check a configured public key.',
       severity: 'error',
       from: { path: '^src/config/' },
-      to: { path: '^src/(app|adapters|central|cli|ports|protocol)/|^src/main\\.ts$', pathNot: '^src/protocol/signing\\.ts$' },
+      to: { path: '^src/(app|adapters|central|cli|ports|protocol)/|^src/main(-console)?\\.ts$', pathNot: '^src/protocol/signing\\.ts$' },
     },
     {
       name: 'central-is-not-the-door',
       comment: "the centre shares protocol, ports and domain with the door, never the door's services or roots.",
       severity: 'error',
       from: { path: '^src/central/', pathNot: '^src/central/main\\.ts$' },
-      to: { path: ['^src/(app|cli)/', '^src/main\\.ts$'] },
+      to: { path: ['^src/(app|cli)/', '^src/main(-console)?\\.ts$'] },
     },
     {
       name: 'only-roots-import-cli',

@@ -45,6 +45,9 @@ import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
 import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
+import { EventFeed } from './app/event-feed.js';
+import { buildConsole } from './main-console.js';
+import type { ConsoleServer } from './adapters/console/server.js';
 
 /** Database file name inside the data dir. */
 export const DB_FILE = 'pintu.db';
@@ -139,6 +142,10 @@ export interface Overrides {
   readers?: CardReader[];
   /** Observe every committed event (demo printing, later the MQTT outbox). */
   onEvents?: (events: StoredEvent[]) => void;
+  /** Use this desk reader for the console instead of the configured one (null: none). */
+  deskReader?: CardReader | null;
+  /** Called with the console once built (tests read its port after the start). */
+  onConsole?: (console: ConsoleServer) => void;
 }
 
 /** Build (not start) the daemon from the config. */
@@ -170,10 +177,10 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const link = config.central
     ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock, defer: (name, job) => writes.push(name, job) }, log)
     : null;
+  // Every committed event, once and in order, for the console's live pages (polled too: CLI commands, centre commands).
+  const feed = new EventFeed(store.events, log.child({ component: 'feed', door: config.door.id }));
   // Events leave for the centre once they are on disk (a door that loses power never takes back an event the centre has).
-  const onEvents = link || overrides.onEvents
-    ? (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); }
-    : undefined;
+  const onEvents = (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); feed.publish(events); };
   const doorLog = log.child({ component: 'door', door: config.door.id });
   // A door opened in the last moments of the strike is seen only after the switch's debounce.
   const graceMs = config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0;
@@ -194,7 +201,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
         return store.events.append([recorded, ...(back?.events ?? [])], at);
       });
       doorLog.info({ event: type }, 'door event');
-      onEvents?.(stored);
+      onEvents(stored);
       // An officer "inside" never entered: once every visitor grant of that strike is settled (used, or unused and
       // so back outside), check whether a visitor is left inside alone.
       const officer = stored[0]?.data.officerOutside;
@@ -219,10 +226,16 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     secret,
     // Validity is judged on the guard's effective time: a clock set back never reopens an approval (docs/clock.md).
     now: () => clock.now(),
-    ...(onEvents ? { onEvents } : {}),
+    onEvents,
   }, log.child({ component: 'access', door: config.door.id }));
-  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, env: realSystem(), clock, ...(onEvents ? { onEvents } : {}) });
+  const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, env: realSystem(), clock, onEvents });
   const daemonLog = log.child({ component: 'daemon' });
+  const consoleServer = await buildConsole(config, log, {
+    store, writes, door, feed, onEvents, secret,
+    services: { desk: visitService(config, store), officers: officerService(config, store), alarms: alarmDesk(config, store), queries: consoleQueries(config, store) },
+    ...(overrides.deskReader !== undefined ? { deskReader: overrides.deskReader } : {}),
+  });
+  if (consoleServer) overrides.onConsole?.(consoleServer);
   // The start order of the running door (stopped in reverse): see the module comment.
   const order = (own: DaemonOwnParts): Part[] => [
     own.store,
@@ -240,9 +253,18 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       start: () => { try { scheduler.start(); } catch (err) { daemonLog.error({ err: (err as Error).message, stack: (err as Error).stack }, 'daemon task failed'); } },
       stop: () => scheduler.stop().catch((err: Error) => daemonLog.error({ err: err.message }, 'stopping the scheduler failed')),
     },
+    // The officers' console: after the door works, stopped first. A console that cannot listen leaves the door working.
+    ...(consoleServer ? [{
+      name: 'console',
+      start: async () => {
+        feed.start();
+        try { await consoleServer.start(); } catch (err) { daemonLog.error({ err: (err as Error).message }, 'the officers\' console could not start; the door works without it'); }
+      },
+      stop: async () => { feed.stop(); await consoleServer.stop(); },
+    }] : []),
     own.status,
   ];
-  return new Daemon({ store, io, door, access, readers, log, writes, order, ...(onEvents ? { onEvents } : {}) });
+  return new Daemon({ store, io, door, access, readers, log, writes, order, onEvents });
 }
 
 /**

@@ -32,6 +32,8 @@ export function tempConfig(overrides: Record<string, unknown> = {}): TempConfig 
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }],
     storage: { synchronous: 'normal' },
     log: { level: 'warn' },
+    // Any free port: tests run many doors at once (the console's default 8080 would collide).
+    console: { listen: '127.0.0.1:0' },
     ...overrides,
   };
   const file = join(dir, 'pintu.yaml');

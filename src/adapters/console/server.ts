@@ -103,6 +103,12 @@ export class ConsoleServer {
     return gzippedAssetBytes(this.assets);
   }
 
+  /** The port it listens on (after start), or null. */
+  get port(): number | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : null;
+  }
+
   /** What the screens are given (tests). */
   get context(): ConsoleContext {
     return this.ctx;
