@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
+import { createServer } from 'node:net';
 import { createLogger } from '../adapters/log/pino.js';
+import type { ConsoleServer } from '../adapters/console/server.js';
 import { buildDaemon, officerService, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
@@ -21,12 +23,12 @@ import { action } from './context.js';
 import { doorSnapshot, eventLine } from './door.js';
 
 const OFFICERS = [
-  { name: 'Siti Rahma (Kepala Bidang)', role: 'head', badge: '0A00000001' },
-  { name: 'Andi Wijaya (Koordinator)', role: 'coordinator', badge: '0A00000002' },
-  { name: 'Dewi Lestari (Staf Administrasi)', role: 'staff', badge: '0A00000003' },
+  { name: 'Siti Rahma (Kepala Bidang)', role: 'head', badge: '0A00000001', pin: '246813' },
+  { name: 'Andi Wijaya (Koordinator)', role: 'coordinator', badge: '0A00000002', pin: '135792' },
+  { name: 'Dewi Lestari (Staf Administrasi)', role: 'staff', badge: '0A00000003', pin: '975318' },
 ] as const;
-/** The demo head's console PIN (a demo only: a real site's first head chooses theirs in `pintu setup`). */
-const DEMO_PIN = '246813';
+/** The demo's console port (any free port when it is taken). */
+const DEMO_CONSOLE_PORT = 8080;
 const BADGES = [['1B00000001', 'TAMU-01'], ['1B00000002', 'TAMU-02'], ['1B00000003', 'TAMU-03']] as const;
 
 /** The demo's site id. */
@@ -35,8 +37,9 @@ export const DEMO_SITE = 'demo-office';
 export const DEMO_DOOR = 'server-room-1';
 
 /** The demo's config file text (sim hardware, three sim readers; a `central:` section when a centre URL and key are given). */
-export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { url: string; publicKey: string }): string {
+export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { url: string; publicKey: string }, consolePort = 0): string {
   return stringify({
+    console: { listen: `127.0.0.1:${consolePort}` },
     site: DEMO_SITE, door: { id: DEMO_DOOR, strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...(central ? { central: { url: central.url, publicKey: central.publicKey, ackTimeoutSeconds: 2 } } : {}),
@@ -46,6 +49,7 @@ export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { u
 
 const HELP = `commands:
   tap <in|out> <card>   tap a card on the door reader: a UID, a badge label (TAMU-01) or an officer id (O1)
+  tap desk <card>       tap a card on the desk reader (the console's sign-in, KTP, badge issue and return)
   open | close          open / close the door (door position switch)
   rex                   press the exit button inside the room
   status                door state and who is inside
@@ -68,7 +72,7 @@ export function demoCommand(program: Command): void {
         dir: join(dir, 'central'), log: createLogger('error', 2),
         doors: [{ site: DEMO_SITE, door: DEMO_DOOR, publicKey: loadOrCreateKeyPair(join(dir, 'data'), DOOR_KEY_FILE).publicKeyText }],
       }) : null;
-      const yamlText = demoConfigYaml(join(dir, 'data'), 3, centre ?? undefined);
+      const yamlText = demoConfigYaml(join(dir, 'data'), 3, centre ?? undefined, await freePort(DEMO_CONSOLE_PORT));
       writeFileSync(configFile, yamlText);
       const config = parseConfig((await import('yaml')).parse(yamlText), dir, configFile);
       const say = (s: string): void => void process.stdout.write(s + '\n');
@@ -76,10 +80,11 @@ export function demoCommand(program: Command): void {
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);
       const io = new SimDoorIo();
       io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
-      const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out') };
+      const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out'), desk: new SimCardReader('desk', 'desk') };
       const tz = config.visits.timeZone;
       const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(quiet(e), tz).trim()}`); };
-      const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], onEvents: show });
+      let consoleServer: ConsoleServer | null = null;
+      const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], deskReader: readers.desk, onEvents: show, onConsole: (c) => { consoleServer = c; } });
       await daemon.start();
       const store = daemon.parts.store;
       if (!store.clock.trusted()) {
@@ -90,6 +95,11 @@ export function demoCommand(program: Command): void {
       const logged = (fn: () => void): void => { const before = store.events.lastSeq(); fn(); show(store.events.since(before)); };
       try {
         await walk(say, logged, { visits, officers: officerService(config, store) }, io, readers, store);
+        const port = (consoleServer as ConsoleServer | null)?.port ?? null;
+        if (port !== null) {
+          say(`\nOfficers' console (Bahasa Indonesia; English by a switch): http://127.0.0.1:${port}/ — sign in with a PIN:`);
+          for (const [i, x] of OFFICERS.entries()) say(`  O${i + 1} ${x.name}: PIN ${x.pin}   (or "tap desk O${i + 1}" below, then the PIN)`);
+        }
         if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers);
         if (centre) await centralLine(say, centre, store.events.lastSeq());
       } finally {
@@ -120,8 +130,17 @@ async function centralLine(say: Say, centre: EmbeddedCentral, doorLastSeq: numbe
   say(`\ncentral office received ${t.events} events from door ${DEMO_SITE}/${DEMO_DOOR}, ${t.problem ? `chain NOT verified: ${t.problem}` : 'chain verified'}`
     + (t.lastSeq < doorLastSeq ? ` (${doorLastSeq - t.lastSeq} not yet delivered)` : ''));
 }
-type Readers = { in: SimCardReader; out: SimCardReader };
+type Readers = { in: SimCardReader; out: SimCardReader; desk: SimCardReader };
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `port` when it is free on loopback, else 0 (any free port). */
+function freePort(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(port)));
+  });
+}
 
 type Services = { visits: ReturnType<typeof visitService>; officers: ReturnType<typeof officerService> };
 
@@ -129,8 +148,8 @@ async function walk(say: Say, logged: (fn: () => void) => void, { visits, office
   say('Setup: three officers with their own badges (the first head made as by pintu setup, with a console PIN kept only as a hash; the head adds the other two), and a pool of special visitor badges.');
   logged(() => {
     const [head, ...others] = OFFICERS;
-    const first = officers.setupFirstHead({ name: head.name, badge: head.badge, pin: DEMO_PIN });
-    for (const o of others) officers.addOfficer(first.id, o);
+    const first = officers.setupFirstHead({ name: head.name, badge: head.badge, pin: head.pin });
+    for (const o of others) officers.setPin(first.id, officers.addOfficer(first.id, { name: o.name, role: o.role, badge: o.badge }).id, o.pin);
     for (const [uid, label] of BADGES) visits.addBadge(uid, label);
   });
   say('\nStep 1 — the visitor fills in the access form and hands over the KTP; staff taps the KTP on the desk reader (stored only as a keyed hash).');
@@ -190,7 +209,7 @@ async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers)
         for (const e of store.events.since(Math.max(0, store.events.lastSeq() - n))) say(eventLine(quiet(e), 'Asia/Jakarta'));
       } else if (cmd === 'tap') {
         const [where, card] = args;
-        if ((where !== 'in' && where !== 'out') || !card) throw new Error('usage: tap <in|out> <UID | badge label | officer id>');
+        if ((where !== 'in' && where !== 'out' && where !== 'desk') || !card) throw new Error('usage: tap <in|out|desk> <UID | badge label | officer id>');
         const officer = /^O\d+$/i.test(card) ? store.officer(card.toUpperCase()) : null;
         const badge = store.badgeByLabel(card.toUpperCase());
         readers[where].tap(officer?.badgeUid ?? badge?.uid ?? card);
