@@ -82,6 +82,15 @@ describe('console sign-in', () => {
     expect((await head.get('/door')).status).toBe(200);
   });
 
+  it('a body over 64 KiB is refused before it is read, and the console goes on serving', async () => {
+    door = await startConsoleDoor();
+    const c = await door.signedIn('O3');
+    const r = await c.post('/visits/new', { name: 'x'.repeat(70 * 1024) });
+    expect(r.status).toBe(413);
+    expect((await c.get('/door')).status).toBe(200);
+    expect(door.store.visits().length).toBe(0);
+  });
+
   it('signing out ends the session: the old cookie no longer opens any page', async () => {
     door = await startConsoleDoor();
     const c = await door.signedIn('O2');

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
+import { bodyLimit } from 'hono/body-limit';
 import type { ConsoleContext, ConsoleEnv, Screen } from './context.js';
 import type { Lang } from './i18n/index.js';
 import { LANGS } from './i18n/index.js';
@@ -19,6 +20,9 @@ import { page } from './layout.js';
 
 /** Cookie of the pre-session CSRF token (the sign-in form, before any session exists). */
 const PRE_COOKIE = 'pintu_pre';
+/** The largest request body the console reads (bytes). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** Cookie of the language chosen before signing in. */
 const LANG_COOKIE = 'pintu_lang';
 
@@ -58,6 +62,9 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
     headers.vary = 'accept-encoding';
     return c.body(new Uint8Array(gz ? a.gzip : a.body), 200, headers);
   });
+
+  // No form of the console comes near 64 KiB: a bigger body is refused before it is read (memory stays bounded).
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text('413: the form is too large', 413) }));
 
   // Security headers, session, officer, language, CSRF token.
   app.use('*', async (c, next) => {
