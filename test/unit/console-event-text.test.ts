@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, eventJsonSchema, type EventType, type StoredEvent } from '../../src/domain/events.js';
 import { Catalogue, LANGS } from '../../src/adapters/console/i18n/index.js';
-import { eventKey, eventNames, eventText, shortUid } from '../../src/adapters/console/event-text.js';
+import { EVENT_PARAMS, eventKey, eventNames, eventText, shortUid } from '../../src/adapters/console/event-text.js';
 import type { Officer, VisitorBadge } from '../../src/domain/types.js';
 
 type Schema = { type?: string | string[]; enum?: unknown[]; const?: unknown; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[] };
@@ -51,6 +51,7 @@ describe('event texts', () => {
       }
     }
     expect(missing).toEqual([]);
+    expect(EVENT_TYPES.filter((type) => !EVENT_PARAMS[type]), 'event types without their parameters in EVENT_PARAMS').toEqual([]);
   });
 
   it('every event built from its schema reads as whole officer text, in both languages', () => {

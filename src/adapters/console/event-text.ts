@@ -67,7 +67,7 @@ const mb = (t: Translate, bytes: number): string => (bytes < 1_000_000 ? t('ev.s
 
 /**
  * Every event type's text parameters (the text itself is `ev.<type>` in the catalogue). Partial only so that a type
- * added to the catalogue by another change still builds: its text then gets `LATE_PARAMS` or the data's own fields, and
+ * added to the catalogue by another change still builds: its text then gets the data's own fields (`ownFields`), and
  * the compile-time check below still demands its catalogue text; test/unit/console-event-text.test.ts checks it reads whole.
  */
 export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
@@ -113,6 +113,10 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'officer.signed_out': (d, t, n) => ({ officer: n.officer(d.officer), how: d.how === 'timeout' ? t('ev.how.timeout') : '' }),
   'alarm.pin_lockout': (d, _t, n) => ({ officer: n.officer(d.officer), minutes: d.minutes }),
   'officer.role_changed': (d, t, n) => ({ officer: n.officer(d.officer), role: t(`role.${d.role}`), by: n.officer(d.by) }),
+  'visit.cancelled': (d, t, n) => ({ visit: d.visit, officer: n.officer(d.officer), reason: t(`ev.cancel.${d.reason}`) }),
+  'visit.mismatch_acknowledged': (d, _t, n) => ({ visit: d.visit, officer: n.officer(d.officer) }),
+  'badge.found': (d, _t, n) => ({ badge: d.label, officer: n.officer(d.officer) }),
+  'alarm.acknowledged': (d, _t, n) => ({ alarm: d.alarm, officer: n.officer(d.officer) }),
   'officer.activated': (d, _t, n) => ({ officer: n.officer(d.officer), by: n.officer(d.by) }),
   'officer.deactivated': (d, _t, n) => ({ officer: n.officer(d.officer), by: n.officer(d.by) }),
   'badge.added': (d) => ({ badge: d.label }),
@@ -140,19 +144,6 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'command.rejected': (d, t) => ({ reason: fallback(t, 'ev.reject', d.reason) }),
 };
 
-/** The parameters of an event's text from its data read loosely (for types not yet typed here). */
-type LooseParams = (d: Readonly<Record<string, unknown>>, t: Translate, n: EventNames) => MessageParams;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '-');
-const officerOf = (n: EventNames, v: unknown): string => (typeof v === 'string' ? n.officer(v) : '-');
-
-/** Events of the officers' console (issue 12) whose types join the catalogue with the app's visit services. */
-const LATE_PARAMS: Readonly<Record<string, LooseParams>> = {
-  'visit.cancelled': (d, t, n) => ({ visit: str(d.visit), officer: officerOf(n, d.officer), reason: fallback(t, 'ev.cancel', str(d.reason)) }),
-  'visit.mismatch_acknowledged': (d, _t, n) => ({ visit: str(d.visit), officer: officerOf(n, d.officer) }),
-  'badge.found': (d, _t, n) => ({ badge: typeof d.label === 'string' ? d.label : typeof d.badge === 'string' ? n.badge(d.badge) : '-', officer: officerOf(n, d.officer) }),
-  'alarm.acknowledged': (d, _t, n) => ({ alarm: typeof d.alarm === 'number' ? d.alarm : '-', officer: officerOf(n, d.officer) }),
-};
-
 /** An event's own fields as parameters: officers by name, badges by label, nothing else that is not a plain fact. */
 function ownFields(d: Readonly<Record<string, unknown>>, n: EventNames): MessageParams {
   const out: MessageParams = {};
@@ -176,7 +167,7 @@ export function eventText(t: Translate, e: Pick<StoredEvent, 'type' | 'data'>, n
   if (!isEventType(e.type)) return t('ev.unknown', { type: String(e.type) });
   const typed = EVENT_PARAMS[e.type] as ParamsOf<EventType> | undefined;
   const data = e.data as StoredData<EventType>;
-  const params = typed ? typed(data, t, names) : (LATE_PARAMS[e.type] ?? ((d) => ownFields(d, names)))(data, t, names);
+  const params = typed ? typed(data, t, names) : ownFields(data, names);
   const text = t(eventKey(e.type), params);
   return text === eventKey(e.type) ? t('ev.unknown', { type: e.type }) : text;
 }

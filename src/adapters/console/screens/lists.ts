@@ -61,12 +61,6 @@ ${officers.length === 0 ? h`<p>${t('inside.noOfficers')}</p>` : h`<table class="
 <p class="muted">${t('muster.local')}</p>`;
 }
 
-/** The escort of a visit's last entry, when the store knows it. */
-function escortOf(v: Visit): string | null {
-  const e = (v as Visit & { escort?: string | null }).escort;
-  return typeof e === 'string' ? e : null;
-}
-
 /** The daily list's table and signature lines. */
 export function dailyList(ctx: ConsoleContext, t: Translate, day: string, visits: readonly Visit[], printedBy: Officer): Html {
   const tz = ctx.settings.timeZone;
@@ -81,7 +75,7 @@ ${visits.length === 0 ? h`<p>${t('daily.none')}</p>` : h`<div class="table-wrap"
   const badgeUid = v.badgeUid ?? null;
   const label = badgeUid ? q.badge(badgeUid)?.label ?? '-' : '-';
   return h`<tr data-visit="${v.id}"><td>${i + 1}</td><td><a href="/visits/${v.id}">${v.id}</a></td><td>${v.visitor.name}</td><td class="nowrap">${maskNik(v.visitor.nik)}</td><td>${v.visitor.org}</td><td>${v.purpose}</td>
-<td>${label}</td><td>${name(escortOf(v)) ?? '-'}</td><td>${onDay(v.at.firstEntry)}</td><td>${onDay(v.at.checkedOut ?? v.at.lastExit)}</td><td>${stateLabel(t, v.state)}</td></tr>`;
+<td>${label}</td><td>${name(v.escort) ?? '-'}</td><td>${onDay(v.at.firstEntry)}</td><td>${onDay(v.at.checkedOut ?? v.at.lastExit)}</td><td>${stateLabel(t, v.state)}</td></tr>`;
 })}</tbody></table></div>`}
 <div class="signature">
 <div class="sign"><p>${t('daily.madeBy')}<br>${t(`role.${printedBy.role}` as MessageKey)}</p><div class="sign-space"></div><p class="sign-name">${printedBy.name}</p></div>
