@@ -38,10 +38,10 @@ interface World {
 
 let w: World;
 
-function world(): World {
+function world(limitValidity?: (from: number, until: number) => number): World {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-console-s2-'));
   const store = new Store(openDatabase(join(dir, 'pintu.db'), { synchronous: 'normal' }), 'D1', null);
-  const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: TZ, secret: Buffer.alloc(32, 7) });
+  const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: TZ, secret: Buffer.alloc(32, 7), ...(limitValidity ? { limitValidity } : {}) });
   const now = Date.now();
   const staff = store.addOfficer({ name: 'Sari Staf', role: 'staff', badgeUid: 'AA000001' }, now);
   const coordinator = store.addOfficer({ name: 'Kori Koordinator', role: 'coordinator', badgeUid: 'AA000002' }, now);
@@ -134,6 +134,23 @@ describe('console decisions', () => {
     const v = w.store.visit(id)!;
     expect(v.state).toBe('approved');
     expect(v.validUntil).toBe(Date.parse(`${date}T16:30:00+07:00`));
+  });
+
+  it('an approval the app shortened (clock not synchronised) says so, with both times in site time', async () => {
+    w.store.close();
+    rmSync(w.dir, { recursive: true, force: true });
+    w = world((from, until) => Math.min(until, from + 4 * 3_600_000));
+    const id = w.request('Budi');
+    w.visits.check(id, w.staff.id);
+    const head = w.as(w.head);
+    const day = localDate(Date.now() + 2 * 86_400_000, TZ);
+    const date = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
+    expect((await head.post(`/visits/${id}/approve`, { untilDate: date, untilTime: '16:30' })).status).toBe(303);
+    const v = w.store.visit(id)!;
+    expect(v.validUntil).toBeLessThan(Date.parse(`${date}T16:30:00+07:00`));
+    const queue = await (await head.get('/queue')).text();
+    expect(queue).toContain('jam sistem belum tersinkron');
+    expect(queue).toContain(`${date} 16:30:00 WIB (+07:00)`);
   });
 
   it('a refused approval or denial keeps what was typed; a denial needs a reason', async () => {

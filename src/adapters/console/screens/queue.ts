@@ -163,7 +163,11 @@ export function queueScreen(app: ConsoleApp, ctx: ConsoleContext): void {
       if (!(err instanceof UserError)) throw err;
       return decisionPage(c, ctx, ctx.ports.queries.visit(v.id) ?? v, values, refusalError(ctx, t, err, { until: 'untilDate', from: 'untilDate' }), 422);
     }
-    return redirectWith(c, backTo(f.next, v.id, '/queue'), t('queue.approvedDone', { visit: v.id, until: when(done.validUntil, ctx.settings.timeZone) }));
+    const tz = ctx.settings.timeZone;
+    const notice = done.validUntil !== null && done.validUntil < until
+      ? t('queue.approvedShorter', { visit: v.id, until: when(done.validUntil, tz), asked: when(until, tz) })
+      : t('queue.approvedDone', { visit: v.id, until: when(done.validUntil, tz) });
+    return redirectWith(c, backTo(f.next, v.id, '/queue'), notice);
   });
 
   app.post(`/visits/${VISIT_ID}/deny`, allowed('deny'), async (c) => {
