@@ -40,7 +40,7 @@ const ACTIONS: ReadonlyArray<{ action: string; path: string; label: MessageKey; 
   { action: 'deny', path: 'approve', label: 'visits.action.decide', offered: (v) => v.state === 'requested' },
   { action: 'issue', path: 'issue', label: 'visits.action.issue', offered: (v) => v.state === 'approved' || (v.state === 'issued' && v.badgeUid === null) },
   { action: 'checkout', path: 'checkout', label: 'visits.action.checkout', offered: (v) => v.state === 'issued' || (v.state === 'revoked' && holds(v)) },
-  { action: 'acknowledge_mismatch', path: 'mismatch-ack', label: 'visits.action.mismatch', offered: (v) => v.state === 'checked_out' && v.ktpHeld },
+  { action: 'acknowledge_mismatch', path: 'mismatch-ack', label: 'visits.action.mismatch', offered: (v) => v.state === 'checked_out' && v.mismatchPending === true },
   { action: 'checklist', path: 'checklist', label: 'visits.action.checklist', offered: (v) => v.kind === 'maintenance' && (v.state === 'issued' || v.state === 'checked_out') },
   { action: 'report', path: 'report', label: 'visits.action.report', offered: (v) => v.state === 'checked_out' && v.at.reported === undefined },
   { action: 'archive', path: 'archive', label: 'visits.action.archive', offered: (v) => ['checked_out', 'denied', 'revoked', 'cancelled'].includes(v.state) && !holds(v) },

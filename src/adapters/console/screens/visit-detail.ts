@@ -81,13 +81,17 @@ function timeline(ctx: ConsoleContext, t: Translate, events: readonly StoredEven
 </table></div>`;
 }
 
-function facts(t: Translate, v: Visit): Html {
+function facts(ctx: ConsoleContext, t: Translate, v: Visit): Html {
+  const escort = v.escort ? ctx.ports.queries.officer(v.escort)?.name ?? v.escort : null;
   return h`<dl class="card facts">
 ${v.visitor.phone ? h`<dt>${t('visits.phone')}</dt><dd>${v.visitor.phone}</dd>` : ''}
 <dt>${t('visits.planned')}</dt><dd>${t('visits.minutes', { minutes: v.plannedMinutes })}</dd>
 ${v.letterRef ? h`<dt>${t('visits.letter')}</dt><dd>${v.letterRef}</dd>` : ''}
 ${v.disposition ? h`<dt>${t('visits.disposition')}</dt><dd>${t('visits.dispositionText', { ...v.disposition })}</dd>` : ''}
 ${v.presence ? h`<dt>${t('visits.presence')}</dt><dd>${t(`presence.${v.presence}` as MessageKey)}</dd>` : ''}
+${escort ? h`<dt>${t('visits.escort')}</dt><dd>${escort}</dd>` : ''}
+${v.mismatchPending ? h`<dt>${t('visits.mismatch')}</dt><dd><strong class="over">${t('visits.mismatchPending')}</strong></dd>` : ''}
+${v.cancelReason ? h`<dt>${t('visits.cancelReason')}</dt><dd>${t(`visits.cancel.${v.cancelReason}` as MessageKey)}</dd>` : ''}
 ${v.denyReason ? h`<dt>${t('visits.denyReason')}</dt><dd>${v.denyReason}</dd>` : ''}
 ${v.revokeReason ? h`<dt>${t('visits.revokeReason')}</dt><dd>${v.revokeReason}</dd>` : ''}
 </dl>`;
@@ -114,7 +118,7 @@ export function visitDetailScreen(app: ConsoleApp, ctx: ConsoleContext): void {
       body: h`<section aria-labelledby="actions-h" class="visit-actions"><h2 id="actions-h">${t('visits.actions')}</h2>
 ${actions.length ? h`<p class="actions">${actions.map((a) => h`<a class="button${a.action === 'revoke' || a.action === 'badge_lost' ? ' danger' : ''}" href="${a.href}">${t(a.label)}</a>`)}</p>` : h`<p class="muted">${t('visits.noActions')}</p>`}
 </section>
-<div class="grid">${visitSummary(ctx, t, v)}${facts(t, v)}</div>
+<div class="grid">${visitSummary(ctx, t, v)}${facts(ctx, t, v)}</div>
 <h2>${t('visits.devicesIn')}</h2>
 ${devicesTable(t, v.devicesIn)}
 ${v.devicesOut ? h`<h2>${t('visits.devicesOut')}</h2>${v.devicesOut.length ? devicesTable(t, v.devicesOut) : h`<p class="muted">${t('common.none')}</p>`}` : ''}

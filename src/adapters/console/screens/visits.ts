@@ -15,10 +15,8 @@ import type { Visit } from '../../../domain/types.js';
 /** Visits per page. */
 export const PAGE_SIZE = 50;
 
-/** Every state a visit can be searched by (the domain's, and `cancelled` for requests that never came). */
-function searchableStates(): string[] {
-  return [...new Set<string>([...VISIT_STATES, 'cancelled'])];
-}
+/** Every state a visit can be searched by. */
+const searchableStates = (): readonly string[] => VISIT_STATES;
 
 /** The search as typed (strings, kept in the form). */
 interface Search {
