@@ -48,7 +48,7 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
   app.onError((err, c) => {
     ctx.log.error({ err: err.message, stack: err.stack, path: new URL(c.req.url).pathname }, 'console request failed');
     const t = c.get('t') ?? ctx.catalogue.translator(ctx.settings.language);
-    return c.html(h`<!doctype html><html lang="${ctx.settings.language}"><head><meta charset="utf-8"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.internal')}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`, 500);
+    return c.html(h`<!doctype html><html lang="${ctx.settings.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.internal')}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`, 500);
   });
 
   // Static files first: no session needed.
@@ -90,7 +90,7 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
       }
       if (!sameOrigin(c) || !sent || sent !== csrf) {
         ctx.log.warn({ path: new URL(c.req.url).pathname, crossSite: !sameOrigin(c) }, 'console change refused: CSRF check failed');
-        return c.html(h`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.csrf')}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`, 403);
+        return c.html(h`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.csrf')}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`, 403);
       }
     }
     await next();

@@ -130,7 +130,7 @@ export function allowed(action: string): MiddlewareHandler<ConsoleEnv> {
     if (!may(o.role, action)) {
       const t = c.get('t');
       c.status(403);
-      return c.html(h`<!doctype html><html lang="${c.get('lang')}"><head><meta charset="utf-8"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.forbidden', { role: t(`role.${o.role}`) })}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`);
+      return c.html(h`<!doctype html><html lang="${c.get('lang')}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t('error.title')}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main id="main"><h1>${t('error.title')}</h1><p role="alert">${t('error.forbidden', { role: t(`role.${o.role}`) })}</p><p><a href="/">${t('common.back')}</a></p></main></body></html>`);
     }
     await next();
   };
