@@ -8,12 +8,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
 import { parseConfig } from '../src/config/load.js';
@@ -31,8 +32,13 @@ const UNIT = fileURLToPath(new URL('../../systemd/pintu.service', import.meta.ur
 export const SITE = 'bench';
 /** Officers (and visitor badges) per door: more than one cycle of taps fits in the repeat-tap window. */
 export const PEOPLE = 50;
+/** Today's visits in states other than inside (requested, checked, approved, denied, revoked, checked out, archived). */
+const TODAY_VISITS = 240;
 const RELAY_BCM = 17;
 const DOOR_BCM = 27;
+
+/** PINs of the officers who sign in to the console in the bench: the head, the officer on duty, Petugas 1 (staff). */
+export const BENCH_PINS: Readonly<Record<string, string>> = { O1: '246810', O2: '135790', O3: '975310' };
 
 /** Officer i's badge (1-based). */
 export const officerBadge = (i: number): string => `0A0000${i.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -116,8 +122,20 @@ export interface DoorSize {
   events: number;
 }
 
-/** Seed a door's data dir and config: history, one officer on duty inside, PEOPLE officers and issued visitor badges. */
-export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[]): { dir: string; file: string } {
+/** A free TCP port on loopback (for the door's console). */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', () => resolve()); });
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Seed a door's data dir and config: history (today's visits in every state, visitors inside with their escort), one
+ * officer on duty inside, PEOPLE officers and issued visitor badges; the console on `consolePort` (loopback).
+ */
+export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consolePort: number): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), `pintu-bench-${size.id}-`));
   const sysfs = join(dir, 'gpio');
   mkdirSync(sysfs);
@@ -132,6 +150,8 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[]): { dir
     escort: { required: true, windowSeconds: 30 },
     readers: ptys.map((p, i) => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })),
     central: { url: centre.broker.url, publicKey: centre.key, username: `${SITE}.${size.id}`, password: `${size.id}-pw` },
+    // The officers' console, on as in production, on a free loopback port (the default 8080 may be taken here).
+    console: { listen: `127.0.0.1:${consolePort}`, idleMinutes: 120 },
     log: { level: 'info' },
   };
   const file = join(dir, 'pintu.yaml');
@@ -140,7 +160,7 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[]): { dir
   writeFileSync(join(dir, 'pintu-sim.yaml'), stringify({ ...raw, hardware: 'sim' }));
   const config = parseConfig(raw, dir);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
-  seed(config.dataDir, size.id, size.visits, size.events, size.inside);
+  seed(config.dataDir, size.id, size.visits, size.events, { inside: size.inside, today: TODAY_VISITS });
   const store = openStore(config);
   try {
     const visits = visitService(config, store);
@@ -218,7 +238,7 @@ export class BenchDoor {
     const ptys = [await startPtyPair(), await startPtyPair()];
     // socat stands in for the readers' UART, which no process scheduling delays: it runs at the door's priority.
     for (const p of ptys) { try { setPriority(p.pid, unitNice()); } catch { /* not root: left at 0 */ } }
-    const { dir, file } = seedDoor(size, centre, ptys);
+    const { dir, file } = seedDoor(size, centre, ptys, await freePort());
     const door = BenchDoor.spawn(file, dir, ptys);
     await door.ready();
     await door.drained(300_000);
@@ -254,6 +274,13 @@ export class BenchDoor {
     } finally {
       db.close();
     }
+  }
+
+  /** The console's base URL (http://127.0.0.1:PORT), from the config. */
+  consoleUrl(): string {
+    const listen = (parse(readFileSync(this.file, 'utf8')) as { console?: { listen?: string } }).console?.listen;
+    if (!listen) throw new Error('the bench door has no console.listen');
+    return `http://${listen}`;
   }
 
   /** Resident memory now (MB). */
