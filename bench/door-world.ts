@@ -18,7 +18,7 @@ import { parse, stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
 import { parseConfig } from '../src/config/load.js';
-import { openStore, visitService } from '../src/main.js';
+import { officerService, openStore, visitService } from '../src/main.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ackedSeq } from '../src/adapters/sqlite/db-check.js';
 import { seed } from './seed.js';
@@ -167,6 +167,9 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
     const head = visits.addOfficer('Kepala', 'head', '0A00FFFF00');
     const duty = visits.addOfficer('Piket', 'staff', '0A00FFFE00');
     for (let i = 1; i <= PEOPLE; i++) visits.addOfficer(`Petugas ${i}`, 'staff', officerBadge(i));
+    // Console PINs for the officers who sign in (each their first PIN, as `pintu officer pin ID` sets it).
+    const officers = officerService(config, store);
+    for (const [id, pin] of Object.entries(BENCH_PINS)) officers.setFirstPin(id, pin);
     // The officer on duty has been inside all along: an officer leaving is never the last one.
     store.db.prepare("UPDATE officers SET presence = 'inside', entered_at = ? WHERE id = ?").run(Date.now() - 3_600_000, duty.id);
     for (let i = 1; i <= PEOPLE; i++) {
