@@ -211,6 +211,10 @@ describe('console officers and badges', () => {
     const page = await again.text();
     expect(page).toContain('Nina Baru');
     expect(page).toContain('value="Dua Kali"');
+    const long = await head.post('/officers/new', { name: 'N'.repeat(101), role: 'staff', uid: 'CC00000B' });
+    expect(long.status).toBe(422);
+    expect(await long.text()).toContain('paling banyak 100 karakter');
+    expect(w.store.officerByBadge('CC00000B')).toBeNull();
   });
 
   it('deactivating an officer ends their session at once; the event names the head', async () => {

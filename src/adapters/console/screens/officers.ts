@@ -5,6 +5,7 @@
  * would leave the site without an active head; every change is an event naming the head. PINs are never echoed.
  */
 import { pinProblem } from '../../../domain/pin.js';
+import { textError, TEXT_LIMITS } from '../../../domain/text.js';
 import { ROLES, type Officer, type Role } from '../../../domain/types.js';
 import type { Context } from 'hono';
 import type { ConsoleApp, ConsoleContext, ConsoleEnv } from '../context.js';
@@ -107,6 +108,7 @@ export function officersScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     const name = (f.name ?? '').trim();
     const role = f.role as Role;
     if (!name) errors.name = t('officers.nameMissing');
+    else if (textError(name, 'name', 'name')) errors.name = t('officers.nameBad', { max: TEXT_LIMITS.name });
     if (!ROLES.includes(role)) errors.role = t('error.form');
     const card = pickCard(ctx, f);
     const typed = { name: f.name ?? '', role: f.role ?? '', uid: card.ok ? card.uid : f.uid ?? '' };
