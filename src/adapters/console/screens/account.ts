@@ -52,8 +52,10 @@ export function accountScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     if (!current) return accountPage(c, ctx, { current: t('account.currentMissing') });
     const bad = newPinError(t, f.pin ?? '', f.pin2 ?? '');
     if (bad) return accountPage(c, ctx, { pin: bad });
-    // The current PIN is checked first like a sign-in (a wrong one counts toward the lock), so the page can say how.
-    const check = await ctx.ports.write('console.account_pin_check', () => ctx.ports.officers.verifyPin(me.id, current));
+    // The current PIN is checked first like a sign-in (a wrong one counts toward the lock), so the page can say how:
+    // scrypt on the thread pool, then the write queue only counts the try.
+    const match = await ctx.ports.officers.matchPin(me.id, current);
+    const check = await ctx.ports.write('console.account_pin_check', () => ctx.ports.officers.verifyPin(me.id, current, match));
     if (!check.ok) {
       if (check.reason === 'wrong') return accountPage(c, ctx, { current: t('account.currentWrong', { left: check.left }) });
       if (check.reason === 'locked') {
