@@ -61,6 +61,8 @@ export class LiveHub {
   private readonly clients = new Set<LiveClient>();
   private readonly dirty = new Set<LivePane>();
   private timer: NodeJS.Timeout | null = null;
+  /** The next pane's turn of the event loop, while panes are being sent. */
+  private next: NodeJS.Immediate | null = null;
   private stopped = false;
 
   constructor(private readonly opts: LiveHubOptions) {}
@@ -104,19 +106,31 @@ export class LiveHub {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.next) clearImmediate(this.next);
+    this.next = null;
     this.timer = null;
     this.clients.clear();
   }
 
   private schedule(): void {
-    if (this.timer || this.dirty.size === 0) return;
+    if (this.timer || this.next || this.dirty.size === 0) return;
     this.timer = setTimeout(() => { this.timer = null; this.flush(); }, this.opts.coalesceMs ?? 25);
     this.timer.unref();
   }
 
+  /**
+   * Render and send the dirty panes, one pane per turn of the event loop: a tap's serial frame (I/O) is handled between
+   * two panes instead of waiting for every render, so open browsers cost the door's taps at most one pane's render.
+   */
   private flush(): void {
-    const panes = [...this.dirty];
-    this.dirty.clear();
+    const pane = this.dirty.values().next().value;
+    if (!pane || this.stopped) return;
+    this.dirty.delete(pane);
+    this.send(pane);
+    if (this.dirty.size > 0) this.next = setImmediate(() => { this.next = null; this.flush(); });
+  }
+
+  private send(p: LivePane): void {
     const cache = new Map<string, string>();
     const translators = new Map<Lang, Translate>();
     for (const c of this.clients) {
@@ -125,18 +139,16 @@ export class LiveHub {
       if (!role) continue;
       let t = translators.get(c.lang);
       if (!t) { t = this.opts.catalogue.translator(c.lang); translators.set(c.lang, t); }
-      for (const p of panes) {
-        const key = `${p.name}|${c.lang}|${role}`;
-        let html = cache.get(key);
-        if (html === undefined) {
-          try { html = p.render(t, role); } catch (err) {
-            this.opts.log.error({ err: (err as Error).message, pane: p.name }, 'rendering a live pane failed');
-            html = '';
-          }
-          cache.set(key, html);
+      const key = `${c.lang}|${role}`;
+      let html = cache.get(key);
+      if (html === undefined) {
+        try { html = p.render(t, role); } catch (err) {
+          this.opts.log.error({ err: (err as Error).message, pane: p.name }, 'rendering a live pane failed');
+          html = '';
         }
-        if (html) c.send(p.name, html);
+        cache.set(key, html);
       }
+      if (html) c.send(p.name, html);
     }
   }
 }
