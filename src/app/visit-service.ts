@@ -83,16 +83,19 @@ export class VisitService implements VisitCommands, DeskCommands {
   }
 
   /** Add a special visitor badge to the pool. */
-  addBadge(uidInput: string, label: string): VisitorBadge {
+  addBadge(uidInput: string, label: string, by?: string): VisitorBadge {
     const uid = cardUid(uidInput, 'uid', 'badge UID');
     required(label, 'label', 'badge label');
     checkText(label, 'label', 'badge label', 'label');
     return this.store.tx(() => {
+      // From the console a head adds badges (the pool is a head's, SOP); the event names them.
+      const actor = by === undefined ? null : this.officer(by, 'by');
+      if (actor && (actor.role !== 'head' || !actor.active)) throw new Refused(`officer ${actor.id} is ${actor.active ? actor.role : 'deactivated'}; only an active head may add badges to the pool`, { field: 'by', code: 'role', params: { officer: actor.id, role: actor.role, action: 'badge_found', allowed: 'head' } });
       if (this.store.badge(uid)) throw new Refused(`badge ${uid} is already in the pool`, { field: 'uid' });
       if (this.store.badgeByLabel(label.trim())) throw new Refused(`label "${label.trim()}" is already used by another badge`, { field: 'label' });
       if (this.store.officerByBadge(uid)) throw new Refused(`card ${uid} is an officer badge; visitor badges must be separate cards`, { field: 'uid' });
       const b = this.store.addBadge(uid, label.trim(), this.now());
-      this.store.events.append([event('badge.added', { badge: uid, label: b.label })], this.now());
+      this.store.events.append([event('badge.added', { badge: uid, label: b.label, ...(actor ? { by: actor.id } : {}) })], this.now());
       return b;
     });
   }

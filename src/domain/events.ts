@@ -124,7 +124,7 @@ export const EVENT_SCHEMAS = {
   'officer.added': z.object({ officer, role: z.enum(ROLES as [Role, ...Role[]]).describe('SOP role'), badge, by: id('the head who registered the officer (absent: the first head, made by pintu setup, or an older door)').optional() }).describe('an officer was registered'),
   'officer.activated': z.object({ officer, by: id('the head who acted') }).describe('an officer was activated'),
   'officer.deactivated': z.object({ officer, by: id('the head who acted') }).describe('an officer was deactivated (their badge is refused)'),
-  'badge.added': z.object({ badge, label: id('label printed on the badge') }).describe('a visitor badge joined the pool'),
+  'badge.added': z.object({ badge, label: id('label printed on the badge'), by: id('the head who added it (absent: added on the command line before issue 12)').optional() }).describe('a visitor badge joined the pool'),
   'badge.retired': z.object({ badge, label: id('label printed on the badge'), officer }).describe('a visitor badge left the pool'),
   'incident.recorded': z.object({ incident: count('incident number'), officer, visit: visit.nullable() }).describe('an incident was written in the book (SOP 004)'),
   'door.enabled': z.object({ officer, reason: reason.optional() }).describe('the door accepts badges again'),

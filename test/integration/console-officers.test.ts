@@ -193,6 +193,8 @@ describe('console officers and badges', () => {
     const tap = await deskTap(d, head, 'DD000001');
     expect((await head.post('/officers/badges/new', { label: 'TAMU-04', tap: tap.token })).status).toBe(303);
     expect(d.store.badge('DD000001')).toMatchObject({ label: 'TAMU-04', status: 'available' });
+    const added = d.store.events.since(0).filter((e) => e.type === 'badge.added').pop()!;
+    expect(added.data).toMatchObject({ badge: 'DD000001', label: 'TAMU-04', by: 'O1' });
     const taken = await head.post('/officers/badges/new', { label: 'TAMU-01', uid: 'DD000002' });
     expect(taken.status).toBe(422);
     expect(taken.text).toContain('value="DD000002"');
