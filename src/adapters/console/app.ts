@@ -15,7 +15,7 @@ import type { Asset } from './assets.js';
 import { SESSION_COOKIE, randomToken } from './session.js';
 import { activeRole } from './live.js';
 import { alarmBanner, isAlarmChange } from './alarm-banner.js';
-import { consoleCookie, formOf, h, redirectWith, refusal, signedIn } from './view.js';
+import { consoleCookie, formOf, h, localPath, redirectWith, refusal, signedIn } from './view.js';
 import { page } from './layout.js';
 
 /** Cookie of the pre-session CSRF token (the sign-in form, before any session exists). */
@@ -111,7 +111,7 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
     const lang: Lang = f.lang === 'en' ? 'en' : 'id';
     const s = c.get('session');
     if (s) s.lang = lang; else consoleCookie(c, ctx, LANG_COOKIE, lang, 365 * 86400);
-    const next = typeof f.next === 'string' && /^\/[a-z0-9/_-]*$/i.test(f.next) ? f.next : '/';
+    const next = localPath(f.next) ?? '/';
     return c.redirect(next, 303);
   });
 
@@ -126,8 +126,13 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
       const queue: Array<{ event: string; data: string }> = [];
       let wake: (() => void) | null = null;
       let open = true;
+      // The stream lives only as long as the session it was opened in: signed out (another tab), timed out or ended
+      // by a PIN reset, it gets nothing more and closes at its next wake (a page left open must not stay live).
+      const token = getCookie(c, SESSION_COOKIE);
+      const session = c.get('session');
+      const alive = (): boolean => session === null || ctx.sessions.peek(token, ctx.now()) === session;
       const disconnect = ctx.live.connect({
-        lang: c.get('lang'), officerId: officer?.id ?? null,
+        lang: c.get('lang'), officerId: officer?.id ?? null, alive,
         send: (event, data) => { if (queue.length < 200) queue.push({ event, data }); const w = wake; wake = null; w?.(); },
       });
       stream.onAbort(() => { open = false; disconnect(); const w = wake; wake = null; w?.(); });
@@ -135,7 +140,7 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
       ping.unref();
       try {
         await stream.writeSSE({ event: 'hello', data: 'ok', retry: 2000 });
-        while (open) {
+        while (open && alive()) {
           const m = queue.shift();
           if (m) { await stream.writeSSE(m); continue; }
           await new Promise<void>((r) => { wake = r; });
@@ -164,7 +169,7 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
     }
     if (c.req.header('hx-request')) return c.html(alarmBanner(ctx, t, officer.role, c.get('csrf')));
     const back = c.req.header('referer');
-    const path = back ? (() => { try { return new URL(back).pathname; } catch { return '/door'; } })() : '/door';
+    const path = (back ? (() => { try { return localPath(new URL(back).pathname); } catch { return null; } })() : null) ?? '/door';
     return redirectWith(c, path, notice);
   });
 

@@ -27,6 +27,8 @@ export interface LiveClient {
   officerId: string | null;
   /** Queue an SSE message to it. */
   send(event: string, data: string): void;
+  /** Is the session it was opened in still signed in (sign-out, idle timeout, PIN reset end it)? Absent: always. */
+  alive?: () => boolean;
 }
 
 /** What the desk reader read, as browsers are told (never the card's UID). */
@@ -99,7 +101,7 @@ export class LiveHub {
   /** Tell browsers of a desk-reader tap. */
   desk(notice: DeskTapNotice): void {
     const data = JSON.stringify(notice);
-    for (const c of this.clients) if (c.officerId !== null || notice.kind === 'officer') c.send('desk', data);
+    for (const c of this.clients) if ((c.officerId !== null || notice.kind === 'officer') && (c.alive?.() ?? true)) c.send('desk', data);
   }
 
   /** Stop sending (the console stops). */
@@ -134,7 +136,7 @@ export class LiveHub {
     const cache = new Map<string, string>();
     const translators = new Map<Lang, Translate>();
     for (const c of this.clients) {
-      if (c.officerId === null) continue;
+      if (c.officerId === null || !(c.alive?.() ?? true)) continue;
       const role = this.opts.roleOf(c.officerId);
       if (!role) continue;
       let t = translators.get(c.lang);

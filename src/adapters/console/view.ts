@@ -106,6 +106,14 @@ export function refusal(ctx: ConsoleContext, t: Translate, err: unknown): string
   return t('error.refused', { message: err.message });
 }
 
+/**
+ * A path of this console to redirect to, or null: one leading slash only — `//host` (or `//3232235876`, a decimal IP)
+ * is another host to a browser, so a page reached by such a link must not send the officer there.
+ */
+export function localPath(path: string | undefined | null): string | null {
+  return typeof path === 'string' && /^\/(?!\/)[a-z0-9/_-]*$/i.test(path) ? path : null;
+}
+
 /** Redirect after a change, with a notice shown once on the next page (post/redirect/get). */
 export function redirectWith(c: Context<ConsoleEnv>, to: string, notice: string | null): Response {
   const s = c.get('session');

@@ -7,11 +7,11 @@ import { deleteCookie, getCookie } from 'hono/cookie';
 import type { ConsoleApp, ConsoleContext } from '../context.js';
 import { page } from '../layout.js';
 import { SESSION_COOKIE } from '../session.js';
-import { clock, consoleCookie, formOf, h, type Html } from '../view.js';
+import { clock, consoleCookie, formOf, h, localPath, type Html } from '../view.js';
 import type { Translate } from '../i18n/index.js';
 
 function safeNext(next: string | undefined): string {
-  return next && /^\/[a-z0-9/_-]*$/i.test(next) && !next.startsWith('//') ? next : '/door';
+  return localPath(next) ?? '/door';
 }
 
 function form(ctx: ConsoleContext, t: Translate, csrf: string, values: { officer?: string; next?: string }, message: Html | null): Html {
