@@ -71,3 +71,27 @@ describe('console review: no redirect leaves the console', () => {
     expect(normal.location).toBe('/queue');
   }, 30_000);
 });
+
+describe('console review: SOP step 5 through the console', () => {
+  it('a visit holding a special badge is not checked out (KTP back, badge "available") until its badge is tapped back', async () => {
+    door = await startConsoleDoor();
+    const staff = await door.signedIn('O3');
+    const id = door.seedVisit({ issue: 'TAMU-01' });
+    expect((await staff.get(`/visits/${id}/checkout`)).status).toBe(200);
+    let r = await staff.post(`/visits/${id}/checkout`, {});
+    expect(r.status).toBe(422);
+    expect(r.text).toContain('Tempelkan kartu khusus TAMU-01 yang dikembalikan');
+    expect(door.store.visit(id)).toMatchObject({ state: 'issued', ktpHeld: true, badgeUid: CARDS.badge1 });
+    expect(door.store.badge(CARDS.badge1)?.status).toBe('issued');
+    // The visit's badge tapped back: checked out, the badge back in the pool.
+    const live = await staff.live();
+    await live.waitFor('hello');
+    door.desk.tap(CARDS.badge1);
+    const token = (JSON.parse(await live.waitFor('desk')) as { token: string }).token;
+    live.close();
+    r = await staff.post(`/visits/${id}/checkout`, { tap: token });
+    expect(r.status).toBe(303);
+    expect(door.store.visit(id)).toMatchObject({ state: 'checked_out', ktpHeld: false, badgeUid: null });
+    expect(door.store.badge(CARDS.badge1)?.status).toBe('available');
+  }, 30_000);
+});

@@ -169,6 +169,9 @@ export function checkoutScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     if (extra.incomplete) errors.out = t('rows.incomplete');
     const returned = returnedCheck(ctx, t, v, values.tap);
     if (returned && !returned.ok) { errors.tap = returned.text; values.tap = ''; }
+    // SOP step 5: the special badge comes back in exchange for the KTP; a visit holding one is not checked out without it.
+    const expected = badgeLabel(ctx, v);
+    if (!returned && v.badgeUid !== null && expected !== null) errors.tap = t('checkout.badge.required', { badge: expected });
     if (Object.keys(errors).length) return render(c, ctx, v, values, errors, t('error.form'), null, 422);
 
     const devicesOut = [...v.devicesIn.filter((_, i) => out.has(i)), ...extra.devices];
