@@ -95,3 +95,26 @@ describe('console review: SOP step 5 through the console', () => {
     expect(door.store.badge(CARDS.badge1)?.status).toBe('available');
   }, 30_000);
 });
+
+describe('console review: sign-in floods do not take the door\'s CPU', () => {
+  it('PIN hashes run one at a time however many sign-ins arrive at once; the surplus is refused (429), and the door\'s officer still signs in afterwards', async () => {
+    door = await startConsoleDoor();
+    const officers = door.console.context.ports.officers;
+    const matchPin = officers.matchPin.bind(officers);
+    let running = 0;
+    let most = 0;
+    officers.matchPin = async (id, pin) => {
+      running += 1; most = Math.max(most, running);
+      try { return await matchPin(id, pin); } finally { running -= 1; }
+    };
+    const attacker = door.client();
+    await attacker.get('/signin');
+    // 24 sign-ins at once from a LAN host, each for another (unknown) officer id, so no lock stops them.
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => attacker.post('/signin', { officer: `O${100 + i}`, pin: '582914' })));
+    expect(answers.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+    expect(answers.some((r) => r.status === 429)).toBe(true);
+    expect(most).toBe(1);
+    const staff = await door.signedIn('O3');
+    expect((await staff.get('/door')).status).toBe(200);
+  }, 60_000);
+});

@@ -35,8 +35,34 @@ ${officers.map((o) => h`<option value="${o.id}"${o.id === values.officer ? h` se
 </form>`;
 }
 
+/** Sign-ins whose PIN hash may wait for the one running; more at once are refused (a flood from the LAN). */
+const PIN_HASHES_WAITING = 4;
+
+/**
+ * PIN hashes one at a time (scrypt: tens of ms of a core and 16 MiB each): sign-ins sent by the hundred, each for
+ * another officer id so no lock stops them, would otherwise fill every core and slow the door's taps. Null: refused.
+ */
+class PinHashGate {
+  private running = false;
+  private readonly waiting: Array<() => void> = [];
+
+  /** Run `hash` when it is its turn, or null at once when too many already wait. */
+  async run<T>(hash: () => Promise<T>): Promise<T | null> {
+    if (this.running) {
+      if (this.waiting.length >= PIN_HASHES_WAITING) return null;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running = true;
+    try { return await hash(); } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.running = false;
+    }
+  }
+}
+
 /** The sign-in and sign-out routes. */
 export function signinScreen(app: ConsoleApp, ctx: ConsoleContext): void {
+  const pinHashes = new PinHashGate();
   app.get('/signin', (c) => {
     if (c.get('officer')) return c.redirect('/door', 303);
     const t = c.get('t');
@@ -60,7 +86,8 @@ export function signinScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     });
     if (!officerId || !pin) return again(t('error.form'), 422);
     // scrypt on the thread pool first; the write queue (shared with the taps) then only counts the try.
-    const match = await ctx.ports.officers.matchPin(officerId, pin);
+    const match = await pinHashes.run(() => ctx.ports.officers.matchPin(officerId, pin));
+    if (match === null) return again(t('signin.busy'), 429);
     const result = await ctx.ports.write('console.signin', () => ctx.ports.officers.verifyPin(officerId, pin, match));
     if (!result.ok) {
       if (result.reason === 'wrong') return again(t('signin.wrong', { left: result.left }), 401);
