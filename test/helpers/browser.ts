@@ -112,7 +112,7 @@ export interface AxeFinding {
 
 /** Run axe-core (WCAG 2.1 A/AA and best practices) on the page; returns the serious and critical findings. */
 export async function axeFindings(page: Page): Promise<AxeFinding[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).options({ resultTypes: ['violations'] }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
@@ -129,9 +129,12 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 
 /** Save the screen's screenshot and check it with axe-core: what every e2e test does on each screen it visits. */
 export async function checkScreen(page: Page, name: string): Promise<void> {
+  const t0 = Date.now();
   await page.waitForLoadState('load');
   await screenshot(page, name);
+  const t1 = Date.now();
   await expectAccessible(page, name);
+  if (process.env.PINTU_E2E_TIMING) console.log(`screen ${name}: screenshot ${t1 - t0} ms, axe ${Date.now() - t1} ms`);
 }
 
 /** Wait until `cond` holds (polled every 25 ms), or throw naming `what`. */

@@ -17,8 +17,8 @@ import { tempConfig, testNik, type TempConfig } from './config.js';
 
 /** PINs of the seeded officers. */
 export const PINS = { O1: '246810', O2: '135790', O3: '975310' } as const;
-/** Badge UIDs of the seeded officers and visitor badges. */
-export const CARDS = { head: 'AA000001', coordinator: 'AA000002', staff: 'AA000003', badge1: 'BB000001', badge2: 'BB000002', badge3: 'BB000003', ktp: '04A1B2C3D4E5F6' } as const;
+/** Badge UIDs of the seeded officers and visitor badges (10 hex digits, as EM4100 reads them, so the e2e tests can write them as frames to a serial reader's pty). */
+export const CARDS = { head: 'AA00000001', coordinator: 'AA00000002', staff: 'AA00000003', badge1: 'BB00000001', badge2: 'BB00000002', badge3: 'BB00000003', ktp: '04A1B2C3D4E5F6' } as const;
 
 /** A door with its console under test. */
 export interface ConsoleDoor {
@@ -53,7 +53,11 @@ export interface ConsoleDoor {
 }
 
 /** Start a door with its console. `configOverrides` go into the YAML config. */
-export async function startConsoleDoor(o: { configOverrides?: Record<string, unknown>; log?: Log } = {}): Promise<ConsoleDoor> {
+export async function startConsoleDoor(o: {
+  configOverrides?: Record<string, unknown>; log?: Log;
+  /** Open the readers the config names (e.g. serial readers on socat ptys) instead of the sim ones (`reader`, `desk` then unused). */
+  readersFromConfig?: boolean;
+} = {}): Promise<ConsoleDoor> {
   const tc = tempConfig({
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...o.configOverrides,
@@ -63,7 +67,8 @@ export async function startConsoleDoor(o: { configOverrides?: Record<string, unk
   const rout = new SimCardReader('out', 'out');
   const desk = new SimCardReader('desk', 'desk');
   let server: ConsoleServer | null = null;
-  const daemon = await buildDaemon(tc.config, o.log ?? silentLogger(), { io, readers: [rin, rout], deskReader: desk, onConsole: (s) => { server = s; } });
+  const readers = o.readersFromConfig ? {} : { readers: [rin, rout], deskReader: desk };
+  const daemon = await buildDaemon(tc.config, o.log ?? silentLogger(), { io, ...readers, onConsole: (s) => { server = s; } });
   await daemon.start();
   const con = server as ConsoleServer | null;
   if (!con || con.port === null) throw new Error('the console did not start');
