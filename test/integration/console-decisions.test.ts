@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/domain/time.js';
-import { startConsoleDoor, type ConsoleDoor } from '../helpers/console.js';
+import { CARDS, startConsoleDoor, type ConsoleDoor } from '../helpers/console.js';
 import { testNik } from '../helpers/config.js';
 
 const TZ = 'Asia/Makassar';
@@ -136,7 +136,7 @@ describe('console: records', () => {
     expect(detail.text).not.toContain(`href="/visits/${id}/revoke"`);
     expect((await staff.post(`/visits/${id}/revoke`, { reason: 'x' })).status).toBe(403);
     expect((await staff.post(`/visits/${id}/badge-lost`, {})).status).toBe(303);
-    expect(door.store.badge('BB000002')!.status).toBe('lost');
+    expect(door.store.badge(CARDS.badge2)!.status).toBe('lost');
     const head = await door.signedIn('O1');
     const noReason = await head.post(`/visits/${id}/revoke`, { reason: '' });
     expect(noReason.status).toBe(422);
