@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { CARDS, PINS, startConsoleDoor, type ConsoleDoor } from '../helpers/console.js';
@@ -89,6 +90,26 @@ describe('console sign-in', () => {
     expect(r.status).toBe(413);
     expect((await c.get('/door')).status).toBe(200);
     expect(door.store.visits().length).toBe(0);
+  });
+
+  it('a console on loopback answers only to loopback host names (no DNS rebinding from a page in a browser on the Pi)', async () => {
+    door = await startConsoleDoor();
+    const port = Number(new URL(door.url).port);
+    // fetch() will not send another Host header: node:http does, as a rebinding browser would.
+    const get = (host: string): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/signin', headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect((await get(`127.0.0.1:${port}`)).status).toBe(200);
+    expect((await get(`localhost:${port}`)).status).toBe(200);
+    const rebound = await get('attacker.example:8080');
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain('<form');
   });
 
   it('signing out ends the session: the old cookie no longer opens any page', async () => {

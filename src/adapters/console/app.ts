@@ -64,7 +64,19 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
   });
 
   // No form of the console comes near 64 KiB: a bigger body is refused before it is read (memory stays bounded).
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text('413: the form is too large', 413) }));
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text(ctx.catalogue.translator(ctx.settings.language)('error.tooLarge'), 413) }));
+
+  // A console on loopback answers only to loopback names: a web page elsewhere cannot reach it by DNS rebinding
+  // (a name of the attacker's that resolves to 127.0.0.1 in a browser on this machine).
+  if (ctx.settings.loopbackOnly) {
+    app.use('*', async (c, next) => {
+      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
+        return c.text(ctx.catalogue.translator(ctx.settings.language)('error.host'), 421);
+      }
+      await next();
+    });
+  }
 
   // Security headers, session, officer, language, CSRF token.
   app.use('*', async (c, next) => {

@@ -26,6 +26,8 @@ export interface ConsoleSettings {
   language: Lang;
   /** Served over TLS (cookies are then Secure). */
   secure: boolean;
+  /** Listening on loopback only: requests must name a loopback host (no DNS rebinding). */
+  loopbackOnly?: boolean;
   /** SOP time standards (minutes per step). */
   standards: SopStandards;
   /** Minutes a head's approval lasts by default (`visits.defaultValidity`: end of the local day, or hours). */

@@ -87,7 +87,7 @@ export class ConsoleServer {
     const catalogue = new Catalogue();
     this.ctx = {
       ports,
-      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, standards: opts.standards, defaultValidity: opts.defaultValidity },
+      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, loopbackOnly: isLoopback(this.address.host), standards: opts.standards, defaultValidity: opts.defaultValidity },
       catalogue,
       sessions: new SessionStore(c.idleMinutes * 60_000),
       live: new LiveHub({ catalogue, roleOf: (id) => activeRole(ports.queries.officer(id)), log }),

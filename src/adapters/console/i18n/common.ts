@@ -79,6 +79,8 @@ export const common = section({
   'error.csrf': 'Permintaan ditolak: formulir kedaluwarsa atau berasal dari situs lain. Muat ulang halaman dan coba lagi.',
   'error.signin': 'Silakan masuk terlebih dahulu.',
   'error.internal': 'Terjadi kesalahan pada sistem. Pintu tetap terkunci; hubungi petugas IT.',
+  'error.tooLarge': 'Isian formulir terlalu besar (lebih dari 64 KiB). Periksa isian dan coba lagi.',
+  'error.host': 'Alamat konsol tidak dikenal. Buka konsol melalui alamat yang dikonfigurasi.',
   'error.refused': 'Ditolak: {message}',
   'error.form': 'Periksa isian yang ditandai.',
 }, {
@@ -158,6 +160,8 @@ export const common = section({
   'error.csrf': 'Request refused: the form expired or came from another site. Reload the page and try again.',
   'error.signin': 'Please sign in first.',
   'error.internal': 'Something went wrong in the system. The door stays locked; call the IT officer.',
+  'error.tooLarge': 'The form is too large (over 64 KiB). Check what was typed and try again.',
+  'error.host': 'Unknown console address. Open the console at its configured address.',
   'error.refused': 'Refused: {message}',
   'error.form': 'Check the marked fields.',
 });
