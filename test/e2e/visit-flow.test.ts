@@ -128,8 +128,13 @@ describe('a visit through the SOP in Chromium, readers on ptys', { timeout: 600_
     await head.click(`li[data-visit="${id}"] a[href="/visits/${id}/approve"]`);
     await head.waitForURL((u) => u.pathname === `/visits/${id}/approve`);
     await checkScreen(head, 'approve-phone');
+    // Valid until tomorrow noon, site time (not the default end of today: near midnight WIB it would lapse mid-test).
+    const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta' }).format(Date.now() + 86_400_000);
+    await head.fill('#untilDate', tomorrow);
+    await head.fill('#untilTime', '12:00');
     await Promise.all([head.waitForURL((u) => u.pathname !== `/visits/${id}/approve`), head.click(`form[action="/visits/${id}/approve"] button[type="submit"]`)]);
     expect(door.visits.visit(id).state).toBe('approved');
+    expect(door.visits.visit(id).validUntil).toBeGreaterThan(Date.now() + 3 * 3_600_000);
 
     // Issue: the special badge tapped on the desk reader is offered, then confirmed; the KTP is held.
     await staff.goto(`/visits/${id}/issue`);
