@@ -219,7 +219,7 @@ describe('console account, incident book and maintenance checklist', () => {
     const staff = await d.signedIn('O3');
     await staff.get('/account');
     const seq = d.store.events.lastSeq();
-    const wrong = await staff.post('/account', { current: '000000', pin: '864209', pin2: '864209' });
+    const wrong = await staff.post('/account', { current: '518302', pin: '864209', pin2: '864209' });
     expect(wrong.status).toBe(422);
     expect(wrong.text).toContain('Sisa percobaan sebelum kartu dikunci: 4');
     expect(eventsAfter(d, seq)).toEqual([]);
@@ -233,7 +233,7 @@ describe('console account, incident book and maintenance checklist', () => {
     expect((await fresh.post('/signin', { officer: 'O3', pin: PINS.O3 })).status).toBe(401);
     await fresh.signIn('O3', '864209');
     for (const text of [wrong.text, page.text, log()]) {
-      for (const pin of ['864209', '000000', PINS.O3]) expect(text).not.toContain(pin);
+      for (const pin of ['864209', '518302', PINS.O3]) expect(text).not.toContain(pin);
     }
   });
 

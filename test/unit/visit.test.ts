@@ -293,7 +293,8 @@ describe('property: random command sequences', () => {
   });
   // To walk deep into the graph, most steps try a command that moves the SOP on from the current state.
   const FORWARD: Record<VisitState, readonly string[]> = {
-    requested: ['check', 'check', 'deny', 'revoke', 'cancel'], checked: ['approve', 'approve', 'deny', 'revoke', 'cancel'], approved: ['issue', 'issue', 'revoke', 'cancel'],
+    // (cancel, issue 12, closes a visit early: weighted like the other side exits, so the walk still reaches issued often)
+    requested: ['check', 'check', 'check', 'deny', 'revoke', 'cancel'], checked: ['approve', 'approve', 'approve', 'deny', 'revoke', 'cancel'], approved: ['issue', 'issue', 'issue', 'revoke', 'cancel'],
     issued: ['enter', 'exit', 'enter', 'checkout', 'badge_lost', 'issue', 'revoke', 'revoke'],
     revoked: ['checkout', 'badge_lost', 'archive'], checked_out: ['report', 'archive', 'acknowledge_mismatch'], denied: ['archive'], cancelled: ['archive'], archived: [],
   };
@@ -342,7 +343,7 @@ describe('property: random command sequences', () => {
       expect(json).not.toContain(NIK);
       expect(json).not.toContain(PHONE);
       expect(json).not.toContain('Rahmawati');
-    }), { numRuns: 400 });
+    }), { numRuns: 1500 });
     // The generator must actually walk the whole graph, or the property proves little.
     const expected = Object.entries(NEXT).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`));
     expect([...seen].sort()).toEqual(expected.sort());
