@@ -44,6 +44,9 @@ export class PgCentralStore extends SqlCentralStore {
     return new PgCentralStore(pool);
   }
 
+  /** The database behind this store. */
+  protected readonly dialect = 'pg' as const;
+
   /** Rows of a query. */
   protected async rows<R>(sql: string, args: readonly unknown[]): Promise<R[]> {
     return (await this.pool.query(numberedParams(sql), [...args])).rows as R[];

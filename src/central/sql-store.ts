@@ -6,6 +6,7 @@
  */
 import { GENESIS_HASH } from '../protocol/chain.js';
 import type { WireEvent } from '../protocol/messages.js';
+import type { SqlDialect, SqlRunner } from './sql-runner.js';
 import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 /** A `doors` row as either database returns it (PostgreSQL BIGINTs come back as strings). */
@@ -104,6 +105,13 @@ export abstract class SqlCentralStore implements CentralStore {
   abstract ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]>;
   /** Close the connection. */
   abstract close(): Promise<void>;
+  /** The database behind this store. */
+  protected abstract readonly dialect: SqlDialect;
+
+  /** The store's database as a small SQL interface, for the dashboard's storage modules. */
+  get sql(): SqlRunner {
+    return { dialect: this.dialect, rows: (q, a) => this.rows(q, a), run: (q, a) => this.run(q, a) };
+  }
 
   /** Enrol or re-key a door. */
   async enroll(site: string, door: string, publicKey: string, at: number): Promise<void> {

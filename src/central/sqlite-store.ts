@@ -55,6 +55,9 @@ export class SqliteCentralStore extends SqlCentralStore {
     this.db = openDatabase(path, { synchronous: 'full' }, CENTRAL_MIGRATIONS);
   }
 
+  /** The database behind this store. */
+  protected readonly dialect = 'sqlite' as const;
+
   /** Rows of a query. */
   protected async rows<R>(sql: string, args: readonly unknown[]): Promise<R[]> {
     return this.statement(sql).all(...args) as R[];
