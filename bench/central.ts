@@ -82,7 +82,7 @@ async function rawMosquitto(broker: TestBroker, n: number, payload: string): Pro
 /** A `pintu central run` child with the given store, ready once it logs "receiving". */
 async function startReceiver(dir: string, store: string, brokerUrl: string): Promise<ChildProcess> {
   const file = join(dir, `central-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, stringify({ broker: { url: brokerUrl, ...CENTRAL_USER }, store, dataDir: dir, log: { level: 'info' } }));
+  writeFileSync(file, stringify({ console: { enabled: false }, broker: { url: brokerUrl, ...CENTRAL_USER }, store, dataDir: dir, log: { level: 'info' } }));
   const child = spawn(process.execPath, [CLI, 'central', 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { if (out.length < 100_000) out += d.toString(); });

@@ -88,7 +88,7 @@ export async function startCentre(doorIds: string[]): Promise<Centre> {
   const broker = await startMosquitto({ users, acl: pintuAcl(doorIds.map((door) => ({ site: SITE, door }))) });
   const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-centre-'));
   const file = join(dir, 'central.yaml');
-  writeFileSync(file, stringify({ broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: join(dir, 'central.db'), dataDir: join(dir, 'data'), log: { level: 'info' } }));
+  writeFileSync(file, stringify({ console: { enabled: false }, broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: join(dir, 'central.db'), dataDir: join(dir, 'data'), log: { level: 'info' } }));
   const key = cliJson<{ publicKey: string }>(file, ['central', 'keys', 'show']).publicKey;
   const receiver = spawn(process.execPath, [CLI, 'central', 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...unitEnv() } });
   let out = '';

@@ -91,7 +91,7 @@ async function drainCase(broker: TestBroker, root: string, n: number, env: Recor
   const door = `d${n}`;
   const dir = mkdtempSync(join(root, `${door}-`));
   const centreYaml = join(dir, 'central.yaml');
-  writeFileSync(centreYaml, stringify({ broker: { url: broker.url, ...CENTRAL }, store: join(dir, 'central.db'), dataDir: join(dir, 'centre'), log: { level: 'info' } }));
+  writeFileSync(centreYaml, stringify({ console: { enabled: false }, broker: { url: broker.url, ...CENTRAL }, store: join(dir, 'central.db'), dataDir: join(dir, 'centre'), log: { level: 'info' } }));
   const centreKey = (JSON.parse(runCli(['central', 'keys', 'show', '--json', '--config', centreYaml])) as { publicKey: string }).publicKey;
   const doorYaml = join(dir, 'pintu.yaml');
   const dataDir = join(dir, 'data');

@@ -10,6 +10,53 @@ import { UserError } from '../domain/errors.js';
 import { formatIssues } from '../config/load.js';
 import { brokerSchema, timeZoneSchema } from '../config/schema.js';
 
+/** The dashboard served by `pintu central run` (the console's web stack). */
+export const dashboardSchema = z.object({
+  /** Serve the dashboard from `pintu central run`. */
+  enabled: z.boolean().default(true),
+  /** host:port to listen on; a non-loopback address needs TLS (or allowPlainHttp). */
+  listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8090 or 0.0.0.0:8443').default('127.0.0.1:8090'),
+  /** TLS certificate and key (PEM); `pintu console cert` makes a self-signed pair for a first install. */
+  tls: z.object({
+    /** Certificate (PEM). */
+    certFile: z.string().min(1),
+    /** Private key (PEM). */
+    keyFile: z.string().min(1),
+  }).strict().optional(),
+  /** Allow plain HTTP on a non-loopback address (passwords and session cookies then cross the network in clear). */
+  allowPlainHttp: z.boolean().default(false),
+  /** Language of the dashboard by default (each user may switch). */
+  language: z.enum(['id', 'en']).default('id'),
+  /** A session unused for this many minutes is signed out. */
+  idleMinutes: z.number().min(1).max(720).default(30),
+  /** Wrong passwords or codes in a row before an account is locked. */
+  lockoutAttempts: z.number().int().min(3).max(20).default(5),
+  /** How long a locked account stays locked (minutes). */
+  lockoutMinutes: z.number().min(1).max(1440).default(15),
+  /** Chromium used to print PDF reports (Debian's package). */
+  chromiumPath: z.string().min(1).default('/usr/bin/chromium'),
+}).strict();
+/** Config of the dashboard. */
+export type DashboardConfig = z.infer<typeof dashboardSchema>;
+
+/** One alert webhook: alerts of a site (or every site) are POSTed to it as JSON, signed, retried until delivered. */
+export const webhookSchema = z.object({
+  /** Site id, or '*' for every site. */
+  site: z.string().min(1).default('*'),
+  /** Where to POST (https:// unless on loopback). */
+  url: z.string().url(),
+  /** Shared secret: each delivery carries X-Pintu-Signature: sha256=HMAC(secret, body). */
+  secret: z.string().min(16).optional(),
+  /** Only these alert kinds (default: all). */
+  kinds: z.array(z.string().min(1)).optional(),
+}).strict();
+
+/** Alert delivery beyond the dashboard. */
+export const alertsSchema = z.object({
+  /** Webhooks, per site. */
+  webhooks: z.array(webhookSchema).default([]),
+}).strict();
+
 /** Schema of the central config file, and the one source of its defaults (config/central.example.yaml shows them; a test checks). */
 export const centralConfigSchema = z.object({
   /** The receiver's broker connection (the shipped ACL calls its account pintu-central). */
@@ -24,6 +71,10 @@ export const centralConfigSchema = z.object({
   offlineAfterSeconds: z.number().min(35).max(86_400).default(120),
   /** IANA time zone for monthly reports, printed times and times typed without an offset (default WIB). */
   timeZone: timeZoneSchema.default('Asia/Jakarta'),
+  /** The dashboard (`console:` as on the door). */
+  console: dashboardSchema.prefault({}),
+  /** Alert delivery (webhooks per site). */
+  alerts: alertsSchema.prefault({}),
   /** Log level. */
   log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
 }).strict();

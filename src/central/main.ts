@@ -3,8 +3,11 @@
  * signals and sd_notify. Each part gets only its slice of the centre's config.
  *
  *   doors ──MQTT (shared subscription)──▶ CentralReceiver ──▶ CentralStore (SQLite or PostgreSQL)
+ *                                                 │ changes                  ▲ reads (scoped), audit
+ *                                                 ▼                          │
+ *                              DashboardFeed ──SSE topics──▶ DashboardServer (console.listen) ──signed commands──▶ doors
  *
- * Lifecycle: started store → receiver, stopped in reverse (the receiver stops taking messages and finishes what it
+ * Lifecycle: started store → receiver → dashboard, stopped in reverse (the receiver stops taking messages and finishes what it
  * holds before the store closes). pintu-central.service is Type=notify: READY once the store is open and the
  * subscriptions are in place, watchdog pings only while the receiver is healthy, STOPPING at the first signal.
  * The centre drives no relay: there is nothing to make safe before the ordered stop.
@@ -15,21 +18,57 @@ import { SystemdNotifier } from '../adapters/systemd/notify.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import type { CentralFileConfig } from './config.js';
 import { openCentralStore } from './open.js';
+import type { SqlCentralStore } from './sql-store.js';
+import type { CentralReceiver as Receiver } from './receiver.js';
+import type { KeyPair } from '../adapters/mqtt/keys.js';
+import type { DashboardServer } from './dashboard/server.js';
+
+/** The dashboard of this centre, fed by the receiver's changes, sending commands over its broker connection. */
+async function buildDashboard(config: CentralFileConfig, store: SqlCentralStore, receiver: Receiver, key: KeyPair, log: Log): Promise<DashboardServer> {
+  const [{ DashboardServer }, { CommandSender }] = await Promise.all([import('./dashboard/server.js'), import('./commands.js')]);
+  const dashboard = new DashboardServer({
+    store, sql: store.sql, config: config.console, timeZone: config.timeZone,
+    commands: {
+      async send(site, door, action, args, opts) {
+        const client = receiver.mqtt;
+        if (!client) throw new Error('the receiver is not connected to the broker');
+        const r = await new CommandSender(client, store, key).send(site, door, action, args, opts);
+        return { id: r.command.id, reply: r.reply };
+      },
+    },
+  }, log);
+  const feed = dashboard.context.feed;
+  receiver.watch((c) => {
+    if (c.kind === 'reply' && c.id) feed.notify(`command:${c.id}`, c.site);
+    if (c.kind === 'status') feed.notify(`door:${c.site}/${c.door}`, c.site);
+    void feed.poll();
+  });
+  return dashboard;
+}
 
 /** Run the central receiver until SIGINT or SIGTERM, then stop in order. */
 export async function runCentral(config: CentralFileConfig, log: Log): Promise<void> {
   const store = await openCentralStore(config.store);
   // mqtt and the receiver load only here, so other commands start fast.
   const { CentralReceiver } = await import('./receiver.js');
+  const key = loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE);
   const receiver = new CentralReceiver(store, {
-    broker: config.broker, group: config.group, key: loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE), offlineAfterSeconds: config.offlineAfterSeconds,
+    broker: config.broker, group: config.group, key, offlineAfterSeconds: config.offlineAfterSeconds,
   }, log);
+  const dashboard = config.console.enabled ? await buildDashboard(config, store, receiver, key, log) : null;
   const notifier = SystemdNotifier.fromEnv(process.env, log);
   const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
   const parts = new Lifecycle([
     // Opened above (its start is the open); closed last.
     { name: 'store', start: () => undefined, stop: () => store.close() },
     { name: 'receiver', start: () => receiver.start(), stop: () => receiver.stop() },
+    // After the receiver (commands need its broker connection), stopped before it. A dashboard that cannot listen
+    // leaves the receiver storing: the doors' events matter more than the pages.
+    ...(dashboard ? [{
+      name: 'dashboard',
+      start: async () => { try { await dashboard.start(); } catch (err) { log.error({ err: (err as Error).message }, 'the dashboard could not start; the receiver works without it'); } },
+      stop: () => dashboard.stop(),
+    }] : []),
   ], log);
   try {
     await parts.start();

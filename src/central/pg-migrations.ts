@@ -35,6 +35,28 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'central: dashboard users, audit trail, alert acknowledgements',
+    sql: `
+      CREATE TABLE central_users (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, sites TEXT, password_hash TEXT NOT NULL,
+        totp_secret TEXT, failed INTEGER NOT NULL DEFAULT 0, locked_until BIGINT, active INTEGER NOT NULL DEFAULT 1,
+        created_at BIGINT NOT NULL, changed_at BIGINT NOT NULL
+      );
+      ALTER TABLE alerts ADD COLUMN acked_at BIGINT;
+      ALTER TABLE alerts ADD COLUMN acked_by TEXT;
+      ALTER TABLE alerts ADD COLUMN ack_note TEXT;
+      CREATE INDEX alerts_open ON alerts(acked_at, id);
+      CREATE INDEX alerts_site ON alerts(site, id);
+      CREATE TABLE audit (
+        id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        site TEXT, door TEXT, detail TEXT NOT NULL
+      );
+      CREATE INDEX audit_at ON audit(at);
+      CREATE INDEX audit_site ON audit(site, at);
+    `,
+  },
 ];
 
 /** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */

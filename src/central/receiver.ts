@@ -85,6 +85,9 @@ export interface ReceiverStats {
   commits: number;
 }
 
+/** What changed in the store, for the dashboard's live feed: new events, a status, an alert, a command's reply. */
+export type StoreChange = { kind: 'events' | 'status' | 'alert' | 'reply'; site: string; door: string; id?: string };
+
 /** The message did not follow the last stored event (nothing or only its first part was stored). */
 function isGap(r: IngestResult): boolean {
   return r.outcome === 'gap' || (r.outcome === 'stored' && r.detail !== undefined);
@@ -116,6 +119,25 @@ export class CentralReceiver {
   /** Events messages dropped because their door's queue was full (since start), and when that was last logged. */
   dropped = 0;
   private droppedLoggedAt = 0;
+
+  private readonly watchers = new Set<(c: StoreChange) => void>();
+
+  /** Be told of each change this receiver makes to the store (after its commit); returns the unsubscribe. */
+  watch(fn: (c: StoreChange) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  /** The broker connection (for signed commands from the dashboard), once started. */
+  get mqtt(): MqttClient | null {
+    return this.client;
+  }
+
+  private changed(c: StoreChange): void {
+    for (const fn of this.watchers) {
+      try { fn(c); } catch (err) { this.log.warn({ err: (err as Error).message }, 'a store watcher failed'); }
+    }
+  }
 
   /** Wire to a store; nothing happens until `start()`. */
   constructor(private readonly store: CentralStore, private readonly opts: ReceiverOptions, log: Log) {
@@ -353,6 +375,7 @@ export class CentralReceiver {
       }
       this.gapDeadline.delete(key);
       if (!isGap(r)) this.gapWaited.delete(key);
+      if (r.stored > 0) this.changed({ kind: 'events', site, door });
       if (r.outcome !== 'stored' && r.outcome !== 'duplicate') await this.alert(site, door, r.outcome, r.detail ?? r.outcome);
       else if (r.detail) await this.alert(site, door, 'gap', r.detail);
       // One ack per message, as each was acknowledged when it had a transaction of its own.
@@ -381,6 +404,7 @@ export class CentralReceiver {
     }
     if (d.rec.statusAt !== null && at < d.rec.statusAt) return;
     await this.store.setStatus(site, door, msg.state, at, msg.lastSeq ?? null);
+    this.changed({ kind: 'status', site, door });
     if (msg.state === 'offline' && (d.rec.state !== 'offline' || d.rec.statusAt !== at)) await this.alert(site, door, 'offline', `door went offline (last seen ${msg.at})`, true);
   }
 
@@ -390,6 +414,7 @@ export class CentralReceiver {
     if (!msg || !d || !msg.id) return;
     if (!verifyBody(d.key, 'replies', site, door, msg)) return this.alert(site, door, 'bad-signature', `reply to ${msg.id} is not signed by the enrolled key`);
     await this.store.recordReply(msg.id, JSON.stringify(msg), Date.now());
+    this.changed({ kind: 'reply', site, door, id: msg.id });
   }
 
   private async alert(site: string, door: string, kind: string, detail: string, always = false): Promise<void> {
@@ -400,5 +425,6 @@ export class CentralReceiver {
     this.stats.alerts += 1;
     this.log.warn({ site, door, kind, detail }, 'alert');
     await this.store.alert(site, door, kind, detail, now);
+    this.changed({ kind: 'alert', site, door });
   }
 }

@@ -42,6 +42,18 @@ export class Answers {
     return pin;
   }
 
+  /** A new password for `whose`, checked by `problem`; on a terminal typed twice without echo, else the next stdin line. */
+  async newPassword(whose: string, problem: (pw: string) => string | null): Promise<string> {
+    const pw = this.tty ? (process.stderr.write(`new password for ${whose}: `), await this.typed(false)) : this.nextLine(`the new password for ${whose}`);
+    const why = problem(pw);
+    if (why) throw new UserError(why, { field: 'password' });
+    if (this.tty) {
+      process.stderr.write(`new password for ${whose} again: `);
+      if ((await this.typed(false)) !== pw) throw new UserError('the two passwords typed differ; nothing was changed');
+    }
+    return pw;
+  }
+
   /** The next line of stdin (all of stdin is read at the first call), or a UserError naming what was expected. */
   private nextLine(what: string): string {
     this.lines ??= readFileSync(0, 'utf8').split(/\r?\n/);

@@ -18,6 +18,7 @@ import { runCentral } from '../central/main.js';
 import { monthBounds, monthlyReport, visitsFrom } from '../central/views.js';
 import type { CentralStore } from '../central/store.js';
 import { action, collect, globals, intOption, out } from './context.js';
+import { centralUserCommands } from './central-users.js';
 
 async function withStore<T>(cmd: Command, fn: (s: { config: CentralFileConfig; store: CentralStore }) => Promise<T>): Promise<T> {
   const config = loadCentralConfig(globals(cmd).config);
@@ -36,6 +37,8 @@ const isoOption = (v: string | undefined, name: string, timeZone: string): strin
 /** Register the central commands. */
 export function centralCommands(program: Command): void {
   const central = program.command('central').description('the central office: receiver, doors, events, reports, signed commands (uses its own --config)');
+
+  centralUserCommands(central);
 
   central.command('run').description('run the central receiver (shared MQTT subscription; several may run at once)')
     .action(action(async function (this: Command) {

@@ -16,7 +16,7 @@ export type InputField =
   | 'devices' | 'devices.description' | 'devices.serial' | 'devicesOut' | 'devicesOut.description' | 'devicesOut.serial'
   | 'disposition' | 'disposition.orderedBy' | 'disposition.reference' | 'disposition.date'
   | 'checklist' | 'checklist.item' | 'checklist.note' | 'reason' | 'note' | 'from' | 'until' | 'pin'
-  | 'day' | 'state' | 'alarm';
+  | 'day' | 'state' | 'alarm' | 'password';
 
 /** What an error says about the input it concerns. */
 export interface UserErrorInput {

@@ -168,6 +168,7 @@ export async function world(ready: boolean): Promise<World> {
   cleanups.push(() => rmSync(centreDir, { recursive: true, force: true }));
   const centreYaml = join(centreDir, 'central.yaml');
   writeFileSync(centreYaml, stringify({
+    console: { listen: '127.0.0.1:0' },
     broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' },
     store: join(centreDir, 'store', 'central.db'), dataDir: join(centreDir, 'data'), log: { level: 'info' },
   }));

@@ -116,7 +116,7 @@ describe('pintu central alerts', () => {
     const link = door.connect({ url: broker.url, username: `${SITE}.${DOOR}`, password: 'door-pw' }, centre.key.publicKeyText);
     await waitFor('events delivered', () => link.status().backlog === 0, 20_000);
     const yaml = join(centre.dir, 'central.yaml');
-    writeFileSync(yaml, stringify({ broker: { url: broker.url, ...CENTRAL }, store: join(centre.dir, 'central.db'), dataDir: centre.dir }));
+    writeFileSync(yaml, stringify({ console: { listen: '127.0.0.1:0' }, broker: { url: broker.url, ...CENTRAL }, store: join(centre.dir, 'central.db'), dataDir: centre.dir }));
     const listed = pintuJson<{ site: string; door: string; kind: string }[]>(yaml, ['central', 'alerts']);
     expect(listed.map((a) => [a.site, a.door, a.kind]).filter(([, , k]) => k !== 'offline'))
       .toEqual([[SITE, DOOR, 'visit.device_mismatch'], [SITE, DOOR, 'alarm.reader_down'], [SITE, DOOR, 'alarm.visitor_unescorted']]);

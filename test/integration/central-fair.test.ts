@@ -147,7 +147,7 @@ describe('grouped commits and crashes', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const dbFile = join(dir, 'central.db');
     const configFile = join(dir, 'central.yaml');
-    writeFileSync(configFile, stringify({ broker: { url: broker.url, ...CENTRAL }, store: dbFile, dataDir: dir, log: { level: 'info' } }));
+    writeFileSync(configFile, stringify({ console: { listen: '127.0.0.1:0' }, broker: { url: broker.url, ...CENTRAL }, store: dbFile, dataDir: dir, log: { level: 'info' } }));
     const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
     const doors = BACKLOG.map((id) => makeDoor(SITE, id));
     for (const d of doors) cleanups.push(() => d.cleanup());

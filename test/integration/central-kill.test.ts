@@ -112,7 +112,7 @@ describe('SIGKILL on the central link', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const dbFile = join(dir, 'central.db');
     const configFile = join(dir, 'central.yaml');
-    writeFileSync(configFile, stringify({ broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: dbFile, dataDir: dir, log: { level: 'info' } }));
+    writeFileSync(configFile, stringify({ console: { listen: '127.0.0.1:0' }, broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, store: dbFile, dataDir: dir, log: { level: 'info' } }));
     const centreKey = loadOrCreateKeyPair(dir, CENTRAL_KEY_FILE);
     const door: TestDoor = makeDoor(SITE, 'dc-2');
     cleanups.push(() => door.cleanup());

@@ -75,7 +75,7 @@ describe('pintu central run under systemd (Type=notify)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pintu-central-notify-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const configFile = join(dir, 'central.yaml');
-    writeFileSync(configFile, stringify({ broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, dataDir: dir, log: { level: 'info' } }));
+    writeFileSync(configFile, stringify({ console: { listen: '127.0.0.1:0' }, broker: { url: broker.url, username: 'pintu-central', password: 'central-pw' }, dataDir: dir, log: { level: 'info' } }));
     const messages: { text: string; at: number }[] = [];
     const sock = unix.createSocket('unix_dgram', (buf) => messages.push({ text: buf.toString('utf8'), at: Date.now() }));
     sock.bind(join(dir, 'notify'));

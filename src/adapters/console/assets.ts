@@ -23,7 +23,7 @@ export interface Asset {
 }
 
 /** The package root (the folder with pintu's package.json), from this module's place in src/ or dist/src/. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i += 1) {
     const pkg = join(dir, 'package.json');
@@ -37,6 +37,11 @@ function asset(file: string, type: string): Asset {
   const body = readFileSync(file);
   const gzip = gzipSync(body, { level: 9 });
   return { body, gzip, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
+/** Read one file as an asset. */
+export function assetOf(file: string, type: string): Asset {
+  return asset(file, type);
 }
 
 /** Load every asset of the console, by its URL name. */

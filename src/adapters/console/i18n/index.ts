@@ -21,10 +21,8 @@ import type { Section } from './define.js';
 /** Every section, in no particular order (each owns a key prefix). */
 const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance] as const;
 
-/** A language of the console. */
-export type Lang = 'id' | 'en';
-/** All languages, default first. */
-export const LANGS: readonly Lang[] = ['id', 'en'];
+export { LANGS, type Lang, type MessageParams } from './catalogue.js';
+import { MessageCatalogue, type TranslateOf } from './catalogue.js';
 
 /** Every message key. */
 export type MessageKey = KeysOf<(typeof SECTIONS)[number]>;
@@ -32,44 +30,13 @@ export type MessageKey = KeysOf<(typeof SECTIONS)[number]>;
 /** The keys of a section (distributes over a union of sections). */
 type KeysOf<S> = S extends Section<infer K> ? K : never;
 
-/** Parameters of a message (`{name}` placeholders). */
-export type MessageParams = Record<string, string | number>;
-
 /** Turns a key into text in one language. */
-export type Translate = (key: MessageKey, params?: MessageParams) => string;
+export type Translate = TranslateOf<MessageKey>;
 
-function merge(lang: Lang): Record<string, string> {
-  const all: Record<string, string> = {};
-  for (const s of SECTIONS) {
-    for (const [k, v] of Object.entries(s[lang] as Record<string, string>)) {
-      if (k in all) throw new Error(`message key ${k} is defined twice`);
-      all[k] = v;
-    }
-  }
-  return all;
-}
-
-/** The merged catalogues (built once per process by the console, not at import). */
-export class Catalogue {
-  private readonly texts: Record<Lang, Record<string, string>> = { id: merge('id'), en: merge('en') };
-
-  /** Every key (for tests). */
-  keys(): string[] {
-    return Object.keys(this.texts.id);
-  }
-
-  /** The raw text of a key in a language. */
-  raw(lang: Lang, key: string): string | undefined {
-    return this.texts[lang][key];
-  }
-
-  /** A translator for one language. */
-  translator(lang: Lang): Translate {
-    const texts = this.texts[lang];
-    return (key, params) => {
-      const text = texts[key] ?? key;
-      if (!params) return text;
-      return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
-    };
+/** The console's merged catalogues (built once per process by the console, not at import). */
+export class Catalogue extends MessageCatalogue<MessageKey> {
+  /** Merge the console's sections. */
+  constructor() {
+    super(SECTIONS);
   }
 }

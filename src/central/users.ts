@@ -1,0 +1,182 @@
+/**
+ * Accounts of the central dashboard: a login id, a display name, a role, the sites the account may see (null: all),
+ * a password kept only as a salted scrypt hash (hashed on libuv's thread pool, never in logs), an optional TOTP second
+ * factor (RFC 6238 via otpauth), and a lockout after `lockoutAttempts` wrong passwords or codes in a row.
+ */
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import { UserError } from '../domain/errors.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/** Roles of central users (central-plan: helpdesk < analyst < subhead < head). */
+export const CENTRAL_ROLES = ['helpdesk', 'analyst', 'subhead', 'head'] as const;
+/** A central user's role. */
+export type CentralRole = (typeof CENTRAL_ROLES)[number];
+
+/** A central user as the dashboard sees it (never the hash or the TOTP secret). */
+export interface CentralUser {
+  /** Login id. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Role. */
+  role: CentralRole;
+  /** Sites this account may see; null: every site. */
+  sites: string[] | null;
+  /** A TOTP second factor is required. */
+  totp: boolean;
+  /** The account may sign in. */
+  active: boolean;
+  /** Wrong passwords or codes in a row. */
+  failed: number;
+  /** Locked until (ms), or null. */
+  lockedUntil: number | null;
+  /** Created (ms). */
+  createdAt: number;
+}
+
+/** Outcome of a sign-in attempt (the page says only "wrong id, password or code" for bad/unknown). */
+export type SignInResult =
+  | { ok: true; user: CentralUser }
+  | { ok: false; why: 'bad' | 'locked' | 'inactive' | 'code'; lockedUntil?: number };
+
+/** Settings of the accounts. */
+export interface UserPolicy {
+  /** Wrong attempts in a row before a lockout. */
+  lockoutAttempts: number;
+  /** Minutes of a lockout. */
+  lockoutMinutes: number;
+  /** scrypt cost N (power of two; default 2^15). */
+  scryptCost?: number;
+}
+
+const ID_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
+const SITE_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Shortest password accepted. */
+export const MIN_PASSWORD = 10;
+
+/** Why a password is not acceptable, or null. */
+export function passwordProblem(pw: string): string | null {
+  if (pw.length < MIN_PASSWORD) return `a password needs at least ${MIN_PASSWORD} characters`;
+  if (pw.length > 200) return 'a password has at most 200 characters';
+  if (new Set(pw).size < 4) return 'a password needs at least 4 different characters';
+  return null;
+}
+
+function scrypt(pw: string, salt: Buffer, n: number): Promise<Buffer> {
+  const o: ScryptOptions = { N: n, r: 8, p: 1, maxmem: 256 * n * 8 };
+  return new Promise((resolve, reject) => scryptCb(pw, salt, 32, o, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** `scrypt$N$r$p$salt$hash` of a password (cost stored in the hash, so it can be raised later). */
+export async function hashPassword(pw: string, cost = 1 << 15): Promise<string> {
+  const salt = randomBytes(16);
+  return `scrypt$${cost}$8$1$${salt.toString('base64')}$${(await scrypt(pw, salt, cost)).toString('base64')}`;
+}
+
+/** Does the password match the hash? (constant time) */
+export async function passwordMatches(pw: string, stored: string): Promise<boolean> {
+  const [kind, n, , , salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const want = Buffer.from(hash, 'base64');
+  const got = await scrypt(pw, Buffer.from(salt, 'base64'), Number(n));
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** A TOTP of a base32 secret (30 s, 6 digits, SHA-1: what every authenticator app reads). */
+export function totpOf(secretBase32: string, account = 'pintu'): TOTP {
+  return new TOTP({ issuer: 'pintu', label: account, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32) });
+}
+
+interface UserRow { id: string; name: string; role: string; sites: string | null; password_hash: string; totp_secret: string | null; failed: number | string; locked_until: number | string | null; active: number | string; created_at: number | string }
+
+function userFrom(r: UserRow): CentralUser {
+  return {
+    id: r.id, name: r.name, role: r.role as CentralRole, sites: r.sites === null ? null : JSON.parse(r.sites) as string[], totp: r.totp_secret !== null,
+    active: Number(r.active) === 1, failed: Number(r.failed), lockedUntil: r.locked_until === null ? null : Number(r.locked_until), createdAt: Number(r.created_at),
+  };
+}
+
+/** The accounts of the centre. */
+export class CentralUsers {
+  private readonly cost: number;
+
+  /** Over the central store's database. */
+  constructor(private readonly sql: SqlRunner, private readonly policy: UserPolicy, private readonly now: () => number = Date.now) {
+    this.cost = policy.scryptCost ?? 1 << 15;
+  }
+
+  /** Create an account; refuses a taken id, an unknown role, a bad site id or a weak password. */
+  async add(u: { id: string; name: string; role: string; sites: readonly string[] | null; password: string }): Promise<CentralUser> {
+    if (!ID_RE.test(u.id)) throw new UserError(`user id "${u.id}" must be 2–32 lowercase letters, digits, '.', '_' or '-'`);
+    if (!u.name.trim() || u.name.length > 100) throw new UserError('a user needs a name of 1–100 characters');
+    if (!(CENTRAL_ROLES as readonly string[]).includes(u.role)) throw new UserError(`role "${u.role}" is not one of ${CENTRAL_ROLES.join(', ')}`);
+    for (const s of u.sites ?? []) if (!SITE_RE.test(s)) throw new UserError(`site "${s}" is not a site id`);
+    if (u.sites && u.sites.length === 0) throw new UserError('a user limited to sites needs at least one site');
+    const problem = passwordProblem(u.password);
+    if (problem) throw new UserError(problem);
+    if (await this.get(u.id)) throw new UserError(`user ${u.id} exists already`);
+    const at = this.now();
+    await this.sql.run('INSERT INTO central_users (id, name, role, sites, password_hash, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [u.id, u.name.trim(), u.role, u.sites ? JSON.stringify([...new Set(u.sites)].sort()) : null, await hashPassword(u.password, this.cost), at, at]);
+    return (await this.get(u.id))!;
+  }
+
+  /** One account, or null. */
+  async get(id: string): Promise<CentralUser | null> {
+    const r = (await this.sql.rows<UserRow>('SELECT * FROM central_users WHERE id = ?', [id]))[0];
+    return r ? userFrom(r) : null;
+  }
+
+  /** Every account, by id. */
+  async list(): Promise<CentralUser[]> {
+    return (await this.sql.rows<UserRow>('SELECT * FROM central_users ORDER BY id', [])).map(userFrom);
+  }
+
+  /** How many heads can sign in (the last one may not be removed). */
+  async activeHeads(): Promise<number> {
+    const r = await this.sql.rows<{ n: number | string }>("SELECT COUNT(*) AS n FROM central_users WHERE role = 'head' AND active = 1", []);
+    return Number(r[0]?.n ?? 0);
+  }
+
+  /**
+   * Check a sign-in. An unknown id costs the same scrypt as a known one. A wrong password or code counts toward the
+   * lockout; the right one resets the count. A locked or inactive account is refused before its password is checked.
+   */
+  async signIn(id: string, password: string, code?: string): Promise<SignInResult> {
+    const r = (await this.sql.rows<UserRow>('SELECT * FROM central_users WHERE id = ?', [id]))[0];
+    const now = this.now();
+    if (!r) { await passwordMatches(password, DUMMY_HASH); return { ok: false, why: 'bad' }; }
+    const user = userFrom(r);
+    if (!user.active) return { ok: false, why: 'inactive' };
+    if (user.lockedUntil !== null && user.lockedUntil > now) return { ok: false, why: 'locked', lockedUntil: user.lockedUntil };
+    let good = await passwordMatches(password, r.password_hash);
+    if (good && r.totp_secret !== null) {
+      if (!code) return { ok: false, why: 'code' };
+      good = totpOf(r.totp_secret).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
+    }
+    if (!good) {
+      const failed = (await this.sql.rows<{ failed: number | string }>('UPDATE central_users SET failed = failed + 1 WHERE id = ? RETURNING failed', [id]))[0];
+      if (Number(failed?.failed ?? 0) >= this.policy.lockoutAttempts) {
+        const until = now + this.policy.lockoutMinutes * 60_000;
+        await this.sql.run('UPDATE central_users SET locked_until = ?, failed = 0 WHERE id = ?', [until, id]);
+        return { ok: false, why: 'locked', lockedUntil: until };
+      }
+      return { ok: false, why: 'bad' };
+    }
+    await this.sql.run('UPDATE central_users SET failed = 0, locked_until = NULL WHERE id = ?', [id]);
+    return { ok: true, user: { ...user, failed: 0, lockedUntil: null } };
+  }
+
+  /** Turn on a TOTP second factor with a new secret; returns the otpauth:// URI to show as text or QR once. */
+  async enableTotp(id: string): Promise<string> {
+    const user = await this.get(id);
+    if (!user) throw new UserError(`no user ${id}`);
+    const secret = new Secret({ size: 20 }).base32;
+    await this.sql.run('UPDATE central_users SET totp_secret = ?, changed_at = ? WHERE id = ?', [secret, this.now(), id]);
+    return totpOf(secret, id).toString();
+  }
+}
+
+/** A hash no password matches, checked for unknown ids so their answer takes as long. */
+const DUMMY_HASH = `scrypt$32768$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
