@@ -238,3 +238,24 @@ export async function sopVisit(w: World): Promise<{ visitId: string; since: numb
   return { visitId, since, granted };
 }
 
+
+/**
+ * The dashboard of the world's running centre (`pintu central run` listens on a free port and logs it): its base URL,
+ * with a user made by `pintu central user add` (password on stdin; `totp`: its base32 secret is returned).
+ */
+export async function centreDashboard(w: World, user?: { id: string; role: string; sites?: string[]; totp?: boolean; password?: string }): Promise<{ url: string; secret: string | null }> {
+  if (!w.centre) throw new Error('start the centre first');
+  const out = outputs.get(w.centre)!;
+  await until(() => /"msg":"dashboard listening"/.test(out()), 'the dashboard to listen', WAIT_MS);
+  const line = out().split('\n').find((l) => l.includes('"msg":"dashboard listening"'))!;
+  const port = (JSON.parse(line) as { port: number }).port;
+  let secret: string | null = null;
+  if (user) {
+    const args = ['central', 'user', 'add', user.id, '--name', `Pengguna ${user.id}`, '--role', user.role, '--json', ...(user.sites ?? []).flatMap((s) => ['--site', s]), ...(user.totp ? ['--totp'] : [])];
+    const r = pintu(w.centreYaml, args, `${user.password ?? 'kata-sandi-uji-1'}\n`);
+    if (r.code !== 0) throw new Error(`central user add exited ${r.code}: ${r.stderr}`);
+    const uri = (JSON.parse(r.stdout) as { totp: string | null }).totp;
+    secret = uri ? new URL(uri).searchParams.get('secret') : null;
+  }
+  return { url: `http://127.0.0.1:${port}`, secret };
+}
