@@ -36,9 +36,9 @@ export class ConsoleClient {
   }
 
   /** GET or POST `path`, timed from the request's start to the body's last byte. */
-  fetch(path: string, o: { method?: 'GET' | 'POST'; form?: Record<string, string>; gzip?: boolean } = {}): Promise<Reply> {
+  fetch(path: string, o: { method?: 'GET' | 'POST'; form?: Record<string, string>; gzip?: boolean; headers?: Record<string, string> } = {}): Promise<Reply> {
     const body = o.form ? new URLSearchParams(o.form).toString() : undefined;
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html,*/*' };
+    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html,*/*', ...o.headers };
     if (o.gzip) headers['accept-encoding'] = 'gzip';
     if (body !== undefined) { headers['content-type'] = 'application/x-www-form-urlencoded'; headers.origin = this.base; headers['content-length'] = String(Buffer.byteLength(body)); }
     return new Promise((resolve, reject) => {

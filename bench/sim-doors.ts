@@ -34,6 +34,10 @@ export interface SimSettings {
   window: number;
   /** The centre's public key (acks are verified). */
   centralKey: string;
+  /** Door → its site, for doors of several sites (default: `site`); the login is `site.door` either way. */
+  sites?: Record<string, string>;
+  /** Door → the head its chain continues from (default: a new chain from seq 1). */
+  from?: Record<string, { seq: number; hash: string }>;
 }
 
 /** One door's public key, printed before `ready` so the parent can enrol it. */
@@ -44,18 +48,20 @@ export interface SimKey {
   publicKey: string;
 }
 
-interface SimDoor { door: string; messages: string[]; lastSeqOf: number[]; hashOf: Map<number, string>; client: MqttClient; sent: number; acked: number; ackedSeq: number; lastProgress: number; doneAt: number }
+interface SimDoor { door: string; site: string; lastSeq: number; messages: string[]; lastSeqOf: number[]; hashOf: Map<number, string>; client: MqttClient; sent: number; acked: number; ackedSeq: number; lastProgress: number; doneAt: number }
 
-function build(s: SimSettings, door: string): { publicKey: string; messages: string[]; lastSeqOf: number[]; hashOf: Map<number, string> } {
+function build(s: SimSettings, site: string, door: string): { publicKey: string; messages: string[]; lastSeqOf: number[]; hashOf: Map<number, string> } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const at = new Date().toISOString();
   const messages: string[] = [];
   const lastSeqOf: number[] = [];
   const hashOf = new Map<number, string>();
-  let prev = GENESIS_HASH;
-  for (let first = 1; first <= s.events; first += s.batch) {
+  let prev = s.from?.[door]?.hash ?? GENESIS_HASH;
+  const start = (s.from?.[door]?.seq ?? 0) + 1;
+  const last = start + s.events - 1;
+  for (let first = start; first <= last; first += s.batch) {
     const events: WireEvent[] = [];
-    for (let seq = first; seq < first + s.batch && seq <= s.events; seq++) {
+    for (let seq = first; seq < first + s.batch && seq <= last; seq++) {
       const data = { reader: 'in', direction: 'in', holder: 'officer', officer: 'O1', i: seq };
       const hash = eventHash(prev, door, seq, 'access.granted', at, JSON.stringify(data));
       events.push({ seq, type: 'access.granted', at, data, prevHash: prev, hash });
@@ -63,7 +69,7 @@ function build(s: SimSettings, door: string): { publicKey: string; messages: str
     }
     hashOf.set(events.at(-1)!.seq, prev);
     lastSeqOf.push(events.at(-1)!.seq);
-    messages.push(JSON.stringify(signBody(privateKey, 'events', s.site, door, { v: 1, events })));
+    messages.push(JSON.stringify(signBody(privateKey, 'events', site, door, { v: 1, events })));
   }
   return { publicKey: publicKeyToText(publicKey), messages, lastSeqOf, hashOf };
 }
@@ -77,25 +83,27 @@ async function main(): Promise<void> {
   const pump = (d: SimDoor): void => {
     if (!started) return;
     while (d.sent < d.messages.length && (d.lastSeqOf[d.sent - 1] ?? 0) - d.ackedSeq < s.window) {
-      d.client.publish(topicOf(s.site, d.door, 'events'), d.messages[d.sent]!, { qos: 1 });
+      d.client.publish(topicOf(d.site, d.door, 'events'), d.messages[d.sent]!, { qos: 1 });
       d.sent += 1;
     }
   };
   for (const id of s.doors) {
-    const b = build(s, id);
+    const site = s.sites?.[id] ?? s.site;
+    const from = s.from?.[id]?.seq ?? 0;
+    const b = build(s, site, id);
     process.stdout.write(`${JSON.stringify({ key: { door: id, publicKey: b.publicKey } })}\n`);
-    const client = connect(s.url, { username: `${s.site}.${id}`, password: `pw-${id}`, clientId: `sim-${s.site}-${id}`.slice(0, 64), clean: true, reconnectPeriod: 500 });
-    const d: SimDoor = { door: id, messages: b.messages, lastSeqOf: b.lastSeqOf, hashOf: b.hashOf, client, sent: 0, acked: 0, ackedSeq: 0, lastProgress: 0, doneAt: 0 };
+    const client = connect(s.url, { username: `${site}.${id}`, password: `pw-${id}`, clientId: `sim-${site}-${id}`.slice(0, 64), clean: true, reconnectPeriod: 500 });
+    const d: SimDoor = { door: id, site, lastSeq: from + s.events, messages: b.messages, lastSeqOf: b.lastSeqOf, hashOf: b.hashOf, client, sent: 0, acked: 0, ackedSeq: from, lastProgress: 0, doneAt: 0 };
     doors.push(d);
     client.on('message', (_topic, payload) => {
       const msg = parsePayload(ackMessageSchema, payload);
-      if (!msg || !verifyBody(centralKey, 'ack', s.site, id, msg) || msg.upTo <= d.ackedSeq) return;
+      if (!msg || !verifyBody(centralKey, 'ack', site, id, msg) || msg.upTo <= d.ackedSeq) return;
       const own = d.hashOf.get(msg.upTo);
       if (own !== undefined && own !== msg.hash) return; // not our chain
       d.ackedSeq = msg.upTo;
       d.lastProgress = performance.now();
       while (d.acked < d.messages.length && d.lastSeqOf[d.acked]! <= msg.upTo) d.acked += 1;
-      if (d.ackedSeq >= s.events && !d.doneAt) {
+      if (d.ackedSeq >= d.lastSeq && !d.doneAt) {
         d.doneAt = performance.now();
         process.stdout.write(`${JSON.stringify({ done: id, ms: d.doneAt - started })}\n`);
         if (--remaining === 0) process.stdout.write(`${JSON.stringify({ all: true, ms: d.doneAt - started })}\n`);
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
       pump(d);
     });
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => client.subscribe(topicOf(s.site, id, 'ack'), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      client.once('connect', () => client.subscribe(topicOf(site, id, 'ack'), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
       client.once('error', reject);
     });
   }

@@ -40,6 +40,8 @@ export interface PostgresOptions {
   durable?: boolean;
   /** max_connections (default 50). */
   maxConnections?: number;
+  /** More server settings (name → value), after the defaults above so they win (benchmarks: shared_buffers, max_wal_size…). */
+  settings?: Record<string, string>;
 }
 
 /** A running throwaway cluster. */
@@ -78,7 +80,8 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<TestPostgr
   const durable = o.durable ? 'on' : 'off';
   const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${durable}`,
     '-c', `synchronous_commit=${durable}`, '-c', `full_page_writes=${durable}`, '-c', `max_connections=${o.maxConnections ?? 50}`,
-    '-c', 'shared_buffers=32MB', '-c', 'log_min_messages=warning', '-c', 'logging_collector=off'];
+    '-c', 'shared_buffers=32MB', '-c', 'log_min_messages=warning', '-c', 'logging_collector=off',
+    ...Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const url = `postgres://pintu@127.0.0.1:${port}/postgres`;
   let proc: ChildProcess | null = null;
   let out = '';
