@@ -32,6 +32,7 @@ import { doorId, enrolFleet, eventsInsert, EVENTS_PER_DAY, fillAlerts, setHeads 
 import { addDashboardUser, alarmToScreen, AlarmDoor, dashboardUser, timeGets } from './fleet-live.js';
 import type { SimKey, SimSettings } from './sim-doors.js';
 import { ms, pct, Table } from './table.js';
+import { childrenNamed, cpuByGroup } from './proc-cpu.js';
 
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
 const DOORS = num('BENCH_FLEET_DOORS', 500);
@@ -60,7 +61,7 @@ const lat = (xs: number[]): string => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} /
 const PG_SETTINGS = {
   shared_buffers: '1GB', effective_cache_size: '4GB', work_mem: '32MB', maintenance_work_mem: '512MB', max_wal_size: '8GB',
   checkpoint_timeout: '15min', checkpoint_completion_target: '0.9', wal_compression: 'on', random_page_cost: '1.1',
-  max_parallel_maintenance_workers: '2', autovacuum_vacuum_scale_factor: '0.05', autovacuum_analyze_scale_factor: '0.02',
+  max_parallel_maintenance_workers: '2', autovacuum_vacuum_insert_scale_factor: '0.05', autovacuum_analyze_scale_factor: '0.02',
 };
 
 async function until(what: string, fn: () => boolean, timeoutMs: number, stepMs = 20): Promise<void> {
@@ -124,7 +125,10 @@ async function generate(url: string, t: Table): Promise<{ perDoor: number; month
   const perIndex = (await c.query<{ name: string; size: string }>(`SELECT indexrelname AS name, pg_relation_size(indexrelid) AS size FROM pg_stat_user_indexes WHERE relname = 'events' ORDER BY indexrelname`)).rows;
   const last = new Date(`${firstDay}T00:00:00Z`);
   last.setUTCDate(last.getUTCDate() + days - 1);
-  const month = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - (days > 40 ? 1 : 0), 1)).toISOString().slice(0, 7);
+  // The last month the data covers whole (the data ends yesterday); with less than a month of data, the last month.
+  const whole = new Date(last.getTime() + 86_400_000).getUTCDate() === 1;
+  const candidate = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - (whole ? 0 : 1), 1));
+  const month = (candidate.toISOString().slice(0, 10) >= firstDay ? candidate : last).toISOString().slice(0, 7);
   await c.end();
   t.row(`fleet generated in PostgreSQL: ${n(DOORS)} doors × ${n(perDoor)} events (${n(total)}, ${days} days from ${firstDay}), ${n(a.alarms + a.faults)} alerts (${n(a.alarms)} from alarms, ${n(a.faults)} link faults, ${n(a.acknowledged)} acknowledged)`,
     `${secs(took)} (rows ${secs(tLoad - t0)}, indexes ${secs(tIdx - tLoad)}; ${n(total / ((tLoad - t0) / 1000))} events/s)`, '–', null);
@@ -158,7 +162,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
 }
 
 /** Simulated doors in a child process (bench/sim-doors.ts): started, keys known, `go()` → ms to the last ack. */
-async function startSim(settings: SimSettings): Promise<{ keys: SimKey[]; go(): Promise<number>; stop(): Promise<void> }> {
+async function startSim(settings: SimSettings): Promise<{ pid: number; keys: SimKey[]; go(): Promise<number>; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [SIM, JSON.stringify(settings)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const keys: SimKey[] = [];
   let ready = false;
@@ -174,6 +178,7 @@ async function startSim(settings: SimSettings): Promise<{ keys: SimKey[]; go(): 
     return ready;
   }, 300_000);
   return {
+    pid: child.pid!,
     keys,
     async go() {
       child.stdin!.write('go\n');
@@ -251,13 +256,20 @@ async function main(): Promise<void> {
     if (sim) {
       const before = Number((await db.query<{ m: string }>('SELECT max(id) AS m FROM events')).rows[0]!.m);
       const loadBefore = load();
+      const groups = { receivers: [r1.child.pid!, r2.child.pid!], postgres: childrenNamed('postgres'), mosquitto: childrenNamed('mosquitto'), doors: [sim.pid] };
+      const cpu0 = cpuByGroup(groups);
       const took = await sim.go();
+      const cpu1 = cpuByGroup(groups);
       const stored = Number((await db.query<{ c: string }>('SELECT count(*) AS c FROM events WHERE id > $1', [before])).rows[0]!.c);
       const total = LIVE_DOORS * LIVE_EVENTS;
       if (stored !== total) throw new Error(`PostgreSQL holds ${stored} new events, expected ${total}`);
       const rate = total / (took / 1000);
       t.row(`ingest: ${LIVE_DOORS} doors × ${n(LIVE_EVENTS)} events publishing at once → Mosquitto → 2 × pintu central run ($share) → PostgreSQL with ${n(DOORS * gen.perDoor)} events (fsync on), to the last ack (load ${loadBefore} → ${load()})`,
         `${n(rate)} events/s (${n(total)} in ${secs(took)})`, '≥ 5,000 events/s', rate >= 5000);
+      const per = (k: keyof typeof groups): number => ((cpu1[k] ?? 0) - (cpu0[k] ?? 0)) / (total / 1000);
+      const centre = per('receivers') + per('postgres') + per('mosquitto');
+      t.row('  CPU per 1,000 events ingested (from /proc, whatever the load): receivers + PostgreSQL + Mosquitto (simulated doors)',
+        `${per('receivers').toFixed(2)} + ${per('postgres').toFixed(2)} + ${per('mosquitto').toFixed(2)} = ${centre.toFixed(2)} s (${per('doors').toFixed(2)} s): the centre's side alone on ${cpus().length} idle cores ≈ ${n((cpus().length * 1000) / centre)} events/s`, '–', null);
     }
 
     if (RUN.has('fleet-report')) {

@@ -110,7 +110,7 @@ export interface AlarmTiming {
  * (`fragment`), and the alarm is shown once that fragment names the door and the alarm's seq (re-fetched on each later
  * notice until then, as htmx would).
  */
-export async function alarmToScreen(door: AlarmDoor, live: LiveStream, c: ConsoleClient, fragment: string, timeoutMs = 5000): Promise<AlarmTiming> {
+export async function alarmToScreen(door: AlarmDoor, live: LiveStream, c: ConsoleClient, fragment: string, timeoutMs = 2000): Promise<AlarmTiming> {
   const t0 = performance.now();
   const { seq, acked } = await door.forced();
   const end = t0 + timeoutMs;
