@@ -20,6 +20,7 @@
  * first and lets every event reach the disk and the centre. A signal: relay off, STOPPING to systemd, then the stop.
  */
 import { join } from 'node:path';
+import { release as osRelease, type as osType } from 'node:os';
 import type { Config } from './config/schema.js';
 import type { CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
@@ -46,6 +47,8 @@ import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
 import { EventFeed } from './app/event-feed.js';
+import { doorFacts, osDescription } from './app/door-facts.js';
+import { pintuVersion } from './adapters/os/package-version.js';
 import { buildConsole } from './main-console.js';
 import type { ConsoleServer } from './adapters/console/server.js';
 
@@ -174,8 +177,14 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const doorKey = loadOrCreateKeyPair(config.dataDir, DOOR_KEY_FILE);
   // Every write of the daemon goes through one ordered queue that never blocks the event loop on a locked database.
   const writes = new WriteQueue(store, log.child({ component: 'writes', door: config.door.id }));
+  // The door's facts for the centre's status (version, OS, clock, readers, health); the readers once the daemon exists.
+  let daemonRef: Daemon | null = null;
+  const facts = { app: pintuVersion(), os: osDescription(realSystem(), `${osType()} ${osRelease()}`), clock, readers: () => daemonRef?.readers.facts() ?? null, meta: store };
   const link = config.central
-    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({ site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock, defer: (name, job) => writes.push(name, job) }, log)
+    ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({
+      site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock,
+      defer: (name, job) => writes.push(name, job), facts: () => doorFacts(facts),
+    }, log)
     : null;
   // Every committed event, once and in order, for the console's live pages (polled too: CLI commands, centre commands).
   const feed = new EventFeed(store.events, log.child({ component: 'feed', door: config.door.id }));
@@ -264,7 +273,8 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     }] : []),
     own.status,
   ];
-  return new Daemon({ store, io, door, access, readers, log, writes, order, onEvents });
+  daemonRef = new Daemon({ store, io, door, access, readers, log, writes, order, onEvents });
+  return daemonRef;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ClockStamp, GuardedStore, NewestEvent, StoreClock } from '../ports
 import type { CommandRunner, SystemEnv } from '../ports/system.js';
 import { event, type DomainEvent } from '../domain/events.js';
 import { HOUR_MS } from '../domain/time.js';
+import type { ClockState } from '../protocol/messages.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -189,6 +190,17 @@ export class ClockGuard implements StoreClock {
   /** The clock can be trusted: synchronised, not before the build date, not behind the log, no unconfirmed jump. */
   trusted(at = this.raw()): boolean {
     return at >= this.buildDate && this.synced() && !this.rolledBack() && this.openJump() === null;
+  }
+
+  /**
+   * The clock's state as the door tells the centre (its status message), worst first: set back behind the log, jumped
+   * forward and not yet confirmed by a head, not synchronised (or before the build date), else trusted.
+   */
+  state(): ClockState {
+    const raw = this.raw();
+    if (this.rolledBack(raw)) return 'rolled-back';
+    if (this.openJump() !== null) return 'jumped';
+    return raw >= this.buildDate && this.synced() ? 'trusted' : 'unsynced';
   }
 
   /**

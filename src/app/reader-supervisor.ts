@@ -8,6 +8,7 @@
 import type { CardReader, RawTap } from '../ports/hardware.js';
 import type { Log } from '../ports/log.js';
 import type { EventData, EventType } from '../domain/events.js';
+import type { ReaderFact } from '../protocol/messages.js';
 
 /** Backoff of the attempts to open a reader that failed to open. */
 export interface ReaderRetry {
@@ -83,6 +84,11 @@ export class ReaderSupervisor {
   /** Ids of the readers that are down now. */
   down(): string[] {
     return this.states.filter((s) => s.downSince !== null).map((s) => s.reader.id);
+  }
+
+  /** Each door reader for the centre's status: its id, its direction, and whether it is up (not counted down) now. */
+  facts(): ReaderFact[] {
+    return this.states.map((s) => ({ id: s.reader.id, role: s.reader.direction, up: s.downSince === null }));
   }
 
   /** Check the started readers' health (called with the daemon's heartbeat): a closed one is down, a reopened one restored. */

@@ -57,6 +57,14 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_site ON audit(site, at);
     `,
   },
+  {
+    version: 3,
+    name: 'central: the doors\' facts from their status (version, OS, clock, readers, health)',
+    sql: `
+      ALTER TABLE doors ADD COLUMN app_version TEXT, ADD COLUMN os TEXT, ADD COLUMN clock_state TEXT, ADD COLUMN readers TEXT,
+        ADD COLUMN health_state TEXT, ADD COLUMN health_failing TEXT;
+    `,
+  },
 ];
 
 /** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */

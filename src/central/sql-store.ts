@@ -5,12 +5,17 @@
  * SQL here uses `?` placeholders; a backend with numbered parameters rewrites them (`numberedParams`).
  */
 import { GENESIS_HASH } from '../protocol/chain.js';
-import type { WireEvent } from '../protocol/messages.js';
+import { z } from 'zod';
+import { CLOCK_STATES, HEALTH_STATES, healthFactSchema, readerFactSchema, type StatusFacts, type WireEvent } from '../protocol/messages.js';
 import type { SqlDialect, SqlRunner } from './sql-runner.js';
 import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 /** A `doors` row as either database returns it (PostgreSQL BIGINTs come back as strings). */
-export interface DoorRow { site: string; door: string; public_key: string; enrolled_at: number | string; last_seq: number | string; last_hash: string; state: DoorRecord['state']; status_at: number | string | null; reported_last_seq: number | string | null; last_seen_at: number | string | null }
+export interface DoorRow {
+  site: string; door: string; public_key: string; enrolled_at: number | string; last_seq: number | string; last_hash: string; state: DoorRecord['state'];
+  status_at: number | string | null; reported_last_seq: number | string | null; last_seen_at: number | string | null;
+  app_version?: string | null; os?: string | null; clock_state?: string | null; readers?: string | null; health_state?: string | null; health_failing?: string | null;
+}
 /** An `events` row. */
 export interface EventRow { site: string; door: string; seq: number | string; type: string; at: string; data: string; prev_hash: string; hash: string; received_at: number | string }
 /** A `commands` row. */
@@ -21,11 +26,24 @@ export interface AlertRow { id: number | string; at: number | string; site: stri
 const num = (v: number | string): number => Number(v);
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
+/** A JSON column's value if it passes its schema, else null (a row written by hand or by a future version stays readable). */
+function jsonColumn<T>(text: string | null | undefined, schema: z.ZodType<T>): T | null {
+  if (!text) return null;
+  try {
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : null;
+  } catch { return null; }
+}
+
 /** Map a door row. */
 export function doorFrom(r: DoorRow): DoorRecord {
+  const clock = CLOCK_STATES.find((c) => c === r.clock_state) ?? null;
+  const health = HEALTH_STATES.find((h) => h === r.health_state);
   return {
     site: r.site, door: r.door, publicKey: r.public_key, enrolledAt: num(r.enrolled_at), lastSeq: num(r.last_seq), lastHash: r.last_hash,
     state: r.state, statusAt: numOrNull(r.status_at), reportedLastSeq: numOrNull(r.reported_last_seq), lastSeenAt: numOrNull(r.last_seen_at),
+    app: r.app_version ?? null, os: r.os ?? null, clock, readers: jsonColumn(r.readers, z.array(readerFactSchema)),
+    health: health ? { state: health, failing: jsonColumn(r.health_failing, healthFactSchema.shape.failing) ?? [] } : null,
   };
 }
 
@@ -134,10 +152,13 @@ export abstract class SqlCentralStore implements CentralStore {
     return (await this.ingestMany([{ site, door, events }], at))[0]!;
   }
 
-  /** Record a status message. */
-  async setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void> {
-    await this.run('UPDATE doors SET state = ?, status_at = ?, reported_last_seq = COALESCE(?, reported_last_seq), last_seen_at = ? WHERE site = ? AND door = ?',
-      [state, statusAt, reportedLastSeq, Date.now(), site, door]);
+  /** Record a status message; the facts it carries replace the stored ones, facts it leaves out stay. */
+  async setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null, facts: StatusFacts = {}): Promise<void> {
+    await this.run(`UPDATE doors SET state = ?, status_at = ?, reported_last_seq = COALESCE(?, reported_last_seq), last_seen_at = ?,
+      app_version = COALESCE(?, app_version), os = COALESCE(?, os), clock_state = COALESCE(?, clock_state), readers = COALESCE(?, readers),
+      health_state = COALESCE(?, health_state), health_failing = COALESCE(?, health_failing) WHERE site = ? AND door = ?`,
+    [state, statusAt, reportedLastSeq, Date.now(), facts.app ?? null, facts.os ?? null, facts.clock ?? null, facts.readers ? JSON.stringify(facts.readers) : null,
+      facts.health?.state ?? null, facts.health ? JSON.stringify(facts.health.failing) : null, site, door]);
   }
 
   /** Mark a silent online door offline (atomic: one receiver of several wins). */

@@ -62,6 +62,18 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     `,
   },
+  {
+    version: 3,
+    name: 'central: the doors\' facts from their status (version, OS, clock, readers, health)',
+    sql: `
+      ALTER TABLE doors ADD COLUMN app_version TEXT;
+      ALTER TABLE doors ADD COLUMN os TEXT;
+      ALTER TABLE doors ADD COLUMN clock_state TEXT;
+      ALTER TABLE doors ADD COLUMN readers TEXT;
+      ALTER TABLE doors ADD COLUMN health_state TEXT;
+      ALTER TABLE doors ADD COLUMN health_failing TEXT;
+    `,
+  },
 ];
 
 /** The central store in a SQLite file. */

@@ -4,7 +4,7 @@
  * stored: duplicates are skipped, the first new one must follow the last stored seq, and every hash must chain.
  */
 import { eventDataText, eventHash } from '../protocol/chain.js';
-import type { WireEvent } from '../protocol/messages.js';
+import type { ClockState, HealthFact, ReaderFact, StatusFacts, WireEvent } from '../protocol/messages.js';
 import { isAlertType } from '../domain/events.js';
 
 /** An enrolled door as the centre sees it. */
@@ -29,6 +29,16 @@ export interface DoorRecord {
   reportedLastSeq: number | null;
   /** When anything last arrived from the door (ms), or null. */
   lastSeenAt: number | null;
+  /** pintu's version at the door, from its last status that said (null: never said: an older door). */
+  app: string | null;
+  /** The door's hardware and OS in one line, from its last status that said, or null. */
+  os: string | null;
+  /** The door's clock as it judged it in its last status that said (trusted, unsynced, rolled-back, jumped), or null. */
+  clock: ClockState | null;
+  /** The door readers and whether each was up, from its last status that said, or null. */
+  readers: ReaderFact[] | null;
+  /** The door's last health checklist (ok, degraded, failed and the items not ok), from its last status that said, or null. */
+  health: HealthFact | null;
 }
 
 /** One stored event with its origin. */
@@ -135,8 +145,8 @@ export interface CentralStore {
    * each is checked by `checkBatch` against what the messages before it left, and gets its own result.
    */
   ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]>;
-  /** Record a status message. */
-  setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null): Promise<void>;
+  /** Record a status message; the door's facts it carries replace the stored ones (facts it leaves out stay as they were). */
+  setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null, facts?: StatusFacts): Promise<void>;
   /** Mark the door offline if it is online and nothing arrived from it since `silentSince` (ms); true if this call changed it. */
   markSilent(site: string, door: string, silentSince: number): Promise<boolean>;
   /** Raise an alert. */

@@ -61,15 +61,23 @@ export function centralCommands(program: Command): void {
       out(this, { site: o.site, door: o.door, enrolled: true }, () => `door ${o.site}/${o.door} enrolled`);
     }));
 
-  central.command('doors').description('doors: online/offline, last seq stored, backlog')
+  central.command('doors').description('doors: online/offline, last seq stored, backlog, and what each door last said of itself (version, clock, readers, health, OS)')
     .action(action(async function (this: Command) {
       const { doors, tz } = await withStore(this, async ({ store, config }) => ({ doors: await store.doors(), tz: config.timeZone }));
       const rows = doors.map((d) => ({
         site: d.site, door: d.door, state: d.state, lastSeq: d.lastSeq,
         backlog: d.reportedLastSeq === null ? null : Math.max(0, d.reportedLastSeq - d.lastSeq),
         statusAt: d.statusAt ? new Date(d.statusAt).toISOString() : null, lastSeenAt: d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : null,
+        app: d.app, os: d.os, clock: d.clock, readers: d.readers, health: d.health,
       }));
-      out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ? formatTime(Date.parse(r.lastSeenAt), tz) : '-'}`).join('\n') : 'no doors enrolled');
+      // The door's facts from its status (a door older than issue 13 sends none: '-').
+      const facts = (r: (typeof rows)[number]): string => [
+        `app ${r.app ?? '-'}`, `clock ${r.clock ?? '-'}`,
+        `readers ${r.readers ? r.readers.map((x) => `${x.id}:${x.up ? 'up' : 'DOWN'}`).join(',') || 'none' : '-'}`,
+        `health ${r.health ? `${r.health.state}${r.health.failing.length ? ` (${r.health.failing.join(', ')})` : ''}` : '-'}`,
+        `os ${r.os ?? '-'}`,
+      ].join('  ');
+      out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ? formatTime(Date.parse(r.lastSeenAt), tz) : '-'}\n    ${facts(r)}`).join('\n') : 'no doors enrolled');
     }));
 
   central.command('events').description('stored events (with --json: one JSON object per line)')

@@ -224,6 +224,16 @@ export function isEvent<K extends EventType, E extends { type: string; data: unk
 /** Door event types (besides every `alarm.*`) that officers must act on: each becomes an alert at the centre. */
 export const ALERT_EVENT_TYPES: readonly EventType[] = ['door.forced', 'door.held', 'visit.device_mismatch'];
 
+/**
+ * The door alarms the central office must see as alerts (issue 13, item 3), by the issue's name for each, and the event
+ * type the door writes for it: every one is an alert (`isAlertType`; test/integration/central-door-alarms.test.ts).
+ */
+export const DOOR_ALARM_TYPES = {
+  forced: 'door.forced', held: 'door.held', visitorUnescorted: 'alarm.visitor_unescorted', overstay: 'alarm.visit_overstay',
+  revokedInside: 'alarm.revoked_inside', deviceMismatch: 'visit.device_mismatch', readerDown: 'alarm.reader_down',
+  clockRollback: 'alarm.clock_rollback', health: 'alarm.health',
+} as const satisfies Record<string, EventType>;
+
 /** Event types named `alarm.*` that are no alarm: an officer's acknowledgement of one. */
 export const NOT_ALERT_TYPES: readonly EventType[] = ['alarm.acknowledged'];
 

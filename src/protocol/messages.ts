@@ -59,16 +59,50 @@ export const ackMessageSchema = z.object({ upTo: z.number().int().min(0), hash: 
 /** An ack message. */
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 
-/** `status` (retained): online with counters, or offline (also the last will). */
+/** The door's clock as it judges it (docs/clock.md): trusted; not (yet) synchronised; set back behind its log; jumped forward, unconfirmed. */
+export const CLOCK_STATES = ['trusted', 'unsynced', 'rolled-back', 'jumped'] as const;
+/** One of `CLOCK_STATES`. */
+export type ClockState = (typeof CLOCK_STATES)[number];
+/** Verdicts of the door's last health checklist (SOP 002): all ok; some item warns; some item fails. */
+export const HEALTH_STATES = ['ok', 'degraded', 'failed'] as const;
+/** One of `HEALTH_STATES`. */
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+const factText = (max: number): z.ZodString => z.string().min(1).max(max);
+/** One door reader in a status: its id, its direction, and whether it is open now. */
+export const readerFactSchema = z.object({ id: factText(64), role: z.enum(['in', 'out', 'desk']), up: z.boolean() }).strict();
+/** One reader's state in a status. */
+export type ReaderFact = z.infer<typeof readerFactSchema>;
+/** The door's last health checklist in a status: its verdict and the items that were not ok (failed first). */
+export const healthFactSchema = z.object({ state: z.enum(HEALTH_STATES), failing: z.array(factText(64)).max(32) }).strict();
+/** The health summary in a status. */
+export type HealthFact = z.infer<typeof healthFactSchema>;
+
+/**
+ * `status` (retained): online with counters, or offline (also the last will). An online status of a door of issue 13 or
+ * later also carries the door's facts (`StatusFacts`); every one is optional, so a status of an older door still parses.
+ */
 export const statusMessageSchema = z.object({
   state: z.enum(['online', 'offline']),
   at: iso,
   lastSeq: z.number().int().min(0).optional(),
   backlog: z.number().int().min(0).optional(),
+  /** pintu's version at the door (package.json). */
+  app: factText(64).optional(),
+  /** The door's hardware and operating system, one line (device-tree model, OS release, kernel). */
+  os: factText(200).optional(),
+  /** The door's clock as it judges it. */
+  clock: z.enum(CLOCK_STATES).optional(),
+  /** The door readers and whether each is up. */
+  readers: z.array(readerFactSchema).max(16).optional(),
+  /** The last health checklist's verdict. */
+  health: healthFactSchema.optional(),
   sig,
 }).strict();
 /** A status message. */
 export type StatusMessage = z.infer<typeof statusMessageSchema>;
+/** The door's facts an online status carries (each optional: a door sends what it knows). */
+export type StatusFacts = Pick<StatusMessage, 'app' | 'os' | 'clock' | 'readers' | 'health'>;
 
 const device = z.object({ description: z.string().min(1).max(200), serial: z.string().min(1).max(100) }).strict();
 const officerId = z.string().min(1).max(32);

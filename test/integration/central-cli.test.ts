@@ -12,6 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { pintu, pintuJson, until } from '../helpers/cli.js';
 import { testNik } from '../helpers/config.js';
+import { pintuVersion } from '../../src/adapters/os/package-version.js';
+import { CLOCK_STATES } from '../../src/protocol/messages.js';
 import {
   addPeople, centreEvents, cleanupWorlds, currentMonth, DOOR, DOOR_B, doorEvents, lines, ok, outputs, settled, SITE, SITE_B,
   sopVisit, start, startAll, status, stop, STRANGER, TAMU, TEST_MS, WAIT_MS, world,
@@ -57,6 +59,18 @@ describe('the central office through the CLI', () => {
     }
     const human = ok(centreYaml, ['central', 'doors']);
     expect(human).toMatch(new RegExp(`${SITE}/${DOOR}\\s+online\\s+last seq ${rows[0]!.lastSeq}\\b`));
+    // What each door said of itself in its status (issue 13): its version, clock, readers (up) and OS; no health run yet.
+    type Facts = { app: string | null; os: string | null; clock: string | null; readers: { id: string; role: string; up: boolean }[] | null; health: unknown };
+    const facts = pintuJson<(DoorRow & Facts)[]>(centreYaml, ['central', 'doors']);
+    for (const d of facts) {
+      expect(d.app).toBe(pintuVersion());
+      expect(d.os).toMatch(/\S/);
+      expect(CLOCK_STATES).toContain(d.clock);
+      expect(d.readers!.length).toBeGreaterThan(0);
+      expect(d.readers!.every((r) => r.up)).toBe(true);
+      expect(d.health).toBeNull();
+    }
+    expect(human).toMatch(new RegExp(`app ${pintuVersion()!.replace(/\./g, '\\.')}  clock \\S+  readers [^ ]*:up`));
   }, TEST_MS);
 
   it('a visit through the SOP with taps at the door reaches the centre: events one JSON object per line, seqs 1..N in order, filters by type, door and site; central visits lists it', async () => {

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { signBody } from '../../src/protocol/signing.js';
 import { buildCommand } from '../../src/central/commands.js';
+import type { StatusMessage } from '../../src/protocol/messages.js';
 import { publicKeyToText } from '../../src/protocol/signing.js';
 import { EVENT_TYPES, clockMarksJsonSchema, eventJsonSchema } from '../../src/domain/events.js';
 
@@ -39,6 +40,10 @@ describe('docs/asyncapi.yaml', () => {
   const cases: [string, unknown][] = [
     ['Status', signBody(privateKey, 'status', 's', 'd', { state: 'online', at, lastSeq: 3, backlog: 1 })],
     ['Status', signBody(privateKey, 'status', 's', 'd', { state: 'offline', at })],
+    ['Status', signBody(privateKey, 'status', 's', 'd', {
+      state: 'online', at, lastSeq: 3, backlog: 0, app: '0.1.0', os: 'Raspberry Pi 4 Model B Rev 1.4; Debian GNU/Linux 13 (trixie); Linux 6.12.47', clock: 'rolled-back',
+      readers: [{ id: 'in', role: 'in', up: true }, { id: 'out', role: 'out', up: false }], health: { state: 'failed', failing: ['disk', 'reader:out'] },
+    } satisfies Omit<StatusMessage, 'sig'>)],
     ['Events', signBody(privateKey, 'events', 's', 'd', { v: 1, events: [{ seq: 1, type: 'access.granted', at, data: { reader: 'in' }, prevHash: h, hash: h }] })],
     ['Ack', signBody(privateKey, 'ack', 's', 'd', { upTo: 7, hash: h })],
     ['Command', buildCommand(key, 's', 'd', 1, 'approve', { visit: 'V-1', by: 'O1' }, 60)],

@@ -16,6 +16,7 @@ import { Outbox, type Publisher } from './outbox.js';
 import { CommandHandler } from './command-handler.js';
 import { clientOptions, setNoDelay } from './connect.js';
 import { topicOf } from '../../protocol/topics.js';
+import type { StatusFacts } from '../../protocol/messages.js';
 
 /** What the link needs. */
 export interface CentralLinkOptions {
@@ -39,6 +40,8 @@ export interface CentralLinkOptions {
   clock?: { faults(): string[]; now?(): number };
   /** Queue a write nothing waits for (the daemon's write queue: acks never block the event loop); default: write at once. */
   defer?: (name: string, job: () => void) => void;
+  /** The door's facts for each online status (version, OS, clock, readers, health: the root assembles them); default: none. */
+  facts?: () => StatusFacts;
 }
 
 /** The door's link to the centre. */
@@ -71,6 +74,7 @@ export class CentralLink {
       batchSize: opts.config.batchSize, maxMessageBytes: opts.config.maxMessageBytes, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
       // Every send (after a commit, an ack, a reconnect, the timer) waits until what it sends is on disk.
       whenDurable: (fn) => opts.store.whenDurableAll(fn),
+      ...(opts.facts ? { facts: opts.facts } : {}),
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
       site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),

@@ -9,7 +9,7 @@ import type { Log } from '../../ports/log.js';
 import type { LinkState } from './link-state.js';
 import type { EventLog } from '../sqlite/event-log.js';
 import type { StoredEventText } from '../../protocol/chain.js';
-import { EVENTS_ENVELOPE_BYTES, ackMessageSchema, eventsPayload, parsePayload, wireEventText, type StatusMessage } from '../../protocol/messages.js';
+import { EVENTS_ENVELOPE_BYTES, ackMessageSchema, eventsPayload, parsePayload, statusMessageSchema, wireEventText, type StatusFacts, type StatusMessage } from '../../protocol/messages.js';
 import { signBody, signEvents, verifyBody } from '../../protocol/signing.js';
 import { topicOf } from '../../protocol/topics.js';
 
@@ -46,6 +46,8 @@ export interface OutboxOptions {
    * so the centre never holds an event that a power cut takes back from the door. Default: send at once.
    */
   whenDurable?: (fn: () => void) => void;
+  /** The door's facts for an online status (version, OS, clock, readers, health); default: none. */
+  facts?: () => StatusFacts;
 }
 
 /** Publishes the door's unacknowledged events and tracks the centre's acks. */
@@ -167,12 +169,27 @@ export class Outbox {
     this.pump();
   }
 
-  /** The signed status message (online with counters, or offline). */
+  /** The signed status message (online with counters and the door's facts, or offline). */
   status(state: 'online' | 'offline', at = this.now()): StatusMessage {
     const body = state === 'online'
-      ? { state, at: new Date(at).toISOString(), lastSeq: this.events.lastSeq(), backlog: this.backlog() }
+      ? { state, at: new Date(at).toISOString(), lastSeq: this.events.lastSeq(), backlog: this.backlog(), ...this.facts() }
       : { state, at: new Date(at).toISOString() };
     return signBody(this.opts.key, 'status', this.opts.site, this.opts.door, body);
+  }
+
+  /** The door's facts, only if they pass the status schema: a fact that cannot be read never costs the status itself. */
+  private facts(): StatusFacts {
+    if (!this.opts.facts) return {};
+    try {
+      // Keys without a value are left out (the signature is over the JSON text, which has no `undefined`).
+      const f = Object.fromEntries(Object.entries(this.opts.facts()).filter(([, v]) => v !== undefined)) as StatusFacts;
+      const checked = statusMessageSchema.safeParse({ state: 'online', at: new Date(0).toISOString(), sig: '', ...f });
+      if (checked.success) return f;
+      this.log.warn({ problems: checked.error.issues.map((i) => i.path.join('.')).slice(0, 5) }, 'door facts left out of the status: they do not fit the status schema');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'door facts left out of the status: they could not be read');
+    }
+    return {};
   }
 
   /** Keep sending until everything is acknowledged or the deadline passes; true if the backlog is empty. */

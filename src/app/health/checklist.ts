@@ -10,11 +10,14 @@ import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
 import { event } from '../../domain/events.js';
+import { healthFactSchema, type HealthFact } from '../../protocol/messages.js';
 
 /** Meta key under which the daemon keeps its readers' health for the CLI. */
 export const READER_HEALTH_KEY = 'health.readers';
 /** Meta key of the last health run (ms). */
 export const LAST_HEALTH_KEY = 'health.lastRunAt';
+/** Meta key of the last run's summary, as the status message tells the centre (JSON `HealthFact`). */
+export const HEALTH_SUMMARY_KEY = 'health.summary';
 
 /** What the checklist reads (and, to record a report, writes) in the store. */
 export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository;
@@ -177,10 +180,26 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
   return { at: new Date(now).toISOString(), door: store.door, status: counts.fail ? 'fail' : counts.warn ? 'warn' : 'ok', counts, items };
 }
 
+/** A run as the centre hears of it: ok → ok, warn → degraded, fail → failed, and the items not ok (failed first, at most 32). */
+export function healthFact(r: Pick<HealthReport, 'status' | 'items'>): HealthFact {
+  const state = ({ ok: 'ok', warn: 'degraded', fail: 'failed' } as const)[r.status];
+  const failing = [...r.items.filter((i) => i.status === 'fail'), ...r.items.filter((i) => i.status === 'warn')].map((i) => i.item.slice(0, 64));
+  return { state, failing: failing.slice(0, 32) };
+}
+
+/** The last run's summary (`healthFact`) as recorded, or null before the first run of this version. */
+export function loadHealthFact(store: MetaRepository): HealthFact | null {
+  const raw = store.meta(HEALTH_SUMMARY_KEY);
+  if (!raw) return null;
+  const r = healthFactSchema.safeParse((() => { try { return JSON.parse(raw) as unknown; } catch { return null; } })());
+  return r.success ? r.data : null;
+}
+
 /** Store a report: one `health.report` event plus an `alarm.health` event per failing item, in one transaction. */
 export function recordReport(store: ReportStore, r: HealthReport, at: number, trigger: 'schedule' | 'manual'): StoredEvent[] {
   return store.tx(() => {
     store.setMeta(LAST_HEALTH_KEY, String(at));
+    store.setMeta(HEALTH_SUMMARY_KEY, JSON.stringify(healthFact(r)));
     return store.events.append([
       event('health.report', { trigger, status: r.status, counts: r.counts, items: r.items }),
       ...r.items.filter((i) => i.status === 'fail').map((i) => event('alarm.health', { item: i.item, value: i.value, detail: i.detail })),
