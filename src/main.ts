@@ -90,6 +90,7 @@ export function visitService(config: Config, store: StorePort<ClockGuard>): Visi
     now: () => clock.now(),
     limitValidity: (from, until) => clock.limitValidity(from, until),
     maxValidityMs: config.visits.maxValidityDays * DAY_MS,
+    sendIncidentText: config.central?.sendIncidentText ?? false,
   });
 }
 
@@ -104,10 +105,10 @@ export function consoleQueries(config: Config, store: StorePort): ConsoleQuerySe
   return new ConsoleQueryService(store, config.visits.timeZone);
 }
 
-/** The alarms of the officers' console over a store, acknowledged at the clock guard's effective time. */
-export function alarmDesk(_config: Config, store: StorePort<ClockGuard>): AlarmService {
+/** The alarms of the officers' console over a store, acknowledged at the clock guard's effective time; a note's incident entry carries its text to the centre only with `central.sendIncidentText`. */
+export function alarmDesk(config: Config, store: StorePort<ClockGuard>): AlarmService {
   const clock = store.clock;
-  return new AlarmService(store, () => clock.now());
+  return new AlarmService(store, () => clock.now(), config.central?.sendIncidentText ?? false);
 }
 
 /** The health checklist's slice of the config (shared by `pintu health` and the scheduler). */

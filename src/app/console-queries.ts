@@ -7,7 +7,7 @@ import type { AlarmDesk, ConsoleQueries, OpenAlarm, VisitQuery } from '../ports/
 import type { DoorStatusRow, Incident, StoredEvent, StorePort, VisitSearch } from '../ports/store.js';
 import { VISIT_STATES, type Officer, type Visit, type VisitState, type VisitorBadge } from '../domain/types.js';
 import { NotFound, Refused, UserError } from '../domain/errors.js';
-import { event, isAlertType } from '../domain/events.js';
+import { event, incidentRecorded, isAlertType } from '../domain/events.js';
 import { DAY_MS, isCalendarDate, zoneOffsetMs } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
 import { checkText } from './input-checks.js';
@@ -126,8 +126,11 @@ export class ConsoleQueryService implements ConsoleQueries {
 export class AlarmService implements AlarmDesk {
   private readonly now: () => number;
 
-  /** Bind to a store and a clock (the clock guard's effective time in the daemon). */
-  constructor(private readonly store: StorePort, now?: () => number) {
+  /**
+   * Bind to a store and a clock (the clock guard's effective time in the daemon); `sendIncidentText`: a note's
+   * incident-book entry carries its text to the centre (`central.sendIncidentText`; default: its number only).
+   */
+  constructor(private readonly store: StorePort, now?: () => number, private readonly sendIncidentText = false) {
     this.now = now ?? Date.now;
   }
 
@@ -151,7 +154,7 @@ export class AlarmService implements AlarmDesk {
       const visit = typeof alarm.data.visit === 'string' && this.store.visit(alarm.data.visit) ? alarm.data.visit : null;
       const incident = text ? this.store.addIncident({ at: now, officerId: officer.id, visitId: visit, note: text }) : null;
       this.store.events.append([
-        ...(incident ? [event('incident.recorded', { incident: incident.id, officer: officer.id, visit })] : []),
+        ...(incident ? [incidentRecorded(incident, this.sendIncidentText)] : []),
         event('alarm.acknowledged', { alarm: seq, alarmType: alarm.type, officer: officer.id, ...(incident ? { incident: incident.id } : {}) }),
       ], now);
     });

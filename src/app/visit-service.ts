@@ -15,7 +15,7 @@ import { normalizeUid } from '../domain/uid.js';
 import { cardUid, checkDevices, checkText, required } from './input-checks.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import type { DeskCommands } from '../ports/console.js';
-import { event } from '../domain/events.js';
+import { event, incidentRecorded } from '../domain/events.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
 export { checkText } from './input-checks.js';
@@ -39,6 +39,8 @@ export interface VisitServiceOptions {
   limitValidity?: (from: number, until: number) => number;
   /** Longest approval a head may give (ms; default 31 days): an end years away (a typo or malice) is refused. */
   maxValidityMs?: number;
+  /** Incident-book entries carry their text to the centre (`central.sendIncidentText`); default: the number only. */
+  sendIncidentText?: boolean;
 }
 
 /** Officer-side commands. */
@@ -272,7 +274,7 @@ export class VisitService implements VisitCommands, DeskCommands {
       this.store.saveVisit(r.visit);
       const alarms = this.store.openAlarmsOfVisit(visit.id, 'visit.device_mismatch');
       this.store.events.append([
-        event('incident.recorded', { incident: incident.id, officer: officer.id, visit: visit.id }), ...r.events,
+        incidentRecorded(incident, this.opts.sendIncidentText ?? false), ...r.events,
         ...alarms.map((seq) => event('alarm.acknowledged', { alarm: seq, alarmType: 'visit.device_mismatch', officer: officer.id, incident: incident.id })),
       ], now);
       return r.visit;
@@ -306,7 +308,7 @@ export class VisitService implements VisitCommands, DeskCommands {
       if (visitId) this.visit(visitId);
       const now = this.now();
       const i = this.store.addIncident({ at: now, officerId: o.id, visitId: visitId ?? null, note: note.trim() });
-      this.store.events.append([event('incident.recorded', { incident: i.id, officer: o.id, visit: visitId ?? null })], now);
+      this.store.events.append([incidentRecorded(i, this.opts.sendIncidentText ?? false)], now);
       return i.id;
     });
   }

@@ -191,6 +191,11 @@ export const centralSchema = brokerSchema
     maxMessageBytes: z.number().int().min(64 * 1024).max(4 * 1024 * 1024).default(256 * 1024),
     /** Delete acknowledged events older than this many days (0: keep them all). */
     retainAckedDays: z.number().min(0).max(36500).default(0),
+    /**
+     * Incident-book entries carry their text to the centre (in `incident.recorded`, decided when the entry is written);
+     * off: the centre gets the entry's number only. The text may name people and stays in the hash-chained log for good.
+     */
+    sendIncidentText: z.boolean().default(false),
   })
   .strict()
   .superRefine((c, ctx) => {

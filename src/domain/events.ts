@@ -126,7 +126,10 @@ export const EVENT_SCHEMAS = {
   'officer.deactivated': z.object({ officer, by: id('the head who acted') }).describe('an officer was deactivated (their badge is refused)'),
   'badge.added': z.object({ badge, label: id('label printed on the badge'), by: id('the head who added it (absent: added on the command line before issue 12)').optional() }).describe('a visitor badge joined the pool'),
   'badge.retired': z.object({ badge, label: id('label printed on the badge'), officer }).describe('a visitor badge left the pool'),
-  'incident.recorded': z.object({ incident: count('incident number'), officer, visit: visit.nullable() }).describe('an incident was written in the book (SOP 004)'),
+  'incident.recorded': z.object({
+    incident: count('incident number'), officer, visit: visit.nullable(),
+    text: id('the entry\'s text, only where the site sends it (central.sendIncidentText; it may name people)').optional(),
+  }).describe('an incident was written in the book (SOP 004)'),
   'door.enabled': z.object({ officer, reason: reason.optional() }).describe('the door accepts badges again'),
   'door.disabled': z.object({ officer, reason: reason.optional() }).describe('the door refuses every badge (the exit button still works)'),
 
@@ -180,6 +183,14 @@ export type EventData<K extends EventType> = z.output<(typeof EVENT_SCHEMAS)[K]>
 
 /** A domain event before it is stored (the log adds seq, door, at and the hash chain): a union, so `type` narrows `data`. */
 export type DomainEvent<K extends EventType = EventType> = { [T in K]: { /** Dotted event type. */ type: T; /** Ids and facts; never names, NIK, phone or KTP UIDs. */ data: EventData<T> } }[K];
+
+/**
+ * The `incident.recorded` event of an incident-book entry: its number, officer and visit always; its text only where the
+ * site sends it (`central.sendIncidentText`), decided here, when the entry is written, as the event is hash-chained.
+ */
+export function incidentRecorded(entry: { id: number; officerId: string; visitId: string | null; note: string }, sendText: boolean): DomainEvent<'incident.recorded'> {
+  return event('incident.recorded', { incident: entry.id, officer: entry.officerId, visit: entry.visitId, ...(sendText ? { text: entry.note } : {}) });
+}
 
 /** Build an event: the one constructor (a plain object; no validation, no copy). */
 export function event<K extends EventType>(type: K, data: EventData<K>): DomainEvent<K> {
