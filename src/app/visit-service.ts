@@ -43,6 +43,14 @@ export interface VisitServiceOptions {
   sendIncidentText?: boolean;
 }
 
+/** Longest intake timed as SOP step 1 (ms): a form left open longer than a day is no measure of the step. */
+export const MAX_INTAKE_MS = DAY_MS;
+
+/** The start of an intake if it can be believed: a time in the last `MAX_INTAKE_MS` before `now`, not after it; else null. */
+export function intakeStart(startedAt: number | null | undefined, now: number): number | null {
+  return typeof startedAt === 'number' && Number.isFinite(startedAt) && startedAt <= now && now - startedAt <= MAX_INTAKE_MS ? startedAt : null;
+}
+
 /** Officer-side commands. */
 export class VisitService implements VisitCommands, DeskCommands {
   private readonly now: () => number;
@@ -151,12 +159,13 @@ export class VisitService implements VisitCommands, DeskCommands {
         if (open && open.ktpHeld) throw new Refused(`this KTP is already held for visit ${open.id}; return it before a new visit`, { field: 'ktpUid' });
       }
       const id = this.store.nextVisitId(localDate(now, this.opts.timeZone));
+      const started = intakeStart(req.startedAt, now);
       const { visit, event } = newVisit({
         id, kind: req.kind ?? 'visit',
         visitor: { name: req.name.trim(), nik: nik.nik, org: req.org.trim(), phone: req.phone?.trim() || null },
         purpose: req.purpose.trim(), plannedMinutes: planned, devicesIn: req.devices ?? [], letterRef: req.letterRef?.trim() || null,
         ktpHash, disposition: req.disposition ?? null,
-      }, now, by?.id ?? null);
+      }, now, by?.id ?? null, started === null ? undefined : { startedAt: started, standards: this.opts.standards });
       this.store.saveVisit(visit);
       this.store.events.append([event], now);
       return visit;

@@ -45,7 +45,9 @@ export const EVENT_SCHEMAS = {
     devicesIn: z.array(device).describe('devices brought in'), letterRef: id('request letter / ticket reference').nullable(),
     ktpRead: z.boolean().describe('the KTP chip was read (its UID is kept only as a keyed hash, never sent)'),
     disposition: z.object({ orderedBy: id('who ordered it'), reference: id('letter / memo reference'), date: id('date (YYYY-MM-DD)') }).describe('maintenance disposition (SOP 002)').optional(),
-  }).describe('a visit was requested (SOP step 1)'),
+    // Step 1 timed from the start of the intake at the desk (the console's request form opened), when the door knows it.
+    sopStep: untimed.sopStep, durationSeconds: untimed.durationSeconds, standardSeconds: untimed.standardSeconds, overStandard: untimed.overStandard,
+  }).describe('a visit was requested (SOP step 1; timed from the start of the intake when the door knows it)'),
   'visit.checked': z.object({ ...onVisit, ...timing }).describe('the request was checked for completeness (step 2)'),
   'visit.approved': z.object({ ...onVisit, validFrom: iso('approval valid from'), validUntil: iso('approval valid until'), ...timing }).describe('a head approved the visit (step 3)'),
   'visit.denied': z.object({ ...onVisit, reason, ...timing }).describe('a head denied the visit (step 3)'),

@@ -237,8 +237,11 @@ export function applyPresence(visit: Visit, cmd: PresenceCommand, now: number): 
   return v;
 }
 
-/** A fresh visit in state requested. */
-export function newVisit(fields: Omit<Visit, 'state' | 'presence' | 'devicesOut' | 'ktpHeld' | 'badgeUid' | 'validFrom' | 'validUntil' | 'at' | 'by' | 'denyReason' | 'revokeReason'>, now: number, by: string | null): { visit: Visit; event: DomainEvent<'visit.requested'> } {
+/** A fresh visit in state requested; with `intake`, its request step (SOP step 1) timed from the intake's start. */
+export function newVisit(
+  fields: Omit<Visit, 'state' | 'presence' | 'devicesOut' | 'ktpHeld' | 'badgeUid' | 'validFrom' | 'validUntil' | 'at' | 'by' | 'denyReason' | 'revokeReason'>, now: number, by: string | null,
+  intake?: { startedAt: number; standards: SopStandards },
+): { visit: Visit; event: DomainEvent<'visit.requested'> } {
   const visit: Visit = {
     ...fields, state: 'requested', presence: null, devicesOut: null, ktpHeld: false, badgeUid: null,
     validFrom: null, validUntil: null, at: { requested: now }, by: by ? { requested: by } : {}, denyReason: null, revokeReason: null,
@@ -247,6 +250,8 @@ export function newVisit(fields: Omit<Visit, 'state' | 'presence' | 'devicesOut'
     visit: visit.id, kind: visit.kind, step: 1, ...(by ? { officer: by } : {}), org: visit.visitor.org, purpose: visit.purpose,
     plannedMinutes: visit.plannedMinutes, devicesIn: visit.devicesIn, letterRef: visit.letterRef, ktpRead: visit.ktpHash !== null,
     ...(visit.disposition ? { disposition: visit.disposition } : {}),
+    // SOP step 1 (the form filled, the KTP handed over) timed from the start of the intake, when the desk knows it.
+    ...(intake ? (({ step: _step, ...t }) => t)(timeStep('request', intake.startedAt, now, intake.standards)) : {}),
   });
   return { visit, event: requested };
 }

@@ -30,6 +30,11 @@ export interface VisitRequest {
   disposition?: Disposition | null;
   /** Officer doing the intake. */
   by?: string | null;
+  /**
+   * When the intake began at the desk (the console's request form was opened), ms: SOP step 1 is timed from it. Ignored
+   * unless within the last 24 hours (not in the future); absent (the CLI, the centre's pre-registration): step 1 untimed.
+   */
+  startedAt?: number | null;
 }
 
 /** Visit commands from outside the door (the centre): each one is one transaction, refused with a UserError naming what was wrong. */

@@ -5,6 +5,7 @@
  * "Tempelkan KTP": the KTP tapped on the desk reader is linked through a one-time tap token. A refusal sends the form
  * back with every value typed (the tapped KTP too) and the reason next to its field: a typo never loses the form.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { checkNik } from '../../../domain/nik.js';
 import { UserError } from '../../../domain/errors.js';
@@ -22,6 +23,8 @@ interface RequestValues {
   kind: VisitKind; orderedBy: string; reference: string; date: string;
   /** One-time token of the KTP tapped on the desk reader ('' for none). */
   tap: string;
+  /** When the form was first served, bound to the session (`intakeStamp`): SOP step 1 is timed from it ('' for none). */
+  started: string;
   rows: DeviceRow[];
 }
 
@@ -32,9 +35,26 @@ const FIELD_OF_INPUT: Record<string, string> = {
   'disposition.orderedBy': 'orderedBy', 'disposition.reference': 'reference', 'disposition.date': 'date', ktpUid: 'ktp',
 };
 
-const blank = (): RequestValues => ({
-  name: '', nik: '', org: '', phone: '', purpose: '', planned: '60', letterRef: '', kind: 'visit', orderedBy: '', reference: '', date: '', tap: '', rows: [],
+const blank = (started: string): RequestValues => ({
+  name: '', nik: '', org: '', phone: '', purpose: '', planned: '60', letterRef: '', kind: 'visit', orderedBy: '', reference: '', date: '', tap: '', started, rows: [],
 });
+
+const intakeMac = (csrf: string, at: number): string => createHmac('sha256', csrf).update(`intake:${at}`).digest('base64url').slice(0, 22);
+
+/** The start of an intake as the form carries it: the time (ms) and a MAC under the session's CSRF token, so a typed time is ignored. */
+export function intakeStamp(csrf: string, at: number): string {
+  return `${Math.trunc(at)}.${intakeMac(csrf, Math.trunc(at))}`;
+}
+
+/** The time of a stamp made by `intakeStamp` for this session, or null (none, altered, or another session's). */
+export function intakeTime(csrf: string, stamp: string): number | null {
+  const m = /^(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(stamp);
+  if (!m) return null;
+  const at = Number(m[1]);
+  const want = Buffer.from(intakeMac(csrf, at));
+  const got = Buffer.from(m[2]!);
+  return want.length === got.length && timingSafeEqual(want, got) ? at : null;
+}
 
 /** Why a NIK is refused, in officers' words (never repeating its digits), or null when it passes. */
 export function nikReason(t: Translate, input: string): string | null {
@@ -74,6 +94,7 @@ function requestForm(c: Context<ConsoleEnv>, t: Translate, v: RequestValues, err
 ${formError(general)}
 <form method="post" action="/visits/new" class="request-form" novalidate>
 ${csrfField(c)}
+<input type="hidden" name="started" value="${v.started}">
 <button type="submit" class="sr" tabindex="-1" aria-hidden="true">${t('request.submit')}</button>
 <fieldset class="card"><legend>${t('request.visitor')}</legend>
 ${input('name', t('request.name'), v.name, errors, h` required maxlength="100" autocomplete="off"`)}
@@ -124,7 +145,7 @@ async function valuesOf(c: Context<ConsoleEnv>): Promise<{ v: RequestValues; act
   const v: RequestValues = {
     name: f.name ?? '', nik: f.nik ?? '', org: f.org ?? '', phone: f.phone ?? '', purpose: f.purpose ?? '', planned: f.planned ?? '',
     letterRef: f.letterRef ?? '', kind: f.kind === 'maintenance' ? 'maintenance' : 'visit', orderedBy: f.orderedBy ?? '',
-    reference: f.reference ?? '', date: f.date ?? '', tap: f.tap ?? '', rows: await rowsOf(c, 'dev'),
+    reference: f.reference ?? '', date: f.date ?? '', tap: f.tap ?? '', started: f.started ?? '', rows: await rowsOf(c, 'dev'),
   };
   return { v, action: f._action };
 }
@@ -160,7 +181,8 @@ function notKtp(ctx: ConsoleContext, t: Translate, token: string): string | null
 
 /** The request form's routes. */
 export function requestScreen(app: ConsoleApp, ctx: ConsoleContext): void {
-  app.get('/visits/new', allowed('request'), (c) => render(c, ctx, blank()));
+  // The intake starts when the form is first served (SOP step 1 is timed from here to the request recorded).
+  app.get('/visits/new', allowed('request'), (c) => render(c, ctx, blank(intakeStamp(c.get('csrf'), ctx.now()))));
 
   // The NIK's reason as typed (htmx). A POST, so the NIK is in no URL; the answer never repeats its digits.
   app.post('/visits/nik', allowed('request'), async (c) => {
@@ -200,7 +222,7 @@ export function requestScreen(app: ConsoleApp, ctx: ConsoleContext): void {
         name: v.name.trim(), nik: v.nik, org: v.org.trim(), phone: v.phone.trim() || null, purpose: v.purpose.trim(),
         plannedMinutes: Number(v.planned), devices, letterRef: v.letterRef.trim() || null, ktpUid: taken?.uid ?? null, kind: v.kind,
         disposition: v.kind === 'maintenance' ? { orderedBy: v.orderedBy.trim(), reference: v.reference.trim(), date: v.date.trim() } : null,
-        by: officer.id,
+        by: officer.id, startedAt: intakeTime(c.get('csrf'), v.started),
       }));
       return redirectWith(c, `/visits/${visit.id}`, t('request.done', { visit: visit.id }));
     } catch (err) {
