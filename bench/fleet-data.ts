@@ -154,6 +154,16 @@ export async function setHeads(c: pg.ClientBase, perDoor: number, now: number): 
       state = CASE WHEN f.d % 97 = 0 THEN 'offline' ELSE 'online' END, status_at = $1::bigint - (f.d % 50) * 1000, reported_last_seq = e.seq
     FROM bench_fleet_doors f JOIN events e ON e.site = f.site AND e.door = f.door AND e.seq = $2
     WHERE f.site = d.site AND f.door = d.door`, [now, perDoor]);
+  // What each door says of itself in its status (issue 13), where the schema has it: most doors well, a few not.
+  const cols = new Set((await c.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'doors'")).rows.map((r) => r.column_name));
+  if (cols.has('app_version') && cols.has('health_failing')) {
+    await c.query(`UPDATE doors d SET app_version = CASE WHEN f.d % 10 = 0 THEN '0.12.3' ELSE '0.13.0' END, os = 'Raspberry Pi OS 12 (bookworm), kernel 6.6.51',
+        clock_state = CASE WHEN f.d % 61 = 0 THEN 'unsynced' ELSE 'trusted' END,
+        readers = '[{"id":"in","role":"in","up":true},{"id":"out","role":"out","up":' || CASE WHEN f.d % 43 = 0 THEN 'false' ELSE 'true' END || '},{"id":"desk","role":"desk","up":true}]',
+        health_state = CASE WHEN f.d % 29 = 0 THEN 'failed' WHEN f.d % 7 = 0 THEN 'degraded' ELSE 'ok' END,
+        health_failing = CASE WHEN f.d % 29 = 0 THEN '["disk"]' WHEN f.d % 7 = 0 THEN '["temperature"]' ELSE '[]' END
+      FROM bench_fleet_doors f WHERE f.site = d.site AND f.door = d.door`);
+  }
 }
 
 /**
