@@ -24,6 +24,8 @@ export class DashboardFeed {
   private lastAlert: { id: number; acked: number } | null = null;
   private readonly doorPrints = new Map<string, string>();
   private doorsCheckedAt = 0;
+  /** The doors table was read once (what it held then is the baseline; a door enrolled later is a change). */
+  private doorsSeen = false;
 
   /** Poll every `pollMs` (alerts) and `doorsEveryMs` (the doors table). */
   constructor(private readonly sql: SqlRunner, private readonly log: Log, private readonly opts: { pollMs?: number; doorsEveryMs?: number } = {}) {}
@@ -93,7 +95,8 @@ export class DashboardFeed {
 
   private async pollDoors(): Promise<void> {
     const rows = await this.sql.rows<Record<string, unknown> & { site: string; door: string }>('SELECT * FROM doors', []);
-    const first = this.doorPrints.size === 0;
+    const first = !this.doorsSeen;
+    this.doorsSeen = true;
     const changedSites = new Set<string>();
     for (const r of rows) {
       const { command_counter: _c, ...rest } = r;
