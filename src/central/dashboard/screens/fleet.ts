@@ -125,7 +125,7 @@ export const fleetScreen: DashboardScreen = (app, ctx) => {
     const { rows, summary } = await readFleet(c, ctx, p);
     const qs = fleetQueryString(p);
     return page(c, ctx, {
-      title: t('fleet.title'), active: '/fleet',
+      title: t('fleet.title'), active: '/fleet', bodyClass: 'wide',
       body: h`${filterForm(t, p, summary.sites.map((s) => s.site))}
 <section id="fleet-live" class="fleet-live" hx-get="/fleet/rows${qs}" hx-trigger="sse:fleet" hx-swap="innerHTML">${fleetLive(t, ctx.settings.timeZone, p, rows, summary)}</section>`,
     });
