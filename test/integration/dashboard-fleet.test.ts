@@ -5,16 +5,19 @@
  * A door's page lists its latest events, its chain head and chain alerts, and verifies the stored chain on demand,
  * catching an event changed in the database behind the receiver's back (written to the audit trail).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, eventDataText, eventHash } from '../../src/protocol/chain.js';
 import type { StatusFacts, WireEvent } from '../../src/protocol/messages.js';
 import { auditEntries } from '../../src/central/audit.js';
 import { verifyStoredChain } from '../../src/central/chain-check.js';
 import type { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import { startDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const open: TestDashboard[] = [];
 afterEach(async () => { for (const d of open.splice(0)) await d.close(); });
+let pg: TestPostgres | null = null;
+afterAll(async () => { await pg?.cleanup(); });
 
 /** Events seq from..to of a door, chained from `prev` (each with a little data). */
 function chainOf(door: string, from: number, to: number, prev = GENESIS_HASH, dataOf: (seq: number) => Record<string, unknown> = (seq) => ({ reader: 'in', n: seq })): WireEvent[] {
@@ -220,37 +223,46 @@ describe('door page', () => {
     }
   });
 
-  it('verifies the stored chain: intact, then an event changed in the database is found at its seq, shown, and audited', async () => {
-    const d = await startDashboard();
-    open.push(d);
-    await d.store.enroll('site-a', 'd1', KEY, Date.now());
-    expect((await d.store.ingest('site-a', 'd1', chainOf('d1', 1, 40), Date.now())).stored).toBe(40);
-    await d.addUser('ani', 'analyst');
-    const c = await d.signedIn('ani');
-    await c.get('/fleet/site-a/d1');
-    const ok = await c.post('/fleet/site-a/d1/verify', { from: '1' });
-    expect(ok.status).toBe(303);
-    expect(ok.location).toBe('/fleet/site-a/d1#chain');
-    const after = await c.get('/fleet/site-a/d1');
-    expect(after.text).toContain('Utuh: nomor urut 1–40 (40 peristiwa) cocok dengan hash-nya, dan kepala rantai cocok.');
-    expect(after.text).toMatch(/oleh ani, \d+ ms/);
+  for (const db of ['sqlite', 'postgresql'] as const) {
+    it(`verifies the stored chain: intact, then an event changed in the database is found at its seq, shown, and audited (${db})`, async () => {
+      const d = await startDashboard(db === 'postgresql' ? { store: await (pg ??= await startPostgres()).database() } : {});
+      open.push(d);
+      await d.store.enroll('site-a', 'd1', KEY, Date.now());
+      expect((await d.store.ingest('site-a', 'd1', chainOf('d1', 1, 40), Date.now())).stored).toBe(40);
+      await d.store.setStatus('site-a', 'd1', 'online', Date.now(), 41, { app: '1.4.0', clock: 'jumped' });
+      await d.addUser('ani', 'analyst');
+      const c = await d.signedIn('ani');
+      // The fleet's SQL on this database: filters, every sort, the summary.
+      for (const sort of ['site', 'door', 'state', 'contact', 'backlog', 'alerts', 'version']) {
+        expect(rowsOf((await c.get(`/fleet?sort=${sort}&dir=desc&state=online&q=D1&site=site-a`)).text)).toEqual(['site-a/d1']);
+      }
+      expect((await c.get('/fleet')).text).toContain('1 pintu: 1 daring');
+      const page = await c.get('/fleet/site-a/d1');
+      expect(page.text).toContain('Melompat maju');
+      expect([...page.text.matchAll(/<tr data-seq="(\d+)">/g)]).toHaveLength(40);
+      const ok = await c.post('/fleet/site-a/d1/verify', { from: '1' });
+      expect(ok.status).toBe(303);
+      expect(ok.location).toBe('/fleet/site-a/d1#chain');
+      const after = await c.get('/fleet/site-a/d1');
+      expect(after.text).toContain('Utuh: nomor urut 1–40 (40 peristiwa) cocok dengan hash-nya, dan kepala rantai cocok.');
+      expect(after.text).toMatch(/oleh ani, \d+ ms/);
 
-    // Tamper with seq 17 behind the receiver's back (the append-only trigger dropped for the test).
-    const db = (d.store as SqliteCentralStore).db;
-    db.exec('DROP TRIGGER events_append_only');
-    expect(db.prepare("UPDATE events SET data = ? WHERE site = 'site-a' AND door = 'd1' AND seq = 17").run(JSON.stringify({ reader: 'in', n: 999 })).changes).toBe(1);
-    const bad = await c.post('/fleet/site-a/d1/verify', { from: '1' });
-    expect(bad.status).toBe(303);
-    const shown = await c.get('/fleet/site-a/d1');
-    expect(shown.text).toContain('RUSAK di nomor urut 17: isi peristiwa tidak cocok dengan hash-nya (diubah setelah disimpan). Nomor urut 1–16 sebelum itu utuh.');
-    const trail = await auditEntries(d.store.sql, { scope: null, action: 'door.chain_verified' });
-    expect(trail).toHaveLength(2);
-    expect(trail[0]).toMatchObject({ actor: 'ani', site: 'site-a', door: 'd1', detail: { ok: false, problem: { seq: 17, kind: 'hash' }, from: 1, to: 16, checked: 16 } });
-    expect(trail[1]).toMatchObject({ detail: { ok: true, complete: true, to: 40, checked: 40 } });
-    // In English too.
-    await c.post('/lang', { lang: 'en', next: '/fleet/site-a/d1' });
-    expect((await c.get('/fleet/site-a/d1')).text).toContain('BROKEN at seq 17');
-  });
+      // Tamper with seq 17 behind the receiver's back (SQLite: its append-only trigger dropped for the test).
+      if (db === 'sqlite') await d.store.sql.run('DROP TRIGGER events_append_only', []);
+      expect(await d.store.sql.run("UPDATE events SET data = ? WHERE site = 'site-a' AND door = 'd1' AND seq = 17", [JSON.stringify({ reader: 'in', n: 999 })])).toBe(1);
+      const bad = await c.post('/fleet/site-a/d1/verify', { from: '1' });
+      expect(bad.status).toBe(303);
+      const shown = await c.get('/fleet/site-a/d1');
+      expect(shown.text).toContain('RUSAK di nomor urut 17: isi peristiwa tidak cocok dengan hash-nya (diubah setelah disimpan). Nomor urut 1–16 sebelum itu utuh.');
+      const trail = await auditEntries(d.store.sql, { scope: null, action: 'door.chain_verified' });
+      expect(trail).toHaveLength(2);
+      expect(trail[0]).toMatchObject({ actor: 'ani', site: 'site-a', door: 'd1', detail: { ok: false, problem: { seq: 17, kind: 'hash' }, from: 1, to: 16, checked: 16 } });
+      expect(trail[1]).toMatchObject({ detail: { ok: true, complete: true, to: 40, checked: 40 } });
+      // In English too.
+      await c.post('/lang', { lang: 'en', next: '/fleet/site-a/d1' });
+      expect((await c.get('/fleet/site-a/d1')).text).toContain('BROKEN at seq 17');
+    });
+  }
 });
 
 describe('stored chain check (verifyStoredChain)', () => {
