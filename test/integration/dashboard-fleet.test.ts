@@ -129,6 +129,8 @@ describe('fleet table', () => {
     const h = await d.signedIn('hd');
     expect((await h.get('/fleet/rows')).status).toBe(403);
     expect((await h.get('/fleet/site-a/d1')).status).toBe(403);
+    expect((await h.post('/fleet/site-a/d1/verify', { from: '1' })).status).toBe(403);
+    expect(await auditEntries(d.store.sql, { scope: null, action: 'door.chain_verified' })).toEqual([]);
   });
 
   it('the rows fragment follows a status change (what the live table re-fetches on sse:fleet)', async () => {
