@@ -27,6 +27,9 @@ const num = (v: number | string): number => Number(v);
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 /** A JSON column's value if it passes its schema, else null (a row written by hand or by a future version stays readable). */
+/** The readers column's schema, built once (not per row: the fleet page maps hundreds of rows). */
+const READER_FACTS = z.array(readerFactSchema);
+
 function jsonColumn<T>(text: string | null | undefined, schema: z.ZodType<T>): T | null {
   if (!text) return null;
   try {
@@ -42,7 +45,7 @@ export function doorFrom(r: DoorRow): DoorRecord {
   return {
     site: r.site, door: r.door, publicKey: r.public_key, enrolledAt: num(r.enrolled_at), lastSeq: num(r.last_seq), lastHash: r.last_hash,
     state: r.state, statusAt: numOrNull(r.status_at), reportedLastSeq: numOrNull(r.reported_last_seq), lastSeenAt: numOrNull(r.last_seen_at),
-    app: r.app_version ?? null, os: r.os ?? null, clock, readers: jsonColumn(r.readers, z.array(readerFactSchema)),
+    app: r.app_version ?? null, os: r.os ?? null, clock, readers: jsonColumn(r.readers, READER_FACTS),
     health: health ? { state: health, failing: jsonColumn(r.health_failing, healthFactSchema.shape.failing) ?? [] } : null,
   };
 }

@@ -42,6 +42,24 @@ export function localDate(at: number, timeZone: string): string {
 
 /** Offset of `timeZone` from UTC at `at`, in ms. */
 export function zoneOffsetMs(at: number, timeZone: string): number {
+  // Since 1970 every zone changes its offset only on a quarter hour of UTC: one lookup per zone and quarter hour
+  // serves every time inside it (pages show hundreds of times; formatToParts is the costly part of drawing them).
+  if (at >= 0) {
+    const key = `${timeZone}|${Math.floor(at / 900_000)}`;
+    const hit = OFFSETS.get(key);
+    if (hit !== undefined) return hit;
+    const off = zoneOffsetUncached(at, timeZone);
+    if (OFFSETS.size >= 20_000) OFFSETS.clear();
+    OFFSETS.set(key, off);
+    return off;
+  }
+  return zoneOffsetUncached(at, timeZone);
+}
+
+/** Offsets by zone and quarter hour (bounded: cleared when full). */
+const OFFSETS = new Map<string, number>();
+
+function zoneOffsetUncached(at: number, timeZone: string): number {
   const parts = offsetFormat(timeZone).formatToParts(at);
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
