@@ -27,6 +27,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
   + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** Live streams one user may hold open at once (a browser holds one per tab; each costs a socket and a feed listener). */
+export const MAX_STREAMS_PER_USER = 16;
+/** Live streams the dashboard holds open at once (it shares its process with the receiver that stores the doors' events). */
+export const MAX_STREAMS = 1000;
+
 /** Least time between two notices of one topic to one page (ms): a busy door must not make pages re-fetch all the time. */
 const TOPIC_EVERY_MS: Record<string, number> = { fleet: 1000, door: 500, alerts: 0, command: 0 };
 
@@ -124,7 +129,24 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
   });
 
   // The live stream: topic names only (`alerts`, `fleet`, `door:<site>/<door>`, `command:<id>`), of sites in scope.
+  const streamsOf = new Map<string, number>();
+  let streamsOpen = 0;
   app.get('/live', signedIn, (c) => {
+    const userId = c.get('user')!.id;
+    if ((streamsOf.get(userId) ?? 0) >= MAX_STREAMS_PER_USER || streamsOpen >= MAX_STREAMS) {
+      ctx.log.warn({ user: userId, open: streamsOpen }, 'live stream refused: too many open');
+      return c.text(c.get('t')('error.streams'), 429, { 'retry-after': '10' });
+    }
+    streamsOf.set(userId, (streamsOf.get(userId) ?? 0) + 1);
+    streamsOpen += 1;
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      streamsOpen -= 1;
+      const n = (streamsOf.get(userId) ?? 1) - 1;
+      if (n > 0) streamsOf.set(userId, n); else streamsOf.delete(userId);
+    };
     const scope = c.get('scope');
     const token = getCookie(c, SESSION_COOKIE);
     const session = c.get('session');
@@ -142,7 +164,7 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
         if (pending.size < 500) pending.add(n.topic);
         poke();
       });
-      stream.onAbort(() => { open = false; off(); poke(); });
+      stream.onAbort(() => { open = false; off(); release(); poke(); });
       const ping = setInterval(poke, 15_000);
       ping.unref();
       try {
@@ -169,6 +191,7 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
       } finally {
         clearInterval(ping);
         off();
+        release();
       }
     });
   });

@@ -45,6 +45,7 @@ export const common = section({
   'error.notFound': 'Halaman tidak ditemukan.',
   'error.tooLarge': 'Isian terlalu besar.',
   'error.host': 'Alamat ini tidak dilayani.',
+  'error.streams': 'Terlalu banyak halaman langsung terbuka untuk akun ini. Tutup beberapa tab lalu muat ulang.',
   'error.refused': 'Ditolak: {message}',
 }, {
   'app.name': 'Pintu — Central Office',
@@ -89,5 +90,6 @@ export const common = section({
   'error.notFound': 'Page not found.',
   'error.tooLarge': 'The form is too large.',
   'error.host': 'This address is not served.',
+  'error.streams': 'Too many live pages are open for this account. Close some tabs and reload.',
   'error.refused': 'Refused: {message}',
 });

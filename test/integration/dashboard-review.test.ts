@@ -1,0 +1,49 @@
+/**
+ * Issue 13 review: attacks on the dashboard that the screens' own tests do not make — many live streams from one
+ * session (each holds a socket and a listener in the process that also stores the doors' events), and a live stream
+ * that outlives a change of its user's sites.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_STREAMS_PER_USER } from '../../src/central/dashboard/app.js';
+import { startDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import type { LiveStream } from '../helpers/console.js';
+
+const open: TestDashboard[] = [];
+const streams: LiveStream[] = [];
+afterEach(async () => {
+  for (const s of streams.splice(0)) s.close();
+  for (const d of open.splice(0)) await d.close();
+});
+async function dash(): Promise<TestDashboard> {
+  const d = await startDashboard();
+  open.push(d);
+  return d;
+}
+
+describe('dashboard live streams are bounded', () => {
+  it('one user gets at most MAX_STREAMS_PER_USER streams over all their sessions (429 beyond), and a closed one frees its place', async () => {
+    const d = await dash();
+    await d.addUser('ani', 'analyst');
+    await d.addUser('budi', 'analyst');
+    const sessions = [await d.signedIn('ani'), await d.signedIn('ani')];
+    const c = sessions[0]!;
+    for (let i = 0; i < MAX_STREAMS_PER_USER; i += 1) {
+      const s = await sessions[i % 2]!.live();
+      streams.push(s);
+      await s.waitFor('hello');
+    }
+    await expect(c.live()).rejects.toThrow(/429/);
+    await expect(sessions[1]!.live()).rejects.toThrow(/429/);
+    expect(d.ctx.feed.size).toBe(MAX_STREAMS_PER_USER);
+    streams.pop()!.close();
+    for (let i = 0; i < 100 && d.ctx.feed.size >= MAX_STREAMS_PER_USER; i += 1) await new Promise((r) => setTimeout(r, 20));
+    const again = await c.live();
+    streams.push(again);
+    await again.waitFor('hello');
+    // Another user has their own allowance.
+    const other = await d.signedIn('budi');
+    const s2 = await other.live();
+    streams.push(s2);
+    await s2.waitFor('hello');
+  });
+});
