@@ -4,7 +4,7 @@
  * that outlives a change of its user's sites.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_STREAMS_PER_USER } from '../../src/central/dashboard/app.js';
+import { MAX_STREAMS_PER_USER, STREAM_USER_CHECK_MS } from '../../src/central/dashboard/app.js';
 import { startDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import type { LiveStream } from '../helpers/console.js';
 
@@ -46,4 +46,32 @@ describe('dashboard live streams are bounded', () => {
     streams.push(s2);
     await s2.waitFor('hello');
   });
+});
+
+describe('a live stream follows its user', () => {
+  it('ends once the user is limited to other sites (changed from the shell), so it names no door of a site they lost', async () => {
+    const d = await dash();
+    await d.addUser('ani', 'analyst', { sites: ['A', 'B'] });
+    const c = await d.signedIn('ani');
+    const s = await c.live();
+    streams.push(s);
+    await s.waitFor('hello');
+    d.ctx.feed.notify('door:B/d1', 'B');
+    await s.waitFor('door:B/d1');
+    // What `pintu central user set ani --sites A` writes, from another process: no session of this one is ended.
+    await d.store.sql.run('UPDATE central_users SET sites = ? WHERE id = ?', [JSON.stringify(['A']), 'ani']);
+    await new Promise((r) => setTimeout(r, STREAM_USER_CHECK_MS + 200));
+    d.ctx.feed.notify('door:B/d2', 'B');
+    for (let i = 0; i < 100 && d.ctx.feed.size > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(d.ctx.feed.size).toBe(0);
+    expect(s.messages.map((m) => m.event)).not.toContain('door:B/d2');
+    // The next stream of the same session has the new scope.
+    const again = await c.live();
+    streams.push(again);
+    await again.waitFor('hello');
+    d.ctx.feed.notify('door:B/d3', 'B');
+    d.ctx.feed.notify('door:A/d1', 'A');
+    await again.waitFor('door:A/d1');
+    expect(again.messages.map((m) => m.event)).not.toContain('door:B/d3');
+  }, 20_000);
 });

@@ -32,6 +32,9 @@ export const MAX_STREAMS_PER_USER = 16;
 /** Live streams the dashboard holds open at once (it shares its process with the receiver that stores the doors' events). */
 export const MAX_STREAMS = 1000;
 
+/** How often an open live stream re-reads its user (ms): a stream of a user deactivated, or whose role or sites changed, ends. */
+export const STREAM_USER_CHECK_MS = 5000;
+
 /** Least time between two notices of one topic to one page (ms): a busy door must not make pages re-fetch all the time. */
 const TOPIC_EVERY_MS: Record<string, number> = { fleet: 1000, door: 500, alerts: 0, command: 0 };
 
@@ -148,6 +151,7 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
       if (n > 0) streamsOf.set(userId, n); else streamsOf.delete(userId);
     };
     const scope = c.get('scope');
+    const role = c.get('user')!.role;
     const token = getCookie(c, SESSION_COOKIE);
     const session = c.get('session');
     c.header('cache-control', 'no-store');
@@ -167,9 +171,18 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
       stream.onAbort(() => { open = false; off(); release(); poke(); });
       const ping = setInterval(poke, 15_000);
       ping.unref();
+      let checkedAt = Date.now();
+      // The scope was read when the stream opened: re-read the user now and then, and end the stream when it no longer
+      // holds (the browser reconnects under the new scope, or to the sign-in page).
+      const sameUser = async (): Promise<boolean> => {
+        if (Date.now() - checkedAt < STREAM_USER_CHECK_MS) return true;
+        checkedAt = Date.now();
+        const u = await ctx.users.get(userId);
+        return u !== null && u.active && u.role === role && JSON.stringify(u.sites) === JSON.stringify(scope);
+      };
       try {
         await stream.writeSSE({ event: 'hello', data: 'ok', retry: 2000 });
-        while (open && alive()) {
+        while (open && alive() && await sameUser()) {
           const now = Date.now();
           let sent = false;
           let nextDue = Infinity;
