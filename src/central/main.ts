@@ -45,10 +45,11 @@ async function buildDashboard(config: CentralFileConfig, store: SqlCentralStore,
   });
   return dashboard;
 }
+import { catchUpSummaries, summaryStatus } from './summaries.js';
 
 /** Run the central receiver until SIGINT or SIGTERM, then stop in order. */
 export async function runCentral(config: CentralFileConfig, log: Log): Promise<void> {
-  const store = await openCentralStore(config.store);
+  const store = await openCentralStore(config.store, { timeZone: config.timeZone });
   // mqtt and the receiver load only here, so other commands start fast.
   const { CentralReceiver } = await import('./receiver.js');
   const key = loadOrCreateKeyPair(config.dataDir, CENTRAL_KEY_FILE);
@@ -58,9 +59,25 @@ export async function runCentral(config: CentralFileConfig, log: Log): Promise<v
   const dashboard = config.console.enabled ? await buildDashboard(config, store, receiver, key, log) : null;
   const notifier = SystemdNotifier.fromEnv(process.env, log);
   const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+  // The summaries' backfill (a database from before them, or after `summaries rebuild --full` elsewhere) runs beside
+  // the receiver, a few thousand events a transaction; the ingest keeps up-to-date doors current meanwhile.
+  const backfill = new AbortController();
+  let backfilling: Promise<unknown> = Promise.resolve();
+  const startBackfill = async (): Promise<void> => {
+    const s = await summaryStatus(store.sql);
+    if (s.timeZone !== config.timeZone) {
+      log.warn({ summaries: s.timeZone, config: config.timeZone }, 'the summaries count days in another time zone than timeZone: run pintu central summaries rebuild --full');
+    }
+    if (s.doorsBehind === 0) return;
+    log.info({ doors: s.doorsBehind, events: s.eventsBehind }, 'summaries: backfill started');
+    backfilling = catchUpSummaries(store, { signal: backfill.signal })
+      .then((t) => log.info(t, backfill.signal.aborted ? 'summaries: backfill paused (it resumes at the next start)' : 'summaries: backfill done'))
+      .catch((err: unknown) => log.error({ err }, 'summaries: backfill failed (it resumes at the next start)'));
+  };
   const parts = new Lifecycle([
     // Opened above (its start is the open); closed last.
     { name: 'store', start: () => undefined, stop: () => store.close() },
+    { name: 'summaries', start: () => startBackfill(), stop: async () => { backfill.abort(); await backfilling; } },
     { name: 'receiver', start: () => receiver.start(), stop: () => receiver.stop() },
     // After the receiver (commands need its broker connection), stopped before it. A dashboard that cannot listen
     // leaves the receiver storing: the doors' events matter more than the pages.

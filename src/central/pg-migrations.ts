@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../protocol/chain.js';
+import { summaryTablesSql } from './summary-sql.js';
 
 /** All steps, in order. */
 export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -64,6 +65,11 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE doors ADD COLUMN app_version TEXT, ADD COLUMN os TEXT, ADD COLUMN clock_state TEXT, ADD COLUMN readers TEXT,
         ADD COLUMN health_state TEXT, ADD COLUMN health_failing TEXT;
     `,
+  },
+  {
+    version: 4,
+    name: 'central: summaries (visit index, daily counts, step times) kept by the ingest',
+    sql: summaryTablesSql('BIGINT', ''),
   },
 ];
 

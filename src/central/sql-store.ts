@@ -8,6 +8,7 @@ import { GENESIS_HASH } from '../protocol/chain.js';
 import { z } from 'zod';
 import { CLOCK_STATES, HEALTH_STATES, healthFactSchema, readerFactSchema, type StatusFacts, type WireEvent } from '../protocol/messages.js';
 import type { SqlDialect, SqlRunner } from './sql-runner.js';
+import type { DoorEvents } from './projections.js';
 import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, type CommandRecord, type DoorRecord, type EventFilter, type IngestBatch, type IngestResult } from './store.js';
 
 /** A `doors` row as either database returns it (PostgreSQL BIGINTs come back as strings). */
@@ -84,6 +85,14 @@ export interface DoorHead {
   lastSeq: number;
   /** Hash of that event. */
   lastHash: string;
+  /** Highest seq whose event the summaries hold (`projections.ts`); behind lastSeq while the backfill catches up. */
+  summarizedSeq: number;
+}
+
+/** A door's new events for the summaries (the door's summaries were up to date before them). */
+export interface Summarize extends DoorEvents {
+  /** Its events are `IngestBatch` events. */
+  events: IngestBatch['events'];
 }
 
 /** One accepted event to insert, with the alert it raises (or null). */
@@ -92,16 +101,20 @@ export type StoreEvent = (site: string, door: string, e: IngestBatch['events'][n
 /**
  * Apply the ingest rules to several messages inside the caller's transaction: each door's head is read once
  * (`headOf`; null: not enrolled), each message is checked by `checkBatch` against what the messages before it left,
- * and every accepted event goes to `store` in order. Returns each message's result and the heads to write back.
+ * and every accepted event goes to `store` in order. Returns each message's result, the heads to write back, and the
+ * new events of the doors whose summaries were up to date (`summarize`: the caller projects them in the same
+ * transaction, and the heads' summarizedSeq follows; a door still being backfilled is left to the backfill).
  */
-export function applyBatches(batches: readonly IngestBatch[], headOf: (site: string, door: string) => DoorHead | null, store: StoreEvent): { results: IngestResult[]; heads: DoorHead[] } {
+export function applyBatches(batches: readonly IngestBatch[], headOf: (site: string, door: string) => DoorHead | null, store: StoreEvent): { results: IngestResult[]; heads: DoorHead[]; summarize: Summarize[] } {
   const heads = new Map<string, DoorHead | null>();
+  const summarize = new Map<string, Summarize>();
   const results = batches.map(({ site, door, events }): IngestResult => {
     const k = `${site}\n${door}`;
     let h = heads.get(k);
     if (h === undefined) {
       h = headOf(site, door);
       heads.set(k, h);
+      if (h && h.summarizedSeq === h.lastSeq) summarize.set(k, { site, door, events: [] });
     }
     if (!h) return { outcome: 'unknown-door', stored: 0, lastSeq: 0, lastHash: GENESIS_HASH };
     const { accept, outcome, detail } = checkBatch(door, h.lastSeq, h.lastHash, events);
@@ -109,9 +122,16 @@ export function applyBatches(batches: readonly IngestBatch[], headOf: (site: str
     for (const e of accept) store(site, door, e, alertOf(e));
     const last = accept.at(-1);
     if (last) { h.lastSeq = last.seq; h.lastHash = last.hash; }
+    const s = summarize.get(k);
+    if (s && accept.length) { for (const e of accept) (s.events as IngestBatch['events'][number][]).push(e); h.summarizedSeq = h.lastSeq; }
     return { outcome, stored: accept.length, lastSeq: h.lastSeq, lastHash: h.lastHash, ...(detail ? { detail } : {}) };
   });
-  return { results, heads: [...heads.values()].filter((h): h is DoorHead => h !== null) };
+  return { results, heads: [...heads.values()].filter((h): h is DoorHead => h !== null), summarize: [...summarize.values()].filter((s) => s.events.length > 0) };
+}
+
+/** What a head writes to summarized_seq after the ingest: its new last seq when the summaries kept up, else null (unchanged). */
+export function summarizedAfter(h: DoorHead): number | null {
+  return h.summarizedSeq === h.lastSeq ? h.lastSeq : null;
 }
 
 /** The central store over a SQL database: every method but the ingest transaction, written once. */
@@ -126,6 +146,14 @@ export abstract class SqlCentralStore implements CentralStore {
   abstract ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]>;
   /** Close the connection. */
   abstract close(): Promise<void>;
+  /**
+   * Bring one door's summaries forward by at most `maxEvents` events (the backfill, `summaries.ts`), in one transaction
+   * holding the door's row, so the ingest of the same door waits and nothing is counted twice. Returns the events
+   * summarized (0: the door is up to date, or the summaries have no time zone yet).
+   */
+  abstract summarizeStep(site: string, door: string, maxEvents: number): Promise<number>;
+  /** Empty the summaries and set their time zone, in one transaction; every door is then behind until the backfill runs. */
+  abstract resetSummaries(timeZone: string): Promise<void>;
   /** The database behind this store. */
   protected abstract readonly dialect: SqlDialect;
 

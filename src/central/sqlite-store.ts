@@ -9,7 +9,10 @@ import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../protocol/chain.js';
 import type { Statement } from 'better-sqlite3';
 import { dataJsonOf, type IngestBatch, type IngestResult } from './store.js';
-import { applyBatches, SqlCentralStore } from './sql-store.js';
+import { applyBatches, SqlCentralStore, summarizedAfter } from './sql-store.js';
+import { DayOf, projectEvents, type SummaryRows } from './projections.js';
+import { summaryStatements, summaryTablesSql } from './summary-sql.js';
+import { DEFAULT_SUMMARY_TIME_ZONE, eventsToProject, type BackfillEventRow, type SummaryStoreOptions } from './summaries.js';
 
 /** Schema of the central SQLite database. */
 export const CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -74,7 +77,15 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE doors ADD COLUMN health_failing TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'central: summaries (visit index, daily counts, step times) kept by the ingest',
+    sql: summaryTablesSql('INTEGER', ' WITHOUT ROWID'),
+  },
 ];
+
+/** A door's head as the ingest reads it, with the summaries' time zone (null: none set yet). */
+interface HeadRow { last_seq: number; last_hash: string; summarized_seq: number; time_zone: string | null }
 
 /** The central store in a SQLite file. */
 export class SqliteCentralStore extends SqlCentralStore {
@@ -82,12 +93,15 @@ export class SqliteCentralStore extends SqlCentralStore {
   readonly db: Db;
   /** Prepared statements by SQL text (better-sqlite3 does not cache them). */
   private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
-  private stmts: { door: Statement<[string, string], { last_seq: number; last_hash: string }>; ins: Statement; alert: Statement; head: Statement } | null = null;
+  private stmts: { door: Statement<[string, string], HeadRow>; ins: Statement; alert: Statement; head: Statement } | null = null;
+  /** Local dates in the summaries' time zone (kept while it stays the same). */
+  private days: DayOf | null = null;
 
-  /** Open (creating and migrating) the file. */
-  constructor(path: string) {
+  /** Open (creating and migrating) the file; a new file's summaries count days in `o.timeZone` (default Asia/Jakarta). */
+  constructor(path: string, o: SummaryStoreOptions = {}) {
     super();
     this.db = openDatabase(path, { synchronous: 'full' }, CENTRAL_MIGRATIONS);
+    this.db.prepare('INSERT INTO summary_state (id, time_zone) VALUES (1, ?) ON CONFLICT (id) DO NOTHING').run(o.timeZone ?? DEFAULT_SUMMARY_TIME_ZONE);
   }
 
   /** The database behind this store. */
@@ -111,22 +125,61 @@ export class SqliteCentralStore extends SqlCentralStore {
   /** Store several messages in one IMMEDIATE transaction (one commit, one fsync), each checked after the ones before it. */
   async ingestMany(batches: readonly IngestBatch[], at: number): Promise<IngestResult[]> {
     const s = this.stmts ??= {
-      door: this.db.prepare<[string, string], { last_seq: number; last_hash: string }>('SELECT last_seq, last_hash FROM doors WHERE site = ? AND door = ?'),
+      door: this.db.prepare<[string, string], HeadRow>('SELECT d.last_seq, d.last_hash, d.summarized_seq, s.time_zone FROM doors d LEFT JOIN summary_state s ON s.id = 1 WHERE d.site = ? AND d.door = ?'),
       ins: this.db.prepare('INSERT INTO events (site, door, seq, type, at, data, prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       alert: this.db.prepare('INSERT INTO alerts (at, site, door, kind, detail) VALUES (?, ?, ?, ?, ?)'),
-      head: this.db.prepare('UPDATE doors SET last_seq = ?, last_hash = ?, last_seen_at = ? WHERE site = ? AND door = ?'),
+      head: this.db.prepare('UPDATE doors SET last_seq = ?, last_hash = ?, last_seen_at = ?, summarized_seq = COALESCE(?, summarized_seq) WHERE site = ? AND door = ?'),
     };
     return this.db.transaction((): IngestResult[] => {
-      const { results, heads } = applyBatches(batches, (site, door) => {
+      let timeZone: string | null = null;
+      const { results, heads, summarize } = applyBatches(batches, (site, door) => {
         const d = s.door.get(site, door);
-        return d ? { site, door, lastSeq: d.last_seq, lastHash: d.last_hash } : null;
+        if (!d) return null;
+        timeZone = d.time_zone;
+        // No time zone yet: the summaries wait for one (and the backfill), so this door counts as behind.
+        return { site, door, lastSeq: d.last_seq, lastHash: d.last_hash, summarizedSeq: d.time_zone === null ? -1 : d.summarized_seq };
       }, (site, door, e, alert) => {
         s.ins.run(site, door, e.seq, e.type, e.at, dataJsonOf(e), e.prevHash, e.hash, at);
         if (alert) s.alert.run(at, site, door, alert.kind, alert.detail);
       });
-      for (const h of heads) s.head.run(h.lastSeq, h.lastHash, at, h.site, h.door);
+      if (summarize.length && timeZone !== null) this.write(projectEvents(summarize, this.dayOf(timeZone)));
+      for (const h of heads) s.head.run(h.lastSeq, h.lastHash, at, summarizedAfter(h), h.site, h.door);
       return results;
     }).immediate();
+  }
+
+  /** Bring one door's summaries forward (see `SqlCentralStore.summarizeStep`), in an IMMEDIATE transaction. */
+  async summarizeStep(site: string, door: string, maxEvents: number): Promise<number> {
+    return this.db.transaction((): number => {
+      const d = this.statement('SELECT d.last_seq, d.summarized_seq, s.time_zone FROM doors d LEFT JOIN summary_state s ON s.id = 1 WHERE d.site = ? AND d.door = ?')
+        .get(site, door) as Omit<HeadRow, 'last_hash'> | undefined;
+      if (!d || d.time_zone === null || d.summarized_seq >= d.last_seq) return 0;
+      const upTo = Math.min(d.last_seq, d.summarized_seq + maxEvents);
+      const rows = this.statement('SELECT seq, type, at, data FROM events WHERE site = ? AND door = ? AND seq > ? AND seq <= ? ORDER BY seq')
+        .all(site, door, d.summarized_seq, upTo) as BackfillEventRow[];
+      this.write(projectEvents([{ site, door, events: eventsToProject(rows) }], this.dayOf(d.time_zone)));
+      this.statement('UPDATE doors SET summarized_seq = ? WHERE site = ? AND door = ?').run(upTo, site, door);
+      return upTo - d.summarized_seq;
+    }).immediate();
+  }
+
+  /** Empty the summaries and set their time zone (one transaction). */
+  async resetSummaries(timeZone: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const t of ['daily_counts', 'step_daily', 'visit_index']) this.db.prepare(`DELETE FROM ${t}`).run();
+      this.db.prepare('UPDATE doors SET summarized_seq = 0').run();
+      this.db.prepare('INSERT INTO summary_state (id, time_zone) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone').run(timeZone);
+    }).immediate();
+  }
+
+  /** Write summary rows (inside the caller's transaction), one prepared statement per row. */
+  private write(rows: SummaryRows): void {
+    for (const st of summaryStatements(rows, 'sqlite', 1)) this.statement(st.sql).run(...st.args);
+  }
+
+  private dayOf(timeZone: string): DayOf {
+    if (this.days?.timeZone !== timeZone) this.days = new DayOf(timeZone);
+    return this.days;
   }
 
   /** Close the file. */
