@@ -1,9 +1,11 @@
 /**
- * What the central office reads from the stored events: visits (latest state per visit, from `visit.*` events)
- * and the monthly report the head reviews (SOP 001/004): visitors per site and door, denied attempts,
- * forced/held alarms, and SOP step times against their standards.
+ * Visits and the monthly report computed from a list of stored events: every event read. The centre's pages and
+ * commands read the summaries instead (`visit-index.ts`, `report.ts`, kept by the ingest); these are the reference the
+ * summaries are tested against (test/integration/central-summaries.test.ts). `monthBounds` turns a local month into
+ * UTC bounds.
  */
-import { isEvent, isEventType, type EventType } from '../domain/events.js';
+import { isEvent, isEventType } from '../domain/events.js';
+import { VISIT_STATE_OF } from './projections.js';
 import type { CentralEvent } from './store.js';
 
 /** A visit as reconstructed at the centre (no personal data: the door never sends names or NIK). */
@@ -26,12 +28,8 @@ export interface CentralVisit {
   updatedAt: string;
 }
 
-/** The visit state each visit event leaves behind (`visit.reported` does not undo an archive). */
-const STATE_OF: Partial<Record<EventType, string>> = {
-  'visit.requested': 'requested', 'visit.checked': 'checked', 'visit.approved': 'approved', 'visit.denied': 'denied',
-  'badge.issued': 'issued', 'visit.checked_out': 'checked_out', 'visit.reported': 'checked_out', 'visit.archived': 'archived', 'visit.revoked': 'revoked',
-  'visit.cancelled': 'cancelled',
-};
+/** The visit state each visit event leaves behind (`visit.reported` does not undo an archive): the summaries' table. */
+const STATE_OF = VISIT_STATE_OF;
 
 /** Visits from events (any order of sites/doors; each door's events in seq order). */
 export function visitsFrom(events: readonly CentralEvent[]): CentralVisit[] {

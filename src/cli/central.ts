@@ -1,13 +1,13 @@
 /**
  * `pintu central …`: the central office (Kantor Wilayah / Dinas). Runs from its own YAML (--config FILE):
- * `run` (the receiver), `doors`, `events`, `visits`, `alerts`, `report`, `enroll`, `keys show`, and the signed
+ * `run` (the receiver), `doors`, `events`, `visits`, `alerts`, `report`, `summaries`, `enroll`, `keys show`, and the signed
  * commands `preregister`, `approve`, `deny`, `revoke`.
  */
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
-import { formatTime, parseTime, zoneOffsetMs } from '../domain/time.js';
+import { formatTime, parseTime } from '../domain/time.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import { publicKeyFromText } from '../protocol/signing.js';
 import { clientOptions } from '../adapters/mqtt/connect.js';
@@ -15,14 +15,14 @@ import type { CommandAction } from '../protocol/messages.js';
 import { loadCentralConfig, type CentralFileConfig } from '../central/config.js';
 import { openCentralStore } from '../central/open.js';
 import { runCentral } from '../central/main.js';
-import { monthBounds, monthlyReport, visitsFrom } from '../central/views.js';
-import type { CentralStore } from '../central/store.js';
+import type { SqlCentralStore } from '../central/sql-store.js';
+import { centralReportCommands } from './central-report.js';
 import { action, collect, globals, intOption, out } from './context.js';
 import { centralUserCommands } from './central-users.js';
 
-async function withStore<T>(cmd: Command, fn: (s: { config: CentralFileConfig; store: CentralStore }) => Promise<T>): Promise<T> {
+async function withStore<T>(cmd: Command, fn: (s: { config: CentralFileConfig; store: SqlCentralStore }) => Promise<T>): Promise<T> {
   const config = loadCentralConfig(globals(cmd).config);
-  const store = await openCentralStore(config.store);
+  const store = await openCentralStore(config.store, { timeZone: config.timeZone });
   try {
     return await fn({ config, store });
   } finally {
@@ -100,14 +100,6 @@ export function centralCommands(program: Command): void {
       }
     }));
 
-  central.command('visits').description('visits reported by the doors, newest first')
-    .option('--site <site>').option('--door <door>').option('--state <state>')
-    .action(action(async function (this: Command, o: { site?: string; door?: string; state?: string }) {
-      const events = await withStore(this, ({ store }) => store.events({ ...(o.site ? { site: o.site } : {}), ...(o.door ? { door: o.door } : {}), limit: 1_000_000 }));
-      const visits = visitsFrom(events).filter((v) => !o.state || v.state === o.state);
-      out(this, visits, () => visits.map((v) => `${v.site}/${v.door} ${v.visit} ${v.state.padEnd(12)} ${v.org ?? ''} — ${v.purpose ?? ''}`).join('\n') || 'no visits');
-    }));
-
   central.command('alerts').description('alerts: door alarms (alarm.*, door.forced/held, visit.device_mismatch), gaps, chain breaks, unknown doors, bad signatures, doors gone offline')
     .option('--limit <n>', 'at most this many', '100')
     .action(action(async function (this: Command, o: { limit: string }) {
@@ -115,20 +107,7 @@ export function centralCommands(program: Command): void {
       out(this, alerts, () => alerts.map((a) => `${formatTime(a.at, tz)} ${a.site}/${a.door} ${a.kind}: ${a.detail}`).join('\n') || 'no alerts');
     }));
 
-  central.command('report').description('monthly report per site and door: visitors, denied attempts, forced/held alarms, SOP step times')
-    .requiredOption('--month <YYYY-MM>', 'the month (office time zone)')
-    .action(action(async function (this: Command, o: { month: string }) {
-      const report = await withStore(this, async ({ config, store }) => {
-        let bounds: { from: string; to: string };
-        try { bounds = monthBounds(o.month, (at) => zoneOffsetMs(at, config.timeZone)); } catch (err) { throw new UserError((err as Error).message); }
-        return { month: o.month, ...bounds, doors: monthlyReport(await store.events({ ...bounds, limit: 10_000_000 })) };
-      });
-      out(this, report, () => [`report ${report.month}`, ...report.doors.map((d) => [
-        `${d.site}/${d.door}: ${d.visitors} visitor(s), ${d.requests} request(s), ${d.visitsDenied} denied visit(s), ${d.forced} forced, ${d.held} held open`,
-        `  refused taps: ${Object.entries(d.deniedAttempts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
-        ...Object.entries(d.steps).map(([k, s]) => `  step ${k}: ${s.count}×, avg ${s.avgSeconds}s, max ${s.maxSeconds}s, standard ${s.standardSeconds}s, over ${s.overStandard}`),
-      ].join('\n'))].join('\n'));
-    }));
+  centralReportCommands(central, withStore);
 
   const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>, timeZone: string) => Record<string, unknown>, opts: (c: Command) => Command): void => {
     opts(central.command(name).description(describe)

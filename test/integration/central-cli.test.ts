@@ -254,17 +254,21 @@ describe('the central office through the CLI', () => {
     const d1 = r.doors.find((d) => d.door === DOOR)!;
     expect(d1).toMatchObject({ site: SITE, visitors: 1, requests: 3, visitsDenied: 1, deniedAttempts: { 'unknown-badge': 1 }, forced: 0, held: 0 });
     // Step counts: check (visit 1 and 2), decide (approve 1, approve 2, deny 3), and one each of the rest for visit 1;
-    // the time the visitor spent inside is measured against its 15-minute standard too.
+    // the time the visitor spent inside is measured against its 15-minute standard too. Issue 13: every SOP step is
+    // listed, in step order, against its standard, also one the door did not time (request, count 0).
     const counts = Object.fromEntries(Object.entries(d1.steps).map(([k, s]) => [k, s.count]));
-    expect(counts).toEqual({ check: 2, decide: 3, issue: 1, inside: 1, checkout: 1, report: 1, archive: 1 });
+    expect(counts).toEqual({ request: 0, check: 2, decide: 3, issue: 1, inside: 1, checkout: 1, report: 1, archive: 1 });
+    expect(Object.keys(d1.steps)).toEqual(['request', 'check', 'decide', 'issue', 'inside', 'checkout', 'report', 'archive']);
     const standards = Object.fromEntries(Object.entries(d1.steps).map(([k, s]) => [k, s.standardSeconds]));
-    expect(standards).toEqual({ check: 300, decide: 300, issue: 300, inside: 900, checkout: 300, report: 600, archive: 660 });
+    expect(standards).toEqual({ request: 300, check: 300, decide: 300, issue: 300, inside: 900, checkout: 300, report: 600, archive: 660 });
     for (const [k, s] of Object.entries(d1.steps)) {
       expect(s.overStandard, k).toBe(0);
       expect(s.maxSeconds, k).toBeGreaterThanOrEqual(s.avgSeconds);
       expect(s.maxSeconds, k).toBeLessThan(TEST_MS / 1000); // everything here happened within the test
     }
-    expect(r.doors.find((d) => d.door === DOOR_B)).toMatchObject({ site: SITE_B, visitors: 0, requests: 0, steps: {} });
+    const b = r.doors.find((d) => d.door === DOOR_B)!;
+    expect(b).toMatchObject({ site: SITE_B, visitors: 0, requests: 0 });
+    expect(Object.values(b.steps).map((s) => s.count)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
 
     const human = ok(centreYaml, ['central', 'report', '--month', month]);
     expect(human).toContain(`report ${month}`);
