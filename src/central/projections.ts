@@ -10,7 +10,7 @@
  * key, so a multi-row upsert never touches a row twice) and sorted, so the same events always give the same rows.
  */
 import { isEventType, type EventType } from '../domain/events.js';
-import { zoneOffsetMs } from '../domain/time.js';
+import { HOUR_MS, zoneOffsetMs } from '../domain/time.js';
 
 /** The part of an event the projections read. */
 export interface ProjectedEvent {
@@ -156,16 +156,16 @@ export class DayOf {
     }
     const ms = Date.parse(at);
     if (Number.isNaN(ms)) return at.slice(0, 10).replaceAll('\0', '');
-    const hour = Math.floor(ms / 3_600_000);
+    const hour = Math.floor(ms / HOUR_MS);
     const k = String(hour);
     let off = this.offsets.get(k);
     if (off === undefined) {
-      off = zoneOffsetMs(hour * 3_600_000, this.timeZone);
+      off = zoneOffsetMs(hour * HOUR_MS, this.timeZone);
       if (this.offsets.size > 10_000) this.offsets.clear();
       this.offsets.set(k, off);
     }
     const day = new Date(ms + off).toISOString().slice(0, 10);
-    if (hourText !== null && off % 3_600_000 === 0) {
+    if (hourText !== null && off % HOUR_MS === 0) {
       if (this.hourDays.size > 10_000) this.hourDays.clear();
       this.hourDays.set(hourText, day);
     }
