@@ -330,11 +330,11 @@ async function eventsOfType(sql: SqlRunner, type: string, o: { from: string; to:
 const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const countOf = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-/** The month's incidents: number, visit, and the note where the site sends it (`note`, else `text`). */
+/** The month's incidents: number, visit, and the text where the site sends it (`text`; `note` from a door of another version). */
 async function incidentsOf(sql: SqlRunner, o: { from: string; to: string; scope: { sql: string; args: string[] } }): Promise<IncidentEntry[]> {
   return (await eventsOfType(sql, 'incident.recorded', o)).map((e) => ({
     site: e.site, door: e.door, seq: e.seq, at: e.at, incident: typeof e.data.incident === 'number' ? e.data.incident : null,
-    visit: textOf(e.data.visit), text: textOf(e.data.note) ?? textOf(e.data.text),
+    visit: textOf(e.data.visit), text: textOf(e.data.text) ?? textOf(e.data.note),
   }));
 }
 

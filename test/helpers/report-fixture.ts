@@ -41,7 +41,7 @@ export const A1 = chain('d1', [
   ['visit.checklist_recorded', '2026-12-01T04:00:00.000Z', { visit: 'V-1', officer: 'O2', items: [{ item: 'UPS', status: 'ok', note: null }, { item: 'AC', status: 'degraded', note: '27 °C' }], ok: 1, degraded: 1, failed: 0 }],
   // 2 December 00:30 WIB: the next local day.
   ['access.granted', '2026-12-01T17:30:00.000Z', inn('V-1')],
-  ['incident.recorded', '2026-12-01T18:00:00.000Z', { incident: 1, officer: 'O1', visit: 'V-1', note: 'cable tray left open' }],
+  ['incident.recorded', '2026-12-01T18:00:00.000Z', { incident: 1, officer: 'O1', visit: 'V-1', text: 'cable tray left open' }],
   ['visit.checked_out', '2026-12-01T19:00:00.000Z', { visit: 'V-1', officer: 'O2', badge: 'B1', ktpReturned: true, wasInside: false, devicesOut: 0, ...timed('checkout', 60, 300), insideSeconds: 1200, insideStandardSeconds: 900, insideOverStandard: true }],
   ['health.report', '2026-12-02T00:00:00.000Z', { trigger: 'schedule', status: 'warn', counts: { ok: 5, warn: 1, fail: 0 }, items: [] }],
 ]);
@@ -58,7 +58,7 @@ export const B1 = chain('d1', [
   ['visit.requested', '2026-12-05T02:00:00.000Z', { visit: 'V-1', kind: 'visit', step: 1, org: 'PT Awan', purpose: 'install rack', plannedMinutes: 60, devicesIn: [], letterRef: null, ktpRead: true }],
   ['access.granted', '2026-12-05T03:00:00.000Z', inn('V-1')],
   ['visit.device_mismatch', '2026-12-05T04:00:00.000Z', { visit: 'V-1', officer: 'O1', notCarriedOut: [], notBroughtIn: [] }],
-  ['incident.recorded', '2026-12-05T05:00:00.000Z', { incident: 1, officer: 'O1', visit: 'V-1', note: B_INCIDENT_TEXT }],
+  ['incident.recorded', '2026-12-05T05:00:00.000Z', { incident: 1, officer: 'O1', visit: 'V-1', text: B_INCIDENT_TEXT }],
 ]);
 
 /** Enrol the three doors and ingest their events (each door in two messages of one transaction). */

@@ -83,7 +83,7 @@ export function buildEvents(specs: readonly EventSpec[]): WireEvent[][] {
       case 'held': type = 'door.held'; data = { openSeconds: s.x }; break;
       case 'unescorted': type = 'alarm.visitor_unescorted'; data = { officer: 'O2', visits: [] }; break;
       case 'mismatch': type = 'visit.device_mismatch'; data = { visit: visit(), officer: 'O1', notCarriedOut: [], notBroughtIn: [] }; break;
-      case 'incident': type = 'incident.recorded'; data = { incident: s.x, officer: 'O1', visit: null, ...(s.flag ? { note: `cable ${s.x}` } : {}) }; break;
+      case 'incident': type = 'incident.recorded'; data = { incident: s.x, officer: 'O1', visit: null, ...(s.flag ? { text: `cable ${s.x}` } : {}) }; break;
       case 'checklist':
         type = 'visit.checklist_recorded';
         data = { visit: visit(), officer: 'O3', items: [{ item: 'ups', status: 'ok', note: null }], ok: s.x % 4, degraded: s.x % 3, failed: s.x % 2 };
