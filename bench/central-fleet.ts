@@ -305,7 +305,10 @@ async function main(): Promise<void> {
           doors = rep.doors.length;
           complete &&= rep.complete;
         }
-        t.row(`monthly report ${gen.month}, all sites (${n(doors)} doors): buildMonthlyReport over the summary tables, ${REPORTS} times${complete ? '' : ' — INCOMPLETE: summaries behind'} (load ${loadBefore})`, lat(times), '≤ 2 s', complete && Math.max(...times) <= 2000);
+        const note = complete ? '' : ' — INCOMPLETE: summaries behind';
+        t.row(`monthly report ${gen.month}, all sites (${n(doors)} doors): buildMonthlyReport over the summary tables, the first time (cold caches)${note} (load ${loadBefore})`, ms(times[0]!), '≤ 2 s', complete && times[0]! <= 2000);
+        const warm = times.slice(1);
+        if (warm.length) t.row(`  the same, ${warm.length} times more (warm)${note}`, lat(warm), '≤ 2 s', complete && Math.max(...warm) <= 2000);
       } finally {
         await store.close();
       }
