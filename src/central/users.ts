@@ -150,22 +150,47 @@ export class CentralUsers {
     const user = userFrom(r);
     if (!user.active) return { ok: false, why: 'inactive' };
     if (user.lockedUntil !== null && user.lockedUntil > now) return { ok: false, why: 'locked', lockedUntil: user.lockedUntil };
+    // Count the attempt before checking it (one conditional UPDATE): attempts sent at once each take a number, and
+    // those beyond the allowance are refused unchecked, so a burst cannot try more passwords than the lockout allows.
+    const claim = await this.claimAttempt(id, now);
+    if (claim.locked !== null) return { ok: false, why: 'locked', lockedUntil: claim.locked };
     let good = await passwordMatches(password, r.password_hash);
     if (good && r.totp_secret !== null) {
-      if (!code) return { ok: false, why: 'code' };
+      if (!code) {
+        // The right password without a code is not a wrong attempt: give the counted one back.
+        await this.sql.run('UPDATE central_users SET failed = CASE WHEN failed > 0 THEN failed - 1 ELSE 0 END WHERE id = ?', [id]);
+        return { ok: false, why: 'code' };
+      }
       good = totpOf(r.totp_secret).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
     }
     if (!good) {
-      const failed = (await this.sql.rows<{ failed: number | string }>('UPDATE central_users SET failed = failed + 1 WHERE id = ? RETURNING failed', [id]))[0];
-      if (Number(failed?.failed ?? 0) >= this.policy.lockoutAttempts) {
-        const until = now + this.policy.lockoutMinutes * 60_000;
-        await this.sql.run('UPDATE central_users SET locked_until = ?, failed = 0 WHERE id = ?', [until, id]);
+      if (claim.n >= this.policy.lockoutAttempts) {
+        const until = await this.lock(id, now);
         return { ok: false, why: 'locked', lockedUntil: until };
       }
       return { ok: false, why: 'bad' };
     }
     await this.sql.run('UPDATE central_users SET failed = 0, locked_until = NULL WHERE id = ?', [id]);
     return { ok: true, user: { ...user, failed: 0, lockedUntil: null } };
+  }
+
+  /** Count one attempt unless locked; `n` is its number in the run of failures, `locked` the lock's end when refused. */
+  private async claimAttempt(id: string, now: number): Promise<{ n: number; locked: number | null }> {
+    const took = await this.sql.rows<{ failed: number | string }>('UPDATE central_users SET failed = failed + 1 WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed', [id, now]);
+    if (took.length === 0) {
+      const u = await this.get(id);
+      return { n: 0, locked: u?.lockedUntil ?? now + this.policy.lockoutMinutes * 60_000 };
+    }
+    const n = Number(took[0]!.failed);
+    if (n > this.policy.lockoutAttempts) return { n, locked: await this.lock(id, now) };
+    return { n, locked: null };
+  }
+
+  /** Lock an account (once: a lock already running is kept) and start its count afresh; returns the lock's end. */
+  private async lock(id: string, now: number): Promise<number> {
+    const until = now + this.policy.lockoutMinutes * 60_000;
+    await this.sql.run('UPDATE central_users SET locked_until = ?, failed = 0 WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?)', [until, id, now]);
+    return (await this.get(id))?.lockedUntil ?? until;
   }
 
   /** Turn on a TOTP second factor with a new secret; returns the otpauth:// URI to show as text or QR once. */

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_STREAMS_PER_USER, STREAM_USER_CHECK_MS } from '../../src/central/dashboard/app.js';
-import { startDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { CentralUsers } from '../../src/central/users.js';
+import { PASSWORD, startDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import type { LiveStream } from '../helpers/console.js';
 
 const open: TestDashboard[] = [];
@@ -74,4 +75,20 @@ describe('a live stream follows its user', () => {
     await again.waitFor('door:A/d1');
     expect(again.messages.map((m) => m.event)).not.toContain('door:B/d3');
   }, 20_000);
+});
+
+describe('the lockout holds under concurrent sign-ins', () => {
+  it('30 wrong passwords tried at once and the right one last: at most 5 are checked, the right one is refused as locked', async () => {
+    const d = await dash();
+    const users = new CentralUsers(d.store.sql, { lockoutAttempts: 5, lockoutMinutes: 15, scryptCost: 1 << 12 });
+    await users.add({ id: 'budi', name: 'Budi', role: 'analyst', sites: null, password: PASSWORD });
+    const wrong = Array.from({ length: 30 }, (_, i) => users.signIn('budi', `tebakan-ke-${i}`));
+    const right = users.signIn('budi', PASSWORD);
+    const answers = await Promise.all([...wrong, right]);
+    // Before the fix every attempt passed the lock check before any hash finished: all 31 were checked and the right
+    // password signed in despite 30 wrong ones in the same second.
+    expect(answers.at(-1)).toMatchObject({ ok: false, why: 'locked' });
+    expect(answers.filter((a) => !a.ok && a.why === 'bad').length).toBeLessThanOrEqual(5);
+    expect((await users.get('budi'))!.lockedUntil).not.toBeNull();
+  }, 30_000);
 });
