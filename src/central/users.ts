@@ -148,7 +148,8 @@ export class CentralUsers {
     const now = this.now();
     if (!r) { await passwordMatches(password, DUMMY_HASH); return { ok: false, why: 'bad' }; }
     const user = userFrom(r);
-    if (!user.active) return { ok: false, why: 'inactive' };
+    // A deactivated account is named only to whoever knows its password (else any visitor could list them).
+    if (!user.active) return { ok: false, why: (await passwordMatches(password, r.password_hash)) ? 'inactive' : 'bad' };
     if (user.lockedUntil !== null && user.lockedUntil > now) return { ok: false, why: 'locked', lockedUntil: user.lockedUntil };
     // Count the attempt before checking it (one conditional UPDATE): attempts sent at once each take a number, and
     // those beyond the allowance are refused unchecked, so a burst cannot try more passwords than the lockout allows.

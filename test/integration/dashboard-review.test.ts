@@ -92,3 +92,21 @@ describe('the lockout holds under concurrent sign-ins', () => {
     expect((await users.get('budi'))!.lockedUntil).not.toBeNull();
   }, 30_000);
 });
+
+describe('sign-in names no account to a stranger', () => {
+  it('a deactivated id with a wrong password gets the answer of an unknown id; with its password, it is told it is deactivated', async () => {
+    const d = await dash();
+    await d.addUser('lama', 'analyst');
+    await d.store.sql.run('UPDATE central_users SET active = 0 WHERE id = ?', ['lama']);
+    const c = d.client();
+    await c.get('/signin');
+    const unknown = await c.post('/signin', { user: 'tidak-ada', password: 'tebakan-saja-1' });
+    const disabled = await c.post('/signin', { user: 'lama', password: 'tebakan-saja-1' });
+    expect(disabled.status).toBe(unknown.status);
+    const msg = (p: { text: string }): string => /role="alert">([^<]*)</.exec(p.text)?.[1] ?? '';
+    expect(msg(disabled)).toBe(msg(unknown));
+    const own = await c.post('/signin', { user: 'lama', password: PASSWORD });
+    expect(own.status).toBe(401);
+    expect(msg(own)).not.toBe(msg(unknown));
+  });
+});
