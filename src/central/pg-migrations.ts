@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../protocol/chain.js';
 import { summaryTablesSql } from './summary-sql.js';
+import { NAMES_A_VISIT_PG, VISIT_OF_EVENT_PG } from './visit-events.js';
 
 /** All steps, in order. */
 export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -70,6 +71,12 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'central: summaries (visit index, daily counts, step times) kept by the ingest',
     sql: summaryTablesSql('BIGINT', ''),
+  },
+  {
+    version: 5,
+    name: 'central: events of one visit by index (the dashboard\'s visit timeline)',
+    // Partial, and the cheap text test first: only events that name a visit are parsed and get an entry.
+    sql: `CREATE INDEX events_visit ON events(site, door, (${VISIT_OF_EVENT_PG}), seq) WHERE ${NAMES_A_VISIT_PG};`,
   },
 ];
 

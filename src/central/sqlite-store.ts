@@ -12,6 +12,7 @@ import { dataJsonOf, type IngestBatch, type IngestResult } from './store.js';
 import { applyBatches, SqlCentralStore, summarizedAfter } from './sql-store.js';
 import { DayOf, projectEvents, type SummaryRows } from './projections.js';
 import { summaryStatements, summaryTablesSql } from './summary-sql.js';
+import { VISIT_OF_EVENT_SQLITE } from './visit-events.js';
 import { DEFAULT_SUMMARY_TIME_ZONE, eventsToProject, type BackfillEventRow, type SummaryStoreOptions } from './summaries.js';
 
 /** Schema of the central SQLite database. */
@@ -81,6 +82,12 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'central: summaries (visit index, daily counts, step times) kept by the ingest',
     sql: summaryTablesSql('INTEGER', ' WITHOUT ROWID'),
+  },
+  {
+    version: 5,
+    name: 'central: events of one visit by index (the dashboard\'s visit timeline)',
+    // Partial: only events that name a visit get an entry (taps of officers, door and health events do not).
+    sql: `CREATE INDEX events_visit ON events(site, door, ${VISIT_OF_EVENT_SQLITE}, seq) WHERE ${VISIT_OF_EVENT_SQLITE} IS NOT NULL;`,
   },
 ];
 

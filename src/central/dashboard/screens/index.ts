@@ -4,8 +4,10 @@ import { signinScreen } from './signin.js';
 import { fleetScreen } from './fleet.js';
 import { alertsScreen } from './alerts.js';
 import { visitsScreen } from './visits.js';
+import { preregisterScreen } from './preregister.js';
+import { commandsScreen } from './commands.js';
 import { reportsScreen } from './reports.js';
 import { usersScreen } from './users.js';
 
 /** All screen groups. */
-export const DASHBOARD_SCREENS: readonly DashboardScreen[] = [signinScreen, fleetScreen, alertsScreen, visitsScreen, reportsScreen, usersScreen];
+export const DASHBOARD_SCREENS: readonly DashboardScreen[] = [signinScreen, fleetScreen, alertsScreen, preregisterScreen, visitsScreen, commandsScreen, reportsScreen, usersScreen];
