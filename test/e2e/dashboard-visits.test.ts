@@ -3,7 +3,8 @@
  * and door 1 (`pintu run` with its readers on socat ptys). The helpdesk pre-registers a visit from the form; the signed
  * command reaches the door (its own `pintu visit list` shows the request with the visitor's name, which the centre
  * never stores) and the command page shows the door's signed reply without reload; the visit then appears on the
- * visit list and page. A head revokes it remotely, naming the door's head, and the door's reply says it is revoked.
+ * visit list and page. A head revokes it remotely, naming the door's head, while the door is offline: the command page
+ * waits, and shows the door's reply without reload once the door is back (its persistent session kept the command).
  * axe-core finds no serious or critical violation on the visit list, the form, the command page and the visit page;
  * screenshots go to test-output/screens/.
  */
@@ -12,7 +13,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { checkScreen, launchBrowser, officerContext, waitForLive, waitUntil, watchPage } from '../helpers/browser.js';
-import { centreDashboard, cleanupWorlds, DOOR, outputs, SITE, TEST_MS, WAIT_MS, world } from '../helpers/central-world.js';
+import { centreDashboard, cleanupWorlds, DOOR, outputs, SITE, start, stop, TEST_MS, WAIT_MS, world } from '../helpers/central-world.js';
 import { pintuJson } from '../helpers/cli.js';
 import { testNik } from '../helpers/config.js';
 
@@ -94,8 +95,16 @@ describe('SOP 003 pre-registration from the dashboard to a real door', () => {
     await head.goto(`/visits/${SITE}/${DOOR}/${visitId}`);
     await expect(head.inputValue('#by')).resolves.toBe('O1');
     await head.fill('#reason', 'Surat permohonan dibatalkan');
+    // The door is offline when the command is sent: the page waits, and shows the reply live once the door is back.
+    await stop(w.daemon1!);
     await Promise.all([head.waitForURL(/\/commands\//), head.click('form[action$="/revoke"] button')]);
+    await head.waitForSelector('[data-state="waiting"]');
+    await waitForLive(head);
+    await checkScreen(head, 'dashboard-command-waiting');
+    const loads = await head.evaluate(() => performance.getEntriesByType('navigation').length);
+    w.daemon1 = await start(w.door1.file, ['run'], 'pintu ready');
     await head.waitForSelector('[data-state="accepted"]', { timeout: WAIT_MS });
+    expect(await head.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(loads);
     expect(await head.textContent('[data-state="accepted"]')).toContain('berstatus "Izin dicabut"');
     await checkScreen(head, 'dashboard-revoke-accepted');
     const revoked = pintuJson<{ state: string; revokeReason: string }>(w.door1.file, ['visit', 'show', visitId]);
@@ -115,5 +124,5 @@ describe('SOP 003 pre-registration from the dashboard to a real door', () => {
       expect(bytes).not.toContain(NAME);
       expect(bytes).not.toContain(testNik(7));
     }
-  }, TEST_MS);
+  }, TEST_MS + 120_000);
 });
