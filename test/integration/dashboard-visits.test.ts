@@ -66,6 +66,12 @@ describe('visit list and visit page', () => {
     expect(all.text).toContain('WIB (+07:00)');
     // Newest change first: B's request (03:01 UTC) before A's approval (02:04 UTC).
     expect(all.text.indexOf('CV Barat')).toBeLessThan(all.text.indexOf('PT Andalan'));
+    const ani = await d.signedIn('ani');
+    expect((await ani.post('/lang', { lang: 'en', next: '/visits' })).status).toBe(303);
+    const en = await ani.get('/visits');
+    expect(en.text).toContain('Visits at all your sites');
+    expect(en.text).toContain('Approved');
+    expect(en.text).toContain('Changed from (date, WIB (UTC+07:00))');
     const limited = await d.signedIn('hd-a');
     const mine = await limited.get('/visits');
     expect(mine.text).toContain('PT Andalan');
