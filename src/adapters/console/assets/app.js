@@ -21,6 +21,8 @@
   }
   // Desk-reader taps: fill the waiting field of this page (never the card's UID: a one-time token).
   document.addEventListener('htmx:sseMessage', function (ev) { if (ev.detail && ev.detail.type === 'pending-count') title(); });
+  // A count re-fetched inside a live fragment (the dashboard's open alerts) updates the title too.
+  document.addEventListener('htmx:afterSwap', title);
   document.addEventListener('htmx:sseBeforeMessage', function (ev) {
     var d = ev.detail;
     if (!d || d.type !== 'desk') return;
