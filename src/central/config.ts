@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { UserError } from '../domain/errors.js';
 import { formatIssues } from '../config/load.js';
 import { brokerSchema, timeZoneSchema } from '../config/schema.js';
+import { isAlertType } from '../domain/events.js';
+import { LINK_FAULT_KINDS } from './alert-queue.js';
 
 /** The dashboard served by `pintu central run` (the console's web stack). */
 export const dashboardSchema = z.object({
@@ -39,22 +41,34 @@ export const dashboardSchema = z.object({
 /** Config of the dashboard. */
 export type DashboardConfig = z.infer<typeof dashboardSchema>;
 
+/** Is this URL's host this machine (plain http is allowed only there)? */
+function loopbackUrl(u: URL): boolean {
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** One alert webhook: alerts of a site (or every site) are POSTed to it as JSON, signed, retried until delivered. */
 export const webhookSchema = z.object({
   /** Site id, or '*' for every site. */
   site: z.string().min(1).default('*'),
   /** Where to POST (https:// unless on loopback). */
-  url: z.string().url(),
+  url: z.string().url().refine((s) => { const u = new URL(s); return u.protocol === 'https:' || (u.protocol === 'http:' && loopbackUrl(u)); },
+    'must be https:// (plain http:// only to this machine: 127.0.0.1, localhost, [::1])'),
   /** Shared secret: each delivery carries X-Pintu-Signature: sha256=HMAC(secret, body). */
   secret: z.string().min(16).optional(),
-  /** Only these alert kinds (default: all). */
-  kinds: z.array(z.string().min(1)).optional(),
+  /** Only these alert kinds (default: all): link faults (gap, chain-break, conflict, unknown-door, bad-signature, offline, malformed) or door alarms (door.forced, door.held, visit.device_mismatch, alarm.*). */
+  kinds: z.array(z.string().min(1).refine((k) => (LINK_FAULT_KINDS as readonly string[]).includes(k) || isAlertType(k),
+    'is not an alert kind (a link fault such as offline or gap, or a door alarm such as door.forced or alarm.visitor_unescorted)')).optional(),
 }).strict();
 
 /** Alert delivery beyond the dashboard. */
 export const alertsSchema = z.object({
   /** Webhooks, per site. */
   webhooks: z.array(webhookSchema).default([]),
+  /** The dashboard's address as the webhooks' readers reach it (each delivery links to the alert); default: from console.listen. */
+  dashboardUrl: z.string().url().optional(),
+  /** Timeout of one webhook delivery (seconds); a failed delivery is retried with growing delays, in order. */
+  timeoutSeconds: z.number().min(1).max(120).default(10),
 }).strict();
 
 /** Schema of the central config file, and the one source of its defaults (config/central.example.yaml shows them; a test checks). */

@@ -2,12 +2,12 @@
  * The centre's composition root (`pintu central run`): the central store and the receiver, with their lifecycle,
  * signals and sd_notify. Each part gets only its slice of the centre's config.
  *
- *   doors ──MQTT (shared subscription)──▶ CentralReceiver ──▶ CentralStore (SQLite or PostgreSQL)
+ *   doors ──MQTT (shared subscription)──▶ CentralReceiver ──▶ CentralStore (SQLite or PostgreSQL) ──alerts──▶ WebhookDelivery ──▶ HTTPS
  *                                                 │ changes                  ▲ reads (scoped), audit
  *                                                 ▼                          │
  *                              DashboardFeed ──SSE topics──▶ DashboardServer (console.listen) ──signed commands──▶ doors
  *
- * Lifecycle: started store → receiver → dashboard, stopped in reverse (the receiver stops taking messages and finishes what it
+ * Lifecycle: started store → receiver → webhooks → dashboard, stopped in reverse (the receiver stops taking messages and finishes what it
  * holds before the store closes). pintu-central.service is Type=notify: READY once the store is open and the
  * subscriptions are in place, watchdog pings only while the receiver is healthy, STOPPING at the first signal.
  * The centre drives no relay: there is nothing to make safe before the ordered stop.
@@ -22,6 +22,18 @@ import type { SqlCentralStore } from './sql-store.js';
 import type { CentralReceiver as Receiver } from './receiver.js';
 import type { KeyPair } from '../adapters/mqtt/keys.js';
 import type { DashboardServer } from './dashboard/server.js';
+import { hostname } from 'node:os';
+import { WebhookDelivery } from './webhooks.js';
+
+/** The dashboard's base URL for the webhooks' links: `alerts.dashboardUrl`, else from `console.listen` (null without a dashboard). */
+export function dashboardUrlOf(config: Pick<CentralFileConfig, 'alerts' | 'console'>): string | null {
+  if (config.alerts.dashboardUrl) return config.alerts.dashboardUrl;
+  if (!config.console.enabled) return null;
+  const m = /^(.*):(\d+)$/.exec(config.console.listen);
+  if (!m) return null;
+  const host = ['0.0.0.0', '[::]', '::'].includes(m[1]!) ? hostname() : m[1]!;
+  return `${config.console.tls ? 'https' : 'http'}://${host}:${m[2]}`;
+}
 
 /** The dashboard of this centre, fed by the receiver's changes, sending commands over its broker connection. */
 async function buildDashboard(config: CentralFileConfig, store: SqlCentralStore, receiver: Receiver, key: KeyPair, log: Log): Promise<DashboardServer> {
@@ -57,6 +69,10 @@ export async function runCentral(config: CentralFileConfig, log: Log): Promise<v
     broker: config.broker, group: config.group, key, offlineAfterSeconds: config.offlineAfterSeconds,
   }, log);
   const dashboard = config.console.enabled ? await buildDashboard(config, store, receiver, key, log) : null;
+  // Alert webhooks read the alerts table on their own; the receiver only kicks them (it never waits for a delivery).
+  const webhooks = new WebhookDelivery(store.sql, config.alerts.webhooks, log.child({ component: 'webhooks' }),
+    { dashboardUrl: dashboardUrlOf(config), timeoutMs: config.alerts.timeoutSeconds * 1000 });
+  if (webhooks.size) receiver.watch((c) => { if (c.kind === 'alert' || c.kind === 'events') webhooks.kick(); });
   const notifier = SystemdNotifier.fromEnv(process.env, log);
   const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
   // The summaries' backfill (a database from before them, or after `summaries rebuild --full` elsewhere) runs beside
@@ -79,6 +95,8 @@ export async function runCentral(config: CentralFileConfig, log: Log): Promise<v
     { name: 'store', start: () => undefined, stop: () => store.close() },
     { name: 'summaries', start: () => startBackfill(), stop: async () => { backfill.abort(); await backfilling; } },
     { name: 'receiver', start: () => receiver.start(), stop: () => receiver.stop() },
+    // After the receiver, stopped before it: a POST in flight is aborted and sent again at the next start (at least once).
+    { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     // After the receiver (commands need its broker connection), stopped before it. A dashboard that cannot listen
     // leaves the receiver storing: the doors' events matter more than the pages.
     ...(dashboard ? [{

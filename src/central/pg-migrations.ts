@@ -78,6 +78,16 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
     // Partial, and the cheap text test first: only events that name a visit are parsed and get an entry.
     sql: `CREATE INDEX events_visit ON events(site, door, (${VISIT_OF_EVENT_PG}), seq) WHERE ${NAMES_A_VISIT_PG};`,
   },
+  {
+    version: 6,
+    name: 'central: alert webhook cursors',
+    sql: `
+      CREATE TABLE webhook_cursors (
+        hook TEXT PRIMARY KEY, last_id BIGINT NOT NULL, delivered BIGINT NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT, owner TEXT, lease_until BIGINT, changed_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */

@@ -89,6 +89,16 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
     // Partial: only events that name a visit get an entry (taps of officers, door and health events do not).
     sql: `CREATE INDEX events_visit ON events(site, door, ${VISIT_OF_EVENT_SQLITE}, seq) WHERE ${VISIT_OF_EVENT_SQLITE} IS NOT NULL;`,
   },
+  {
+    version: 6,
+    name: 'central: alert webhook cursors',
+    sql: `
+      CREATE TABLE webhook_cursors (
+        hook TEXT PRIMARY KEY, last_id INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT, owner TEXT, lease_until BIGINT, changed_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** A door's head as the ingest reads it, with the summaries' time zone (null: none set yet). */
