@@ -80,12 +80,14 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: 'central: alert webhook cursors',
+    name: 'central: alert webhook cursors, alert queue indexes',
     sql: `
       CREATE TABLE webhook_cursors (
         hook TEXT PRIMARY KEY, last_id BIGINT NOT NULL, delivered BIGINT NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
         last_error TEXT, owner TEXT, lease_until BIGINT, changed_at BIGINT NOT NULL
       );
+      CREATE INDEX alerts_open_site ON alerts(site, id) WHERE acked_at IS NULL;
+      CREATE INDEX alerts_acked_site ON alerts(site, id) WHERE acked_at IS NOT NULL;
     `,
   },
 ];
