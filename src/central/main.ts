@@ -25,14 +25,14 @@ import type { DashboardServer } from './dashboard/server.js';
 import { hostname } from 'node:os';
 import { WebhookDelivery } from './webhooks.js';
 
-/** The dashboard's base URL for the webhooks' links: `alerts.dashboardUrl`, else from `console.listen` (null without a dashboard). */
-export function dashboardUrlOf(config: Pick<CentralFileConfig, 'alerts' | 'console'>): string | null {
+/** The dashboard's base URL for the webhooks' links: `alerts.dashboardUrl`, else from `console.listen` (with the port it got when that says 0); null without a dashboard. */
+export function dashboardUrlOf(config: Pick<CentralFileConfig, 'alerts' | 'console'>, port: number | null = null): string | null {
   if (config.alerts.dashboardUrl) return config.alerts.dashboardUrl;
   if (!config.console.enabled) return null;
   const m = /^(.*):(\d+)$/.exec(config.console.listen);
   if (!m) return null;
   const host = ['0.0.0.0', '[::]', '::'].includes(m[1]!) ? hostname() : m[1]!;
-  return `${config.console.tls ? 'https' : 'http'}://${host}:${m[2]}`;
+  return `${config.console.tls ? 'https' : 'http'}://${host}:${port ?? m[2]}`;
 }
 
 /** The dashboard of this centre, fed by the receiver's changes, sending commands over its broker connection. */
@@ -71,7 +71,7 @@ export async function runCentral(config: CentralFileConfig, log: Log): Promise<v
   const dashboard = config.console.enabled ? await buildDashboard(config, store, receiver, key, log) : null;
   // Alert webhooks read the alerts table on their own; the receiver only kicks them (it never waits for a delivery).
   const webhooks = new WebhookDelivery(store.sql, config.alerts.webhooks, log.child({ component: 'webhooks' }),
-    { dashboardUrl: dashboardUrlOf(config), timeoutMs: config.alerts.timeoutSeconds * 1000 });
+    { dashboardUrl: () => dashboardUrlOf(config, dashboard?.port ?? null), timeoutMs: config.alerts.timeoutSeconds * 1000 });
   if (webhooks.size) receiver.watch((c) => { if (c.kind === 'alert' || c.kind === 'events') webhooks.kick(); });
   const notifier = SystemdNotifier.fromEnv(process.env, log);
   const stopping = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });

@@ -37,8 +37,8 @@ export interface WebhookTarget {
 
 /** Tuning of the delivery loop (defaults suit production; tests shorten them). */
 export interface WebhookOptions {
-  /** Base URL of the dashboard for the `link` of each alert (`<base>/alerts/<id>`); null: no link. */
-  dashboardUrl: string | null;
+  /** Base URL of the dashboard for the `link` of each alert (`<base>/alerts/<id>`), or how to learn it once it listens; null: no link. */
+  dashboardUrl: string | null | (() => string | null);
   /** Timeout of one POST (ms, default 10,000). */
   timeoutMs?: number;
   /** First retry delay (ms, default 1,000); doubled after each failure. */
@@ -125,7 +125,7 @@ class HookSender {
   /** The loop's promise (settles after stop). */
   done: Promise<void> = Promise.resolve();
 
-  constructor(private readonly sql: SqlRunner, readonly target: WebhookTarget, private readonly owner: string, private readonly log: Log, private readonly o: Required<Omit<WebhookOptions, 'dashboardUrl'>> & { dashboardUrl: string | null }) {
+  constructor(private readonly sql: SqlRunner, readonly target: WebhookTarget, private readonly owner: string, private readonly log: Log, private readonly o: Required<WebhookOptions>) {
     this.hook = hookIdOf(target);
   }
 
@@ -229,9 +229,10 @@ class HookSender {
 
   /** POST one alert until it is taken (true) or the sender stops (false). */
   private async deliver(a: { id: number; at: number; site: string; door: string; kind: string; detail: string }): Promise<boolean> {
+    const base = typeof this.o.dashboardUrl === 'function' ? this.o.dashboardUrl() : this.o.dashboardUrl;
     const payload: WebhookPayload = {
       id: a.id, at: new Date(a.at).toISOString(), site: a.site, door: a.door, kind: a.kind, group: groupOf(a.kind), detail: a.detail,
-      link: this.o.dashboardUrl ? `${this.o.dashboardUrl.replace(/\/+$/, '')}/alerts/${a.id}` : null,
+      link: base ? `${base.replace(/\/+$/, '')}/alerts/${a.id}` : null,
     };
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'pintu-central', 'x-pintu-alert': String(a.id) };
