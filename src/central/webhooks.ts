@@ -91,6 +91,9 @@ export interface WebhookState {
   lastError: string | null;
 }
 
+/** Least time between two looks for new alerts when the last found nothing (ms). */
+const ROUND_GAP_MS = 100;
+
 type AlertRow = { id: number | string; at: number | string; site: string; door: string; kind: string; detail: string };
 
 /** Stable id of a webhook: its site and URL (changing the secret or kinds keeps its cursor). */
@@ -178,7 +181,8 @@ class HookSender {
       try {
         if (!(await this.lease())) { await this.sleep(Math.max(this.o.pollMs, this.o.leaseMs / 3), false); continue; }
         const moved = await this.round();
-        if (!moved) await this.sleep(this.o.pollMs, true);
+        // Kicks come with every commit of a busy receiver: at most one look every ROUND_GAP_MS when nothing moved.
+        if (!moved) { await this.sleep(Math.min(ROUND_GAP_MS, this.o.pollMs), false); await this.sleep(Math.max(0, this.o.pollMs - ROUND_GAP_MS), true); }
       } catch (err) {
         this.log.warn({ hook: this.hook, err: (err as Error).message }, 'webhook delivery could not read the store; retrying');
         await this.sleep(Math.max(this.o.pollMs, 1000), false);

@@ -221,7 +221,8 @@ describe('alert webhooks (SQLite)', () => {
     d.kick();
     await until('three failed attempts', () => h.attempts >= 3);
     h.mode = 'ok';
-    await until('the delivery', () => h.taken.length === 1);
+    // Taken by the server is not yet answered to the sender: wait for the cursor (a stop before it aborts the POST).
+    await until('the delivery', async () => (await d.states())[0]?.delivered === 1);
     await d.stop();
     log.flush();
     const text = await until('the log', () => { const s = readFileSync(file, 'utf8'); return s.includes('delivered after retrying') ? s : null; });
@@ -299,7 +300,7 @@ describe('alert webhooks (PostgreSQL, two receivers)', () => {
       d1.kick(); d2.kick();
     }
     await until('20 deliveries', () => h.taken.length >= 20);
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the cursor at 20', async () => (await d1.states())[0]?.lastId === 20);
     expect(h.ids()).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     // Whoever held the lease stops; the other takes over after the lease lapses (or at once: a stop releases it).
     const holder = (await s1.sql.rows<{ owner: string }>('SELECT owner FROM webhook_cursors', []))[0]!.owner;

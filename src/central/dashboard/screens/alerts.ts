@@ -130,7 +130,7 @@ export const alertsScreen: DashboardScreen = (app, ctx) => {
 ${canAck ? h`<form method="post" action="/alerts/ack" id="bulk-ack" class="card bulk-ack">${csrfField(c)}<input type="hidden" name="next" value="/alerts${queryOf(f)}">
 <fieldset><legend>${t('alerts.bulk.legend')}</legend>${noteField(t, 'bulk-note', null)}
 <p><button type="submit" class="primary">${t('alerts.bulk.submit')}</button></p></fieldset></form>` : ''}
-<section id="alert-rows" aria-label="${t('alerts.caption')}" hx-get="/alerts/rows${queryOf(f)}" hx-trigger="sse:alerts" hx-swap="innerHTML">${rows}</section>`;
+<section id="alert-rows" aria-label="${t('alerts.caption')}" hx-get="/alerts/rows${queryOf(f, f.after)}" hx-trigger="sse:alerts" hx-swap="innerHTML">${rows}</section>`;
     timed(c, start);
     return page(c, ctx, { title: t('alerts.title'), active: '/alerts', body });
   };
