@@ -11,6 +11,10 @@ import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../protocol/chain.js';
 import { summaryTablesSql } from './summary-sql.js';
 import { NAMES_A_VISIT_PG, VISIT_OF_EVENT_PG } from './visit-events.js';
+  },
+  {
+    version: 7,
+import { HEALTH_REPORTS_DDL } from './health-reports.js';
 
 /** All steps, in order. */
 export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -89,6 +93,11 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_open_site ON alerts(site, id) WHERE acked_at IS NULL;
       CREATE INDEX alerts_acked_site ON alerts(site, id) WHERE acked_at IS NOT NULL;
     `,
+  },
+  {
+    version: 7,
+    name: 'central: SOP 002 monthly health report chain (submit, review, approve, return)',
+    sql: HEALTH_REPORTS_DDL,
   },
 ];
 

@@ -14,6 +14,7 @@ import { DayOf, projectEvents, type SummaryRows } from './projections.js';
 import { summaryStatements, summaryTablesSql } from './summary-sql.js';
 import { VISIT_OF_EVENT_SQLITE } from './visit-events.js';
 import { DEFAULT_SUMMARY_TIME_ZONE, eventsToProject, type BackfillEventRow, type SummaryStoreOptions } from './summaries.js';
+import { HEALTH_REPORTS_DDL } from './health-reports.js';
 
 /** Schema of the central SQLite database. */
 export const CENTRAL_MIGRATIONS: readonly Migration[] = [
@@ -100,6 +101,11 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_open_site ON alerts(site, id) WHERE acked_at IS NULL;
       CREATE INDEX alerts_acked_site ON alerts(site, id) WHERE acked_at IS NOT NULL;
     `,
+  },
+  {
+    version: 7,
+    name: 'central: SOP 002 monthly health report chain (submit, review, approve, return)',
+    sql: HEALTH_REPORTS_DDL,
   },
 ];
 

@@ -12,6 +12,7 @@ export function loadDashboardAssets(): Map<string, Asset> {
   const own = join(packageRoot(), 'src', 'central', 'dashboard', 'assets');
   const require = createRequire(import.meta.url);
   all.set('dashboard.css', assetOf(join(own, 'dashboard.css'), 'text/css; charset=utf-8'));
+  all.set('reports.js', assetOf(join(own, 'reports.js'), 'text/javascript; charset=utf-8'));
   // chart.js exports no path to its UMD build: it sits beside the main entry (dist/).
   all.set('chart.umd.min.js', assetOf(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'text/javascript; charset=utf-8'));
   return all;
