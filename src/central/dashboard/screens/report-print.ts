@@ -43,6 +43,7 @@ h3 { font-size: 10pt; margin: 3mm 0 1mm; } p { margin: 1mm 0; }
 table { border-collapse: collapse; width: 100%; margin: 1mm 0 2mm; break-inside: auto; }
 th, td { border: 0.4pt solid #999; padding: 0.8mm 1.5mm; text-align: left; vertical-align: top; }
 thead th { background: #eef2f7; } tr { break-inside: avoid; }
+tbody td { white-space: nowrap; } tbody td:has(.door-text), tbody td:has(ul), tbody td:has(em), .signatures td { white-space: normal; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: bold; padding: 1mm 0; display: none; }
 tr.over td, tr.over th { background: #fde8e6; }
