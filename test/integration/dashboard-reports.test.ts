@@ -94,7 +94,7 @@ describe('monthly report page', () => {
     }
     const csv = await download(d, c, `/reports/download.csv?month=${SEED_MONTH}`);
     expect(csv.status).toBe(200);
-    expect(csv.bytes.toString('utf8')).toContain('kanwil-b');
+    expect(csv.bytes.toString('utf8')).toContain('rahasia-b');
     expect(csv.bytes.toString('utf8')).not.toContain('kanwil-a');
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="laporan-kanwil-b-${SEED_MONTH}.csv"`);
   });
@@ -121,15 +121,22 @@ describe('monthly report page', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="laporan-kanwil-a-${SEED_MONTH}.csv"`);
     const text = csv.bytes.toString('utf8');
-    expect(text).toContain('"kanwil-a","d1","totals","visitors",1');
-    expect(text).toContain('"deniedByReason","unknown-badge",2');
+    expect(text.startsWith('\uFEFF"Ringkasan per pintu, lokasi dan semua lokasi"')).toBe(true);
+    expect(text).toContain('\r\nLokasi,Pintu,Pengunjung,Permohonan,');
+    expect(text).toMatch(/\r\nkanwil-a,d1,1,1,1,0,/);
+    expect(text).toContain('\r\nkanwil-a,d1,Kartu tidak terdaftar,2');
+    expect(text).toContain('Pintu dibuka paksa');
+    expect(text).not.toContain('kanwil-b');
     const xlsx = await download(d, c, `/reports/download.xlsx?month=${SEED_MONTH}&site=kanwil-a`);
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers.get('content-disposition')).toBe(`attachment; filename="laporan-kanwil-a-${SEED_MONTH}.xlsx"`);
     const sheets = await readXlsxFile(xlsx.bytes);
-    const rows = sheets[0]!.data.map((r) => r.map((v) => (v === null ? '' : String(v))));
-    expect(rows[0]).toEqual(['month', 'site', 'door', 'section', 'key', 'value']);
-    expect(rows).toContainEqual([SEED_MONTH, 'kanwil-a', 'd1', 'totals', 'visitors', '1']);
+    const rowsOf = (name: string): string[][] => sheets.find((x) => x.sheet === name)!.data.map((r) => r.map((v) => (v === null ? '' : String(v))));
+    const summary = rowsOf('Ringkasan');
+    expect(summary[0]!.slice(0, 3)).toEqual(['Lokasi', 'Pintu', 'Pengunjung']);
+    expect(summary.find((r) => r[0] === 'kanwil-a' && r[1] === 'd1')!.slice(2, 6)).toEqual(['1', '1', '1', '0']);
+    expect(rowsOf('Masuk ditolak')).toContainEqual(['kanwil-a', 'd1', 'Kartu tidak terdaftar', '2']);
+    expect(rowsOf('Insiden').some((r) => r.includes(XSS_INCIDENT))).toBe(true);
     const all = await download(d, c, `/reports/download.csv?month=${SEED_MONTH}`);
     expect(all.headers.get('content-disposition')).toBe(`attachment; filename="laporan-semua-lokasi-${SEED_MONTH}.csv"`);
     const trail = (await auditEntries(d.store.sql, { scope: null, action: 'report.exported' })).reverse();

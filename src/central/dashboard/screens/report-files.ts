@@ -1,42 +1,42 @@
 /**
- * The monthly report as rows for CSV and XLSX downloads: one row per door (and site total) and figure, so a
- * spreadsheet can pivot it. Interim writer until the report model's own writers (report-export.ts) are on main.
+ * The monthly report's CSV and XLSX downloads: the report model's own writers (`report-export.ts`) with the titles,
+ * column headers and code labels (refusal reasons, alarm kinds, SOP steps) from the dashboard's catalogue, in the
+ * user's language.
  */
-import writeXlsxFile from 'write-excel-file/node';
-import type { MonthlyReport, ReportFigures } from '../../report.js';
+import { reportCsv as csvOf, reportTables, reportXlsx as xlsxOf, type ColumnKey, type ReportLabels, type ReportTable, type TableKey } from '../../report-export.js';
+import type { MonthlyReport } from '../../report.js';
+import type { DashboardCatalogue, DashKey, DashTranslate, Lang } from '../i18n/index.js';
 
-/** Rows: site, door ('' for a site total), section, key, value. */
-export function reportRows(r: MonthlyReport): (string | number)[][] {
-  const out: (string | number)[][] = [['month', 'site', 'door', 'section', 'key', 'value']];
-  const figures = (site: string, door: string, f: ReportFigures): void => {
-    const row = (section: string, key: string, value: number): void => { out.push([r.month, site, door, section, key, value]); };
-    for (const k of ['visitors', 'requests', 'maintenanceRequests', 'visitsDenied', 'deviceMismatches', 'incidents'] as const) row('totals', k, f[k]);
-    for (const d of f.visitsPerDay) row('visitsPerDay', d.day, d.visitors);
-    for (const [k, n] of Object.entries(f.deniedAttempts)) row('deniedByReason', k, n);
-    for (const [k, n] of Object.entries(f.alarms)) row('alarmsByKind', k, n);
-    for (const [k, s] of Object.entries(f.steps)) for (const m of ['count', 'avgSeconds', 'maxSeconds', 'overStandard', 'standardSeconds'] as const) row(`step:${k}`, m, s[m]);
-    for (const [k, n] of Object.entries(f.checklists)) row('checklists', k, n);
-    for (const [k, n] of Object.entries(f.healthChecks)) row('healthChecks', k, n);
+const TABLES: readonly TableKey[] = ['summary', 'perDay', 'denied', 'alarms', 'steps', 'incidents', 'checklists', 'health'];
+const COLUMNS: readonly ColumnKey[] = ['site', 'door', 'visitors', 'requests', 'maintenance', 'visitsDenied', 'entriesOfficer', 'entriesVisitor', 'deniedTaps',
+  'alarms', 'forced', 'held', 'deviceMismatches', 'incidents', 'checklists', 'healthRuns', 'day', 'reason', 'kind', 'count', 'stepNumber', 'step', 'avgSeconds',
+  'maxSeconds', 'standardSeconds', 'overStandard', 'at', 'incident', 'visit', 'text', 'ok', 'degraded', 'failed', 'items', 'warn', 'fail', 'runs'];
+
+/** The export's words in the user's language. */
+export function exportLabels(t: DashTranslate, lang: Lang, catalogue: DashboardCatalogue): ReportLabels {
+  const group = { reason: 'reason', alarm: 'kind', step: 'step' } as const;
+  return {
+    tables: Object.fromEntries(TABLES.map((k) => [k, { name: t(`reports.x.name.${k}` as DashKey), title: t(`reports.x.title.${k}` as DashKey) }])) as ReportLabels['tables'],
+    columns: Object.fromEntries(COLUMNS.map((k) => [k, t(`reports.x.col.${k}` as DashKey)])) as ReportLabels['columns'],
+    all: t('reports.x.all'),
+    term: (g, code) => {
+      const key = `reports.${group[g]}.${code}`;
+      return catalogue.raw(lang, key) !== undefined ? t(key as DashKey) : code;
+    },
   };
-  for (const s of r.sites) { figures(s.site, '', s); for (const d of s.doors) figures(d.site, d.door, d); }
-  for (const i of r.incidentList) out.push([r.month, i.site, i.door, 'incident', `${i.incident ?? ''} ${i.at}`.trim(), i.text ?? '']);
-  return out;
 }
 
-/** A CSV cell (quoted; a leading = + - @ made inert so a spreadsheet never runs door-sent text as a formula). */
-function cell(v: string | number): string {
-  if (typeof v === 'number') return String(v);
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return `"${safe.replace(/"/g, '""')}"`;
+/** The report's tables in the user's language. */
+export function tablesOf(r: MonthlyReport, labels: ReportLabels): ReportTable[] {
+  return reportTables(r, labels);
 }
 
-/** The report as CSV (UTF-8 with BOM, CRLF). */
-export function reportCsv(r: MonthlyReport): string {
-  return `\uFEFF${reportRows(r).map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
+/** The report as CSV. */
+export function reportCsv(r: MonthlyReport, labels: ReportLabels): string {
+  return csvOf(tablesOf(r, labels));
 }
 
 /** The report as an XLSX workbook. */
-export async function reportXlsx(r: MonthlyReport): Promise<Buffer> {
-  const rows = reportRows(r).map((row) => row.map((v) => ({ value: v })));
-  return (await writeXlsxFile(rows, { sheet: r.month }).toBuffer()) as Buffer;
+export function reportXlsx(r: MonthlyReport, labels: ReportLabels): Promise<Buffer> {
+  return xlsxOf(tablesOf(r, labels));
 }

@@ -15,7 +15,7 @@ import { allowed, errorPage, h, page, siteAllowed, type Html } from '../view.js'
 import { healthChainRoutes, chainSection } from './health-chain.js';
 import { canvasChart, reportSections, type LastHealth } from './report-view.js';
 import { printDocument } from './report-print.js';
-import { reportCsv, reportXlsx } from './report-files.js';
+import { exportLabels, reportCsv, reportXlsx } from './report-files.js';
 import { MONTH_RE, previousMonth } from './report-month.js';
 
 /** What a report request asks for, once checked. */
@@ -97,8 +97,9 @@ ${s.site ? chainSection(c, ctx, s.site, s.month, chain) : h`<section aria-labell
     const { report, lastHealth } = await reportOf(c, ctx, s);
     let body: Uint8Array<ArrayBuffer> | string;
     let type: string;
-    if (ext === 'csv') { body = reportCsv(report); type = 'text/csv; charset=utf-8'; }
-    else if (ext === 'xlsx') { body = new Uint8Array(await reportXlsx(report)); type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'; }
+    const labels = exportLabels(t, c.get('lang'), ctx.catalogue);
+    if (ext === 'csv') { body = reportCsv(report, labels); type = 'text/csv; charset=utf-8'; }
+    else if (ext === 'xlsx') { body = new Uint8Array(await reportXlsx(report, labels)); type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'; }
     else {
       const chain = s.site ? await chains.get(s.site, s.month) : null;
       const html = printDocument({ report, site: s.site, chain, lastHealth, t, lang: c.get('lang'), catalogue: ctx.catalogue, timeZone: ctx.settings.timeZone, printedBy: user.name, now: ctx.now() });
