@@ -85,6 +85,7 @@ describe('monthly report in Chromium', { timeout: 300_000 }, () => {
 
     const pdf = await downloadOf(page, 'PDF', dir);
     mkdirSync(SCREENS_DIR, { recursive: true });
+    for (const old of readdirSync(SCREENS_DIR).filter((f) => f.startsWith('central-report-pdf-'))) rmSync(join(SCREENS_DIR, old));
     expect(pdf.name).toBe(`laporan-kanwil-a-${SEED_MONTH}.pdf`);
     const info = execFileSync('pdfinfo', [pdf.file], { encoding: 'utf8' });
     expect(info).toMatch(/Page size:\s+595(\.\d+)? x 842(\.\d+)? pts \(A4\)/);
