@@ -85,6 +85,8 @@ export class ReportPdfPrinter {
           margin: { top: '14mm', bottom: '18mm', left: '12mm', right: '12mm' },
         });
       })();
+      // A PDF that lost the race still settles (its browser is closed below): never an unhandled rejection.
+      work.catch(() => undefined);
       const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the PDF took longer than ${timeout} ms`)), timeout); });
       return await Promise.race([work, limit]);
     } finally {
