@@ -156,4 +156,20 @@ describe('monthly report page', () => {
     expect(r.text).toContain('apt-get install chromium');
     expect(await auditEntries(d.store.sql, { scope: null, action: 'report.exported' })).toEqual([]);
   });
+  it('all sites in scope: charts split by site, the chain asks for one site; in English after the switch', async () => {
+    const d = await dash();
+    await d.addUser('kepala', 'head');
+    const c = await d.signedIn('kepala');
+    const p = await c.get(`/reports?month=${SEED_MONTH}`);
+    expect(p.status).toBe(200);
+    const perDay = JSON.parse(/<script type="application\/json" id="chart-perday-data">([^<]*)<\/script>/.exec(p.text)![1]!) as { datasets: { label: string }[] };
+    expect(perDay.datasets.map((x) => x.label)).toEqual(['kanwil-a', 'kanwil-b']);
+    expect(p.text).toContain('Pilih satu lokasi untuk melihat dan mengesahkan laporan pemeliharaannya.');
+    expect(p.text).toContain('rahasia-b');
+    await c.post('/lang', { lang: 'en', next: '/reports' });
+    const en = await c.get(`/reports?month=${SEED_MONTH}&site=kanwil-b`);
+    expect(en.text).toContain('<h1>Monthly report</h1>');
+    expect(en.text).toContain('SOP step times against the standards (Mutu Baku)');
+    expect(en.text).toContain('Visitor unescorted');
+  });
 });
