@@ -11,9 +11,6 @@ import type { Migration } from '../adapters/sqlite/migrations.js';
 import { GENESIS_HASH } from '../protocol/chain.js';
 import { summaryTablesSql } from './summary-sql.js';
 import { NAMES_A_VISIT_PG, VISIT_OF_EVENT_PG } from './visit-events.js';
-  },
-  {
-    version: 7,
 import { HEALTH_REPORTS_DDL } from './health-reports.js';
 
 /** All steps, in order. */
