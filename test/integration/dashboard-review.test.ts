@@ -15,8 +15,8 @@ afterEach(async () => {
   for (const s of streams.splice(0)) s.close();
   for (const d of open.splice(0)) await d.close();
 });
-async function dash(): Promise<TestDashboard> {
-  const d = await startDashboard();
+async function dash(o: Parameters<typeof startDashboard>[0] = {}): Promise<TestDashboard> {
+  const d = await startDashboard(o);
   open.push(d);
   return d;
 }
@@ -108,5 +108,18 @@ describe('sign-in names no account to a stranger', () => {
     const own = await c.post('/signin', { user: 'lama', password: PASSWORD });
     expect(own.status).toBe(401);
     expect(msg(own)).not.toBe(msg(unknown));
+  });
+});
+
+describe('sessions left idle do not pile up', () => {
+  it('a sign-in drops the sessions that timed out, so a script signing in again and again holds a bounded number', async () => {
+    let clock = Date.parse('2026-12-01T03:00:00Z');
+    const d = await dash({ now: () => clock });
+    await d.addUser('ani', 'analyst');
+    for (let i = 0; i < 5; i += 1) await d.signedIn('ani');
+    expect(d.ctx.sessions.size).toBe(5);
+    clock += d.ctx.settings.idleMs + 1000;
+    await d.signedIn('ani');
+    expect(d.ctx.sessions.size).toBe(1);
   });
 });

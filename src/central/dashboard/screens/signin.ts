@@ -48,6 +48,8 @@ export const signinScreen: DashboardScreen = (app, ctx) => {
     }
     const old = getCookie(c, SESSION_COOKIE);
     if (old) ctx.sessions.end(old);
+    // Sessions left idle are dropped here (nothing else sweeps them), so repeated sign-ins cannot grow memory for ever.
+    ctx.sessions.sweep(now);
     const { token } = ctx.sessions.open(r.user.id, c.get('lang'), now);
     setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: ctx.settings.secure, path: '/' });
     await audit(ctx.sql, { actor: r.user.id, action: 'user.signed_in' }, now);
