@@ -96,6 +96,14 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
     name: 'central: SOP 002 monthly health report chain (submit, review, approve, return)',
     sql: HEALTH_REPORTS_DDL,
   },
+  },
+  {
+    version: 8,
+    name: 'central: the last TOTP time step each account used (a code is accepted once)',
+    sql: `
+      ALTER TABLE central_users ADD COLUMN totp_step BIGINT;
+    `,
+  },
 ];
 
 /** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */

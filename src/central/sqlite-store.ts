@@ -107,6 +107,14 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
     name: 'central: SOP 002 monthly health report chain (submit, review, approve, return)',
     sql: HEALTH_REPORTS_DDL,
   },
+  },
+  {
+    version: 8,
+    name: 'central: the last TOTP time step each account used (a code is accepted once)',
+    sql: `
+      ALTER TABLE central_users ADD COLUMN totp_step INTEGER;
+    `,
+  },
 ];
 
 /** A door's head as the ingest reads it, with the summaries' time zone (null: none set yet). */

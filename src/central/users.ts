@@ -1,7 +1,9 @@
 /**
  * Accounts of the central dashboard: a login id, a display name, a role, the sites the account may see (null: all),
  * a password kept only as a salted scrypt hash (hashed on libuv's thread pool, never in logs), an optional TOTP second
- * factor (RFC 6238 via otpauth), and a lockout after `lockoutAttempts` wrong passwords or codes in a row.
+ * factor (RFC 6238 via otpauth; each code is accepted once: the last accepted time step is kept per account), and a
+ * lockout after `lockoutAttempts` wrong passwords or codes in a row (counted in the table, so a restart does not reset
+ * it). The centre always keeps at least one active head: disabling or demoting the last one is refused.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -88,7 +90,7 @@ export function totpOf(secretBase32: string, account = 'pintu'): TOTP {
   return new TOTP({ issuer: 'pintu', label: account, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32) });
 }
 
-interface UserRow { id: string; name: string; role: string; sites: string | null; password_hash: string; totp_secret: string | null; failed: number | string; locked_until: number | string | null; active: number | string; created_at: number | string }
+interface UserRow { id: string; name: string; role: string; sites: string | null; password_hash: string; totp_secret: string | null; totp_step?: number | string | null; failed: number | string; locked_until: number | string | null; active: number | string; created_at: number | string }
 
 function userFrom(r: UserRow): CentralUser {
   return {
@@ -110,16 +112,70 @@ export class CentralUsers {
   async add(u: { id: string; name: string; role: string; sites: readonly string[] | null; password: string }): Promise<CentralUser> {
     if (!ID_RE.test(u.id)) throw new UserError(`user id "${u.id}" must be 2–32 lowercase letters, digits, '.', '_' or '-'`);
     if (!u.name.trim() || u.name.length > 100) throw new UserError('a user needs a name of 1–100 characters');
-    if (!(CENTRAL_ROLES as readonly string[]).includes(u.role)) throw new UserError(`role "${u.role}" is not one of ${CENTRAL_ROLES.join(', ')}`);
-    for (const s of u.sites ?? []) if (!SITE_RE.test(s)) throw new UserError(`site "${s}" is not a site id`);
-    if (u.sites && u.sites.length === 0) throw new UserError('a user limited to sites needs at least one site');
+    const role = roleOf(u.role);
+    const sites = sitesOf(u.sites);
     const problem = passwordProblem(u.password);
     if (problem) throw new UserError(problem);
     if (await this.get(u.id)) throw new UserError(`user ${u.id} exists already`);
     const at = this.now();
     await this.sql.run('INSERT INTO central_users (id, name, role, sites, password_hash, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [u.id, u.name.trim(), u.role, u.sites ? JSON.stringify([...new Set(u.sites)].sort()) : null, await hashPassword(u.password, this.cost), at, at]);
+      [u.id, u.name.trim(), role, sites, await hashPassword(u.password, this.cost), at, at]);
     return (await this.get(u.id))!;
+  }
+
+  /** Change an account's role and/or sites (null: every site); refuses demoting the last active head. */
+  async set(id: string, change: { role?: string; sites?: readonly string[] | null }): Promise<CentralUser> {
+    const user = await this.must(id);
+    const role = change.role === undefined ? user.role : roleOf(change.role);
+    const sites = change.sites === undefined ? (user.sites ? JSON.stringify(user.sites) : null) : sitesOf(change.sites);
+    if (role !== 'head') await this.keepAHead(id, `demote ${id}`);
+    await this.sql.run('UPDATE central_users SET role = ?, sites = ?, changed_at = ? WHERE id = ?', [role, sites, this.now(), id]);
+    return (await this.get(id))!;
+  }
+
+  /** Let an account sign in again, or not; refuses disabling the last active head. */
+  async setActive(id: string, active: boolean): Promise<CentralUser> {
+    await this.must(id);
+    if (!active) await this.keepAHead(id, `disable ${id}`);
+    await this.sql.run('UPDATE central_users SET active = ?, changed_at = ? WHERE id = ?', [active ? 1 : 0, this.now(), id]);
+    return (await this.get(id))!;
+  }
+
+  /** Set a new password (refusing a weak one); also ends a lockout. */
+  async setPassword(id: string, password: string): Promise<void> {
+    await this.must(id);
+    const problem = passwordProblem(password);
+    if (problem) throw new UserError(problem);
+    await this.sql.run('UPDATE central_users SET password_hash = ?, failed = 0, locked_until = NULL, changed_at = ? WHERE id = ?', [await hashPassword(password, this.cost), this.now(), id]);
+  }
+
+  /**
+   * A user changes their own password: the current one must be right (a wrong one counts toward the lockout, so a
+   * left-open session cannot be used to guess it). Returns false when the current password is wrong.
+   */
+  async changeOwnPassword(id: string, current: string, next: string): Promise<boolean> {
+    const r = (await this.sql.rows<UserRow>('SELECT * FROM central_users WHERE id = ?', [id]))[0];
+    if (!r) throw new UserError(`no user ${id}`);
+    const problem = passwordProblem(next);
+    if (problem) throw new UserError(problem);
+    if (!(await passwordMatches(current, r.password_hash))) {
+      await this.countFailure(id, this.now());
+      return false;
+    }
+    await this.setPassword(id, next);
+    return true;
+  }
+
+  /** End a lockout and forget the wrong attempts. */
+  async unlock(id: string): Promise<void> {
+    await this.must(id);
+    await this.sql.run('UPDATE central_users SET failed = 0, locked_until = NULL, changed_at = ? WHERE id = ?', [this.now(), id]);
+  }
+
+  /** Turn the TOTP second factor off (the secret is forgotten). */
+  async disableTotp(id: string): Promise<void> {
+    await this.must(id);
+    await this.sql.run('UPDATE central_users SET totp_secret = NULL, totp_step = NULL, changed_at = ? WHERE id = ?', [this.now(), id]);
   }
 
   /** One account, or null. */
@@ -162,7 +218,7 @@ export class CentralUsers {
         await this.sql.run('UPDATE central_users SET failed = CASE WHEN failed > 0 THEN failed - 1 ELSE 0 END WHERE id = ?', [id]);
         return { ok: false, why: 'code' };
       }
-      good = totpOf(r.totp_secret).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
+      good = await this.codeAccepted(id, r.totp_secret, code.replace(/\s/g, ''), now);
     }
     if (!good) {
       if (claim.n >= this.policy.lockoutAttempts) {
@@ -199,9 +255,61 @@ export class CentralUsers {
     const user = await this.get(id);
     if (!user) throw new UserError(`no user ${id}`);
     const secret = new Secret({ size: 20 }).base32;
-    await this.sql.run('UPDATE central_users SET totp_secret = ?, changed_at = ? WHERE id = ?', [secret, this.now(), id]);
+    await this.sql.run('UPDATE central_users SET totp_secret = ?, totp_step = NULL, changed_at = ? WHERE id = ?', [secret, this.now(), id]);
     return totpOf(secret, id).toString();
   }
+
+  /**
+   * Is the code valid now (±1 step) and of a later time step than the last one this account used? The step is kept
+   * in one conditional UPDATE, so the same code presented twice (even at once) is accepted only once.
+   */
+  private async codeAccepted(id: string, secret: string, token: string, now: number): Promise<boolean> {
+    if (!/^\d{6}$/.test(token)) return false;
+    const delta = totpOf(secret).validate({ token, timestamp: now, window: 1 });
+    if (delta === null) return false;
+    const step = Math.floor(now / 30_000) + delta;
+    const took = await this.sql.rows<{ id: string }>('UPDATE central_users SET totp_step = ? WHERE id = ? AND (totp_step IS NULL OR totp_step < ?) RETURNING id', [step, id, step]);
+    return took.length === 1;
+  }
+
+  /** Count a wrong password or code; at the limit, lock the account (returns until when) and reset the count. */
+  private async countFailure(id: string, now: number): Promise<number | null> {
+    const failed = (await this.sql.rows<{ failed: number | string }>('UPDATE central_users SET failed = failed + 1 WHERE id = ? RETURNING failed', [id]))[0];
+    if (Number(failed?.failed ?? 0) < this.policy.lockoutAttempts) return null;
+    const until = now + this.policy.lockoutMinutes * 60_000;
+    await this.sql.run('UPDATE central_users SET locked_until = ?, failed = 0 WHERE id = ?', [until, id]);
+    return until;
+  }
+
+  /** The account, or a UserError naming the id. */
+  private async must(id: string): Promise<CentralUser> {
+    const user = await this.get(id);
+    if (!user) throw new UserError(`no user ${id}`);
+    return user;
+  }
+
+  /** Refuse a change that would leave no active head other than `id`. */
+  private async keepAHead(id: string, what: string): Promise<void> {
+    const r = await this.sql.rows<{ n: number | string }>("SELECT COUNT(*) AS n FROM central_users WHERE role = 'head' AND active = 1 AND id <> ?", [id]);
+    const user = await this.must(id);
+    if (user.role === 'head' && user.active && Number(r[0]?.n ?? 0) === 0) {
+      throw new UserError(`cannot ${what}: it is the last active head (add or enable another head first)`);
+    }
+  }
+}
+
+/** A role name checked against CENTRAL_ROLES. */
+function roleOf(role: string): CentralRole {
+  if (!(CENTRAL_ROLES as readonly string[]).includes(role)) throw new UserError(`role "${role}" is not one of ${CENTRAL_ROLES.join(', ')}`);
+  return role as CentralRole;
+}
+
+/** Sites as stored (sorted JSON, null: every site); refuses a bad site id or an empty list. */
+function sitesOf(sites: readonly string[] | null): string | null {
+  if (sites === null) return null;
+  for (const s of sites) if (!SITE_RE.test(s)) throw new UserError(`site "${s}" is not a site id`);
+  if (sites.length === 0) throw new UserError('a user limited to sites needs at least one site');
+  return JSON.stringify([...new Set(sites)].sort());
 }
 
 /** A hash no password matches, checked for unknown ids so their answer takes as long. */

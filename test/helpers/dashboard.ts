@@ -39,6 +39,8 @@ export interface TestDashboard {
   addUser(id: string, role: CentralRole, o?: { sites?: string[]; totp?: boolean; password?: string }): Promise<{ secret: string | null }>;
   /** A client with its own cookie jar. */
   client(): ConsoleClient;
+  /** A TOTP code of `secret` that account `id` has not used yet (codes are accepted once). */
+  freshCode(id: string, secret: string): Promise<string>;
   /** A client signed in as `id` (with the current TOTP code when `secret`). */
   signedIn(id: string, o?: { secret?: string | null; password?: string }): Promise<ConsoleClient>;
   /** Stop and remove everything. */
@@ -57,7 +59,16 @@ export async function startDashboard(o: { store?: string; config?: Partial<Dashb
   const server = new DashboardServer({ store, sql: store.sql, commands, config, timeZone: o.timeZone ?? 'Asia/Jakarta', scryptCost: 1024, pollMs: 50, ...(o.now ? { now: o.now } : {}) }, o.log ?? silentLogger());
   const port = await server.start();
   const url = `http://127.0.0.1:${port}`;
+  // A code the account has not used yet (each time step is accepted once): the current step, or the next one when
+  // the current was used by an earlier sign-in of the same test.
+  const freshCode = async (id: string, secret: string): Promise<string> => {
+    const now = (o.now ?? Date.now)();
+    const last = Number((await store.sql.rows<{ s: number | string | null }>('SELECT totp_step AS s FROM central_users WHERE id = ?', [id]))[0]?.s ?? -1);
+    const step = Math.max(Math.floor(now / 30_000), last + 1);
+    return totpOf(secret).generate({ timestamp: step * 30_000 });
+  };
   const d: TestDashboard = {
+    freshCode,
     url, server, ctx: server.context, store, sent,
     async addUser(id, role, u = {}) {
       await server.context.users.add({ id, name: `Pengguna ${id}`, role, sites: u.sites ?? null, password: u.password ?? PASSWORD });
@@ -70,7 +81,7 @@ export async function startDashboard(o: { store?: string; config?: Partial<Dashb
       const c = new ConsoleClient(url);
       await c.get('/signin');
       const fields: Record<string, string> = { user: id, password: s.password ?? PASSWORD };
-      if (s.secret) fields.code = totpOf(s.secret).generate();
+      if (s.secret) fields.code = await freshCode(id, s.secret);
       const r = await c.post('/signin', fields);
       if (r.status !== 303) throw new Error(`sign-in of ${id} failed: ${r.status}`);
       await c.get(r.location ?? '/');

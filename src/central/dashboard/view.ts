@@ -77,7 +77,7 @@ ${(spec.scripts ?? []).map((s) => h`<script src="/assets/${s}" defer></script>`)
 <div class="brand"><strong>${t('app.name')}</strong></div>
 ${user ? h`<nav aria-label="${t('nav.menu')}"><ul>${items.map((n) => h`<li><a href="${n.path}"${n.path === spec.active ? trusted(' aria-current="page"') : ''}>${t(n.label)}</a></li>`)}</ul></nav>` : ''}
 <div class="who">
-${user ? h`<span class="officer">${user.name} · ${t(`role.${user.role}`)}${user.sites ? h` · ${user.sites.join(', ')}` : ''}</span>` : ''}
+${user ? h`<a class="officer" href="/account" title="${t('account.title')}">${user.name} · ${t(`role.${user.role}`)}${user.sites ? h` · ${user.sites.join(', ')}` : ''}</a>` : ''}
 <form method="post" action="/lang" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="lang" value="${lang === 'id' ? 'en' : 'id'}"><input type="hidden" name="next" value="${new URL(c.req.url).pathname}"><button type="submit" lang="${lang === 'id' ? 'en' : 'id'}">${t('lang.switch')}</button></form>
 ${user ? h`<form method="post" action="/signout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit">${t('nav.signout')}</button></form>` : ''}
 </div>

@@ -8,6 +8,8 @@ import { preregisterScreen } from './preregister.js';
 import { commandsScreen } from './commands.js';
 import { reportsScreen } from './reports.js';
 import { usersScreen } from './users.js';
+import { accountScreen } from './account.js';
+import { auditScreen } from './audit.js';
 
 /** All screen groups. */
-export const DASHBOARD_SCREENS: readonly DashboardScreen[] = [signinScreen, fleetScreen, alertsScreen, preregisterScreen, visitsScreen, commandsScreen, reportsScreen, usersScreen];
+export const DASHBOARD_SCREENS: readonly DashboardScreen[] = [signinScreen, fleetScreen, alertsScreen, preregisterScreen, visitsScreen, commandsScreen, reportsScreen, usersScreen, accountScreen, auditScreen];
