@@ -18,10 +18,6 @@ import { SystemdNotifier } from '../adapters/systemd/notify.js';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import type { CentralFileConfig } from './config.js';
 import { openCentralStore } from './open.js';
-import type { SqlCentralStore } from './sql-store.js';
-import type { CentralReceiver as Receiver } from './receiver.js';
-import type { KeyPair } from '../adapters/mqtt/keys.js';
-import type { DashboardServer } from './dashboard/server.js';
 import { hostname } from 'node:os';
 import { WebhookDelivery } from './webhooks.js';
 
@@ -35,29 +31,8 @@ export function dashboardUrlOf(config: Pick<CentralFileConfig, 'alerts' | 'conso
   return `${config.console.tls ? 'https' : 'http'}://${host}:${port ?? m[2]}`;
 }
 
-/** The dashboard of this centre, fed by the receiver's changes, sending commands over its broker connection. */
-async function buildDashboard(config: CentralFileConfig, store: SqlCentralStore, receiver: Receiver, key: KeyPair, log: Log): Promise<DashboardServer> {
-  const [{ DashboardServer }, { CommandSender }] = await Promise.all([import('./dashboard/server.js'), import('./commands.js')]);
-  const dashboard = new DashboardServer({
-    store, sql: store.sql, config: config.console, timeZone: config.timeZone,
-    commands: {
-      async send(site, door, action, args, opts) {
-        const client = receiver.mqtt;
-        if (!client) throw new Error('the receiver is not connected to the broker');
-        const r = await new CommandSender(client, store, key).send(site, door, action, args, opts);
-        return { id: r.command.id, reply: r.reply };
-      },
-    },
-  }, log);
-  const feed = dashboard.context.feed;
-  receiver.watch((c) => {
-    if (c.kind === 'reply' && c.id) feed.notify(`command:${c.id}`, c.site);
-    if (c.kind === 'status') feed.notify(`door:${c.site}/${c.door}`, c.site);
-    void feed.poll();
-  });
-  return dashboard;
-}
 import { catchUpSummaries, summaryStatus } from './summaries.js';
+import { centreDashboard } from './dashboard-wiring.js';
 
 /** Run the central receiver until SIGINT or SIGTERM, then stop in order. */
 export async function runCentral(config: CentralFileConfig, log: Log): Promise<void> {
@@ -68,7 +43,7 @@ export async function runCentral(config: CentralFileConfig, log: Log): Promise<v
   const receiver = new CentralReceiver(store, {
     broker: config.broker, group: config.group, key, offlineAfterSeconds: config.offlineAfterSeconds,
   }, log);
-  const dashboard = config.console.enabled ? await buildDashboard(config, store, receiver, key, log) : null;
+  const dashboard = config.console.enabled ? await centreDashboard({ store, receiver, key, config: config.console, timeZone: config.timeZone }, log) : null;
   // Alert webhooks read the alerts table on their own; the receiver only kicks them (it never waits for a delivery).
   const webhooks = new WebhookDelivery(store.sql, config.alerts.webhooks, log.child({ component: 'webhooks' }),
     { dashboardUrl: () => dashboardUrlOf(config, dashboard?.port ?? null), timeoutMs: config.alerts.timeoutSeconds * 1000 });

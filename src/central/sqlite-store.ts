@@ -107,7 +107,6 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
     name: 'central: SOP 002 monthly health report chain (submit, review, approve, return)',
     sql: HEALTH_REPORTS_DDL,
   },
-  },
   {
     version: 8,
     name: 'central: the last TOTP time step each account used (a code is accepted once)',

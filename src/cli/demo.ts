@@ -29,12 +29,20 @@ const OFFICERS = [
 ] as const;
 /** The demo's console port (any free port when it is taken). */
 const DEMO_CONSOLE_PORT = 8080;
+/** The demo central office's dashboard port (any free port when it is taken). */
+const DEMO_DASHBOARD_PORT = 8090;
 const BADGES = [['1B00000001', 'TAMU-01'], ['1B00000002', 'TAMU-02'], ['1B00000003', 'TAMU-03']] as const;
 
 /** The demo's site id. */
 export const DEMO_SITE = 'demo-office';
 /** The demo's door id. */
 export const DEMO_DOOR = 'server-room-1';
+/** The demo central office's dashboard accounts: a head (no second factor), an analyst, a helpdesk of the demo site. */
+const CENTRAL_ACCOUNTS = [
+  { id: 'kepala', name: 'Rina Kusuma (Kepala Pusat Data)', role: 'head', sites: null, password: 'kepala-demo-2026', what: 'head, every site, no TOTP' },
+  { id: 'analis', name: 'Bayu Pratama (Analis)', role: 'analyst', sites: null, password: 'analis-demo-2026', what: 'analyst, every site' },
+  { id: 'helpdesk', name: 'Maya Sari (Helpdesk)', role: 'helpdesk', sites: [DEMO_SITE], password: 'helpdesk-demo-2026', what: `helpdesk, site ${DEMO_SITE} only` },
+] as const;
 
 /** The demo's config file text (sim hardware, three sim readers; a `central:` section when a centre URL and key are given). */
 export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { url: string; publicKey: string }, consolePort = 0): string {
@@ -71,6 +79,7 @@ export function demoCommand(program: Command): void {
       const centre = o.central ? await startEmbeddedCentral({
         dir: join(dir, 'central'), log: createLogger('error', 2),
         doors: [{ site: DEMO_SITE, door: DEMO_DOOR, publicKey: loadOrCreateKeyPair(join(dir, 'data'), DOOR_KEY_FILE).publicKeyText }],
+        dashboard: { port: await freePort(DEMO_DASHBOARD_PORT), timeZone: 'Asia/Jakarta', accounts: CENTRAL_ACCOUNTS.map(({ what: _w, sites, ...a }) => ({ ...a, sites: sites ? [...sites] : null })) },
       }) : null;
       const yamlText = demoConfigYaml(join(dir, 'data'), 3, centre ?? undefined, await freePort(DEMO_CONSOLE_PORT));
       writeFileSync(configFile, yamlText);
@@ -99,6 +108,10 @@ export function demoCommand(program: Command): void {
         if (port !== null) {
           say(`\nOfficers' console (Bahasa Indonesia; English by a switch): http://127.0.0.1:${port}/ — sign in with a PIN:`);
           for (const [i, x] of OFFICERS.entries()) say(`  O${i + 1} ${x.name}: PIN ${x.pin}   (or "tap desk O${i + 1}" below, then the PIN)`);
+        }
+        if (centre?.dashboardUrl) {
+          say(`Central office dashboard: ${centre.dashboardUrl} — sign in with a user id and password:`);
+          for (const a of CENTRAL_ACCOUNTS) say(`  ${a.id.padEnd(8)} ${a.name}: password ${a.password}   (${a.what})`);
         }
         if (o.interactive && process.stdin.readable) await prompt(say, daemon, io, readers);
         if (centre) await centralLine(say, centre, store.events.lastSeq());

@@ -26,6 +26,8 @@ describe('pintu demo', () => {
     expect(central, r.stdout).not.toBeNull();
     expect(Number(central![1])).toBe(Number(held![1]));
     expect(r.stdout.indexOf(central![0])).toBeGreaterThan(r.stdout.indexOf(held![0]));
+    expect(r.stdout).toMatch(/^Central office dashboard: http:\/\/127\.0\.0\.1:\d+\/ — sign in with a user id and password:$/m);
+    for (const [id, pw] of [['kepala', 'kepala-demo-2026'], ['analis', 'analis-demo-2026'], ['helpdesk', 'helpdesk-demo-2026']]) expect(r.stdout).toMatch(new RegExp(`^  ${id} .*: password ${pw} `, 'm'));
     expect(existsSync(dataDirOf(r.stdout))).toBe(false);
   });
 
@@ -35,6 +37,7 @@ describe('pintu demo', () => {
     for (const s of WALK) expect(r.stdout).toContain(s);
     expect(r.stdout).toMatch(/Event log holds \d+ events, hash-chained: chain verified\./);
     expect(r.stdout).not.toContain('central office received');
+    expect(r.stdout).not.toContain('Central office dashboard');
     expect(existsSync(dataDirOf(r.stdout))).toBe(false);
   });
 });
