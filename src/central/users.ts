@@ -3,7 +3,8 @@
  * a password kept only as a salted scrypt hash (hashed on libuv's thread pool, never in logs), an optional TOTP second
  * factor (RFC 6238 via otpauth; each code is accepted once: the last accepted time step is kept per account), and a
  * lockout after `lockoutAttempts` wrong passwords or codes in a row (counted in the table, so a restart does not reset
- * it). The centre always keeps at least one active head: disabling or demoting the last one is refused.
+ * it). The centre always keeps at least one active head of every site (who manages the accounts): disabling, demoting
+ * or limiting the last one to some sites is refused.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -128,7 +129,7 @@ export class CentralUsers {
     const user = await this.must(id);
     const role = change.role === undefined ? user.role : roleOf(change.role);
     const sites = change.sites === undefined ? (user.sites ? JSON.stringify(user.sites) : null) : sitesOf(change.sites);
-    if (role !== 'head') await this.keepAHead(id, `demote ${id}`);
+    if (role !== 'head' || sites !== null) await this.keepAHead(id, role !== 'head' ? `demote ${id}` : `limit ${id} to some sites`);
     await this.sql.run('UPDATE central_users SET role = ?, sites = ?, changed_at = ? WHERE id = ?', [role, sites, this.now(), id]);
     return (await this.get(id))!;
   }
@@ -288,13 +289,15 @@ export class CentralUsers {
     return user;
   }
 
-  /** Refuse a change that would leave no active head other than `id`. */
+  /**
+   * Refuse a change to `id` that would leave no active head of every site other than `id` (the one who can manage
+   * accounts on the dashboard).
+   */
   private async keepAHead(id: string, what: string): Promise<void> {
-    const r = await this.sql.rows<{ n: number | string }>("SELECT COUNT(*) AS n FROM central_users WHERE role = 'head' AND active = 1 AND id <> ?", [id]);
     const user = await this.must(id);
-    if (user.role === 'head' && user.active && Number(r[0]?.n ?? 0) === 0) {
-      throw new UserError(`cannot ${what}: it is the last active head (add or enable another head first)`);
-    }
+    if (user.role !== 'head' || !user.active || user.sites !== null) return;
+    const r = await this.sql.rows<{ n: number | string }>("SELECT COUNT(*) AS n FROM central_users WHERE role = 'head' AND active = 1 AND sites IS NULL AND id <> ?", [id]);
+    if (Number(r[0]?.n ?? 0) === 0) throw new UserError(`cannot ${what}: it is the last active head of every site (add or enable another head first)`);
   }
 }
 

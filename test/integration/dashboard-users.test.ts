@@ -84,7 +84,7 @@ describe('users page (head)', () => {
     expect((await head.get('/users/nobody')).status).toBe(404);
   });
 
-  it('never leaves the centre without an active head: the last one can be neither deactivated nor demoted', async () => {
+  it('never leaves the centre without an active head of every site: the last one can be neither deactivated, demoted nor limited to some sites', async () => {
     const d = await dash();
     await d.addUser('kepala', 'head');
     const head = await d.signedIn('kepala');
@@ -99,6 +99,10 @@ describe('users page (head)', () => {
     await expect(d.ctx.users.set('kepala', { role: 'analyst' })).rejects.toThrow('last active head');
     await d.ctx.users.setActive('kepala2', true);
     expect((await head.post('/users/kepala2/active', { active: '0' })).status).toBe(303);
+    await expect(d.ctx.users.set('kepala', { sites: ['site-a'] })).rejects.toThrow('last active head of every site');
+    await d.addUser('kepala-a', 'head', { sites: ['site-a'] });
+    await expect(d.ctx.users.setActive('kepala', false)).rejects.toThrow('last active head of every site');
+    await d.ctx.users.set('kepala-a', { sites: null });
     expect((await d.ctx.users.set('kepala', { sites: ['site-a'] })).sites).toEqual(['site-a']);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Accounts of the centre, for the head: the list (role, sites, second factor, lockout, active), a new account with an
- * initial password the head types, and per account: role and sites, deactivate/activate (never the last active head),
+ * initial password the head types, and per account: role and sites, deactivate/activate (never the last active head of every site),
  * unlock, a password reset, and a new or removed TOTP second factor (its otpauth:// URI shown once, as text). Only a
  * head who sees every site manages accounts (a site-limited head could otherwise widen an account beyond their own
  * sites). Every route checks the role again on the server and every change is an audit entry with the head as actor.
