@@ -129,3 +129,30 @@ describe('sessions left idle do not pile up', () => {
     expect(d.ctx.sessions.size).toBe(1);
   });
 });
+
+describe('a password or second factor reset ends the sessions it was meant to stop', () => {
+  it("the head's reset of a password or TOTP signs the account out everywhere; a user's own change keeps only their own session", async () => {
+    const d = await dash();
+    await d.addUser('kepala', 'head');
+    await d.addUser('ani', 'analyst');
+    const head = await d.signedIn('kepala');
+    const stolen = await d.signedIn('ani');
+    expect((await stolen.get('/fleet')).status).toBe(200);
+    await head.get('/users/ani');
+    expect((await head.post('/users/ani/password', { password: 'sandi-reset-ani-1', again: 'sandi-reset-ani-1' })).status).toBe(303);
+    expect((await stolen.get('/fleet')).location).toMatch(/^\/signin/);
+    const again = await d.signedIn('ani', { password: 'sandi-reset-ani-1' });
+    await head.get('/users/ani');
+    expect((await head.post('/users/ani/totp', { mode: 'on' })).status).toBe(200);
+    expect((await again.get('/fleet')).location).toMatch(/^\/signin/);
+    expect((await head.get('/users')).status).toBe(200);
+
+    await d.addUser('budi', 'analyst');
+    const mine = await d.signedIn('budi');
+    const other = await d.signedIn('budi');
+    await mine.get('/account');
+    expect((await mine.post('/account/password', { current: PASSWORD, password: 'sandi-baru-budi-1', again: 'sandi-baru-budi-1' })).status).toBe(303);
+    expect((await mine.get('/fleet')).status).toBe(200);
+    expect((await other.get('/fleet')).location).toMatch(/^\/signin/);
+  });
+});

@@ -71,10 +71,10 @@ export class SessionStore {
     return s;
   }
 
-  /** End every session of an officer (deactivated, PIN reset); returns how many. */
-  endOfficer(officerId: string): number {
+  /** End every session of an officer (deactivated, PIN reset), but `keep` when given; returns how many. */
+  endOfficer(officerId: string, keep?: Session | null): number {
     let n = 0;
-    for (const [k, s] of this.sessions) if (s.officerId === officerId) { this.sessions.delete(k); n += 1; }
+    for (const [k, s] of this.sessions) if (s.officerId === officerId && s !== keep) { this.sessions.delete(k); n += 1; }
     return n;
   }
 

@@ -55,6 +55,8 @@ ${o.error ? h`<p class="field-error" role="alert">${o.error}</p>` : ''}
       if (now.lockedUntil !== null && now.lockedUntil > ctx.now()) return form(c, { error: t('account.locked', { until: when(now.lockedUntil, ctx.settings.timeZone) }), status: 429 });
       return form(c, { error: t('account.wrong'), status: 401 });
     }
+    // Other sessions of this account (another browser, a stolen cookie) end with the old password; this one stays.
+    ctx.sessions.endOfficer(u.id, c.get('session'));
     await audit(ctx.sql, { actor: u.id, action: 'user.password_changed' }, ctx.now());
     return redirectWith(c, '/account', t('account.changed'));
   });

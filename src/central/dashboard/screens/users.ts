@@ -196,6 +196,8 @@ ${u.totp ? h`<form method="post" action="${base}/totp" class="inline">${csrfFiel
     } catch (err) {
       return editPage(c, u, { error: accountProblem(t, err), status: 422 });
     }
+    // Whoever held a session of this account (perhaps why the password was reset) must sign in with the new one.
+    ctx.sessions.endOfficer(u.id, u.id === actor(c) ? c.get('session') : null);
     await audit(ctx.sql, { actor: actor(c), action: 'user.password_reset', detail: { user: u.id } }, ctx.now());
     return redirectWith(c, `/users/${encodeURIComponent(u.id)}`, t('users.reset.done', { id: u.id }));
   });
@@ -211,6 +213,7 @@ ${u.totp ? h`<form method="post" action="${base}/totp" class="inline">${csrfFiel
       return redirectWith(c, `/users/${encodeURIComponent(u.id)}`, t('users.totp.removed', { id: u.id }));
     }
     const uri = await ctx.users.enableTotp(u.id);
+    ctx.sessions.endOfficer(u.id, u.id === actor(c) ? c.get('session') : null);
     await audit(ctx.sql, { actor: actor(c), action: 'user.totp_set', detail: { user: u.id } }, ctx.now());
     return editPage(c, (await ctx.users.get(u.id))!, { uri });
   });
