@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../domain/errors.js';
 import { formatIssues } from '../config/load.js';
-import { brokerSchema, timeZoneSchema } from '../config/schema.js';
+import { brokerSchema, listenSchema, timeZoneSchema, tlsFilesSchema } from '../config/schema.js';
 import { isAlertType } from '../domain/events.js';
 import { LINK_FAULT_KINDS } from './alert-queue.js';
 
@@ -17,14 +17,9 @@ export const dashboardSchema = z.object({
   /** Serve the dashboard from `pintu central run`. */
   enabled: z.boolean().default(true),
   /** host:port to listen on; a non-loopback address needs TLS (or allowPlainHttp). */
-  listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8090 or 0.0.0.0:8443').default('127.0.0.1:8090'),
+  listen: listenSchema('127.0.0.1:8090'),
   /** TLS certificate and key (PEM); `pintu console cert` makes a self-signed pair for a first install. */
-  tls: z.object({
-    /** Certificate (PEM). */
-    certFile: z.string().min(1),
-    /** Private key (PEM). */
-    keyFile: z.string().min(1),
-  }).strict().optional(),
+  tls: tlsFilesSchema.optional(),
   /** Allow plain HTTP on a non-loopback address (passwords and session cookies then cross the network in clear). */
   allowPlainHttp: z.boolean().default(false),
   /** Language of the dashboard by default (each user may switch). */

@@ -250,20 +250,28 @@ export const clockSchema = z
 /** Config of the clock guard. */
 export type ClockConfig = z.infer<typeof clockSchema>;
 
+/** Where a web UI listens (the officers' console, the central dashboard): host:port, IPv6 in brackets. */
+export function listenSchema(fallback: string) {
+  return z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, `must be host:port, e.g. ${fallback} or 0.0.0.0:8443`).default(fallback);
+}
+
+/** A web UI's TLS certificate and key (PEM files). */
+export const tlsFilesSchema = z.object({
+  /** Certificate (PEM). */
+  certFile: z.string().min(1),
+  /** Private key (PEM). */
+  keyFile: z.string().min(1),
+}).strict();
+
 /** The officers' console: a web UI served by `pintu run` on the LAN. */
 export const consoleSchema = z
   .object({
     /** Serve the console from `pintu run`. */
     enabled: z.boolean().default(true),
     /** host:port to listen on; a non-loopback address needs TLS (or allowPlainHttp). */
-    listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8443').default('127.0.0.1:8080'),
+    listen: listenSchema('127.0.0.1:8080'),
     /** TLS certificate and key (PEM); `pintu console cert` makes a self-signed pair for a first install. */
-    tls: z.object({
-      /** Certificate (PEM). */
-      certFile: z.string().min(1),
-      /** Private key (PEM). */
-      keyFile: z.string().min(1),
-    }).strict().optional(),
+    tls: tlsFilesSchema.optional(),
     /** Allow plain HTTP on a non-loopback address (PINs and session cookies then cross the LAN in clear). */
     allowPlainHttp: z.boolean().default(false),
     /** Language of the console by default (each officer may switch). */

@@ -4,7 +4,6 @@
  * alarm acknowledgements, and every screen group's routes.
  */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { bodyLimit } from 'hono/body-limit';
@@ -17,6 +16,7 @@ import { activeRole } from './live.js';
 import { alarmBanner, isAlarmChange } from './alarm-banner.js';
 import { consoleCookie, formOf, h, localPath, redirectWith, refusal, signedIn } from './view.js';
 import { page } from './layout.js';
+import { assetRoute, CSP, loopbackNamesOnly, sameOrigin } from './web-guards.js';
 
 /** Cookie of the pre-session CSRF token (the sign-in form, before any session exists). */
 const PRE_COOKIE = 'pintu_pre';
@@ -25,21 +25,6 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Cookie of the language chosen before signing in. */
 const LANG_COOKIE = 'pintu_lang';
-
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-  + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/** Is this request a change from this console's own pages (not cross-site)? */
-function sameOrigin(c: Context<ConsoleEnv>): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return false;
-  const origin = c.req.header('origin');
-  if (origin && origin !== 'null') {
-    const host = c.req.header('host');
-    try { if (new URL(origin).host !== host) return false; } catch { return false; }
-  } else if (origin === 'null') return false;
-  return true;
-}
 
 /** Build the console's app with its screens. */
 export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, screens: readonly Screen[]): Hono<ConsoleEnv> {
@@ -52,31 +37,14 @@ export function consoleApp(ctx: ConsoleContext, assets: Map<string, Asset>, scre
   });
 
   // Static files first: no session needed.
-  app.get('/assets/:file', (c) => {
-    const a = assets.get(c.req.param('file'));
-    if (!a) return c.notFound();
-    const headers: Record<string, string> = { 'content-type': a.type, etag: a.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
-    if (c.req.header('if-none-match') === a.etag) return c.body(null, 304, headers);
-    const gz = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-    if (gz) headers['content-encoding'] = 'gzip';
-    headers.vary = 'accept-encoding';
-    return c.body(new Uint8Array(gz ? a.gzip : a.body), 200, headers);
-  });
+  app.get('/assets/:file', assetRoute(assets));
 
   // No form of the console comes near 64 KiB: a bigger body is refused before it is read (memory stays bounded).
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text(ctx.catalogue.translator(ctx.settings.language)('error.tooLarge'), 413) }));
 
   // A console on loopback answers only to loopback names: a web page elsewhere cannot reach it by DNS rebinding
   // (a name of the attacker's that resolves to 127.0.0.1 in a browser on this machine).
-  if (ctx.settings.loopbackOnly) {
-    app.use('*', async (c, next) => {
-      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
-      if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
-        return c.text(ctx.catalogue.translator(ctx.settings.language)('error.host'), 421);
-      }
-      await next();
-    });
-  }
+  if (ctx.settings.loopbackOnly) app.use('*', loopbackNamesOnly(() => ctx.catalogue.translator(ctx.settings.language)('error.host')));
 
   // Security headers, session, officer, language, CSRF token.
   app.use('*', async (c, next) => {

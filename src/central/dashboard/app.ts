@@ -5,11 +5,11 @@
  * switch, and every screen group's routes.
  */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { bodyLimit } from 'hono/body-limit';
 import type { Asset } from '../../adapters/console/assets.js';
+import { assetRoute, CSP, loopbackNamesOnly, sameOrigin } from '../../adapters/console/web-guards.js';
 import { SESSION_COOKIE, randomToken } from '../../adapters/console/session.js';
 import type { DashboardContext, DashboardEnv, DashboardScreen } from './context.js';
 import { LANGS, type Lang } from './i18n/index.js';
@@ -24,9 +24,6 @@ const LANG_COOKIE = 'pintu_lang';
 /** The largest request body read (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-  + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
 /** Live streams one user may hold open at once (a browser holds one per tab; each costs a socket and a feed listener). */
 export const MAX_STREAMS_PER_USER = 16;
 /** Live streams the dashboard holds open at once (it shares its process with the receiver that stores the doors' events). */
@@ -37,18 +34,6 @@ export const STREAM_USER_CHECK_MS = 5000;
 
 /** Least time between two notices of one topic to one page (ms): a busy door must not make pages re-fetch all the time. */
 const TOPIC_EVERY_MS: Record<string, number> = { fleet: 1000, door: 500, alerts: 0, command: 0 };
-
-/** Is this request a change from the dashboard's own pages (not cross-site)? */
-function sameOrigin(c: Context<DashboardEnv>): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return false;
-  const origin = c.req.header('origin');
-  if (origin === 'null') return false;
-  if (origin) {
-    try { if (new URL(origin).host !== c.req.header('host')) return false; } catch { return false; }
-  }
-  return true;
-}
 
 /** Build the dashboard's app with its screens. */
 export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, screens: readonly DashboardScreen[]): Hono<DashboardEnv> {
@@ -61,29 +46,12 @@ export function dashboardApp(ctx: DashboardContext, assets: Map<string, Asset>, 
     return c.html(bare(c.get('lang') ?? ctx.settings.language, t('error.title'), t('error.internal')), 500);
   });
 
-  app.get('/assets/:file', (c) => {
-    const a = assets.get(c.req.param('file'));
-    if (!a) return c.notFound();
-    const headers: Record<string, string> = { 'content-type': a.type, etag: a.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
-    if (c.req.header('if-none-match') === a.etag) return c.body(null, 304, headers);
-    const gz = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-    if (gz) headers['content-encoding'] = 'gzip';
-    headers.vary = 'accept-encoding';
-    return c.body(new Uint8Array(gz ? a.gzip : a.body), 200, headers);
-  });
+  app.get('/assets/:file', assetRoute(assets));
 
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text(ctx.catalogue.translator(ctx.settings.language)('error.tooLarge'), 413) }));
 
   // On loopback, answer only to loopback names (no DNS rebinding from a web page in a browser on this machine).
-  if (ctx.settings.loopbackOnly) {
-    app.use('*', async (c, next) => {
-      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
-      if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
-        return c.text(ctx.catalogue.translator(ctx.settings.language)('error.host'), 421);
-      }
-      await next();
-    });
-  }
+  if (ctx.settings.loopbackOnly) app.use('*', loopbackNamesOnly(() => ctx.catalogue.translator(ctx.settings.language)('error.host')));
 
   app.use('*', async (c, next) => {
     const now = ctx.now();
