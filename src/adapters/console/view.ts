@@ -145,7 +145,7 @@ export function allowed(action: string): MiddlewareHandler<ConsoleEnv> {
 }
 
 /** Form fields as strings (a repeated field keeps its last value; see `formList` for lists). */
-export async function formOf(c: Context<ConsoleEnv>): Promise<Record<string, string>> {
+export async function formOf(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody({ all: true });
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
@@ -156,7 +156,7 @@ export async function formOf(c: Context<ConsoleEnv>): Promise<Record<string, str
 }
 
 /** A repeated form field as a list of strings (e.g. device rows). */
-export async function formList(c: Context<ConsoleEnv>, name: string): Promise<string[]> {
+export async function formList(c: Context, name: string): Promise<string[]> {
   const body = await c.req.parseBody({ all: true });
   const v = body[name] ?? body[`${name}[]`];
   if (v === undefined) return [];

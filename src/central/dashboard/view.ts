@@ -10,7 +10,7 @@ import type { DashboardContext, DashboardEnv } from './context.js';
 import type { DashKey } from './i18n/index.js';
 import { inScope, may, type DashboardAction } from './roles.js';
 
-export { h, trusted, timeTag, when, zoneLabel, localPath, type Html } from '../../adapters/console/view.js';
+export { h, trusted, timeTag, when, zoneLabel, localPath, formOf, formList, type Html } from '../../adapters/console/view.js';
 
 /** A page to render. */
 export interface PageSpec {
@@ -124,25 +124,6 @@ export function allowed(ctx: DashboardContext, action: DashboardAction): Middlew
 /** May the signed-in user see this site? (Answer 404 when not: a site out of scope does not exist for them.) */
 export function siteAllowed(c: Context<DashboardEnv>, site: string): boolean {
   return c.get('user') !== null && inScope(c.get('scope'), site);
-}
-
-/** Form fields as strings (a repeated field keeps its last value). */
-export async function formOf(c: Context<DashboardEnv>): Promise<Record<string, string>> {
-  const body = await c.req.parseBody({ all: true });
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) {
-    const last = Array.isArray(v) ? v[v.length - 1] : v;
-    if (typeof last === 'string') out[k] = last;
-  }
-  return out;
-}
-
-/** A repeated form field as a list of strings. */
-export async function formList(c: Context<DashboardEnv>, name: string): Promise<string[]> {
-  const body = await c.req.parseBody({ all: true });
-  const v = body[name] ?? body[`${name}[]`];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 }
 
 /** A cookie of the dashboard: HttpOnly, SameSite=Strict, Secure under TLS. */
