@@ -8,3 +8,11 @@ import { createHmac } from 'node:crypto';
 export function keyedHash(secret: Buffer, uid: string): string {
   return createHmac('sha256', secret).update(uid.toUpperCase()).digest('hex');
 }
+
+/**
+ * Keyed hash of a NIK (HMAC-SHA256 with the per-site secret, domain-separated from card UIDs): how a NIK is matched
+ * without being stored in clear — data-subject requests (`pintu subject find`) and the watchlist (issue 14).
+ */
+export function nikHash(secret: Buffer, nik: string): string {
+  return createHmac('sha256', secret).update(`NIK:${nik.replace(/[\s.]/g, '')}`).digest('hex');
+}

@@ -47,3 +47,14 @@ export function checkNik(input: string): NikCheck {
   if (num(12, 4) === 0) return { ok: false, code: 'nik.serial', error: 'NIK digits 13-16 (serial) cannot be 0000' };
   return { ok: true, nik, female };
 }
+
+/**
+ * A NIK as shown anywhere (console, CLI, `--json`, reports, the dashboard) unless a head reveals it: the region code
+ * (6 digits) and the serial (last 4) stay, the birth date is masked — `320101******0001` (issue 14). Input that is
+ * not 16 digits is masked whole, so nothing of a mistyped NIK leaks either.
+ */
+export function maskNik(nik: string): string {
+  const digits = nik.replace(/[\s.]/g, '');
+  if (!/^\d{16}$/.test(digits)) return digits.length === 0 ? '' : '*'.repeat(Math.min(digits.length, 16));
+  return `${digits.slice(0, 6)}******${digits.slice(12)}`;
+}
