@@ -13,6 +13,7 @@ import { keyedHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
 import { cardUid, checkDevices, checkText, required } from './input-checks.js';
+import { revealNik } from './nik-reveal.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import type { DeskCommands } from '../ports/console.js';
 import { event, incidentRecorded } from '../domain/events.js';
@@ -331,6 +332,11 @@ export class VisitService implements VisitCommands, DeskCommands {
       this.store.updateDoorStatus({ mode });
       this.store.events.append([event(mode === 'enabled' ? 'door.enabled' : 'door.disabled', { officer: o.id, ...(reason ? { reason } : {}) })], this.now());
     });
+  }
+
+  /** A head reveals a visitor's full NIK with a reason (`visit.nik_revealed`, without the NIK); anyone else is refused. */
+  revealNik(id: string, by: string, reason: string): string {
+    return revealNik(this.store, this.now(), id, by, reason);
   }
 
   /** Find the open visit whose KTP (by chip UID) is held at the desk. */

@@ -6,19 +6,20 @@ import { parseChecklistItem, parseDevice } from './input.js';
 import { formatTime, parseTime } from '../domain/time.js';
 import { UserError } from '../domain/errors.js';
 import { VISIT_STATES, type CancelReason, type Visit, type VisitState } from '../domain/types.js';
+import { maskNik, withMaskedNik } from '../domain/nik.js';
+import { Answers } from './answers.js';
 import { action, collect, globals, out, withServices } from './context.js';
 
-/** Mask a NIK for lists: region and serial visible, birth date hidden. */
-export function maskNik(nik: string): string {
-  return `${nik.slice(0, 6)}******${nik.slice(12)}`;
-}
-
-/** Human, multi-line description of a visit (for the officer at the desk; the CLI is not a log). */
-export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | null): string {
+/**
+ * Human, multi-line description of a visit (for the officer at the desk; the CLI is not a log). The NIK is masked
+ * unless `revealedNik` is the full NIK a head just revealed (`visit show --reveal-nik`).
+ */
+export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | null, revealedNik?: string): string {
   const t = (ms: number | undefined): string => formatTime(ms, timeZone);
+  const nik = revealedNik ? `${revealedNik} (revealed)` : maskNik(v.visitor.nik);
   const lines = [
     `visit ${v.id} (${v.kind}) — ${v.state}${v.presence ? `, ${v.presence}` : ''}`,
-    `  visitor:  ${v.visitor.name}, ${v.visitor.org}, NIK ${v.visitor.nik}${v.visitor.phone ? `, ${v.visitor.phone}` : ''}`,
+    `  visitor:  ${v.visitor.name}, ${v.visitor.org}, NIK ${nik}${v.visitor.phone ? `, ${v.visitor.phone}` : ''}`,
     `  purpose:  ${v.purpose} (${v.plannedMinutes} min planned)${v.letterRef ? `, letter ${v.letterRef}` : ''}`,
     `  devices in:  ${v.devicesIn.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`,
   ];
@@ -149,18 +150,33 @@ export function visitCommands(program: Command): void {
       }
       const filter = st === 'inside' || st === 'outside' ? { presence: st as 'inside' | 'outside' } : st ? { state: st as VisitState } : {};
       const { list, tz } = withServices(this, ({ store, config }) => ({ list: store.visits({ ...filter, limit: Number(o.limit) || 50 }), tz: config.visits.timeZone }));
-      if (globals(this).json) { out(this, list, () => ''); return; }
+      if (globals(this).json) { out(this, list.map(withMaskedNik), () => ''); return; }
       out(this, list, () => list.map((v) => [v.id, v.state, v.presence ?? '-', formatTime(v.at.requested, tz), maskNik(v.visitor.nik), v.visitor.name, v.visitor.org].join('\t')).join('\n') || '(no visits)');
     }));
 
   visit.command('show <id>')
-    .description('everything about one visit')
-    .action(action(function (this: Command, id: string) {
+    .description('everything about one visit (NIK masked; a head may --reveal-nik with --by HEAD, a --reason and their PIN)')
+    .option('--reveal-nik', 'show the full NIK once (a head only; recorded as visit.nik_revealed with the head and the reason)')
+    .option('--by <officer>', 'with --reveal-nik: the head asking (asked for their PIN)')
+    .option('--reason <text>', 'with --reveal-nik: why the full NIK is needed')
+    .action(action(async function (this: Command, id: string, o: { revealNik?: boolean; by?: string; reason?: string }) {
+      if (!o.revealNik && (o.by !== undefined || o.reason !== undefined)) throw new UserError('--by and --reason go with --reveal-nik');
+      let revealed: string | undefined;
+      if (o.revealNik) {
+        if (o.by === undefined) throw new UserError('--reveal-nik needs --by HEAD: only a head may reveal a NIK, with their PIN');
+        if (o.reason === undefined || !o.reason.trim()) throw new UserError('--reveal-nik needs --reason: why the full NIK is needed (recorded with the head)');
+        const head = o.by.trim().toUpperCase();
+        const pin = await new Answers().pin(`PIN of head ${head}`);
+        revealed = withServices(this, ({ officers, visits }) => {
+          const who = officers.requirePin(head, pin, `the PIN of officer ${head}`);
+          return visits.revealNik(id, who.id, o.reason!);
+        });
+      }
       const { v, tz, label } = withServices(this, ({ visits, store, config }) => {
         const v = visits.visit(id);
         return { v, tz: config.visits.timeZone, label: v.badgeUid ? store.badge(v.badgeUid)?.label ?? null : null };
       });
-      out(this, v, () => describeVisit(v, tz, label));
+      out(this, revealed ? { ...v, visitor: { ...v.visitor, nik: revealed }, nikRevealed: true } : withMaskedNik(v), () => describeVisit(v, tz, label, revealed));
     }));
 
   program.command('incident')

@@ -78,6 +78,9 @@ export const EVENT_SCHEMAS = {
   }).describe('a maintenance checklist was recorded (SOP 002)'),
   'badge.lost': z.object({ ...onVisit, badge }).describe('the visit\'s badge was reported lost'),
 
+  // Issue 14: a head reveals a visitor's full NIK (masked everywhere else) with a reason; the NIK itself is never in the event.
+  'visit.nik_revealed': z.object({ visit, officer: id('the head who revealed it'), reason }).describe('a head was shown the visitor\'s full NIK, with the reason given (the NIK is not in the event)'),
+
   // The officers' console (issue 12): cancel / no-show, the head's mismatch acknowledgement, found badges, alarm acknowledgements.
   'visit.cancelled': z.object({
     ...onVisit, reason: z.enum(['cancelled', 'no_show']).describe('cancelled, or the visitor did not show up'), note: id('the officer\'s note').optional(),

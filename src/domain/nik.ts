@@ -58,3 +58,8 @@ export function maskNik(nik: string): string {
   if (!/^\d{16}$/.test(digits)) return digits.length === 0 ? '' : '*'.repeat(Math.min(digits.length, 16));
   return `${digits.slice(0, 6)}******${digits.slice(12)}`;
 }
+
+/** A visit as shown outside a head's reveal (CLI text and `--json`, console, reports): the same visit with its NIK masked. */
+export function withMaskedNik<V extends { visitor: { nik: string } }>(v: V): V {
+  return { ...v, visitor: { ...v.visitor, nik: maskNik(v.visitor.nik) } };
+}

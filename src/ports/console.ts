@@ -41,6 +41,8 @@ export interface DeskCommands extends VisitCommands {
   checklist(id: string, by: string, items: ChecklistItem[]): Visit;
   /** Write an incident-book entry (SOP 004); returns its number. */
   incident(by: string, note: string, visitId?: string): number;
+  /** A head reveals a visitor's full NIK for a reason (an event with the head and the reason, never the NIK); others are refused. */
+  revealNik(id: string, by: string, reason: string): string;
   /** The open visit whose KTP (by chip UID) is held at the desk, if any. */
   visitByKtp(ktpUid: string): Visit | null;
 }

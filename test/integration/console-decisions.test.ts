@@ -188,7 +188,7 @@ describe('console: records', () => {
     expect(rows((await staff.get(`/visits?day=${siteDay(-3)}&name=yohana`)).text)).toBe(0);
     expect((await staff.get('/visits?day=2026-13-01')).status).toBe(422);
     for (const v of [...made, special]) expect(first.text + second.text + denied.text).not.toContain(v.nik);
-    expect(denied.text).toContain(`${special.nik.slice(0, 4)} •••• •••• ••${special.nik.slice(-2)}`);
+    expect(denied.text).toContain(`${special.nik.slice(0, 6)}******${special.nik.slice(12)}`);
   });
 
   it('the detail shows the NIK masked (never whole), the timeline in WITA, and each step against its standard', async () => {
@@ -199,7 +199,7 @@ describe('console: records', () => {
     const page = await coordinator.get(`/visits/${id}`);
     expect(page.status).toBe(200);
     expect(page.text).not.toContain(nik);
-    expect(page.text).toContain(`${nik.slice(0, 4)} •••• •••• ••${nik.slice(-2)}`);
+    expect(page.text).toContain(`${nik.slice(0, 6)}******${nik.slice(12)}`);
     expect(page.text).toMatch(/<time datetime="[^"]+">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} WITA \(\+08:00\)<\/time>/);
     expect(page.text).toContain('2. Periksa kelengkapan');
     expect(page.text).toContain('Sesuai mutu baku');

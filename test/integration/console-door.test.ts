@@ -107,7 +107,7 @@ describe('console: daily list', () => {
     const list = await head.get('/daily');
     expect(list.status).toBe(200);
     expect(list.text).toContain(`value="${today()}"`);
-    expect(list.text).toMatch(new RegExp(`<tr data-visit="${visit}"><td>1</td>[\\s\\S]*Dewi Lestari</td><td class="nowrap">3201 •••• •••• ••\\d\\d</td>[\\s\\S]*TAMU-01</td><td>Siti Head</td><td><time[^>]*>\\d{2}:\\d{2} WIB</time></td>`));
+    expect(list.text).toMatch(new RegExp(`<tr data-visit="${visit}"><td>1</td>[\\s\\S]*Dewi Lestari</td><td class="nowrap">320101\\*{6}\\d{4}</td>[\\s\\S]*TAMU-01</td><td>Siti Head</td><td><time[^>]*>\\d{2}:\\d{2} WIB</time></td>`));
     expect(list.text).toMatch(/class="signature"[\s\S]*Mengetahui,<br>Kepala bidang[\s\S]*\(nama dan tanda tangan\)/);
     expect(list.text).toContain('Dicetak oleh Siti Head pada');
     const other = await head.get('/daily?day=2001-01-01');

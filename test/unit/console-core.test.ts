@@ -21,7 +21,7 @@ import { consoleSchema } from '../../src/config/schema.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import type { ConsolePorts, ConsoleQueries } from '../../src/ports/console.js';
 import { UserError } from '../../src/domain/errors.js';
-import { maskNik } from '../../src/adapters/console/view.js';
+import { maskNik } from '../../src/domain/nik.js';
 
 function withStore<T>(fn: (store: Store) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'pintu-feed-'));
@@ -151,8 +151,8 @@ describe('catalogue and display', () => {
     }
   });
 
-  it('a NIK is never shown whole', () => {
-    expect(maskNik('3201011205900001')).toBe('3201 •••• •••• ••01');
+  it('a NIK is never shown whole (issue 14: the one mask of the domain, region and serial kept, birth date hidden)', () => {
+    expect(maskNik('3201011205900001')).toBe('320101******0001');
     expect(maskNik('3201011205900001')).not.toMatch(/120590/);
   });
 });

@@ -114,7 +114,7 @@ describe('daily list', () => {
     expect(status).toBe(200);
     expect(w.days).toEqual(['2026-12-01']);
     expect(html).toContain('Daftar kunjungan Selasa, 1 Desember 2026');
-    expect(html).toContain('3171 •••• •••• ••34');
+    expect(html).toContain('317101******8934');
     expect(html).not.toContain('3171012345678934');
     expect(html).toMatch(/<tr data-visit="V-20261201-001">[\s\S]*Budi Santoso[\s\S]*09:30 WIB/);
     expect(html).toMatch(/class="signature"[\s\S]*Mengetahui,<br>Kepala bidang[\s\S]*\(nama dan tanda tangan\)/);

@@ -85,6 +85,7 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'alarm.revoked_inside': (d) => ({ visit: d.visit }),
   'visit.checklist_recorded': (d, _t, n) => ({ visit: d.visit, officer: n.officer(d.officer), ok: d.ok, degraded: d.degraded, failed: d.failed }),
   'badge.lost': (d, _t, n) => ({ badge: n.badge(d.badge), visit: d.visit, officer: n.officer(d.officer) }),
+  'visit.nik_revealed': (d, _t, n) => ({ visit: d.visit, officer: n.officer(d.officer), reason: d.reason }),
   'access.granted': (d, t, n) => ({
     who: who(t, n, d), direction: dir(t, d.direction), reader: d.reader,
     escort: d.escort ? t('ev.escort', { officer: n.officer(d.escort) }) : '',

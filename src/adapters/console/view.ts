@@ -53,13 +53,6 @@ export function timeTag(when_: number | string | null | undefined, timeZone: str
   return h`<time datetime="${new Date(at).toISOString()}">${short ? clock(at, timeZone) : when(at, timeZone)}</time>`;
 }
 
-/** A NIK as shown anywhere in the console: the first 4 and last 2 digits, the rest masked (`3171 •••• •••• ••34`). */
-export function maskNik(nik: string): string {
-  const d = nik.replace(/\D/g, '');
-  if (d.length < 8) return '•'.repeat(Math.max(d.length, 4));
-  return `${d.slice(0, 4)} •••• •••• ••${d.slice(-2)}`;
-}
-
 /** The hidden CSRF field every form carries. */
 export function csrfField(c: Context<ConsoleEnv>): Html {
   return h`<input type="hidden" name="_csrf" value="${c.get('csrf')}">`;

@@ -5,7 +5,8 @@
 import type { Device, Visit } from '../../domain/types.js';
 import type { ConsoleContext } from './context.js';
 import type { MessageKey, Translate } from './i18n/index.js';
-import { h, maskNik, timeTag, type Html } from './view.js';
+import { h, timeTag, type Html } from './view.js';
+import { maskNik } from '../../domain/nik.js';
 
 /** A visit's state as a label. */
 export function stateLabel(t: Translate, state: string): Html {

@@ -16,7 +16,8 @@ import { badgesScreen } from './badges.js';
 import { accountScreen } from './account.js';
 import { incidentsScreen } from './incidents.js';
 import { maintenanceScreen } from './maintenance.js';
+import { nikRevealScreen } from './nik-reveal.js';
 
 /** The console's screens. */
 export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen,
-  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen];
+  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen, nikRevealScreen];

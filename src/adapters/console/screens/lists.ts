@@ -9,7 +9,8 @@ import type { ConsoleApp, ConsoleContext } from '../context.js';
 import type { Lang, MessageKey, Translate } from '../i18n/index.js';
 import { page } from '../layout.js';
 import { stateLabel } from '../visit-view.js';
-import { h, maskNik, signedIn, timeTag, when, type Html } from '../view.js';
+import { h, signedIn, timeTag, when, type Html } from '../view.js';
+import { maskNik } from '../../../domain/nik.js';
 import { officerNames, sinceTag } from './door.js';
 
 /** The print button (shown by assets/app.js; without JS the browser's own print works). */

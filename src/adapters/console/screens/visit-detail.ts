@@ -13,6 +13,8 @@ import type { MessageKey, Translate } from '../i18n/index.js';
 import { page } from '../layout.js';
 import { devicesTable, visitSummary } from '../visit-view.js';
 import { h, signedIn, timeTag, type Html } from '../view.js';
+import { may } from '../context.js';
+import { nikRevealForm } from './nik-reveal.js';
 import { actionsFor, routeVisit, VISIT_ID, visitNotFound } from './visit-actions.js';
 
 /** The measured steps, in SOP order (step 1, the request, starts the clock). */
@@ -119,6 +121,7 @@ export function visitDetailScreen(app: ConsoleApp, ctx: ConsoleContext): void {
 ${actions.length ? h`<p class="actions">${actions.map((a) => h`<a class="button${a.action === 'revoke' || a.action === 'badge_lost' ? ' danger' : ''}" href="${a.href}">${t(a.label)}</a>`)}</p>` : h`<p class="muted">${t('visits.noActions')}</p>`}
 </section>
 <div class="grid">${visitSummary(ctx, t, v)}${facts(ctx, t, v)}</div>
+${may(role, 'reveal_nik') && v.visitor.nik ? h`<details class="nik-reveal"><summary>${t('nik.reveal.submit')}</summary>${nikRevealForm(c, t, v)}</details>` : ''}
 <h2>${t('visits.devicesIn')}</h2>
 ${devicesTable(t, v.devicesIn)}
 ${v.devicesOut ? h`<h2>${t('visits.devicesOut')}</h2>${v.devicesOut.length ? devicesTable(t, v.devicesOut) : h`<p class="muted">${t('common.none')}</p>`}` : ''}

@@ -9,7 +9,8 @@ import type { ConsoleApp, ConsoleContext } from '../context.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import { page } from '../layout.js';
 import { stateLabel } from '../visit-view.js';
-import { fieldError, h, maskNik, signedIn, timeTag, type Html } from '../view.js';
+import { fieldError, h, signedIn, timeTag, type Html } from '../view.js';
+import { maskNik } from '../../../domain/nik.js';
 import type { Visit } from '../../../domain/types.js';
 
 /** Visits per page. */

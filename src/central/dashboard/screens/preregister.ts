@@ -7,8 +7,7 @@
  * in a no-store page, and saves retyping 16 digits); the door chosen is checked against the scope on the server.
  */
 import type { Context } from 'hono';
-import { checkNik, type NikProblem } from '../../../domain/nik.js';
-import { maskNik } from '../../../adapters/console/view.js';
+import { checkNik, maskNik, type NikProblem } from '../../../domain/nik.js';
 import { audit } from '../../audit.js';
 import { doorsInScope, type DoorRef } from '../../visit-events.js';
 import type { DashboardContext, DashboardEnv, DashboardScreen } from '../context.js';

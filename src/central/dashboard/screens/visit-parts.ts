@@ -50,6 +50,7 @@ export function eventLine(t: DashTranslate, e: VisitEvent, tz: string): { what: 
     'visit.archived': 'visit.ev.archived', 'visit.revoked': 'visit.ev.revoked', 'alarm.revoked_inside': 'visit.ev.revokedInside',
     'visit.checklist_recorded': 'visit.ev.checklist', 'badge.lost': 'visit.ev.badgeLost', 'visit.cancelled': 'visit.ev.cancelled',
     'access.awaiting_escort': 'visit.ev.awaiting', 'alarm.visit_overstay': 'visit.ev.overstay', 'incident.recorded': 'visit.ev.incident',
+    'visit.nik_revealed': 'visit.ev.nikRevealed',
   };
   switch (e.type) {
     case 'visit.requested': return { what: t(d.officer ? 'visit.ev.requested' : 'visit.ev.preregistered'), detail: parts(by, str(d.letterRef)) };
