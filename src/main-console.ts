@@ -70,7 +70,7 @@ export async function buildConsole(config: Config, log: Log, parts: ConsoleParts
     subscribe: (fn) => parts.feed.subscribe(fn),
     door: () => {
       const s = parts.door.status();
-      return { locked: s.locked, open: s.open, openSince: s.openSince, mode: store.doorStatus().mode };
+      return { locked: s.locked, open: s.open, openSince: s.openSince, mode: store.doorStatus().mode, ...(s.fire ? { fire: s.fire } : {}) };
     },
     deskReader: parts.deskReader !== undefined ? parts.deskReader : await deskReaderOf(config, log),
     ktpHash: (uid) => keyedHash(parts.secret, uid),

@@ -133,7 +133,8 @@ export function schedulerSettings(config: Config): SchedulerSettings {
 
 /** Create the door I/O for the configured hardware. GPIO is loaded lazily so `sim` never touches /sys. */
 export async function createDoorIo(config: Config, log: Log): Promise<DoorIo> {
-  if (config.hardware === 'sim') return new SimDoorIo();
+  // The sim wires a fire input where the site declares one (gpio.fireAlarm), so a sim door behaves like its real one.
+  if (config.hardware === 'sim') return new SimDoorIo({ fireInput: config.gpio.fireAlarm !== undefined });
   const { createOnoffDoorIo } = await import('./adapters/gpio/onoff-door-io.js');
   return createOnoffDoorIo(config.gpio, log);
 }
@@ -198,6 +199,8 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.
     timing: { strikeSeconds: config.door.strikeSeconds, heldOpenSeconds: config.door.heldOpenSeconds, graceMs, relockOnClose: config.door.relockOnClose },
+    // The fire input, where the door I/O has one: release holds the strike unlocked while the alarm lasts.
+    fire: { onAlarm: config.fire.onAlarm, settleMs: config.fire.settleMs },
     log,
     onEvent: (type, data, at) => writes.push(type, () => {
       // The event and the door's status row change together (for `pintu status`), in one transaction.

@@ -4,8 +4,14 @@
  * Fail secure: the relay is driven off before anything else at start, on stop, and by an independent
  * guard timer at every strike end whatever the machine says. A relay that cannot be driven off is
  * retried every `relayRetryMs` and logged at error level until it obeys.
+ *
+ * The fire-alarm input (where wired and configured) runs its own pure machine (domain/fire.ts): a believed fire with
+ * policy `release` holds the strike unlocked (the door machine's `fire` input) until the alarm clears; a broken
+ * supervision loop is a fault and leaves the strike as it is. At start the relay is off first and the lines are read;
+ * a fire they show is believed after the settle time like any other change, then released only if the policy says so.
  */
-import type { DoorIo } from '../ports/hardware.js';
+import type { DoorIo, FireInputs } from '../ports/hardware.js';
+import { initialFireState, nextFireDeadline, stepFire, type FireInput, type FireLines, type FireOutput, type FirePolicy, type FireSettings, type FireState } from '../domain/fire.js';
 import {
   initialDoorState,
   nextDeadline,
@@ -20,8 +26,12 @@ import type { Log } from '../ports/log.js';
 
 /** Receives every door event: type (e.g. `door.opened`), its fields (`type` narrows them), and when it happened (ms). */
 export type DoorEventSink = (...event: DoorEventArgs) => void;
-/** The arguments of a door event sink, one tuple per door event type. */
-export type DoorEventArgs = { [E in DoorEvent as E['type']]: [type: E['type'], data: E['data'], at: number] }[DoorEvent['type']];
+/** An event of the fire input (`alarm.fire`, `fire.cleared`, `alarm.fire_input_fault`, `fire.input_restored`). */
+type FireEvent = Extract<FireOutput, { kind: 'event' }>;
+/** The arguments of a door event sink, one tuple per door or fire event type. */
+export type DoorEventArgs =
+  | { [E in DoorEvent as E['type']]: [type: E['type'], data: E['data'], at: number] }[DoorEvent['type']]
+  | { [E in FireEvent as E['type']]: [type: E['type'], data: E['data'], at: number] }[FireEvent['type']];
 
 /** What `DoorController` needs. */
 export interface DoorControllerOptions {
@@ -37,6 +47,24 @@ export interface DoorControllerOptions {
   now?: () => number;
   /** Retry interval while the relay refuses to go off (default 1000 ms). */
   relayRetryMs?: number;
+  /** The fire policy and settle time (the `fire` config); used only when `io.fire` is wired. */
+  fire?: FireSettings;
+}
+
+/** The fire input as status displays show it. */
+export interface FireStatus {
+  /** A fire alarm is on (believed after the settle time). */
+  alarm: boolean;
+  /** When the alarm began, ms, or null. */
+  alarmSince: number | null;
+  /** The input's supervision loop is broken (fault). */
+  fault: boolean;
+  /** When the fault began, ms, or null. */
+  faultSince: number | null;
+  /** The site's policy. */
+  policy: FirePolicy;
+  /** The strike is held unlocked for the alarm now. */
+  released: boolean;
 }
 
 /** A snapshot of the door for status displays and health checks. */
@@ -51,6 +79,8 @@ export interface DoorStatus {
   unlockedUntil: number | null;
   /** The last relay driving error while it persists, or null. */
   relayError: string | null;
+  /** The fire input (absent: none wired or configured). */
+  fire?: FireStatus;
 }
 
 /** The door controller: `start()`, then `grant(ref)` on access decisions; `stop()` at shutdown. */
@@ -70,6 +100,11 @@ export class DoorController {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private relayError: string | null = null;
   private unwatch: Array<() => void> = [];
+  private readonly fireIo: FireInputs | null;
+  private readonly fireSettings: FireSettings | null;
+  private fire: FireState | null = null;
+  private fireLines: FireLines = { alarm: false, supervision: false };
+  private fireTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Create a controller; nothing touches the hardware until `start()`. */
   constructor(opts: DoorControllerOptions) {
@@ -80,6 +115,8 @@ export class DoorController {
     this.now = opts.now ?? (() => Date.now());
     this.relayRetryMs = opts.relayRetryMs ?? 1000;
     this.state = initialDoorState(this.now(), false);
+    this.fireIo = opts.fire && opts.io.fire ? opts.io.fire : null;
+    this.fireSettings = this.fireIo ? opts.fire! : null;
   }
 
   /** Relay off first, then read the door and watch both inputs. Throws if called twice or after stop. */
@@ -102,6 +139,59 @@ export class DoorController {
     );
     this.log.info({ open, strikeSeconds: this.timing.strikeSeconds, heldOpenSeconds: this.timing.heldOpenSeconds }, 'door controller started');
     this.arm();
+    this.startFire();
+  }
+
+  /** Read and watch the fire lines (relay already off): what they show is believed after the settle time. */
+  private startFire(): void {
+    const io = this.fireIo;
+    if (!io) return;
+    const read = (line: 'alarm' | 'supervision'): boolean => {
+      try {
+        return io[line].read();
+      } catch (err) {
+        // An unreadable line is a broken line: the supervision reads broken (fault), the alarm inactive.
+        this.log.error({ err, line }, 'cannot read a fire input line at start');
+        return false;
+      }
+    };
+    this.fireLines = { alarm: read('alarm'), supervision: read('supervision') };
+    this.fire = initialFireState(this.now(), this.fireLines);
+    const on = (line: 'alarm' | 'supervision') => (active: boolean): void => {
+      this.fireLines = { ...this.fireLines, [line]: active };
+      this.dispatchFire({ type: 'lines', lines: this.fireLines, now: this.now() });
+    };
+    this.unwatch.push(io.alarm.watch(on('alarm')), io.supervision.watch(on('supervision')));
+    this.log.info({ lines: this.fireLines, policy: this.fireSettings!.onAlarm }, 'fire input watched');
+    this.dispatchFire({ type: 'tick', now: this.now() });
+  }
+
+  private dispatchFire(input: FireInput): void {
+    if (this.stopped || !this.fire || !this.fireSettings) return;
+    const result = stepFire(this.fire, input, this.fireSettings);
+    this.fire = result.state;
+    for (const o of result.outputs) {
+      if (o.kind === 'hold') {
+        this.log[o.on ? 'warn' : 'info']({ hold: o.on }, o.on ? 'FIRE ALARM: strike held unlocked (fire.onAlarm: release)' : 'fire alarm cleared: strike locked again');
+        this.dispatch({ type: 'fire', hold: o.on, now: o.at });
+        continue;
+      }
+      this.log[o.type.startsWith('alarm.') ? 'warn' : 'info']({ event: o.type, data: o.data }, o.type);
+      try {
+        (this.onEvent as (type: FireEvent['type'], data: FireEvent['data'], at: number) => void)(o.type, o.data, o.at);
+      } catch (err) {
+        this.log.error({ err, event: o.type }, 'door event handler threw');
+      }
+    }
+    if (this.fireTimer !== null) clearTimeout(this.fireTimer);
+    this.fireTimer = null;
+    const due = nextFireDeadline(this.fire, this.fireSettings);
+    if (due !== null && !this.stopped) {
+      this.fireTimer = setTimeout(() => {
+        this.fireTimer = null;
+        this.dispatchFire({ type: 'tick', now: this.now() });
+      }, Math.max(0, due - this.now()));
+    }
   }
 
   /** An access grant: unlock the strike for strikeSeconds; `ref` comes back in `access.unused` if nobody opens the door. */
@@ -125,6 +215,12 @@ export class DoorController {
       openSince: s.openSince,
       unlockedUntil: s.relayOn ? s.unlockedUntil : null,
       relayError: this.relayError,
+      ...(this.fire && this.fireSettings ? {
+        fire: {
+          alarm: this.fire.fire, alarmSince: this.fire.fireSince, fault: this.fire.fault, faultSince: this.fire.faultSince,
+          policy: this.fireSettings.onAlarm, released: s.fireHold === true && s.relayOn,
+        },
+      } : {}),
     };
   }
 
@@ -146,6 +242,7 @@ export class DoorController {
     this.clearTimer('guardTimer');
     this.guardAt = null;
     this.clearTimer('retryTimer');
+    this.clearTimer('fireTimer');
     // No retry timer after stop: try a few times now, then leave it to DoorIo.close() (which drives off first).
     for (let attempt = 0; attempt < 3; attempt++) {
       this.relayOff();
@@ -156,9 +253,10 @@ export class DoorController {
 
   /** Emergency: drive the relay off now (keeps retrying while it fails, unless stopped). Never throws. */
   relayOff(): void {
-    if (this.state.relayOn) {
-      // Keep the machine consistent: it must not believe the strike is still unlocked.
-      this.state = { ...this.state, relayOn: false, unlockedUntil: null };
+    if (this.state.relayOn || this.state.fireHold) {
+      // Keep the machine consistent: it must not believe the strike is still unlocked (a fire hold ends with it).
+      const { fireHold: _hold, ...rest } = this.state;
+      this.state = { ...rest, relayOn: false, unlockedUntil: null };
       this.clearTimer('guardTimer');
       this.guardAt = null;
     }
@@ -275,7 +373,7 @@ export class DoorController {
     this.dispatch({ type: 'tick', now: this.now() });
   }
 
-  private clearTimer(which: 'tickTimer' | 'guardTimer' | 'retryTimer'): void {
+  private clearTimer(which: 'tickTimer' | 'guardTimer' | 'retryTimer' | 'fireTimer'): void {
     const t = this[which];
     if (t !== null) clearTimeout(t);
     this[which] = null;

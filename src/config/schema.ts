@@ -31,6 +31,22 @@ const inputPin = pin.extend({
   debounceMs: z.number().int().min(0).max(1000).default(50),
 }).strict();
 
+/**
+ * The supervised fire-alarm input (hardware/README.md, "Fire alarm input"): the alarm line (the panel's fire contact;
+ * active = fire) and a supervision line in the same cable (active = loop intact). A cut cable breaks both: a fault.
+ */
+const fireAlarmPin = inputPin.extend({
+  /** Debounce of the alarm line in milliseconds. */
+  debounceMs: z.number().int().min(0).max(1000).default(100),
+  /** The supervision loop: active = intact (default: a loop to GND with a pull-up, LOW = intact). */
+  supervision: inputPin.extend({
+    /** true when LOW means "loop intact" (a loop to GND with a pull-up). */
+    activeLow: z.boolean().default(true),
+    /** Debounce of the supervision line in milliseconds. */
+    debounceMs: z.number().int().min(0).max(1000).default(100),
+  }).strict(),
+}).strict();
+
 /** One card reader. */
 export const readerSchema = z
   .object({
@@ -60,6 +76,8 @@ export const gpioSchema = z
     doorSwitch: inputPin.prefault({ pin: 27 }),
     /** Request-to-exit button: active = pressed. */
     exitButton: inputPin.prefault({ pin: 22, activeLow: true }),
+    /** Fire-alarm input with its supervision line (absent: no fire panel connected to this door). */
+    fireAlarm: fireAlarmPin.optional(),
     /** sysfs GPIO number of BCM 0: `auto` finds it from /sys/class/gpio/gpiochip*, or give a number to override. */
     chipBase: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
     /** Root of the sysfs GPIO tree (tests point this at a fake tree). */
@@ -127,6 +145,22 @@ export const sopSchema = z
   .strict();
 /** Config of the SOP time standards. */
 export type SopConfig = z.infer<typeof sopSchema>;
+
+/** What the door does on a fire alarm (the input is `gpio.fireAlarm`, or the sim's). */
+export const fireSchema = z
+  .object({
+    /**
+     * `release`: the strike is held unlocked while the alarm lasts, so people leave and responders enter without a
+     * badge (life safety first; most sites). `stay-locked`: it stays locked and only alarms (rooms whose gas
+     * suppression rule says so; people still leave by the inside handle).
+     */
+    onAlarm: z.enum(['release', 'stay-locked']).default('release'),
+    /** Both lines must be steady this long before a change is believed (a cable being cut never reads as a fire), ms. */
+    settleMs: z.number().int().min(0).max(10000).default(500),
+  })
+  .strict();
+/** Config of the fire policy. */
+export type FireConfig = z.infer<typeof fireSchema>;
 
 /** Visit approval defaults. */
 export const visitsSchema = z
@@ -305,6 +339,7 @@ export const configSchema = z
     privacy: privacySchema.prefault({}),
     clock: clockSchema.prefault({}),
     console: consoleSchema.prefault({}),
+    fire: fireSchema.prefault({}),
     central: centralSchema.optional(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
@@ -316,7 +351,11 @@ export const configSchema = z
       seen.add(r.id);
     });
     const pins = [c.gpio.relay.pin, c.gpio.doorSwitch.pin, c.gpio.exitButton.pin];
-    if (new Set(pins).size !== pins.length) ctx.addIssue({ code: 'custom', path: ['gpio'], message: 'relay, doorSwitch and exitButton must use different pins' });
+    if (c.gpio.fireAlarm) pins.push(c.gpio.fireAlarm.pin, c.gpio.fireAlarm.supervision.pin);
+    if (new Set(pins).size !== pins.length) {
+      const names = c.gpio.fireAlarm ? 'relay, doorSwitch, exitButton, fireAlarm and fireAlarm.supervision' : 'relay, doorSwitch and exitButton';
+      ctx.addIssue({ code: 'custom', path: ['gpio'], message: `${names} must use different pins` });
+    }
   });
 
 /** The validated configuration. */

@@ -5,7 +5,9 @@
  * (strike end -> relay off, unused grants, held-open), so a late `tick` never changes the outcome.
  *
  * Fail secure: the relay is only ever switched on by `grant` or `rex`, and always switched off once
- * `strikeSeconds` have passed since the last of them.
+ * `strikeSeconds` have passed since the last of them — except while a fire hold is on (`fire` input, site policy
+ * `fire.onAlarm: release`): then it stays on, with no strike end, until the hold ends, and the door raises no forced or
+ * held alarm meanwhile (people are leaving). The hold's end locks at once.
  */
 import type { DomainEvent, EventData, EventType } from './events.js';
 
@@ -24,8 +26,8 @@ export interface DoorTiming {
   relockOnClose?: boolean;
 }
 
-/** What authorised the current opening: a grant, the exit button, nothing (forced), or unknown (open at start). */
-export type OpenedVia = 'grant' | 'rex' | 'forced' | 'unknown';
+/** What authorised the current opening: a grant, the exit button, a fire hold, nothing (forced), or unknown (open at start). */
+export type OpenedVia = 'grant' | 'rex' | 'fire' | 'forced' | 'unknown';
 
 /** A grant whose strike window is running and that has not yet been used by an opening. */
 export interface PendingGrant {
@@ -59,6 +61,10 @@ export interface DoorState {
   heldRaised: boolean;
   /** A grant was given while the door stood open (the current opening; absent: none). */
   grantedWhileOpen?: boolean;
+  /** The strike is held unlocked for a fire alarm (absent: no hold). */
+  fireHold?: boolean;
+  /** When the last fire hold ended while the door stood open, ms: its held-open time counts from then (absent: none). */
+  fireEndedAt?: number;
 }
 
 /** An input to the machine. */
@@ -66,6 +72,7 @@ export type DoorInput =
   | { type: 'grant'; ref: GrantRef; now: number }
   | { type: 'rex'; now: number }
   | { type: 'door'; open: boolean; now: number }
+  | { type: 'fire'; hold: boolean; now: number }
   | { type: 'tick'; now: number };
 
 /** Names of the events the machine emits (payloads in the catalogue, ./events.ts). */
@@ -79,7 +86,7 @@ export type DoorEventType = Extract<EventType,
   | 'access.unused'>;
 
 /** An event emitted by the machine, typed by the catalogue (./events.ts). `data` fields per type:
- * - `door.opened` {via: 'grant'|'rex', refs: GrantRef[]} (refs = the grants this opening used; may be empty on a re-opening)
+ * - `door.opened` {via: 'grant'|'rex'|'fire', refs: GrantRef[]} (refs = the grants this opening used; may be empty on a re-opening)
  * - `door.closed` {openSeconds, via: OpenedVia}
  * - `door.forced` {} (opened with no grant or exit-button window)
  * - `door.held` {openSeconds} (open past heldOpenSeconds; once per opening)
@@ -129,8 +136,9 @@ function graceOf(t: DoorTiming): number {
 }
 
 function heldDeadline(s: DoorState, t: DoorTiming): number | null {
-  if (!s.open || s.heldRaised || s.openSince === null) return null;
-  return s.openSince + t.heldOpenSeconds * 1000;
+  if (!s.open || s.heldRaised || s.openSince === null || s.fireHold) return null;
+  // A door still open when a fire hold ended is held only heldOpenSeconds after that end.
+  return Math.max(s.openSince, s.fireEndedAt ?? s.openSince) + t.heldOpenSeconds * 1000;
 }
 
 /** The next time a `tick` is needed (strike end, unused-grant expiry, held-open limit), or null if nothing is due. */
@@ -165,6 +173,7 @@ function advance(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[
         apply: () => {
           s.heldRaised = true;
           const openSeconds = secondsBetween(s.openSince ?? held, held);
+          delete s.fireEndedAt;
           event(out, 'door.held', { openSeconds }, held);
         },
       });
@@ -178,6 +187,8 @@ function advance(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[
 /** Switch the relay on (or keep it on) until `now + strikeSeconds`. */
 function unlock(s: DoorState, now: number, timing: DoorTiming, out: DoorOutput[]): number {
   const until = now + timing.strikeSeconds * 1000;
+  if (s.fireHold) return until; // already held unlocked, with no strike end
+
   s.unlockedUntil = Math.max(s.unlockedUntil ?? until, until);
   if (!s.relayOn) {
     s.relayOn = true;
@@ -197,7 +208,13 @@ function doorOpened(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   s.heldRaised = false;
   const grantActive = s.grantUntil !== null && now < s.grantUntil + grace;
   const rexActive = s.rexUntil !== null && now < s.rexUntil + grace;
-  if (s.pending.length > 0 || grantActive) {
+  if (s.fireHold) {
+    // Held unlocked for a fire: never forced; the grants waiting may have walked through with the others.
+    const refs = s.pending.map((p) => p.ref);
+    s.pending = [];
+    s.openedVia = 'fire';
+    event(out, 'door.opened', { via: 'fire', refs }, now);
+  } else if (s.pending.length > 0 || grantActive) {
     const refs = s.pending.map((p) => p.ref);
     s.pending = [];
     s.openedVia = 'grant';
@@ -220,7 +237,7 @@ function doorClosed(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   // A grant given while the door stood open counts as used at once (no pending entry, no access.unused): its holder
   // may not have passed yet, so its strike runs to its end instead of being cut short here.
   const authorised = s.openedVia === 'grant' || s.openedVia === 'rex';
-  if (timing.relockOnClose && authorised && s.pending.length === 0 && !s.grantedWhileOpen) {
+  if (timing.relockOnClose && authorised && !s.fireHold && s.pending.length === 0 && !s.grantedWhileOpen) {
     if (s.relayOn) out.push({ kind: 'relay', on: false, at: now });
     s.relayOn = false;
     s.unlockedUntil = null;
@@ -232,6 +249,29 @@ function doorClosed(s: DoorState, now: number, timing: DoorTiming, out: DoorOutp
   s.openedVia = null;
   s.heldRaised = false;
   delete s.grantedWhileOpen;
+  delete s.fireEndedAt;
+}
+
+/** A fire hold starts (strike on, no end) or ends (strike off at once; the windows end too, so a later opening is forced). */
+function fireHold(s: DoorState, hold: boolean, now: number, timing: DoorTiming, out: DoorOutput[]): void {
+  if (hold === (s.fireHold ?? false)) return;
+  if (hold) {
+    s.fireHold = true;
+    delete s.fireEndedAt;
+    s.unlockedUntil = null;
+    if (!s.relayOn) {
+      s.relayOn = true;
+      out.push({ kind: 'relay', on: true, at: now });
+    }
+    return;
+  }
+  delete s.fireHold;
+  if (s.relayOn) out.push({ kind: 'relay', on: false, at: now });
+  s.relayOn = false;
+  s.unlockedUntil = null;
+  if (s.grantUntil !== null) s.grantUntil = Math.min(s.grantUntil, now - graceOf(timing));
+  if (s.rexUntil !== null) s.rexUntil = Math.min(s.rexUntil, now - graceOf(timing));
+  if (s.open) s.fireEndedAt = now;
 }
 
 /** Feed one input to the machine. Pure: `state` is not modified. */
@@ -261,6 +301,9 @@ export function stepDoor(state: DoorState, input: DoorInput, timing: DoorTiming)
       else if (!input.open && s.open) doorClosed(s, now, timing, out);
       break;
     }
+    case 'fire':
+      fireHold(s, input.hold, now, timing, out);
+      break;
     case 'tick':
       break;
   }

@@ -112,10 +112,10 @@ export const EVENT_SCHEMAS = {
 
   // The door machine (domain/door.ts); `access.unused` also says who it put back outside (main.ts).
   'door.opened': z.object({
-    via: z.enum(['grant', 'rex']).describe('what authorised the opening'),
+    via: z.enum(['grant', 'rex', 'fire']).describe('what authorised the opening (fire: the strike was held unlocked for a fire alarm)'),
     refs: z.array(z.record(z.string(), z.unknown())).describe('the grants this opening used: {reader, badge, visit or officer, direction, at}'),
   }).describe('the door opened, authorised'),
-  'door.closed': z.object({ openSeconds: seconds('how long it stood open'), via: z.enum(['grant', 'rex', 'forced', 'unknown']).describe('what had opened it') }).describe('the door closed'),
+  'door.closed': z.object({ openSeconds: seconds('how long it stood open'), via: z.enum(['grant', 'rex', 'forced', 'unknown', 'fire']).describe('what had opened it') }).describe('the door closed'),
   'door.forced': z.object({}).describe('the door opened with no grant or exit-button window: an alarm'),
   'door.held': z.object({ openSeconds: seconds('how long it stood open') }).describe('the door stood open past heldOpenSeconds: an alarm'),
   'door.held_cleared': z.object({ openSeconds: seconds('how long it stood open') }).describe('a held door closed'),
@@ -124,6 +124,20 @@ export const EVENT_SCHEMAS = {
     ref: z.record(z.string(), z.unknown()).describe('the grant: {reader, badge, visit or officer, direction, at}'),
     officerOutside: id('the officer put back outside: they never entered').optional(), visitorOutside: id('the visit put back outside: its visitor never entered').optional(),
   }).describe('a grant\'s strike ran out with the door shut'),
+
+  // The supervised fire-alarm input (domain/fire.ts, app/door-controller.ts; hardware/README.md "Fire alarm input").
+  'alarm.fire': z.object({
+    policy: z.enum(['release', 'stay-locked']).describe('the site\'s fire.onAlarm policy'),
+    released: z.boolean().describe('the strike is held unlocked while the alarm lasts (policy release)'),
+  }).describe('the fire alarm panel signals fire: the muster list is due'),
+  'fire.cleared': z.object({
+    policy: z.enum(['release', 'stay-locked']).describe('the site\'s fire.onAlarm policy'), alarmSeconds: seconds('how long the alarm lasted'),
+  }).describe('the fire alarm ended (with policy release the strike locks again)'),
+  'alarm.fire_input_fault': z.object({
+    alarmLine: z.boolean().describe('the alarm line read active'), supervisionLine: z.boolean().describe('the supervision loop read intact'),
+    duringFire: z.boolean().describe('a fire was on when the fault began (it stays on, the strike unchanged)'),
+  }).describe('the fire input\'s supervision loop is broken (cut or unplugged cable): a fault, not a fire; the strike is unchanged'),
+  'fire.input_restored': z.object({ faultSeconds: seconds('how long the fault lasted') }).describe('the fire input\'s supervision loop is intact again'),
 
   // Officers, badges, the door mode, incidents (app/visit-service.ts).
   'officer.added': z.object({ officer, role: z.enum(ROLES as [Role, ...Role[]]).describe('SOP role'), badge, by: id('the head who registered the officer (absent: the first head, made by pintu setup, or an older door)').optional() }).describe('an officer was registered'),

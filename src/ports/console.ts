@@ -159,6 +159,24 @@ export interface LiveDoor {
   openSince: number | null;
   /** Administratively enabled or disabled. */
   mode: 'enabled' | 'disabled';
+  /** The fire-alarm input (absent: none wired). */
+  fire?: LiveFire;
+}
+
+/** The fire-alarm input as the console shows it. */
+export interface LiveFire {
+  /** A fire alarm is on. */
+  alarm: boolean;
+  /** When it began, ms, or null. */
+  alarmSince: number | null;
+  /** The input's supervision loop is broken (a fault, not a fire). */
+  fault: boolean;
+  /** When the fault began, ms, or null. */
+  faultSince: number | null;
+  /** The site's policy (`fire.onAlarm`). */
+  policy: 'release' | 'stay-locked';
+  /** The strike is held unlocked for the alarm now. */
+  released: boolean;
 }
 
 /** Everything the console is given by the composition root. */

@@ -70,7 +70,15 @@ export interface DigitalInput {
   close(): void;
 }
 
-/** All door I/O: the strike relay and the two inputs. */
+/** The supervised fire-alarm input: two lines in one cable (hardware/README.md, "Fire alarm input"). */
+export interface FireInputs {
+  /** The alarm line: active = the fire alarm panel signals fire. */
+  alarm: DigitalInput;
+  /** The supervision line: active = the loop through the cable (or the panel's healthy contact) is intact. */
+  supervision: DigitalInput;
+}
+
+/** All door I/O: the strike relay, the two door inputs and, where wired, the fire-alarm input. */
 export interface DoorIo {
   /** The strike relay. */
   relay: Relay;
@@ -78,6 +86,8 @@ export interface DoorIo {
   doorSwitch: DigitalInput;
   /** Request-to-exit button: active = pressed. */
   exitButton: DigitalInput;
+  /** The fire-alarm input (absent: the site has no fire panel connected, `gpio.fireAlarm` not set). */
+  fire?: FireInputs;
   /** Release everything, relay off first. */
   close(): void;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Gpio, type BinaryValue, type Direction, type Edge, type Options, type ValueCallback } from 'onoff';
 import type { GpioConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
-import type { DigitalInput, DoorIo, Relay } from '../../ports/hardware.js';
+import type { DigitalInput, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
 import { assertSysfsGpio, resolveChipBase, type ChipBase } from './chip-base.js';
 
 /** The part of onoff's `Gpio` this adapter uses. */
@@ -46,8 +46,11 @@ export interface OnoffDoorIoDeps {
   now?: () => number;
 }
 
-/** The three roles, as named in error messages. */
-export const PIN_ROLES = { relay: 'door strike relay', doorSwitch: 'door position switch', exitButton: 'exit button' } as const;
+/** The roles, as named in error messages. */
+export const PIN_ROLES = {
+  relay: 'door strike relay', doorSwitch: 'door position switch', exitButton: 'exit button',
+  fireAlarm: 'fire alarm line', fireSupervision: 'fire alarm supervision line',
+} as const;
 
 function errCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -124,6 +127,14 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
     created.push(doorSwitch);
     const exitButton = createInput(PIN_ROLES.exitButton, cfg.exitButton, glog, open, now);
     created.push(exitButton);
+    let fire: FireInputs | undefined;
+    if (cfg.fireAlarm) {
+      const alarm = createInput(PIN_ROLES.fireAlarm, cfg.fireAlarm, glog, open, now);
+      created.push(alarm);
+      const supervision = createInput(PIN_ROLES.fireSupervision, cfg.fireAlarm.supervision, glog, open, now);
+      created.push(supervision);
+      fire = { alarm, supervision };
+    }
     glog.info(
       {
         chipBase: base.base,
@@ -131,6 +142,7 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
         relay: cfg.relay.pin,
         doorSwitch: cfg.doorSwitch.pin,
         exitButton: cfg.exitButton.pin,
+        ...(cfg.fireAlarm ? { fireAlarm: cfg.fireAlarm.pin, fireSupervision: cfg.fireAlarm.supervision.pin } : {}),
       },
       'GPIO door I/O ready, relay off',
     );
@@ -139,12 +151,15 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
       relay,
       doorSwitch,
       exitButton,
+      ...(fire ? { fire } : {}),
       close(): void {
         if (closed) return;
         closed = true;
         relay.close();
         doorSwitch.close();
         exitButton.close();
+        fire?.alarm.close();
+        fire?.supervision.close();
       },
     };
   } catch (err) {
@@ -221,7 +236,7 @@ function createRelay(cfg: GpioConfig, log: Log, open: Opener): Relay {
 
 function createInput(
   role: string,
-  cfgPin: GpioConfig['doorSwitch'],
+  cfgPin: { pin: number; activeLow: boolean; debounceMs: number },
   log: Log,
   open: Opener,
   now: () => number,

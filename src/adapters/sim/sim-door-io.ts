@@ -1,8 +1,9 @@
 /**
  * Simulated door I/O for the demo and tests: a relay that records every change, and two inputs
- * driven by `openDoor()`, `closeDoor()` and `pressExit()`.
+ * driven by `openDoor()`, `closeDoor()` and `pressExit()`; with `fireInput`, the two fire lines too, driven by
+ * `fireAlarm()`, `fireClear()`, `cutFireCable()` and `repairFireCable()`.
  */
-import type { DigitalInput, DoorIo, Relay } from '../../ports/hardware.js';
+import type { DigitalInput, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
 
 /** One relay change: the level it was driven to and when. */
 export interface RelayChange {
@@ -20,6 +21,10 @@ export interface SimDoorIoOptions {
   doorOpen?: boolean;
   /** Relay on at creation, as if left on by a crashed program (default false). */
   relayOn?: boolean;
+  /** Wire a supervised fire input (default false): lines normal unless `fire` says otherwise. */
+  fireInput?: boolean;
+  /** The fire lines at creation (with `fireInput`): `fire` = the panel in alarm, `cut` = the cable cut (default normal). */
+  fire?: 'normal' | 'fire' | 'cut';
 }
 
 /** A simulated input: level set by the sim, watchers notified on change. */
@@ -129,6 +134,8 @@ export class SimDoorIo implements DoorIo {
   readonly doorSwitch: SimInput;
   /** Exit button: active = pressed. */
   readonly exitButton: SimInput;
+  /** The fire lines (with `fireInput`): alarm active = fire, supervision active = loop intact. */
+  readonly fire?: FireInputs & { alarm: SimInput; supervision: SimInput };
 
   /** Create the sim door (closed, relay off unless options say otherwise). */
   constructor(opts: SimDoorIoOptions = {}) {
@@ -136,6 +143,40 @@ export class SimDoorIo implements DoorIo {
     this.relay = new SimRelay(opts.relayOn ?? false, now);
     this.doorSwitch = new SimInput(opts.doorOpen ?? false, now);
     this.exitButton = new SimInput(false, now);
+    if (opts.fireInput) {
+      const cut = opts.fire === 'cut';
+      // A cut cable opens both loops: the alarm line reads active (as a fire would) and the supervision loop broken.
+      this.fire = { alarm: new SimInput(opts.fire === 'fire' || cut, now), supervision: new SimInput(!cut, now) };
+    }
+  }
+
+  private fireLines(): NonNullable<SimDoorIo['fire']> {
+    if (!this.fire) throw new Error('this sim door has no fire input (create it with fireInput: true)');
+    return this.fire;
+  }
+
+  /** The fire alarm panel signals fire (alarm line active, supervision intact). */
+  fireAlarm(): void {
+    this.fireLines().alarm.set(true);
+  }
+
+  /** The fire alarm panel is back to normal. */
+  fireClear(): void {
+    this.fireLines().alarm.set(false);
+  }
+
+  /** The fire cable is cut: both loops open (the alarm line reads active first, then the supervision loop breaks). */
+  cutFireCable(): void {
+    const f = this.fireLines();
+    f.alarm.set(true);
+    f.supervision.set(false);
+  }
+
+  /** The fire cable is repaired (the panel in alarm or not, as `alarm` says). */
+  repairFireCable(alarm = false): void {
+    const f = this.fireLines();
+    f.supervision.set(true);
+    f.alarm.set(alarm);
   }
 
   /** Relay change history (alias of `relay.history`). */
@@ -169,5 +210,7 @@ export class SimDoorIo implements DoorIo {
     this.relay.close();
     this.doorSwitch.close();
     this.exitButton.close();
+    this.fire?.alarm.close();
+    this.fire?.supervision.close();
   }
 }
