@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gpioSchema, type GpioConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { createOnoffDoorIo } from '../../src/adapters/gpio/onoff-door-io.js';
+import { DoorController } from '../../src/app/door-controller.js';
 
 /** A fake onoff: records every pin, its options and every physical level it is driven to. */
 const fake = vi.hoisted(() => {
@@ -247,5 +248,92 @@ describe('onoff door I/O', () => {
   it('a missing sysfs tree fails before touching any pin', () => {
     expect(() => createOnoffDoorIo(cfg({ sysfsRoot: join(root, 'nope') }), silentLogger())).toThrow(/does not exist/);
     expect(fake.pins.size).toBe(0);
+  });
+});
+
+/** The fire-alarm input (issue 14 item 6) on the mocked onoff module: physical levels in, the door controller's policy out. */
+describe('onoff fire alarm input', () => {
+  const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
+  const SETTLE = 500;
+  // Alarm line on BCM 5 (NC contact to GND, pull-up: normal LOW, fire HIGH); supervision loop on BCM 6 (intact LOW).
+  const fireCfg = () => cfg({ fireAlarm: { pin: 5, activeLow: false, debounceMs: 100, supervision: { pin: 6, activeLow: true, debounceMs: 100 } } });
+  const ALARM = 512 + 5;
+  const SUPERVISION = 512 + 6;
+  const RELAY = 512 + 17;
+
+  function run(onAlarm: 'release' | 'stay-locked', physical: { alarm: 0 | 1; supervision: 0 | 1 } = { alarm: 0, supervision: 0 }) {
+    const io = createOnoffDoorIo(fireCfg(), silentLogger(), { now: () => Date.now() });
+    pin(ALARM).physical = physical.alarm;
+    pin(SUPERVISION).physical = physical.supervision;
+    const events: Array<{ type: string; data: unknown }> = [];
+    const door = new DoorController({ io, timing: { strikeSeconds: 5, heldOpenSeconds: 30 }, log: silentLogger(), fire: { onAlarm, settleMs: SETTLE }, onEvent: (type, data, _at) => { events.push({ type, data }); } });
+    door.start();
+    return { io, door, events, types: () => events.map((e) => e.type) };
+  }
+
+  beforeEach(() => { vi.useFakeTimers({ now: T0 }); });
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('exports both fire lines as inputs with their polarity and debounce, and releases them at close', () => {
+    const io = createOnoffDoorIo(fireCfg(), silentLogger());
+    expect(pin(ALARM)).toMatchObject({ dir: 'in', edge: 'both', options: { activeLow: false, debounceTimeout: 100 } });
+    expect(pin(SUPERVISION)).toMatchObject({ dir: 'in', edge: 'both', options: { activeLow: true, debounceTimeout: 100 } });
+    expect(io.fire).toBeDefined();
+    io.close();
+    expect(fake.ops.slice(-6)).toEqual(['write 529 0', 'unexport 529', 'unexport 539', 'unexport 534', 'unexport 517', 'unexport 518']);
+  });
+
+  it('without gpio.fireAlarm no fire pin is touched', () => {
+    const io = createOnoffDoorIo(cfg(), silentLogger());
+    expect(io.fire).toBeUndefined();
+    expect([...fake.pins.keys()]).toEqual([529, 539, 534]);
+  });
+
+  it('release: the panel\'s contact opens → alarm.fire and the relay pin held high; it closes → fire.cleared, relay low', async () => {
+    const { door, types } = run('release');
+    pin(ALARM).drive(1);
+    await vi.advanceTimersByTimeAsync(SETTLE);
+    expect(types()).toEqual(['alarm.fire']);
+    expect(pin(RELAY).physical).toBe(1);
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(pin(RELAY).physical).toBe(1);
+    pin(ALARM).drive(0);
+    await vi.advanceTimersByTimeAsync(SETTLE);
+    expect(types()).toEqual(['alarm.fire', 'fire.cleared']);
+    expect(pin(RELAY).physical).toBe(0);
+    door.stop();
+  });
+
+  it('stay-locked: alarm.fire and fire.cleared, the relay pin never goes high', async () => {
+    const { door, types } = run('stay-locked');
+    pin(ALARM).drive(1);
+    await vi.advanceTimersByTimeAsync(SETTLE);
+    expect(door.status()).toMatchObject({ locked: true, fire: { alarm: true, released: false } });
+    pin(ALARM).drive(0);
+    await vi.advanceTimersByTimeAsync(SETTLE);
+    expect(types()).toEqual(['alarm.fire', 'fire.cleared']);
+    expect(pin(RELAY).physicalHistory.every((p) => p === 0)).toBe(true);
+    door.stop();
+  });
+
+  it('a cut cable (both lines go high) is a fault, not a fire: relay pin unchanged', async () => {
+    const { door, events } = run('release');
+    pin(ALARM).drive(1);
+    await vi.advanceTimersByTimeAsync(40);
+    pin(SUPERVISION).drive(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(events).toEqual([{ type: 'alarm.fire_input_fault', data: { alarmLine: true, supervisionLine: false, duringFire: false } }]);
+    expect(pin(RELAY).physicalHistory.every((p) => p === 0)).toBe(true);
+    door.stop();
+  });
+
+  it('a restart during an alarm: relay low first, then high once the lines are believed', async () => {
+    const { door, types } = run('release', { alarm: 1, supervision: 0 });
+    expect(pin(RELAY).physical).toBe(0);
+    await vi.advanceTimersByTimeAsync(SETTLE);
+    expect(types()).toEqual(['alarm.fire']);
+    expect(pin(RELAY).physical).toBe(1);
+    door.stop();
+    expect(pin(RELAY).physical).toBe(0);
   });
 });
