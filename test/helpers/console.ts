@@ -57,12 +57,14 @@ export async function startConsoleDoor(o: {
   configOverrides?: Record<string, unknown>; log?: Log;
   /** Open the readers the config names (e.g. serial readers on socat ptys) instead of the sim ones (`reader`, `desk` then unused). */
   readersFromConfig?: boolean;
+  /** The sim door I/O to use (e.g. one with a fire input); default: a plain sim door. */
+  io?: SimDoorIo;
 } = {}): Promise<ConsoleDoor> {
   const tc = tempConfig({
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...o.configOverrides,
   });
-  const io = new SimDoorIo();
+  const io = o.io ?? new SimDoorIo();
   const rin = new SimCardReader('in', 'in');
   const rout = new SimCardReader('out', 'out');
   const desk = new SimCardReader('desk', 'desk');
