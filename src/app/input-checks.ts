@@ -4,7 +4,7 @@
  */
 import { UserError, type InputField } from '../domain/errors.js';
 import { textProblem, type TextKind } from '../domain/text.js';
-import { UID_RULE, checkUid } from '../domain/uid.js';
+import { RANDOM_UID_PROBLEM, UID_RULE, checkUid, isRandomUid } from '../domain/uid.js';
 import type { Device } from '../domain/types.js';
 
 /** Refuse a text field that is too long or holds control characters (src/domain/text.ts), naming it in domain words. */
@@ -35,5 +35,16 @@ export function checkDevices(devices: readonly Device[] | undefined, field: 'dev
 export function cardUid(input: string, field: 'badge' | 'uid' | 'ktpUid', subject: string): string {
   const r = checkUid(input);
   if (!r.ok) throw new UserError(`${subject}${field === 'ktpUid' ? '' : ` "${input}"`} must be ${UID_RULE}: ${r.problem}`, { field, subject, code: 'uid.format' });
+  refuseRandomUid(r.uid, field, subject);
   return r.uid;
+}
+
+/**
+ * Refuse a random UID (src/domain/uid.ts `isRandomUid`) as a card's identity: it would never match again. For a KTP
+ * the officer records the KTP by hand (no chip link); a badge needs another card.
+ */
+export function refuseRandomUid(uid: string, field: 'badge' | 'uid' | 'ktpUid', subject: string): void {
+  if (!isRandomUid(uid)) return;
+  const what = field === 'ktpUid' ? 'record the KTP manually (without its chip)' : 'use another card as the badge';
+  throw new UserError(`${subject}: ${RANDOM_UID_PROBLEM}; ${what}`, { field, subject, code: field === 'ktpUid' ? 'uid.random.ktp' : 'uid.random.badge' });
 }

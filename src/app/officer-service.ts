@@ -12,6 +12,7 @@ import { PIN_MAX_TRIES, pinProblem } from '../domain/pin.js';
 import { textError } from '../domain/text.js';
 import { ROLES, type Officer, type Role } from '../domain/types.js';
 import { UID_RULE, checkUid } from '../domain/uid.js';
+import { refuseRandomUid } from './input-checks.js';
 import { MINUTE_MS } from '../domain/time.js';
 import type { OfficerDesk, PinCheck, PinMatch } from '../ports/console.js';
 import type { StorePort } from '../ports/store.js';
@@ -280,6 +281,7 @@ export class OfficerService implements OfficerDesk {
     if (!ROLES.includes(o.role)) throw new UserError(`role "${String(o.role)}" must be one of ${ROLES.join(', ')}`, { field: 'role', subject: 'role' });
     const uid = checkUid(o.badge);
     if (!uid.ok) throw new UserError(`officer badge UID "${o.badge}" must be ${UID_RULE}: ${uid.problem}`, { field: 'badge', subject: 'officer badge UID' });
+    refuseRandomUid(uid.uid, 'badge', 'officer badge UID');
     return { name: o.name.trim(), role: o.role, badge: uid.uid };
   }
 

@@ -10,6 +10,7 @@ import type { CardReader } from '../ports/hardware.js';
 import type { VisitService } from '../app/visit-service.js';
 import { parseDevice, typedUid } from './input.js';
 import { UserError } from '../domain/errors.js';
+import { isRandomUid } from '../domain/uid.js';
 import type { Device } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { openStore, visitService } from '../main.js';
@@ -49,7 +50,11 @@ class DeskInput {
     this.taps = [];
     for (;;) {
       const t = this.taps.shift();
-      if (t !== undefined) { process.stdout.write(`[card ${t.length} hex digits read]\n`); return { uid: t }; }
+      if (t !== undefined) {
+        process.stdout.write(`[card ${t.length} hex digits read]\n`);
+        if (isRandomUid(t)) process.stdout.write(`${RANDOM_UID_TEXT}\n`);
+        return { uid: t };
+      }
       const l = this.lines.shift();
       if (l !== undefined && l.trim()) return { typed: l.trim() };
       if (this.closed) return null;
@@ -60,6 +65,9 @@ class DeskInput {
   private wait(): Promise<void> { return new Promise((r) => { this.waiter = r; }); }
   private wake(): void { const w = this.waiter; this.waiter = null; w?.(); }
 }
+
+/** What the desk says when a card answers a random UID (ISO 14443-3, 4 bytes from 0x08): it names no card. */
+export const RANDOM_UID_TEXT = '  ! this card gives a random UID; record the KTP manually (ISO 14443, 4 bytes starting 08: it changes at every tap, so it can neither link a KTP nor be a badge)';
 
 const MENU = `
   1  new visitor   (tap the KTP, fill in the form)
@@ -122,7 +130,10 @@ async function deskLoop(input: DeskInput, visits: VisitService, store: Store, by
 async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
   const ktp = await input.card("tap the visitor's KTP on the desk reader (or type its UID, '-' if the chip cannot be read): ");
   if (!ktp) return;
-  const ktpUid = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : typedUid(ktp.typed, 'KTP UID');
+  const read = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : typedUid(ktp.typed, 'KTP UID');
+  // A random UID is never kept as the KTP's chip: the KTP is recorded by hand (name, NIK) and held, without a chip link.
+  const ktpUid = read !== null && isRandomUid(read) ? null : read;
+  if (read !== null && ktpUid === null) say('  the KTP is recorded manually: type the name and NIK from the card (no chip link)');
   const ask = async (q: string): Promise<string> => (await input.ask(q)) ?? '';
   const name = await ask('name: ');
   const nik = await ask('NIK (16 digits): ');
@@ -148,6 +159,7 @@ async function issue(input: DeskInput, visits: VisitService, by: string, say: (s
   if (v.state !== 'approved' && v.state !== 'issued') throw new UserError(`visit ${v.id} is ${v.state}; a badge is issued only to an approved visit`);
   const c = await input.card('tap a special badge to issue (or type its UID or label): ');
   if (!c) return;
+  if ('uid' in c && isRandomUid(c.uid)) throw new UserError('this card gives a random UID: it is no special badge of the pool; tap a badge from the pool');
   const r = visits.issue(v.id, 'uid' in c ? c.uid : c.typed, by);
   say(`badge issued to visit ${r.id}; keep the KTP at the desk. The visitor wears the badge visibly and enters with an escort.`);
 }

@@ -40,3 +40,16 @@ export function normalizeUid(input: string): string | null {
 export function isCanonicalUid(uid: string): boolean {
   return normalizeUid(uid) === uid;
 }
+
+/**
+ * Whether a UID is an ISO/IEC 14443-3 random ID: a single-size (4-byte) UID whose first byte is 0x08 is made up anew
+ * at every power-up (NXP AN10927, "random UID"), so it names no card — such a card can never be a badge, and a KTP that
+ * answers one cannot be linked by its chip (the officer records it by hand). Takes a canonical or typed UID.
+ */
+export function isRandomUid(uid: string): boolean {
+  const u = normalizeUid(uid);
+  return u !== null && u.length === 8 && u.startsWith('08');
+}
+
+/** Why a random UID is refused, in words (for the CLI and the app's messages; the console has its own catalogue text). */
+export const RANDOM_UID_PROBLEM = 'this card gives a random UID (ISO 14443, 4 bytes starting 08): it changes at every tap and cannot identify the card';

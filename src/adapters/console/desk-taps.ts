@@ -7,6 +7,7 @@ import type { RawTap } from '../../ports/hardware.js';
 import type { ConsoleQueries } from '../../ports/console.js';
 import type { DeskTapNotice } from './live.js';
 import { randomToken } from './session.js';
+import { isRandomUid } from '../../domain/uid.js';
 
 /** How long a desk tap can be used (ms). */
 export const DESK_TAP_MS = 120_000;
@@ -27,6 +28,13 @@ export class DeskTaps {
   /** A tap arrived: classify the card and keep it under a fresh token. */
   add(tap: Pick<RawTap, 'uid'>): DeskTapNotice {
     this.prune();
+    if (isRandomUid(tap.uid)) {
+      // A random UID names no card: the page is told so (and every form refuses the token), nothing looks it up.
+      const notice: DeskTapNotice = { token: randomToken(16), kind: 'random' };
+      this.taps.set(notice.token, { uid: tap.uid, at: this.now(), notice });
+      this.latestToken = notice.token;
+      return notice;
+    }
     const officer = this.queries.officerByBadge(tap.uid);
     const badge = officer ? null : this.queries.badge(tap.uid);
     const token = randomToken(16);

@@ -35,8 +35,8 @@ export interface LiveClient {
 export interface DeskTapNotice {
   /** One-time token a form sends back to use this tap. */
   token: string;
-  /** What the card is. */
-  kind: 'officer' | 'badge' | 'card';
+  /** What the card is (`random`: a card answering a random UID, which names no card: never a KTP link or a badge). */
+  kind: 'officer' | 'badge' | 'card' | 'random';
   /** The officer's id (kind officer). */
   officer?: string;
   /** Display text: the officer's name or the badge's label. */

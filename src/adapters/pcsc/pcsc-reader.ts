@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
 import { ReconnectingReader } from '../reconnecting-reader.js';
-import { UID_MAX_BYTES, UID_MIN_BYTES } from '../../domain/uid.js';
+import { UID_MAX_BYTES, UID_MIN_BYTES, isRandomUid } from '../../domain/uid.js';
 
 /** The parts of an nfc-pcsc `Reader` used here. */
 export interface NfcReaderLike {
@@ -295,7 +295,8 @@ export class PcscCardReader extends ReconnectingReader {
       return;
     }
     const uid = response.subarray(0, uidLen).toString('hex').toUpperCase();
-    this.log.debug({ reader: reader.name, atrBytes: card.atr?.length ?? 0, uidBytes: uidLen }, 'card read');
+    // A random UID (4 bytes from 0x08, ISO 14443-3) is delivered like any other; the desk says so and nothing stores it as the card's identity.
+    this.log.debug({ reader: reader.name, atrBytes: card.atr?.length ?? 0, uidBytes: uidLen, randomUid: isRandomUid(uid) }, 'card read');
     this.deliver({ readerId: this.id, uid, tech: 'iso14443', at, hr });
   }
 

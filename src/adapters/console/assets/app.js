@@ -30,6 +30,14 @@
     var tap;
     try { tap = JSON.parse(d.data); } catch (e) { return; }
     var fields = document.querySelectorAll('[data-tap-field]');
+    if (tap.kind === 'random') {
+      // A card answering a random UID names no card: say so where a tap is awaited, fill nothing.
+      for (var r = 0; r < fields.length; r++) {
+        var where = document.getElementById(fields[r].getAttribute('data-status') || 'tap-status');
+        if (where && fields[r].hasAttribute('data-random')) where.textContent = fields[r].getAttribute('data-random');
+      }
+      return;
+    }
     for (var i = 0; i < fields.length; i++) {
       var want = fields[i].getAttribute('data-tap-field');
       if (want !== tap.kind && !(want === 'ktp' && tap.kind === 'card')) continue;

@@ -3,7 +3,7 @@
  * UID, with the no-JavaScript fallback "use the card tapped last"; and the form fields that ask for it. Used where a
  * head registers a new card: an officer's own badge, or a special badge for the pool.
  */
-import { checkUid } from '../../../domain/uid.js';
+import { checkUid, isRandomUid } from '../../../domain/uid.js';
 import type { ConsoleContext } from '../context.js';
 import type { MessageKey, MessageParams, Translate } from '../i18n/index.js';
 import { fieldError, h, type Html } from '../view.js';
@@ -16,15 +16,18 @@ export function pickCard(ctx: ConsoleContext, f: Record<string, string>): CardPi
   const token = (f.tap ?? '').trim();
   if (token && token !== 'latest') {
     const tap = ctx.desk.take(token);
+    if (tap?.notice.kind === 'random') return { ok: false, error: 'desk.randomUid.badge' };
     return tap ? { ok: true, uid: tap.uid } : { ok: false, error: 'officers.tapExpired' };
   }
   const typed = (f.uid ?? '').trim();
   if (typed) {
     const r = checkUid(typed);
+    if (r.ok && isRandomUid(r.uid)) return { ok: false, error: 'desk.randomUid.badge' };
     return r.ok ? { ok: true, uid: r.uid } : { ok: false, error: 'officers.uidBad' };
   }
   if (f.latest === '1') {
     const tap = ctx.desk.take('latest');
+    if (tap?.notice.kind === 'random') return { ok: false, error: 'desk.randomUid.badge' };
     return tap ? { ok: true, uid: tap.uid } : { ok: false, error: 'common.tapNone' };
   }
   return { ok: false, error: 'officers.tapMissing' };
@@ -45,7 +48,7 @@ export function cardTaken(ctx: ConsoleContext, t: Translate, uid: string): strin
  */
 export function cardFields(t: Translate, uid: string, errors: Record<string, string>): Html {
   return h`<p id="tap-status" class="tap-status" role="status" aria-live="polite"></p>
-<input type="hidden" name="tap" value="" data-tap-field="card" data-label="${t('officers.tapLabel')}">
+<input type="hidden" name="tap" value="" data-tap-field="card" data-label="${t('officers.tapLabel')}" data-random="${t('desk.randomUid.badge')}">
 <label for="uid">${t('officers.uid')}</label>
 <p class="muted" id="uid-hint">${t('officers.uidHint')}</p>
 <input id="uid" name="uid" value="${uid}" autocomplete="off" spellcheck="false" maxlength="64" aria-describedby="uid-hint${errors.uid ? ' err-uid' : ''}"${errors.uid ? h` aria-invalid="true"` : ''}>

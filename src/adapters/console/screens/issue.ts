@@ -26,6 +26,7 @@ function offerOf(ctx: ConsoleContext, t: Translate, token: string): { notice: De
   if (!token) return null;
   const n = ctx.desk.peek(token);
   if (!n) return { ok: false, why: token === 'latest' ? t('common.tapNone') : t('issue.offer.expired') };
+  if (n.kind === 'random') return { ok: false, why: t('desk.randomUid.badge') };
   if (n.kind !== 'badge') return { ok: false, why: t('issue.offer.notBadge') };
   // The pool may have changed since the tap: ask it again.
   const status = ctx.ports.queries.badges().find((b) => b.label === n.label)?.status ?? n.status ?? 'retired';
@@ -43,7 +44,7 @@ function offerPane(ctx: ConsoleContext, t: Translate, v: Visit, token: string, e
       : offer.ok ? h`<p class="notice">${t('issue.offer', { badge: offer.notice.label ?? '' })}</p>`
         : h`<p class="error" role="alert">${offer.why}</p>`;
   return h`<div id="offer" class="offer" aria-live="polite">
-<input type="hidden" name="tap" value="${usable}" data-tap-field="badge" data-status="offer-tap" data-label=""
+<input type="hidden" name="tap" value="${usable}" data-tap-field="badge" data-status="offer-tap" data-label="" data-random="${t('desk.randomUid.badge')}"
  hx-get="/visits/${v.id}/issue/offer" hx-trigger="change" hx-target="#offer" hx-swap="outerHTML">
 ${message}
 </div>`;

@@ -109,7 +109,7 @@ ${input('phone', t('request.phone'), v.phone, errors, h` type="tel" maxlength="3
 <p>${t('request.ktp.lead')}</p>
 <p id="ktp-status" class="tap-status" role="status" aria-live="polite">${v.tap ? t('request.ktp.read') : ''}</p>
 ${errorFor(errors, 'ktp')}
-<input type="hidden" name="tap" value="${v.tap}" data-tap-field="ktp" data-status="ktp-status" data-label="${t('request.ktp.read')}">
+<input type="hidden" name="tap" value="${v.tap}" data-tap-field="ktp" data-status="ktp-status" data-label="${t('request.ktp.read')}" data-random="${t('desk.randomUid.ktp')}">
 <button type="submit" name="_action" value="ktp:latest" formnovalidate>${t('common.tapUseLatest')}</button>
 ${v.tap ? h`<button type="submit" name="_action" value="ktp:clear" formnovalidate>${t('request.ktp.clear')}</button>` : ''}
 </fieldset>
@@ -174,6 +174,7 @@ function check(t: Translate, v: RequestValues): Record<string, string> {
 function notKtp(ctx: ConsoleContext, t: Translate, token: string): string | null {
   const n = ctx.desk.peek(token);
   if (!n) return token === 'latest' ? t('common.tapNone') : t('request.ktp.expired');
+  if (n.kind === 'random') return t('desk.randomUid.ktp');
   if (n.kind === 'officer') return t('request.ktp.officer');
   if (n.kind === 'badge') return t('request.ktp.badge', { label: n.label ?? '' });
   return null;
