@@ -126,7 +126,7 @@ export function checklistOptions(config: Config, daemonPid: number | null): Chec
 export function schedulerSettings(config: Config): SchedulerSettings {
   const { readerIds, readerSilentDays, central } = checklistOptions(config, null);
   return {
-    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays,
+    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays, expireUndecidedDays: config.privacy.expireUndecidedDays,
     backup: { keep: config.backup.keep, hour: config.backup.hour }, timeZone: config.visits.timeZone,
   };
 }

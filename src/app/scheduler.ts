@@ -11,7 +11,7 @@ import { DAY_MS } from '../domain/time.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
-import { purgePersonalData } from './maintenance/purge.js';
+import { expireRequests, purgePersonalData } from './maintenance/purge.js';
 import { event } from '../domain/events.js';
 
 /** The scheduler's slice of the configuration (the root builds it from the config: `schedulerSettings` in main.ts). */
@@ -24,6 +24,8 @@ export interface SchedulerSettings {
   healthIntervalDays: number;
   /** Personal data of visits ended longer ago than this is purged (`privacy.retentionDays`). */
   retentionDays: number;
+  /** A request nobody decided expires after this many days (`privacy.expireUndecidedDays`). */
+  expireUndecidedDays: number;
   /** Nightly backup: how many copies are kept and at which local hour it runs (`backup`). */
   backup: { keep: number; hour: number };
   /** The office's time zone (the backup hour is local). */
@@ -103,7 +105,17 @@ export class Scheduler {
     try {
       // Never on an untrusted clock: a clock set back or jumped forward would delete personal data early, irreversibly.
       const refusal = clock?.maintenanceRefusal() ?? [];
-      const r = purgePersonalData(store, { retentionDays: settings.retentionDays, now, dryRun: refusal.length > 0 });
+      // Requests that never reached the door expire first (on a trusted clock only: an expiry cannot be undone).
+      if (refusal.length === 0) {
+        const expired = expireRequests(store, { now, undecidedDays: settings.expireUndecidedDays });
+        if (expired.length) {
+          this.d.onEvents?.(store.events.since(store.events.lastSeq() - expired.length));
+          this.log.info({ count: expired.length }, 'requests expired');
+        }
+      }
+      const r = purgePersonalData(store, {
+        retentionDays: settings.retentionDays, now, dryRun: refusal.length > 0, run: { ranBy: 'daemon', expireUndecidedDays: settings.expireUndecidedDays },
+      });
       if (refusal.length && r.count) {
         const why = refusal.join('; ');
         this.log.warn({ due: r.count, reasons: refusal }, 'purge refused: the clock is not trusted');

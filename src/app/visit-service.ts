@@ -9,7 +9,7 @@ import { ALLOWED_ROLES, type SopStandards } from '../domain/sop.js';
 import { CANCEL_REASONS, ROLES, type CancelReason, type ChecklistItem, type Device, type Officer, type Role, type Visit, type VisitorBadge } from '../domain/types.js';
 import type { StorePort } from '../ports/store.js';
 import { NotFound, Refused, UserError } from '../domain/errors.js';
-import { keyedHash } from './secret.js';
+import { keyedHash, nikHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
 import { cardUid, checkDevices, checkText, required } from './input-checks.js';
@@ -165,7 +165,7 @@ export class VisitService implements VisitCommands, DeskCommands {
         id, kind: req.kind ?? 'visit',
         visitor: { name: req.name.trim(), nik: nik.nik, org: req.org.trim(), phone: req.phone?.trim() || null },
         purpose: req.purpose.trim(), plannedMinutes: planned, devicesIn: req.devices ?? [], letterRef: req.letterRef?.trim() || null,
-        ktpHash, disposition: req.disposition ?? null,
+        ktpHash, disposition: req.disposition ?? null, nikHash: nikHash(this.opts.secret, nik.nik),
       }, now, by?.id ?? null, started === null ? undefined : { startedAt: started, standards: this.opts.standards });
       this.store.saveVisit(visit);
       this.store.events.append([event], now);

@@ -134,7 +134,7 @@ export type Metric = keyof typeof METRICS;
 export const VISIT_STATE_OF: Partial<Record<EventType, string>> = {
   'visit.requested': 'requested', 'visit.checked': 'checked', 'visit.approved': 'approved', 'visit.denied': 'denied',
   'badge.issued': 'issued', 'visit.checked_out': 'checked_out', 'visit.reported': 'checked_out', 'visit.archived': 'archived', 'visit.revoked': 'revoked',
-  'visit.cancelled': 'cancelled',
+  'visit.cancelled': 'cancelled', 'visit.expired': 'expired',
 };
 
 /** Local dates of ISO times in one time zone; the offset is looked up once per UTC hour (the office zones change it on the hour, if ever). */

@@ -15,7 +15,7 @@ export interface IndexedVisit {
   door: string;
   /** Visit id. */
   visit: string;
-  /** Latest state: requested, checked, approved, denied, issued, checked_out, archived, revoked, cancelled. */
+  /** Latest state: requested, checked, approved, denied, issued, checked_out, archived, revoked, cancelled, expired. */
   state: string;
   /** visit or maintenance (SOP 002), from the request. */
   kind: string | null;

@@ -13,7 +13,8 @@ import { formatReport, recordReport, runChecklist } from '../app/health/checklis
 import { realProcessEnv, realSystem } from '../adapters/os/system.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
 import { restoreFile } from '../adapters/sqlite/backup.js';
-import { purgePersonalData } from '../app/maintenance/purge.js';
+import { expireRequests, purgePersonalData } from '../app/maintenance/purge.js';
+import { destructionRecords, formatDestructionRecords } from './purge-report.js';
 import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
 import { event } from '../domain/events.js';
@@ -69,23 +70,46 @@ export function maintenanceCommands(program: Command): void {
     }));
 
   program.command('purge')
-    .description('remove visitors\' name, NIK, phone and KTP hash after privacy.retentionDays (UU PDP 27/2022)')
+    .description('expire requests that never reached the door, then erase visitors\' name, NIK, phone, KTP/NIK hashes and free text after privacy.retentionDays (UU PDP 27/2022)')
     .option('--dry-run', 'only show what would be purged')
-    .action(action(function (this: Command, o: { dryRun?: boolean }) {
-      const { r, refusal, tz } = withServices(this, ({ store, config }) => {
+    .option('--by <officer>', 'the officer running the purge (written in the destruction record)')
+    .option('--report', 'print the destruction records (berita acara pemusnahan) of past purges; changes nothing')
+    .option('--limit <n>', 'with --report: the newest N records', '100')
+    .action(action(function (this: Command, o: { dryRun?: boolean; by?: string; report?: boolean; limit: string }) {
+      if (o.report) {
+        const limit = intOption(o.limit, '--limit');
+        const { records, config } = withServices(this, ({ store, config }) => ({ records: destructionRecords(store.eventsOfType('privacy.purged', limit)), config }));
+        out(this, records, () => formatDestructionRecords(records, { door: config.door.id, site: config.site, timeZone: config.visits.timeZone }));
+        return;
+      }
+      const { r, refusal, tz, expired } = withServices(this, ({ store, config }) => {
         // Never on an untrusted clock (docs/clock.md): a wrong clock would delete personal data early, irreversibly.
         const clock = store.clock;
         const refusal = clock.maintenanceRefusal();
         // The app says what to do (a head confirms the clock); the CLI says how.
         if (clock.openJump()) refusal.push(`a head confirms the clock with: pintu clock confirm --by ID`);
         if (refusal.length && !o.dryRun) throw new UserError(`purge refused: ${refusal.join('; ')}`);
-        return { r: purgePersonalData(store, { retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false }), refusal, tz: config.visits.timeZone };
+        let officer: string | undefined;
+        if (o.by !== undefined) {
+          const found = store.officer(o.by.trim().toUpperCase());
+          if (!found || !found.active) throw new UserError(`--by: no active officer with id "${o.by}"`);
+          officer = found.id;
+        }
+        const days = config.privacy.expireUndecidedDays;
+        const expired = o.dryRun ? 0 : expireRequests(store, { now: Date.now(), undecidedDays: days }).length;
+        const r = purgePersonalData(store, {
+          retentionDays: config.privacy.retentionDays, now: Date.now(), dryRun: o.dryRun ?? false,
+          run: { ranBy: 'cli', expireUndecidedDays: days, ...(officer ? { officer } : {}) },
+        });
+        return { r, refusal, tz: config.visits.timeZone, expired };
       });
       if (refusal.length) process.stderr.write(`pintu: warning: a real purge would be refused now: ${refusal.join('; ')}\n`);
       const t = (iso: string): string => formatTime(Date.parse(iso), tz);
-      out(this, r, () => [
+      out(this, { ...r, expired }, () => [
+        ...(expired ? [`expired ${expired} requests that never reached the door`] : []),
         `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${t(r.cutoff)} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
         ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${t(v.closedAt)}`),
+        ...(!r.dryRun && r.count ? ['destruction record written (privacy.purged); print it with: pintu purge --report'] : []),
       ].join('\n'));
     }));
 

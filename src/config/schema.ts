@@ -262,11 +262,24 @@ export const backupSchema = z
 /** Config of backups. */
 export type BackupConfig = z.infer<typeof backupSchema>;
 
+/** The privacy notice the desk shows at request time (UU PDP 27/2022 Pasal 20–21: purpose, legal basis, retention, rights). */
+export const DEFAULT_PRIVACY_NOTICE = 'Pemberitahuan pelindungan data pribadi (UU PDP No. 27 Tahun 2022): nama, NIK, nomor telepon dan keperluan kunjungan '
+  + 'Anda dicatat hanya untuk pengendalian akses ke ruang server sesuai SOP kantor ini. Data disimpan terenkripsi di perangkat pintu dan '
+  + 'dihapus setelah masa simpan berakhir; NIK tidak dikirim ke pihak lain. Anda berhak meminta salinan data Anda atau penghapusannya '
+  + 'kepada kepala ruang server.';
+
 /** Personal-data retention (UU PDP 27/2022). */
 export const privacySchema = z
   .object({
-    /** Days after checkout/archive (or denial) when a visitor's name, NIK, phone and KTP hash are purged. */
+    /**
+     * Days after a visit closed (checked out, archived, denied, cancelled, expired, revoked) when the visitor's name, NIK,
+     * phone, KTP and NIK hashes and the free text (purpose, reasons, notes) are purged.
+     */
     retentionDays: z.number().int().min(1).max(3650).default(365),
+    /** A request nobody checked or decided expires after this many days (an approval that ends unused expires at its end). */
+    expireUndecidedDays: z.number().int().min(1).max(365).default(14),
+    /** The privacy notice shown to the visitor at request time (the console's request form, `pintu visit request`). */
+    notice: z.string().min(1).max(4000).default(DEFAULT_PRIVACY_NOTICE),
   })
   .strict();
 /** Config of personal-data retention. */

@@ -85,6 +85,11 @@ export const EVENT_SCHEMAS = {
   'visit.cancelled': z.object({
     ...onVisit, reason: z.enum(['cancelled', 'no_show']).describe('cancelled, or the visitor did not show up'), note: id('the officer\'s note').optional(),
   }).describe('a request that never came was closed before any badge was issued'),
+  'visit.expired': z.object({
+    visit, from: z.enum(['requested', 'checked', 'approved']).describe('the state the request was left in'),
+    why: z.enum(['approval_lapsed', 'undecided']).describe('the approval ended before a badge was issued, or nobody decided the request in time'),
+    validUntil: iso('when the approval ended (approval_lapsed)').optional(), afterDays: count('days without a decision (undecided; privacy.expireUndecidedDays)').optional(),
+  }).describe('a request that never reached the door expired (its retention period starts)'),
   'visit.mismatch_acknowledged': z.object({
     ...onVisit, ktpReturned: z.literal(true).describe('the KTP went back'),
     incident: count('the incident-book entry holding the head\'s note').optional(),
@@ -175,7 +180,28 @@ export const EVENT_SCHEMAS = {
   'alarm.clock_jump': z.object({ aheadMs: count('how far ahead of what the log vouched for, ms'), vouched: iso('the time the log vouched for') }).describe('the clock jumped forward (docs/clock.md)'),
   'clock.confirmed': z.object({ officer, aheadMs: count('the jump, ms'), vouched: iso('the time the log vouched for') }).describe('a head accepted the time after a jump'),
   'privacy.purge_refused': z.object({ due: count('visits due for the purge'), reasons: z.array(id('a clock fault')).describe('why the purge may not run') }).describe('the purge of personal data was refused'),
-  'privacy.purged': z.object({ count: count('visits purged'), retentionDays: count('retention, days'), cutoff: iso('visits requested before this') }).describe('personal data past retention was purged (UU PDP)'),
+  // The destruction record (berita acara pemusnahan) of one purge run: what, how many, which period, by which policy, run by what.
+  'privacy.purged': z.object({
+    count: count('visits purged'), retentionDays: count('retention, days'), cutoff: iso('visits closed before this'),
+    ranBy: z.enum(['daemon', 'cli']).describe('the daemon\'s maintenance job or pintu purge').optional(),
+    officer: id('the officer who ran pintu purge --by').optional(),
+    expireUndecidedDays: count('policy: a request nobody decided expires after this many days').optional(),
+    states: z.record(z.string(), z.number()).describe('visits purged per state (checked_out, archived, denied, cancelled, expired, revoked)').optional(),
+    categories: z.object({
+      identity: count('visits whose name, NIK and phone were erased'), ktpHash: count('KTP chip hashes erased'), nikHash: count('NIK hashes erased'),
+      freeText: count('visits whose purpose, reasons, checklist notes or disposition signatory were erased'), incidentNotes: count('incident-book entries erased'),
+    }).describe('records destroyed per category of personal data').optional(),
+    oldestClosed: iso('the earliest closure among the visits purged').optional(), newestClosed: iso('the latest closure among the visits purged').optional(),
+  }).describe('destruction record: personal data past retention was purged (UU PDP)'),
+  // Data-subject requests (pintu subject, issue 14 item 4): ids only, never the NIK that found them.
+  'subject.exported': z.object({
+    visits: z.array(visit).describe('the visits found for the person'), format: z.enum(['json', 'html']).describe('the export\'s format'),
+    officer: id('the officer who answered the request').optional(),
+  }).describe('a person\'s records were exported on their request (UU PDP right of access)'),
+  'subject.erased': z.object({
+    officer: id('the head who erased'), visits: z.array(visit).describe('the visits whose personal fields and free text were erased'),
+    incidentNotes: count('incident-book entries erased'), reason,
+  }).describe('a person\'s personal data was erased on their request (UU PDP right to erasure); the events stay'),
   'backup.made': z.object({
     file: id('backup file name'), bytes: count('size, bytes'), ms: count('how long it took, ms'), removed: count('old backups removed').optional(),
     trigger: z.enum(['nightly', 'manual']).describe('the nightly job or pintu backup'),

@@ -53,9 +53,20 @@ export interface Device {
 }
 
 /** The state of a visit in the SOP. */
-export type VisitState = 'requested' | 'checked' | 'approved' | 'denied' | 'issued' | 'checked_out' | 'archived' | 'revoked' | 'cancelled';
+export type VisitState = 'requested' | 'checked' | 'approved' | 'denied' | 'issued' | 'checked_out' | 'archived' | 'revoked' | 'cancelled' | 'expired';
 /** All visit states. */
-export const VISIT_STATES: readonly VisitState[] = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked', 'cancelled'];
+export const VISIT_STATES: readonly VisitState[] = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked', 'cancelled', 'expired'];
+
+/** Why a request that never reached the door expired: its approval ended before any badge was issued, or nobody decided it in time. */
+export type ExpiryReason = 'approval_lapsed' | 'undecided';
+
+/** How a visit's personal fields and free text were erased: at the end of retention, or on the person's own request. */
+export interface VisitPurge {
+  /** When (ms). */
+  at: number;
+  /** Retention (`privacy.retentionDays`) or a data-subject erasure (`pintu subject erase`). */
+  why: 'retention' | 'subject';
+}
 
 /** Why a request that never came is closed: cancelled (by the visitor or the office), or the visitor did not show up. */
 export type CancelReason = 'cancelled' | 'no_show';
@@ -80,7 +91,7 @@ export interface Visitor {
 /** Milestones of a visit, each with a time and (where an officer acted) an actor. */
 export type Milestone =
   | 'requested' | 'checked' | 'decided' | 'issued' | 'firstEntry' | 'lastEntry' | 'lastExit' | 'checkedOut' | 'reported' | 'archived' | 'revoked'
-  | 'cancelled' | 'mismatchAcknowledged';
+  | 'cancelled' | 'mismatchAcknowledged' | 'expired';
 
 /** A visit to the server room, from request to archive. */
 export interface Visit {
@@ -136,6 +147,12 @@ export interface Visit {
   mismatchPending?: boolean;
   /** Why a request that never came was closed (state cancelled). */
   cancelReason?: CancelReason;
+  /** Why the request expired (state expired). */
+  expiryReason?: ExpiryReason;
+  /** Keyed hash of the NIK (`nikHash` of src/app/secret.ts): how a data-subject request finds the person's visits; null once purged. */
+  nikHash?: string | null;
+  /** Set once the personal fields and free text were erased (retention or a subject's request). */
+  purged?: VisitPurge;
 }
 
 /** One item of a maintenance checklist (SOP 002: component condition). */

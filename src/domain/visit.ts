@@ -3,7 +3,8 @@
  * it produces, or a refusal that says why. No I/O; the app layer loads, applies and stores in one transaction.
  */
 import { ALLOWED_ROLES, isTimed, timeStep, type SopStandards, type VisitAction } from './sop.js';
-import type { CancelReason, ChecklistItem, Device, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+import type { CancelReason, ChecklistItem, Device, ExpiryReason, Officer, Visit, VisitorBadge, VisitState } from './types.js';
+import { DAY_MS } from './time.js';
 import { event, type DomainEvent } from './events.js';
 
 /** An officer action on a visit. */
@@ -52,7 +53,7 @@ const FROM: Record<VisitCommand['type'], readonly VisitState[]> = {
   issue: ['approved', 'issued'],
   checkout: ['issued', 'revoked'],
   report: ['checked_out'],
-  archive: ['checked_out', 'denied', 'revoked', 'cancelled'],
+  archive: ['checked_out', 'denied', 'revoked', 'cancelled', 'expired'],
   revoke: ['requested', 'checked', 'approved', 'issued'],
   badge_lost: ['issued', 'revoked'],
   checklist: ['issued', 'checked_out'],
@@ -219,6 +220,35 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
     }
   }
   return { ok: true, visit: v, events };
+}
+
+/** States of a request that has not reached the door yet: it expires when nobody acts on it in time (`expireRequest`). */
+export const PENDING_STATES: readonly VisitState[] = ['requested', 'checked', 'approved'];
+
+/**
+ * Close a request that never reached the door (issue 14, retention that closes every case): an approval that ended
+ * before any badge was issued, or a request nobody decided within `undecidedDays` of being made. Null: not due (or not
+ * a pending request). No officer acts: the door's maintenance job does, so its retention clock can start.
+ */
+export function expireRequest(visit: Visit, now: number, undecidedDays: number): { visit: Visit; event: DomainEvent<'visit.expired'> } | null {
+  if (!PENDING_STATES.includes(visit.state)) return null;
+  let why: ExpiryReason;
+  if (visit.state === 'approved') {
+    if (visit.validUntil === null || visit.validUntil > now) return null;
+    why = 'approval_lapsed';
+  } else {
+    const requested = visit.at.requested;
+    if (requested === undefined || now - requested < undecidedDays * DAY_MS) return null;
+    why = 'undecided';
+  }
+  const v: Visit = { ...visit, state: 'expired', expiryReason: why, at: { ...visit.at, expired: now }, by: { ...visit.by } };
+  return {
+    visit: v,
+    event: event('visit.expired', {
+      visit: v.id, from: visit.state as 'requested' | 'checked' | 'approved', why,
+      ...(why === 'approval_lapsed' && visit.validUntil !== null ? { validUntil: new Date(visit.validUntil).toISOString() } : { afterDays: undecidedDays }),
+    }),
+  };
 }
 
 /** Record a granted movement through the door on the visit (presence and entry/exit times). */

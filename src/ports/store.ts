@@ -210,6 +210,10 @@ export interface IncidentRepository {
   addIncident(i: Omit<Incident, 'id'>): Incident;
   /** Incident-book entries, newest first. */
   incidents(limit?: number): Incident[];
+  /** The entries naming a visit, oldest first (a data-subject export). */
+  incidentsOfVisit(visitId: string): Incident[];
+  /** Replace the notes of every entry naming a visit with `text` (retention, a subject's erasure); returns how many changed. */
+  eraseIncidentNotes(visitId: string, text: string): number;
 }
 
 /** The door's persisted status, written by the daemon and read by `pintu status`. */
@@ -311,11 +315,19 @@ export interface DatabaseCheckRepository {
 /** Personal-data retention: finding what is due and erasing it for good. */
 export interface RetentionRepository {
   /**
-   * Ids of visits closed (checked out, archived, denied, cancelled) before `cutoff` (ms) whose visitor name is not
-   * `purgedName` and whose KTP is not held at the desk (a device mismatch not yet acknowledged), oldest first: picked by
-   * the storage, so memory stays bounded however many visits there are.
+   * Ids of visits closed (checked out, archived, denied, cancelled, expired, revoked with no badge out) before `cutoff`
+   * (ms), not yet purged (the clear `purged_at` column) and whose KTP is not held at the desk, oldest first: picked by the
+   * storage from states and times only (never a personal field), so memory stays bounded however many visits there are.
    */
-  visitIdsClosedBefore(cutoff: number, purgedName: string): string[];
+  visitIdsClosedBefore(cutoff: number): string[];
+  /** Ids of the requests that have not reached the door (requested, checked, approved), oldest first. */
+  pendingVisitIds(): string[];
+  /** Ids of the visits whose NIK hash (`nikHash` of src/app/secret.ts) is `hash`, oldest first. */
+  visitIdsByNikHash(hash: string): string[];
+  /** Ids of visits with a NIK but no NIK hash yet (written before the hash existed), up to `limit`. */
+  visitIdsWithoutNikHash(limit: number): string[];
+  /** The events of one type, oldest first, up to `limit` from the newest (the destruction records, subject erasures). */
+  eventsOfType(type: string, limit: number): StoredEvent[];
   /** From now on, overwrite freed bytes on this connection (old values do not linger in free pages). */
   secureDelete(): void;
   /** Move the write-ahead log into the main file now (overwritten pages leave the log). */

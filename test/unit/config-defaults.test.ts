@@ -15,6 +15,7 @@ import { publicKeyToText } from '../../src/protocol/signing.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { DEFAULT_MAX_FORWARD_JUMP_MS, DEFAULT_ROLLBACK_TOLERANCE_MS } from '../../src/app/clock.js';
 import { DEFAULT_MAX_VALIDITY_MS } from '../../src/app/visit-service.js';
+import { DEFAULT_EXPIRE_UNDECIDED_DAYS } from '../../src/app/maintenance/purge.js';
 import { DEFAULT_OFFLINE_AFTER_SECONDS } from '../../src/central/receiver.js';
 import { DAY_MS, HOUR_MS } from '../../src/domain/time.js';
 
@@ -45,7 +46,7 @@ describe('config defaults have one source, the schema', () => {
       sop: { standardsMinutes: DEFAULT_STANDARDS },
       visits: { defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', maxValidityDays: 31 },
       storage: { synchronous: 'full' }, health: { intervalDays: 30, readerSilentDays: 14 }, backup: { keep: 7, hour: 2 },
-      privacy: { retentionDays: 365 }, clock: { rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }, log: { level: 'info' },
+      privacy: { retentionDays: 365, expireUndecidedDays: 14 }, clock: { rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }, log: { level: 'info' },
     });
     // A section given in part gets the rest of its defaults from the same fields.
     const part = configSchema.parse({ site: 's', door: { id: 'd' }, gpio: { relay: { pin: 5 } }, sop: { standardsMinutes: { inside: 30 } } });
@@ -114,6 +115,7 @@ describe('config defaults have one source, the schema', () => {
     expect(DEFAULT_ROLLBACK_TOLERANCE_MS).toBe(clock.rollbackToleranceSeconds * 1000);
     expect(DEFAULT_MAX_FORWARD_JUMP_MS).toBe(clock.maxForwardJumpHours * HOUR_MS);
     expect(DEFAULT_MAX_VALIDITY_MS).toBe((defaults.visits as { maxValidityDays: number }).maxValidityDays * DAY_MS);
+    expect(DEFAULT_EXPIRE_UNDECIDED_DAYS).toBe((defaults.privacy as { expireUndecidedDays: number }).expireUndecidedDays);
     expect(DEFAULT_OFFLINE_AFTER_SECONDS).toBe(centreDefaults.offlineAfterSeconds);
   });
 

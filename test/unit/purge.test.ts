@@ -93,8 +93,8 @@ describe('purge of personal data (UU PDP 27/2022)', () => {
     const { store } = seeded();
     store.tx(() => {
       for (let n = 100; n < 2100; n++) store.saveVisit(visit(n, n % 3 === 0 ? 'denied' : n % 3 === 1 ? 'archived' : 'checked_out', 30 + (n % 300)));
-      // Already purged long ago: never purged twice.
-      store.saveVisit({ ...visit(7, 'archived', 800), visitor: { name: PURGED, nik: '', org: 'PT Contoh', phone: null }, ktpHash: null });
+      // Already purged long ago (the purged_at column, issue 14): never read or purged twice.
+      store.saveVisit({ ...visit(7, 'archived', 800), visitor: { name: PURGED, nik: '', org: 'PT Contoh', phone: null }, ktpHash: null, purged: { at: NOW - 400 * DAY, why: 'retention' } });
     });
     const parse = vi.spyOn(JSON, 'parse');
     try {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { applyPresence, applyVisitCommand, deviceMismatch, newVisit, type VisitCommand } from '../../src/domain/visit.js';
+import { applyPresence, applyVisitCommand, deviceMismatch, expireRequest, newVisit, type VisitCommand } from '../../src/domain/visit.js';
 import { ALLOWED_ROLES, DEFAULT_STANDARDS, type VisitAction } from '../../src/domain/sop.js';
 import { ROLES, VISIT_STATES, type Device, type DomainEvent, type Officer, type Role, type Visit, type VisitorBadge, type VisitState } from '../../src/domain/types.js';
 
@@ -263,14 +263,15 @@ describe('devices at checkout', () => {
 // Issue 12: a request that never came is cancelled (or a no-show) and archived; a checkout with a device mismatch stays
 // checked_out with the KTP held until a head acknowledges it (checked_out > checked_out), and is archived only after.
 const NEXT: Record<VisitState, readonly VisitState[]> = {
-  requested: ['checked', 'denied', 'revoked', 'cancelled'],
-  checked: ['approved', 'denied', 'revoked', 'cancelled'],
-  approved: ['issued', 'revoked', 'cancelled'],
+  requested: ['checked', 'denied', 'revoked', 'cancelled', 'expired'],
+  checked: ['approved', 'denied', 'revoked', 'cancelled', 'expired'],
+  approved: ['issued', 'revoked', 'cancelled', 'expired'],
   issued: ['issued', 'checked_out', 'revoked'],
   revoked: ['revoked', 'checked_out', 'archived'], // archived only once no badge or KTP is held
   checked_out: ['checked_out', 'archived'],
   denied: ['archived'],
   cancelled: ['archived'],
+  expired: ['archived'], // issue 14: reached only by expireRequest (no officer command), archived like a cancellation
   archived: [],
 };
 
@@ -283,7 +284,7 @@ describe('property: random command sequences', () => {
   const stepArb = fc.record({
     dt: fc.integer({ min: 0, max: 10 * MIN }),
     by: officerArb,
-    cmd: fc.constantFrom('check', 'approve', 'deny', 'issue', 'checkout', 'report', 'archive', 'revoke', 'badge_lost', 'enter', 'exit', 'cancel', 'acknowledge_mismatch'),
+    cmd: fc.constantFrom('check', 'approve', 'deny', 'issue', 'checkout', 'report', 'archive', 'revoke', 'badge_lost', 'enter', 'exit', 'cancel', 'acknowledge_mismatch', 'expire'),
     reason: fc.constantFrom('', '  ', 'alasan', 'alasan lain'),
     until: fc.integer({ min: -30 * MIN, max: 480 * MIN }),
     badge: badgeArb,
@@ -294,9 +295,10 @@ describe('property: random command sequences', () => {
   // To walk deep into the graph, most steps try a command that moves the SOP on from the current state.
   const FORWARD: Record<VisitState, readonly string[]> = {
     // (cancel, issue 12, closes a visit early: weighted like the other side exits, so the walk still reaches issued often)
-    requested: ['check', 'check', 'check', 'deny', 'revoke', 'cancel'], checked: ['approve', 'approve', 'approve', 'deny', 'revoke', 'cancel'], approved: ['issue', 'issue', 'issue', 'revoke', 'cancel'],
+    requested: ['check', 'check', 'check', 'deny', 'revoke', 'cancel', 'expire'], checked: ['approve', 'approve', 'approve', 'deny', 'revoke', 'cancel', 'expire'],
+    approved: ['issue', 'issue', 'issue', 'revoke', 'cancel', 'expire'],
     issued: ['enter', 'exit', 'enter', 'checkout', 'badge_lost', 'issue', 'revoke', 'revoke'],
-    revoked: ['checkout', 'badge_lost', 'archive'], checked_out: ['report', 'archive', 'acknowledge_mismatch'], denied: ['archive'], cancelled: ['archive'], archived: [],
+    revoked: ['checkout', 'badge_lost', 'archive'], checked_out: ['report', 'archive', 'acknowledge_mismatch'], denied: ['archive'], cancelled: ['archive'], expired: ['archive'], archived: [],
   };
 
   it('only allowed transitions; refusals leave the input untouched; events non-empty and free of personal data', () => {
@@ -311,6 +313,17 @@ describe('property: random command sequences', () => {
         const type = s.forward < 7 && fwd.length ? fwd[s.pick % fwd.length]! : s.cmd;
         if (type === 'enter' || type === 'exit') {
           if (v.state === 'issued') v = applyPresence(v, { type, readerId: 'r' }, now);
+          continue;
+        }
+        // Issue 14: the maintenance job expires a request that never reached the door (undecided: here at once; an approval: at its end).
+        if (type === 'expire') {
+          const x = expireRequest(v, now, 0);
+          if (!x) continue;
+          expect(NEXT[v.state], `${v.state} -> expired`).toContain(x.visit.state);
+          seen.add(`${v.state}>${x.visit.state}`);
+          expect(x.event.data.visit).toBe(v.id);
+          all.push(x.event);
+          v = x.visit;
           continue;
         }
         const reason = type === 'cancel' ? (s.pick % 2 ? 'cancelled' : 'no_show') : s.reason;

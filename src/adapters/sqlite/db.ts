@@ -40,6 +40,9 @@ export function openDatabase(path: string, opts: OpenOptions, migrations: readon
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
+    // A visit's row is rewritten at every SOP step: FAST zeroes the old copy left in the page (no extra I/O), so a value
+    // erased later (retention, a subject's erasure) does not survive as a stale copy in the file (issue 14).
+    db.pragma('secure_delete = FAST');
     migrate(db, migrations);
   }
   return db;

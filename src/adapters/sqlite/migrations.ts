@@ -149,4 +149,25 @@ export const MIGRATIONS: readonly Migration[] = [
           AND at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day');
     `,
   },
+  {
+    version: 6,
+    name: 'retention and data-subject requests: purged_at and nik_hash columns, destruction records by type',
+    sql: `
+      -- When the visit's personal fields and free text were erased (retention or a subject's request): the purge picks
+      -- due visits by this clear column, never by a personal field (those may be encrypted inside data).
+      ALTER TABLE visits ADD COLUMN purged_at INTEGER;
+      -- Keyed hash of the visitor's NIK (HMAC with the site secret): a data-subject request finds the person's visits by it.
+      -- Filled at request; older visits are backfilled by the door (a migration cannot compute the HMAC).
+      ALTER TABLE visits ADD COLUMN nik_hash TEXT;
+      CREATE INDEX visits_nik ON visits(nik_hash) WHERE nik_hash IS NOT NULL;
+      -- Visits purged before this column existed (their name was replaced in clear then).
+      UPDATE visits SET purged_at = coalesce(requested_at, 0) WHERE json_extract(data, '$.visitor.name') = '[purged]';
+      CREATE INDEX visits_unpurged ON visits(state) WHERE purged_at IS NULL;
+      -- A visit's incident-book entries (their notes are erased with the visit's personal data).
+      CREATE INDEX incidents_visit ON incidents(visit_id) WHERE visit_id IS NOT NULL;
+      -- The destruction records and subject erasures, read by pintu purge --report without scanning the log.
+      CREATE INDEX events_purged ON events(door, seq) WHERE type = 'privacy.purged';
+      CREATE INDEX events_erased ON events(door, seq) WHERE type = 'subject.erased';
+    `,
+  },
 ];

@@ -6,7 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import { EventLog } from './event-log.js';
+import { EventLog, fromRow, type Row } from './event-log.js';
 import { SqliteTransactions } from './transactions.js';
 import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
 import { backupTo, nightlyBackups, rotate } from './backup.js';
@@ -47,8 +47,10 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
       badgeByLabel: db.prepare<[string], BadgeRow>('SELECT uid, label, status, visit_id FROM badges WHERE label = ?'),
       visitById: db.prepare<[string], { data: string }>('SELECT data FROM visits WHERE id = ?'),
       saveVisit: db.prepare(
-        `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data) VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, presence = excluded.presence, badge_uid = excluded.badge_uid, ktp_hash = excluded.ktp_hash, data = excluded.data`,
+        `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data, nik_hash, purged_at)
+         VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data, @nik_hash, @purged_at)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, presence = excluded.presence, badge_uid = excluded.badge_uid, ktp_hash = excluded.ktp_hash,
+           data = excluded.data, nik_hash = excluded.nik_hash, purged_at = excluded.purged_at`,
       ),
       // The search row changes only with the name or institution (at request, at the purge): otherwise one lookup, no write.
       saveSearch: db.prepare(
@@ -201,7 +203,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   saveVisit(v: Visit): void {
     this.stmts.saveVisit.run({
       id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash,
-      requested_at: v.at.requested ?? 0, data: JSON.stringify(v),
+      requested_at: v.at.requested ?? 0, data: JSON.stringify(v), nik_hash: v.nikHash ?? null, purged_at: v.purged?.at ?? null,
     });
     this.stmts.saveSearch.run(v.id, v.visitor.name, v.visitor.org);
   }
@@ -259,6 +261,18 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   addIncident(i: Omit<Incident, 'id'>): Incident {
     const r = this.prep('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, i.note);
     return { ...i, id: Number(r.lastInsertRowid) };
+  }
+
+  /** The entries naming a visit, oldest first. */
+  incidentsOfVisit(visitId: string): Incident[] {
+    return this.prep<[string], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
+      'SELECT * FROM incidents WHERE visit_id = ? ORDER BY id',
+    ).all(visitId).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: r.note }));
+  }
+
+  /** Replace the notes of the entries naming a visit; returns how many changed. */
+  eraseIncidentNotes(visitId: string, text: string): number {
+    return this.prep('UPDATE incidents SET note = ? WHERE visit_id = ? AND note IS NOT ?').run(text, visitId, text).changes;
   }
 
   /** Incident-book entries, newest first. */
@@ -328,15 +342,37 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     return checkDatabaseInWorker(this.db.name, o);
   }
 
-  /** Ids of visits closed before `cutoff` whose visitor name is not `purgedName`, oldest first (the purge's rule in SQL). */
-  visitIdsClosedBefore(cutoff: number, purgedName: string): string[] {
-    return this.prep<[string, number], { id: string }>(`SELECT id FROM visits
-    WHERE state IN ('checked_out', 'archived', 'denied', 'cancelled')
-      AND json_extract(data, '$.visitor.name') IS NOT ?
+  /** Ids of visits closed before `cutoff`, not yet purged, KTP not held, oldest first (the purge's rule in SQL, on states and times only). */
+  visitIdsClosedBefore(cutoff: number): string[] {
+    return this.prep<[number], { id: string }>(`SELECT id FROM visits INDEXED BY visits_unpurged
+    WHERE purged_at IS NULL AND state IN ('checked_out', 'archived', 'denied', 'cancelled', 'expired', 'revoked')
       AND json_extract(data, '$.ktpHeld') IS NOT 1
+      AND (state <> 'revoked' OR badge_uid IS NULL)
       AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided') WHEN 'cancelled' THEN json_extract(data, '$.at.cancelled')
+           WHEN 'expired' THEN json_extract(data, '$.at.expired') WHEN 'revoked' THEN json_extract(data, '$.at.revoked')
            ELSE coalesce(json_extract(data, '$.at.archived'), json_extract(data, '$.at.checkedOut')) END) < ?
-    ORDER BY requested_at, id`).pluck().all(purgedName, cutoff) as unknown as string[];
+    ORDER BY requested_at, id`).pluck().all(cutoff) as unknown as string[];
+  }
+
+  /** Ids of the requests that have not reached the door, oldest first. */
+  pendingVisitIds(): string[] {
+    return this.prep<[], { id: string }>("SELECT id FROM visits WHERE state IN ('requested', 'checked', 'approved') ORDER BY requested_at, id").pluck().all() as unknown as string[];
+  }
+
+  /** Ids of the visits with this NIK hash, oldest first. */
+  visitIdsByNikHash(hash: string): string[] {
+    return this.prep<[string], { id: string }>('SELECT id FROM visits INDEXED BY visits_nik WHERE nik_hash = ? ORDER BY requested_at, id').pluck().all(hash) as unknown as string[];
+  }
+
+  /** Ids of unpurged visits without a NIK hash, up to `limit`. */
+  visitIdsWithoutNikHash(limit: number): string[] {
+    return this.prep<[number], { id: string }>('SELECT id FROM visits WHERE nik_hash IS NULL AND purged_at IS NULL ORDER BY requested_at, id LIMIT ?').pluck().all(limit) as unknown as string[];
+  }
+
+  /** The newest `limit` events of one type of this door, oldest first. */
+  eventsOfType(type: string, limit: number): StoredEvent[] {
+    return this.prep<[string, string, number], Row>('SELECT * FROM (SELECT * FROM events WHERE door = ? AND type = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq')
+      .all(this.door, type, limit).map(fromRow);
   }
 
   /** secure_delete on this connection: freed bytes are overwritten, old values do not linger in free pages. */

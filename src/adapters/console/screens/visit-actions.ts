@@ -43,7 +43,7 @@ const ACTIONS: ReadonlyArray<{ action: string; path: string; label: MessageKey; 
   { action: 'acknowledge_mismatch', path: 'mismatch-ack', label: 'visits.action.mismatch', offered: (v) => v.state === 'checked_out' && v.mismatchPending === true },
   { action: 'checklist', path: 'checklist', label: 'visits.action.checklist', offered: (v) => v.kind === 'maintenance' && (v.state === 'issued' || v.state === 'checked_out') },
   { action: 'report', path: 'report', label: 'visits.action.report', offered: (v) => v.state === 'checked_out' && v.at.reported === undefined },
-  { action: 'archive', path: 'archive', label: 'visits.action.archive', offered: (v) => ['checked_out', 'denied', 'revoked', 'cancelled'].includes(v.state) && !holds(v) },
+  { action: 'archive', path: 'archive', label: 'visits.action.archive', offered: (v) => ['checked_out', 'denied', 'revoked', 'cancelled', 'expired'].includes(v.state) && !holds(v) },
   { action: 'cancel', path: 'cancel', label: 'visits.action.cancel', offered: (v) => OPEN_REQUEST.includes(v.state) },
   { action: 'badge_lost', path: 'badge-lost', label: 'visits.action.badgeLost', offered: (v) => (v.state === 'issued' || v.state === 'revoked') && v.badgeUid !== null },
   { action: 'revoke', path: 'revoke', label: 'visits.action.revoke', offered: (v) => [...OPEN_REQUEST, 'issued'].includes(v.state) },

@@ -48,7 +48,7 @@ export function eventLine(t: DashTranslate, e: VisitEvent, tz: string): { what: 
     'visit.checked': 'visit.ev.checked', 'visit.denied': 'visit.ev.denied', 'badge.returned': 'visit.ev.badgeReturned',
     'visit.device_mismatch': 'visit.ev.mismatch', 'visit.mismatch_acknowledged': 'visit.ev.mismatchAck', 'visit.reported': 'visit.ev.reported',
     'visit.archived': 'visit.ev.archived', 'visit.revoked': 'visit.ev.revoked', 'alarm.revoked_inside': 'visit.ev.revokedInside',
-    'visit.checklist_recorded': 'visit.ev.checklist', 'badge.lost': 'visit.ev.badgeLost', 'visit.cancelled': 'visit.ev.cancelled',
+    'visit.checklist_recorded': 'visit.ev.checklist', 'badge.lost': 'visit.ev.badgeLost', 'visit.cancelled': 'visit.ev.cancelled', 'visit.expired': 'visit.ev.expired',
     'access.awaiting_escort': 'visit.ev.awaiting', 'alarm.visit_overstay': 'visit.ev.overstay', 'incident.recorded': 'visit.ev.incident',
     'visit.nik_revealed': 'visit.ev.nikRevealed',
   };

@@ -17,7 +17,7 @@ import { allowed, csrfField, errorPage, formOf, h, page, siteAllowed, timeTag, z
 import { eventLine, sendCommand, stepRows, type FieldErrors } from './visit-parts.js';
 
 /** Visit states in the SOP's order (the filter's choices). */
-export const VISIT_STATES = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked', 'cancelled'] as const;
+export const VISIT_STATES = ['requested', 'checked', 'approved', 'denied', 'issued', 'checked_out', 'archived', 'revoked', 'cancelled', 'expired'] as const;
 /** States a head may still revoke (the door's own rule, domain/visit.ts). */
 const REVOCABLE = new Set(['requested', 'checked', 'approved', 'issued']);
 /** Visits per page of the list. */
