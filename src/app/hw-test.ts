@@ -3,6 +3,7 @@
  * door switch and exit button live, read one tap from each door reader (printing its id and the UID length, never the
  * UID). The caller refuses to run it while the daemon runs (both would drive the same pins and readers).
  */
+import { fireReading, type FireReading } from '../domain/fire.js';
 import type { CardReader, DoorIo } from '../ports/hardware.js';
 
 /** What the walk-through needs. */
@@ -43,6 +44,8 @@ export interface HwTestResult {
   doorSwitch: { initial: 'open' | 'closed'; changes: number };
   /** Exit button level at the start and the number of changes seen. */
   exitButton: { initial: 'pressed' | 'released'; changes: number };
+  /** The fire input (where wired): what its two lines read at the start and the changes of either line seen. */
+  fire?: { initial: FireReading; changes: number };
   /** Per reader. */
   readers: ReaderTestResult[];
 }
@@ -139,6 +142,21 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
     io.doorSwitch.watch((active, at) => { door.changes += 1; d.print(`    ${stamp(at)} door ${active ? 'OPEN' : 'closed'}`); }),
     io.exitButton.watch((active, at) => { exit.changes += 1; d.print(`    ${stamp(at)} exit button ${active ? 'PRESSED' : 'released'}`); }),
   ];
+  // The fire input: its reading (normal / fire / fault) on every change of either line; the panel's test mode and
+  // unplugging the cable at the Pi should show fire and fault (hardware/README.md, "Fire alarm input").
+  let fire: HwTestResult['fire'];
+  if (io.fire) {
+    const lines = { alarm: io.fire.alarm.read(), supervision: io.fire.supervision.read() };
+    const f = { initial: fireReading(lines), changes: 0 };
+    fire = f;
+    d.print(`    fire input: ${f.initial.toUpperCase()} (alarm line ${lines.alarm ? 'active' : 'inactive'}, supervision loop ${lines.supervision ? 'intact' : 'BROKEN'})`);
+    const on = (line: 'alarm' | 'supervision') => (active: boolean, at: number): void => {
+      lines[line] = active;
+      f.changes += 1;
+      d.print(`    ${stamp(at)} fire input ${fireReading(lines).toUpperCase()} (${line} line ${active ? 'active' : 'inactive'})`);
+    };
+    unwatch.push(io.fire.alarm.watch(on('alarm')), io.fire.supervision.watch(on('supervision')));
+  }
   try {
     await sleep(d.seconds * 1000);
   } finally {
@@ -150,5 +168,5 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
   const readers: ReaderTestResult[] = [];
   for (const r of d.readers) readers.push(await testReader(r, d));
   try { io.relay.set(false); } catch { /* a failing relay was reported in step 1 */ }
-  return { relay, doorSwitch: door, exitButton: exit, readers };
+  return { relay, doorSwitch: door, exitButton: exit, readers, ...(fire ? { fire } : {}) };
 }

@@ -36,6 +36,25 @@ describe('pintu hw test (sim hardware)', () => {
     expect(io.doorSwitch.watcherCount + io.exitButton.watcherCount).toBe(0);
   });
 
+  it('shows the fire input\'s reading live: fire with the panel in alarm, fault with the cable cut; the strike is not driven by it', async () => {
+    const io = new SimDoorIo({ fireInput: true });
+    const lines: string[] = [];
+    const res = await runHwTest({
+      io, readers: [], seconds: 0.3, tapTimeoutMs: 100,
+      print: (l) => {
+        lines.push(l);
+        if (l.startsWith('2/3')) setTimeout(() => { io.fireAlarm(); io.fireClear(); io.cutFireCable(); }, 50);
+      },
+    });
+    expect(res.fire).toEqual({ initial: 'normal', changes: 4 });
+    const text = lines.join('\n');
+    expect(text).toContain('fire input: NORMAL (alarm line inactive, supervision loop intact)');
+    expect(text).toMatch(/fire input FIRE \(alarm line active\)/);
+    expect(text).toMatch(/fire input FAULT \(supervision line inactive\)/);
+    expect(io.relayHistory.map((c) => c.on)).toEqual([true, false]);
+    expect(io.fire!.alarm.watcherCount + io.fire!.supervision.watcherCount).toBe(0);
+  });
+
   it('a failing relay is reported and the walk-through carries on; a reader that cannot open is an error', async () => {
     const io = new SimDoorIo();
     io.relay.failWith = new Error('GPIO 17 busy');
