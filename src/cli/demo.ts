@@ -14,6 +14,7 @@ import { createLogger } from '../adapters/log/pino.js';
 import type { ConsoleServer } from '../adapters/console/server.js';
 import { buildDaemon, officerService, visitService } from '../main.js';
 import { SimDoorIo } from '../adapters/sim/sim-door-io.js';
+import { musterOfStore, musterText } from './muster.js';
 import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Daemon } from '../app/daemon.js';
@@ -60,6 +61,8 @@ const HELP = `commands:
   tap desk <card>       tap a card on the desk reader (the console's sign-in, KTP, badge issue and return)
   open | close          open / close the door (door position switch)
   rex                   press the exit button inside the room
+  fire [clear|cut|repair]  the fire alarm panel signals fire / is normal again; the fire cable is cut / repaired
+  muster                who is inside now (the muster list)
   status                door state and who is inside
   events [n]            the last n events (default 10)
   help                  this text
@@ -87,7 +90,8 @@ export function demoCommand(program: Command): void {
       const say = (s: string): void => void process.stdout.write(s + '\n');
       say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);
-      const io = new SimDoorIo();
+      // With a supervised fire input (policy: the config's fire.onAlarm, release by default).
+      const io = new SimDoorIo({ fireInput: true });
       io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
       const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out'), desk: new SimCardReader('desk', 'desk') };
       const tz = config.visits.timeZone;
@@ -216,6 +220,16 @@ async function prompt(say: Say, daemon: Daemon, io: SimDoorIo, readers: Readers)
       else if (cmd === 'open') io.openDoor();
       else if (cmd === 'close') io.closeDoor();
       else if (cmd === 'rex') io.pressExit();
+      else if (cmd === 'fire') {
+        const what = args[0] ?? 'alarm';
+        if (what === 'alarm') io.fireAlarm();
+        else if (what === 'clear') io.fireClear();
+        else if (what === 'cut') io.cutFireCable();
+        else if (what === 'repair') io.repairFireCable();
+        else throw new Error('usage: fire [clear|cut|repair]');
+      } else if (cmd === 'muster') {
+        say(musterText(musterOfStore(store), DEMO_SITE, 'Asia/Jakarta'));
+      }
       else if (cmd === 'status') say(JSON.stringify(doorSnapshot(store), null, 2));
       else if (cmd === 'events') {
         const n = Number(args[0] ?? 10);

@@ -7,8 +7,18 @@
 import type { Command } from 'commander';
 import { musterList, type MusterList } from '../domain/muster.js';
 import { formatTime } from '../domain/time.js';
+import type { StorePort } from '../ports/store.js';
 import { musterDocument } from '../adapters/console/muster-print.js';
 import { action, globals, withServices } from './context.js';
+
+/** The muster list from a door's store, now. */
+export function musterOfStore(store: Pick<StorePort, 'door' | 'officers' | 'visitsInside' | 'officersInside' | 'badge'>, at = Date.now()): MusterList {
+  const names = new Map(store.officers().map((o) => [o.id, o.name] as const));
+  return musterList({
+    door: store.door, at, visits: store.visitsInside(), officers: store.officersInside(),
+    badgeLabel: (uid) => store.badge(uid)?.label ?? null, officerName: (id) => names.get(id) ?? null,
+  });
+}
 
 /** The list as `--json` prints it: times as UTC ISO strings. */
 export function musterJson(m: MusterList, site: string): Record<string, unknown> {
@@ -49,11 +59,7 @@ export function musterCommand(program: Command): void {
     .action(action(function (this: Command, opts: { html?: boolean }) {
       const json = globals(this).json;
       withServices(this, ({ config, store }) => {
-        const names = new Map(store.officers().map((o) => [o.id, o.name] as const));
-        const m = musterList({
-          door: store.door, at: Date.now(), visits: store.visitsInside(), officers: store.officersInside(),
-          badgeLabel: (uid) => store.badge(uid)?.label ?? null, officerName: (id) => names.get(id) ?? null,
-        });
+        const m = musterOfStore(store);
         let text: string;
         if (json) text = JSON.stringify(musterJson(m, config.site));
         else if (opts.html) text = musterDocument(m, { site: config.site, timeZone: config.visits.timeZone, lang: config.console.language });
