@@ -45,7 +45,7 @@ import { ClockGuard, TIMESYNC_FLAG } from './app/clock.js';
 import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
 import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
-import { DOOR_KEY_FILE, loadOrCreateKeyPair } from './adapters/mqtt/keys.js';
+import { DOOR_KEY_FILE, loadOrCreateKeyPair, loadOrCreateSealKey, type KeyPair } from './adapters/mqtt/keys.js';
 import { EventFeed } from './app/event-feed.js';
 import { doorFacts, osDescription } from './app/door-facts.js';
 import { pintuVersion } from './adapters/os/package-version.js';
@@ -182,10 +182,15 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   // The door's facts for the centre's status (version, OS, clock, readers, health); the readers once the daemon exists.
   let daemonRef: Daemon | null = null;
   const facts = { app: pintuVersion(), os: osDescription(realSystem(), `${osType()} ${osRelease()}`), clock, readers: () => daemonRef?.readers.facts() ?? null, meta: store };
+  // The sealing key: without it the door runs as before, and the centre sends it no personal data (it says why).
+  let sealKey: KeyPair | null = null;
+  if (config.central) {
+    try { sealKey = loadOrCreateSealKey(config.central.sealKeyFile); } catch (err) { log.error({ err: (err as Error).message }, 'no sealing key: the centre cannot send pre-registrations or watchlists to this door'); }
+  }
   const link = config.central
     ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({
       site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock,
-      defer: (name, job) => writes.push(name, job), facts: () => doorFacts(facts),
+      defer: (name, job) => writes.push(name, job), facts: () => doorFacts(facts), sealKey,
     }, log)
     : null;
   // Every committed event, once and in order, for the console's live pages (polled too: CLI commands, centre commands).

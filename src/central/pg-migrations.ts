@@ -103,6 +103,13 @@ export const PG_CENTRAL_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE central_users ADD COLUMN totp_step BIGINT;
     `,
   },
+  {
+    version: 9,
+    name: 'central: each door\'s X25519 sealing key from its signed status (personal data is sent sealed to it)',
+    sql: `
+      ALTER TABLE doors ADD COLUMN seal_key TEXT;
+    `,
+  },
 ];
 
 /** Advisory lock key held while migrating (the one the unversioned store used, so old and new code exclude each other). */

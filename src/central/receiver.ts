@@ -403,8 +403,8 @@ export class CentralReceiver {
       return this.alert(site, door, 'bad-signature', 'status message is not signed by the enrolled key');
     }
     if (d.rec.statusAt !== null && at < d.rec.statusAt) return;
-    const { app, os, clock, readers, health } = msg;
-    await this.store.setStatus(site, door, msg.state, at, msg.lastSeq ?? null, { app, os, clock, readers, health });
+    const { app, os, clock, readers, health, sealKey } = msg;
+    await this.store.setStatus(site, door, msg.state, at, msg.lastSeq ?? null, { app, os, clock, readers, health, sealKey });
     this.changed({ kind: 'status', site, door });
     if (msg.state === 'offline' && (d.rec.state !== 'offline' || d.rec.statusAt !== at)) await this.alert(site, door, 'offline', `door went offline (last seen ${msg.at})`, true);
   }

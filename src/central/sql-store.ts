@@ -15,7 +15,7 @@ import { alertOf, checkBatch, type Alert, type CentralEvent, type CentralStore, 
 export interface DoorRow {
   site: string; door: string; public_key: string; enrolled_at: number | string; last_seq: number | string; last_hash: string; state: DoorRecord['state'];
   status_at: number | string | null; reported_last_seq: number | string | null; last_seen_at: number | string | null;
-  app_version?: string | null; os?: string | null; clock_state?: string | null; readers?: string | null; health_state?: string | null; health_failing?: string | null;
+  app_version?: string | null; os?: string | null; clock_state?: string | null; readers?: string | null; health_state?: string | null; health_failing?: string | null; seal_key?: string | null;
 }
 /** An `events` row. */
 export interface EventRow { site: string; door: string; seq: number | string; type: string; at: string; data: string; prev_hash: string; hash: string; received_at: number | string }
@@ -48,6 +48,7 @@ export function doorFrom(r: DoorRow): DoorRecord {
     state: r.state, statusAt: numOrNull(r.status_at), reportedLastSeq: numOrNull(r.reported_last_seq), lastSeenAt: numOrNull(r.last_seen_at),
     app: r.app_version ?? null, os: r.os ?? null, clock, readers: jsonColumn(r.readers, READER_FACTS),
     health: health ? { state: health, failing: jsonColumn(r.health_failing, healthFactSchema.shape.failing) ?? [] } : null,
+    sealKey: r.seal_key ?? null,
   };
 }
 
@@ -164,7 +165,7 @@ export abstract class SqlCentralStore implements CentralStore {
 
   /** Enrol or re-key a door. */
   async enroll(site: string, door: string, publicKey: string, at: number): Promise<void> {
-    await this.run('INSERT INTO doors (site, door, public_key, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (site, door) DO UPDATE SET public_key = excluded.public_key', [site, door, publicKey, at]);
+    await this.run('INSERT INTO doors (site, door, public_key, enrolled_at) VALUES (?, ?, ?, ?) ON CONFLICT (site, door) DO UPDATE SET public_key = excluded.public_key, seal_key = CASE WHEN doors.public_key = excluded.public_key THEN doors.seal_key END', [site, door, publicKey, at]);
   }
 
   /** One door. */
@@ -187,9 +188,9 @@ export abstract class SqlCentralStore implements CentralStore {
   async setStatus(site: string, door: string, state: 'online' | 'offline', statusAt: number, reportedLastSeq: number | null, facts: StatusFacts = {}): Promise<void> {
     await this.run(`UPDATE doors SET state = ?, status_at = ?, reported_last_seq = COALESCE(?, reported_last_seq), last_seen_at = ?,
       app_version = COALESCE(?, app_version), os = COALESCE(?, os), clock_state = COALESCE(?, clock_state), readers = COALESCE(?, readers),
-      health_state = COALESCE(?, health_state), health_failing = COALESCE(?, health_failing) WHERE site = ? AND door = ?`,
+      health_state = COALESCE(?, health_state), health_failing = COALESCE(?, health_failing), seal_key = COALESCE(?, seal_key) WHERE site = ? AND door = ?`,
     [state, statusAt, reportedLastSeq, Date.now(), facts.app ?? null, facts.os ?? null, facts.clock ?? null, facts.readers ? JSON.stringify(facts.readers) : null,
-      facts.health?.state ?? null, facts.health ? JSON.stringify(facts.health.failing) : null, site, door]);
+      facts.health?.state ?? null, facts.health ? JSON.stringify(facts.health.failing) : null, facts.sealKey ?? null, site, door]);
   }
 
   /** Mark a silent online door offline (atomic: one receiver of several wins). */

@@ -114,6 +114,13 @@ export const CENTRAL_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE central_users ADD COLUMN totp_step INTEGER;
     `,
   },
+  {
+    version: 9,
+    name: 'central: each door\'s X25519 sealing key from its signed status (personal data is sent sealed to it)',
+    sql: `
+      ALTER TABLE doors ADD COLUMN seal_key TEXT;
+    `,
+  },
 ];
 
 /** A door's head as the ingest reads it, with the summaries' time zone (null: none set yet). */

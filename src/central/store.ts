@@ -39,6 +39,8 @@ export interface DoorRecord {
   readers: ReaderFact[] | null;
   /** The door's last health checklist (ok, degraded, failed and the items not ok), from its last status that said, or null. */
   health: HealthFact | null;
+  /** The door's X25519 sealing key (base64) from its signed status, or null (not known: personal data is not sent to it). */
+  sealKey: string | null;
 }
 
 /** One stored event with its origin. */
@@ -132,7 +134,7 @@ export interface CommandRecord {
 
 /** The central store (SQLite or PostgreSQL). */
 export interface CentralStore {
-  /** Enrol (or re-key) a door. */
+  /** Enrol (or re-key) a door; a re-keyed door's sealing key is forgotten until its next status. */
   enroll(site: string, door: string, publicKey: string, at: number): Promise<void>;
   /** One door, or null if not enrolled. */
   door(site: string, door: string): Promise<DoorRecord | null>;

@@ -69,13 +69,15 @@ export function centralCommands(program: Command): void {
         backlog: d.reportedLastSeq === null ? null : Math.max(0, d.reportedLastSeq - d.lastSeq),
         statusAt: d.statusAt ? new Date(d.statusAt).toISOString() : null, lastSeenAt: d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : null,
         app: d.app, os: d.os, clock: d.clock, readers: d.readers, health: d.health,
+        // The door's X25519 public key from its signed status: pre-registrations and watchlists are sealed to it (null: none can be sent).
+        sealKey: d.sealKey,
       }));
       // The door's facts from its status (a door older than issue 13 sends none: '-').
       const facts = (r: (typeof rows)[number]): string => [
         `app ${r.app ?? '-'}`, `clock ${r.clock ?? '-'}`,
         `readers ${r.readers ? r.readers.map((x) => `${x.id}:${x.up ? 'up' : 'DOWN'}`).join(',') || 'none' : '-'}`,
         `health ${r.health ? `${r.health.state}${r.health.failing.length ? ` (${r.health.failing.join(', ')})` : ''}` : '-'}`,
-        `os ${r.os ?? '-'}`,
+        `os ${r.os ?? '-'}`, `sealing key ${r.sealKey ? 'known' : '-'}`,
       ].join('  ');
       out(this, rows, () => rows.length ? rows.map((r) => `${r.site}/${r.door}  ${r.state.padEnd(8)} last seq ${r.lastSeq}  backlog ${r.backlog ?? '?'}  last seen ${r.lastSeenAt ? formatTime(Date.parse(r.lastSeenAt), tz) : '-'}\n    ${facts(r)}`).join('\n') : 'no doors enrolled');
     }));

@@ -35,6 +35,7 @@ export function parseConfig(raw: unknown, baseDir: string, source = 'config'): C
     ...(c.central.caFile ? { caFile: abs(c.central.caFile) } : {}),
     ...(c.central.certFile ? { certFile: abs(c.central.certFile) } : {}),
     ...(c.central.keyFile ? { keyFile: abs(c.central.keyFile) } : {}),
+    sealKeyFile: abs(c.central.sealKeyFile),
   };
   return { ...c, dataDir: abs(c.dataDir), readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
 }

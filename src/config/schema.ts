@@ -230,6 +230,11 @@ export const centralSchema = brokerSchema
      * off: the centre gets the entry's number only. The text may name people and stays in the hash-chained log for good.
      */
     sendIncidentText: z.boolean().default(false),
+    /**
+     * The door's X25519 sealing key (private, mode 0600, made at first start): the centre seals pre-registrations'
+     * and watchlists' personal data to its public half. Relative to the config file's folder (/etc/pintu/seal.key).
+     */
+    sealKeyFile: z.string().min(1).default('seal.key'),
   })
   .strict()
   .superRefine((c, ctx) => {

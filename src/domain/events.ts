@@ -210,10 +210,10 @@ export const EVENT_SCHEMAS = {
   'alarm.backup': z.object({ error: id('why') }).describe('the nightly backup failed'),
 
   // Commands from the centre (adapters/mqtt/command-handler.ts).
-  'command.executed': z.object({ command: id('command id'), action: id('the action'), counter: count('the command counter'), visit }).describe('a command from the centre was carried out'),
+  'command.executed': z.object({ command: id('command id'), action: id('the action'), counter: count('the command counter'), visit: visit.optional(), entries: count('watchlist entries applied (a watchlist command)').optional() }).describe('a command from the centre was carried out'),
   'command.failed': z.object({ command: id('command id'), action: id('the action'), counter: count('the command counter'), error: id('why (the reply says the same)') }).describe('a command from the centre was refused by the visit rules'),
   'command.rejected': z.object({
-    reason: z.enum(['oversized', 'malformed', 'bad-signature', 'expired', 'replay', 'no-central-key']).describe('why it was not even tried'),
+    reason: z.enum(['oversized', 'malformed', 'bad-signature', 'expired', 'replay', 'no-central-key', 'bad-seal']).describe('why it was not even tried (bad-seal: its sealed personal fields could not be opened with this door\'s key)'),
     command: id('command id, when readable').optional(), counter: count('the command counter').optional(), bytes: count('size of an oversized command').optional(),
     detail: id('what was malformed').optional(), expiresAt: iso('when it expired').optional(),
   }).describe('a command from the centre was rejected'),

@@ -97,28 +97,49 @@ export const statusMessageSchema = z.object({
   readers: z.array(readerFactSchema).max(16).optional(),
   /** The last health checklist's verdict. */
   health: healthFactSchema.optional(),
+  /** The door's X25519 public key (base64, 32 bytes) that the centre seals personal fields to (issue 14). */
+  sealKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/).optional(),
   sig,
 }).strict();
 /** A status message. */
 export type StatusMessage = z.infer<typeof statusMessageSchema>;
 /** The door's facts an online status carries (each optional: a door sends what it knows). */
-export type StatusFacts = Pick<StatusMessage, 'app' | 'os' | 'clock' | 'readers' | 'health'>;
+export type StatusFacts = Pick<StatusMessage, 'app' | 'os' | 'clock' | 'readers' | 'health' | 'sealKey'>;
 
 const device = z.object({ description: z.string().min(1).max(200), serial: z.string().min(1).max(100) }).strict();
 const officerId = z.string().min(1).max(32);
 const visitId = z.string().min(1).max(40);
 
-/** Arguments of each command action. */
+/** A field sealed to the door's X25519 key (protocol/sealing.ts: `s1.` + base64), small enough for one command. */
+const sealedText = z.string().startsWith('s1.').max(15 * 1024);
+
+/** The personal fields of a pre-registration: sealed to the door, never in clear on the wire (issue 14 item 5). */
+export const preregisterSealedSchema = z.object({
+  name: z.string().min(1).max(200), nik: z.string().min(1).max(32), org: z.string().min(1).max(200), phone: z.string().max(40).optional(),
+  purpose: z.string().min(1).max(1000), letterRef: z.string().max(200).optional(), devices: z.array(device).max(50).optional(),
+}).strict();
+/** One watchlist entry as the centre sends it (sealed): the NIK, why, and until when it holds. */
+export const watchlistEntrySchema = z.object({ nik: z.string().min(1).max(32), reason: z.string().min(1).max(500), until: iso }).strict();
+/** The entries of a `watchlist` command: sealed to the door, which keeps only their keyed NIK hashes and masked NIKs. */
+export const watchlistSealedSchema = z.object({ entries: z.array(watchlistEntrySchema).max(100) }).strict();
+
+/** Arguments of each command action (as on the wire: personal fields only inside `sealed`). */
 export const commandArgsSchemas = {
-  preregister: z.object({
-    name: z.string().min(1).max(200), nik: z.string().min(1).max(32), org: z.string().min(1).max(200), phone: z.string().max(40).optional(),
-    purpose: z.string().min(1).max(1000), plannedMinutes: z.number().int().min(1).max(1440).optional(), letterRef: z.string().max(200).optional(),
-    devices: z.array(device).max(50).optional(), by: officerId.optional(),
-  }).strict(),
+  preregister: z.object({ sealed: sealedText, plannedMinutes: z.number().int().min(1).max(1440).optional(), by: officerId.optional() }).strict(),
   approve: z.object({ visit: visitId, by: officerId, from: iso.optional(), until: iso.optional() }).strict(),
   deny: z.object({ visit: visitId, by: officerId, reason: z.string().min(1).max(500) }).strict(),
   revoke: z.object({ visit: visitId, by: officerId, reason: z.string().min(1).max(500) }).strict(),
+  /** A watchlist from the centre: `add` its entries, or `replace` every entry the centre sent before (local entries stay). */
+  watchlist: z.object({ sealed: sealedText, mode: z.enum(['add', 'replace']), by: z.string().min(1).max(64) }).strict(),
 } as const;
+/** What `sealed` holds, for the actions that carry one. */
+export const SEALED_CONTENT = { preregister: preregisterSealedSchema, watchlist: watchlistSealedSchema } as const;
+/** A command action whose personal fields are sealed to the door. */
+export type SealedAction = keyof typeof SEALED_CONTENT;
+/** Whether an action carries sealed fields. */
+export function isSealedAction(action: string): action is SealedAction {
+  return Object.hasOwn(SEALED_CONTENT, action);
+}
 /** A command action. */
 export type CommandAction = keyof typeof commandArgsSchemas;
 /** All command actions. */
@@ -142,7 +163,7 @@ export const commandMessageSchema = z.object({
 export type CommandMessage = z.infer<typeof commandMessageSchema>;
 
 /** Why a door refused a command. */
-export type RejectReason = 'oversized' | 'malformed' | 'bad-signature' | 'expired' | 'replay' | 'no-central-key';
+export type RejectReason = 'oversized' | 'malformed' | 'bad-signature' | 'expired' | 'replay' | 'no-central-key' | 'bad-seal';
 
 /** `replies`: the outcome of a command. */
 export const replyMessageSchema = z.object({
@@ -153,7 +174,7 @@ export const replyMessageSchema = z.object({
   visit: z.string().max(40).optional(),
   state: z.string().max(32).optional(),
   error: z.string().max(500).optional(),
-  rejected: z.enum(['oversized', 'malformed', 'bad-signature', 'expired', 'replay', 'no-central-key']).optional(),
+  rejected: z.enum(['oversized', 'malformed', 'bad-signature', 'expired', 'replay', 'no-central-key', 'bad-seal']).optional(),
   at: iso,
   sig,
 }).strict();

@@ -138,6 +138,14 @@ export function enrolBoth(w: World): void {
   }
 }
 
+/** Wait until the centre knows both doors' sealing keys (from their signed status): pre-registrations can then be sealed to them. */
+export function sealKeysKnown(w: World): Promise<unknown> {
+  return until(() => {
+    const r = pintuJson<{ sealKey: string | null }[]>(w.centreYaml, ['central', 'doors']);
+    return r.length === 2 && r.every((d) => d.sealKey) ? r : null;
+  }, 'the centre to know both doors\' sealing keys', WAIT_MS, 200);
+}
+
 /** Start the receiver and both daemons. */
 export async function startAll(w: World): Promise<void> {
   // The centre first: a door's first message published before the centre's first-ever subscription exists is dropped
@@ -203,6 +211,7 @@ export async function world(ready: boolean): Promise<World> {
     addPeople(w);
     await settled(door1);
     await settled(door2);
+    await sealKeysKnown(w);
   }
   return w;
 }

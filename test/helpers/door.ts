@@ -11,7 +11,7 @@ import { VisitService } from '../../src/app/visit-service.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
-import { loadOrCreateKeyPair, DOOR_KEY_FILE, CENTRAL_KEY_FILE, type KeyPair } from '../../src/adapters/mqtt/keys.js';
+import { loadOrCreateKeyPair, loadOrCreateSealKey, DOOR_KEY_FILE, CENTRAL_KEY_FILE, type KeyPair } from '../../src/adapters/mqtt/keys.js';
 import { CentralLink } from '../../src/adapters/mqtt/central-link.js';
 import { centralSchema } from '../../src/config/schema.js';
 import { SqliteCentralStore } from '../../src/central/sqlite-store.js';
@@ -31,6 +31,8 @@ export interface TestDoor {
   store: Store;
   /** Its key. */
   key: KeyPair;
+  /** Its X25519 sealing key (in its own folder beside the data dir; the centre learns it from the status). */
+  sealKey: KeyPair;
   /** Officer-side service. */
   visits: VisitService;
   /** Tap handler. */
@@ -54,11 +56,12 @@ export function makeDoor(site: string, door: string): TestDoor {
     repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret,
   }, silentLogger());
   const key = loadOrCreateKeyPair(dir, DOOR_KEY_FILE);
+  const sealKey = loadOrCreateSealKey(join(dir, 'etc', 'seal.key'));
   const t: TestDoor = {
-    site, door, dir, store, key, visits, access, link: null,
+    site, door, dir, store, key, sealKey, visits, access, link: null,
     connect(broker, centralPublicKey, extra = {}) {
       const config = centralSchema.parse({ ...broker, ...(centralPublicKey ? { publicKey: centralPublicKey } : {}), ackTimeoutSeconds: extra.ackTimeoutSeconds ?? 2, batchSize: extra.batchSize ?? 50, ...(extra.maxMessageBytes ? { maxMessageBytes: extra.maxMessageBytes } : {}) });
-      t.link = new CentralLink({ site, door, config, store, key, visits, tickMs: 50, flushMs: 500 }, silentLogger());
+      t.link = new CentralLink({ site, door, config, store, key, visits, tickMs: 50, flushMs: 500, sealKey }, silentLogger());
       t.link.start();
       return t.link;
     },

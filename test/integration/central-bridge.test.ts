@@ -69,6 +69,7 @@ describe('Mosquitto bridge tree (docs/central.md)', () => {
     cleanups.push(async () => { await client.endAsync(); });
     await waitFor('cli connected', () => client.connected);
     const sender = new CommandSender(client, centre.store, centre.key);
+    await waitFor('sealing key known', async () => (await centre.store.door(SITE, 'dc-1'))?.sealKey === door.sealKey.publicKeyText, 20_000, 20);
     const r = await sender.send(SITE, 'dc-1', 'preregister', { name: 'Budi', nik: '3201012501900003', org: 'PT Jaringan', purpose: 'ganti UPS', by: head.id }, { ttlSeconds: 60, waitMs: 10_000 });
     expect(r.reply).toMatchObject({ ok: true, state: 'requested' });
     expect(door.store.visit(r.reply!.visit!)?.state).toBe('requested');

@@ -69,6 +69,8 @@ describe('the central office through the CLI', () => {
       expect(d.readers!.length).toBeGreaterThan(0);
       expect(d.readers!.every((r) => r.up)).toBe(true);
       expect(d.health).toBeNull();
+      // Its X25519 sealing key (issue 14): the centre seals pre-registrations to it.
+      expect((d as unknown as { sealKey: string }).sealKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     }
     expect(human).toMatch(new RegExp(`app ${pintuVersion()!.replace(/\./g, '\\.')}  clock \\S+  readers [^ ]*:up`));
   }, TEST_MS);

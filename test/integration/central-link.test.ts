@@ -125,6 +125,8 @@ describe('store and forward through Mosquitto', () => {
     cleanups.push(async () => { await client.endAsync(); });
     await waitFor('cli connected', () => client.connected);
     const sender = new CommandSender(client, centre.store, centre.key);
+    // The door's sealing key reaches the centre in its signed status; only then can a pre-registration be sealed to it.
+    await waitFor('sealing key known', async () => (await centre.store.door(SITE, 'server-1'))?.sealKey === door.sealKey.publicKeyText);
     const pre = await sender.send(SITE, 'server-1', 'preregister', { name: 'Budi', nik: '3201012501900003', org: 'PT Jaringan', purpose: 'ganti UPS' }, { ttlSeconds: 60, waitMs: 5000 });
     expect(pre.reply).toMatchObject({ ok: true, state: 'requested' });
     const visitId = pre.reply!.visit!;

@@ -57,7 +57,7 @@ async function expectOldRowsKept(store: CentralStore): Promise<void> {
     site: SITE, door: DOOR, publicKey: KEY, enrolledAt: 1000, lastSeq: 3, lastHash: OLD_EVENTS[2]!.hash, state: 'online',
     statusAt: 2000, reportedLastSeq: 3, lastSeenAt: 3000,
     // The door's facts (issue 13) came later: an old row has none until the door's next status says them.
-    app: null, os: null, clock: null, readers: null, health: null,
+    app: null, os: null, clock: null, readers: null, health: null, sealKey: null,
   });
   expect((await store.events({ door: DOOR })).map((e) => ({ seq: e.seq, hash: e.hash, data: e.data, receivedAt: e.receivedAt })))
     .toEqual(OLD_EVENTS.map((e) => ({ seq: e.seq, hash: e.hash, data: e.data, receivedAt: 4000 })));

@@ -13,6 +13,7 @@ import { auditEntries } from '../../src/central/audit.js';
 import { visitEvents, visitEventsPlanSql } from '../../src/central/visit-events.js';
 import type { SqliteCentralStore } from '../../src/central/sqlite-store.js';
 import type { DashboardCommands } from '../../src/central/dashboard/context.js';
+import { NoSealKeyError } from '../../src/central/commands.js';
 import { startDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import { doorChain, type DoorChain } from '../helpers/visit-chain.js';
 import { testNik } from '../helpers/config.js';
@@ -238,6 +239,18 @@ describe('SOP 003 pre-registration', () => {
     expect(more.status).toBe(200);
     expect(more.text.match(/name="dev_desc"/g)).toHaveLength(3);
     expect(d.sent).toEqual([]);
+  });
+
+  it('refuses to pre-register at a door whose sealing key the centre does not know, in the catalogue\'s words, keeping the form (issue 14)', async () => {
+    const d = await dash({ commands: { async send(site, door) { throw new NoSealKeyError(site, door); } } });
+    await seeded(d);
+    await d.addUser('hd', 'helpdesk');
+    const c = await d.signedIn('hd');
+    const r = await c.post('/visits/new', form(testNik()));
+    expect(r.status).toBe(409);
+    expect(r.text).toContain(`Pintu ${A}/d1 belum mengirim kunci segelnya`);
+    expect(r.text).toContain(`value="${PHONE}"`);
+    expect(await auditEntries(d.store.sql, { scope: null, action: 'visit.preregistered' })).toEqual([]);
   });
 
   it('a site-limited helpdesk cannot send to another site\'s door, even by crafting the POST (404, nothing sent), and sees only their doors', async () => {

@@ -8,7 +8,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { signBody } from '../../src/protocol/signing.js';
-import { buildCommand } from '../../src/central/commands.js';
+import { buildCommand, wireArgs } from '../../src/central/commands.js';
+import { sealKeyToText } from '../../src/protocol/sealing.js';
 import type { StatusMessage } from '../../src/protocol/messages.js';
 import { publicKeyToText } from '../../src/protocol/signing.js';
 import { EVENT_TYPES, clockMarksJsonSchema, eventJsonSchema } from '../../src/domain/events.js';
@@ -35,6 +36,7 @@ function problems(value: unknown, s0: Schema, path = '$'): string[] {
 describe('docs/asyncapi.yaml', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = { privateKey, publicKey, publicKeyText: publicKeyToText(publicKey) };
+  const sealText = sealKeyToText(generateKeyPairSync('x25519').publicKey);
   const at = new Date().toISOString();
   const h = 'a'.repeat(64);
   const cases: [string, unknown][] = [
@@ -47,6 +49,10 @@ describe('docs/asyncapi.yaml', () => {
     ['Events', signBody(privateKey, 'events', 's', 'd', { v: 1, events: [{ seq: 1, type: 'access.granted', at, data: { reader: 'in' }, prevHash: h, hash: h }] })],
     ['Ack', signBody(privateKey, 'ack', 's', 'd', { upTo: 7, hash: h })],
     ['Command', buildCommand(key, 's', 'd', 1, 'approve', { visit: 'V-1', by: 'O1' }, 60)],
+    // Issue 14: a sealed pre-registration, and the door's sealing key in its status.
+    ['Command', buildCommand(key, 's', 'd', 2, 'preregister', wireArgs('s', 'd', 'abcdefgh12', 'preregister', { name: 'Budi', nik: '3201012501900003', org: 'PT X', purpose: 'x', by: 'O1' }, sealText), 60, Date.now(), 'abcdefgh12')],
+    ['Status', signBody(privateKey, 'status', 's', 'd', { state: 'online', at, lastSeq: 3, backlog: 0, sealKey: sealText })],
+    ['Reply', signBody(privateKey, 'replies', 's', 'd', { v: 1 as const, id: 'abcdefgh', ok: false, rejected: 'bad-seal' as const, at })],
     ['Reply', signBody(privateKey, 'replies', 's', 'd', { v: 1 as const, id: 'abcdefgh', ok: false, rejected: 'replay' as const, at })],
     ['Reply', signBody(privateKey, 'replies', 's', 'd', { v: 1 as const, id: 'abcdefgh', ok: true, action: 'approve', visit: 'V-1', state: 'approved', at })],
   ];

@@ -18,7 +18,8 @@ import { cliMessage } from '../../src/cli/input.js';
 import { CommandHandler } from '../../src/adapters/mqtt/command-handler.js';
 import { LinkState } from '../../src/adapters/mqtt/link-state.js';
 import { signBody } from '../../src/protocol/signing.js';
-import { loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
+import { loadOrCreateKeyPair, loadOrCreateSealKey } from '../../src/adapters/mqtt/keys.js';
+import { wireArgs } from '../../src/central/commands.js';
 import { publicKeyToText } from '../../src/protocol/signing.js';
 import { parseConfig } from '../../src/config/load.js';
 import { parseCentralConfig } from '../../src/central/config.js';
@@ -138,12 +139,17 @@ describe('bad input through VisitService and commands from the centre', () => {
 
   it('refuses the same bad input in a signed command from the centre (command.failed, nothing else changes)', () => {
     const centre = loadOrCreateKeyPair(dir, 'central.key');
+    const sealKey = loadOrCreateSealKey(join(dir, 'seal.key'));
     const handler = new CommandHandler(store, new LinkState(store.db, 'd1'), visits,
-      { site: 's1', door: 'd1', centralKey: centre.publicKey, now: () => now }, pino({ level: 'silent' }));
+      { site: 's1', door: 'd1', centralKey: centre.publicKey, now: () => now, sealKey }, pino({ level: 'silent' }));
     let counter = 0;
-    const send = (action: string, args: Record<string, unknown>) => handler.handle(Buffer.from(JSON.stringify(signBody(centre.privateKey, 'commands', 's1', 'd1', {
-      v: 1, id: `cmd-${String(++counter).padStart(6, '0')}`, counter, issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString(), action, args,
-    }))));
+    // A pre-registration's personal fields travel sealed to the door's key (issue 14), as the centre's sender seals them.
+    const send = (action: 'preregister' | 'approve' | 'deny', args: Record<string, unknown>) => {
+      const id = `cmd-${String(++counter).padStart(6, '0')}`;
+      return handler.handle(Buffer.from(JSON.stringify(signBody(centre.privateKey, 'commands', 's1', 'd1', {
+        v: 1, id, counter, issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString(), action, args: wireArgs('s1', 'd1', id, action, args, sealKey.publicKeyText),
+      }))));
+    };
     const r1 = send('preregister', { ...base, name: 'Budi\u001b[31m' });
     expect(r1).toMatchObject({ ok: false, error: expect.stringMatching(/^visitor name: contains a control character/) });
     const v = visits.request(base);

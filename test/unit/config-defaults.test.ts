@@ -76,7 +76,7 @@ describe('config defaults have one source, the schema', () => {
     const body = rest.slice(0, rest.findIndex((l) => !l.startsWith('#   ')));
     const block = [head!, ...body].map((l) => l.slice(2)).join('\n');
     const central = (parse(block) as { central: Record<string, unknown> }).central;
-    for (const k of ['ackTimeoutSeconds', 'batchSize', 'maxMessageBytes', 'retainAckedDays', 'sendIncidentText']) expect(central[k], `central.${k}`).toEqual(linkDefaults[k]);
+    for (const k of ['ackTimeoutSeconds', 'batchSize', 'maxMessageBytes', 'retainAckedDays', 'sendIncidentText', 'sealKeyFile']) expect(central[k], `central.${k}`).toEqual(linkDefaults[k]);
   });
 
   it('config/central.example.yaml shows the centre config defaults', () => {

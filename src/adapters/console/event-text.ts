@@ -147,7 +147,7 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'backup.made': (d, t) => ({ manual: d.trigger === 'manual' ? t('ev.manual') : '', size: mb(t, d.bytes) }),
   'backup.restored': (d) => ({ file: d.file }),
   'alarm.backup': () => ({}),
-  'command.executed': (d, t) => ({ action: fallback(t, 'ev.action', d.action), visit: d.visit }),
+  'command.executed': (d, t) => ({ action: fallback(t, 'ev.action', d.action), visit: d.visit ?? '—' }),
   'command.failed': (d, t) => ({ action: fallback(t, 'ev.action', d.action) }),
   'command.rejected': (d, t) => ({ reason: fallback(t, 'ev.reject', d.reason) }),
 };

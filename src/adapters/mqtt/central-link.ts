@@ -13,7 +13,7 @@ import { publicKeyFromText, signBody } from '../../protocol/signing.js';
 import type { KeyPair } from './keys.js';
 import { LinkState } from './link-state.js';
 import { Outbox, type Publisher } from './outbox.js';
-import { CommandHandler } from './command-handler.js';
+import { CommandHandler, type CommandHandlerOptions } from './command-handler.js';
 import { clientOptions, setNoDelay } from './connect.js';
 import { topicOf } from '../../protocol/topics.js';
 import type { StatusFacts } from '../../protocol/messages.js';
@@ -42,6 +42,10 @@ export interface CentralLinkOptions {
   defer?: (name: string, job: () => void) => void;
   /** The door's facts for each online status (version, OS, clock, readers, health: the root assembles them); default: none. */
   facts?: () => StatusFacts;
+  /** The door's X25519 sealing key: its public half goes out in each online status; sealed commands are opened with it (null: refused). */
+  sealKey?: KeyPair | null;
+  /** Applies a watchlist from the centre (the app's watchlist service, given by the root); absent: refused. */
+  watchlist?: CommandHandlerOptions['watchlist'];
 }
 
 /** The door's link to the centre. */
@@ -74,10 +78,11 @@ export class CentralLink {
       batchSize: opts.config.batchSize, maxMessageBytes: opts.config.maxMessageBytes, ackTimeoutMs: opts.config.ackTimeoutSeconds * 1000,
       // Every send (after a commit, an ack, a reconnect, the timer) waits until what it sends is on disk.
       whenDurable: (fn) => opts.store.whenDurableAll(fn),
-      ...(opts.facts ? { facts: opts.facts } : {}),
+      ...(opts.facts || opts.sealKey ? { facts: () => ({ ...opts.facts?.(), ...(opts.sealKey ? { sealKey: opts.sealKey.publicKeyText } : {}) }) } : {}),
     }, this.log);
     this.commands = new CommandHandler(opts.store, this.state, opts.visits, {
-      site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(),
+      site: opts.site, door: opts.door, centralKey, onEvents: () => this.notify(), sealKey: opts.sealKey ?? null,
+      ...(opts.watchlist ? { watchlist: opts.watchlist } : {}),
       // Expiry on the effective time: a clock set back must not bring an expired command back to life.
       ...(opts.clock?.now ? { now: () => opts.clock!.now!() } : {}),
     }, this.log);

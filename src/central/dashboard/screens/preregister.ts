@@ -1,7 +1,8 @@
 /**
  * SOP 003 pre-registration from a form (helpdesk and head): the access request filed on the helpdesk website goes to
- * one door of the user's sites as the signed `preregister` command. Name, NIK and phone travel only inside the signed
- * command: the centre keeps what `commands` keeps (id, action, the door's reply), the audit entry names who sent which
+ * one door of the user's sites as the signed `preregister` command. Name, NIK, phone and the free text travel only
+ * sealed to that door's X25519 key (central/commands.ts; a door whose key the centre does not know gets nothing, and
+ * the form says so): the centre keeps what `commands` keeps (id, action, the door's reply), the audit entry names who sent which
  * command to which door (and the visit, once the door answered), and nothing of the visitor reaches the log. A form
  * with errors comes back (422) with every value kept, the NIK too (it was typed by this user, goes back only to them
  * in a no-store page, and saves retyping 16 digits); the door chosen is checked against the scope on the server.

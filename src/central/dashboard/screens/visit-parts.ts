@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import { UserError } from '../../../domain/errors.js';
+import { NoSealKeyError } from '../../commands.js';
 import type { CommandAction, ReplyMessage } from '../../../protocol/messages.js';
 import type { VisitEvent } from '../../visit-events.js';
 import type { DashboardContext, DashboardEnv } from '../context.js';
@@ -30,6 +31,7 @@ export async function sendCommand(c: Context<DashboardEnv>, ctx: DashboardContex
     return await ctx.commands.send(site, door, action, args, { ttlSeconds: COMMAND_TTL_SECONDS[action] ?? 3600, waitMs: REPLY_WAIT_MS });
   } catch (err) {
     // A UserError names the field and the rule broken, never the value; anything else is logged by kind only.
+    if (err instanceof NoSealKeyError) return { error: t('prereg.noSealKey', { door: `${site}/${door}` }), status: 409 };
     if (err instanceof UserError) return { error: t('prereg.failed', { why: err.message }), status: 422 };
     ctx.log.warn({ action, site, door, err: (err as Error).name }, 'a signed command could not be sent');
     return { error: t('prereg.failed', { why: (err as Error).message.slice(0, 200) }), status: 409 };
