@@ -25,6 +25,9 @@ import type { Config } from './config/schema.js';
 import type { CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { Store } from './adapters/sqlite/store.js';
+import { AesGcmFieldCipher, type FieldCipher } from './adapters/sqlite/field-cipher.js';
+import { checkDataKey } from './adapters/sqlite/at-rest.js';
+import { readDataKeyFile } from './adapters/os/data-key-file.js';
 import type { StorePort, StoredEvent } from './ports/store.js';
 import { event } from './domain/events.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
@@ -72,11 +75,27 @@ export function clockGuard(config: Config): ClockGuard {
 
 /** Open the store for a config (used by the daemon and by every CLI command), guarded by its own clock guard (docs/clock.md). */
 export function openStore(config: Config, opts: { clock?: ClockGuard } = {}): DoorStore {
-  const db = openDatabase(join(config.dataDir, DB_FILE), { synchronous: config.storage.synchronous, cacheKiB: DB_CACHE_KIB });
-  const store = new Store(db, config.door.id, opts.clock ?? clockGuard(config));
+  // The data key first: a missing, loose or wrong key is refused before the database is migrated or written.
+  const cipher = dataCipher(config);
+  const source = { file: config.privacy.keyFile };
+  const db = openDatabase(join(config.dataDir, DB_FILE), {
+    synchronous: config.storage.synchronous, cacheKiB: DB_CACHE_KIB, beforeMigrate: (d) => checkDataKey(d, cipher, source),
+  });
+  let store: DoorStore;
+  try {
+    store = new Store(db, config.door.id, opts.clock ?? clockGuard(config), cipher, source);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   // `full`: commit, then fsync outside the write lock (the daemon switches to its own deferred sync in `wire`).
   if (config.storage.synchronous === 'full') store.syncAfterCommit();
   return store;
+}
+
+/** The cipher of the config's data key (`privacy.keyFile`), or null when `privacy.encryptAtRest` is off. */
+export function dataCipher(config: Config): FieldCipher | null {
+  return config.privacy.encryptAtRest ? new AesGcmFieldCipher(readDataKeyFile(config.privacy.keyFile)) : null;
 }
 
 /** The officer-side service for a store: approvals on the guard's effective time, capped while it is untrusted. */

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
@@ -19,6 +19,7 @@ import { SimCardReader } from '../adapters/sim/sim-reader.js';
 import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Daemon } from '../app/daemon.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
+import { createDataKeyFile } from '../adapters/os/data-key-file.js';
 import { startEmbeddedCentral, type EmbeddedCentral } from '../central/embedded.js';
 import { action } from './context.js';
 import { doorSnapshot, eventLine } from './door.js';
@@ -50,6 +51,8 @@ export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { u
   return stringify({
     console: { listen: `127.0.0.1:${consolePort}` },
     site: DEMO_SITE, door: { id: DEMO_DOOR, strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
+    // The data-encryption key beside (not inside) the data dir, as /etc/pintu/data.key is beside /var/lib/pintu.
+    privacy: { keyFile: join(dirname(dataDir), 'data.key') },
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...(central ? { central: { url: central.url, publicKey: central.publicKey, ackTimeoutSeconds: 2 } } : {}),
     log: { level: 'warn' },
@@ -87,6 +90,7 @@ export function demoCommand(program: Command): void {
       const yamlText = demoConfigYaml(join(dir, 'data'), 3, centre ?? undefined, await freePort(DEMO_CONSOLE_PORT));
       writeFileSync(configFile, yamlText);
       const config = parseConfig((await import('yaml')).parse(yamlText), dir, configFile);
+      createDataKeyFile(config.privacy.keyFile);
       const say = (s: string): void => void process.stdout.write(s + '\n');
       say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);

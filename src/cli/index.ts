@@ -27,11 +27,12 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   maintenance: async () => (await import('./maintenance.js')).maintenanceCommands,
   console: async () => (await import('./console.js')).consoleCommands,
   muster: async () => (await import('./muster.js')).musterCommand,
+  privacy: async () => (await import('./privacy.js')).privacyCommands,
 };
 const GROUP_OF: Record<string, keyof typeof GROUPS> = {
   officer: 'people', badge: 'people', setup: 'people', visit: 'visit', incident: 'visit',
   run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
-  keys: 'keys', central: 'central', demo: 'demo', desk: 'desk', console: 'console', muster: 'muster',
+  keys: 'keys', central: 'central', demo: 'demo', desk: 'desk', console: 'console', muster: 'muster', privacy: 'privacy',
   health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance', clock: 'maintenance',
 };
 

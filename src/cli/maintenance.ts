@@ -8,7 +8,8 @@ import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
 import { HOUR_MS, formatTime } from '../domain/time.js';
 import { createReader } from '../adapters/readers.js';
-import { DB_FILE, checklistOptions, createDoorIo, openStore } from '../main.js';
+import { DB_FILE, checklistOptions, createDoorIo, dataCipher, openStore } from '../main.js';
+import { checkDataKey } from '../adapters/sqlite/at-rest.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
 import { realProcessEnv, realSystem } from '../adapters/os/system.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
@@ -61,7 +62,9 @@ export function maintenanceCommands(program: Command): void {
         try { refuseWhileDaemonRuns(store, 'restore', realProcessEnv()); } finally { store.db.close(); }
       }
       let r: { aside: string | null };
-      try { r = restoreFile(resolve(file), dbPath); } catch (err) { throw new UserError(`restore refused: ${(err as Error).message}`); }
+      // The backup's sealed personal fields must open with this door's data key (a stolen backup restored elsewhere does not).
+      const cipher = dataCipher(config);
+      try { r = restoreFile(resolve(file), dbPath, Date.now(), (db) => checkDataKey(db, cipher, { file: config.privacy.keyFile })); } catch (err) { throw new UserError(`restore refused: ${(err as Error).message}`); }
       const store = openStore(config);
       try {
         store.tx(() => store.events.append([event('backup.restored', { file: basename(file), previous: r.aside ? basename(r.aside) : null })], Date.now()));

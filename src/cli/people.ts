@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { Refused, UserError } from '../domain/errors.js';
 import type { Role } from '../domain/types.js';
 import { Answers } from './answers.js';
-import { action, out, withServices } from './context.js';
+import { action, configOf, out, withServices } from './context.js';
+import { ensureDataKey } from './privacy.js';
 
 /** Why `pintu setup` is refused once a head exists. */
 const SETUP_DONE = 'a head is already registered: setup is done; a head manages officers (pintu officer add --by HEAD, or the console)';
@@ -28,6 +29,7 @@ export function peopleCommands(program: Command): void {
     .option('--name <name>', "the head's full name")
     .option('--badge <uid>', "UID of the head's own badge (hex)")
     .action(action(async function (this: Command, o: { name?: string; badge?: string }) {
+      ensureDataKey(configOf(this, { dataDir: false }));
       if (withServices(this, ({ officers }) => officers.hasHead())) throw new Refused(SETUP_DONE);
       const answers = new Answers();
       const name = o.name ?? await answers.text('full name of the first head: ', '--name is required when stdin is not a terminal');

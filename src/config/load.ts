@@ -3,7 +3,7 @@
  * relative paths resolved against the config file's folder.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
@@ -37,7 +37,12 @@ export function parseConfig(raw: unknown, baseDir: string, source = 'config'): C
     ...(c.central.keyFile ? { keyFile: abs(c.central.keyFile) } : {}),
     sealKeyFile: abs(c.central.sealKeyFile),
   };
-  return { ...c, dataDir: abs(c.dataDir), readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
+  const keyFile = abs(c.privacy.keyFile);
+  const rel = relative(abs(c.dataDir), keyFile);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new UserError(`${source} is invalid:\n  privacy.keyFile: ${keyFile} is inside dataDir ${abs(c.dataDir)}; a copy of the data dir (or of its SD card) would carry the key that opens it: keep it outside (default /etc/pintu/data.key)`);
+  }
+  return { ...c, dataDir: abs(c.dataDir), privacy: { ...c.privacy, keyFile }, readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
 }
 
 /** Read and validate the config file. */

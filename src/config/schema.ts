@@ -285,6 +285,13 @@ export const privacySchema = z
     expireUndecidedDays: z.number().int().min(1).max(365).default(14),
     /** The privacy notice shown to the visitor at request time (the console's request form, `pintu visit request`). */
     notice: z.string().min(1).max(4000).default(DEFAULT_PRIVACY_NOTICE),
+    /**
+     * The data-encryption key (AES-256) that seals visitors' personal fields in the database and its backups: outside
+     * the data dir, mode 0600, owned by the pintu user (`pintu privacy key create|status|rotate`). Keep a copy apart.
+     */
+    keyFile: z.string().min(1).default('/etc/pintu/data.key'),
+    /** Personal fields encrypted at rest. `false` only to measure what it costs (`npm run bench`); a database once encrypted stays so. */
+    encryptAtRest: z.boolean().default(true),
   })
   .strict();
 /** Config of personal-data retention. */

@@ -1,11 +1,12 @@
 /**
  * Temporary pintu configs for tests: a temp dir holding the YAML file and the data dir.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
+import { createDataKeyFile } from '../../src/adapters/os/data-key-file.js';
 import type { Config } from '../../src/config/schema.js';
 
 /** A temp config on disk. */
@@ -35,7 +36,11 @@ export function tempConfig(overrides: Record<string, unknown> = {}): TempConfig 
     // Any free port: tests run many doors at once (the console's default 8080 would collide).
     console: { listen: '127.0.0.1:0' },
     ...overrides,
+    // The data-encryption key, outside the data dir as on a real door, created here as the installer does.
+    privacy: { keyFile: join(dir, 'keys', 'data.key'), ...(overrides.privacy as object | undefined) },
   };
+  const keyFile = (raw.privacy as { keyFile: string }).keyFile;
+  if (keyFile.startsWith(dir) && !existsSync(keyFile)) createDataKeyFile(keyFile);
   const file = join(dir, 'pintu.yaml');
   writeFileSync(file, stringify(raw));
   return { dir, file, config: parseConfig(raw, dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };

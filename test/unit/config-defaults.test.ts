@@ -46,7 +46,7 @@ describe('config defaults have one source, the schema', () => {
       sop: { standardsMinutes: DEFAULT_STANDARDS },
       visits: { defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', maxValidityDays: 31 },
       storage: { synchronous: 'full' }, health: { intervalDays: 30, readerSilentDays: 14 }, backup: { keep: 7, hour: 2 },
-      privacy: { retentionDays: 365, expireUndecidedDays: 14 }, clock: { rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }, log: { level: 'info' },
+      privacy: { retentionDays: 365, expireUndecidedDays: 14, keyFile: '/etc/pintu/data.key', encryptAtRest: true }, clock: { rollbackToleranceSeconds: 5, maxForwardJumpHours: 48 }, log: { level: 'info' },
     });
     // A section given in part gets the rest of its defaults from the same fields.
     const part = configSchema.parse({ site: 's', door: { id: 'd' }, gpio: { relay: { pin: 5 } }, sop: { standardsMinutes: { inside: 30 } } });

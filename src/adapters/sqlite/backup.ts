@@ -4,7 +4,7 @@
  * verified backup (only while the daemon is stopped; the caller checks that).
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Db } from './db.js';
@@ -36,15 +36,19 @@ export function integrityCheck(file: string): string[] {
  * Copy the open database's file to `file` with the online backup API (a consistent snapshot even while another process
  * writes), switch the copy to a self-contained rollback journal and verify it — all in a worker thread with its own
  * connection, so the caller's event loop (the daemon's taps) is never held up — then move it into place.
+ * The copy is mode 0600 from its first byte (its personal fields are sealed, but its officers, times and events are
+ * not for others to read), and a backup directory it creates is 0700.
  */
 export async function backupTo(db: Db, file: string): Promise<BackupResult> {
   const t0 = Date.now();
-  mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.partial`;
   // Renaming and deleting a file of hundreds of megabytes can take the file system a while (ext4 allocates and flushes
   // its blocks): done on the thread pool, never on the event loop that reads the readers.
   await rm(tmp, { force: true });
   try {
+    // Created empty with mode 0600 (an empty file is an empty database to SQLite): the copy is never readable by others.
+    closeSync(openSync(tmp, 'wx', 0o600));
     const check = await backupInWorker(db.name, tmp);
     if (check.length !== 1 || check[0] !== 'ok') throw new Error(`backup failed its integrity check: ${check.slice(0, 3).join('; ')}`);
     await rename(tmp, file);
@@ -68,8 +72,11 @@ export async function rotate(dir: string, keep: number): Promise<string[]> {
   return old;
 }
 
-/** Check that `file` is a sound pintu database this version can open, with an unbroken event chain; throws a clear error otherwise. */
-export function verifyBackupFile(file: string): void {
+/**
+ * Check that `file` is a sound pintu database this version can open, with an unbroken event chain, whose sealed
+ * personal fields `checkKey` (the data key's check) can open; throws a clear error otherwise.
+ */
+export function verifyBackupFile(file: string, checkKey: (db: Db) => void = () => undefined): void {
   if (!existsSync(file)) throw new Error(`${file} does not exist`);
   const check = integrityCheck(file);
   if (check.length !== 1 || check[0] !== 'ok') throw new Error(`${file} failed its integrity check (${check.slice(0, 3).join('; ')}); choose another backup`);
@@ -80,6 +87,7 @@ export function verifyBackupFile(file: string): void {
     const hasEvents = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() as { n: number };
     if (version < 1 || !hasEvents.n) throw new Error(`${file} is not a pintu database`);
     if (version > latest) throw new Error(`${file} has schema version ${version}, newer than this pintu (${latest}); upgrade pintu first`);
+    try { checkKey(db); } catch (err) { throw new Error(`${file}: ${(err as Error).message}`); }
   } finally {
     db.close();
   }
@@ -96,8 +104,8 @@ export function verifyBackupFile(file: string): void {
  * Replace the database at `dbPath` with a verified copy of `file`. The current database (if any) is checkpointed and
  * kept beside it as `pintu.db.before-restore-<time>`. The daemon must be stopped (the caller checks).
  */
-export function restoreFile(file: string, dbPath: string, now = Date.now()): { aside: string | null } {
-  verifyBackupFile(file);
+export function restoreFile(file: string, dbPath: string, now = Date.now(), checkKey?: (db: Db) => void): { aside: string | null } {
+  verifyBackupFile(file, checkKey);
   // The copy is made first: a copy that fails (full disk) must leave the live database where it is, not renamed aside.
   const tmp = `${dbPath}.restoring`;
   try {

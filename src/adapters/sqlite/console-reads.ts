@@ -13,8 +13,8 @@ import type { ConsoleReadRepository, StoredEvent, VisitSearch } from '../../port
 export class ConsoleReads implements ConsoleReadRepository {
   private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
 
-  /** Bind to the database and the door id. */
-  constructor(private readonly db: Db, private readonly door: string) {}
+  /** Bind to the database and the door id; `visitOf` turns a visit row into the visit (its personal fields opened). */
+  constructor(private readonly db: Db, private readonly door: string, private readonly visitOf: (r: { data: string; sealed: string | null }) => Visit) {}
 
   private prep<R>(sql: string): Statement<unknown[], R> {
     let st = this.prepared.get(sql);
@@ -27,8 +27,10 @@ export class ConsoleReads implements ConsoleReadRepository {
 
   /**
    * A page of visits, newest id first. Without a name or institution the page is a range of the id (or state, id)
-   * index; with one, `visit_search` (id, name, org: a few dozen bytes a visit) is scanned in id order and only the
-   * matches are read from `visits`.
+   * index; with one, `visit_search` (id, sealed name, org) is scanned in id order and only the matches are read from
+   * `visits`. Names are sealed at rest: a name search opens each scanned row's sealed name (`pintu_search_name`, one
+   * AES-GCM open of a few dozen bytes a row) until the page is full — the price of keeping no name in clear
+   * (bench/console-queries.ts measures it at 100,000 visits).
    */
   searchVisits(q: VisitSearch): Visit[] {
     const text = q.name !== undefined || q.org !== undefined;
@@ -41,12 +43,12 @@ export class ConsoleReads implements ConsoleReadRepository {
       where.push(`${key} >= ? AND ${key} < ?`);
       args.push(`V-${q.yyyymmdd}-`, `V-${q.yyyymmdd}.`);
     }
-    if (q.name !== undefined) { where.push('instr(s.name, lower(?)) > 0'); args.push(q.name); }
+    if (q.name !== undefined) { where.push('instr(pintu_search_name(s.id, s.name), ?) > 0'); args.push(q.name.toLowerCase()); }
     if (q.org !== undefined) { where.push('instr(s.org, lower(?)) > 0'); args.push(q.org); }
     if (q.state !== undefined) { where.push('v.state = ?'); args.push(q.state); }
     const from = text ? 'visit_search s CROSS JOIN visits v ON v.id = s.id' : 'visits v';
-    const sql = `SELECT v.data FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
-    return this.prep<{ data: string }>(sql).all(...args, q.limit).map((r) => JSON.parse(r.data) as Visit);
+    const sql = `SELECT v.data, v.sealed FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
+    return this.prep<{ data: string; sealed: string | null }>(sql).all(...args, q.limit).map(this.visitOf);
   }
 
   /**

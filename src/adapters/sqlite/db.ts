@@ -23,6 +23,8 @@ export interface OpenOptions {
    * come from the OS page cache, which the kernel can reclaim; the process's own cache cannot be given back.
    */
   cacheKiB?: number;
+  /** Run on the open connection before any migration or write: throws to refuse the database (a wrong data key). */
+  beforeMigrate?: (db: Db) => void;
 }
 
 /** Open (creating if needed) and migrate the database at `path`. */
@@ -36,6 +38,9 @@ export function openDatabase(path: string, opts: OpenOptions, migrations: readon
   }
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   if (opts.cacheKiB !== undefined) db.pragma(`cache_size = -${Math.max(64, Math.floor(opts.cacheKiB))}`);
+  if (opts.beforeMigrate) {
+    try { opts.beforeMigrate(db); } catch (err) { db.close(); throw err; }
+  }
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);

@@ -170,4 +170,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_erased ON events(door, seq) WHERE type = 'subject.erased';
     `,
   },
+  {
+    version: 7,
+    name: 'personal data encrypted at rest: the sealed personal fields of a visit; visit_search.name sealed too',
+    sql: `
+      -- AES-256-GCM of the visit's personal fields (src/adapters/sqlite/sealed-visit.ts); NULL: a row still in clear,
+      -- sealed by the store's upgrade on the first open with the data key (at-rest.ts). visit_search.name and
+      -- incidents.note hold sealed values from then on (same format, "pe1:<key id>:…").
+      ALTER TABLE visits ADD COLUMN sealed TEXT;
+    `,
+  },
 ];

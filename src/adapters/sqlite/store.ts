@@ -3,6 +3,9 @@
  * retention and backup queries (`StorePort`).
  * Write methods are meant to be called inside `Store.tx` (`SqliteTransactions`), together with `events.append`, so that a state change
  * and its event commit atomically.
+ * With a data key (`cipher`), visitors' personal fields are sealed in the rows (AES-256-GCM, `sealed-visit.ts`) and every
+ * read returns the visit decrypted; without one (tests, the benchmark's clear door) rows are written in clear, and a
+ * database already encrypted is refused.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
@@ -11,6 +14,9 @@ import { SqliteTransactions } from './transactions.js';
 import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
 import { backupTo, nightlyBackups, rotate } from './backup.js';
 import { ConsoleReads } from './console-reads.js';
+import type { FieldCipher } from './field-cipher.js';
+import { incidentAad, searchAad, VisitSealer } from './sealed-visit.js';
+import { checkDataKey, encryptClearDatabase, resealAll, keyUsage, type KeySource } from './at-rest.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
 import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StoredEvent, StorePort, VisitSearch } from '../../ports/store.js';
 
@@ -18,6 +24,9 @@ interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; 
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
 
 const officerFrom = (r: OfficerRow): Officer => ({ id: r.id, name: r.name, role: r.role, badgeUid: r.badge_uid, active: r.active === 1, presence: r.presence, enteredAt: r.entered_at ?? null });
+/** A visit row: its JSON without personal fields and the sealed personal fields (null: written in clear). */
+interface VisitRow { data: string; sealed: string | null }
+
 const badgeFrom = (r: BadgeRow): VisitorBadge => ({ uid: r.uid, label: r.label, status: r.status, visitId: r.visit_id });
 
 export type { DoorStatusRow, Incident, StoreClock } from '../../ports/store.js';
@@ -34,10 +43,26 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   readonly clock: C;
   private readonly stmts;
   private readonly reads: ConsoleReads;
+  /** Seals and opens visit rows; null: the store writes in clear. */
+  private readonly sealer: VisitSealer | null;
 
-  /** Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready). */
-  constructor(db: Db, readonly door: string, clock: C) {
+  /**
+   * Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready).
+   * With `cipher`: a key that does not open the database is refused (nothing written), and a database still in clear
+   * is encrypted now (once; `encryptClearDatabase`).
+   */
+  constructor(db: Db, readonly door: string, clock: C, cipher: FieldCipher | null = null, keySource: KeySource | null = null) {
     super(db);
+    checkDataKey(db, cipher, keySource);
+    this.sealer = cipher ? new VisitSealer(cipher) : null;
+    if (this.sealer && !db.readonly) encryptClearDatabase(db, this.sealer);
+    const sealer = this.sealer;
+    // The console's name search reads the sealed names through this function (console-reads.ts): no name is kept in clear.
+    db.function('pintu_search_name', { deterministic: true }, (id: unknown, name: unknown) => {
+      if (typeof name !== 'string' || !name.startsWith('pe1:')) return name;
+      if (!sealer) throw new Error('sealed search name without a data key');
+      return sealer.cipher.open(name, searchAad(String(id)));
+    });
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
     this.stmts = {
@@ -45,29 +70,31 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
       officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),
       badgeByUid: db.prepare<[string], BadgeRow>('SELECT uid, label, status, visit_id FROM badges WHERE uid = ?'),
       badgeByLabel: db.prepare<[string], BadgeRow>('SELECT uid, label, status, visit_id FROM badges WHERE label = ?'),
-      visitById: db.prepare<[string], { data: string }>('SELECT data FROM visits WHERE id = ?'),
+      visitById: db.prepare<[string], VisitRow>('SELECT data, sealed FROM visits WHERE id = ?'),
       saveVisit: db.prepare(
-        `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data, nik_hash, purged_at)
-         VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data, @nik_hash, @purged_at)
+        `INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data, nik_hash, purged_at, sealed)
+         VALUES (@id, @kind, @state, @presence, @badge_uid, @ktp_hash, @requested_at, @data, @nik_hash, @purged_at, @sealed)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, presence = excluded.presence, badge_uid = excluded.badge_uid, ktp_hash = excluded.ktp_hash,
-           data = excluded.data, nik_hash = excluded.nik_hash, purged_at = excluded.purged_at`,
+           data = excluded.data, nik_hash = excluded.nik_hash, purged_at = excluded.purged_at, sealed = excluded.sealed`,
       ),
       // The search row changes only with the name or institution (at request, at the purge): otherwise one lookup, no write.
       saveSearch: db.prepare(
-        `INSERT INTO visit_search (id, name, org) VALUES (?, lower(?), lower(?))
+        `INSERT INTO visit_search (id, name, org) VALUES (?, ?, lower(?))
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, org = excluded.org WHERE name IS NOT excluded.name OR org IS NOT excluded.org`,
       ),
+      // A save whose personal fields did not change (the tap path): the sealed name stays, only the institution is compared.
+      saveSearchOrg: db.prepare('UPDATE visit_search SET org = lower(?) WHERE id = ? AND org IS NOT lower(?)'),
       setBadge: db.prepare('UPDATE badges SET status = ?, visit_id = ? WHERE uid = ?'),
       setOfficerPresence: db.prepare('UPDATE officers SET presence = ? WHERE id = ?'),
       setOfficerEntered: db.prepare("UPDATE officers SET presence = 'inside', entered_at = ? WHERE id = ?"),
       officersInside: db.prepare<[], OfficerRow>("SELECT * FROM officers INDEXED BY officers_inside WHERE presence = 'inside'"),
-      visitsInside: db.prepare<[], { data: string }>("SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside'"),
+      visitsInside: db.prepare<[], VisitRow>("SELECT data, sealed FROM visits INDEXED BY visits_inside WHERE presence = 'inside'"),
       // Filtered in SQLite: the 5-second check parses only the visits it will mark, not everyone inside.
-      overstaying: db.prepare<[number], { data: string }>(
-        "SELECT data FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
+      overstaying: db.prepare<[number], VisitRow>(
+        "SELECT data, sealed FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
       ),
     };
-    this.reads = new ConsoleReads(db, door);
+    this.reads = new ConsoleReads(db, door, (r) => this.visitOf(r));
     clock?.attach(this);
   }
 
@@ -153,12 +180,12 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
 
   /** Visits whose visitor is inside now (a partial index: the cost does not grow with history). */
   visitsInside(): Visit[] {
-    return this.stmts.visitsInside.all().map((r) => JSON.parse(r.data) as Visit);
+    return this.stmts.visitsInside.all().map((r) => this.visitOf(r));
   }
 
   /** Issued visits whose visitor is inside after `now` passed their approval's end, not yet marked overstaying. */
   overstaying(now: number): Visit[] {
-    return this.stmts.overstaying.all(now).map((r) => JSON.parse(r.data) as Visit);
+    return this.stmts.overstaying.all(now).map((r) => this.visitOf(r));
   }
 
   // --- visitor badges ---
@@ -193,19 +220,30 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
 
   // --- visits ---
 
+  /** The visit of a row, its personal fields opened. */
+  private visitOf(r: VisitRow): Visit {
+    return this.sealer ? this.sealer.open(r.data, r.sealed) : (JSON.parse(r.data) as Visit);
+  }
+
   /** Visit by id. */
   visit(id: string): Visit | null {
     const r = this.stmts.visitById.get(id);
-    return r ? (JSON.parse(r.data) as Visit) : null;
+    return r ? this.visitOf(r) : null;
   }
 
-  /** Insert or update a visit. */
+  /** Insert or update a visit (its personal fields sealed when the store has a data key). */
   saveVisit(v: Visit): void {
-    this.stmts.saveVisit.run({
-      id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash,
-      requested_at: v.at.requested ?? 0, data: JSON.stringify(v), nik_hash: v.nikHash ?? null, purged_at: v.purged?.at ?? null,
-    });
-    this.stmts.saveSearch.run(v.id, v.visitor.name, v.visitor.org);
+    const row = { id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash, requested_at: v.at.requested ?? 0,
+      nik_hash: v.nikHash ?? null, purged_at: v.purged?.at ?? null };
+    if (!this.sealer) {
+      this.stmts.saveVisit.run({ ...row, data: JSON.stringify(v), sealed: null });
+      this.stmts.saveSearch.run(v.id, v.visitor.name.toLowerCase(), v.visitor.org);
+      return;
+    }
+    const s = this.sealer.seal(v);
+    this.stmts.saveVisit.run({ ...row, data: s.data, sealed: s.sealed });
+    if (s.reused) this.stmts.saveSearchOrg.run(v.visitor.org, v.id, v.visitor.org);
+    else this.stmts.saveSearch.run(v.id, this.sealer.cipher.seal(v.visitor.name.toLowerCase(), searchAad(v.id)), v.visitor.org);
   }
 
   /** Visits, newest first, optionally filtered by state or presence. */
@@ -215,14 +253,14 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     if (filter.state) { where.push('state = ?'); args.push(filter.state); }
     if (filter.presence) { where.push('presence = ?'); args.push(filter.presence); }
     args.push(filter.limit ?? 1000);
-    const sql = `SELECT data FROM visits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
-    return this.prep<(string | number)[], { data: string }>(sql).all(...args).map((r) => JSON.parse(r.data) as Visit);
+    const sql = `SELECT data, sealed FROM visits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
+    return this.prep<(string | number)[], VisitRow>(sql).all(...args).map((r) => this.visitOf(r));
   }
 
   /** The visit whose KTP (by keyed hash) is held at the desk now, if any. */
   visitByKtpHash(hash: string): Visit | null {
-    const r = this.prep<[string], { data: string }>("SELECT data FROM visits WHERE ktp_hash = ? AND json_extract(data, '$.ktpHeld') = 1 ORDER BY requested_at DESC LIMIT 1").get(hash);
-    return r ? (JSON.parse(r.data) as Visit) : null;
+    const r = this.prep<[string], VisitRow>("SELECT data, sealed FROM visits WHERE ktp_hash = ? AND json_extract(data, '$.ktpHeld') = 1 ORDER BY requested_at DESC LIMIT 1").get(hash);
+    return r ? this.visitOf(r) : null;
   }
 
   /** Next visit id for the given local date (YYYYMMDD): `V-20261123-001`. */
@@ -257,17 +295,19 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
 
   // --- incidents ---
 
-  /** Write an incident-book entry. */
+  /** Write an incident-book entry (its note sealed, bound to the entry's id, when the store has a data key). */
   addIncident(i: Omit<Incident, 'id'>): Incident {
-    const r = this.prep('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, i.note);
-    return { ...i, id: Number(r.lastInsertRowid) };
+    const r = this.prep('INSERT INTO incidents (at, officer_id, visit_id, note) VALUES (?, ?, ?, ?)').run(i.at, i.officerId, i.visitId, this.sealer ? '' : i.note);
+    const id = Number(r.lastInsertRowid);
+    if (this.sealer) this.prep('UPDATE incidents SET note = ? WHERE id = ?').run(this.sealer.cipher.seal(i.note, incidentAad(id)), id);
+    return { ...i, id };
   }
 
   /** The entries naming a visit, oldest first. */
   incidentsOfVisit(visitId: string): Incident[] {
     return this.prep<[string], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
       'SELECT * FROM incidents WHERE visit_id = ? ORDER BY id',
-    ).all(visitId).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: r.note }));
+    ).all(visitId).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: this.noteOf(r.id, r.note) }));
   }
 
   /** Replace the notes of the entries naming a visit; returns how many changed. */
@@ -279,7 +319,14 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   incidents(limit = 100): Incident[] {
     return this.prep<[number], { id: number; at: number; officer_id: string; visit_id: string | null; note: string }>(
       'SELECT * FROM incidents ORDER BY id DESC LIMIT ?',
-    ).all(limit).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: r.note }));
+    ).all(limit).map((r) => ({ id: r.id, at: r.at, officerId: r.officer_id, visitId: r.visit_id, note: this.noteOf(r.id, r.note) }));
+  }
+
+  /** An incident note, opened when sealed. */
+  private noteOf(id: number, note: string): string {
+    if (!note.startsWith('pe1:')) return note;
+    if (!this.sealer) throw new Error('sealed incident note without a data key');
+    return this.sealer.cipher.open(note, incidentAad(id));
   }
 
   // --- door status ---
@@ -373,6 +420,17 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   eventsOfType(type: string, limit: number): StoredEvent[] {
     return this.prep<[string, string, number], Row>('SELECT * FROM (SELECT * FROM events WHERE door = ? AND type = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq')
       .all(this.door, type, limit).map(fromRow);
+  }
+
+  /** Re-seal every value with the data key's current key (key rotation; resumable); how many values were re-sealed. */
+  resealAll(onBatch?: (n: number) => void): number {
+    if (!this.sealer) throw new Error('no data key');
+    return resealAll(this.db, this.sealer, onBatch);
+  }
+
+  /** How many sealed values each data key id holds. */
+  keyUsage(): Record<string, number> {
+    return keyUsage(this.db);
   }
 
   /** secure_delete on this connection: freed bytes are overwritten, old values do not linger in free pages. */
