@@ -250,6 +250,23 @@ else
   note "edit $(show "$CONFIG") for this door (site, door.id, readers), then: sudo systemctl restart pintu"
 fi
 ensure_dir "$R/var/lib/pintu" 750 "$PINTU_PINTU"
+# The data-encryption key of visitors' personal fields (privacy.keyFile; docs/privacy.md): outside the data dir, 0600,
+# owned by pintu. Never replaced: a key in use changes only by `pintu privacy key rotate`.
+KEYFILE="$R/etc/pintu/data.key"
+if [ -e "$KEYFILE" ]; then
+  kept "$(show "$KEYFILE") (existing key kept, never replaced)"
+  fix_meta "$KEYFILE" 600 "$PINTU_PINTU"
+else
+  (umask 077; {
+    echo "# pintu data-encryption key (privacy.keyFile): AES-256, base64, one a line; the first seals, the others only open (key rotation)."
+    echo "# Keep mode 0600. Keep a copy apart from the database and its backups: without it their personal fields cannot be read."
+    head -c 32 /dev/urandom | base64
+  } > "$KEYFILE.pintu-new") || die "cannot write $(show "$KEYFILE")"
+  set_owner "$PINTU_PINTU" "$KEYFILE.pintu-new"
+  mv -f "$KEYFILE.pintu-new" "$KEYFILE"
+  changed "created $(show "$KEYFILE") (the data-encryption key)"
+  note "keep a copy of $(show "$KEYFILE") apart from the door and its backups: without it their visitors' personal data cannot be read"
+fi
 
 # ---------------------------------------------------------------- systemd units and udev rules
 UNITS_CHANGED=no

@@ -157,6 +157,9 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
     expect(mode('etc/pintu')).toBe('750');
     expect(mode('etc/pintu/pintu.yaml')).toBe('640');
     expect(mode('var/lib/pintu')).toBe('750');
+    // The data-encryption key: outside the data dir, 0600, one base64 AES-256 key (issue 14 item 1).
+    expect(mode('etc/pintu/data.key')).toBe('600');
+    expect(readFileSync(P('etc/pintu/data.key'), 'utf8')).toMatch(/^[A-Za-z0-9+/]{43}=$/m);
 
     // user and groups, written to the prefix's files
     const user = entry('passwd', 'pintu');

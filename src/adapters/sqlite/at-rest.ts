@@ -24,9 +24,9 @@ export interface KeySource {
 
 /** The sealed check value of a database, or null (never encrypted, or a database before the meta table). */
 export function keyCheckOf(db: Db): string | null {
-  const meta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  if (!meta) return null;
-  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(KEY_CHECK) as { value: string } | undefined)?.value ?? null;
+  let st;
+  try { st = db.prepare('SELECT value FROM meta WHERE key = ?'); } catch { return null; } // a new, empty file: no meta table yet
+  return (st.get(KEY_CHECK) as { value: string } | undefined)?.value ?? null;
 }
 
 /**
