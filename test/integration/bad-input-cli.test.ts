@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CLI, TEST_PIN, addOfficerCli, pintu, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
@@ -161,6 +161,9 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     chmodSync(tc.dir, 0o755);
     mkdirSync(tc.config.dataDir, { mode: 0o750 });
     chownSync(tc.config.dataDir, NOBODY, NOBODY);
+    // The data key belongs to the service user too (the installer's chown), outside the data dir.
+    chownSync(dirname(tc.config.privacy.keyFile), NOBODY, NOBODY);
+    chownSync(tc.config.privacy.keyFile, NOBODY, NOBODY);
     setupHead(tc.file, 'Siti', '0A01');
     pintuJson(tc.file, ['visit', 'request', '--name', 'B', '--nik', testNik(1), '--org', 'O', '--purpose', 'P', '--ktp-uid', '04A1B2C3']);
     pintuJson(tc.file, ['keys', 'show']);

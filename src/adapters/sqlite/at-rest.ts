@@ -65,6 +65,8 @@ export function scrubFreePages(db: Db): void {
  */
 export function encryptClearDatabase(db: Db, sealer: VisitSealer): number {
   const cipher = sealer.cipher;
+  // Every open after the first: one read of the meta table, no write lock.
+  if (keyCheckOf(db) !== null) return -1;
   let n = 0;
   const done = db.transaction(() => {
     if (keyCheckOf(db) !== null) return false;
