@@ -288,6 +288,8 @@ export const DOOR_ALARM_TYPES = {
   forced: 'door.forced', held: 'door.held', visitorUnescorted: 'alarm.visitor_unescorted', overstay: 'alarm.visit_overstay',
   revokedInside: 'alarm.revoked_inside', deviceMismatch: 'visit.device_mismatch', readerDown: 'alarm.reader_down',
   clockRollback: 'alarm.clock_rollback', health: 'alarm.health',
+  // Issue 14 item 6: the fire alarm input and its supervision fault.
+  fire: 'alarm.fire', fireInputFault: 'alarm.fire_input_fault',
 } as const satisfies Record<string, EventType>;
 
 /** Event types named `alarm.*` that are no alarm: an officer's acknowledgement of one. */

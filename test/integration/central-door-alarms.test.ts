@@ -32,6 +32,8 @@ const ALARMS: Record<keyof typeof DOOR_ALARM_TYPES, DomainEvent> = {
   readerDown: event('alarm.reader_down', { reader: 'out', direction: 'out', error: 'ENOENT /dev/ttyUSB1' }),
   clockRollback: event('alarm.clock_rollback', { behindMs: 3_600_000, newestAt: '2026-12-01T10:00:00.000Z' }),
   health: event('alarm.health', { item: 'disk', value: 97, detail: '97 % used' }),
+  fire: event('alarm.fire', { policy: 'release', released: true }),
+  fireInputFault: event('alarm.fire_input_fault', { alarmLine: true, supervisionLine: false, duringFire: false }),
 };
 /** Ordinary events that raise nothing. */
 const ORDINARY: DomainEvent[] = [
@@ -40,6 +42,8 @@ const ORDINARY: DomainEvent[] = [
   event('alarm.acknowledged', { alarm: 1, alarmType: 'door.forced', officer: 'O1' }),
   event('door.held_cleared', { openSeconds: 50 }),
   event('reader.restored', { reader: 'out', direction: 'out', downSeconds: 60 }),
+  event('fire.cleared', { policy: 'release', alarmSeconds: 300 }),
+  event('fire.input_restored', { faultSeconds: 60 }),
   event('visit.archived', { visit: 'V-20261201-004', officer: 'O1', step: 7, sopStep: 'archive' }),
 ];
 
