@@ -65,7 +65,7 @@ describe('fire alarm → muster list in Chromium', { timeout: 300_000 }, () => {
     await expect(visitors.count()).resolves.toBe(1);
     await expect(visitors.first().textContent()).resolves.toMatch(/Agus Pratama.*PT Contoh.*TAMU-01.*Citra Staf.*Laptop.*SN-9/s);
     await expect(page.locator('table.muster-officers tbody tr').first().textContent()).resolves.toContain('Citra Staf');
-    await expect(page.locator('.fire-note').textContent()).resolves.toContain('ALARM KEBAKARAN');
+    await expect(page.locator('.fire-note').textContent()).resolves.toMatch(/ALARM KEBAKARAN[\s\S]*cocokkan daftar ini di titik kumpul/);
     await checkScreen(page, 'fire-muster');
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.fire-box').isVisible()).resolves.toBe(false);

@@ -51,7 +51,7 @@ export function musterList(ctx: ConsoleContext, t: Translate): Html {
   // During a fire alarm the printed list says so (the live fire box is not printed).
   const fire = ctx.ports.door().fire;
   return h`<p class="list-meta">${t('app.site', { door: ctx.settings.door, site: ctx.settings.site })} — ${t('muster.printed', { time: when(now, ctx.settings.timeZone) })}</p>
-${fire?.alarm ? h`<p class="fire-note"><strong>${t('fire.banner')}</strong> — ${t('fire.since', { time: when(fire.alarmSince, ctx.settings.timeZone) })}</p>` : ''}
+${fire?.alarm ? h`<p class="fire-note"><strong>${t('fire.banner')}</strong> — ${t('fire.since', { time: when(fire.alarmSince, ctx.settings.timeZone) })}. ${t('fire.rollCall')}</p>` : ''}
 <p><strong>${t('inside.summary', { visitors: visitors.length, officers: officers.length })}</strong></p>
 <h2>${t('inside.visitors')}</h2>
 ${visitors.length === 0 ? h`<p>${t('inside.noVisitors')}</p>` : h`<table class="print-table muster-visitors"><thead><tr>
