@@ -16,6 +16,10 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/adapters/sqlite/db.js';
 import { MIGRATIONS } from '../src/adapters/sqlite/migrations.js';
 import { Store } from '../src/adapters/sqlite/store.js';
+import { AesGcmFieldCipher } from '../src/adapters/sqlite/field-cipher.js';
+import { searchAad, VisitSealer } from '../src/adapters/sqlite/sealed-visit.js';
+import { markEncrypted } from '../src/adapters/sqlite/at-rest.js';
+import { newDataKey } from '../src/adapters/os/data-key-file.js';
 import { AlarmService, ConsoleQueryService } from '../src/app/console-queries.js';
 import { eventHash, GENESIS_HASH } from '../src/protocol/chain.js';
 import type { Visit, VisitState } from '../src/domain/types.js';
@@ -30,6 +34,9 @@ const TZ = 'Asia/Jakarta';
 const FIRST = ['Budi', 'Siti', 'Agus', 'Dewi', 'Eko', 'Rina', 'Andi', 'Sri', 'Joko', 'Ayu', 'Hendra', 'Putri', 'Bambang', 'Wati', 'Rudi'];
 const LAST = ['Santoso', 'Wijaya', 'Saputra', 'Lestari', 'Hidayat', 'Kusuma', 'Pratama', 'Nugroho', 'Rahayu', 'Setiawan'];
 const ORGS = ['PT Telkom Indonesia', 'Dinas Kominfo', 'PT Lintasarta', 'CV Mitra Jaringan', 'BPS Kabupaten', 'PT Biznet', 'Bappeda', 'PT Icon+'];
+
+/** The data key of this run's database (personal fields encrypted at rest, as on a door). */
+const CIPHER = new AesGcmFieldCipher([newDataKey()]);
 
 /** A seeded random number generator (mulberry32), so every run measures the same database. */
 function rng(seed: number): () => number {
@@ -47,8 +54,10 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 /** Fill the database: visits (40/day over 2,500 days), their events and door events in time order, alarms. */
 function generate(file: string): { days: string[]; ids: string[] } {
   const db = openDatabase(file, { synchronous: 'off' as 'normal' });
-  const insVisit = db.prepare('INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)');
-  const insSearch = db.prepare('INSERT INTO visit_search (id, name, org) VALUES (?, lower(?), lower(?))');
+  const insVisit = db.prepare('INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data, sealed) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?)');
+  const insSearch = db.prepare('INSERT INTO visit_search (id, name, org) VALUES (?, ?, lower(?))');
+  // Personal fields sealed as the door's store keeps them (issue 14): the name search opens each scanned sealed name.
+  const sealer = new VisitSealer(CIPHER);
   const insEvent = db.prepare('INSERT INTO events (door, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const perDay = 40;
   const day0 = Date.UTC(2020, 0, 1, 1, 0, 0);
@@ -86,8 +95,9 @@ function generate(file: string): { days: string[]; ids: string[] } {
         letterRef: null, ktpHash: null, ktpHeld: false, badgeUid: null, validFrom: at, validUntil: at + 3_600_000,
         at: { requested: at, checked: at + 60_000, decided: at + 120_000 }, by: {}, denyReason: null, revokeReason: null, disposition: null,
       };
-      insVisit.run(id, 'visit', state, null, at, JSON.stringify(v));
-      insSearch.run(id, name, org);
+      const row = sealer.seal(v);
+      insVisit.run(id, 'visit', state, null, at, row.data, row.sealed);
+      insSearch.run(id, CIPHER.seal(name.toLowerCase(), searchAad(id)), org);
       const base = { visit: id, officer: 'O2' };
       append('visit.requested', at, { ...base, kind: 'visit', step: 1, org, purpose: v.purpose, plannedMinutes: 30, devicesIn: v.devicesIn, letterRef: null, ktpRead: true });
       append('visit.checked', at + 60_000, { ...base, step: 2, sopStep: 'check', durationSeconds: 60, standardSeconds: 300, overStandard: false });
@@ -111,6 +121,7 @@ function generate(file: string): { days: string[]; ids: string[] } {
     }
   })();
   db.exec('ANALYZE');
+  markEncrypted(db, CIPHER);
   db.close();
   console.log(`generated: ${VISITS} visits, ${seq} events, ${alarms} alarms (${days.length} days)`);
   return { days, ids };
@@ -141,7 +152,7 @@ function main(): void {
     const t0 = performance.now();
     const { days, ids } = generate(file);
     console.log(`(generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    const store = new Store(openDatabase(file, { synchronous: 'normal', cacheKiB: 16_384 }), DOOR, null);
+    const store = new Store(openDatabase(file, { synchronous: 'normal', cacheKiB: 16_384 }), DOOR, null, CIPHER);
     const q = new ConsoleQueryService(store, TZ);
     const alarms = new AlarmService(store);
     const anyId = (): string => pick(ids);

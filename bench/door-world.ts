@@ -18,7 +18,8 @@ import { parse, stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
 import { parseConfig } from '../src/config/load.js';
-import { officerService, openStore, visitService } from '../src/main.js';
+import { dataCipher, officerService, openStore, visitService } from '../src/main.js';
+import { createDataKeyFile } from '../src/adapters/os/data-key-file.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ackedSeq } from '../src/adapters/sqlite/db-check.js';
 import { seed } from './seed.js';
@@ -120,6 +121,8 @@ export interface DoorSize {
   inside: number;
   /** Events in the log. */
   events: number;
+  /** Visitors' personal fields encrypted at rest (default on, as in production; off only for the comparison). */
+  encryptAtRest?: boolean;
 }
 
 /** A free TCP port on loopback (for the door's console). */
@@ -152,6 +155,8 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
     central: { url: centre.broker.url, publicKey: centre.key, username: `${SITE}.${size.id}`, password: `${size.id}-pw` },
     // The officers' console, on as in production, on a free loopback port (the default 8080 may be taken here).
     console: { listen: `127.0.0.1:${consolePort}`, idleMinutes: 120 },
+    // The data-encryption key outside the data dir, as the installer makes /etc/pintu/data.key.
+    privacy: { keyFile: join(dir, 'keys', 'data.key'), encryptAtRest: size.encryptAtRest ?? true },
     log: { level: 'info' },
   };
   const file = join(dir, 'pintu.yaml');
@@ -160,7 +165,8 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
   writeFileSync(join(dir, 'pintu-sim.yaml'), stringify({ ...raw, hardware: 'sim' }));
   const config = parseConfig(raw, dir);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
-  seed(config.dataDir, size.id, size.visits, size.events, { inside: size.inside, today: TODAY_VISITS });
+  createDataKeyFile(config.privacy.keyFile);
+  seed(config.dataDir, size.id, size.visits, size.events, { inside: size.inside, today: TODAY_VISITS, ...(config.privacy.encryptAtRest ? { cipher: dataCipher(config)! } : {}) });
   const store = openStore(config);
   try {
     const visits = visitService(config, store);

@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { seed } from './seed.js';
+import { createDataKeyFile } from '../src/adapters/os/data-key-file.js';
 import { unitEnvironment } from './unit-env.js';
 
 const SIZES = (process.env.BENCH_DRAIN_SIZES ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
@@ -101,7 +102,9 @@ async function drainCase(broker: TestBroker, root: string, n: number, env: Recor
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }],
     log: { level: 'info' },
     central: { url: broker.url, username: `${SITE}.${door}`, password: `pw-${door}`, publicKey: centreKey },
+    privacy: { keyFile: join(dir, 'keys', 'data.key') },
   }));
+  createDataKeyFile(join(dir, 'keys', 'data.key'));
   const t = performance.now();
   seed(dataDir, door, 0, n);
   console.log(`  seeded ${n.toLocaleString('en')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -34,6 +34,8 @@ const CYCLES = Number(process.env.BENCH_CYCLES ?? 200);
 /** Pause after each tap's door has closed again, before the next person taps (ms). */
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 5);
 const SCALE = (process.env.BENCH_SCALE ?? '10000,1000000').split(',').filter(Boolean).map(Number);
+/** `at-rest`: only the comparison of taps with encryption at rest on and off (a quick run of that figure). */
+const ONLY = process.env.BENCH_ONLY ?? '';
 
 const KINDS = ['officer entry', 'visitor entry, escorted', 'visitor exit', 'officer exit', 'unknown card, refused'] as const;
 type Kind = (typeof KINDS)[number];
@@ -170,6 +172,29 @@ async function lockHolder(door: BenchDoor): Promise<Load> {
 }
 
 /** Start to READY and resident memory of `pintu run` on the same data (production environment, central link on). */
+/**
+ * Tap → relay with visitors' personal fields encrypted at rest (issue 14) beside the same door without it: two doors of
+ * the same size running at once (`on` is the production door), tapped in alternating blocks so that whatever else loads
+ * the machine falls on both alike. Grants only (the relay is what the person waits for).
+ */
+async function atRestComparison(on: BenchDoor, off: BenchDoor, cycles: number): Promise<void> {
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  const blocks = 4;
+  for (let i = 0; i < blocks; i++) {
+    a.push(await taps(on, Math.ceil(cycles / blocks)));
+    b.push(await taps(off, Math.ceil(cycles / blocks)));
+  }
+  const grants = (xs: Sample[]): number[] => xs.flatMap((s) => KINDS.filter((k) => EXPECT[k] === 'grant').flatMap((k) => s.lat[k]));
+  const bad = [...a, ...b].reduce((n, s) => n + s.lost + s.wrong.length, 0);
+  const [gOn, gOff] = [grants(a), grants(b)];
+  const [pOn, pOff] = [pct(gOn, 99), pct(gOff, 99)];
+  const diff = ((pOn - pOff) / pOff) * 100;
+  row(`tap → relay p99, encryption at rest on / off (grants, ${gOn.length} / ${gOff.length} taps, same door size, alternating blocks)`,
+    `${ms(pOn)} / ${ms(pOff)} (${diff >= 0 ? '+' : ''}${diff.toFixed(1)} %); p50 ${ms(pct(gOn, 50))} / ${ms(pct(gOff, 50))}${bad ? `; ${bad} lost or wrong` : ''}`,
+    'on within 10 % of off', gOn.length > 0 && gOff.length > 0 && pOn <= pOff * 1.1 && bad === 0);
+}
+
 async function startFigures(door: BenchDoor): Promise<BenchDoor> {
   const ready: number[] = [];
   const rss: number[] = [];
@@ -237,7 +262,9 @@ async function transportFloor(frames: number): Promise<number[]> {
 async function main(): Promise<void> {
   const main: DoorSize = { id: `door-${VISITS}`, visits: VISITS, inside: INSIDE, events: EVENTS };
   const scale: DoorSize[] = SCALE.filter((v) => v !== VISITS).map((v) => ({ id: `door-${v}`, visits: v, inside: INSIDE, events: EVENTS }));
-  const centre: Centre = await startCentre([main.id, ...scale.map((s) => s.id)]);
+  // The same door with encryption at rest off, for the comparison beside the production door (which has it on).
+  const clear: DoorSize = { ...main, id: `door-${VISITS}-clear`, encryptAtRest: false };
+  const centre: Centre = await startCentre([main.id, clear.id, ...scale.map((s) => s.id)]);
   const env = unitEnv();
   console.log(`pintu bench: node ${process.version} ${process.arch}, production environment ${JSON.stringify(env)}, niceness ${unitNice()}; ${CYCLES} cycles of 5 taps per scenario`);
   try {
@@ -246,8 +273,21 @@ async function main(): Promise<void> {
     console.log(`door ${main.id}: ${VISITS.toLocaleString('en')} visits (${INSIDE} inside), ${EVENTS.toLocaleString('en')} events, seeded and at the centre in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     const floor = await transportFloor(CYCLES * 5);
     row(`reference: the pty hop alone (frame → a bare reader process, ${floor.length} frames; no decision, database or relay)`, `${ms(pct(floor, 50))} / ${ms(pct(floor, 99))} / ${ms(Math.max(...floor))}`, '–', null);
+    if (ONLY === 'at-rest') {
+      const off = await BenchDoor.start(clear, centre);
+      await atRestComparison(door, off, CYCLES);
+      await off.stop();
+      await door.stop();
+      printTable();
+      return;
+    }
     const idle = await taps(door, CYCLES);
     report('idle', idle, 5);
+    {
+      const off = await BenchDoor.start(clear, centre);
+      await atRestComparison(door, off, CYCLES);
+      await off.stop();
+    }
     let load: Load = cliWork(door.file, 20);
     await sleep(500);
     report('20 CLI commands/s (their database work, one process)', await taps(door, CYCLES), 5, idle);
@@ -290,6 +330,11 @@ async function main(): Promise<void> {
   } finally {
     await centre.stop();
   }
+  printTable();
+}
+
+/** The whole table again (the README copies it). */
+function printTable(): void {
   console.log(`\n| figure (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}) | measured (p50 / p99 / max) | goal | verdict |\n|---|---|---|---|`);
   for (const r of rows) console.log(`| ${r.figure} | ${r.measured} | ${r.goal} | ${r.verdict} |`);
 }

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seed } from './seed.js';
 import { parseConfig } from '../src/config/load.js';
-import { openStore } from '../src/main.js';
+import { openStore, dataCipher } from '../src/main.js';
+import { createDataKeyFile } from '../src/adapters/os/data-key-file.js';
 import { purgePersonalData } from '../src/app/maintenance/purge.js';
 import { Table } from './table.js';
 
@@ -25,10 +26,11 @@ const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'pintu-bench-purge-'));
 const table = new Table('npm run bench: purge');
 try {
-  const config = parseConfig({ site: 's', door: { id: 'd' }, dataDir: join(dir, 'data'), hardware: 'sim', log: { level: 'silent' }, privacy: { retentionDays: 30 } }, dir);
+  const config = parseConfig({ site: 's', door: { id: 'd' }, dataDir: join(dir, 'data'), hardware: 'sim', log: { level: 'silent' }, privacy: { retentionDays: 30, keyFile: join(dir, 'keys', 'data.key') } }, dir);
+  createDataKeyFile(config.privacy.keyFile);
   const t0 = Date.now();
   // Closed 400 to ~50 days ago (seed's default): all past a 30-day retention.
-  seed(config.dataDir, 'd', VISITS, 0);
+  seed(config.dataDir, 'd', VISITS, 0, { cipher: dataCipher(config)! }); // sealed, as the door's store keeps them
   console.log(`purge bench: ${VISITS.toLocaleString('en')} closed visits seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const store = openStore(config);
   try {

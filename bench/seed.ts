@@ -8,6 +8,9 @@
  */
 import { join } from 'node:path';
 import { openDatabase } from '../src/adapters/sqlite/db.js';
+import type { FieldCipher } from '../src/adapters/sqlite/field-cipher.js';
+import { searchAad, VisitSealer } from '../src/adapters/sqlite/sealed-visit.js';
+import { markEncrypted } from '../src/adapters/sqlite/at-rest.js';
 import { eventHash, GENESIS_HASH } from '../src/protocol/chain.js';
 import type { Visit, VisitState } from '../src/domain/types.js';
 
@@ -95,6 +98,8 @@ export interface SeedOptions {
   inside?: number;
   /** Today's visits before them in every other state (requested, checked, approved, denied, revoked, checked out, archived). */
   today?: number;
+  /** Seal the visitors' personal fields with this cipher, as the door's store does (without: rows in clear, encrypted by the first open with a key). */
+  cipher?: FieldCipher;
 }
 
 /**
@@ -102,7 +107,8 @@ export interface SeedOptions {
  * inside ones is closed (archived, every 50th denied) 400 to 50 days ago. Memory stays flat (one visit at a time).
  */
 export function seed(dataDir: string, door: string, visits: number, events: number, opts: SeedOptions | number = {}): void {
-  const { inside = 0, today = 0 } = typeof opts === 'number' ? { inside: opts } : opts;
+  const { inside = 0, today = 0, cipher } = typeof opts === 'number' ? { inside: opts } : opts;
+  const sealer = cipher ? new VisitSealer(cipher) : null;
   const db = openDatabase(join(dataDir, 'pintu.db'), { synchronous: 'normal' });
   const now = Date.now();
   const t0 = now - 400 * DAY_MS;
@@ -119,8 +125,8 @@ export function seed(dataDir: string, door: string, visits: number, events: numb
   // Events 1..budget are older officer taps; the visits without events are spread before the first visit's events.
   const historyEnd = Math.min(timeOf(budget + 1), now - 50 * DAY_MS);
   const search = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'visit_search'").get() !== undefined
-    ? db.prepare('INSERT INTO visit_search (id, name, org) VALUES (?, lower(?), lower(?))') : null;
-  const insVisit = db.prepare('INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)');
+    ? db.prepare('INSERT INTO visit_search (id, name, org) VALUES (?, ?, lower(?))') : null;
+  const insVisit = db.prepare('INSERT INTO visits (id, kind, state, presence, badge_uid, ktp_hash, requested_at, data, sealed) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?)');
   const insEvent = db.prepare('INSERT INTO events (door, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
   let prev = GENESIS_HASH;
   let seq = 0;
@@ -161,11 +167,14 @@ export function seed(dataDir: string, door: string, visits: number, events: numb
           const approved = evs.find(([type]) => type === 'visit.approved')?.[1];
           if (approved) { approved.validFrom = new Date(v.validFrom).toISOString(); approved.validUntil = new Date(v.validUntil).toISOString(); }
         }
-        insVisit.run(v.id, v.kind, v.state, v.presence, v.at.requested ?? 0, JSON.stringify(v));
-        search?.run(v.id, v.visitor.name, v.visitor.org);
+        const row = sealer ? sealer.seal(v) : { data: JSON.stringify(v), sealed: null };
+        insVisit.run(v.id, v.kind, v.state, v.presence, v.at.requested ?? 0, row.data, row.sealed);
+        const name = v.visitor.name.toLowerCase();
+        search?.run(v.id, cipher ? cipher.seal(name, searchAad(v.id)) : name, v.visitor.org);
         if (i >= firstWith) for (const [type, data] of evs) put(type, data);
       }
     })();
   }
+  if (cipher) markEncrypted(db, cipher);
   db.close();
 }

@@ -51,6 +51,11 @@ export function checkDataKey(db: Db, cipher: FieldCipher | null, source: KeySour
   }
 }
 
+/** Mark a database whose rows were all written sealed with `cipher` (a tool that fills a new database directly: the bench's seed). */
+export function markEncrypted(db: Db, cipher: FieldCipher): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY_CHECK, cipher.seal(CHECK_TEXT, CHECK_AAD));
+}
+
 /** Overwrite freed pages (secure_delete), rebuild the file without its free pages (VACUUM) and empty the WAL. */
 export function scrubFreePages(db: Db): void {
   db.pragma('secure_delete = ON');
