@@ -69,10 +69,12 @@ export function visitCommands(program: Command): void {
       }
       if (kind === 'maintenance' && !disp) throw new UserError('a maintenance visit needs its disposition (--disposition-by, --disposition-ref, --disposition-date)');
       const devices = ((o.device as string[]) ?? []).map((d) => parseDevice(d, '--device'));
-      const v = withServices(this, ({ visits }) => visits.request({
+      const { v, notice } = withServices(this, ({ visits, config }) => ({ notice: config.privacy.notice, v: visits.request({
         name: s('name') ?? '', nik: s('nik') ?? '', org: s('org') ?? '', purpose: s('purpose') ?? '', phone: s('phone') ?? null,
         plannedMinutes: duration, devices, ktpUid: s('ktpUid') ?? null, letterRef: s('letter') ?? null, kind, disposition: disp, by: s('by') ?? null,
-      }));
+      }) }));
+      // The privacy notice (privacy.notice, UU PDP) for the officer to give the visitor; on stderr, so stdout stays the id scripts read.
+      if (!globals(this).json) process.stderr.write(`Pemberitahuan pelindungan data pribadi (sampaikan kepada pengunjung):\n${notice}\n`);
       out(this, { id: v.id, state: v.state }, () => v.id);
     }));
 

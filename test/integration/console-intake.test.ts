@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsoleDoor, type ConsoleDoor } from '../helpers/console.js';
 import { testNik } from '../helpers/config.js';
 import type { StoredEvent } from '../../src/domain/events.js';
+import { DEFAULT_PRIVACY_NOTICE } from '../../src/config/schema.js';
 
 let door: ConsoleDoor;
 beforeAll(async () => { door = await startConsoleDoor(); });
@@ -48,5 +49,13 @@ describe('the request form times SOP step 1', () => {
       expect(e.data.step).toBe(1);
       expect(e.data).not.toHaveProperty('durationSeconds');
     }
+  });
+
+  it('shows the privacy notice (privacy.notice, Indonesian by default) above the form, for the visitor (issue 14)', async () => {
+    const staff = await door.signedIn('O3');
+    const page = await staff.get('/visits/new');
+    expect(page.text).toContain('<h2 id="privacy-notice-title">Pemberitahuan pelindungan data pribadi</h2>');
+    expect(page.text).toContain(DEFAULT_PRIVACY_NOTICE);
+    expect(page.text.indexOf('privacy-notice')).toBeLessThan(page.text.indexOf('<form method="post" action="/visits/new"'));
   });
 });

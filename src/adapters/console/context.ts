@@ -32,6 +32,8 @@ export interface ConsoleSettings {
   standards: SopStandards;
   /** Minutes a head's approval lasts by default (`visits.defaultValidity`: end of the local day, or hours). */
   defaultValidity: 'end-of-day' | number;
+  /** The privacy notice the request form shows the visitor (`privacy.notice`; UU PDP). */
+  privacyNotice?: string;
 }
 
 /** The per-request variables of a console request. */

@@ -59,6 +59,8 @@ export interface ConsoleServerOptions {
   standards: SopStandards;
   /** Default approval validity (`visits.defaultValidity`). */
   defaultValidity: 'end-of-day' | number;
+  /** The privacy notice shown on the request form (`privacy.notice`). */
+  privacyNotice?: string;
   /** Clock (ms; default Date.now). */
   now?: () => number;
   /** Screen groups (default: all of them). */
@@ -87,7 +89,7 @@ export class ConsoleServer {
     const catalogue = new Catalogue();
     this.ctx = {
       ports,
-      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, loopbackOnly: isLoopback(this.address.host), standards: opts.standards, defaultValidity: opts.defaultValidity },
+      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, loopbackOnly: isLoopback(this.address.host), standards: opts.standards, defaultValidity: opts.defaultValidity, ...(opts.privacyNotice ? { privacyNotice: opts.privacyNotice } : {}) },
       catalogue,
       sessions: new SessionStore(c.idleMinutes * 60_000),
       live: new LiveHub({ catalogue, roleOf: (id) => activeRole(ports.queries.officer(id)), log }),

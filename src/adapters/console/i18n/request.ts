@@ -5,6 +5,8 @@ import { section } from './define.js';
 export const request = section({
   'request.title': 'Permohonan akses baru',
   'request.lead': 'Isi formulir akses sesuai KTP pengunjung. Isian yang salah ditandai; tidak ada isian yang hilang.',
+  'request.notice.title': 'Pemberitahuan pelindungan data pribadi',
+  'request.notice.hint': 'Tunjukkan atau bacakan pemberitahuan ini kepada pengunjung sebelum mengisi formulir (UU PDP).',
   'request.visitor': 'Pengunjung',
   'request.name': 'Nama lengkap pengunjung',
   'request.nik': 'NIK',
@@ -41,6 +43,8 @@ export const request = section({
 }, {
   'request.title': 'New access request',
   'request.lead': 'Fill in the access form from the visitor\'s KTP. Wrong entries are marked; nothing you typed is lost.',
+  'request.notice.title': 'Personal data protection notice',
+  'request.notice.hint': 'Show or read this notice to the visitor before filling in the form (UU PDP).',
   'request.visitor': 'Visitor',
   'request.name': 'Visitor\'s full name',
   'request.nik': 'NIK',

@@ -89,8 +89,19 @@ function input(id: string, label: string, value: string, errors: Record<string, 
 ${errorFor(errors, id)}`;
 }
 
-function requestForm(c: Context<ConsoleEnv>, t: Translate, v: RequestValues, errors: Record<string, string>, general: string | null): Html {
+/** The privacy notice (`privacy.notice`) the officer shows or reads to the visitor before the form is filled (UU PDP). */
+function noticeCard(t: Translate, notice: string | undefined): Html {
+  if (!notice) return h``;
+  return h`<section class="card privacy-notice" aria-labelledby="privacy-notice-title">
+<h2 id="privacy-notice-title">${t('request.notice.title')}</h2>
+<p>${notice}</p>
+<p class="muted">${t('request.notice.hint')}</p>
+</section>`;
+}
+
+function requestForm(c: Context<ConsoleEnv>, t: Translate, v: RequestValues, errors: Record<string, string>, general: string | null, notice?: string): Html {
   return h`<p>${t('request.lead')}</p>
+${noticeCard(t, notice)}
 ${formError(general)}
 <form method="post" action="/visits/new" class="request-form" novalidate>
 ${csrfField(c)}
@@ -136,7 +147,7 @@ ${input('date', t('request.disposition.date'), v.date, errors, h` type="date"`)}
 
 function render(c: Context<ConsoleEnv>, ctx: ConsoleContext, v: RequestValues, errors: Record<string, string> = {}, general: string | null = null, status: 200 | 422 = 200): Response {
   const t = c.get('t');
-  return page(c, ctx, { title: t('request.title'), active: '/visits/new', body: requestForm(c, t, v, errors, general), status });
+  return page(c, ctx, { title: t('request.title'), active: '/visits/new', body: requestForm(c, t, v, errors, general, ctx.settings.privacyNotice), status });
 }
 
 /** The form's values from a request body. */
