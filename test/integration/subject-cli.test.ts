@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 import { TEST_PIN, addOfficerCli, pintu, pintuJson, setupHead } from '../helpers/cli.js';
-import { openDatabase } from '../../src/adapters/sqlite/db.js';
-import { Store } from '../../src/adapters/sqlite/store.js';
+import { openStore } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 
 const temps: TempConfig[] = [];
@@ -103,7 +102,7 @@ describe('data-subject requests (CLI, built dist)', () => {
     const erased = pintuJson<{ visits: string[]; incidentNotes: number }>(tc.file, ['subject', 'erase', '--nik', NIK, '--by', 'o1', '--reason', 'permintaan tertulis 1/2027'], `${TEST_PIN}\n`);
     expect(erased).toEqual({ visits: [first.id, second], incidentNotes: 1 });
 
-    const store = new Store(openDatabase(join(tc.config.dataDir, 'pintu.db'), { synchronous: 'normal' }), 'door-1', null);
+    const store = openStore(tc.config);
     try {
       for (const id of [first.id, second]) {
         const v = store.visit(id)!;
