@@ -104,6 +104,21 @@ describe('fire alarm input on a running door', () => {
   });
 });
 
+describe('a restart during a fire alarm', () => {
+  it('the daemon starts with the relay off, then holds the strike once the lines read fire (release)', async () => {
+    const io = new SimDoorIo({ fireInput: true, fire: 'fire', relayOn: true });
+    const d = await startConsoleDoor({ io, configOverrides: { fire: { onAlarm: 'release', settleMs: 50 } } });
+    doors.push(d);
+    expect(io.relayHistory[0]).toMatchObject({ on: false });
+    await until(() => typesOf(d).includes('alarm.fire'), 'alarm.fire after the start');
+    await until(() => io.relay.isOn, 'the strike held');
+    const types = typesOf(d);
+    expect(types.indexOf('daemon.started')).toBeLessThan(types.indexOf('alarm.fire'));
+    const staff = await d.signedIn('O3');
+    expect((await staff.get('/door')).text).toContain('data-fire="alarm"');
+  });
+});
+
 describe('pintu muster', () => {
   it('lists who is inside from the door\'s own database (text, --json, --html), never the NIK', async () => {
     const d = await door('release');

@@ -98,6 +98,22 @@ describe('door machine fire hold (domain/door.ts)', () => {
   });
 });
 
+describe('door machine fire hold with relockOnClose', () => {
+  it('a door opened on a grant that closes during a fire hold does not relock the strike', () => {
+    const relock = { ...timing, relockOnClose: true };
+    let s = initialDoorState(T0, false);
+    const step = (input: Parameters<typeof stepDoor>[1]) => { const r = stepDoor(s, input, relock); s = r.state; return r.outputs; };
+    step({ type: 'grant', ref: { badge: 'O1' }, now: T0 });
+    step({ type: 'door', open: true, now: T0 + 500 });
+    step({ type: 'fire', hold: true, now: T0 + 1000 });
+    const closed = step({ type: 'door', open: false, now: T0 + 2000 });
+    expect(closed.filter((o) => o.kind === 'relay')).toEqual([]);
+    expect(s).toMatchObject({ relayOn: true, unlockedUntil: null, fireHold: true });
+    expect(step({ type: 'tick', now: T0 + 60_000 })).toEqual([]);
+    expect(s.relayOn).toBe(true);
+  });
+});
+
 describe('DoorController with a supervised fire input (sim GPIO)', () => {
   it('release: alarm.fire after the settle time, strike held unlocked past every strike end, no forced or held; cleared locks it', async () => {
     const io = new SimDoorIo({ fireInput: true });
