@@ -19,6 +19,7 @@
  * before the last event, and start the readers before the relay is known off: the order above keeps the relay off
  * first and lets every event reach the disk and the centre. A signal: relay off, STOPPING to systemd, then the stop.
  */
+import { WatchlistService } from './app/watchlist-service.js';
 import { join } from 'node:path';
 import { release as osRelease, type as osType } from 'node:os';
 import type { Config } from './config/schema.js';
@@ -119,6 +120,12 @@ export function officerService(config: Config, store: StorePort<ClockGuard>): Of
   return new OfficerService(store, { lockoutMinutes: config.console.pinLockoutMinutes, now: () => clock.now() });
 }
 
+/** The watchlist over a store (issue 14): NIKs by keyed hash, matched at the guard's effective time. */
+export function watchlistService(config: Config, store: StorePort<ClockGuard>): WatchlistService {
+  const clock = store.clock;
+  return new WatchlistService(store, { secret: loadOrCreateSecret(config.dataDir), now: () => clock.now() });
+}
+
 /** What the officers' console reads, over a store, with the site's time zone (a "day" is a local day). */
 export function consoleQueries(config: Config, store: StorePort): ConsoleQueryService {
   return new ConsoleQueryService(store, config.visits.timeZone);
@@ -209,7 +216,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const link = config.central
     ? new (await import('./adapters/mqtt/central-link.js')).CentralLink({
       site: config.site, door: config.door.id, config: config.central, store, key: doorKey, visits: visitService(config, store), clock,
-      defer: (name, job) => writes.push(name, job), facts: () => doorFacts(facts), sealKey,
+      defer: (name, job) => writes.push(name, job), facts: () => doorFacts(facts), sealKey, watchlist: watchlistService(config, store),
     }, log)
     : null;
   // Every committed event, once and in order, for the console's live pages (polled too: CLI commands, centre commands).

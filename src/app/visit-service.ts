@@ -16,7 +16,7 @@ import { cardUid, checkDevices, checkText, required } from './input-checks.js';
 import { revealNik } from './nik-reveal.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import type { DeskCommands } from '../ports/console.js';
-import { event, incidentRecorded } from '../domain/events.js';
+import { event, event as domainEvent, incidentRecorded } from '../domain/events.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
 export { checkText } from './input-checks.js';
@@ -168,7 +168,9 @@ export class VisitService implements VisitCommands, DeskCommands {
         ktpHash, disposition: req.disposition ?? null, nikHash: nikHash(this.opts.secret, nik.nik),
       }, now, by?.id ?? null, started === null ? undefined : { startedAt: started, standards: this.opts.standards });
       this.store.saveVisit(visit);
-      this.store.events.append([event], now);
+      // A NIK on the watchlist warns the checker and the head (an alarm in the same transaction); it does not deny.
+      const listed = this.store.watchlist.match(nikHash(this.opts.secret, nik.nik), now);
+      this.store.events.append([event, ...(listed ? [domainEvent('alarm.watchlist_match', { visit: visit.id, entry: listed.id, where: 'request', ...(by ? { officer: by.id } : {}) })] : [])], now);
       return visit;
     });
   }

@@ -11,9 +11,11 @@ import type { VisitService } from '../app/visit-service.js';
 import { parseDevice, typedUid } from './input.js';
 import { UserError } from '../domain/errors.js';
 import { isRandomUid } from '../domain/uid.js';
+import { formatTime } from '../domain/time.js';
 import type { Device } from '../domain/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
-import { openStore, visitService } from '../main.js';
+import { openStore, visitService, watchlistService } from '../main.js';
+import type { WatchlistService, WatchlistMatch } from '../app/watchlist-service.js';
 import { action, configOf } from './context.js';
 import { describeVisit } from './visit.js';
 
@@ -96,7 +98,7 @@ export function deskCommand(program: Command): void {
       try {
         await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
-        await deskLoop(input, visits, store, officer.id, config.visits.timeZone);
+        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone);
       } finally {
         await reader.stop();
         rl.close();
@@ -105,21 +107,34 @@ export function deskCommand(program: Command): void {
     }));
 }
 
-async function deskLoop(input: DeskInput, visits: VisitService, store: Store, by: string, tz: string): Promise<void> {
+/** The warning a watchlist match prints at the desk (the head is alerted by the alarm; the SOP decides, not the list). */
+export function watchlistWarning(m: WatchlistMatch, tz: string): string {
+  return `  WARNING watchlist: the holder of this KTP is on the watchlist (entry ${m.entry.id}, NIK ${m.entry.nikMasked}, until ${formatTime(m.entry.until, tz)}): ${m.entry.reason}. `
+    + 'The head has been alerted; this does not deny the visit by itself: follow the SOP.';
+}
+
+async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string): Promise<void> {
   const say = (s: string): void => void process.stdout.write(s + '\n');
+  /** A KTP read at the desk: checked against the watchlist through the visits it was recorded for (offline, by keyed hashes). */
+  const checkKtp = (uid: string): void => {
+    const m = isRandomUid(uid) ? null : watchlist.ktpTapped(uid, by);
+    if (m) say(watchlistWarning(m, tz));
+  };
   for (;;) {
     say(MENU);
     const choice = await input.ask('choice> ');
     if (choice === null || choice === 'q') return;
     try {
-      if (choice === '1') await intake(input, visits, by, say);
+      if (choice === '1') await intake(input, visits, by, say, checkKtp, (nik) => { const e = watchlist.matchNik(nik); if (e) say(`  WARNING watchlist: this NIK is on the watchlist (entry ${e.id}, until ${formatTime(e.until, tz)}): ${e.reason}. The head has been alerted; follow the SOP.`); });
       else if (choice === '2') await issue(input, visits, by, say);
       else if (choice === '3') await giveBack(input, visits, store, by, say);
       else if (choice === '4') {
         const c = await input.card('tap the KTP on the desk reader (or type its UID): ');
         if (!c) return;
-        const v = visits.visitByKtp('uid' in c ? c.uid : c.typed);
+        const uid = 'uid' in c ? c.uid : c.typed;
+        const v = visits.visitByKtp(uid);
         say(v ? describeVisit(v, tz) : 'no visit holds this KTP');
+        checkKtp(uid);
       } else say(`unknown choice "${choice}"`);
     } catch (err) {
       say(`  ! ${(err as Error).message}`);
@@ -127,13 +142,14 @@ async function deskLoop(input: DeskInput, visits: VisitService, store: Store, by
   }
 }
 
-async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
+async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void, checkKtp: (uid: string) => void, checkNik: (nik: string) => void): Promise<void> {
   const ktp = await input.card("tap the visitor's KTP on the desk reader (or type its UID, '-' if the chip cannot be read): ");
   if (!ktp) return;
   const read = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : typedUid(ktp.typed, 'KTP UID');
   // A random UID is never kept as the KTP's chip: the KTP is recorded by hand (name, NIK) and held, without a chip link.
   const ktpUid = read !== null && isRandomUid(read) ? null : read;
   if (read !== null && ktpUid === null) say('  the KTP is recorded manually: type the name and NIK from the card (no chip link)');
+  if (ktpUid !== null) checkKtp(ktpUid);
   const ask = async (q: string): Promise<string> => (await input.ask(q)) ?? '';
   const name = await ask('name: ');
   const nik = await ask('NIK (16 digits): ');
@@ -150,6 +166,7 @@ async function intake(input: DeskInput, visits: VisitService, by: string, say: (
   const letterRef = await ask('request letter / ticket ref (optional): ');
   const v = visits.request({ name, nik, org, phone: phone || null, purpose, plannedMinutes: duration, devices, letterRef: letterRef || null, ktpUid, by });
   say(`visit ${v.id} requested — next: coordinator checks (pintu visit check ${v.id} --by …), head approves`);
+  checkNik(nik);
 }
 
 async function issue(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {

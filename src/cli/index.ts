@@ -29,11 +29,12 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   muster: async () => (await import('./muster.js')).musterCommand,
   privacy: async () => (await import('./privacy.js')).privacyCommands,
   subject: async () => (await import('./subject.js')).subjectCommands,
+  watchlist: async () => (await import('./watchlist.js')).watchlistCommands,
 };
 const GROUP_OF: Record<string, keyof typeof GROUPS> = {
   officer: 'people', badge: 'people', setup: 'people', visit: 'visit', incident: 'visit',
   run: 'door', status: 'door', events: 'door', door: 'door', 'relay-off': 'door', config: 'door',
-  keys: 'keys', central: 'central', demo: 'demo', desk: 'desk', console: 'console', muster: 'muster', privacy: 'privacy', subject: 'subject',
+  keys: 'keys', central: 'central', demo: 'demo', desk: 'desk', console: 'console', muster: 'muster', privacy: 'privacy', subject: 'subject', watchlist: 'watchlist',
   health: 'maintenance', backup: 'maintenance', restore: 'maintenance', purge: 'maintenance', hw: 'maintenance', clock: 'maintenance',
 };
 

@@ -9,6 +9,7 @@ import { VISIT_STATES, type CancelReason, type Visit, type VisitState } from '..
 import { maskNik, withMaskedNik } from '../domain/nik.js';
 import { Answers } from './answers.js';
 import { action, collect, globals, out, withServices } from './context.js';
+import { watchlistService } from '../main.js';
 
 /**
  * Human, multi-line description of a visit (for the officer at the desk; the CLI is not a log). The NIK is masked
@@ -69,13 +70,18 @@ export function visitCommands(program: Command): void {
       }
       if (kind === 'maintenance' && !disp) throw new UserError('a maintenance visit needs its disposition (--disposition-by, --disposition-ref, --disposition-date)');
       const devices = ((o.device as string[]) ?? []).map((d) => parseDevice(d, '--device'));
-      const { v, notice } = withServices(this, ({ visits, config }) => ({ notice: config.privacy.notice, v: visits.request({
-        name: s('name') ?? '', nik: s('nik') ?? '', org: s('org') ?? '', purpose: s('purpose') ?? '', phone: s('phone') ?? null,
-        plannedMinutes: duration, devices, ktpUid: s('ktpUid') ?? null, letterRef: s('letter') ?? null, kind, disposition: disp, by: s('by') ?? null,
-      }) }));
+      const { v, notice, listed, tz } = withServices(this, ({ visits, store, config }) => {
+        const made = visits.request({
+          name: s('name') ?? '', nik: s('nik') ?? '', org: s('org') ?? '', purpose: s('purpose') ?? '', phone: s('phone') ?? null,
+          plannedMinutes: duration, devices, ktpUid: s('ktpUid') ?? null, letterRef: s('letter') ?? null, kind, disposition: disp, by: s('by') ?? null,
+        });
+        // A NIK on the watchlist: the request stands (the alarm tells the head); the officer is warned here.
+        return { v: made, notice: config.privacy.notice, listed: watchlistService(config, store).matchNik(made.visitor.nik), tz: config.visits.timeZone };
+      });
       // The privacy notice (privacy.notice, UU PDP) for the officer to give the visitor; on stderr, so stdout stays the id scripts read.
       if (!globals(this).json) process.stderr.write(`Pemberitahuan pelindungan data pribadi (sampaikan kepada pengunjung):\n${notice}\n`);
-      out(this, { id: v.id, state: v.state }, () => v.id);
+      if (listed) process.stderr.write(`WARNING watchlist: the visitor of ${v.id} is on the watchlist (entry ${listed.id}, NIK ${listed.nikMasked}, until ${formatTime(listed.until, tz)}): ${listed.reason}. The head has been alerted; this does not deny the visit by itself: follow the SOP.\n`);
+      out(this, { id: v.id, state: v.state, ...(listed ? { watchlist: { entry: listed.id, until: new Date(listed.until).toISOString(), reason: listed.reason } } : {}) }, () => v.id);
     }));
 
   const simple = (name: string, desc: string, run: (visits: import('../app/visit-service.js').VisitService, id: string, o: Record<string, string>) => Visit,

@@ -210,6 +210,13 @@ export const EVENT_SCHEMAS = {
   'alarm.backup': z.object({ error: id('why') }).describe('the nightly backup failed'),
 
   // Commands from the centre (adapters/mqtt/command-handler.ts).
+  // Watchlist (issue 14 item 8): entries by number, never a NIK; a match warns (an alarm), it never denies by itself.
+  'watchlist.added': z.object({ entry: count('watchlist entry number'), source: z.enum(['local', 'central']).describe('a head at this door, or the centre\'s command'), by: id('who added it (officer id, or the centre\'s user)'), until: iso('until when it holds') }).describe('a NIK was put on the watchlist'),
+  'watchlist.removed': z.object({ entry: count('watchlist entry number'), officer }).describe('a head took an entry off the watchlist'),
+  'alarm.watchlist_match': z.object({
+    visit: visit.optional(), entry: count('the watchlist entry matched'), where: z.enum(['request', 'ktp']).describe('at a request (its NIK) or a KTP tap at the desk (the KTP\'s earlier visits)'),
+    officer: id('officer who recorded the request or tapped the KTP').optional(),
+  }).describe('a visitor on the watchlist: the checker and the head are warned (the request is not denied by it)'),
   'command.executed': z.object({ command: id('command id'), action: id('the action'), counter: count('the command counter'), visit: visit.optional(), entries: count('watchlist entries applied (a watchlist command)').optional() }).describe('a command from the centre was carried out'),
   'command.failed': z.object({ command: id('command id'), action: id('the action'), counter: count('the command counter'), error: id('why (the reply says the same)') }).describe('a command from the centre was refused by the visit rules'),
   'command.rejected': z.object({
@@ -287,7 +294,7 @@ export const ALERT_EVENT_TYPES: readonly EventType[] = ['door.forced', 'door.hel
 export const DOOR_ALARM_TYPES = {
   forced: 'door.forced', held: 'door.held', visitorUnescorted: 'alarm.visitor_unescorted', overstay: 'alarm.visit_overstay',
   revokedInside: 'alarm.revoked_inside', deviceMismatch: 'visit.device_mismatch', readerDown: 'alarm.reader_down',
-  clockRollback: 'alarm.clock_rollback', health: 'alarm.health',
+  clockRollback: 'alarm.clock_rollback', health: 'alarm.health', watchlistMatch: 'alarm.watchlist_match',
   // Issue 14 item 6: the fire alarm input and its supervision fault.
   fire: 'alarm.fire', fireInputFault: 'alarm.fire_input_fault',
 } as const satisfies Record<string, EventType>;

@@ -363,6 +363,44 @@ export interface StoreClock extends LogClock {
   attach(store: GuardedStore): void;
 }
 
+/** One watchlist row (issue 14): the NIK only as its keyed hash and its masked form. */
+export interface WatchlistRow {
+  /** Entry number. */
+  id: number;
+  /** Keyed hash of the NIK (`nikHash`). */
+  nikHash: string;
+  /** The NIK masked (`maskNik`). */
+  nikMasked: string;
+  /** Why. */
+  reason: string;
+  /** Until when it holds (ms). */
+  until: number;
+  /** Who added it. */
+  addedBy: string;
+  /** local (a head here) or central (the centre's command). */
+  source: 'local' | 'central';
+  /** When it was added (ms). */
+  addedAt: number;
+}
+
+/** The door's watchlist table, and the visits a KTP hash names (for a KTP tap at the desk). */
+export interface WatchlistRepository {
+  /** Add an entry; returns it. */
+  insert(row: Omit<WatchlistRow, 'id'>): WatchlistRow;
+  /** Entries, newest first; only those in force at `now` unless `now` is null. */
+  list(now: number | null): WatchlistRow[];
+  /** One entry, or null. */
+  entry(id: number): WatchlistRow | null;
+  /** Delete one entry; true if it existed. */
+  remove(id: number): boolean;
+  /** Delete every entry of a source; how many. */
+  removeSource(source: 'local' | 'central'): number;
+  /** The entry in force at `now` for a NIK hash (the one that holds longest), or null. */
+  match(nikHash: string, now: number): WatchlistRow | null;
+  /** Ids of the visits whose KTP has this keyed hash, newest first (at most `limit`). */
+  visitIdsByKtpHash(ktpHash: string, limit: number): string[];
+}
+
 /**
  * Every repository of one door's database: what the composition root hands to the app. `C` is the clock guard the
  * store was built with (the roots' stores carry a `ClockGuard`, so a part that needs it cannot get a store without one).
@@ -372,6 +410,8 @@ export interface StorePort<C extends StoreClock | null = StoreClock | null> exte
   RetentionRepository, BackupRepository, ConsoleReadRepository {
   /** The door's event log. */
   readonly events: EventLogPort;
+  /** The watchlist (issue 14). */
+  readonly watchlist: WatchlistRepository;
   /** The clock guard that stamps every event of this store (null: none). */
   readonly clock: C;
   /** Close the database (after the last write). */

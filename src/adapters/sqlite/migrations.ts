@@ -180,4 +180,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE visits ADD COLUMN sealed TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'watchlist: NIKs a head (or the centre) flagged, kept only as a keyed hash and a masked NIK (issue 14)',
+    sql: `
+      CREATE TABLE watchlist (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        nik_hash TEXT NOT NULL,
+        nik_masked TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        added_by TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('local', 'central')),
+        added_at INTEGER NOT NULL
+      );
+      CREATE INDEX watchlist_nik ON watchlist(nik_hash, until);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@
  * read returns the visit decrypted; without one (tests, the benchmark's clear door) rows are written in clear, and a
  * database already encrypted is refused.
  */
+import { WatchlistTable } from './watchlist.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { EventLog, fromRow, type Row } from './event-log.js';
@@ -39,6 +40,8 @@ export type { DoorStatusRow, Incident, StoreClock } from '../../ports/store.js';
 export class Store<C extends StoreClock | null = StoreClock | null> extends SqliteTransactions implements StorePort<C> {
   /** The door's event log. */
   readonly events: EventLog;
+  /** The watchlist (issue 14). */
+  readonly watchlist: WatchlistTable;
   /** The clock guard that stamps every event of this store (null: none, said explicitly by whoever built the store). */
   readonly clock: C;
   private readonly stmts;
@@ -65,6 +68,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     });
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
+    this.watchlist = new WatchlistTable(db);
     this.stmts = {
       officerById: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE id = ?'),
       officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),

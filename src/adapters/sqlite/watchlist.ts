@@ -1,0 +1,61 @@
+/**
+ * The door's watchlist table (issue 14 item 8): NIKs kept only as keyed hashes (`nikHash`) with a masked NIK for
+ * display, a reason, an expiry, who added it and whether a head here or the centre did. Lookups are by hash and
+ * expiry, so a match works offline and never needs a NIK in clear.
+ */
+import type { Db } from './db.js';
+import type { WatchlistRepository, WatchlistRow } from '../../ports/store.js';
+
+interface Row { id: number; nik_hash: string; nik_masked: string; reason: string; until: number; added_by: string; source: 'local' | 'central'; added_at: number }
+
+const rowOf = (r: Row): WatchlistRow => ({
+  id: r.id, nikHash: r.nik_hash, nikMasked: r.nik_masked, reason: r.reason, until: r.until, addedBy: r.added_by, source: r.source, addedAt: r.added_at,
+});
+
+/** The watchlist table of one door's database. */
+export class WatchlistTable implements WatchlistRepository {
+  /** On an open, migrated database. */
+  constructor(private readonly db: Db) {}
+
+  /** Add an entry. */
+  insert(row: Omit<WatchlistRow, 'id'>): WatchlistRow {
+    const r = this.db.prepare('INSERT INTO watchlist (nik_hash, nik_masked, reason, until, added_by, source, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(row.nikHash, row.nikMasked, row.reason, row.until, row.addedBy, row.source, row.addedAt);
+    return { id: Number(r.lastInsertRowid), ...row };
+  }
+
+  /** Entries, newest first (in force at `now` unless null). */
+  list(now: number | null): WatchlistRow[] {
+    const rows = now === null
+      ? this.db.prepare<[], Row>('SELECT * FROM watchlist ORDER BY id DESC').all()
+      : this.db.prepare<[number], Row>('SELECT * FROM watchlist WHERE until > ? ORDER BY id DESC').all(now);
+    return rows.map(rowOf);
+  }
+
+  /** One entry. */
+  entry(id: number): WatchlistRow | null {
+    const r = this.db.prepare<[number], Row>('SELECT * FROM watchlist WHERE id = ?').get(id);
+    return r ? rowOf(r) : null;
+  }
+
+  /** Delete one entry. */
+  remove(id: number): boolean {
+    return this.db.prepare('DELETE FROM watchlist WHERE id = ?').run(id).changes === 1;
+  }
+
+  /** Delete a source's entries. */
+  removeSource(source: 'local' | 'central'): number {
+    return this.db.prepare('DELETE FROM watchlist WHERE source = ?').run(source).changes;
+  }
+
+  /** The entry in force for a NIK hash. */
+  match(nikHash: string, now: number): WatchlistRow | null {
+    const r = this.db.prepare<[string, number], Row>('SELECT * FROM watchlist WHERE nik_hash = ? AND until > ? ORDER BY until DESC LIMIT 1').get(nikHash, now);
+    return r ? rowOf(r) : null;
+  }
+
+  /** Visits with this KTP hash, newest first. */
+  visitIdsByKtpHash(ktpHash: string, limit: number): string[] {
+    return this.db.prepare<[string, number], { id: string }>('SELECT id FROM visits WHERE ktp_hash = ? ORDER BY requested_at DESC, id DESC LIMIT ?').all(ktpHash, limit).map((r) => r.id);
+  }
+}
