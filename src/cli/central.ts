@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
 import { formatTime, parseTime } from '../domain/time.js';
+import { watchlistUntil } from '../domain/watchlist.js';
+import { readFileSync } from 'node:fs';
 import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import { publicKeyFromText } from '../protocol/signing.js';
 import { clientOptions } from '../adapters/mqtt/connect.js';
@@ -111,8 +113,8 @@ export function centralCommands(program: Command): void {
 
   centralReportCommands(central, withStore);
 
-  const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>, timeZone: string) => Record<string, unknown>, opts: (c: Command) => Command): void => {
-    opts(central.command(name).description(describe)
+  const send = (name: CommandAction, describe: string, build: (o: Record<string, unknown>, timeZone: string) => Record<string, unknown>, opts: (c: Command) => Command, parent: Command = central, word: string = name): void => {
+    opts(parent.command(word).description(describe)
       .requiredOption('--site <site>').requiredOption('--door <door>')
       .option('--ttl <seconds>', 'the command expires after this many seconds', '3600')
       .option('--wait <seconds>', "wait this long for the door's reply (0: don't wait)", '10'))
@@ -135,7 +137,7 @@ export function centralCommands(program: Command): void {
           }
         });
         out(this, { command: r.command.id, counter: r.command.counter, expiresAt: r.command.expiresAt, reply: r.reply }, () => r.reply
-          ? (r.reply.ok ? `done: visit ${r.reply.visit} is ${r.reply.state}` : `refused by the door: ${r.reply.error ?? r.reply.rejected}`)
+          ? (r.reply.ok ? (r.reply.visit ? `done: visit ${r.reply.visit} is ${r.reply.state}` : 'done') : `refused by the door: ${r.reply.error ?? r.reply.rejected}`)
           : `sent (command ${r.command.id}); no reply yet — the door gets it when it reconnects, until ${formatTime(Date.parse(r.command.expiresAt), tz)}`);
         if (r.reply && !r.reply.ok) process.exitCode = 2;
       }));
@@ -151,4 +153,24 @@ export function centralCommands(program: Command): void {
     (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>', 'head at the door').option('--from <time>').option('--until <time>'));
   send('deny', 'deny a visit (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));
   send('revoke', 'revoke an approval (head)', (o) => ({ visit: o.visit, by: o.by, reason: o.reason }), (c) => c.requiredOption('--visit <id>').requiredOption('--by <officer>').requiredOption('--reason <reason>'));
+  // The watchlist for a door (issue 14): its NIKs and reasons are sealed to the door's key; the door keeps only keyed hashes.
+  const watchlist = central.command('watchlist').description("send a watchlist to a door (signed; NIKs sealed to the door's key)");
+  send('watchlist', 'send watchlist entries to a door: --entry NIK,UNTIL,REASON (repeatable) or --file CSV with those three columns', (o, tz) => ({
+    mode: o.replace ? 'replace' : 'add', by: o.by, entries: watchlistEntries([...((o.entry as string[] | undefined) ?? []), ...(o.file ? readFileSync(String(o.file), 'utf8').split(/\r?\n/) : [])], tz),
+  }), (c) => c.requiredOption('--by <user>', 'who at the centre sends it').option('--entry <nik,until,reason>', 'one entry: NIK, until (a date: to the end of that day; or a time), reason', collect)
+    .option('--file <csv>', 'entries, one per line: NIK,until,reason').option('--replace', "replace every entry this centre sent before (the door's own entries stay)"), watchlist, 'send');
+}
+
+/** Watchlist entries from `NIK,until,reason` lines (blank lines and # comments skipped); times in the centre's zone. */
+export function watchlistEntries(lines: readonly string[], timeZone: string): Array<{ nik: string; until: string; reason: string }> {
+  const out: Array<{ nik: string; until: string; reason: string }> = [];
+  lines.forEach((raw, i) => {
+    const l = raw.trim();
+    if (!l || l.startsWith('#')) return;
+    const [nik = '', until = '', ...reason] = l.split(',');
+    if (!nik.trim() || !until.trim() || !reason.join(',').trim()) throw new UserError(`--entry: line ${i + 1} must be NIK,until,reason`);
+    out.push({ nik: nik.trim(), until: new Date(watchlistUntil(until, '--entry until', timeZone)).toISOString(), reason: reason.join(',').trim() });
+  });
+  if (!out.length) throw new UserError('--entry or --file: no watchlist entries given');
+  return out;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/adapters/sqlite/db.js';
 import { Store } from '../../src/adapters/sqlite/store.js';
 import { VisitService } from '../../src/app/visit-service.js';
+import { WatchlistService } from '../../src/app/watchlist-service.js';
 import { AccessService } from '../../src/app/access-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
@@ -35,6 +36,8 @@ export interface TestDoor {
   sealKey: KeyPair;
   /** Officer-side service. */
   visits: VisitService;
+  /** The watchlist (the centre's `watchlist` command lands here). */
+  watchlist: WatchlistService;
   /** Tap handler. */
   access: AccessService;
   /** Its link, once `connect` was called. */
@@ -55,13 +58,14 @@ export function makeDoor(site: string, door: string): TestDoor {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
     repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret,
   }, silentLogger());
+  const watchlist = new WatchlistService(store, { secret });
   const key = loadOrCreateKeyPair(dir, DOOR_KEY_FILE);
   const sealKey = loadOrCreateSealKey(join(dir, 'etc', 'seal.key'));
   const t: TestDoor = {
-    site, door, dir, store, key, sealKey, visits, access, link: null,
+    site, door, dir, store, key, sealKey, visits, watchlist, access, link: null,
     connect(broker, centralPublicKey, extra = {}) {
       const config = centralSchema.parse({ ...broker, ...(centralPublicKey ? { publicKey: centralPublicKey } : {}), ackTimeoutSeconds: extra.ackTimeoutSeconds ?? 2, batchSize: extra.batchSize ?? 50, ...(extra.maxMessageBytes ? { maxMessageBytes: extra.maxMessageBytes } : {}) });
-      t.link = new CentralLink({ site, door, config, store, key, visits, tickMs: 50, flushMs: 500, sealKey }, silentLogger());
+      t.link = new CentralLink({ site, door, config, store, key, visits, tickMs: 50, flushMs: 500, sealKey, watchlist }, silentLogger());
       t.link.start();
       return t.link;
     },

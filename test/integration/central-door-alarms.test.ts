@@ -34,6 +34,7 @@ const ALARMS: Record<keyof typeof DOOR_ALARM_TYPES, DomainEvent> = {
   health: event('alarm.health', { item: 'disk', value: 97, detail: '97 % used' }),
   fire: event('alarm.fire', { policy: 'release', released: true }),
   fireInputFault: event('alarm.fire_input_fault', { alarmLine: true, supervisionLine: false, duringFire: false }),
+  watchlistMatch: event('alarm.watchlist_match', { visit: 'V-20261201-005', entry: 1, where: 'ktp', officer: 'O2' }),
 };
 /** Ordinary events that raise nothing. */
 const ORDINARY: DomainEvent[] = [
