@@ -8,7 +8,7 @@
  */
 import type { Db } from './db.js';
 import { SEALED_PREFIX, sealedKeyId, UnknownDataKeyError, type FieldCipher } from './field-cipher.js';
-import { incidentAad, searchAad, VisitSealer } from './sealed-visit.js';
+import { incidentAad, searchAad, VisitSealer, watchlistAad } from './sealed-visit.js';
 
 /** Meta key of the sealed check value. */
 export const KEY_CHECK = 'privacy.key_check';
@@ -89,6 +89,7 @@ export function encryptClearDatabase(db: Db, sealer: VisitSealer): number {
     const notes = db.prepare('SELECT id, note FROM incidents').all() as { id: number; note: string }[];
     const note = db.prepare('UPDATE incidents SET note = ? WHERE id = ?');
     for (const r of notes) if (!r.note.startsWith(SEALED_PREFIX)) note.run(cipher.seal(r.note, incidentAad(r.id)), r.id);
+    sealClearWatchlistReasons(db, cipher);
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY_CHECK, cipher.seal(CHECK_TEXT, CHECK_AAD));
     return true;
   }).immediate();
@@ -97,19 +98,29 @@ export function encryptClearDatabase(db: Db, sealer: VisitSealer): number {
   return n;
 }
 
-/** How many sealed values each key id holds (visits, search names, incident notes, the check value). */
+/** Seal the watchlist reasons still in clear (written before they were sealed, or without a key); how many. */
+function sealClearWatchlistReasons(db: Db, cipher: FieldCipher): number {
+  const rows = db.prepare("SELECT id, reason FROM watchlist WHERE reason NOT LIKE 'pe1:%'").all() as { id: number; reason: string }[];
+  const write = db.prepare('UPDATE watchlist SET reason = ? WHERE id = ?');
+  for (const r of rows) write.run(cipher.seal(r.reason, watchlistAad(r.id)), r.id);
+  return rows.length;
+}
+
+/** How many sealed values each key id holds (visits, search names, incident notes, watchlist reasons, the check value). */
 export function keyUsage(db: Db): Record<string, number> {
   const rows = db.prepare(`SELECT k, COUNT(*) AS n FROM (
       SELECT substr(sealed, 5, 8) AS k FROM visits WHERE sealed IS NOT NULL
       UNION ALL SELECT substr(name, 5, 8) FROM visit_search WHERE name LIKE 'pe1:%'
       UNION ALL SELECT substr(note, 5, 8) FROM incidents WHERE note LIKE 'pe1:%'
+      UNION ALL SELECT substr(reason, 5, 8) FROM watchlist WHERE reason LIKE 'pe1:%'
       UNION ALL SELECT substr(value, 5, 8) FROM meta WHERE key = ?) GROUP BY k ORDER BY k`).all(KEY_CHECK) as { k: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.k, r.n]));
 }
 
-/** Rows (visits, search names, incident notes) still clear, counted. */
+/** Rows (visits, search names, incident notes, watchlist reasons) still clear, counted. */
 export function clearRows(db: Db): number {
-  const r = db.prepare(`SELECT (SELECT COUNT(*) FROM visits WHERE sealed IS NULL) + (SELECT COUNT(*) FROM incidents WHERE note NOT LIKE 'pe1:%') AS n`).get() as { n: number };
+  const r = db.prepare(`SELECT (SELECT COUNT(*) FROM visits WHERE sealed IS NULL) + (SELECT COUNT(*) FROM incidents WHERE note NOT LIKE 'pe1:%')
+    + (SELECT COUNT(*) FROM watchlist WHERE reason NOT LIKE 'pe1:%') AS n`).get() as { n: number };
   return r.n;
 }
 
@@ -131,6 +142,9 @@ export function resealAll(db: Db, sealer: VisitSealer, onBatch: (n: number) => v
   const notes = db.prepare<[string], { id: number; note: string }>(
     `SELECT id, note FROM incidents WHERE note LIKE 'pe1:%' AND note NOT LIKE ? LIMIT ${BATCH}`);
   const writeNote = db.prepare('UPDATE incidents SET note = ? WHERE id = ?');
+  const reasons = db.prepare<[string], { id: number; reason: string }>(
+    `SELECT id, reason FROM watchlist WHERE reason LIKE 'pe1:%' AND reason NOT LIKE ? LIMIT ${BATCH}`);
+  const writeReason = db.prepare('UPDATE watchlist SET reason = ? WHERE id = ?');
   db.pragma('secure_delete = ON');
   for (;;) {
     const n = db.transaction(() => {
@@ -142,6 +156,7 @@ export function resealAll(db: Db, sealer: VisitSealer, onBatch: (n: number) => v
       }
       for (const r of names.all(`${prefix}%`)) { writeName.run(cipher.seal(cipher.open(r.name, searchAad(r.id)), searchAad(r.id)), r.id); k += 1; }
       for (const r of notes.all(`${prefix}%`)) { writeNote.run(cipher.seal(cipher.open(r.note, incidentAad(r.id)), incidentAad(r.id)), r.id); k += 1; }
+      for (const r of reasons.all(`${prefix}%`)) { writeReason.run(cipher.seal(cipher.open(r.reason, watchlistAad(r.id)), watchlistAad(r.id)), r.id); k += 1; }
       return k;
     }).immediate();
     if (n === 0) break;
@@ -149,6 +164,8 @@ export function resealAll(db: Db, sealer: VisitSealer, onBatch: (n: number) => v
     onBatch(total);
   }
   db.transaction(() => {
+    // Reasons written in clear by a door that had the watchlist before its reasons were sealed.
+    total += sealClearWatchlistReasons(db, cipher);
     const check = keyCheckOf(db);
     if (check !== null && !check.startsWith(prefix)) {
       db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(cipher.seal(cipher.open(check, CHECK_AAD), CHECK_AAD), KEY_CHECK);

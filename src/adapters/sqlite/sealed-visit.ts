@@ -28,6 +28,8 @@ interface PersonalFields {
 export const visitAad = (id: string): string => `pintu/visit/${id}`;
 /** The AAD binding a visit's sealed search name to that visit. */
 export const searchAad = (id: string): string => `pintu/visit_search/${id}`;
+/** The AAD binding a watchlist entry's reason to that entry. */
+export const watchlistAad = (id: number): string => `pintu/watchlist/${id}`;
 /** The AAD binding an incident note to its entry. */
 export const incidentAad = (id: number): string => `pintu/incident/${id}`;
 

@@ -68,7 +68,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     });
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
-    this.watchlist = new WatchlistTable(db);
+    this.watchlist = new WatchlistTable(db, cipher);
     this.stmts = {
       officerById: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE id = ?'),
       officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),
