@@ -98,7 +98,7 @@ export function deskCommand(program: Command): void {
       try {
         await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
-        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone);
+        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice);
       } finally {
         await reader.stop();
         rl.close();
@@ -113,7 +113,7 @@ export function watchlistWarning(m: WatchlistMatch, tz: string): string {
     + 'The head has been alerted; this does not deny the visit by itself: follow the SOP.';
 }
 
-async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string): Promise<void> {
+async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string, notice: string): Promise<void> {
   const say = (s: string): void => void process.stdout.write(s + '\n');
   /** A KTP read at the desk: checked against the watchlist through the visits it was recorded for (offline, by keyed hashes). */
   const checkKtp = (uid: string): void => {
@@ -125,7 +125,7 @@ async function deskLoop(input: DeskInput, visits: VisitService, watchlist: Watch
     const choice = await input.ask('choice> ');
     if (choice === null || choice === 'q') return;
     try {
-      if (choice === '1') await intake(input, visits, by, say, checkKtp, (nik) => { const e = watchlist.matchNik(nik); if (e) say(`  WARNING watchlist: this NIK is on the watchlist (entry ${e.id}, until ${formatTime(e.until, tz)}): ${e.reason}. The head has been alerted; follow the SOP.`); });
+      if (choice === '1') await intake(input, visits, by, notice, say, checkKtp, (nik) => { const e = watchlist.matchNik(nik); if (e) say(`  WARNING watchlist: this NIK is on the watchlist (entry ${e.id}, until ${formatTime(e.until, tz)}): ${e.reason}. The head has been alerted; follow the SOP.`); });
       else if (choice === '2') await issue(input, visits, by, say);
       else if (choice === '3') await giveBack(input, visits, store, by, say);
       else if (choice === '4') {
@@ -142,7 +142,7 @@ async function deskLoop(input: DeskInput, visits: VisitService, watchlist: Watch
   }
 }
 
-async function intake(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void, checkKtp: (uid: string) => void, checkNik: (nik: string) => void): Promise<void> {
+async function intake(input: DeskInput, visits: VisitService, by: string, notice: string, say: (s: string) => void, checkKtp: (uid: string) => void, checkNik: (nik: string) => void): Promise<void> {
   const ktp = await input.card("tap the visitor's KTP on the desk reader (or type its UID, '-' if the chip cannot be read): ");
   if (!ktp) return;
   const read = 'uid' in ktp ? ktp.uid : ktp.typed === '-' ? null : typedUid(ktp.typed, 'KTP UID');
@@ -150,6 +150,8 @@ async function intake(input: DeskInput, visits: VisitService, by: string, say: (
   const ktpUid = read !== null && isRandomUid(read) ? null : read;
   if (read !== null && ktpUid === null) say('  the KTP is recorded manually: type the name and NIK from the card (no chip link)');
   if (ktpUid !== null) checkKtp(ktpUid);
+  // UU PDP: the visitor is told what is recorded and why before giving it (privacy.notice, as pintu visit request does).
+  say(`Pemberitahuan pelindungan data pribadi (sampaikan kepada pengunjung):\n${notice}`);
   const ask = async (q: string): Promise<string> => (await input.ask(q)) ?? '';
   const name = await ask('name: ');
   const nik = await ask('NIK (16 digits): ');

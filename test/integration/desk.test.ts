@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOfficerCli, pintu, pintuJson, setupHead } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
+import { DEFAULT_PRIVACY_NOTICE } from '../../src/config/schema.js';
 
 describe('pintu desk', () => {
   let tc: TempConfig;
@@ -43,6 +44,16 @@ describe('pintu desk', () => {
     expect(pintuJson(tc.file, ['visit', 'ack-mismatch', id!, '--by', 'O1', '--note', 'HDD kept for repair'])).toMatchObject({ state: 'checked_out' });
     expect(pintuJson(tc.file, ['visit', 'show', id!])).toMatchObject({ state: 'checked_out', ktpHeld: false });
   }, 60_000); // a loaded 2-core runner: one CLI run more since issue 12 (the mismatch acknowledgement)
+
+  it('gives the visitor the privacy notice at intake, before asking their name (review: the desk skipped it)', () => {
+    const intake = ['1', '-', 'Ani Lestari', testNik(6), 'PT Contoh', '', 'survei', '30', '', '', 'q'].join('\n') + '\n';
+    const r = pintu(tc.file, ['desk', '--by', 'O2'], intake);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/visit V-\d{8}-\d{3} requested/);
+    const notice = r.stdout.indexOf(DEFAULT_PRIVACY_NOTICE);
+    expect(notice).toBeGreaterThan(-1);
+    expect(notice).toBeLessThan(r.stdout.indexOf('name: '));
+  }, 60_000);
 
   it('refuses to start without a desk reader or with an unknown officer', () => {
     expect(pintu(tc.file, ['desk', '--by', 'O9'], 'q\n').stderr).toMatch(/--by: no officer with id "O9"/);
