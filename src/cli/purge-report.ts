@@ -58,6 +58,7 @@ export function formatDestructionRecords(records: DestructionRecord[], o: { door
       `     - hash NIK                                      : ${cat.nikHash ?? '–'}`,
       `     - teks bebas (keperluan, alasan, catatan, nama pemberi disposisi): ${cat.freeText ?? '–'} kunjungan`,
       `     - catatan buku kejadian                         : ${cat.incidentNotes ?? '–'} entri`,
+      ...(cat.watchlistEntries ? [`     - entri daftar pantauan yang telah kedaluwarsa  : ${cat.watchlistEntries} entri`] : []),
       '   Tetap disimpan    : nomor kunjungan, status, waktu langkah SOP, instansi, perangkat, dan log peristiwa (untuk laporan)',
       `   Hash peristiwa    : ${r.hash}`,
       '',

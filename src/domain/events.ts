@@ -190,6 +190,7 @@ export const EVENT_SCHEMAS = {
     categories: z.object({
       identity: count('visits whose name, NIK and phone were erased'), ktpHash: count('KTP chip hashes erased'), nikHash: count('NIK hashes erased'),
       freeText: count('visits whose purpose, reasons, checklist notes or disposition signatory were erased'), incidentNotes: count('incident-book entries erased'),
+      watchlistEntries: count('watchlist entries removed: expired longer ago than the retention').optional(),
     }).describe('records destroyed per category of personal data').optional(),
     oldestClosed: iso('the earliest closure among the visits purged').optional(), newestClosed: iso('the latest closure among the visits purged').optional(),
   }).describe('destruction record: personal data past retention was purged (UU PDP)'),

@@ -399,6 +399,8 @@ export interface WatchlistRepository {
   match(nikHash: string, now: number): WatchlistRow | null;
   /** Ids of the visits whose KTP has this keyed hash, newest first (at most `limit`). */
   visitIdsByKtpHash(ktpHash: string, limit: number): string[];
+  /** How many entries expired before `cutoff` (ms), or with `remove` delete them (retention); returns how many. */
+  expiredBefore(cutoff: number, remove: boolean): number;
 }
 
 /**

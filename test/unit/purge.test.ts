@@ -107,3 +107,34 @@ describe('purge of personal data (UU PDP 27/2022)', () => {
   });
 });
 
+
+describe('purge: watchlist entries past their expiry (review of issue 14 items 3 and 8)', () => {
+  const entry = (store: Store, n: number, untilDaysAgo: number): void => {
+    store.watchlist.insert({ nikHash: `h${n}`, nikMasked: '320101******000' + n, reason: `alasan ${n}`, until: NOW - untilDaysAgo * DAY, addedBy: 'O1', source: 'local', addedAt: NOW - 1000 * DAY });
+  };
+  it('removes entries expired longer than the retention, keeps the others, and says so in the destruction record', () => {
+    const { store } = seeded();
+    store.tx(() => { entry(store, 1, 400); entry(store, 2, 100); entry(store, 3, -30); });
+    const r = purgePersonalData(store, { retentionDays: 365, now: NOW, dryRun: false });
+    expect(r.categories.watchlistEntries).toBe(1);
+    expect(store.watchlist.list(null).map((e) => e.reason).sort()).toEqual(['alasan 2', 'alasan 3']);
+    const rec = store.events.since(0).filter((e) => e.type === 'privacy.purged');
+    expect(rec.map((e) => (e.data as { categories?: Record<string, number> }).categories?.watchlistEntries)).toEqual([1]);
+  });
+  it('runs with no visit due: an expired entry alone is removed and recorded', () => {
+    const d = mkdtempSync(join(tmpdir(), 'pintu-purge-'));
+    dirs.push(d);
+    const store = new Store(openDatabase(join(d, 'pintu.db'), { synchronous: 'normal' }), 'door-1', null);
+    stores.push(store);
+    entry(store, 1, 400);
+    const dry = purgePersonalData(store, { retentionDays: 365, now: NOW, dryRun: true });
+    expect(dry.categories.watchlistEntries).toBe(1);
+    expect(store.watchlist.list(null)).toHaveLength(1);
+    const r = purgePersonalData(store, { retentionDays: 365, now: NOW, dryRun: false });
+    expect(r).toMatchObject({ count: 0, categories: { watchlistEntries: 1 } });
+    expect(store.watchlist.list(null)).toEqual([]);
+    const rec = store.events.since(0).filter((e) => e.type === 'privacy.purged');
+    expect(rec).toHaveLength(1);
+    expect(rec[0]!.data).not.toHaveProperty('oldestClosed');
+  });
+});

@@ -69,6 +69,12 @@ export class WatchlistTable implements WatchlistRepository {
     return r ? this.rowOf(r) : null;
   }
 
+  /** Count (or delete) the entries that expired before `cutoff`. */
+  expiredBefore(cutoff: number, remove: boolean): number {
+    if (!remove) return (this.db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM watchlist WHERE until < ?').get(cutoff)!).n;
+    return this.db.prepare('DELETE FROM watchlist WHERE until < ?').run(cutoff).changes;
+  }
+
   /** Visits with this KTP hash, newest first. */
   visitIdsByKtpHash(ktpHash: string, limit: number): string[] {
     return this.db.prepare<[string, number], { id: string }>('SELECT id FROM visits WHERE ktp_hash = ? ORDER BY requested_at DESC, id DESC LIMIT ?').all(ktpHash, limit).map((r) => r.id);

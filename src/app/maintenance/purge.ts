@@ -7,7 +7,7 @@
  * institution, devices and every event stay, so counts and SOP reports keep working. Each run that erases anything
  * appends its destruction record (berita acara pemusnahan) as the `privacy.purged` event, which reaches the centre.
  */
-import type { EventLogPort, IncidentRepository, RetentionRepository, Transactions, VisitRepository } from '../../ports/store.js';
+import type { EventLogPort, IncidentRepository, RetentionRepository, Transactions, VisitRepository, WatchlistRepository } from '../../ports/store.js';
 import type { Visit, VisitState } from '../../domain/types.js';
 import { event, type DomainEvent, type EventData } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -77,7 +77,7 @@ export function isPurged(v: Visit): boolean {
 }
 
 /** What the purge uses of the store. */
-export type PurgeStore = { readonly events: EventLogPort } & RetentionRepository & VisitRepository & IncidentRepository & Pick<Transactions, 'tx'>;
+export type PurgeStore = { readonly events: EventLogPort; readonly watchlist?: Pick<WatchlistRepository, 'expiredBefore'> } & RetentionRepository & VisitRepository & IncidentRepository & Pick<Transactions, 'tx'>;
 
 /** The visit with its personal fields and free text erased (retention or a subject's request). */
 export function erasedVisit(v: Visit, at: number, why: 'retention' | 'subject'): Visit {
@@ -164,14 +164,19 @@ export function purgePersonalData(store: PurgeStore, o: { retentionDays: number;
     }
     result.count = result.visits.length;
   };
-  if (o.dryRun || ids.length === 0) { each(false); return result; }
+  // Watchlist entries expired longer ago than the retention are kept no more (masked NIK, keyed hash, reason).
+  const watchlistDue = store.watchlist?.expiredBefore(cutoff, false) ?? 0;
+  if (watchlistDue > 0) result.categories.watchlistEntries = watchlistDue;
+  if (o.dryRun || (ids.length === 0 && watchlistDue === 0)) { each(false); return result; }
   // secure_delete overwrites the freed bytes, so the old values do not linger in free pages of the file.
   store.secureDelete();
   store.tx(() => {
     each(true);
-    if (result.count > 0) store.events.append([destructionRecord(result, o.run, oldest, newest)], o.now);
+    const removed = store.watchlist?.expiredBefore(cutoff, true) ?? 0;
+    if (removed > 0) result.categories.watchlistEntries = removed; else delete result.categories.watchlistEntries;
+    if (result.count > 0 || removed > 0) store.events.append([destructionRecord(result, o.run, oldest, newest)], o.now);
   });
-  if (result.count === 0) return result;
+  if (result.count === 0 && !result.categories.watchlistEntries) return result;
   // Move the overwritten pages out of the WAL into the main file now rather than at the next checkpoint.
   store.checkpoint();
   return result;
@@ -183,7 +188,8 @@ function destructionRecord(r: PurgeResult, run: PurgeRun | undefined, oldest: nu
     count: r.count, retentionDays: r.retentionDays, cutoff: r.cutoff, ranBy: run?.ranBy ?? 'daemon',
     ...(run?.officer ? { officer: run.officer } : {}), ...(run?.expireUndecidedDays !== undefined ? { expireUndecidedDays: run.expireUndecidedDays } : {}),
     states: r.states, categories: r.categories,
-    oldestClosed: new Date(oldest).toISOString(), newestClosed: new Date(newest).toISOString(),
+    // A run that removed only expired watchlist entries closed no visit: no period.
+    ...(r.count > 0 ? { oldestClosed: new Date(oldest).toISOString(), newestClosed: new Date(newest).toISOString() } : {}),
   });
 }
 
