@@ -40,6 +40,7 @@ export const request = section({
   'request.ktp.held': 'KTP ini masih disimpan di meja petugas untuk kunjungan {visit}; kembalikan dahulu.',
   'request.submit': 'Catat permohonan',
   'request.done': 'Permohonan {visit} tercatat.',
+  'request.doneWatchlist': 'Permohonan {visit} tercatat. PERINGATAN: pengunjung ini ada di daftar pantauan; kepala sudah diberi tahu. Permohonan tidak ditolak karenanya: ikuti SOP.',
 }, {
   'request.title': 'New access request',
   'request.lead': 'Fill in the access form from the visitor\'s KTP. Wrong entries are marked; nothing you typed is lost.',
@@ -78,4 +79,5 @@ export const request = section({
   'request.ktp.held': 'This KTP is still held at the desk for visit {visit}; return it first.',
   'request.submit': 'Record the request',
   'request.done': 'Request {visit} recorded.',
+  'request.doneWatchlist': 'Request {visit} recorded. WARNING: this visitor is on the watchlist; the head has been alerted. The request is not refused for it: follow the SOP.',
 });

@@ -236,7 +236,9 @@ export function requestScreen(app: ConsoleApp, ctx: ConsoleContext): void {
         disposition: v.kind === 'maintenance' ? { orderedBy: v.orderedBy.trim(), reference: v.reference.trim(), date: v.date.trim() } : null,
         by: officer.id, startedAt: intakeTime(c.get('csrf'), v.started),
       }));
-      return redirectWith(c, `/visits/${visit.id}`, t('request.done', { visit: visit.id }));
+      // A visitor on the watchlist: the request stands, the alarm tells the head, and the officer is told here (issue 14).
+      const listed = ctx.ports.queries.eventsOfVisit(visit.id).some((e) => e.type === 'alarm.watchlist_match');
+      return redirectWith(c, `/visits/${visit.id}`, t(listed ? 'request.doneWatchlist' : 'request.done', { visit: visit.id }));
     } catch (err) {
       keepTap();
       const text = refusal(ctx, t, err);
