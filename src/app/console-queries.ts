@@ -42,7 +42,7 @@ export class ConsoleQueryService implements ConsoleQueries {
     return this.store.visit(id.trim().toUpperCase());
   }
 
-  /** A page of visits, newest first: name and institution are parts (case-insensitive for ASCII letters), the day a local day. */
+  /** A page of visits, newest first: the name by the start of its words (any case, accents ignored), the institution a part (ASCII case-insensitive), the day a local day. */
   searchVisits(q: VisitQuery): Visit[] {
     const s: VisitSearch = { limit: Math.min(Math.max(Math.trunc(q.limit ?? 50), 1), MAX_PAGE) };
     const name = q.name?.trim();

@@ -101,7 +101,7 @@ export interface AlarmDesk {
 
 /** How the visit list is searched. */
 export interface VisitQuery {
-  /** Part of the visitor's name (case-insensitive). */
+  /** Words of the visitor's name, each matching a word or a word's start ("budi san" finds Budi Santoso; any case, accents ignored). */
   name?: string;
   /** Part of the institution (case-insensitive). */
   org?: string;

@@ -156,7 +156,7 @@ export interface VisitRepository {
 
 /** How the visit list is searched in the store (the app checks and normalises it first). */
 export interface VisitSearch {
-  /** Part of the visitor's name (ASCII letters case-insensitive). */
+  /** Words the visitor's name must have, each as a word or a word's start (any case, accents ignored; the blind name index). */
   name?: string;
   /** Part of the institution (ASCII letters case-insensitive). */
   org?: string;

@@ -15,6 +15,10 @@ import { restoreFile } from '../../src/adapters/sqlite/backup.js';
 import { checkDataKey } from '../../src/adapters/sqlite/at-rest.js';
 import { AesGcmFieldCipher } from '../../src/adapters/sqlite/field-cipher.js';
 import { createDataKeyFile, newDataKey, readDataKeyFile, writeDataKeyFile } from '../../src/adapters/os/data-key-file.js';
+import { NameIndex, NAME_INDEX_META } from '../../src/adapters/sqlite/name-index.js';
+
+/** The name index's tokens of a store, hex. */
+const tokens = (s: DoorStore): Set<string> => new Set((s.db.prepare('SELECT token FROM visit_name_tokens').all() as { token: Buffer }[]).map((r) => r.token.toString('hex')));
 
 const NAME = 'Sulastri Wijayakusuma';
 const NIK = testNik(7);
@@ -156,6 +160,9 @@ describe('personal data encrypted at rest', () => {
     expect(store.visits().map((v) => v.visitor.name).sort()).toEqual([NAME, `${NAME} Dua`]);
     expect(store.incidents()[0]!.note).toContain(PHONE);
     expect(store.searchVisits({ name: 'sulastri', limit: 5 }).length).toBe(2);
+    // The name tokens of the clear database (a public key: as good as the names) are gone, rebuilt with the data key.
+    expect(tokens(store).has(new NameIndex(store.db, null).token('sulastri').toString('hex'))).toBe(false);
+    expect(store.meta(NAME_INDEX_META)).toBe(`v1:${readDataKeyFile(t.config.privacy.keyFile)[0]!.id}`);
   });
 
   it('key rotation re-seals every value with the new key: every visit readable, no old-key ciphertext left in the file', () => {
@@ -166,6 +173,7 @@ describe('personal data encrypted at rest', () => {
     for (let i = 0; i < 40; i++) visits.request({ name: `Tamu ${i} ${NAME}`, nik: testNik(100 + i), org: 'PT Banyak', purpose: 'uji' });
     const oldId = readDataKeyFile(t.config.privacy.keyFile)[0]!.id;
     expect(Object.keys(store.keyUsage())).toEqual([oldId]);
+    const oldTokens = tokens(store);
     store.close();
     // The CLI's rotation, step by step: new key first in the file, the old one kept after it until every row is re-sealed.
     const [old] = readDataKeyFile(t.config.privacy.keyFile);
@@ -181,6 +189,11 @@ describe('personal data encrypted at rest', () => {
     expect(after.visits().length).toBe(42);
     expect(after.visits().every((v) => v.visitor.name.includes('Sulastri'))).toBe(true);
     expect(after.incidents()[0]!.note).toContain(NAME);
+    // The name index is re-keyed with the new key (no token of the old one left) and the search finds the same visits.
+    expect(after.meta(NAME_INDEX_META)).toBe(`v1:${fresh.id}`);
+    expect([...tokens(after)].filter((x) => oldTokens.has(x))).toEqual([]);
+    expect(after.searchVisits({ name: 'sulastri wijaya', limit: 100 }).length).toBe(42);
+    expect(after.searchVisits({ name: 'tamu 7', limit: 100 }).length).toBe(1);
     after.close();
     const marker = Buffer.from(`pe1:${oldId}:`);
     expect(readFileSync(dbFile(t)).includes(marker)).toBe(false);

@@ -56,7 +56,9 @@ describe('console queries and alarms', () => {
   const request = (name: string, org: string, n = 1): string => s.request({ name, nik: testNik(n), org, purpose: 'kunjungan' }).id;
 
   describe('searchVisits', () => {
-    it('filters by part of the name and the institution (any case), the local day and the state; newest id first', () => {
+    // Issue 14: names are found through a keyed blind index of their words (name-index.ts), so a name matches by the start
+    // of its words (each word of the term), no longer by any part inside a word ("antoso", "udi" found before).
+    it('filters by the start of the name\'s words (each word of the term, any case, accents ignored) and by part of the institution, the local day and the state; newest id first', () => {
       const a = request('Budi Santoso', 'Dinas Kominfo');
       const b = request('Siti Aminah', 'PT Telkom');
       clock.now = DAY1 + 24 * 60 * MIN;
@@ -67,6 +69,13 @@ describe('console queries and alarms', () => {
       expect(ids({})).toEqual([c, b, a]);
       expect(ids({ name: 'BUDI' })).toEqual([c, a]);
       expect(ids({ name: '  santoso ' })).toEqual([a]);
+      expect(ids({ name: 'budi san' })).toEqual([a]);
+      expect(ids({ name: 'SANTOSO bu' })).toEqual([a]);
+      expect(ids({ name: 'Búdí' })).toEqual([c, a]);
+      expect(ids({ name: 'bu' })).toEqual([c, a]);
+      expect(ids({ name: 'antoso' })).toEqual([]); // a part inside a word: not a word's start
+      expect(ids({ name: 'udi' })).toEqual([]);
+      expect(ids({ name: 'budi aminah' })).toEqual([]); // every word must match the same visit
       expect(ids({ org: 'telkom' })).toEqual([c, b]);
       expect(ids({ name: 'budi', org: 'telkom' })).toEqual([c]);
       expect(ids({ day: '2026-12-01' })).toEqual([b, a]);

@@ -9,6 +9,7 @@
 import type { Db } from './db.js';
 import { SEALED_PREFIX, sealedKeyId, UnknownDataKeyError, type FieldCipher } from './field-cipher.js';
 import { incidentAad, searchAad, VisitSealer, watchlistAad } from './sealed-visit.js';
+import { NAME_INDEX_META } from './name-index.js';
 
 /** Meta key of the sealed check value. */
 export const KEY_CHECK = 'privacy.key_check';
@@ -64,8 +65,8 @@ export function scrubFreePages(db: Db): void {
 }
 
 /**
- * Encrypt every row still in clear (a database of an earlier pintu, or written without a key) and mark the database
- * encrypted; then scrub the old clear bytes out of free pages and the WAL. One transaction: a crash leaves it all clear
+ * Encrypt every row still in clear (a database of an earlier pintu, or written without a key), drop the name tokens of
+ * the clear database and mark the database encrypted; then scrub the old clear bytes out of free pages and the WAL. One transaction: a crash leaves it all clear
  * (and the next open does it again) or all sealed. Returns how many visits were sealed, or -1 when already encrypted.
  */
 export function encryptClearDatabase(db: Db, sealer: VisitSealer): number {
@@ -90,6 +91,10 @@ export function encryptClearDatabase(db: Db, sealer: VisitSealer): number {
     const note = db.prepare('UPDATE incidents SET note = ? WHERE id = ?');
     for (const r of notes) if (!r.note.startsWith(SEALED_PREFIX)) note.run(cipher.seal(r.note, incidentAad(r.id)), r.id);
     sealClearWatchlistReasons(db, cipher);
+    // Name tokens under the public key of a clear database are as good as the names (hash a guess, compare): dropped
+    // before the scrub; the store rebuilds them with the data key's index key right after (name-index.ts).
+    db.exec('DELETE FROM visit_name_tokens');
+    db.prepare('DELETE FROM meta WHERE key = ?').run(NAME_INDEX_META);
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY_CHECK, cipher.seal(CHECK_TEXT, CHECK_AAD));
     return true;
   }).immediate();
@@ -127,7 +132,9 @@ export function clearRows(db: Db): number {
 /**
  * Re-seal every value not sealed with the cipher's current key, in transactions of a few hundred rows (the daemon's
  * taps wait for each only briefly; a stop leaves a consistent database, and running it again continues). The check
- * value is re-sealed last; then free pages and the WAL are scrubbed so no old-key ciphertext stays in the file.
+ * value is re-sealed last; then free pages and the WAL are scrubbed so no old-key ciphertext stays in the file. (The
+ * name index was already rebuilt with the new key when the store opened with it: `NameIndex.ensure`; the scrub also
+ * clears the old key's tokens.)
  */
 export function resealAll(db: Db, sealer: VisitSealer, onBatch: (n: number) => void = () => undefined): number {
   const cipher = sealer.cipher;

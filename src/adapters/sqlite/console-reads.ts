@@ -8,13 +8,17 @@ import type { Db } from './db.js';
 import { fromRow, type Row } from './event-log.js';
 import type { Visit } from '../../domain/types.js';
 import type { ConsoleReadRepository, StoredEvent, VisitSearch } from '../../ports/store.js';
+import type { NameIndex } from './name-index.js';
 
 /** The console's reads of one door's database. */
 export class ConsoleReads implements ConsoleReadRepository {
   private readonly prepared = new Map<string, Statement<unknown[], unknown>>();
 
-  /** Bind to the database and the door id; `visitOf` turns a visit row into the visit (its personal fields opened). */
-  constructor(private readonly db: Db, private readonly door: string, private readonly visitOf: (r: { data: string; sealed: string | null }) => Visit) {}
+  /** Bind to the database and the door id; `visitOf` turns a visit row into the visit (its personal fields opened); `names` makes a name's tokens. */
+  constructor(
+    private readonly db: Db, private readonly door: string, private readonly visitOf: (r: { data: string; sealed: string | null }) => Visit,
+    private readonly names: NameIndex,
+  ) {}
 
   private prep<R>(sql: string): Statement<unknown[], R> {
     let st = this.prepared.get(sql);
@@ -27,26 +31,39 @@ export class ConsoleReads implements ConsoleReadRepository {
 
   /**
    * A page of visits, newest id first. Without a name or institution the page is a range of the id (or state, id)
-   * index; with one, `visit_search` (id, sealed name, org) is scanned in id order and only the matches are read from
-   * `visits`. Names are sealed at rest: a name search opens each scanned row's sealed name (`pintu_search_name`, one
-   * AES-GCM open of a few dozen bytes a row) until the page is full — the price of keeping no name in clear
-   * (bench/console-queries.ts measures it at 100,000 visits).
+   * index. With a name, the keyed blind index (name-index.ts): each word of the term must be a word or the start of a
+   * word of the visit's name; the term's longest word's token is one range of the token index, read in id order, the
+   * other words checked on the primary key, and only the matches read from `visits` — no name is opened to search
+   * (bench/console-queries.ts measures it at 100,000 visits). With an institution only, `visit_search` (id, org) is
+   * scanned in id order (the institution is kept in clear).
    */
   searchVisits(q: VisitSearch): Visit[] {
-    const text = q.name !== undefined || q.org !== undefined;
-    const key = text ? 's.id' : 'v.id';
+    const tokens = q.name !== undefined ? this.names.termTokens(q.name) : [];
+    if (q.name !== undefined && tokens.length === 0) return []; // a term with no letter or digit names nobody
+    const key = tokens.length ? 't.visit_id' : q.org !== undefined ? 's.id' : 'v.id';
     const where: string[] = [];
-    const args: (string | number)[] = [];
+    const args: (string | number | Buffer)[] = [];
+    if (tokens.length) {
+      where.push('t.token = ?');
+      args.push(tokens[0]!);
+      for (const t of tokens.slice(1)) {
+        where.push('EXISTS (SELECT 1 FROM visit_name_tokens w WHERE w.visit_id = t.visit_id AND w.token = ?)');
+        args.push(t);
+      }
+    }
     if (q.before !== undefined) { where.push(`${key} < ?`); args.push(q.before); }
     if (q.yyyymmdd !== undefined) {
       // A range of ids ('-' + 1 = '.'): the day's visits, from the primary key.
       where.push(`${key} >= ? AND ${key} < ?`);
       args.push(`V-${q.yyyymmdd}-`, `V-${q.yyyymmdd}.`);
     }
-    if (q.name !== undefined) { where.push('instr(pintu_search_name(s.id, s.name), ?) > 0'); args.push(q.name.toLowerCase()); }
     if (q.org !== undefined) { where.push('instr(s.org, lower(?)) > 0'); args.push(q.org); }
     if (q.state !== undefined) { where.push('v.state = ?'); args.push(q.state); }
-    const from = text ? 'visit_search s CROSS JOIN visits v ON v.id = s.id' : 'visits v';
+    const from = [
+      tokens.length ? 'visit_name_tokens t INDEXED BY visit_name_tokens_token' : '',
+      q.org !== undefined ? `visit_search s${tokens.length ? ' ON s.id = t.visit_id' : ''}` : '',
+      `visits v${tokens.length ? ' ON v.id = t.visit_id' : q.org !== undefined ? ' ON v.id = s.id' : ''}`,
+    ].filter(Boolean).join(' CROSS JOIN ');
     const sql = `SELECT v.data, v.sealed FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
     return this.prep<{ data: string; sealed: string | null }>(sql).all(...args, q.limit).map(this.visitOf);
   }

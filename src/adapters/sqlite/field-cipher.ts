@@ -5,7 +5,7 @@
  *
  *   sealed = "pe1:" + keyId (8 hex) + ":" + base64url(nonce ‖ ciphertext ‖ tag)
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /** Prefix of every sealed value of this format (version 1). */
 export const SEALED_PREFIX = 'pe1:';
@@ -42,6 +42,8 @@ export interface FieldCipher {
   seal(plain: string, aad: string): string;
   /** Open a sealed value bound to `aad`; throws when the key is unknown or the value was altered or moved. */
   open(sealed: string, aad: string): string;
+  /** A 32-byte key derived from the sealing key by HKDF-SHA256 with `label` (its own label per use: the name index). */
+  deriveKey(label: string): Buffer;
 }
 
 /** The key id of a sealed value, or null when `value` is not one. */
@@ -73,6 +75,11 @@ export class AesGcmFieldCipher implements FieldCipher {
     c.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([nonce, c.update(plain, 'utf8'), c.final(), c.getAuthTag()]);
     return `${SEALED_PREFIX}${this.keyId}:${body.toString('base64url')}`;
+  }
+
+  /** HKDF-SHA256 of the sealing key with `label` as info: a key for another purpose, useless for opening sealed values. */
+  deriveKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.keys.get(this.keyId)!, Buffer.from('pintu data key', 'utf8'), Buffer.from(label, 'utf8'), 32));
   }
 
   /** Open a value sealed by any key of the ring, bound to `aad`. */

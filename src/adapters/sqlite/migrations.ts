@@ -197,4 +197,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX watchlist_nik ON watchlist(nik_hash, until);
     `,
   },
+  {
+    version: 9,
+    name: 'visit search by name through a keyed blind index (name words and their prefixes as HMAC tokens), not by opening every sealed name',
+    sql: `
+      -- Filled by the store on its first open with the data key (name-index.ts: a migration cannot compute the HMAC), then
+      -- written with each change of a visit's name, emptied by the purge. A name search is one range of the token index.
+      CREATE TABLE visit_name_tokens (visit_id TEXT NOT NULL, token BLOB NOT NULL, PRIMARY KEY (visit_id, token)) WITHOUT ROWID;
+      CREATE INDEX visit_name_tokens_token ON visit_name_tokens(token);
+    `,
+  },
 ];

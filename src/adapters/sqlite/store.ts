@@ -18,6 +18,7 @@ import { ConsoleReads } from './console-reads.js';
 import type { FieldCipher } from './field-cipher.js';
 import { incidentAad, searchAad, VisitSealer } from './sealed-visit.js';
 import { checkDataKey, encryptClearDatabase, resealAll, keyUsage, type KeySource } from './at-rest.js';
+import { NameIndex } from './name-index.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
 import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StoredEvent, StorePort, VisitSearch } from '../../ports/store.js';
 
@@ -48,24 +49,21 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   private readonly reads: ConsoleReads;
   /** Seals and opens visit rows; null: the store writes in clear. */
   private readonly sealer: VisitSealer | null;
+  /** The keyed blind index of visit names the console's name search reads (name-index.ts). */
+  private readonly names: NameIndex;
 
   /**
    * Wrap an open, migrated database for the given door, guarded by `clock` (attached here, once the store is ready).
    * With `cipher`: a key that does not open the database is refused (nothing written), and a database still in clear
-   * is encrypted now (once; `encryptClearDatabase`).
+   * is encrypted now (once; `encryptClearDatabase`). The name index is (re)built when it was built with another key.
    */
   constructor(db: Db, readonly door: string, clock: C, cipher: FieldCipher | null = null, keySource: KeySource | null = null) {
     super(db);
     checkDataKey(db, cipher, keySource);
     this.sealer = cipher ? new VisitSealer(cipher) : null;
     if (this.sealer && !db.readonly) encryptClearDatabase(db, this.sealer);
-    const sealer = this.sealer;
-    // The console's name search reads the sealed names through this function (console-reads.ts): no name is kept in clear.
-    db.function('pintu_search_name', { deterministic: true }, (id: unknown, name: unknown) => {
-      if (typeof name !== 'string' || !name.startsWith('pe1:')) return name;
-      if (!sealer) throw new Error('sealed search name without a data key');
-      return sealer.cipher.open(name, searchAad(String(id)));
-    });
+    this.names = new NameIndex(db, cipher);
+    this.names.ensure();
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
     this.watchlist = new WatchlistTable(db, cipher);
@@ -82,6 +80,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
            data = excluded.data, nik_hash = excluded.nik_hash, purged_at = excluded.purged_at, sealed = excluded.sealed`,
       ),
       // The search row changes only with the name or institution (at request, at the purge): otherwise one lookup, no write.
+      // Its sealed name is what the name index is rebuilt from (name-index.ts); the search itself reads the index.
       saveSearch: db.prepare(
         `INSERT INTO visit_search (id, name, org) VALUES (?, ?, lower(?))
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, org = excluded.org WHERE name IS NOT excluded.name OR org IS NOT excluded.org`,
@@ -98,7 +97,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
         "SELECT data, sealed FROM visits INDEXED BY visits_inside WHERE presence = 'inside' AND state = 'issued' AND json_extract(data, '$.validUntil') <= ? AND json_extract(data, '$.overstayAt') IS NULL",
       ),
     };
-    this.reads = new ConsoleReads(db, door, (r) => this.visitOf(r));
+    this.reads = new ConsoleReads(db, door, (r) => this.visitOf(r), this.names);
     clock?.attach(this);
   }
 
@@ -235,19 +234,27 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     return r ? this.visitOf(r) : null;
   }
 
-  /** Insert or update a visit (its personal fields sealed when the store has a data key). */
+  /**
+   * Insert or update a visit (its personal fields sealed when the store has a data key). The name's index tokens are
+   * rewritten when the personal fields changed (at request, at the purge: a purged visit keeps none), never on a tap.
+   */
   saveVisit(v: Visit): void {
     const row = { id: v.id, kind: v.kind, state: v.state, presence: v.presence, badge_uid: v.badgeUid, ktp_hash: v.ktpHash, requested_at: v.at.requested ?? 0,
       nik_hash: v.nikHash ?? null, purged_at: v.purged?.at ?? null };
+    const indexed = v.purged === undefined ? v.visitor.name : null;
     if (!this.sealer) {
       this.stmts.saveVisit.run({ ...row, data: JSON.stringify(v), sealed: null });
-      this.stmts.saveSearch.run(v.id, v.visitor.name.toLowerCase(), v.visitor.org);
+      if (this.stmts.saveSearch.run(v.id, v.visitor.name.toLowerCase(), v.visitor.org).changes > 0) this.names.write(v.id, indexed);
       return;
     }
     const s = this.sealer.seal(v);
     this.stmts.saveVisit.run({ ...row, data: s.data, sealed: s.sealed });
-    if (s.reused) this.stmts.saveSearchOrg.run(v.visitor.org, v.id, v.visitor.org);
-    else this.stmts.saveSearch.run(v.id, this.sealer.cipher.seal(v.visitor.name.toLowerCase(), searchAad(v.id)), v.visitor.org);
+    if (s.reused) {
+      this.stmts.saveSearchOrg.run(v.visitor.org, v.id, v.visitor.org);
+      return;
+    }
+    this.stmts.saveSearch.run(v.id, this.sealer.cipher.seal(v.visitor.name.toLowerCase(), searchAad(v.id)), v.visitor.org);
+    this.names.write(v.id, indexed);
   }
 
   /** Visits, newest first, optionally filtered by state or presence. */
