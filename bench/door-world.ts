@@ -183,7 +183,7 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
       const v = visits.request({ name: `Tamu ${i}`, nik: '3201011205900001', org: 'PT Bench', purpose: 'pemeliharaan' });
       visits.check(v.id, duty.id);
       visits.approve(v.id, head.id, { until: Date.now() + 6 * 3_600_000 });
-      visits.issue(v.id, `TAMU-${i}`, duty.id);
+      visits.issue(v.id, `TAMU-${i}`, duty.id, { rulesAcknowledged: true });
     }
   } finally {
     store.db.close();

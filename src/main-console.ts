@@ -77,6 +77,6 @@ export async function buildConsole(config: Config, log: Log, parts: ConsoleParts
   };
   return new ConsoleServer(ports, {
     config: config.console, site: config.site, door: config.door.id, timeZone: config.visits.timeZone,
-    standards: config.sop.standardsMinutes, defaultValidity: config.visits.defaultValidity, privacyNotice: config.privacy.notice,
+    standards: config.sop.standardsMinutes, defaultValidity: config.visits.defaultValidity, privacyNotice: config.privacy.notice, rules: config.visits.rules,
   }, consoleLog);
 }

@@ -111,6 +111,7 @@ export function visitService(config: Config, store: StorePort<ClockGuard>): Visi
     limitValidity: (from, until) => clock.limitValidity(from, until),
     maxValidityMs: config.visits.maxValidityDays * DAY_MS,
     sendIncidentText: config.central?.sendIncidentText ?? false,
+    rules: config.visits.rules,
   });
 }
 

@@ -17,6 +17,7 @@ import { revealNik } from './nik-reveal.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import type { DeskCommands } from '../ports/console.js';
 import { event, event as domainEvent, incidentRecorded } from '../domain/events.js';
+import { DEFAULT_RULES, type ServerRoomRules } from '../domain/rules.js';
 
 export type { VisitRequest } from '../ports/visit-commands.js';
 export { checkText } from './input-checks.js';
@@ -42,6 +43,8 @@ export interface VisitServiceOptions {
   maxValidityMs?: number;
   /** Incident-book entries carry their text to the centre (`central.sendIncidentText`); default: the number only. */
   sendIncidentText?: boolean;
+  /** The server-room rules acknowledged at badge issue (`visits.rules`); default: `DEFAULT_RULES`. */
+  rules?: ServerRoomRules;
 }
 
 /** Longest intake timed as SOP step 1 (ms): a form left open longer than a day is no measure of the step. */
@@ -50,6 +53,12 @@ export const MAX_INTAKE_MS = DAY_MS;
 /** The start of an intake if it can be believed: a time in the last `MAX_INTAKE_MS` before `now`, not after it; else null. */
 export function intakeStart(startedAt: number | null | undefined, now: number): number | null {
   return typeof startedAt === 'number' && Number.isFinite(startedAt) && startedAt <= now && now - startedAt <= MAX_INTAKE_MS ? startedAt : null;
+}
+
+/** The officer's confirmation at badge issue that the visitor acknowledged the server-room rules (read to them or read by them). */
+export interface RulesConfirmation {
+  /** The visitor acknowledged the rules shown (`visits.rules`). */
+  rulesAcknowledged: boolean;
 }
 
 /** Officer-side commands. */
@@ -205,11 +214,15 @@ export class VisitService implements VisitCommands, DeskCommands {
     return this.apply(id, (o) => ({ type: 'revoke', by: o, reason }), by);
   }
 
-  /** SOP step 3: issue a special badge (by UID or label) in exchange for the KTP. */
-  issue(id: string, badge: string, by: string): Visit {
+  /**
+   * SOP step 3: issue a special badge (by UID or label) in exchange for the KTP, once the officer confirms the visitor
+   * acknowledged the server-room rules (refused without it); the visit keeps the rules version, the time and the officer.
+   */
+  issue(id: string, badge: string, by: string, ack: RulesConfirmation): Visit {
+    const rules = ack.rulesAcknowledged === true ? { version: (this.opts.rules ?? DEFAULT_RULES).version } : null;
     return this.store.tx(() => {
       const b = this.findBadge(badge);
-      const v = this.apply(id, (o) => ({ type: 'issue', by: o, badge: b }), by, false);
+      const v = this.apply(id, (o) => ({ type: 'issue', by: o, badge: b, rules }), by, false);
       this.store.setBadge(b.uid, 'issued', v.id);
       return v;
     });

@@ -182,7 +182,7 @@ async function walk(say: Say, logged: (fn: () => void) => void, { visits, office
   say(`\nStep 2 — the coordinator checks the request is complete (identity, devices with serial numbers, purpose).`);
   logged(() => visits.check(id, 'O2'));
   say('\nStep 3 — the head approves (valid until the end of today); staff issues special badge TAMU-01 in exchange for the KTP.');
-  logged(() => { visits.approve(id, 'O1'); visits.issue(id, 'TAMU-01', 'O3'); });
+  logged(() => { visits.approve(id, 'O1'); visits.issue(id, 'TAMU-01', 'O3', { rulesAcknowledged: true }); });
   say('\nStep 4 — at the door the visitor taps TAMU-01 alone: the door waits for an escort…');
   readers.in.tap('1B00000001');
   await pause(300);

@@ -13,6 +13,7 @@ import { UserError } from '../domain/errors.js';
 import { isRandomUid } from '../domain/uid.js';
 import { formatTime } from '../domain/time.js';
 import type { Device } from '../domain/types.js';
+import type { ServerRoomRules } from '../domain/rules.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { openStore, visitService, watchlistService } from '../main.js';
 import type { WatchlistService, WatchlistMatch } from '../app/watchlist-service.js';
@@ -98,7 +99,7 @@ export function deskCommand(program: Command): void {
       try {
         await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
-        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice);
+        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice, config.visits.rules);
       } finally {
         await reader.stop();
         rl.close();
@@ -113,7 +114,7 @@ export function watchlistWarning(m: WatchlistMatch, tz: string): string {
     + 'The head has been alerted; this does not deny the visit by itself: follow the SOP.';
 }
 
-async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string, notice: string): Promise<void> {
+async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string, notice: string, rules: ServerRoomRules): Promise<void> {
   const say = (s: string): void => void process.stdout.write(s + '\n');
   /** A KTP read at the desk: checked against the watchlist through the visits it was recorded for (offline, by keyed hashes). */
   const checkKtp = (uid: string): void => {
@@ -126,7 +127,7 @@ async function deskLoop(input: DeskInput, visits: VisitService, watchlist: Watch
     if (choice === null || choice === 'q') return;
     try {
       if (choice === '1') await intake(input, visits, by, notice, say, checkKtp, (nik) => { const e = watchlist.matchNik(nik); if (e) say(`  WARNING watchlist: this NIK is on the watchlist (entry ${e.id}, until ${formatTime(e.until, tz)}): ${e.reason}. The head has been alerted; follow the SOP.`); });
-      else if (choice === '2') await issue(input, visits, by, say);
+      else if (choice === '2') await issue(input, visits, by, rules, say);
       else if (choice === '3') await giveBack(input, visits, store, by, say);
       else if (choice === '4') {
         const c = await input.card('tap the KTP on the desk reader (or type its UID): ');
@@ -171,7 +172,7 @@ async function intake(input: DeskInput, visits: VisitService, by: string, notice
   checkNik(nik);
 }
 
-async function issue(input: DeskInput, visits: VisitService, by: string, say: (s: string) => void): Promise<void> {
+async function issue(input: DeskInput, visits: VisitService, by: string, rules: ServerRoomRules, say: (s: string) => void): Promise<void> {
   const id = await input.ask('visit id: ');
   if (!id) return;
   const v = visits.visit(id);
@@ -179,7 +180,10 @@ async function issue(input: DeskInput, visits: VisitService, by: string, say: (s
   const c = await input.card('tap a special badge to issue (or type its UID or label): ');
   if (!c) return;
   if ('uid' in c && isRandomUid(c.uid)) throw new UserError('this card gives a random UID: it is no special badge of the pool; tap a badge from the pool');
-  const r = visits.issue(v.id, 'uid' in c ? c.uid : c.typed, by);
+  say(`server-room rules (version ${rules.version}), read them to the visitor:\n${rules.text.map((l, i) => `  ${i + 1}. ${l}`).join('\n')}`);
+  const ack = await input.ask(`the visitor acknowledged these server-room rules (version ${rules.version})? [y/N] `);
+  if (ack?.toLowerCase() !== 'y') throw new UserError('the badge is issued only once the visitor acknowledged the server-room rules: nothing was issued');
+  const r = visits.issue(v.id, 'uid' in c ? c.uid : c.typed, by, { rulesAcknowledged: true });
   say(`badge issued to visit ${r.id}; keep the KTP at the desk. The visitor wears the badge visibly and enters with an escort.`);
 }
 

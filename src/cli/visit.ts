@@ -8,7 +8,7 @@ import { UserError } from '../domain/errors.js';
 import { VISIT_STATES, type CancelReason, type Visit, type VisitState } from '../domain/types.js';
 import { maskNik, withMaskedNik } from '../domain/nik.js';
 import { Answers } from './answers.js';
-import { action, collect, globals, out, withServices } from './context.js';
+import { action, collect, configOf, globals, out, withServices } from './context.js';
 import { watchlistService } from '../main.js';
 
 /**
@@ -29,6 +29,7 @@ export function describeVisit(v: Visit, timeZone: string, badgeLabel?: string | 
   for (const c of v.checklist ?? []) lines.push(`  checklist: ${c.item} — ${c.status}${c.note ? ` (${c.note})` : ''}`);
   lines.push(`  KTP: ${v.ktpHash ? 'chip read' : 'not read'}, ${v.ktpHeld ? 'held at the desk' : 'not held'}; badge: ${v.badgeUid ? `${badgeLabel ?? ''} ${v.badgeUid}`.trim() : 'none'}`);
   if (v.validUntil) lines.push(`  valid:    ${t(v.validFrom ?? undefined)} → ${t(v.validUntil)}`);
+  if (v.rulesAck) lines.push(`  rules:    server-room rules version ${v.rulesAck.version} acknowledged ${t(v.rulesAck.at)} before ${v.rulesAck.officer}`);
   if (v.denyReason) lines.push(`  denied:   ${v.denyReason}`);
   if (v.revokeReason) lines.push(`  revoked:  ${v.revokeReason}`);
   if (v.overstayAt !== undefined) lines.push(`  ALARM:    still inside when the approval ended (alarm.visit_overstay at ${t(v.overstayAt)})`);
@@ -112,7 +113,25 @@ export function visitCommands(program: Command): void {
     }));
   simple('deny', 'SOP step 3: deny with a reason (head)', (s, id, o) => s.deny(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
   simple('revoke', 'revoke an approval at any time (head)', (s, id, o) => s.revoke(id, o.by!, o.reason!), [['--reason <reason>', 'why']]);
-  simple('issue', 'SOP step 3: issue a special badge (UID or label) for the KTP', (s, id, o) => s.issue(id, o.badge!, o.by!), [['--badge <badge>', 'badge UID or label']]);
+  visit.command('issue <id>')
+    .description('SOP step 3: issue a special badge (UID or label) for the KTP, once the visitor acknowledged the server-room rules (pintu visit rules)')
+    .requiredOption('--by <officer>', 'officer id (e.g. O1)')
+    .requiredOption('--badge <badge>', 'badge UID or label')
+    .option('--rules-acknowledged', 'the visitor acknowledged the server-room rules of visits.rules (required: the visit keeps the version, time and officer)')
+    .action(action(function (this: Command, id: string, o: { by: string; badge: string; rulesAcknowledged?: boolean }) {
+      if (!o.rulesAcknowledged) {
+        throw new UserError('--rules-acknowledged is required: read the server-room rules (pintu visit rules) to the visitor and confirm they acknowledged them before the badge is issued');
+      }
+      const v = withServices(this, ({ visits }) => visits.issue(id, o.badge, o.by, { rulesAcknowledged: true }));
+      out(this, { id: v.id, state: v.state, presence: v.presence, badge: v.badgeUid, validUntil: v.validUntil ? new Date(v.validUntil).toISOString() : null, rulesVersion: v.rulesAck?.version ?? null },
+        () => `visit ${v.id}: ${v.state} (server-room rules version ${v.rulesAck?.version ?? '-'} acknowledged)`);
+    }));
+  visit.command('rules')
+    .description('the server-room rules the visitor acknowledges at badge issue (visits.rules), with their version')
+    .action(action(function (this: Command) {
+      const rules = configOf(this).visits.rules;
+      out(this, rules, () => [`server-room rules, version ${rules.version}:`, ...rules.text.map((l, i) => `  ${i + 1}. ${l}`)].join('\n'));
+    }));
   simple('report', 'SOP step 6: the coordinator reports the visit', (s, id, o) => s.report(id, o.by!));
   simple('archive', 'SOP step 7: archive the visit file', (s, id, o) => s.archive(id, o.by!));
   simple('badge-lost', 'the visitor lost the badge: block it (issue another with visit issue)', (s, id, o) => s.badgeLost(id, o.by!));

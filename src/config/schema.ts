@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/time.js';
 import { DEFAULT_STANDARDS } from '../domain/sop.js';
+import { DEFAULT_RULES } from '../domain/rules.js';
 import { publicKeyFromText } from '../protocol/signing.js';
 
 /** An IANA time zone this Node knows (WIB Asia/Jakarta, WITA Asia/Makassar, WIT Asia/Jayapura). */
@@ -163,6 +164,16 @@ export const fireSchema = z
 export type FireConfig = z.infer<typeof fireSchema>;
 
 /** Visit approval defaults. */
+/** The server-room rules the visitor acknowledges at badge issue (issue 14): shown to the officer, versioned. */
+export const rulesSchema = z
+  .object({
+    /** Version of the text, kept with each acknowledgement: change it whenever the text changes. */
+    version: z.string().trim().min(1).max(40).default(DEFAULT_RULES.version),
+    /** The rules, one per line, as read to the visitor (Indonesian by default: the SOPs' duties and the house rules). */
+    text: z.array(z.string().trim().min(1).max(300)).min(1).max(30).default([...DEFAULT_RULES.text]),
+  })
+  .strict();
+
 export const visitsSchema = z
   .object({
     /** Approval valid until: `end-of-day` (local time, default) or a number of hours after approval. */
@@ -171,6 +182,8 @@ export const visitsSchema = z
     timeZone: timeZoneSchema.default('Asia/Jakarta'),
     /** Longest approval a head may give, in days (an approval past it is refused, not shortened). */
     maxValidityDays: z.number().positive().max(366).default(31),
+    /** The server-room rules acknowledged at badge issue. */
+    rules: rulesSchema.prefault({}),
   })
   .strict()
   .refine((v) => v.defaultValidity === 'end-of-day' || v.defaultValidity <= v.maxValidityDays * 24, {

@@ -53,7 +53,8 @@ export const EVENT_SCHEMAS = {
   'visit.denied': z.object({ ...onVisit, reason, ...timing }).describe('a head denied the visit (step 3)'),
   'badge.issued': z.object({
     ...onVisit, badge, label: id('label printed on the badge'), ktpHeld: z.literal(true).describe('the KTP is held at the desk'),
-    reissue: z.boolean().describe('a replacement for a lost badge (not timed)'), ...untimed,
+    reissue: z.boolean().describe('a replacement for a lost badge (not timed)'),
+    rulesVersion: id('version of the server-room rules the visitor acknowledged before the badge was issued (absent before issue 14)').optional(), ...untimed,
   }).describe('a special badge was issued for the KTP (step 3)'),
   'visit.checked_out': z.object({
     ...onVisit, badge: id('the badge returned').nullable(), ktpReturned: z.boolean().describe('the KTP went back (false: kept at the desk until a head acknowledges the device mismatch)'),

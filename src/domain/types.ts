@@ -153,6 +153,18 @@ export interface Visit {
   nikHash?: string | null;
   /** Set once the personal fields and free text were erased (retention or a subject's request). */
   purged?: VisitPurge;
+  /** The visitor's acknowledgement of the server-room rules at badge issue (issue 14; absent on visits issued before it). */
+  rulesAck?: RulesAcknowledgement;
+}
+
+/** The server-room rules acknowledged by the visitor when the badge was issued. */
+export interface RulesAcknowledgement {
+  /** Version of the rules text read to the visitor. */
+  version: string;
+  /** When (ms). */
+  at: number;
+  /** The officer who issued the badge and confirmed the acknowledgement. */
+  officer: string;
 }
 
 /** One item of a maintenance checklist (SOP 002: component condition). */

@@ -12,7 +12,7 @@ export type VisitCommand =
   | { type: 'check'; by: Officer }
   | { type: 'approve'; by: Officer; from?: number; until: number }
   | { type: 'deny'; by: Officer; reason: string }
-  | { type: 'issue'; by: Officer; badge: VisitorBadge }
+  | { type: 'issue'; by: Officer; badge: VisitorBadge; rules: { version: string } | null }
   | { type: 'checkout'; by: Officer; devicesOut: Device[] }
   | { type: 'report'; by: Officer; note?: string }
   | { type: 'archive'; by: Officer }
@@ -126,12 +126,16 @@ export function applyVisitCommand(visit: Visit, cmd: VisitCommand, now: number, 
           { badge: cmd.badge.label, status: cmd.badge.status });
       }
       if (v.validUntil !== null && v.validUntil <= now) return no('visit.expired', `visit ${visit.id}'s approval expired at ${new Date(v.validUntil).toISOString()}`, { visit: visit.id, until: v.validUntil });
+      if (!cmd.rules?.version) {
+        return no('rules.unacknowledged', `the visitor of visit ${visit.id} has not acknowledged the server-room rules: read them to the visitor and confirm before the badge is issued`, { visit: visit.id });
+      }
       const reissue = visit.state === 'issued';
+      v.rulesAck = { version: cmd.rules.version, at: now, officer: cmd.by.id };
       v.state = 'issued';
       v.badgeUid = cmd.badge.uid;
       v.ktpHeld = true;
       if (!reissue) { v.presence = 'outside'; v.at.issued = now; v.by.issued = cmd.by.id; }
-      events.push(event('badge.issued', { ...base, badge: cmd.badge.uid, label: cmd.badge.label, ktpHeld: true, reissue, ...(reissue ? {} : timeStep('issue', v.at.decided, now, standards)) }));
+      events.push(event('badge.issued', { ...base, badge: cmd.badge.uid, label: cmd.badge.label, ktpHeld: true, reissue, rulesVersion: cmd.rules.version, ...(reissue ? {} : timeStep('issue', v.at.decided, now, standards)) }));
       break;
     }
     case 'checkout': {

@@ -17,8 +17,8 @@ export type CancelReason = 'cancelled' | 'no_show';
 export interface DeskCommands extends VisitCommands {
   /** A coordinator checks a request for completeness (SOP step 2). */
   check(id: string, by: string): Visit;
-  /** Issue a free badge (by UID or label) in exchange for the KTP (SOP step 4). */
-  issue(id: string, badge: string, by: string): Visit;
+  /** Issue a free badge (by UID or label) in exchange for the KTP (SOP step 4), once the visitor acknowledged the server-room rules. */
+  issue(id: string, badge: string, by: string, ack: { rulesAcknowledged: boolean }): Visit;
   /** Record the exit: devices carried out; the badge comes back. With a device mismatch the KTP stays held. */
   checkout(id: string, by: string, devicesOut: Device[]): Visit;
   /** A head acknowledges a device mismatch (with a note): only then is the KTP returned. */

@@ -111,7 +111,7 @@ describe('console security in Chromium', { timeout: 300_000 }, () => {
     // Issued and inside: the door page and the muster list show the name as text too.
     pd.door.visits.check(id, 'O2');
     pd.door.visits.approve(id, 'O1', { until: Date.now() + 2 * 3_600_000 });
-    pd.door.visits.issue(id, 'TAMU-02', 'O3');
+    pd.door.visits.issue(id, 'TAMU-02', 'O3', { rulesAcknowledged: true });
     for (const path of ['/door', '/muster', '/daily']) {
       const r = await page.goto(path);
       expect(r?.status()).toBe(200);

@@ -141,6 +141,7 @@ describe('a visit through the SOP in Chromium, readers on ptys', { timeout: 600_
     await tapAtDesk(staff, pd, CARDS.badge1, 'badge');
     await staff.locator('#offer .notice').waitFor();
     await checkScreen(staff, 'issue');
+    await staff.check('input[name="rules"]');
     await Promise.all([staff.waitForURL((u) => u.pathname === `/visits/${id}`), staff.click(`form[action="/visits/${id}/issue"] button.primary`)]);
     expect(door.visits.visit(id)).toMatchObject({ state: 'issued', badgeUid: CARDS.badge1, ktpHeld: true });
     await checkScreen(staff, 'visit-issued');

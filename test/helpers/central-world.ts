@@ -228,7 +228,7 @@ export async function sopVisit(w: World): Promise<{ visitId: string; since: numb
   expect(visitId).toMatch(/^V-\d{8}-\d{3}$/);
   pintuJson(d, ['visit', 'check', visitId, '--by', 'O2']);
   pintuJson(d, ['visit', 'approve', visitId, '--by', 'O1']);
-  expect(pintuJson(d, ['visit', 'issue', visitId, '--badge', 'TAMU-01', '--by', 'O3'])).toMatchObject({ state: 'issued' });
+  expect(pintuJson(d, ['visit', 'issue', visitId, '--badge', 'TAMU-01', '--by', 'O3', '--rules-acknowledged'])).toMatchObject({ state: 'issued' });
 
   // At the door (frames on one reader arrive in order): a stranger's card is refused; the staff officer taps in and
   // the visitor follows within the escort window; then both tap out, the visitor first.

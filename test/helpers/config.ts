@@ -59,7 +59,7 @@ export function testNik(n = 1): string {
 export function seedIssuedVisit(
   visits: { addOfficer(name: string, role: string, badge: string): unknown; addBadge(uid: string, label: string): unknown;
     request(r: { name: string; nik: string; org: string; purpose: string }): { id: string }; check(id: string, by: string): unknown;
-    approve(id: string, by: string, o?: { until?: number }): unknown; issue(id: string, badge: string, by: string): unknown },
+    approve(id: string, by: string, o?: { until?: number }): unknown; issue(id: string, badge: string, by: string, ack: { rulesAcknowledged: boolean }): unknown },
   o: { head: string; staff: string; badge: string; until?: number },
 ): string {
   visits.addOfficer('Head', 'head', o.head);
@@ -68,6 +68,6 @@ export function seedIssuedVisit(
   const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap' });
   visits.check(v.id, 'O2');
   visits.approve(v.id, 'O1', o.until !== undefined ? { until: o.until } : {});
-  visits.issue(v.id, 'TAMU-01', 'O2');
+  visits.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
   return v.id;
 }

@@ -101,7 +101,7 @@ export async function startConsoleDoor(o: {
       const v = visits.request({ name: s.name ?? `Visitor ${n}`, nik: testNik(n), org: 'PT Contoh', purpose: 'Maintenance server', devices: s.devices ?? [], by: 'O3' });
       visits.check(v.id, 'O2');
       if (s.approve !== false) visits.approve(v.id, 'O1');
-      if (s.issue) visits.issue(v.id, s.issue, 'O3');
+      if (s.issue) visits.issue(v.id, s.issue, 'O3', { rulesAcknowledged: true });
       return v.id;
     },
     async close() {

@@ -92,7 +92,7 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
     const tc = temp();
     const id = checkedVisit(tc);
     pintuJson(tc.file, ['visit', 'approve', id, '--by', 'O1']);
-    const r = pintu(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-99', '--by', 'O2']);
+    const r = pintu(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-99', '--by', 'O2', '--rules-acknowledged']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no such badge "TAMU-99": no visitor badge in the pool has that label or UID/);
     expect(r.stderr).not.toMatch(/hexadecimal/);

@@ -38,7 +38,7 @@ describe('pintu CLI', () => {
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const approved = pintuJson(tc.file, ['visit', 'approve', id, '--by', head, '--until', until]);
     expect(approved).toMatchObject({ state: 'approved', validUntil: until });
-    expect(pintuJson(tc.file, ['visit', 'issue', id, '--badge', '1B00000001', '--by', staff])).toMatchObject({ state: 'issued', badge: '1B00000001' });
+    expect(pintuJson(tc.file, ['visit', 'issue', id, '--badge', '1B00000001', '--by', staff, '--rules-acknowledged'])).toMatchObject({ state: 'issued', badge: '1B00000001' });
     const out = pintuJson(tc.file, ['visit', 'checkout', id, '--by', staff, '--device-out', 'Laptop Dell:SN-AAA']);
     expect(out.state).toBe('checked_out');
     expect(out.deviceMismatch).toMatchObject({ notCarriedOut: [{ description: 'HDD', serial: 'WD-1' }] });
@@ -134,7 +134,7 @@ describe('pintu CLI', () => {
     r = pintu(tc.file, ['visit', 'deny', id, '--by', head, '--reason', '   ']);
     expect(r.stderr).toMatch(/a denial needs a reason/);
     expect(pintuJson(tc.file, ['visit', 'deny', id, '--by', head, '--reason', 'no letter']).state).toBe('denied');
-    r = pintu(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-01', '--by', staff]);
+    r = pintu(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-01', '--by', staff, '--rules-acknowledged']);
     expect(r.stderr).toMatch(/is denied; it cannot be issued/);
   });
 

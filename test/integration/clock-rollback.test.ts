@@ -80,7 +80,7 @@ describe('time that goes backwards does not reopen an approval (child pintu run,
     // Expired by now; still valid on a clock set back a day (for long enough to run this test).
     expect(until).toBeLessThan(Date.now() + BACK_A_DAY + 4 * 3_600_000);
     expect(until).toBeGreaterThan(Date.now() + BACK_A_DAY + 30 * 60_000);
-    cliJson(tc, ['visit', 'issue', visit, '--badge', 'TAMU-01', '--by', 'O2'], YESTERDAY);
+    cliJson(tc, ['visit', 'issue', visit, '--badge', 'TAMU-01', '--by', 'O2', '--rules-acknowledged'], YESTERDAY);
   }, 120_000);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { CARDS, startConsoleDoor, type ConsoleClient, type ConsoleDoor } from '../helpers/console.js';
 import { testNik } from '../helpers/config.js';
+import { DEFAULT_RULES } from '../../src/domain/rules.js';
 
 /** The token of the next desk-reader tap, as a browser on the page is told it (never the card's UID). */
 async function tapToken(door: ConsoleDoor, client: ConsoleClient, uid: string): Promise<string> {
@@ -158,7 +159,7 @@ describe('console desk flow', () => {
     r = await staff.get(`/visits/${id}/issue/offer?tap=${token}`, { 'hx-request': 'true' });
     expect(r.text).toContain(`Kartu khusus ${free.label} tersedia dan siap diserahkan.`);
     expect(visitOf(door, id).state).toBe('approved');
-    r = await staff.post(`/visits/${id}/issue`, { tap: token });
+    r = await staff.post(`/visits/${id}/issue`, { tap: token, rules: DEFAULT_RULES.version });
     expect(r.status).toBe(303);
     expect(visitOf(door, id)).toMatchObject({ state: 'issued', badgeUid: free.uid, ktpHeld: true });
     const shown = await staff.get(r.location!);

@@ -58,7 +58,7 @@ function maintenanceVisitIssued(d: ConsoleDoor): string {
   });
   d.visits.check(v.id, 'O2');
   d.visits.approve(v.id, 'O1');
-  d.visits.issue(v.id, CARDS.badge1, 'O3');
+  d.visits.issue(v.id, CARDS.badge1, 'O3', { rulesAcknowledged: true });
   return v.id;
 }
 

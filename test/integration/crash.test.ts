@@ -134,7 +134,7 @@ describe('kill -9 in the middle of a burst of taps', () => {
       const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Tamu Rahasia', '--nik', '3201011205900009', '--org', 'PT Y', '--purpose', 'audit', '--ktp-uid', '04DEADBEEF77', '--phone', '0812999111']);
       pintuJson(tc.file, ['visit', 'check', id, '--by', 'O1']);
       pintuJson(tc.file, ['visit', 'approve', id, '--by', head]);
-      pintuJson(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-AA', '--by', 'O1']);
+      pintuJson(tc.file, ['visit', 'issue', id, '--badge', 'TAMU-AA', '--by', 'O1', '--rules-acknowledged']);
       writeSync(fd, encodeEm4100Frame(uidOf(0)));
       writeSync(fd, encodeEm4100Frame('1B000000AA'));
       const granted = await until(() => pintu(tc.file, ['events', '--since', String(since), '--json']).stdout.split('\n').filter(Boolean)

@@ -37,7 +37,7 @@ function approvedVisit(visits: VisitService, devices = [{ description: 'Laptop',
   const v = visits.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap', devices, ktpUid: '04AABBCCDD' });
   visits.check(v.id, 'O2');
   visits.approve(v.id, 'O1');
-  visits.issue(v.id, 'TAMU-01', 'O3');
+  visits.issue(v.id, 'TAMU-01', 'O3', { rulesAcknowledged: true });
   return v.id;
 }
 

@@ -62,6 +62,8 @@ describe('pintu desk with a PC/SC reader', () => {
     say(id);
     await seen('tap a special badge to issue', 'the badge prompt');
     await tap(BADGE);
+    await seen('acknowledged these server-room rules', 'the rules to be shown');
+    say('y');
     await seen(`badge issued to visit ${id}`, 'the badge to be issued');
 
     say('4');

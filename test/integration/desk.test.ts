@@ -32,9 +32,15 @@ describe('pintu desk', () => {
     expect(r.stdout).toMatch(/a badge is issued only to an approved visit/);
     pintuJson(tc.file, ['visit', 'check', id!, '--by', 'O2']);
     pintuJson(tc.file, ['visit', 'approve', id!, '--by', 'O1']);
-    r = pintu(tc.file, ['desk', '--by', 'O2'], `2\n${id}\nTAMU-01\n4\n04a1b2c3d4e5f6\nq\n`);
+    // Issue 14: the rules are shown and the badge goes out only once the visitor acknowledged them.
+    r = pintu(tc.file, ['desk', '--by', 'O2'], `2\n${id}\nTAMU-01\nn\nq\n`);
+    expect(r.stdout).toMatch(/server-room rules \(version 2026-1\), read them to the visitor:\n {2}1\. Selama berada di ruang server/);
+    expect(r.stdout).toMatch(/the badge is issued only once the visitor acknowledged the server-room rules: nothing was issued/);
+    expect(pintuJson(tc.file, ['visit', 'show', id!])).toMatchObject({ state: 'approved', badgeUid: null });
+    r = pintu(tc.file, ['desk', '--by', 'O2'], `2\n${id}\nTAMU-01\ny\n4\n04a1b2c3d4e5f6\nq\n`);
     expect(r.stdout).toMatch(/badge issued to visit/);
     expect(r.stdout).toMatch(new RegExp(`visit ${id} \\(visit\\) — issued`));
+    expect(r.stdout).toMatch(/rules: {4}server-room rules version 2026-1 acknowledged .* before O2/);
 
     r = pintu(tc.file, ['desk', '--by', 'O2'], '3\nTAMU-01\nLaptop:SN-1\n\nq\n');
     expect(r.stdout).toMatch(/devices brought in: Laptop \[SN-1\]; HDD \[WD-2\]/);

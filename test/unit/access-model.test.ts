@@ -66,7 +66,7 @@ describe('access handler model', () => {
           ids.push(v.id);
           visits.check(v.id, 'O2');
           visits.approve(v.id, 'O1');
-          if (i < 2) visits.issue(v.id, BADGES[i]!, 'O3'); // the third stays approved without a badge
+          if (i < 2) visits.issue(v.id, BADGES[i]!, 'O3', { rulesAcknowledged: true }); // the third stays approved without a badge
         }
         const officerGrants: number[] = [];
         for (const a of actions) {
@@ -78,7 +78,7 @@ describe('access handler model', () => {
             if (a.kind === 'revoke') attempt(() => visits.revoke(id, 'O1', 'r'));
             if (a.kind === 'checkout') attempt(() => visits.checkout(id, 'O3', []));
             if (a.kind === 'lost') attempt(() => visits.badgeLost(id, 'O3'));
-            if (a.kind === 'reissue') attempt(() => visits.issue(id, BADGES[2]!, 'O3'));
+            if (a.kind === 'reissue') attempt(() => visits.issue(id, BADGES[2]!, 'O3', { rulesAcknowledged: true }));
             continue;
           }
           // Snapshot what the card is before the tap, then check any visitor grant against it.
@@ -190,7 +190,7 @@ describe('presence model', () => {
           ids.push(v.id);
           visits.check(v.id, 'O2');
           visits.approve(v.id, 'O1');
-          visits.issue(v.id, BADGES[i]!, 'O3');
+          visits.issue(v.id, BADGES[i]!, 'O3', { rulesAcknowledged: true });
         }
         const visitorsInside = (): string[] => store.visitsInside().filter((v) => v.state === 'issued' || v.state === 'revoked').map((v) => v.id);
         const unescorted = (): boolean => visitorsInside().length > 0 && store.officersInside().length === 0;

@@ -89,7 +89,7 @@ describe('bad input through VisitService and commands from the centre', () => {
     refusedInput(() => visits.deny(v.id, 'O1', 'no letter\u001b[8m'), 'reason', /^reason: /, /^--reason: /);
     refusedInput(() => visits.revoke(v.id, 'O1', 'r'.repeat(501)), 'reason', /^reason: .*at most 500/, /^--reason: .*at most 500/);
     visits.approve(v.id, 'O1');
-    visits.issue(v.id, 'TAMU-01', 'O2');
+    visits.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     refusedInput(() => visits.checkout(v.id, 'O2', [{ description: 'HDD', serial: 'WD\u202E1' }]), 'devicesOut.serial', /^serial of a device carried out: /, /^--device-out serial: /);
     refusedInput(() => visits.checklist(v.id, 'O2', [{ item: 'UPS\u001b', status: 'ok', note: null }]), 'checklist.item', /^checklist item: /, /^--item: /);
     refusedInput(() => visits.checklist(v.id, 'O2', [{ item: 'UPS', status: 'ok', note: 'x'.repeat(501) }]), 'checklist.note', /^checklist item note: /, /^--item note: /);
@@ -114,7 +114,7 @@ describe('bad input through VisitService and commands from the centre', () => {
     refusedInput(() => visits.setOfficerActive('O7', false, 'O1'), 'officer', /^no officer with id "O7"$/, /^no officer with id "O7"$/);
     refusedInput(() => visits.request({ ...base, kind: 'maintenance' }), 'disposition', /^a maintenance visit needs its disposition: who ordered it, its reference and its date$/, /^a maintenance visit needs its disposition/);
     refusedInput(() => visits.check('V-1', 'O2'), 'visit', /^no visit with id "V-1"$/, /no visit with id "V-1"/);
-    refusedInput(() => visits.issue('V-1', 'TAMU-99', 'O2'), 'badge', /^no such badge "TAMU-99": no visitor badge in the pool has that label or UID$/,
+    refusedInput(() => visits.issue('V-1', 'TAMU-99', 'O2', { rulesAcknowledged: true }), 'badge', /^no such badge "TAMU-99": no visitor badge in the pool has that label or UID$/,
       /^--badge: no such badge "TAMU-99": .*\(see pintu badge list; add one with pintu badge add --uid UID --label L\)$/);
     // A refusal by a rule carries its field for a console, and the CLI prints it as it is (no flag: it is not about the typing).
     refusedInput(() => visits.addOfficer('Lain', 'staff', '0a01'), 'badge', /^badge 0A01 already belongs to another officer$/, /^badge 0A01 already belongs to another officer$/);
@@ -132,8 +132,8 @@ describe('bad input through VisitService and commands from the centre', () => {
     visits.check(v.id, 'O2');
     visits.approve(v.id, 'O1');
     for (const b of ['TAMU-99', '1B99']) {
-      refused(() => visits.issue(v.id, b, 'O2'), new RegExp(`^no such badge "${b}": no visitor badge in the pool has that label or UID`));
-      expect(() => visits.issue(v.id, b, 'O2')).not.toThrow(/hexadecimal/);
+      refused(() => visits.issue(v.id, b, 'O2', { rulesAcknowledged: true }), new RegExp(`^no such badge "${b}": no visitor badge in the pool has that label or UID`));
+      expect(() => visits.issue(v.id, b, 'O2', { rulesAcknowledged: true })).not.toThrow(/hexadecimal/);
     }
   });
 

@@ -44,7 +44,7 @@ describe('CLI write transactions', () => {
     visits.request({ name: 'Ani', nik: testNik(2), org: 'PT X', purpose: 'disk', devices: [] });
     visits.check(v.id, 'O2');
     visits.approve(v.id, 'O1');
-    visits.issue(v.id, 'TAMU-01', 'O2');
+    visits.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     visits.checkout(v.id, 'O2', []);
     visits.report(v.id, 'O1', 'done');
     visits.archive(v.id, 'O1');
@@ -58,7 +58,7 @@ describe('CLI write transactions', () => {
     const x = visits.request({ name: 'Dedi', nik: testNik(4), org: 'PT Y', purpose: 'rack', devices: [] });
     visits.check(x.id, 'O2');
     visits.approve(x.id, 'O1');
-    visits.issue(x.id, 'TAMU-02', 'O2');
+    visits.issue(x.id, 'TAMU-02', 'O2', { rulesAcknowledged: true });
     visits.badgeLost(x.id, 'O2');
     visits.revoke(x.id, 'O1', 'lost badge');
     visits.addBadge('1B00000003', 'TAMU-03');

@@ -149,7 +149,7 @@ function approvedVisit(d: FakeDoor, until: number): string {
   const id = v.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap' }).id;
   v.check(id, 'O1');
   v.approve(id, 'O2', { until });
-  v.issue(id, 'TAMU-01', 'O1');
+  v.issue(id, 'TAMU-01', 'O1', { rulesAcknowledged: true });
   return id;
 }
 

@@ -214,7 +214,7 @@ describe('console decisions', () => {
     const id = w.request('Budi');
     w.visits.check(id, w.staff.id);
     w.visits.approve(id, w.head.id);
-    w.visits.issue(id, 'TAMU-01', w.staff.id);
+    w.visits.issue(id, 'TAMU-01', w.staff.id, { rulesAcknowledged: true });
     const detail = await (await w.as(w.staff).get(`/visits/${id}`)).text();
     expect(detail).toContain(`href="/visits/${id}/checkout"`);
     expect(detail).toContain(`href="/visits/${id}/badge-lost"`);

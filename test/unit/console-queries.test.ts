@@ -136,7 +136,7 @@ describe('console queries and alarms', () => {
       const other = request('Sari', 'PT Y', 2);
       s.check(id, 'O2');
       s.approve(id, 'O1');
-      s.issue(id, 'TAMU-01', 'O2');
+      s.issue(id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
       const access = accessOf();
       const tap = (reader: 'in' | 'out', uid: string): void => { access.handleTap({ readerId: reader, uid, tech: 'sim', at: clock.now }); };
       clock.now += MIN;
@@ -163,7 +163,7 @@ describe('console queries and alarms', () => {
       s.approve(early, 'O1', { until: DAY1 + 48 * 60 * MIN });
       const first = request('Sari', 'PT Y', 2);
       clock.now = DAY1 + 24 * 60 * MIN; // 2026-12-02 09:00 WIB
-      s.issue(early, 'TAMU-01', 'O2');
+      s.issue(early, 'TAMU-01', 'O2', { rulesAcknowledged: true });
       const second = request('Tono', 'PT Z', 3);
       expect(q.visitsOfDay('2026-12-01').map((v) => v.id)).toEqual([early, first]);
       expect(q.visitsOfDay('2026-12-02').map((v) => v.id)).toEqual([early, second]);

@@ -51,7 +51,7 @@ describe('desk commands (issue 12)', () => {
     const id = requested();
     s.check(id, 'O2');
     s.approve(id, 'O1');
-    s.issue(id, 'TAMU-01', 'O2');
+    s.issue(id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     return id;
   };
   const types = (since: number): string[] => store.events.since(since).map((e) => e.type);
@@ -171,7 +171,7 @@ describe('desk commands (issue 12)', () => {
     const returned = requested(3);
     s.check(returned, 'O2');
     s.approve(returned, 'O1');
-    s.issue(returned, 'TAMU-02', 'O2');
+    s.issue(returned, 'TAMU-02', 'O2', { rulesAcknowledged: true });
     s.checkout(returned, 'O2', [LAPTOP, HDD]);
     expect(store.visitIdsClosedBefore(now + 1)).toEqual([cancelled, returned]);
     s.acknowledgeMismatch(held, 'O1', 'ok');
@@ -191,7 +191,7 @@ describe('desk commands (issue 12)', () => {
       expect(store.badge('1B01')?.status).toBe('available');
       expect(store.events.since(before).map((e) => [e.type, e.data])).toEqual([['badge.found', { badge: '1B01', label: 'TAMU-01', officer: 'O1' }]]);
       // The found badge can be issued again (here to the same visit, which lost it).
-      expect(s.issue(id, 'TAMU-01', 'O2').badgeUid).toBe('1B01');
+      expect(s.issue(id, 'TAMU-01', 'O2', { rulesAcknowledged: true }).badgeUid).toBe('1B01');
     });
   });
 

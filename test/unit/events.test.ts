@@ -117,7 +117,7 @@ describe('the event catalogue', () => {
     const v2 = visits.request({ name: 'Sari', nik: testNik(2), org: 'PT Y', purpose: 'UPS', kind: 'maintenance', devices: [laptop], by: 'O2', disposition: { orderedBy: 'Kabag TU', reference: 'ND-7', date: '2026-11-20' } }).id;
     visits.check(v2, 'O2');
     visits.approve(v2, 'O1');
-    visits.issue(v2, 'TAMU-02', 'O2');
+    visits.issue(v2, 'TAMU-02', 'O2', { rulesAcknowledged: true });
     tap('in', '1B02');
     clock.now += 31_000;
     access.expireEscorts();
@@ -132,7 +132,7 @@ describe('the event catalogue', () => {
     const v3 = visits.request({ name: 'Tono', nik: testNik(3), org: 'PT Z', purpose: 'cabling' }).id;
     visits.check(v3, 'O2');
     visits.approve(v3, 'O1');
-    visits.issue(v3, 'TAMU-03', 'O2');
+    visits.issue(v3, 'TAMU-03', 'O2', { rulesAcknowledged: true });
     tap('in', '0A01');
     tap('in', '1B03');
     visits.revoke(v3, 'O1', 'wrong room');

@@ -38,7 +38,7 @@ function writeEntries(d: ReturnType<typeof door>): StoredEvent<'incident.recorde
   const v = d.desk.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk', devices: [{ description: 'HDD', serial: 'WD-2' }] }).id;
   d.desk.check(v, 'O2');
   d.desk.approve(v, 'O1');
-  d.desk.issue(v, 'TAMU-01', 'O2');
+  d.desk.issue(v, 'TAMU-01', 'O2', { rulesAcknowledged: true });
   d.desk.checkout(v, 'O2', []);
   d.desk.acknowledgeMismatch(v, 'O1', 'HDD ditahan untuk perbaikan');
   // 3. An officer's note on an acknowledged alarm.

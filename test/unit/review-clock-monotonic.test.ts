@@ -29,7 +29,7 @@ function setup() {
   const id = v.request({ name: 'Budi', nik: testNik(1), org: 'PT X', purpose: 'disk swap' }).id;
   v.check(id, 'O1');
   v.approve(id, 'O2', { until: T + 30 * MIN });
-  v.issue(id, 'TAMU-01', 'O1');
+  v.issue(id, 'TAMU-01', 'O1', { rulesAcknowledged: true });
   const access = new AccessService(store, { grant: () => undefined }, {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
     repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => clock.now(),

@@ -41,14 +41,14 @@ describe('tap path query plans', () => {
       const v = visits.request({ name: `V${i}`, nik: testNik(1), org: 'O', purpose: 'P' });
       visits.check(v.id, 'O2');
       visits.approve(v.id, 'O1');
-      visits.issue(v.id, 'TAMU-01', 'O2');
+      visits.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
       visits.checkout(v.id, 'O2', []);
     }
     const live = [0, 1].map((i) => {
       const v = visits.request({ name: `L${i}`, nik: testNik(2), org: 'O', purpose: 'P' });
       visits.check(v.id, 'O2');
       visits.approve(v.id, 'O1');
-      visits.issue(v.id, `TAMU-0${i + 1}`, 'O2');
+      visits.issue(v.id, `TAMU-0${i + 1}`, 'O2', { rulesAcknowledged: true });
       return v.id;
     });
     const access = new AccessService(store, { grant: () => undefined }, {

@@ -64,7 +64,7 @@ describe('VisitService', () => {
   it('holds one KTP for one visit at a time and stores only its keyed hash', () => {
     const s = make();
     const v = approved(s, '04A1B2C3');
-    s.issue(v.id, 'TAMU-01', 'O2');
+    s.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     expect(() => s.request({ name: 'A', nik: '3201011205900001', org: 'O', purpose: 'P', ktpUid: '04a1b2c3' })).toThrow(/already held for visit/);
     expect(s.visitByKtp('04A1B2C3')?.id).toBe(v.id);
     expect(JSON.stringify(store.visit(v.id))).not.toContain('04A1B2C3');
@@ -76,10 +76,10 @@ describe('VisitService', () => {
     const s = make();
     const a = approved(s);
     const b = approved(s);
-    s.issue(a.id, 'TAMU-01', 'O2');
-    expect(() => s.issue(b.id, '1b01', 'O2')).toThrow(/badge TAMU-01 is issued to visit/);
+    s.issue(a.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
+    expect(() => s.issue(b.id, '1b01', 'O2', { rulesAcknowledged: true })).toThrow(/badge TAMU-01 is issued to visit/);
     s.checkout(a.id, 'O2', []);
-    expect(s.issue(b.id, 'TAMU-01', 'O2').badgeUid).toBe('1B01');
+    expect(s.issue(b.id, 'TAMU-01', 'O2', { rulesAcknowledged: true }).badgeUid).toBe('1B01');
   });
 
   it('records a maintenance checklist and parses --item', () => {
@@ -87,7 +87,7 @@ describe('VisitService', () => {
     const v = s.request({ name: 'A', nik: '3201011205900001', org: 'IT', purpose: 'monthly check', kind: 'maintenance', disposition: { orderedBy: 'Kabag', reference: 'ND-1', date: '2026-11-20' } });
     s.check(v.id, 'O2');
     s.approve(v.id, 'O1');
-    s.issue(v.id, 'TAMU-01', 'O2');
+    s.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     const done = s.checklist(v.id, 'O2', [parseChecklistItem('UPS battery:degraded:runtime 6 min'), parseChecklistItem('core switch:ok')]);
     expect(done.checklist).toEqual([{ item: 'UPS battery', status: 'degraded', note: 'runtime 6 min' }, { item: 'core switch', status: 'ok', note: null }]);
     expect(() => parseChecklistItem('UPS:broken')).toThrow(UserError);

@@ -5,6 +5,8 @@ import { ALLOWED_ROLES, DEFAULT_STANDARDS, type VisitAction } from '../../src/do
 import { ROLES, VISIT_STATES, type Device, type DomainEvent, type Officer, type Role, type Visit, type VisitorBadge, type VisitState } from '../../src/domain/types.js';
 
 const MIN = 60_000;
+/** The server-room rules acknowledged at badge issue (issue 14). */
+const RULES = { version: '2026-1' };
 const T0 = Date.UTC(2026, 10, 23, 1, 0, 0);
 const NAME = 'Siti Rahmawati Kusumadewi';
 const NIK = '3273015508900001';
@@ -45,7 +47,7 @@ function at(state: 'checked' | 'approved' | 'issued' | 'checked_out' | 'denied')
   if (state === 'checked') return v;
   v = ok(v, { type: 'approve', by: HEAD, until: T0 + 120 * MIN }, T0 + 2 * MIN).visit;
   if (state === 'approved') return v;
-  v = ok(v, { type: 'issue', by: STAFF, badge: badge(1) }, T0 + 3 * MIN).visit;
+  v = ok(v, { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, T0 + 3 * MIN).visit;
   if (state === 'issued') return v;
   return ok(v, { type: 'checkout', by: STAFF, devicesOut: [LAPTOP] }, T0 + 30 * MIN).visit;
 }
@@ -73,10 +75,10 @@ describe('the SOP path, step by step', () => {
 
     // Step 3 badge issued 3 minutes later; the KTP is now held.
     const t3 = t2 + 3 * MIN;
-    r = ok(v, { type: 'issue', by: STAFF, badge: badge(1) }, t3);
+    r = ok(v, { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, t3);
     v = r.visit;
     expect(v).toMatchObject({ state: 'issued', presence: 'outside', badgeUid: badge(1).uid, ktpHeld: true, at: { issued: t3 }, by: { issued: 'O1' } });
-    expect(r.events).toEqual([{ type: 'badge.issued', data: { visit: v.id, officer: 'O1', badge: badge(1).uid, label: 'TAMU-01', ktpHeld: true, reissue: false, step: 3, sopStep: 'issue', durationSeconds: 180, standardSeconds: 300, overStandard: false } }]);
+    expect(r.events).toEqual([{ type: 'badge.issued', data: { visit: v.id, officer: 'O1', badge: badge(1).uid, label: 'TAMU-01', ktpHeld: true, reissue: false, rulesVersion: '2026-1', step: 3, sopStep: 'issue', durationSeconds: 180, standardSeconds: 300, overStandard: false } }]);
 
     // Step 4: inside 4 + 15 = 19 minutes (standard 15); leaving and coming back keeps the first entry.
     v = applyPresence(v, { type: 'enter', readerId: 'in' }, t3 + MIN);
@@ -132,11 +134,11 @@ describe('refusals', () => {
     expect(e).toContain('requested');
     expect(e).toContain('checked');
     expect(refused(at('checked'), { type: 'check', by: STAFF }, T0 + 5 * MIN)).toMatch(/is checked/);
-    expect(refused(at('checked'), { type: 'issue', by: STAFF, badge: badge(1) }, T0 + 5 * MIN)).toMatch(/is checked/);
+    expect(refused(at('checked'), { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, T0 + 5 * MIN)).toMatch(/is checked/);
     expect(refused(at('approved'), { type: 'checkout', by: STAFF, devicesOut: [] }, T0 + 5 * MIN)).toMatch(/is approved/);
     expect(refused(at('issued'), { type: 'report', by: COORD }, T0 + 5 * MIN)).toMatch(/is issued/);
     expect(refused(at('issued'), { type: 'archive', by: STAFF }, T0 + 5 * MIN)).toMatch(/is issued/);
-    expect(refused(at('denied'), { type: 'issue', by: STAFF, badge: badge(1) }, T0 + 5 * MIN)).toMatch(/is denied/);
+    expect(refused(at('denied'), { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, T0 + 5 * MIN)).toMatch(/is denied/);
     expect(refused(at('approved'), { type: 'deny', by: HEAD, reason: 'x' }, T0 + 5 * MIN)).toMatch(/is approved/);
   });
 
@@ -145,7 +147,7 @@ describe('refusals', () => {
     expect(refused(at('checked'), { type: 'approve', by: COORD, until: T0 + 60 * MIN }, T0 + 5 * MIN)).toMatch(/only head/);
     expect(refused(at('checked'), { type: 'deny', by: STAFF, reason: 'x' }, T0 + 5 * MIN)).toMatch(/only head may deny/);
     expect(refused(fresh().visit, { type: 'check', by: HEAD }, T0 + 5 * MIN)).toMatch(/O3 is head; only staff or coordinator may check/);
-    expect(refused(at('approved'), { type: 'issue', by: HEAD, badge: badge(1) }, T0 + 5 * MIN)).toMatch(/O3 is head/);
+    expect(refused(at('approved'), { type: 'issue', by: HEAD, badge: badge(1), rules: RULES }, T0 + 5 * MIN)).toMatch(/O3 is head/);
     expect(refused(at('issued'), { type: 'revoke', by: COORD, reason: 'x' }, T0 + 5 * MIN)).toMatch(/only head may revoke/);
     expect(refused(at('issued'), { type: 'badge_lost', by: off('O9', 'staff', false) }, T0 + 5 * MIN)).toMatch(/deactivated/);
   });
@@ -153,7 +155,7 @@ describe('refusals', () => {
   it('every command enforces ALLOWED_ROLES, before looking at the state', () => {
     const cmds: VisitCommand[] = [
       { type: 'check', by: STAFF }, { type: 'approve', by: STAFF, until: T0 + 999 * MIN }, { type: 'deny', by: STAFF, reason: 'r' },
-      { type: 'issue', by: STAFF, badge: badge(2) }, { type: 'checkout', by: STAFF, devicesOut: [] }, { type: 'report', by: STAFF },
+      { type: 'issue', by: STAFF, badge: badge(2), rules: RULES }, { type: 'checkout', by: STAFF, devicesOut: [] }, { type: 'report', by: STAFF },
       { type: 'archive', by: STAFF }, { type: 'revoke', by: STAFF, reason: 'r' }, { type: 'badge_lost', by: STAFF },
     ];
     for (const c of cmds) {
@@ -185,15 +187,26 @@ describe('refusals', () => {
     expect(ok(v, { type: 'approve', by: HEAD, from: T0 + 60 * MIN, until: T0 + 90 * MIN }, T0 + 5 * MIN).visit).toMatchObject({ validFrom: T0 + 60 * MIN, validUntil: T0 + 90 * MIN });
   });
 
+  it('a badge is issued only once the visitor acknowledged the server-room rules; the visit and the event keep the version (issue 14)', () => {
+    const v = at('approved');
+    const r = applyVisitCommand(v, { type: 'issue', by: STAFF, badge: badge(1), rules: null }, T0 + 4 * MIN, DEFAULT_STANDARDS);
+    expect(r).toMatchObject({ ok: false, code: 'rules.unacknowledged' });
+    expect(r.ok ? '' : r.error).toMatch(/has not acknowledged the server-room rules/);
+    expect(applyVisitCommand(v, { type: 'issue', by: STAFF, badge: badge(1), rules: { version: '' } }, T0 + 4 * MIN, DEFAULT_STANDARDS).ok).toBe(false);
+    const done = ok(v, { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, T0 + 4 * MIN);
+    expect(done.visit.rulesAck).toEqual({ version: '2026-1', at: T0 + 4 * MIN, officer: STAFF.id });
+    expect(done.events[0]).toMatchObject({ type: 'badge.issued', data: { rulesVersion: '2026-1' } });
+  });
+
   it('a badge cannot be issued after the approval expired', () => {
-    expect(refused(at('approved'), { type: 'issue', by: STAFF, badge: badge(1) }, T0 + 120 * MIN)).toMatch(/expired/);
+    expect(refused(at('approved'), { type: 'issue', by: STAFF, badge: badge(1), rules: RULES }, T0 + 120 * MIN)).toMatch(/expired/);
   });
 
   it('issuing an unavailable badge is refused with its label and status', () => {
     const v = at('approved');
-    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'issued', 'V-20261123-007') }, T0 + 4 * MIN)).toMatch(/TAMU-03 is issued to visit V-20261123-007/);
-    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'lost', 'V-1') }, T0 + 4 * MIN)).toMatch(/TAMU-03 is lost/);
-    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'retired') }, T0 + 4 * MIN)).toMatch(/TAMU-03 is retired/);
+    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'issued', 'V-20261123-007'), rules: RULES }, T0 + 4 * MIN)).toMatch(/TAMU-03 is issued to visit V-20261123-007/);
+    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'lost', 'V-1'), rules: RULES }, T0 + 4 * MIN)).toMatch(/TAMU-03 is lost/);
+    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(3, 'retired'), rules: RULES }, T0 + 4 * MIN)).toMatch(/TAMU-03 is retired/);
   });
 });
 
@@ -212,7 +225,7 @@ describe('revocation and lost badges', () => {
     const inside = applyPresence(at('issued'), { type: 'enter', readerId: 'in' }, T0 + 4 * MIN);
     const rev = ok(inside, { type: 'revoke', by: HEAD, reason: 'x' }, T0 + 5 * MIN);
     expect(rev.events[0]!.data).toMatchObject({ presence: 'inside', badge: badge(1).uid });
-    expect(refused(rev.visit, { type: 'issue', by: STAFF, badge: badge(2) }, T0 + 6 * MIN)).toMatch(/revoked/);
+    expect(refused(rev.visit, { type: 'issue', by: STAFF, badge: badge(2), rules: RULES }, T0 + 6 * MIN)).toMatch(/revoked/);
     const out = ok(rev.visit, { type: 'checkout', by: STAFF, devicesOut: [LAPTOP] }, T0 + 7 * MIN);
     expect(out.visit).toMatchObject({ state: 'checked_out', badgeUid: null, ktpHeld: false });
     expect(out.events.map((e) => e.type)).toContain('badge.returned');
@@ -220,14 +233,14 @@ describe('revocation and lost badges', () => {
 
   it('badge lost, then a new badge is issued (reissue, no new issue milestone)', () => {
     const v = at('issued');
-    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(2) }, T0 + 5 * MIN)).toMatch(/mark it lost first/);
+    expect(refused(v, { type: 'issue', by: STAFF, badge: badge(2), rules: RULES }, T0 + 5 * MIN)).toMatch(/mark it lost first/);
     const lost = ok(v, { type: 'badge_lost', by: COORD }, T0 + 5 * MIN);
     expect(lost.visit).toMatchObject({ state: 'issued', badgeUid: null });
     expect(lost.events).toEqual([{ type: 'badge.lost', data: { visit: v.id, officer: 'O2', badge: badge(1).uid } }]);
     expect(refused(lost.visit, { type: 'badge_lost', by: COORD }, T0 + 6 * MIN)).toMatch(/holds no badge/);
-    const re = ok(lost.visit, { type: 'issue', by: STAFF, badge: badge(2) }, T0 + 6 * MIN);
+    const re = ok(lost.visit, { type: 'issue', by: STAFF, badge: badge(2), rules: RULES }, T0 + 6 * MIN);
     expect(re.visit).toMatchObject({ state: 'issued', badgeUid: badge(2).uid, at: { issued: v.at.issued } });
-    expect(re.events).toEqual([{ type: 'badge.issued', data: { visit: v.id, officer: 'O1', badge: badge(2).uid, label: 'TAMU-02', ktpHeld: true, reissue: true } }]);
+    expect(re.events).toEqual([{ type: 'badge.issued', data: { visit: v.id, officer: 'O1', badge: badge(2).uid, label: 'TAMU-02', ktpHeld: true, reissue: true, rulesVersion: '2026-1' } }]);
     const out = ok(re.visit, { type: 'checkout', by: STAFF, devicesOut: [LAPTOP] }, T0 + 9 * MIN);
     expect(out.events.find((e) => e.type === 'badge.returned')?.data.badge).toBe(badge(2).uid);
   });
@@ -327,7 +340,7 @@ describe('property: random command sequences', () => {
           continue;
         }
         const reason = type === 'cancel' ? (s.pick % 2 ? 'cancelled' : 'no_show') : s.reason;
-        const cmd = { type, by: s.by, reason, until: now + s.until, badge: s.badge, devicesOut: s.devices } as VisitCommand;
+        const cmd = { type, by: s.by, reason, until: now + s.until, badge: s.badge, devicesOut: s.devices, rules: RULES } as VisitCommand;
         const before = structuredClone(v);
         const r = applyVisitCommand(v, cmd, now, DEFAULT_STANDARDS);
         expect(v).toEqual(before);

@@ -5,6 +5,7 @@
 import type { Hono } from 'hono';
 import type { Officer, Role } from '../../domain/types.js';
 import { ALLOWED_ROLES, type SopStandards } from '../../domain/sop.js';
+import type { ServerRoomRules } from '../../domain/rules.js';
 import type { ConsolePorts } from '../../ports/console.js';
 import type { Log } from '../../ports/log.js';
 import type { Catalogue, Lang, Translate } from './i18n/index.js';
@@ -34,6 +35,8 @@ export interface ConsoleSettings {
   defaultValidity: 'end-of-day' | number;
   /** The privacy notice the request form shows the visitor (`privacy.notice`; UU PDP). */
   privacyNotice?: string;
+  /** The server-room rules the visitor acknowledges at badge issue (`visits.rules`). */
+  rules: ServerRoomRules;
 }
 
 /** The per-request variables of a console request. */

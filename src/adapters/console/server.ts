@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { ConsoleConfig } from '../../config/schema.js';
 import type { SopStandards } from '../../domain/sop.js';
+import { DEFAULT_RULES, type ServerRoomRules } from '../../domain/rules.js';
 import { UserError } from '../../domain/errors.js';
 import type { ConsolePorts } from '../../ports/console.js';
 import type { Log } from '../../ports/log.js';
@@ -61,6 +62,8 @@ export interface ConsoleServerOptions {
   defaultValidity: 'end-of-day' | number;
   /** The privacy notice shown on the request form (`privacy.notice`). */
   privacyNotice?: string;
+  /** The server-room rules shown at badge issue (`visits.rules`; default `DEFAULT_RULES`). */
+  rules?: ServerRoomRules;
   /** Clock (ms; default Date.now). */
   now?: () => number;
   /** Screen groups (default: all of them). */
@@ -89,7 +92,7 @@ export class ConsoleServer {
     const catalogue = new Catalogue();
     this.ctx = {
       ports,
-      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, loopbackOnly: isLoopback(this.address.host), standards: opts.standards, defaultValidity: opts.defaultValidity, ...(opts.privacyNotice ? { privacyNotice: opts.privacyNotice } : {}) },
+      settings: { site: opts.site, door: opts.door, timeZone: opts.timeZone, idleMs: c.idleMinutes * 60_000, language: c.language, secure: this.tls !== null, loopbackOnly: isLoopback(this.address.host), standards: opts.standards, defaultValidity: opts.defaultValidity, ...(opts.privacyNotice ? { privacyNotice: opts.privacyNotice } : {}), rules: opts.rules ?? DEFAULT_RULES },
       catalogue,
       sessions: new SessionStore(c.idleMinutes * 60_000),
       live: new LiveHub({ catalogue, roleOf: (id) => activeRole(ports.queries.officer(id)), log }),

@@ -50,6 +50,16 @@ ${message}
 </div>`;
 }
 
+/** The server-room rules (`visits.rules`) shown to the officer, and the box confirming the visitor acknowledged them. */
+function rulesFieldset(ctx: ConsoleContext, t: Translate): Html {
+  const rules = ctx.settings.rules;
+  return h`<fieldset class="card rules"><legend>${t('rules.title', { version: rules.version })}</legend>
+<p>${t('rules.lead')}</p>
+<ol class="rules-text">${rules.text.map((l) => h`<li>${l}</li>`)}</ol>
+<label class="choice"><input type="checkbox" class="tick" name="rules" value="${rules.version}"> ${t('rules.confirm', { version: rules.version })}</label>
+</fieldset>`;
+}
+
 function issueBody(c: Context<ConsoleEnv>, ctx: ConsoleContext, v: Visit, token: string, chosen: string, error: string | null): Html {
   const t = c.get('t');
   const tz = ctx.settings.timeZone;
@@ -73,6 +83,7 @@ ${free.length
     ? h`<select id="badge" name="badge"><option value="">${t('issue.choose.none')}</option>${free.map((b) => h`<option value="${b.label}"${b.label === chosen ? h` selected` : ''}>${b.label}</option>`)}</select>`
     : h`<p class="muted" id="badge">${t('issue.noneAvailable')}</p>`}
 <p>${t('issue.ktp')}</p>
+${rulesFieldset(ctx, t)}
 <button type="submit" class="primary">${t('issue.submit')}</button>
 </form>`;
 }
@@ -121,8 +132,10 @@ export function issueScreen(app: ConsoleApp, ctx: ConsoleContext): void {
       badge = taken.uid;
     }
     if (!badge) return render(c, ctx, v, '', chosen, t('issue.pick'), 422);
+    // The box names the version shown: a page served before the rules changed is no acknowledgement of the new ones.
+    if (f.rules !== ctx.settings.rules.version) return render(c, ctx, v, uid ? ctx.desk.add({ uid }).token : '', chosen, t('rules.missing'), 422);
     try {
-      const after = await ctx.ports.write('console.issue', () => ctx.ports.desk.issue(v.id, badge, officer.id));
+      const after = await ctx.ports.write('console.issue', () => ctx.ports.desk.issue(v.id, badge, officer.id, { rulesAcknowledged: true }));
       const label = after.badgeUid ? ctx.ports.queries.badge(after.badgeUid)?.label ?? '' : '';
       return redirectWith(c, `/visits/${v.id}`, t('issue.done', { badge: label }));
     } catch (err) {

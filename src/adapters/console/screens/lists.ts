@@ -74,12 +74,12 @@ export function dailyList(ctx: ConsoleContext, t: Translate, day: string, visits
   const q = ctx.ports.queries;
   return h`<p><strong>${t('daily.count', { count: visits.length })}</strong></p>
 ${visits.length === 0 ? h`<p>${t('daily.none')}</p>` : h`<div class="table-wrap" tabindex="0"><table class="print-table daily"><thead><tr>
-<th scope="col">${t('muster.no')}</th><th scope="col">${t('visit.id')}</th><th scope="col">${t('inside.visitor')}</th><th scope="col">${t('daily.nik')}</th><th scope="col">${t('inside.org')}</th><th scope="col">${t('daily.purpose')}</th><th scope="col">${t('inside.badge')}</th><th scope="col">${t('inside.escort')}</th><th scope="col">${t('daily.entry')}</th><th scope="col">${t('daily.exit')}</th><th scope="col">${t('daily.state')}</th>
+<th scope="col">${t('muster.no')}</th><th scope="col">${t('visit.id')}</th><th scope="col">${t('inside.visitor')}</th><th scope="col">${t('daily.nik')}</th><th scope="col">${t('inside.org')}</th><th scope="col">${t('daily.purpose')}</th><th scope="col">${t('inside.badge')}</th><th scope="col">${t('inside.escort')}</th><th scope="col">${t('daily.entry')}</th><th scope="col">${t('daily.exit')}</th><th scope="col">${t('daily.state')}</th><th scope="col">${t('rules.label')}</th>
 </tr></thead><tbody>${visits.map((v, i) => {
   const badgeUid = v.badgeUid ?? null;
   const label = badgeUid ? q.badge(badgeUid)?.label ?? '-' : '-';
   return h`<tr data-visit="${v.id}"><td>${i + 1}</td><td><a href="/visits/${v.id}">${v.id}</a></td><td>${v.visitor.name}</td><td class="nowrap">${maskNik(v.visitor.nik)}</td><td>${v.visitor.org}</td><td>${v.purpose}</td>
-<td>${label}</td><td>${name(v.escort) ?? '-'}</td><td>${onDay(v.at.firstEntry)}</td><td>${onDay(v.at.checkedOut ?? v.at.lastExit)}</td><td>${stateLabel(t, v.state)}</td></tr>`;
+<td>${label}</td><td>${name(v.escort) ?? '-'}</td><td>${onDay(v.at.firstEntry)}</td><td>${onDay(v.at.checkedOut ?? v.at.lastExit)}</td><td>${stateLabel(t, v.state)}</td><td class="nowrap">${v.rulesAck?.version ?? '-'}</td></tr>`;
 })}</tbody></table></div>`}
 <div class="signature">
 <div class="sign"><p>${t('daily.madeBy')}<br>${t(`role.${printedBy.role}` as MessageKey)}</p><div class="sign-space"></div><p class="sign-name">${printedBy.name}</p></div>

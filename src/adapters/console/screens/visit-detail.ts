@@ -12,7 +12,7 @@ import type { ConsoleApp, ConsoleContext } from '../context.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import { page } from '../layout.js';
 import { devicesTable, visitSummary } from '../visit-view.js';
-import { h, signedIn, timeTag, type Html } from '../view.js';
+import { h, signedIn, timeTag, when, type Html } from '../view.js';
 import { may } from '../context.js';
 import { nikRevealForm } from './nik-reveal.js';
 import { actionsFor, routeVisit, VISIT_ID, visitNotFound } from './visit-actions.js';
@@ -90,6 +90,7 @@ ${v.visitor.phone ? h`<dt>${t('visits.phone')}</dt><dd>${v.visitor.phone}</dd>` 
 <dt>${t('visits.planned')}</dt><dd>${t('visits.minutes', { minutes: v.plannedMinutes })}</dd>
 ${v.letterRef ? h`<dt>${t('visits.letter')}</dt><dd>${v.letterRef}</dd>` : ''}
 ${v.disposition ? h`<dt>${t('visits.disposition')}</dt><dd>${t('visits.dispositionText', { ...v.disposition })}</dd>` : ''}
+${v.rulesAck ? h`<dt>${t('rules.label')}</dt><dd data-rules="${v.rulesAck.version}">${t('rules.acked', { version: v.rulesAck.version, time: when(v.rulesAck.at, ctx.settings.timeZone), officer: ctx.ports.queries.officer(v.rulesAck.officer)?.name ?? v.rulesAck.officer })}</dd>` : ''}
 ${v.presence ? h`<dt>${t('visits.presence')}</dt><dd>${t(`presence.${v.presence}` as MessageKey)}</dd>` : ''}
 ${escort ? h`<dt>${t('visits.escort')}</dt><dd>${escort}</dd>` : ''}
 ${v.mismatchPending ? h`<dt>${t('visits.mismatch')}</dt><dd><strong class="over">${t('visits.mismatchPending')}</strong></dd>` : ''}

@@ -57,7 +57,7 @@ export function eventLine(t: DashTranslate, e: VisitEvent, tz: string): { what: 
   switch (e.type) {
     case 'visit.requested': return { what: t(d.officer ? 'visit.ev.requested' : 'visit.ev.preregistered'), detail: parts(by, str(d.letterRef)) };
     case 'visit.approved': return { what: t('visit.ev.approved', { until: when(Date.parse(str(d.validUntil)), tz) }), detail: parts(by) };
-    case 'badge.issued': return { what: t('visit.ev.issued', { label: str(d.label) }), detail: parts(by) };
+    case 'badge.issued': return { what: t('visit.ev.issued', { label: str(d.label) }), detail: parts(by, str(d.rulesVersion) ? t('visit.rulesVersion', { version: str(d.rulesVersion) }) : '') };
     case 'visit.checked_out': return { what: t('visit.ev.checkedOut', { n: typeof d.devicesOut === 'number' ? d.devicesOut : 0 }), detail: parts(by) };
     case 'access.granted': return { what: t('visit.ev.granted', { dir: t(d.direction === 'out' ? 'visit.dir.out' : 'visit.dir.in') }), detail: parts(str(d.reader)) };
     case 'access.denied': return { what: t('visit.ev.refused', { why: str(d.reason) }), detail: parts(str(d.reader)) };
