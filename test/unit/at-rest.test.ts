@@ -56,7 +56,7 @@ function seed(store: DoorStore, t: TempConfig): { visit: string; denied: string 
   const v = visits.request({ name: NAME, nik: NIK, org: 'PT Data Prima', phone: PHONE, purpose: 'ganti disk' });
   visits.check(v.id, 'O2');
   visits.approve(v.id, 'O1');
-  visits.issue(v.id, 'TAMU-01', 'O2');
+  visits.issue(v.id, 'TAMU-01', 'O2', { rulesAcknowledged: true });
   const d = visits.request({ name: `${NAME} Dua`, nik: testNik(8), org: 'PT Lain', purpose: 'survei' });
   visits.deny(d.id, 'O1', 'identitas tidak cocok');
   visits.incident('O2', `tamu ${NAME} (${PHONE}) lupa kartu`, v.id);

@@ -60,14 +60,14 @@ describe('retention closes every case (fake clock, real store and scheduler)', (
     const cancelled = ask(4); s.cancel(cancelled, 'O2', 'no_show', 'catatan batal 4');
     const revoked = ask(5); s.revoke(revoked, 'O1', 'alasan cabut 5');
     const done = ask(6, { kind: 'maintenance', disposition: { orderedBy: 'Penanda Tangan 6', reference: 'ND/6', date: '2027-01-03' } });
-    s.check(done, 'O2'); s.approve(done, 'O1'); s.issue(done, 'TAMU-01', 'O2');
+    s.check(done, 'O2'); s.approve(done, 'O1'); s.issue(done, 'TAMU-01', 'O2', { rulesAcknowledged: true });
     s.checklist(done, 'O2', [{ item: 'UPS', status: 'ok', note: 'catatan periksa 6' }]);
     s.checkout(done, 'O2', [laptop]); s.archive(done, 'O1');
     s.incident('O2', 'catatan kejadian 6', done);
     s.incident('O2', 'kejadian umum tanpa kunjungan');
-    const inside = ask(7); s.check(inside, 'O2'); s.approve(inside, 'O1', { until: now + 20 * DAY }); s.issue(inside, 'TAMU-02', 'O2');
-    const held = ask(8); s.check(held, 'O2'); s.approve(held, 'O1'); s.issue(held, 'TAMU-03', 'O2'); s.checkout(held, 'O2', []); // mismatch: KTP held
-    const revokedOut = ask(9); s.check(revokedOut, 'O2'); s.approve(revokedOut, 'O1'); s.issue(revokedOut, 'TAMU-04', 'O2'); s.revoke(revokedOut, 'O1', 'cabut 9');
+    const inside = ask(7); s.check(inside, 'O2'); s.approve(inside, 'O1', { until: now + 20 * DAY }); s.issue(inside, 'TAMU-02', 'O2', { rulesAcknowledged: true });
+    const held = ask(8); s.check(held, 'O2'); s.approve(held, 'O1'); s.issue(held, 'TAMU-03', 'O2', { rulesAcknowledged: true }); s.checkout(held, 'O2', []); // mismatch: KTP held
+    const revokedOut = ask(9); s.check(revokedOut, 'O2'); s.approve(revokedOut, 'O1'); s.issue(revokedOut, 'TAMU-04', 'O2', { rulesAcknowledged: true }); s.revoke(revokedOut, 'O1', 'cabut 9');
     const countsBefore = store.db.prepare('SELECT COUNT(*) AS n FROM visits').get();
     // The NIK hash is written at request (issue 14, item 4), in its own column.
     expect(store.db.prepare('SELECT nik_hash FROM visits WHERE id = ?').pluck().get(denied)).toBe(nikHash(loadOrCreateSecret(t.config.dataDir), testNik(3)));
