@@ -1,7 +1,8 @@
 /**
  * `pintu subject find|export|erase --nik N`: data-subject requests (UU PDP 27/2022, issue 14 item 4), answered at the
  * door from its own database. The person's visits are found by the keyed hash of their NIK; `find` lists them without
- * personal data (NIK masked), `export` writes every record about them (JSON, or a printable page in Indonesian), and
+ * personal data (NIK masked), `export` (an officer, with their PIN, recorded in their name) writes every record about
+ * them (JSON, or a printable page in Indonesian), and
  * `erase` (a head, with a reason and their PIN; refused while a visit is open) erases their personal fields and free
  * text, keeping the events so the hash chain verifies.
  */
@@ -38,15 +39,25 @@ export function subjectCommands(program: Command): void {
     .requiredOption('--nik <nik>', 'the person\'s NIK (16 digits)')
     .option('--format <format>', 'json | html (a printable page in Indonesian)', 'json')
     .option('--out <file>', 'write to this new file (mode 0600) instead of stdout')
-    .option('--by <officer>', 'the officer answering the request (recorded)')
-    .action(action(function (this: Command, o: { nik: string; format: string; out?: string; by?: string }) {
+    .requiredOption('--by <officer>', 'the officer answering the request (asked for their PIN; recorded)')
+    .action(action(async function (this: Command, o: { nik: string; format: string; out?: string; by: string }) {
       if (o.format !== 'json' && o.format !== 'html') throw new UserError(`--format "${o.format}" must be json or html`);
       const format = o.format;
       const file = o.out ? resolve(o.out) : null;
       if (file && existsSync(file)) throw new UserError(`--out: ${file} exists; choose a new file name`);
-      const text = withServices(this, ({ store, config }) => {
+      // Everything about a person leaves the door: the officer answering proves who they are (PIN), as a reveal or an
+      // erasure does, so subject.exported names who really did it.
+      const by = o.by.trim().toUpperCase();
+      withServices(this, ({ store }) => {
+        const who = store.officer(by);
+        if (!who) throw new UserError(`--by: no officer with id "${o.by}"`);
+        if (!who.active) throw new UserError(`officer ${who.id} is deactivated`);
+      });
+      const pin = await new Answers().pin(`PIN of officer ${by}`);
+      const text = withServices(this, ({ store, config, officers }) => {
+        const who = officers.requirePin(by, pin, `the PIN of officer ${by}`);
         const now = store.clock.now();
-        const r = new SubjectService(store, loadOrCreateSecret(config.dataDir), () => store.clock.now()).export(o.nik, format, o.by);
+        const r = new SubjectService(store, loadOrCreateSecret(config.dataDir), () => store.clock.now()).export(o.nik, format, who.id);
         return format === 'html'
           ? subjectHtml(r, { site: config.site, door: config.door.id, timeZone: config.visits.timeZone, now })
           : JSON.stringify({ site: config.site, door: config.door.id, exportedAt: new Date(now).toISOString(), ...r }, null, 2) + '\n';

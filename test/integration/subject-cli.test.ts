@@ -64,7 +64,7 @@ describe('data-subject requests (CLI, built dist)', () => {
     expect(pintu(tc.file, ['subject', 'find', '--nik', '123']).stderr).toMatch(/NIK must be exactly 16 digits/);
 
     // Export: every record about the person, nobody else's.
-    const exp = JSON.parse(ok(tc, ['subject', 'export', '--nik', NIK, '--by', 'O1'])) as {
+    const exp = JSON.parse(ok(tc, ['subject', 'export', '--nik', NIK, '--by', 'O1'], `${TEST_PIN}\n`)) as {
       door: string; nikMasked: string; visits: { id: string; visitor: { name: string; nik: string; phone: string }; purpose: string; denyReason: string | null }[];
       incidents: { visitId: string; note: string }[]; events: { type: string; data: { visit?: string } }[];
     };
@@ -76,7 +76,7 @@ describe('data-subject requests (CLI, built dist)', () => {
     expect(JSON.stringify(exp)).not.toContain('Orang Lain');
     expect(exp.events.every((e) => e.data.visit === first.id || e.data.visit === second)).toBe(true);
     const file = join(tc.dir, 'salinan.html');
-    expect(pintuJson<{ file: string }>(tc.file, ['subject', 'export', '--nik', NIK, '--format', 'html', '--out', file]).file).toBe(file);
+    expect(pintuJson<{ file: string }>(tc.file, ['subject', 'export', '--nik', NIK, '--format', 'html', '--out', file, '--by', 'O1'], `${TEST_PIN}\n`).file).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('<html lang="id">');
@@ -85,7 +85,7 @@ describe('data-subject requests (CLI, built dist)', () => {
     expect(html).toContain('Budi menunggu di lobi');
     expect(html).toContain('PT Contoh &lt;Jaya&gt;');
     expect(html).not.toMatch(/<script|Orang Lain/);
-    expect(pintu(tc.file, ['subject', 'export', '--nik', NIK, '--format', 'html', '--out', file]).stderr).toMatch(/exists; choose a new file name/);
+    expect(pintu(tc.file, ['subject', 'export', '--nik', NIK, '--format', 'html', '--out', file, '--by', 'O1'], `${TEST_PIN}\n`).stderr).toMatch(/exists; choose a new file name/);
     const exports = ok(tc, ['events', '--json']).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string }).filter((e) => e.type === 'subject.exported');
     expect(exports).toHaveLength(2);
 
