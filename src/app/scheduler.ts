@@ -1,7 +1,9 @@
 /**
  * Maintenance jobs inside the daemon: the SOP 002 health checklist every `health.intervalDays`, the purge of personal
  * data past `privacy.retentionDays`, the nightly backup with rotation, and confirming clock synchronisation. A single unref()ed timer polls (default every 10 min), so a
- * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job.
+ * job missed while the Pi was off runs at the next tick; `stop()` clears it and waits for a running job, which ends at
+ * its next step: the purge after its current batch (it runs in batches with the event loop's turn between them, so taps
+ * never wait for more than one batch), no backup started once stopping. No job starts after `stop()`.
  */
 import { join } from 'node:path';
 import type { StorePort, StoredEvent } from '../ports/store.js';
@@ -11,7 +13,8 @@ import { DAY_MS } from '../domain/time.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
 import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
-import { expireRequests, purgePersonalData } from './maintenance/purge.js';
+import { expireRequests } from './maintenance/purge.js';
+import { countDueInPages, purgeInBatches, type PurgeBatchLimits } from './maintenance/purge-batches.js';
 import { event } from '../domain/events.js';
 
 /** The scheduler's slice of the configuration (the root builds it from the config: `schedulerSettings` in main.ts). */
@@ -48,6 +51,8 @@ export interface SchedulerDeps {
   onEvents?: (events: StoredEvent[]) => void;
   /** Poll interval (ms, default 10 min). */
   tickMs?: number;
+  /** Bounds of the purge's batches (default `PURGE_BATCH`; tests make them small). */
+  purgeBatch?: Partial<PurgeBatchLimits>;
 }
 
 /** The daemon's maintenance scheduler. */
@@ -57,6 +62,7 @@ export class Scheduler {
   private readonly env: SystemEnv;
   private readonly log: Log;
   private lastRefusal = '';
+  private stopping = false;
 
   /** Create (not start) the scheduler. */
   constructor(private readonly d: SchedulerDeps) {
@@ -67,19 +73,22 @@ export class Scheduler {
   /** Start polling; the first health run is due `health.intervalDays` after the first start (not at start). */
   start(): void {
     const { store } = this.d;
+    this.stopping = false;
     if (store.meta(LAST_HEALTH_KEY) === null) store.retry(() => store.setMeta(LAST_HEALTH_KEY, String(this.env.now())));
     this.timer = setInterval(() => { void this.tick(); }, this.d.tickMs ?? 600_000);
     this.timer.unref();
   }
 
-  /** Run every due job once (skipped if a previous tick is still running). */
+  /** Run every due job once (skipped if a previous tick is still running, or once stopped). */
   tick(): Promise<void> {
+    if (this.stopping) return this.running ?? Promise.resolve();
     this.running ??= this.runJobs().finally(() => { this.running = null; });
     return this.running;
   }
 
-  /** Clear the timer and wait for a running job. */
+  /** Clear the timer and wait for a running job (it ends at its next step: the purge after its current batch). */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
@@ -102,33 +111,41 @@ export class Scheduler {
         this.log.info({ status: report.status, counts: report.counts }, 'health checklist');
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'health checklist failed'); }
+    if (this.stopping) return;
     try {
       // Never on an untrusted clock: a clock set back or jumped forward would delete personal data early, irreversibly.
       const refusal = clock?.maintenanceRefusal() ?? [];
-      // Requests that never reached the door expire first (on a trusted clock only: an expiry cannot be undone).
+      const stopped = (): boolean => this.stopping;
       if (refusal.length === 0) {
+        // Requests that never reached the door expire first (on a trusted clock only: an expiry cannot be undone).
         const expired = expireRequests(store, { now, undecidedDays: settings.expireUndecidedDays });
         if (expired.length) {
           this.d.onEvents?.(store.events.since(store.events.lastSeq() - expired.length));
           this.log.info({ count: expired.length }, 'requests expired');
         }
-      }
-      const r = purgePersonalData(store, {
-        retentionDays: settings.retentionDays, now, dryRun: refusal.length > 0, run: { ranBy: 'daemon', expireUndecidedDays: settings.expireUndecidedDays },
-      });
-      if (refusal.length && r.count) {
-        const why = refusal.join('; ');
-        this.log.warn({ due: r.count, reasons: refusal }, 'purge refused: the clock is not trusted');
-        if (why !== this.lastRefusal) {
-          const ev = store.tx(() => store.events.append([event('privacy.purge_refused', { due: r.count, reasons: refusal })], now));
-          this.d.onEvents?.(ev);
+        // In batches, each with its destruction record, the event loop's turn between them; the clock asked again before each.
+        const r = await purgeInBatches(store, {
+          retentionDays: settings.retentionDays, now, run: { ranBy: 'daemon', expireUndecidedDays: settings.expireUndecidedDays },
+          ...(this.d.purgeBatch ? { limits: this.d.purgeBatch } : {}),
+          stopped, refusal: () => clock?.maintenanceRefusal() ?? [], onBatch: (ev) => this.d.onEvents?.(ev),
+        });
+        if (r.count) this.log.info({ count: r.count, batches: r.batches, longestBatchMs: Math.round(r.longestBatchMs), retentionDays: r.retentionDays }, 'personal data purged');
+        if (r.interrupted) this.log.warn({ purged: r.count, ...r.interrupted }, 'purge ended before nothing was due; the next tick goes on');
+      } else {
+        // Only counted (ids by pages, no visit read): the run is refused.
+        const due = await countDueInPages(store, { retentionDays: settings.retentionDays, now, stopped });
+        if (due) {
+          const why = refusal.join('; ');
+          this.log.warn({ due, reasons: refusal }, 'purge refused: the clock is not trusted');
+          if (why !== this.lastRefusal && !this.stopping) {
+            const ev = store.tx(() => store.events.append([event('privacy.purge_refused', { due, reasons: refusal })], now));
+            this.d.onEvents?.(ev);
+          }
+          this.lastRefusal = why;
         }
-        this.lastRefusal = why;
-      } else if (r.count) {
-        this.d.onEvents?.(store.events.since(store.events.lastSeq() - 1));
-        this.log.info({ count: r.count, retentionDays: r.retentionDays }, 'personal data purged');
       }
     } catch (err) { this.log.error({ err: (err as Error).message }, 'purge failed'); }
+    if (this.stopping) return;
     try {
       const r = await nightlyBackup(store, join(settings.dataDir, BACKUP_DIR), { ...settings.backup, timeZone: settings.timeZone, now });
       if (r) {

@@ -15,7 +15,7 @@ import { realProcessEnv, realSystem } from '../adapters/os/system.js';
 import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
 import { restoreFile } from '../adapters/sqlite/backup.js';
 import { expireRequests, purgePersonalData } from '../app/maintenance/purge.js';
-import { destructionRecords, formatDestructionRecords } from './purge-report.js';
+import { formatDestructionRecords, newestDestructionRecords } from './purge-report.js';
 import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
 import { event } from '../domain/events.js';
@@ -77,11 +77,11 @@ export function maintenanceCommands(program: Command): void {
     .option('--dry-run', 'only show what would be purged')
     .option('--by <officer>', 'the officer running the purge (written in the destruction record)')
     .option('--report', 'print the destruction records (berita acara pemusnahan) of past purges; changes nothing')
-    .option('--limit <n>', 'with --report: the newest N records', '100')
+    .option('--limit <n>', 'with --report: the newest N records (one per purge run, its batches merged)', '100')
     .action(action(function (this: Command, o: { dryRun?: boolean; by?: string; report?: boolean; limit: string }) {
       if (o.report) {
         const limit = intOption(o.limit, '--limit');
-        const { records, config } = withServices(this, ({ store, config }) => ({ records: destructionRecords(store.eventsOfType('privacy.purged', limit)), config }));
+        const { records, config } = withServices(this, ({ store, config }) => ({ records: newestDestructionRecords((n) => store.eventsOfType('privacy.purged', n), limit), config }));
         out(this, records, () => formatDestructionRecords(records, { door: config.door.id, site: config.site, timeZone: config.visits.timeZone }));
         return;
       }
@@ -112,7 +112,7 @@ export function maintenanceCommands(program: Command): void {
         ...(expired ? [`expired ${expired} requests that never reached the door`] : []),
         `${r.dryRun ? 'would purge' : 'purged'} ${r.count} visits closed before ${t(r.cutoff)} (retention ${r.retentionDays} days): ${r.fields.join(', ')}`,
         ...r.visits.map((v) => `  ${v.visit}  ${v.state}  closed ${t(v.closedAt)}`),
-        ...(!r.dryRun && r.count ? ['destruction record written (privacy.purged); print it with: pintu purge --report'] : []),
+        ...(!r.dryRun && r.count ? [`destruction record written (privacy.purged, ${r.batches} ${r.batches === 1 ? 'batch' : 'batches'}); print it with: pintu purge --report`] : []),
       ].join('\n'));
     }));
 

@@ -1,7 +1,9 @@
 /**
  * `pintu purge --report`: the destruction records (berita acara pemusnahan data pribadi) of the door, one per purge
  * run, from its `privacy.purged` events — what categories of personal data, how many records, the period the visits
- * were closed in, when, by which policy and run by what. In Indonesian, as the document is filed at the office.
+ * were closed in, when, by which policy and run by what. In Indonesian, as the document is filed at the office. A run
+ * erases in batches, each committed with its own event (the run's id and the batch's number in it): the report merges
+ * the batches of one run into one record and says how many batches and which events they were.
  */
 import type { StoredEvent } from '../ports/store.js';
 import { formatTime } from '../domain/time.js';
@@ -15,8 +17,12 @@ export interface DestructionRecord {
   at: string;
   /** Hash of the event (the chain vouches for the record). */
   hash: string;
-  /** The event's data: count, policy, categories, states, period, who ran it. */
+  /** The event's data: count, policy, categories, states, period, who ran it (summed over the run's batches). */
   data: Record<string, unknown>;
+  /** How many batches (events) the run committed. */
+  batches: number;
+  /** Seq of the run's last event (`seq` for a run of one batch). */
+  lastSeq: number;
 }
 
 /** Words for the visit states, as the officers' console names them. */
@@ -24,9 +30,48 @@ const STATE_ID: Record<string, string> = {
   checked_out: 'sudah keluar', archived: 'diarsipkan', denied: 'ditolak', cancelled: 'dibatalkan', expired: 'kedaluwarsa', revoked: 'izin dicabut',
 };
 
-/** The destruction records among these events. */
+/** The destruction records among these events (oldest first), the batches of one run merged into one record. */
 export function destructionRecords(events: StoredEvent[]): DestructionRecord[] {
-  return events.filter((e) => isEvent(e, 'privacy.purged')).map((e) => ({ seq: e.seq, at: e.at, hash: e.hash, data: e.data as Record<string, unknown> }));
+  const runs = new Map<string, DestructionRecord>();
+  for (const e of events) {
+    if (!isEvent(e, 'privacy.purged')) continue;
+    const d = e.data as Record<string, unknown>;
+    // Records written before runs had ids (one per run then) stand alone.
+    const key = typeof d.run === 'string' ? `${String(d.ranBy)}|${d.run}` : `seq ${e.seq}`;
+    const r = runs.get(key);
+    if (!r) { runs.set(key, { seq: e.seq, at: e.at, hash: e.hash, data: { ...d }, batches: 1, lastSeq: e.seq }); continue; }
+    r.batches += 1;
+    r.lastSeq = e.seq;
+    r.hash = e.hash;
+    r.data = merged(r.data, d);
+  }
+  return [...runs.values()].map(({ data: { batch: _batch, ...data }, ...r }) => ({ ...r, data }));
+}
+
+/** The newest `limit` runs' records, read through `newestEvents(n)` (the newest n `privacy.purged` events, oldest first). */
+export function newestDestructionRecords(newestEvents: (n: number) => StoredEvent[], limit: number): DestructionRecord[] {
+  for (let n = limit; ; n *= 2) {
+    const events = newestEvents(n);
+    const records = destructionRecords(events);
+    // All read, or more runs than asked for (the oldest, perhaps cut by the window, is left out): the newest are whole.
+    if (events.length < n || records.length > limit) return records.slice(-limit);
+  }
+}
+
+/** Two batches' data as one: counts summed, the period widened. */
+function merged(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const sum = (x: unknown, y: unknown): Record<string, number> => {
+    const out = { ...(x ?? {}) as Record<string, number> };
+    for (const [k, n] of Object.entries((y ?? {}) as Record<string, number>)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  const pick = (x: unknown, y: unknown, f: (p: string, q: string) => string): unknown =>
+    typeof x === 'string' && typeof y === 'string' ? f(x, y) : x ?? y;
+  return {
+    ...a, count: Number(a.count) + Number(b.count), states: sum(a.states, b.states), categories: sum(a.categories, b.categories),
+    oldestClosed: pick(a.oldestClosed, b.oldestClosed, (p, q) => (Date.parse(p) <= Date.parse(q) ? p : q)),
+    newestClosed: pick(a.newestClosed, b.newestClosed, (p, q) => (Date.parse(p) >= Date.parse(q) ? p : q)),
+  };
 }
 
 /** The records as the printable text of `pintu purge --report`. */
@@ -45,7 +90,7 @@ export function formatDestructionRecords(records: DestructionRecord[], o: { door
     const states = Object.entries((d.states ?? {}) as Record<string, number>).map(([s, n]) => `${STATE_ID[s] ?? s} ${n}`).join(', ');
     const who = d.ranBy === 'cli' ? `perintah pintu purge${typeof d.officer === 'string' ? ` oleh petugas ${d.officer}` : ''}` : 'layanan pintu (jadwal otomatis)';
     lines.push(
-      `${i + 1}. Pemusnahan pada ${t(r.at)} (peristiwa no. ${r.seq})`,
+      `${i + 1}. Pemusnahan pada ${t(r.at)} (${r.batches > 1 ? `peristiwa no. ${r.seq}–${r.lastSeq}, ${r.batches} tahap` : `peristiwa no. ${r.seq}`})`,
       `   Dijalankan oleh   : ${who}`,
       `   Kebijakan         : masa simpan ${String(d.retentionDays)} hari setelah kunjungan ditutup (privacy.retentionDays)` +
         (typeof d.expireUndecidedDays === 'number' ? `; permohonan tanpa keputusan kedaluwarsa setelah ${d.expireUndecidedDays} hari` : ''),
@@ -60,7 +105,7 @@ export function formatDestructionRecords(records: DestructionRecord[], o: { door
       `     - catatan buku kejadian                         : ${cat.incidentNotes ?? '–'} entri`,
       ...(cat.watchlistEntries ? [`     - entri daftar pantauan yang telah kedaluwarsa  : ${cat.watchlistEntries} entri`] : []),
       '   Tetap disimpan    : nomor kunjungan, status, waktu langkah SOP, instansi, perangkat, dan log peristiwa (untuk laporan)',
-      `   Hash peristiwa    : ${r.hash}`,
+      `   Hash peristiwa    : ${r.hash}${r.batches > 1 ? ' (tahap terakhir)' : ''}`,
       '',
     );
   });

@@ -194,7 +194,9 @@ export const EVENT_SCHEMAS = {
       watchlistEntries: count('watchlist entries removed: expired longer ago than the retention').optional(),
     }).describe('records destroyed per category of personal data').optional(),
     oldestClosed: iso('the earliest closure among the visits purged').optional(), newestClosed: iso('the latest closure among the visits purged').optional(),
-  }).describe('destruction record: personal data past retention was purged (UU PDP)'),
+    run: iso('the purge run this record belongs to, named by the time it started: a run erases in batches, each committed with its own record').optional(),
+    batch: count('the batch\'s number in its run, from 1').optional(),
+  }).describe('destruction record: personal data past retention was purged (UU PDP); one per batch of a run'),
   // Data-subject requests (pintu subject, issue 14 item 4): ids only, never the NIK that found them.
   'subject.exported': z.object({
     visits: z.array(visit).describe('the visits found for the person'), format: z.enum(['json', 'html']).describe('the export\'s format'),

@@ -312,6 +312,14 @@ export interface DatabaseCheckRepository {
   checkDatabaseInWorker(o: DbCheckOptions): Promise<DbCheckResult>;
 }
 
+/** One page of the purge's walk through the closed visits. */
+export interface DueVisitPage {
+  /** Ids of the visits on this page that are due (closed before the cutoff, not purged, KTP not held). */
+  due: string[];
+  /** Cursor of the next page, or null: the walk is over. */
+  next: string | null;
+}
+
 /** Personal-data retention: finding what is due and erasing it for good. */
 export interface RetentionRepository {
   /**
@@ -320,6 +328,12 @@ export interface RetentionRepository {
    * storage from states and times only (never a personal field), so memory stays bounded however many visits there are.
    */
   visitIdsClosedBefore(cutoff: number): string[];
+  /**
+   * One page of a walk through the not-yet-purged closed visits, in storage order: at most `limit` visits looked at from
+   * `after` (a cursor a previous page returned; null: from the start), the ids of those due (the rule of
+   * `visitIdsClosedBefore`), and where the next page starts. The daemon's batched purge reads one page at a time.
+   */
+  closedVisitPage(cutoff: number, after: string | null, limit: number): DueVisitPage;
   /** Ids of the requests that have not reached the door (requested, checked, approved), oldest first. */
   pendingVisitIds(): string[];
   /** Ids of the visits whose NIK hash (`nikHash` of src/app/secret.ts) is `hash`, oldest first. */

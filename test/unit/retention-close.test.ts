@@ -127,6 +127,8 @@ describe('retention closes every case (fake clock, real store and scheduler)', (
       states: { expired: 2, denied: 1, cancelled: 1, revoked: 1, archived: 1 },
       categories: { identity: 6, ktpHash: 0, nikHash: 6, freeText: 6, incidentNotes: 1 },
       oldestClosed: expect.any(String) as unknown, newestClosed: expect.any(String) as unknown,
+      // The purge runs in batches, each with its record: this run of six is one batch (the run named by its start).
+      run: new Date(now).toISOString(), batch: 1,
     });
     const d = records[0]!.data as { oldestClosed: string; newestClosed: string };
     expect(Date.parse(d.oldestClosed)).toBeLessThanOrEqual(Date.parse(d.newestClosed));

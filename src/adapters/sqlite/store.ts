@@ -15,12 +15,13 @@ import { SqliteTransactions } from './transactions.js';
 import { ackedSeq, checkDatabaseInWorker, checkDb, linkStatus } from './db-check.js';
 import { backupTo, nightlyBackups, rotate } from './backup.js';
 import { ConsoleReads } from './console-reads.js';
+import { closedVisitPage, visitIdsClosedBefore } from './retention.js';
 import type { FieldCipher } from './field-cipher.js';
 import { incidentAad, searchAad, VisitSealer } from './sealed-visit.js';
 import { checkDataKey, encryptClearDatabase, resealAll, keyUsage, type KeySource } from './at-rest.js';
 import { NameIndex } from './name-index.js';
 import type { BadgeStatus, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../../domain/types.js';
-import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, Incident, LinkSnapshot, PinRecord, StoreClock, StoredEvent, StorePort, VisitSearch } from '../../ports/store.js';
+import type { BackupResult, DbCheckOptions, DbCheckResult, DoorStatusRow, DueVisitPage, Incident, LinkSnapshot, PinRecord, StoreClock, StoredEvent, StorePort, VisitSearch } from '../../ports/store.js';
 
 interface OfficerRow { id: string; name: string; role: Role; badge_uid: string; active: number; presence: Presence; entered_at: number | null }
 interface BadgeRow { uid: string; label: string; status: BadgeStatus; visit_id: string | null }
@@ -402,15 +403,14 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
 
   /** Ids of visits closed before `cutoff`, not yet purged, KTP not held, oldest first (the purge's rule in SQL, on states and times only). */
   visitIdsClosedBefore(cutoff: number): string[] {
-    return this.prep<[number], { id: string }>(`SELECT id FROM visits INDEXED BY visits_unpurged
-    WHERE purged_at IS NULL AND state IN ('checked_out', 'archived', 'denied', 'cancelled', 'expired', 'revoked')
-      AND json_extract(data, '$.ktpHeld') IS NOT 1
-      AND (state <> 'revoked' OR badge_uid IS NULL)
-      AND (CASE state WHEN 'denied' THEN json_extract(data, '$.at.decided') WHEN 'cancelled' THEN json_extract(data, '$.at.cancelled')
-           WHEN 'expired' THEN json_extract(data, '$.at.expired') WHEN 'revoked' THEN json_extract(data, '$.at.revoked')
-           ELSE coalesce(json_extract(data, '$.at.archived'), json_extract(data, '$.at.checkedOut')) END) < ?
-    ORDER BY requested_at, id`).pluck().all(cutoff) as unknown as string[];
+    return visitIdsClosedBefore(this.prepFn, cutoff);
   }
+
+  /** One page of the purge's walk through the not-yet-purged closed visits (`closedVisitPage` of retention.ts). */
+  closedVisitPage(cutoff: number, after: string | null, limit: number): DueVisitPage {
+    return closedVisitPage(this.prepFn, cutoff, after, limit);
+  }
+  private readonly prepFn = <P extends unknown[], R>(sql: string): Statement<P, R> => this.prep<P, R>(sql);
 
   /** Ids of the requests that have not reached the door, oldest first. */
   pendingVisitIds(): string[] {
