@@ -52,3 +52,21 @@ describe('watchlist reasons at rest', () => {
     expect(watchlistService(t.config, after).list().map((x) => x.reason)).toEqual([REASON]);
   });
 });
+
+describe('data key file writes (review)', () => {
+  it('a rewrite never inherits the mode of a temp file left behind: the key file stays 0600', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync, statSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'pintu-key-'));
+    try {
+      const file = join(dir, 'data.key');
+      writeFileSync(`${file}.new`, 'left by an interrupted rotation or an editor\n');
+      chmodSync(`${file}.new`, 0o644);
+      writeDataKeyFile(file, [newDataKey()]);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readDataKeyFile(file)).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,7 @@
  * Losing the file loses the personal fields of every visit: the installer tells the operator to keep a copy apart.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { dataKey, type DataKey } from '../sqlite/field-cipher.js';
 
@@ -46,7 +46,9 @@ export function readDataKeyFile(file: string): DataKey[] {
 export function writeDataKeyFile(file: string, keys: readonly DataKey[]): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
   const tmp = `${file}.new`;
-  const fd = openSync(tmp, 'w', 0o600);
+  // A temp file left behind (a crash, an editor) keeps its own mode under 'w': remove it and create ours 0600 ('wx').
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, HEADER + keys.map((k) => `${k.key.toString('base64')}\n`).join(''));
     fsyncSync(fd);
