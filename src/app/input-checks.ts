@@ -4,6 +4,7 @@
  */
 import { UserError, type InputField } from '../domain/errors.js';
 import { textProblem, type TextKind } from '../domain/text.js';
+import { personalDataProblem, type VisitorFacts } from '../domain/free-text.js';
 import { RANDOM_UID_PROBLEM, UID_RULE, checkUid, isRandomUid } from '../domain/uid.js';
 import type { Device } from '../domain/types.js';
 
@@ -13,6 +14,21 @@ export function checkText(value: string | null | undefined, field: InputField, s
   const p = textProblem(value, kind);
   if (p) throw new UserError(`${subject}: ${p.detail}`, { field, subject, code: p.code, params: p.params });
 }
+
+/**
+ * Refuse free text that goes into an event (kept for ever, sent to the centre) when it holds a NIK, a phone number or
+ * the visit's own visitor name/NIK/phone (src/domain/free-text.ts); the message names the field and what was found,
+ * never the data. A purged visit's placeholders are not facts about anyone.
+ */
+export function checkEventText(value: string | null | undefined, field: InputField, subject: string, visitor: VisitorFacts = {}): void {
+  if (value === null || value === undefined || !value.trim()) return;
+  const facts = visitor.name === PURGED ? {} : visitor;
+  const p = personalDataProblem(value, facts);
+  if (p) throw new UserError(`${subject} ${p.detail}`, { field, subject, code: p.code, params: {} });
+}
+
+/** What a purged visit holds in place of the visitor's name (app/maintenance/purge.ts PURGED). */
+const PURGED = '[purged]';
 
 /** Refuse a field that is empty or only spaces. */
 export function required(value: string | null | undefined, field: InputField, subject: string): void {

@@ -6,7 +6,7 @@
 import { NotFound, Refused } from '../domain/errors.js';
 import { event } from '../domain/events.js';
 import type { StorePort } from '../ports/store.js';
-import { checkText, required } from './input-checks.js';
+import { checkEventText, checkText, required } from './input-checks.js';
 
 /** Reveal the full NIK of visit `id` to head `by` for `reason`; writes the event in the same transaction. */
 export function revealNik(store: StorePort, now: number, id: string, by: string, reason: string): string {
@@ -22,6 +22,7 @@ export function revealNik(store: StorePort, now: number, id: string, by: string,
     const visit = store.visit(id.trim().toUpperCase());
     if (!visit) throw new NotFound('visit', `no visit with id "${id}"`, { field: 'visit' });
     if (!visit.visitor.nik) throw new Refused(`visit ${visit.id} no longer holds a NIK (purged)`, { field: 'visit' });
+    checkEventText(reason, 'reason', 'reason for revealing the NIK', visit.visitor);
     store.events.append([event('visit.nik_revealed', { visit: visit.id, officer: officer.id, reason: reason.trim() })], now);
     return visit.visitor.nik;
   });

@@ -12,7 +12,7 @@ import { NotFound, Refused, UserError } from '../domain/errors.js';
 import { keyedHash, nikHash } from './secret.js';
 import { DAY_MS, HOUR_MS, endOfLocalDay, isCalendarDate, localDate } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
-import { cardUid, checkDevices, checkText, required } from './input-checks.js';
+import { cardUid, checkDevices, checkEventText, checkText, required } from './input-checks.js';
 import { revealNik } from './nik-reveal.js';
 import type { VisitCommands, VisitRequest } from '../ports/visit-commands.js';
 import type { DeskCommands } from '../ports/console.js';
@@ -152,6 +152,10 @@ export class VisitService implements VisitCommands, DeskCommands {
     }
     const nik = checkNik(req.nik);
     if (!nik.ok) throw new UserError(nik.error, { field: 'nik', code: nik.code, ...(nik.params ? { params: nik.params } : {}) });
+    // The purpose and the disposition's signatory travel in visit.requested (never purged, sent to the centre).
+    const visitor = { name: req.name, nik: req.nik, phone: req.phone ?? null };
+    checkEventText(req.purpose, 'purpose', 'purpose', visitor);
+    if (req.disposition) checkEventText(req.disposition.orderedBy, 'disposition.orderedBy', 'who ordered the disposition', visitor);
     const planned = req.plannedMinutes ?? 60;
     if (!Number.isInteger(planned) || planned < 1 || planned > 24 * 60) {
       throw new UserError('planned duration must be a whole number of minutes between 1 and 1440', { field: 'plannedMinutes', subject: 'planned duration' });
@@ -205,13 +209,19 @@ export class VisitService implements VisitCommands, DeskCommands {
   /** SOP step 3: deny with a reason. */
   deny(id: string, by: string, reason: string): Visit {
     checkText(reason, 'reason', 'reason', 'reason');
-    return this.apply(id, (o) => ({ type: 'deny', by: o, reason }), by);
+    return this.apply(id, (o, v) => {
+      checkEventText(reason, 'reason', 'reason', v.visitor);
+      return { type: 'deny', by: o, reason };
+    }, by);
   }
 
   /** Revoke an approval at any time (head). */
   revoke(id: string, by: string, reason: string): Visit {
     checkText(reason, 'reason', 'reason', 'reason');
-    return this.apply(id, (o) => ({ type: 'revoke', by: o, reason }), by);
+    return this.apply(id, (o, v) => {
+      checkEventText(reason, 'reason', 'reason', v.visitor);
+      return { type: 'revoke', by: o, reason };
+    }, by);
   }
 
   /**
@@ -245,13 +255,19 @@ export class VisitService implements VisitCommands, DeskCommands {
       checkText(i.item, 'checklist.item', 'checklist item', 'checklistItem');
       checkText(i.note, 'checklist.note', 'checklist item note', 'checklistNote');
     }
-    return this.apply(id, (o) => ({ type: 'checklist', by: o, items }), by);
+    return this.apply(id, (o, v) => {
+      for (const i of items) checkEventText(i.note, 'checklist.note', 'checklist item note', v.visitor);
+      return { type: 'checklist', by: o, items };
+    }, by);
   }
 
   /** SOP step 6: the coordinator reports the visit. */
   report(id: string, by: string, note?: string): Visit {
     checkText(note, 'note', 'report note', 'note');
-    return this.apply(id, (o) => ({ type: 'report', by: o, ...(note ? { note } : {}) }), by);
+    return this.apply(id, (o, v) => {
+      checkEventText(note, 'note', 'report note', v.visitor);
+      return { type: 'report', by: o, ...(note ? { note } : {}) };
+    }, by);
   }
 
   /** SOP step 7: archive the visit file. */
@@ -276,7 +292,10 @@ export class VisitService implements VisitCommands, DeskCommands {
     }
     checkText(note, 'note', 'cancel note', 'note');
     const n = note?.trim();
-    return this.apply(id, (o) => ({ type: 'cancel', by: o, reason, ...(n ? { note: n } : {}) }), by);
+    return this.apply(id, (o, v) => {
+      checkEventText(n, 'note', 'cancel note', v.visitor);
+      return { type: 'cancel', by: o, reason, ...(n ? { note: n } : {}) };
+    }, by);
   }
 
   /**
@@ -341,6 +360,7 @@ export class VisitService implements VisitCommands, DeskCommands {
   /** Enable or disable the door (a disabled door refuses every badge; the exit button still works). */
   setDoorMode(mode: 'enabled' | 'disabled', by: string, reason?: string): void {
     checkText(reason, 'reason', 'reason', 'reason');
+    checkEventText(reason, 'reason', 'reason');
     this.store.tx(() => {
       const o = this.officer(by, 'by');
       if (o.role === 'staff') throw new Refused(`officer ${o.id} is staff; only a coordinator or head may ${mode === 'enabled' ? 'enable' : 'disable'} the door`, { field: 'by', code: 'role', params: { officer: o.id, role: o.role, action: 'door_mode', allowed: 'coordinator,head' } });
@@ -383,13 +403,16 @@ export class VisitService implements VisitCommands, DeskCommands {
     return o;
   }
 
-  /** Load, apply and save in a transaction (or inside the caller's). */
-  private apply(id: string, make: (o: Officer) => VisitCommand, by: string, ownTx = true): Visit {
+  /**
+   * Load, apply and save in a transaction (or inside the caller's). `make` sees the loaded visit, so it can refuse
+   * (before anything is written) free text naming that visit's visitor.
+   */
+  private apply(id: string, make: (o: Officer, v: Visit) => VisitCommand, by: string, ownTx = true): Visit {
     const run = (): Visit => {
       const visit = this.visit(id);
       const officer = this.officer(by, 'by');
       const now = this.now();
-      const r = applyVisitCommand(visit, make(officer), now, this.opts.standards);
+      const r = applyVisitCommand(visit, make(officer, visit), now, this.opts.standards);
       if (!r.ok) throw new Refused(r.error, { code: r.code, params: r.params });
       this.store.saveVisit(r.visit);
       this.store.events.append(r.events, now);

@@ -35,7 +35,8 @@ ${REASONS.map((r) => h`<label class="choice"><input type="radio" name="reason" v
 ${errorFor(errors, 'reason')}
 </fieldset>
 <label for="note">${t('cancel.note')} <span class="muted">(${t('common.optional')})</span></label>
-<textarea id="note" name="note" maxlength="1000"${errors.note ? h` aria-invalid="true" aria-describedby="err-note"` : ''}>${note}</textarea>
+<textarea id="note" name="note" maxlength="1000" aria-describedby="note-privacy${errors.note ? ' err-note' : ''}"${errors.note ? h` aria-invalid="true"` : ''}>${note}</textarea>
+<p id="note-privacy" class="muted">${t('common.noPersonalData')}</p>
 ${errorFor(errors, 'note')}
 <button type="submit" class="danger">${t('cancel.submit')}</button>
 </form>`;

@@ -69,6 +69,7 @@ ${errors.form ? h`<p class="error" role="alert">${errors.form}</p>` : ''}
 <td><label class="sr" for="status-${n}">${t('maintenance.status')} — ${t('maintenance.row', { n })}</label><select id="status-${n}" name="status"><option value="">${t('maintenance.choose')}</option>${STATUSES.map((s) => h`<option value="${s}"${s === r.status ? h` selected` : ''}>${conditionText(t, s)}</option>`)}</select></td>
 <td><label class="sr" for="note-${n}">${t('maintenance.note')} — ${t('maintenance.row', { n })}</label><input id="note-${n}" name="note" value="${r.note}" maxlength="${TEXT_LIMITS.checklistNote}"></td></tr>`;
     })}</tbody></table></div>
+<p class="muted">${t('maintenance.note')}: ${t('common.noPersonalData')}</p>
 <p><button type="submit" name="more" value="1">${t('maintenance.addRow')}</button> <button type="submit" class="primary">${t('maintenance.submit')}</button></p>
 ${v.checklist?.length ? h`<p class="muted">${t('maintenance.replaceNote')}</p>` : ''}
 </form>`;

@@ -21,7 +21,8 @@ ${csrfField(c)}
 <p class="muted">${t('nik.reveal.lead')}</p>
 ${errors._form ? h`<p class="error" role="alert">${errors._form}</p>` : ''}
 <label for="reveal-reason">${t('nik.reveal.reason')}</label>
-<textarea id="reveal-reason" name="reason" required aria-required="true" maxlength="${TEXT_LIMITS.reason}"${errors.reason ? h` aria-invalid="true" aria-describedby="err-reason"` : ''}>${reason}</textarea>
+<textarea id="reveal-reason" name="reason" required aria-required="true" maxlength="${TEXT_LIMITS.reason}" aria-describedby="reveal-reason-privacy${errors.reason ? ' err-reason' : ''}"${errors.reason ? h` aria-invalid="true"` : ''}>${reason}</textarea>
+<p id="reveal-reason-privacy" class="muted">${t('common.noPersonalData')}</p>
 ${fieldError(t, errors, 'reason')}
 <p class="actions"><button type="submit" class="danger">${t('nik.reveal.submit')}</button></p>
 </form>`;

@@ -112,7 +112,8 @@ ${pending ? h`<form method="post" action="/visits/${v.id}/deny" class="card" nov
 ${csrfField(c)}
 <fieldset><legend>${t('queue.denyLegend')}</legend>
 <label for="reason">${t('queue.reason')}</label>
-<textarea id="reason" name="reason" maxlength="${TEXT_LIMITS.reason}" required aria-required="true"${errors.reason ? h` aria-describedby="err-reason"` : ''}${invalid('reason')}>${values.reason}</textarea>
+<textarea id="reason" name="reason" maxlength="${TEXT_LIMITS.reason}" required aria-required="true" aria-describedby="reason-privacy${errors.reason ? ' err-reason' : ''}"${invalid('reason')}>${values.reason}</textarea>
+<p id="reason-privacy" class="muted">${t('common.noPersonalData')}</p>
 ${fieldError(t, errors, 'reason')}
 </fieldset>
 <button type="submit" class="danger">${t('queue.denySubmit')}</button>

@@ -83,10 +83,10 @@ function nikLine(t: Translate, input: string, error?: string): Html {
   return h`<p id="nik-reason" class="${bad ? 'field-error' : 'muted'}" aria-live="polite">${text}</p>`;
 }
 
-function input(id: string, label: string, value: string, errors: Record<string, string>, attrs: Html = h``): Html {
+function input(id: string, label: string, value: string, errors: Record<string, string>, attrs: Html = h``, hint?: { id: string; text: string }): Html {
   return h`<label for="${id}">${label}</label>
-<input id="${id}" name="${id}" value="${value}"${attrs}${describe(errors, id)}>
-${errorFor(errors, id)}`;
+<input id="${id}" name="${id}" value="${value}"${attrs}${describe(errors, id, hint?.id)}>
+${hint ? h`<p id="${hint.id}" class="muted">${hint.text}</p>` : ''}${errorFor(errors, id)}`;
 }
 
 /** The privacy notice (`privacy.notice`) the officer shows or reads to the visitor before the form is filled (UU PDP). */
@@ -126,7 +126,8 @@ ${v.tap ? h`<button type="submit" name="_action" value="ktp:clear" formnovalidat
 </fieldset>
 <fieldset class="card"><legend>${t('request.details')}</legend>
 <label for="purpose">${t('request.purpose')}</label>
-<textarea id="purpose" name="purpose" required maxlength="500"${describe(errors, 'purpose')}>${v.purpose}</textarea>
+<textarea id="purpose" name="purpose" required maxlength="500"${describe(errors, 'purpose', 'purpose-privacy')}>${v.purpose}</textarea>
+<p id="purpose-privacy" class="muted">${t('common.noPersonalData')}</p>
 ${errorFor(errors, 'purpose')}
 ${input('planned', t('request.planned'), v.planned, errors, h` type="number" min="1" max="1440" step="1" inputmode="numeric"`)}
 ${input('letterRef', t('request.letterRef'), v.letterRef, errors, h` maxlength="100" autocomplete="off"`)}
@@ -136,7 +137,7 @@ ${rowsFieldset(t, { prefix: 'dev', legend: t('request.devices'), hint: t('reques
 ${(['visit', 'maintenance'] as const).map((k) => h`<label class="choice"><input type="radio" name="kind" value="${k}"${v.kind === k ? h` checked` : ''}> ${t(`request.kind.${k}`)}</label>`)}
 ${errorFor(errors, 'kind')}
 <fieldset class="disposition"><legend>${t('request.disposition')}</legend>
-${input('orderedBy', t('request.disposition.orderedBy'), v.orderedBy, errors, h` maxlength="100" autocomplete="off"`)}
+${input('orderedBy', t('request.disposition.orderedBy'), v.orderedBy, errors, h` maxlength="100" autocomplete="off"`, { id: 'orderedBy-privacy', text: t('common.noPersonalData') })}
 ${input('reference', t('request.disposition.reference'), v.reference, errors, h` maxlength="100" autocomplete="off"`)}
 ${input('date', t('request.disposition.date'), v.date, errors, h` type="date"`)}
 </fieldset>

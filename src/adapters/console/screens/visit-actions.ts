@@ -143,7 +143,8 @@ function simplePage(c: Context<ConsoleEnv>, ctx: ConsoleContext, a: SimpleAction
 ${csrfField(c)}<input type="hidden" name="next" value="${next}">
 ${errors._form ? h`<p class="error" role="alert">${errors._form}</p>` : ''}
 ${a.text ? h`<label for="${a.text.name}">${t(a.text.label)}${a.text.required ? '' : h` <span class="muted">(${t('common.optional')})</span>`}</label>
-<textarea id="${a.text.name}" name="${a.text.name}" maxlength="${a.text.max}"${a.text.required ? h` required aria-required="true"` : ''}${errors[a.text.name] ? h` aria-invalid="true" aria-describedby="err-${a.text.name}"` : ''}>${values[a.text.name] ?? ''}</textarea>
+<textarea id="${a.text.name}" name="${a.text.name}" maxlength="${a.text.max}"${a.text.required ? h` required aria-required="true"` : ''} aria-describedby="${a.text.name}-privacy${errors[a.text.name] ? ` err-${a.text.name}` : ''}"${errors[a.text.name] ? h` aria-invalid="true"` : ''}>${values[a.text.name] ?? ''}</textarea>
+<p id="${a.text.name}-privacy" class="muted">${t('common.noPersonalData')}</p>
 ${fieldError(t, errors, a.text.name)}` : ''}
 <p class="actions"><button type="submit" class="${a.style}">${t(a.submit)}</button> <a href="${next}">${t('common.cancel')}</a></p>
 </form>`

@@ -9,6 +9,7 @@
  */
 import type { Context } from 'hono';
 import { checkNik, maskNik, type NikProblem } from '../../../domain/nik.js';
+import { personalDataProblem } from '../../../domain/free-text.js';
 import { audit } from '../../audit.js';
 import { doorsInScope, type DoorRef } from '../../visit-events.js';
 import type { DashboardContext, DashboardEnv, DashboardScreen } from '../context.js';
@@ -47,6 +48,9 @@ function check(t: DashTranslate, v: PreregValues, doors: readonly DoorRef[]): Fi
   const need = (k: 'name' | 'org' | 'purpose'): void => { if (!v[k].trim()) e[k] = t('visits.form.required'); };
   need('name'); need('org'); need('purpose');
   for (const k of ['name', 'org', 'phone', 'purpose', 'letterRef'] as const) if (v[k].trim().length > MAX[k]) e[k] = t('visits.form.tooLong', { max: MAX[k] });
+  // The purpose travels in the door's visit.requested event (never purged): no NIK, phone or the visitor's name in it.
+  const personal = e.purpose ? null : personalDataProblem(v.purpose, { name: v.name, nik: v.nik, phone: v.phone });
+  if (personal) e.purpose = t(`visits.form.personal.${personal.code.slice('text.personal.'.length) as 'nik' | 'phone' | 'name'}`);
   const nik = v.nik.trim() ? nikProblem(t, v.nik) : t('visits.form.required');
   if (nik) e.nik = nik;
   if (!/^\d{1,4}$/.test(v.planned.trim()) || Number(v.planned) < 1 || Number(v.planned) > 1440) e.planned = t('prereg.planned.invalid');
@@ -91,7 +95,8 @@ ${field('org', t('prereg.org'), v.org, errors, h` required maxlength="${MAX.org}
 ${field('phone', t('prereg.phone'), v.phone, errors, h` type="tel" maxlength="${MAX.phone}"`)}
 </fieldset>
 <fieldset class="card"><legend>${t('prereg.details')}</legend>
-<p><label for="purpose">${t('prereg.purpose')}</label><textarea id="purpose" name="purpose" required maxlength="${MAX.purpose}"${errors.purpose ? h` aria-invalid="true" aria-describedby="err-purpose"` : ''}>${v.purpose}</textarea>
+<p><label for="purpose">${t('prereg.purpose')}</label><textarea id="purpose" name="purpose" required maxlength="${MAX.purpose}" aria-describedby="purpose-privacy${errors.purpose ? ' err-purpose' : ''}"${errors.purpose ? h` aria-invalid="true"` : ''}>${v.purpose}</textarea>
+<small id="purpose-privacy">${t('visits.form.noPersonalData')}</small>
 ${errors.purpose ? h`<span class="field-error" id="err-purpose" role="alert">${errors.purpose}</span>` : ''}</p>
 ${field('planned', t('prereg.planned'), v.planned, errors, h` type="number" min="1" max="1440" step="1" inputmode="numeric"`)}
 ${field('letterRef', t('prereg.letterRef'), v.letterRef, errors, h` maxlength="${MAX.letterRef}"`)}

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { listVisits, visitById, type IndexedVisit } from '../../visit-index.js';
 import { doorHeads, doorsInScope, visitEvents, type VisitEvent } from '../../visit-events.js';
 import { parseTime } from '../../../domain/time.js';
+import { personalDataProblem } from '../../../domain/free-text.js';
 import { audit } from '../../audit.js';
 import type { DashboardContext, DashboardEnv, DashboardScreen } from '../context.js';
 import type { DashTranslate } from '../i18n/index.js';
@@ -140,6 +141,11 @@ ${f.page * PAGE_SIZE < r.total ? h`<a href="${linkOf(f, f.page + 1)}" rel="next"
     else if (values.by.length > 32) errors.by = t('visits.form.tooLong', { max: 32 });
     if (!values.reason) errors.reason = t('visits.form.required');
     else if (values.reason.length > 500) errors.reason = t('visits.form.tooLong', { max: 500 });
+    else {
+      // The reason goes into the door's event (never purged): no NIK or phone number in it (the centre has no name to match).
+      const personal = personalDataProblem(values.reason);
+      if (personal) errors.reason = t(`visits.form.personal.${personal.code.slice('text.personal.'.length) as 'nik' | 'phone' | 'name'}`);
+    }
     if (!REVOCABLE.has(v.state)) errors.general = t('revoke.notNow', { state: stateText(t, v.state) });
     if (Object.keys(errors).length) return visitPage(c, ctx, v, { values, errors, status: 422 });
     const sent = await sendCommand(c, ctx, v.site, v.door, 'revoke', { visit: v.visit, by: values.by, reason: values.reason });
@@ -209,7 +215,8 @@ ${open ? h`<p>${t('revoke.lead')}</p>
 <p><label for="by">${t('revoke.by')}</label><input id="by" name="by" value="${v.by}" maxlength="32" required list="door-heads" autocomplete="off"${inv('by')}>
 <small>${heads.length ? t('revoke.by.hint', { ids: heads.join(', ') }) : t('revoke.by.unknown')}</small>
 <datalist id="door-heads">${heads.map((id) => h`<option value="${id}"></option>`)}</datalist>${err('by')}</p>
-<p><label for="reason">${t('revoke.reason')}</label><textarea id="reason" name="reason" maxlength="500" required${inv('reason')}>${v.reason}</textarea>${err('reason')}</p>
+<p><label for="reason">${t('revoke.reason')}</label><textarea id="reason" name="reason" maxlength="500" required aria-describedby="reason-privacy${errors.reason ? ' err-reason' : ''}"${errors.reason ? h` aria-invalid="true"` : ''}>${v.reason}</textarea>
+<small id="reason-privacy">${t('visits.form.noPersonalData')}</small>${err('reason')}</p>
 <p><button type="submit" class="danger">${t('revoke.submit')}</button></p>
 </form>` : ''}
 </section>`;
