@@ -7,9 +7,10 @@
  *
  * Rules, chosen so that ordinary purposes ("Pemeliharaan server rak 3, tiket HD-2026-0042") pass:
  * - Digits count as one run across separators (up to three spaces, dots or dashes: `3201 0101-0101.0001`); anything else ends it.
- * - NIK: a run of exactly 16 digits (valid or not: a mistyped NIK is still mostly someone's NIK), or a longer run in
- *   which some 16 digits form a valid NIK. Dates written in full (`2026-12-01`, `01-12-2026`) and times (`08.00`) are
- *   left out of runs first, so two dates side by side are not a NIK or a phone.
+ * - NIK: any run in which 16 digits form a valid NIK (province, birth date, …), or a run of exactly 16 digits once
+ *   dates written in full (`2026-12-01`, `01-12-2026`) and times (`08.00-10.00`) are left out (valid or not: a
+ *   mistyped NIK is still mostly someone's NIK). Dates and times are left out of phone numbers too, so two dates or
+ *   two time ranges side by side are neither. Known limit: two dates `DD-MM-YYYY` side by side can read as a valid NIK.
  * - Phone: a run of `08` or `62`/`+62`, then 7–12 digits (the first not 0), not glued to a word before it (`INC0812345678`
  *   is a ticket) unless that word is a phone label (`HP`, `WA`, `Telp`, …).
  * - Name: the visitor's name as words, case and accents ignored, titles (`Ir.`, `Drs.`, `S.Kom`) and words under 3
@@ -56,7 +57,7 @@ function nikLike(d: string): boolean {
 }
 
 /** Full dates and clock times, blanked out before digit runs are read (so `2026-12-01 2026-12-03` is not a NIK). */
-const DATE_OR_TIME = /(?<![\d.-])(?:(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)\d\d|(?:[01]?\d|2[0-3])[.:][0-5]\d)(?![.-]?\d)/g;
+const DATE_OR_TIME = /(?<![\d.-])(?:(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)\d\d|(?:[01]?\d|2[0-3])[.:][0-5]\d(?![.]?\d))(?![.]\d|\d)/g;
 
 /** A run of digits joined by separators, with what stands just before it. */
 interface DigitRun {
@@ -66,9 +67,9 @@ interface DigitRun {
   glued: string;
 }
 
-/** The digit runs of a text (up to three spaces, dots or dashes between two digits join them). */
-function digitRuns(text: string): DigitRun[] {
-  const blanked = text.replace(DATE_OR_TIME, (m) => '#'.repeat(m.length));
+/** The digit runs of a text (up to three spaces, dots or dashes between two digits join them), dates and times first blanked out or not. */
+function digitRuns(text: string, blankDates: boolean): DigitRun[] {
+  const blanked = blankDates ? text.replace(DATE_OR_TIME, (m) => '#'.repeat(m.length)) : text;
   const runs: DigitRun[] = [];
   for (const m of blanked.matchAll(/\d(?:[ .-]{0,3}\d)*/g)) {
     const head = blanked.slice(0, m.index ?? 0);
@@ -88,9 +89,8 @@ function phoneLike(r: DigitRun): boolean {
   return d.length - 2 >= 7 && d.length - 2 <= 12;
 }
 
-/** A run that holds a NIK: exactly 16 digits, or a valid NIK inside a longer run. */
-function holdsNik(d: string): boolean {
-  if (d.length === 16) return true;
+/** A run that holds a valid NIK somewhere in it. */
+function holdsValidNik(d: string): boolean {
   for (let i = 0; i + 16 <= d.length; i++) if (nikLike(d.slice(i, i + 16))) return true;
   return false;
 }
@@ -135,8 +135,8 @@ function namesVisitor(text: string, name: string): boolean {
  */
 export function personalDataProblem(value: string, visitor: VisitorFacts = {}): PersonalDataProblem | null {
   const problem = (code: PersonalDataProblem['code']): PersonalDataProblem => ({ code, detail: FOUND[code] });
-  const runs = digitRuns(value);
-  if (runs.some((r) => holdsNik(r.digits))) return problem('text.personal.nik');
+  const runs = digitRuns(value, true);
+  if (runs.some((r) => r.digits.length === 16) || digitRuns(value, false).some((r) => holdsValidNik(r.digits))) return problem('text.personal.nik');
   if (runs.some(phoneLike)) return problem('text.personal.phone');
   const allDigits = value.replace(/\D/g, '');
   const nik = visitor.nik?.replace(/\D/g, '') ?? '';
