@@ -14,7 +14,9 @@ const HEAD_PIN = '480915';
 const STAFF_PIN = '592617';
 const NEW_PIN = '730264';
 
-describe('pintu setup and pintu officer pin', () => {
+// Each test runs 10–20 CLI processes (each a Node start, a database open with its data key, PIN hashing): minutes on a loaded
+// 2-core runner, where the 30 s default timed out.
+describe('pintu setup and pintu officer pin', { timeout: 180_000 }, () => {
   const temps: TempConfig[] = [];
   afterAll(() => { for (const t of temps) t.cleanup(); });
 
