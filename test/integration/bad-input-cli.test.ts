@@ -59,7 +59,7 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
     expect(events(tc)).toBe(before);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses an impossible --until and reads a time without offset in visits.timeZone; prints times with the zone', () => {
     const tc = temp({ visits: { timeZone: 'Asia/Makassar' } });
@@ -79,14 +79,14 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
     expect(pintuJson<{ validUntil: number }>(tc.file, ['visit', 'show', id]).validUntil).toBe(target); // read as WITA, not as UTC
     expect(pintu(tc.file, ['visit', 'show', id]).stdout).toMatch(new RegExp(`valid: .* → ${shown}`));
     expect(pintu(tc.file, ['events']).stdout).toMatch(/^ +1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} WITA \(\+08:00\) {2}officer\.added/);
-  }, 60_000);
+  }, 180_000);
 
   it('health and purge print their times in visits.timeZone with the offset', () => {
     const tc = temp({ visits: { timeZone: 'Asia/Jayapura' } });
     const zoned = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} WIT \(\+09:00\)/;
     expect(pintu(tc.file, ['health']).stdout.split('\n')[0]).toMatch(new RegExp(`^health of door door-1 at ${zoned.source}: `));
     expect(pintu(tc.file, ['purge', '--dry-run']).stdout).toMatch(new RegExp(`^would purge 0 visits closed before ${zoned.source} `));
-  }, 60_000);
+  }, 180_000);
 
   it('says "no such badge" for an unknown label', () => {
     const tc = temp();
@@ -96,7 +96,7 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no such badge "TAMU-99": no visitor badge in the pool has that label or UID/);
     expect(r.stderr).not.toMatch(/hexadecimal/);
-  }, 60_000);
+  }, 180_000);
 
   it('prints central times in the centre\'s zone and refuses an impossible date before sending', async () => {
     const tc = temp();
@@ -114,7 +114,7 @@ describe('bad input gets a clear error and changes nothing (CLI)', () => {
     expect(r.stderr).toMatch(/--until: "2027-02-30T10:00" is not a real date/);
     writeFileSync(file, stringify({ broker: { url: 'mqtt://127.0.0.1:1' }, dataDir: join(tc.dir, 'central'), timeZone: 'Mars/Olympus' }));
     expect(pintu(file, ['central', 'alerts'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/timeZone: is not a known IANA time zone/) });
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('config check validates at load, naming the key (exit 2)', () => {
@@ -152,7 +152,7 @@ describe('config check validates at load, naming the key (exit 2)', () => {
     const d = pintu(db.file, ['officer', 'list']);
     expect(d).toMatchObject({ code: 2, stderr: expect.stringMatching(/dataDir: .*pintu\.db is not readable and writable by uid 65534 \(owned by uid 0\); .*sudo -u pintu/) });
     expect(d.stderr).not.toMatch(/SQLITE_|EACCES|at .*\.js/);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('the CLI under sudo, in a pipe, and after a crash', () => {
@@ -175,7 +175,7 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     const files = readdirSync(tc.config.dataDir);
     expect(files).toEqual(expect.arrayContaining(['pintu.db', 'site.secret', 'door.key', 'copy.db']));
     for (const f of files) expect(statSync(join(tc.config.dataDir, f)).uid, f).toBe(NOBODY);
-  }, 60_000);
+  }, 180_000);
 
   it('`pintu events | head -1` prints one line and no EPIPE stack trace', () => {
     const tc = temp();
@@ -188,7 +188,7 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(r.stderr).toMatch(/status=0/);
-  }, 60_000);
+  }, 180_000);
 
   it('status does not claim the daemon runs after it was SIGKILLed, and says the lock state is unknown', async () => {
     const tc = temp();
@@ -207,5 +207,5 @@ describe('the CLI under sudo, in a pipe, and after a crash', () => {
     } finally {
       if (d.exitCode === null) d.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -60,7 +60,7 @@ describe('pintu CLI', () => {
     const after = pintu(tc.file, ['events', '--json', '--since', String(events.length - 2)]);
     expect(after.stdout.trim().split('\n').length).toBe(2);
     for (const e of events) expect(JSON.stringify(e)).not.toMatch(/Budi|Santoso|3201011205900007|04A1B2C3D4E5F6/);
-  }, 60_000); // a loaded 2-core runner: two CLI runs more since issue 12 (archive refused, the acknowledgement)
+  }, 180_000); // a loaded 2-core runner: two CLI runs more since issue 12 (archive refused, the acknowledgement)
 
   it('streams new events with events --follow --json, one JSON object per line', async () => {
     const last = pintuJson<{ lastSeq: number }>(tc.file, ['status']).lastSeq;
@@ -121,7 +121,7 @@ describe('pintu CLI', () => {
     }
     expect(pintu(tc.file, ['visit', 'frobnicate']).code).not.toBe(0);
     expect(pintu(tc.file, ['events', '--json']).stdout).toBe(before);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses wrong transitions and roles with a clear message', () => {
     const { id } = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'C', '--nik', testNik(3), '--org', 'O', '--purpose', 'P']);

@@ -9,7 +9,7 @@ import { Store } from '../../src/adapters/sqlite/store.js';
 import { EventLog, type StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
-import { openStore, schedulerSettings, visitService } from '../../src/main.js';
+import { dataCipher, openStore, schedulerSettings, visitService } from '../../src/main.js';
 import { PURGED } from '../../src/app/maintenance/purge.js';
 import { tempConfig, testNik } from '../helpers/config.js';
 import { applyTestClockOffset } from '../../src/app/test-clock.js';
@@ -93,7 +93,7 @@ describe('the clock guard is an explicit dependency of the store (issue 11)', ()
         expect(e!.data).toEqual({ clockSynced: false });
         expect(visitService(tc.config, store).timeZone).toBe(tc.config.visits.timeZone);
         // One store per guard: a second store cannot take over a guard already in use.
-        expect(() => new Store(store.db, tc.config.door.id, g)).toThrow(/already guards another store/);
+        expect(() => new Store(store.db, tc.config.door.id, g, dataCipher(tc.config))).toThrow(/already guards another store/);
         // Compile-time: a store (or log) built without saying which clock guards it, or an unguarded store handed to the
         // officer-side service, does not compile (`tsc -p tsconfig.test.json` fails if these lines compile).
         // @ts-expect-error the clock argument is required
