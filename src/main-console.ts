@@ -22,7 +22,7 @@ export interface ConsoleParts {
   /** The door's store (guarded by its clock). */
   store: StorePort<ClockGuard>;
   /** The app's services behind the console's ports (built by `src/main.ts`). */
-  services: Pick<ConsolePorts, 'desk' | 'officers' | 'alarms' | 'queries'>;
+  services: Pick<ConsolePorts, 'desk' | 'officers' | 'alarms' | 'queries' | 'watchlist'>;
   /** The daemon's write queue. */
   writes: WriteQueue;
   /** The door controller (live relay and switch state). */

@@ -277,7 +277,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const daemonLog = log.child({ component: 'daemon' });
   const consoleServer = await buildConsole(config, log, {
     store, writes, door, feed, onEvents, secret,
-    services: { desk: visitService(config, store), officers: officerService(config, store), alarms: alarmDesk(config, store), queries: consoleQueries(config, store) },
+    services: { desk: visitService(config, store), officers: officerService(config, store), alarms: alarmDesk(config, store), queries: consoleQueries(config, store), watchlist: watchlistService(config, store) },
     ...(overrides.deskReader !== undefined ? { deskReader: overrides.deskReader } : {}),
   });
   if (consoleServer) overrides.onConsole?.(consoleServer);

@@ -9,6 +9,7 @@ import type { StoredEvent } from '../domain/events.js';
 import type { CardReader } from './hardware.js';
 import type { DoorStatusRow, Incident } from './store.js';
 import type { VisitCommands } from './visit-commands.js';
+import type { WatchlistCommands } from './watchlist.js';
 
 /** Why a visit that never came is closed. */
 export type CancelReason = 'cancelled' | 'no_show';
@@ -189,6 +190,8 @@ export interface ConsolePorts {
   alarms: AlarmDesk;
   /** Reads. */
   queries: ConsoleQueries;
+  /** The watchlist (a head's page). */
+  watchlist: WatchlistCommands;
   /** Run a write on the daemon's write queue (in order with the taps); resolves with its result or rejects with its error. */
   write<T>(name: string, job: () => T): Promise<T>;
   /** Every committed event, as it is committed; returns the unsubscribe. */

@@ -52,6 +52,7 @@ function world(limitValidity?: (from: number, until: number) => number): World {
     desk: visits as unknown as DeskCommands,
     officers: {} as ConsolePorts['officers'],
     alarms: { open: () => [], acknowledge: () => undefined },
+    watchlist: {} as ConsolePorts['watchlist'],
     queries: {
       visit: (id) => store.visit(id),
       searchVisits: (q) => all()

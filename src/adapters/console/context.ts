@@ -83,7 +83,7 @@ export interface ConsoleContext {
 export type Screen = (app: ConsoleApp, ctx: ConsoleContext) => void;
 
 /** Actions of the console beyond the visit actions of the SOP (`ALLOWED_ROLES`): officers and badges are a head's. */
-const CONSOLE_ONLY: Record<string, readonly Role[]> = { manage: ['head'], acknowledge_mismatch: ['head'], badge_found: ['head'], cancel: ['staff', 'coordinator', 'head'], reveal_nik: ['head'] };
+const CONSOLE_ONLY: Record<string, readonly Role[]> = { manage: ['head'], acknowledge_mismatch: ['head'], badge_found: ['head'], cancel: ['staff', 'coordinator', 'head'], reveal_nik: ['head'], watchlist: ['head'] };
 
 /** May an officer of `role` do `action` (a SOP visit action, or manage / acknowledge_mismatch / badge_found / cancel)? */
 export function may(role: Role, action: string): boolean {

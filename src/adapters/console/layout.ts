@@ -38,6 +38,7 @@ const NAV: ReadonlyArray<{ path: string; label: MessageKey; action: string | nul
   { path: '/daily', label: 'nav.daily', action: null },
   { path: '/incidents', label: 'nav.incidents', action: 'incident' },
   { path: '/officers', label: 'nav.officers', action: 'manage' },
+  { path: '/watchlist', label: 'nav.watchlist', action: 'watchlist' },
   { path: '/account', label: 'nav.account', action: null },
 ];
 

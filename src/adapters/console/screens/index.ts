@@ -17,7 +17,8 @@ import { accountScreen } from './account.js';
 import { incidentsScreen } from './incidents.js';
 import { maintenanceScreen } from './maintenance.js';
 import { nikRevealScreen } from './nik-reveal.js';
+import { watchlistScreen } from './watchlist.js';
 
 /** The console's screens. */
 export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen,
-  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen, nikRevealScreen];
+  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen, nikRevealScreen, watchlistScreen];

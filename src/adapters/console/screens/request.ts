@@ -71,7 +71,7 @@ export function nikReason(t: Translate, input: string): string | null {
 }
 
 /** The NIK's line under its input: the hint, the progress while typing, the reason it is refused, or that it passes. */
-function nikLine(t: Translate, input: string, error?: string): Html {
+export function nikLine(t: Translate, input: string, error?: string): Html {
   const digits = input.replace(/[\s.]/g, '');
   let text = t('request.nik.hint');
   let bad = false;
