@@ -8,7 +8,9 @@ import { formatTime } from '../domain/time.js';
 import { watchlistUntil } from '../domain/watchlist.js';
 import type { WatchlistEntry } from '../ports/watchlist.js';
 import { openStore, watchlistService } from '../main.js';
-import { action, configOf, out } from './context.js';
+import { Refused, UserError } from '../domain/errors.js';
+import { Answers } from './answers.js';
+import { action, configOf, out, withServices } from './context.js';
 import type { WatchlistService } from '../app/watchlist-service.js';
 import type { Config } from '../config/schema.js';
 
@@ -20,6 +22,22 @@ function withWatchlist<T>(cmd: Command, fn: (w: WatchlistService, config: Config
   } finally {
     store.db.close();
   }
+}
+
+/**
+ * The head named by --by, with their PIN (asked on the terminal, or read from stdin): checked (and counted toward the
+ * lock) before any change, like an officer change, a reveal or an erasure, so the event names who really did it.
+ * Someone who is not an active head is refused before being asked.
+ */
+async function headWithPin(cmd: Command, by: string): Promise<string> {
+  const id = by.trim().toUpperCase();
+  withServices(cmd, ({ store }) => {
+    const o = store.officer(id);
+    if (!o) throw new UserError(`--by: no officer with id "${by}"`, { field: 'by' });
+    if (o.role !== 'head' || !o.active) throw new Refused(`officer ${o.id} is ${o.active ? o.role : 'deactivated'}; only an active head may change the watchlist`, { field: 'by' });
+  });
+  const pin = await new Answers().pin(`PIN of head ${id}`);
+  return withServices(cmd, ({ officers }) => officers.requirePin(id, pin, `the PIN of officer ${id}`).id);
 }
 
 /** One entry as JSON (UTC times) for --json. */
@@ -35,9 +53,11 @@ export function watchlistCommands(program: Command): void {
     .requiredOption('--nik <nik>', "the person's NIK (16 digits)")
     .requiredOption('--reason <reason>', 'why (shown to the officers when it matches)')
     .requiredOption('--until <date|time>', 'until when: a date (to the end of that day) or a time, in the office time zone unless an offset is given')
-    .requiredOption('--by <officer>', 'the head adding it')
-    .action(action(function (this: Command, o: { nik: string; reason: string; until: string; by: string }) {
-      const { e, tz } = withWatchlist(this, (wl, config) => ({ e: wl.add({ nik: o.nik, reason: o.reason, until: watchlistUntil(o.until, 'until', config.visits.timeZone), by: o.by }), tz: config.visits.timeZone }));
+    .requiredOption('--by <officer>', 'the head adding it (asked for their PIN)')
+    .action(action(async function (this: Command, o: { nik: string; reason: string; until: string; by: string }) {
+      const until = watchlistUntil(o.until, 'until', configOf(this).visits.timeZone);
+      const by = await headWithPin(this, o.by);
+      const { e, tz } = withWatchlist(this, (wl, config) => ({ e: wl.add({ nik: o.nik, reason: o.reason, until, by }), tz: config.visits.timeZone }));
       out(this, json(e), () => `watchlist entry ${e.id} added: ${e.nikMasked} until ${formatTime(e.until, tz)}`);
     }));
   w.command('list')
@@ -49,9 +69,10 @@ export function watchlistCommands(program: Command): void {
     }));
   w.command('remove <entry>')
     .description('a head takes an entry off the watchlist')
-    .requiredOption('--by <officer>', 'the head removing it')
-    .action(action(function (this: Command, entry: string, o: { by: string }) {
-      const e = withWatchlist(this, (wl) => wl.remove(Number.parseInt(entry, 10), o.by));
+    .requiredOption('--by <officer>', 'the head removing it (asked for their PIN)')
+    .action(action(async function (this: Command, entry: string, o: { by: string }) {
+      const by = await headWithPin(this, o.by);
+      const e = withWatchlist(this, (wl) => wl.remove(Number.parseInt(entry, 10), by));
       out(this, json(e), () => `watchlist entry ${e.id} (${e.nikMasked}) removed`);
     }));
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISO14443_4_ATR, startPcscTestEnv, type PcscTestEnv } from '../helpers/pcsc.js';
-import { addOfficerCli, pintu, pintuJson, pintuSpawn, setupHead, until } from '../helpers/cli.js';
+import { addOfficerCli, pintu, pintuJson, pintuSpawn, setupHead, TEST_PIN, until } from '../helpers/cli.js';
 import { tempConfig, testNik, type TempConfig } from '../helpers/config.js';
 
 const KTP = '04A1B2C3D4E5A7';
@@ -27,7 +27,7 @@ describe('watchlist at a KTP tap on a PC/SC desk reader', () => {
   it('warns the officer and raises the alarm for the visit the KTP was recorded for', async () => {
     const nik = testNik(61);
     const earlier = pintuJson<{ id: string }>(tc.file, ['visit', 'request', '--name', 'Anton Pantau', '--nik', nik, '--org', 'PT W', '--purpose', 'audit', '--ktp-uid', KTP, '--by', 'O2']).id;
-    pintuJson(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'dilarang masuk ruang server', '--until', '2030-12-31', '--by', 'O1']);
+    pintuJson(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'dilarang masuk ruang server', '--until', '2030-12-31', '--by', 'O1'], `${TEST_PIN}\n`);
     const proc = pintuSpawn(tc.file, ['desk', '--by', 'O2']);
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -13,7 +13,7 @@ import { VisitService } from '../../src/app/visit-service.js';
 import { DEFAULT_STANDARDS } from '../../src/domain/sop.js';
 import { isAlertType } from '../../src/domain/events.js';
 import { testNik, tempConfig, type TempConfig } from '../helpers/config.js';
-import { pintu, pintuJson, setupHead, addOfficerCli } from '../helpers/cli.js';
+import { pintu, pintuJson, setupHead, addOfficerCli, TEST_PIN } from '../helpers/cli.js';
 
 const HOUR = 3_600_000;
 const doors: TestDoor[] = [];
@@ -117,7 +117,13 @@ describe('pintu watchlist and pintu visit request', () => {
     setupHead(tc.file, 'Kepala', '0A00000001');
     addOfficerCli(tc.file, 'Staf', 'staff', '0A00000003');
     const nik = testNik(51);
-    const added = pintuJson<{ id: number; nikMasked: string; until: string }>(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'pernah merusak rak', '--until', '2030-12-31', '--by', 'O1']);
+    // A change to the watchlist needs the head's PIN (like an officer change): a wrong or missing one changes nothing.
+    const wrong = pintu(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'pernah merusak rak', '--until', '2030-12-31', '--by', 'O1'], '000000\n');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the PIN of officer O1 is wrong');
+    expect(pintu(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'pernah merusak rak', '--until', '2030-12-31', '--by', 'O1']).code).toBe(2);
+    expect(pintuJson<unknown[]>(tc.file, ['watchlist', 'list', '--all'])).toEqual([]);
+    const added = pintuJson<{ id: number; nikMasked: string; until: string }>(tc.file, ['watchlist', 'add', '--nik', nik, '--reason', 'pernah merusak rak', '--until', '2030-12-31', '--by', 'O1'], `${TEST_PIN}\n`);
     expect(added).toMatchObject({ id: 1, nikMasked: `${nik.slice(0, 6)}******${nik.slice(12)}`, until: '2030-12-31T16:59:59.999Z' });
     const listed = pintu(tc.file, ['watchlist', 'list']);
     expect(listed.stdout).toContain('until 2030-12-31 23:59:59 WIB (+07:00)');
@@ -136,7 +142,9 @@ describe('pintu watchlist and pintu visit request', () => {
     // The database file names the NIK nowhere in the watchlist table (it holds the hash).
     expect(readFileSync(join(tc.config.dataDir, 'pintu.db')).toString('latin1')).not.toContain(`${nik}","reason`);
 
-    expect(pintuJson(tc.file, ['watchlist', 'remove', '1', '--by', 'O1'])).toMatchObject({ id: 1 });
+    expect(pintu(tc.file, ['watchlist', 'remove', '1', '--by', 'O1'], '000000\n').code).toBe(2);
+    expect(pintuJson<unknown[]>(tc.file, ['watchlist', 'list'])).toHaveLength(1);
+    expect(pintuJson(tc.file, ['watchlist', 'remove', '1', '--by', 'O1'], `${TEST_PIN}\n`)).toMatchObject({ id: 1 });
     expect(pintuJson<unknown[]>(tc.file, ['watchlist', 'list', '--all'])).toEqual([]);
   }, 60_000);
 });
