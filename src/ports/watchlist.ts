@@ -43,6 +43,8 @@ export interface WatchlistCommands {
   add(req: { nik: string; reason: string; until: number; by: string }): WatchlistEntry;
   /** A head removes an entry (by number); returns it. */
   remove(id: number, by: string): WatchlistEntry;
+  /** A KTP (by chip UID) tapped at the desk: when a visit it was recorded for names a listed NIK, writes `alarm.watchlist_match` (where: ktp) and returns the entry and visit. */
+  ktpTapped(ktpUid: string, by: string | null): { entry: WatchlistEntry; visit: string | null } | null;
   /** The centre's list: `add` its entries, or `replace` every central entry with them (local entries stay); returns how many were applied. */
   applyCentral(entries: readonly CentralWatchlistEntry[], mode: 'add' | 'replace', by: string): number;
 }

@@ -139,7 +139,18 @@ export class ConsoleServer {
     const reader = this.ports.deskReader;
     if (reader) {
       await reader.start(
-        (tap) => { try { this.ctx.live.desk(this.ctx.desk.add(tap)); } catch (err) { this.log.error({ err: (err as Error).message }, 'desk tap failed'); } },
+        (tap) => {
+          try {
+            const notice = this.ctx.desk.add(tap);
+            this.ctx.live.desk(notice);
+            // A card that is no officer's or pool badge may be a KTP: checked against the watchlist like `pintu desk`
+            // does (an alarm.watchlist_match for the banner and the head; it warns, it never denies).
+            if (notice.kind === 'card') {
+              this.ports.write('console.ktp_watchlist', () => this.ports.watchlist.ktpTapped(tap.uid, null))
+                .catch((err: unknown) => this.log.error({ err: (err as Error).name }, 'watchlist check of a desk tap failed')); // the message may name the UID
+            }
+          } catch (err) { this.log.error({ err: (err as Error).message }, 'desk tap failed'); }
+        },
         (err) => this.log.warn({ err: err.message, reader: reader.id }, 'desk reader error'),
       );
     }
