@@ -13,11 +13,12 @@ import type { StorePort, WatchlistRow } from '../ports/store.js';
 import type { CentralWatchlistEntry, WatchlistCommands, WatchlistEntry } from '../ports/watchlist.js';
 import { cardUid, checkText } from './input-checks.js';
 import { keyedHash, nikHash } from './secret.js';
+import { DAY_MS } from '../domain/time.js';
 
 /** Most earlier visits of one KTP looked at for a tap (newest first). */
 export const KTP_VISITS_CHECKED = 50;
 /** Longest a watchlist entry may hold (10 years). */
-export const MAX_WATCHLIST_MS = 3650 * 86_400_000;
+export const MAX_WATCHLIST_MS = 3650 * DAY_MS;
 
 /** Settings of the watchlist service. */
 export interface WatchlistServiceOptions {

@@ -87,7 +87,11 @@ export function formatDestructionRecords(records: DestructionRecord[], o: { door
   records.forEach((r, i) => {
     const d = r.data;
     const cat = (d.categories ?? {}) as Record<string, number>;
-    const states = Object.entries((d.states ?? {}) as Record<string, number>).map(([s, n]) => `${STATE_ID[s] ?? s} ${n}`).join(', ');
+    // In the SOP's order (STATE_ID's), whatever order the batches met them in: a record reads the same every time.
+    const order = Object.keys(STATE_ID);
+    const rank = (s: string): number => (order.includes(s) ? order.indexOf(s) : order.length);
+    const states = Object.entries((d.states ?? {}) as Record<string, number>).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([s, n]) => `${STATE_ID[s] ?? s} ${n}`).join(', ');
     const who = d.ranBy === 'cli' ? `perintah pintu purge${typeof d.officer === 'string' ? ` oleh petugas ${d.officer}` : ''}` : 'layanan pintu (jadwal otomatis)';
     lines.push(
       `${i + 1}. Pemusnahan pada ${t(r.at)} (${r.batches > 1 ? `peristiwa no. ${r.seq}–${r.lastSeq}, ${r.batches} tahap` : `peristiwa no. ${r.seq}`})`,
