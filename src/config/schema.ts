@@ -58,9 +58,20 @@ export const readerSchema = z
     path: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(9600),
     protocol: z.enum(['em4100-ascii']).default('em4100-ascii'),
+    /**
+     * `ntag424`: the reader authenticates every card with AES (NTAG 424 DNA, a key diversified from `badges.keyFile`)
+     * before it counts as a badge (kind pcsc only). `false`: the UID alone is read, which anyone can copy (EM4100 always).
+     */
+    secure: z.union([z.literal(false), z.enum(['ntag424', 'desfire'])]).default(false),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.secure === 'desfire') {
+      ctx.addIssue({ code: 'custom', path: ['secure'], message: 'desfire is not supported: pintu authenticates NTAG 424 DNA badges (secure: ntag424; docs/badges.md says why)' });
+    }
+    if (r.secure !== false && r.kind !== 'pcsc' && r.kind !== 'sim') {
+      ctx.addIssue({ code: 'custom', path: ['secure'], message: `a ${r.kind} reader cannot authenticate cards (EM4100 sends a fixed number): use secure: false, or a PC/SC reader` });
+    }
     if (r.kind === 'serial' && !r.path) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required for a serial reader (e.g. /dev/ttyAMA0 or /dev/pintu-reader-in)' });
     }
@@ -310,6 +321,24 @@ export const privacySchema = z
 /** Config of personal-data retention. */
 export type PrivacyConfig = z.infer<typeof privacySchema>;
 
+/** Secure badges (issue 15, docs/badges.md). */
+export const badgesSchema = z
+  .object({
+    /**
+     * The site's badge master keys (AES-128, one per key version): outside the data dir, mode 0600, owned by the pintu
+     * user (`pintu badge key create|status|rotate`). Every badge's key is diversified from it with the card's UID
+     * (NXP AN10922); it is never written to the database, logs, backups or MQTT.
+     */
+    keyFile: z.string().min(1).default('/etc/pintu/badge.keys'),
+    /** Refuse visitors' taps at readers that only read a UID (`secure: false`, e.g. EM4100): officers still pass. */
+    visitorsNeedSecureReader: z.boolean().default(false),
+    /** The longest a card may take to answer one command during authentication, ms (a card pulled away mid-way is given up). */
+    cardTimeoutMs: z.number().int().min(50).max(10_000).default(1000),
+  })
+  .strict();
+/** Config of secure badges. */
+export type BadgesConfig = z.infer<typeof badgesSchema>;
+
 /** Clock faults on a Pi without RTC (docs/clock.md). */
 export const clockSchema = z
   .object({
@@ -375,6 +404,7 @@ export const configSchema = z
     health: healthSchema.prefault({}),
     backup: backupSchema.prefault({}),
     privacy: privacySchema.prefault({}),
+    badges: badgesSchema.prefault({}),
     clock: clockSchema.prefault({}),
     console: consoleSchema.prefault({}),
     fire: fireSchema.prefault({}),

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { DENY_REASONS, ROLES, type DenyReason, type Role } from './types.js';
+import { PROOF_FAILURES, type ProofFailure } from './badge-proof.js';
 
 const id = (what: string): z.ZodString => z.string().describe(what);
 const visit = id('visit id, e.g. V-20261123-001');
@@ -151,6 +152,24 @@ export const EVENT_SCHEMAS = {
   'officer.deactivated': z.object({ officer, by: id('the head who acted') }).describe('an officer was deactivated (their badge is refused)'),
   'badge.added': z.object({ badge, label: id('label printed on the badge'), by: id('the head who added it (absent: added on the command line before issue 12)').optional() }).describe('a visitor badge joined the pool'),
   'badge.retired': z.object({ badge, label: id('label printed on the badge'), officer }).describe('a visitor badge left the pool'),
+  // Secure badges (issue 15, docs/badges.md): keys written to cards at the desk, and the site's key rotation.
+  'badge.enrolled': z.object({
+    badge, label: id('label printed on a pool badge').optional(), holder: z.enum(['pool', 'officer']).describe('the visitor-badge pool or an officer\'s own badge'),
+    holderOfficer: officer.optional().describe('the officer whose badge it is (holder officer)'),
+    keyVersion: count('site key version the card now holds'), previousKeyVersion: count('key version it held before (0: factory key)'),
+    by: id('the officer who enrolled it'),
+  }).describe('a card was given its site key at the desk (enrolled, or re-keyed after a rotation)'),
+  'badge.key_reset': z.object({ badge, previousKeyVersion: count('site key version it held'), by: id('the officer who reset it') }).describe('a card got its factory key back and no longer opens the door'),
+  'badge.key_rotated': z.object({
+    keyVersion: count('the new current site key version'), previousKeyVersion: count('the version it replaces'),
+    previousAccepted: z.boolean().describe('badges still holding the previous version keep opening the door until it is retired'),
+    by: id('who rotated it (officer id, or "cli")'),
+  }).describe('the site badge master key was rotated (badges are re-keyed at the desk)'),
+  'alarm.clone_suspected': z.object({
+    reader, direction, badge, holder: z.enum(['visitor', 'officer']).describe('whose badge the UID names'),
+    visit: visit.optional(), officer: officer.optional(),
+    why: z.enum(['uid-only', ...PROOF_FAILURES] as ['uid-only', ...ProofFailure[]]).describe('what the card failed to prove (uid-only: read by a reader that cannot authenticate)'),
+  }).describe('a card showed an enrolled badge\'s UID but did not prove its key: a copy'),
   'incident.recorded': z.object({
     incident: count('incident number'), officer, visit: visit.nullable(),
     text: id('the entry\'s text, only where the site sends it (central.sendIncidentText; it may name people)').optional(),
@@ -301,6 +320,8 @@ export const DOOR_ALARM_TYPES = {
   clockRollback: 'alarm.clock_rollback', health: 'alarm.health', watchlistMatch: 'alarm.watchlist_match',
   // Issue 14 item 6: the fire alarm input and its supervision fault.
   fire: 'alarm.fire', fireInputFault: 'alarm.fire_input_fault',
+  // Issue 15 item 1: a copied badge.
+  cloneSuspected: 'alarm.clone_suspected',
 } as const satisfies Record<string, EventType>;
 
 /** Event types named `alarm.*` that are no alarm: an officer's acknowledgement of one. */

@@ -202,10 +202,12 @@ export interface Tap {
 /** The enumerated reasons a tap is refused. */
 export type DenyReason =
   | 'unknown-badge' | 'not-approved' | 'not-yet-valid' | 'expired' | 'revoked' | 'returned' | 'lost'
-  | 'escort-missing' | 'passback' | 'door-disabled';
+  | 'escort-missing' | 'passback' | 'door-disabled'
+  | 'clone-suspected' | 'badge-key-retired' | 'insecure-badge' | 'insecure-reader';
 /** All deny reasons. */
 export const DENY_REASONS: readonly DenyReason[] = [
   'unknown-badge', 'not-approved', 'not-yet-valid', 'expired', 'revoked', 'returned', 'lost', 'escort-missing', 'passback', 'door-disabled',
+  'clone-suspected', 'badge-key-retired', 'insecure-badge', 'insecure-reader',
 ];
 
 /** Events are typed by the catalogue (`./events.ts`); re-exported here for the modules that import them with the other domain types. */

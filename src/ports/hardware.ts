@@ -3,6 +3,8 @@
  * every adapter folder implements one of them, and `sim` implements each for running without hardware.
  */
 
+import type { CardProof } from '../domain/badge-proof.js';
+
 /** Which side of the door a reader is on: `in` = outside the room (entering), `out` = inside (leaving), `desk` = officer's desk. */
 export type ReaderDirection = 'in' | 'out' | 'desk';
 
@@ -18,6 +20,43 @@ export interface RawTap {
   at: number;
   /** High-resolution arrival time (process.hrtime.bigint()), used only for latency measurement. */
   hr?: bigint;
+  /** What a secure reader proved about the card (absent: only the UID was read, `uid-only`). */
+  proof?: CardProof;
+  /** How long the secure reader's proof took (absent for plain reads), for the benchmark. */
+  proofTiming?: ProofTiming;
+}
+
+/** Time spent proving one card, split into the reader's transport and everything else (crypto, parsing). */
+export interface ProofTiming {
+  /** From the card event to the proof's result, ms. */
+  totalMs: number;
+  /** Of which waiting for the card's answers (pcscd + reader + card), ms. */
+  transportMs: number;
+  /** APDUs exchanged. */
+  apdus: number;
+}
+
+/** What enrolling a secure badge on the desk reader wrote. */
+export interface EnrolledCard {
+  /** The card's UID as read over the secure channel (upper-case hex). */
+  uid: string;
+  /** The site key version the card now holds. */
+  keyVersion: number;
+  /** The key version it held before (0: the factory key). */
+  previousKeyVersion: number;
+}
+
+/**
+ * The desk reader as a badge programmer (issue 15): the next card presented is given a key (or reset) instead of being
+ * delivered as a tap. The adapter speaks the card protocol and holds the site's badge keys; the app only records.
+ */
+export interface BadgeWriter {
+  /** Wait for a card, give it the current site key (a factory card, or a badge holding an older site key). */
+  enroll(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<EnrolledCard>;
+  /** Wait for a card holding a site key and put its factory key back (the badge leaves the site's use). */
+  reset(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ uid: string; previousKeyVersion: number }>;
+  /** Release the reader. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** Health of one reader as reported to `pintu health` / the watchdog. */

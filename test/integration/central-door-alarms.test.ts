@@ -35,6 +35,7 @@ const ALARMS: Record<keyof typeof DOOR_ALARM_TYPES, DomainEvent> = {
   fire: event('alarm.fire', { policy: 'release', released: true }),
   fireInputFault: event('alarm.fire_input_fault', { alarmLine: true, supervisionLine: false, duringFire: false }),
   watchlistMatch: event('alarm.watchlist_match', { visit: 'V-20261201-005', entry: 1, where: 'ktp', officer: 'O2' }),
+  cloneSuspected: event('alarm.clone_suspected', { reader: 'in', direction: 'in', badge: '04A1B2C3D4E5F6', holder: 'visitor', visit: 'V-20261201-006', why: 'wrong-key' }),
 };
 /** Ordinary events that raise nothing. */
 const ORDINARY: DomainEvent[] = [

@@ -19,7 +19,7 @@ async function waitUntil(cond: () => boolean, what: string, timeoutMs = 10_000):
 }
 
 function cfg(path?: string): ReaderConfig {
-  return { id: 'desk', direction: 'desk', kind: 'pcsc', baudRate: 9600, protocol: 'em4100-ascii', ...(path ? { path } : {}) };
+  return { id: 'desk', direction: 'desk', kind: 'pcsc', baudRate: 9600, protocol: 'em4100-ascii', secure: false, ...(path ? { path } : {}) };
 }
 
 describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card', () => {

@@ -19,7 +19,7 @@ async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): P
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function cfg(path: string): ReaderConfig {
-  return { id: 'in', direction: 'in', kind: 'serial', path, baudRate: 9600, protocol: 'em4100-ascii' };
+  return { id: 'in', direction: 'in', kind: 'serial', path, baudRate: 9600, protocol: 'em4100-ascii', secure: false };
 }
 
 describe('SerialCardReader over a real pty pair (socat)', () => {

@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { decide, expirePending, findEscort, isRepeatRead, type AccessPolicy, type AccessState, type CardInfo, type Decision, type EscortCandidate, type PendingEscort } from '../../src/domain/decide.js';
 import { DENY_REASONS, ROLES, VISIT_STATES, type BadgeStatus, type Officer, type Presence, type Role, type Tap, type Visit, type VisitorBadge, type VisitState } from '../../src/domain/types.js';
 
+/** ISSUE15-PROOF: refusals about the card's proof (domain/badge-proof.ts), not yet reached by decide(). */
+const PROOF_REASONS: readonly string[] = ['clone-suspected', 'badge-key-retired', 'insecure-badge', 'insecure-reader'];
+
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
 const UID = '04A1B2C3D4E580';
@@ -125,7 +128,8 @@ describe('decide: each deny reason, in order of precedence', () => {
       [tap('out'), state(visitorCard())],
     ];
     const got = new Set(cases.map(([t, s]) => reason(decide(t, s, NOW, POLICY))));
-    expect([...got].sort()).toEqual(DENY_REASONS.filter((r) => r !== 'escort-missing').sort());
+    // ISSUE15-PROOF: the card-proof reasons join once decide() reads proofs (the helper wiring proofs removes this filter).
+    expect([...got].sort()).toEqual(DENY_REASONS.filter((r) => r !== 'escort-missing' && !PROOF_REASONS.includes(r)).sort());
   });
 });
 
@@ -277,7 +281,8 @@ describe('decide: properties', () => {
     }), { numRuns: 1000 });
     // The generator must reach grants and every outcome, or the property proves little.
     expect(seen.get('grant')).toBeGreaterThan(20);
-    expect([...seen.keys()].sort()).toEqual([...DENY_REASONS.filter((r) => r !== 'escort-missing'), 'grant', 'await-escort'].sort());
+    // ISSUE15-PROOF: the card-proof reasons join once decide() reads proofs (the helper wiring proofs removes this filter).
+    expect([...seen.keys()].sort()).toEqual([...DENY_REASONS.filter((r) => r !== 'escort-missing' && !PROOF_REASONS.includes(r)), 'grant', 'await-escort'].sort());
   });
 
   it('an officer is let in only when active, of an allowed role, at an enabled door (and always let out from inside)', () => {

@@ -198,6 +198,10 @@ export const reports = section({
   'reports.reason.lost': 'Kartu khusus dilaporkan hilang',
   'reports.reason.escort-missing': 'Tidak ada petugas pendamping',
   'reports.reason.passback': 'Arah tidak sesuai',
+  'reports.reason.clone-suspected': 'Diduga kartu tiruan',
+  'reports.reason.badge-key-retired': 'Kunci kartu sudah diganti',
+  'reports.reason.insecure-badge': 'Kartu belum didaftarkan dengan kunci aman',
+  'reports.reason.insecure-reader': 'Pembaca kartu tidak aman untuk pengunjung',
   'reports.reason.door-disabled': 'Pintu dinonaktifkan',
 }, {
   'reports.title': 'Monthly report',
@@ -395,5 +399,9 @@ export const reports = section({
   'reports.reason.lost': 'Special badge reported lost',
   'reports.reason.escort-missing': 'No escorting officer',
   'reports.reason.passback': 'Wrong direction (passback)',
+  'reports.reason.clone-suspected': 'Suspected copied card',
+  'reports.reason.badge-key-retired': 'Card key rotated out',
+  'reports.reason.insecure-badge': 'Card not enrolled with a secure key',
+  'reports.reason.insecure-reader': 'Reader not secure for visitors',
   'reports.reason.door-disabled': 'Door disabled',
 });
