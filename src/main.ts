@@ -262,12 +262,16 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       officerRoles: config.door.officerRoles,
       escortRoles: config.escort.roles ?? config.door.officerRoles,
       antiPassback: config.door.antiPassback,
+      visitorsNeedSecureReader: config.badges.visitorsNeedSecureReader,
     },
     // The fsync after a strike runs on the thread pool and takes no lock; the escort expiry waits its turn in the queue.
     sync: () => store.syncNow(),
     defer: (name, job) => writes.push(name, job),
     repeatWindowMs: config.door.repeatTapSeconds * 1000,
-    readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, r.direction as 'in' | 'out'])),
+    // Whether a reader authenticates cards is its config's `secure` (a reader handed in without config reads UIDs only).
+    readers: new Map(readers.filter((r) => r.direction !== 'desk').map((r) => [r.id, {
+      direction: r.direction as 'in' | 'out', secure: (config.readers.find((c) => c.id === r.id)?.secure ?? false) !== false,
+    }])),
     secret,
     // Validity is judged on the guard's effective time: a clock set back never reopens an approval (docs/clock.md).
     now: () => clock.now(),

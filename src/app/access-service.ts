@@ -35,14 +35,22 @@ export interface StrikePort {
   grant(ref: GrantRef): void;
 }
 
+/** A door reader as the tap handler sees it. */
+export interface DoorReader {
+  /** Entering (`in`) or leaving (`out`). */
+  direction: 'in' | 'out';
+  /** The reader authenticates cards (`readers[].secure: ntag424`): a card it reads without proof is refused. */
+  secure: boolean;
+}
+
 /** Options of the tap handler. */
 export interface AccessServiceOptions {
   /** Decision policy. */
   policy: AccessPolicy;
   /** Reads of the same card on the same reader within this many ms count once. */
   repeatWindowMs: number;
-  /** Direction of each door reader, by reader id. */
-  readers: ReadonlyMap<string, 'in' | 'out'>;
+  /** Each door reader's direction and whether it authenticates cards, by reader id. */
+  readers: ReadonlyMap<string, DoorReader>;
   /** Site secret (unknown cards are recorded only as keyed hashes: they may be KTPs). */
   secret: Buffer;
   /** Clock (ms). */
@@ -94,10 +102,12 @@ export class AccessService {
    * database or in memory) when the transaction fails — the caller may retry a busy database.
    */
   process(raw: RawTap): Decision {
-    const direction = this.opts.readers.get(raw.readerId);
-    if (!direction) throw new Error(`reader ${raw.readerId} is not a door reader`);
+    const reader = this.opts.readers.get(raw.readerId);
+    if (!reader) throw new Error(`reader ${raw.readerId} is not a door reader`);
+    const { direction } = reader;
     const now = this.now();
-    const tap: Tap = { readerId: raw.readerId, direction, uid: raw.uid, at: now };
+    // What the reader proved travels with the tap (a pending visitor is re-decided on the same proof).
+    const tap: Tap = { readerId: raw.readerId, direction, uid: raw.uid, at: now, readerSecure: reader.secure, ...(raw.proof ? { proof: raw.proof } : {}) };
     const { decision, stored, grants, pending } = this.store.tx(() => {
       const events: DomainEvent[] = [];
       const grants: GrantRef[] = [];
@@ -271,21 +281,25 @@ export class AccessService {
   }
 
   /** What `decide` needs, all read inside the tap's transaction from committed state. */
-  private accessState(card: CardInfo): AccessState {
+  private accessState(uid: string, card: CardInfo): AccessState {
     // Only a visitor's tap looks for an escort: officers' and unknown cards' taps skip the query.
     const officersInside = card.kind === 'visitor' ? this.store.officersInside().map(escortCandidate) : [];
-    return { doorDisabled: this.store.doorStatus().mode === 'disabled', card, officersInside };
+    // One primary-key lookup: is this card enrolled, so that it must prove its key?
+    return { doorDisabled: this.store.doorStatus().mode === 'disabled', card, officersInside, secureBadge: this.store.secureBadge(uid) };
   }
 
   private decideAndApply(tap: Tap, now: number, events: DomainEvent[], grants: GrantRef[], pending: { list: Waiting[] }): Decision {
     const card = this.cardInfo(tap.uid);
-    const decision = decide(tap, this.accessState(card), now, this.opts.policy);
+    const state = this.accessState(tap.uid, card);
+    const decision = decide(tap, state, now, this.opts.policy);
     const base = { reader: tap.readerId, direction: tap.direction };
     switch (decision.outcome) {
       case 'deny': {
-        // An unknown card may be a KTP or a personal card: store only its keyed hash.
-        const badge = card.kind === 'unknown' ? { cardHash: keyedHash(this.opts.secret, tap.uid) } : { badge: tap.uid };
+        // An unknown card may be a KTP or a personal card: store only its keyed hash (an enrolled UID is one of ours).
+        const badge = card.kind === 'unknown' && !state.secureBadge ? { cardHash: keyedHash(this.opts.secret, tap.uid) } : { badge: tap.uid };
         events.push(event('access.denied', { ...base, reason: decision.reason, ...badge, ...(decision.visitId ? { visit: decision.visitId } : {}), ...(decision.officerId ? { officer: decision.officerId } : {}) }));
+        // A copy of an enrolled badge: the alarm commits with the refusal, in the same transaction.
+        if (decision.reason === 'clone-suspected') events.push(cloneSuspected(tap, card, state, decision));
         break;
       }
       case 'await-escort':
@@ -324,12 +338,15 @@ export class AccessService {
     for (const p of expired) events.push(escortMissing(p));
     for (const p of [...waiting]) {
       const card = this.cardInfo(p.tap.uid);
-      const decision = decide({ ...p.tap, at: now }, this.accessState(card), now, this.opts.policy);
+      const state = this.accessState(p.tap.uid, card);
+      const decision = decide({ ...p.tap, at: now }, state, now, this.opts.policy);
       if (decision.outcome === 'grant' && decision.holder === 'visitor') {
         this.grantVisitor(p.tap, decision.visitId, decision.escortOfficerId, now, events, grants, pending, decision.lapsed);
       } else if (decision.outcome === 'deny') {
         pending.list = pending.list.filter((q) => q !== p);
         events.push(waitRefused(decision.reason, p.tap.readerId, p.tap.uid, p.visitId, p.tap.direction));
+        // The card was enrolled while its holder waited, and the tap did not prove it: the same alarm as at once.
+        if (decision.reason === 'clone-suspected') events.push(cloneSuspected(p.tap, card, state, decision));
       }
     }
   }
@@ -361,6 +378,19 @@ function waitRefused(reason: DenyReason, reader: string, badge: string, visit: s
   return event('access.denied', afterRestart
     ? { reason, reader, badge, visit, direction, afterRestart: true }
     : { reason, reader, badge, visit, direction });
+}
+
+/**
+ * The alarm of a suspected copy: who the UID names (the card's record, else its enrolment) and what the tap failed to
+ * prove. Only the failure's name: nothing else of the card's answers goes into events or logs.
+ */
+function cloneSuspected(tap: Tap, card: CardInfo, state: AccessState, d: Extract<Decision, { outcome: 'deny' }>): DomainEvent<'alarm.clone_suspected'> {
+  const holder = card.kind === 'officer' || (card.kind === 'unknown' && state.secureBadge?.holder === 'officer') ? 'officer' : 'visitor';
+  const why = tap.proof?.kind === 'failed' ? tap.proof.why : 'uid-only';
+  return event('alarm.clone_suspected', {
+    reader: tap.readerId, direction: tap.direction, badge: tap.uid, holder,
+    ...(d.visitId ? { visit: d.visitId } : {}), ...(d.officerId ? { officer: d.officerId } : {}), why,
+  });
 }
 
 /** An officer as the escort rule sees them. */

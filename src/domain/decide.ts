@@ -3,6 +3,7 @@
  * It never looks at anything but its arguments, so it can be property-tested exhaustively.
  */
 import type { DenyReason, Officer, Role, Tap, Visit, VisitorBadge } from './types.js';
+import { proofRefusal, type SecureBadge } from './badge-proof.js';
 
 /** What the store knows about the tapped card. */
 export type CardInfo =
@@ -35,6 +36,8 @@ export interface AccessState {
   card: CardInfo;
   /** Officers who are inside now (committed presence), any order: the escort candidates. */
   officersInside: readonly EscortCandidate[];
+  /** The tapped card's enrolment as a secure badge (issue 15), or null: such a card must prove its key at the door. */
+  secureBadge: SecureBadge | null;
 }
 
 /** Site policy for decisions (from config). */
@@ -49,6 +52,8 @@ export interface AccessPolicy {
   officerRoles: readonly Role[];
   /** Refuse a visitor entering while inside, or leaving while outside. */
   antiPassback: boolean;
+  /** `badges.visitorsNeedSecureReader`: refuse visitors at readers that only read UIDs (absent: false). */
+  visitorsNeedSecureReader?: boolean;
 }
 
 /** Refusals that concern the visit's approval rather than the badge (a visitor inside still leaves despite them). */
@@ -79,6 +84,17 @@ export function findEscort(officers: readonly EscortCandidate[], now: number, po
 export function decide(tap: Tap, state: AccessState, now: number, policy: AccessPolicy): Decision {
   if (state.doorDisabled) return { outcome: 'deny', reason: 'door-disabled' };
   const card = state.card;
+  // The card's proof comes before the visit and officer rules: an officer inside leaving through a secure reader proves
+  // the card too (the exit button lets anyone out), and a copy of an enrolled badge is refused whoever it names.
+  const refused = proofRefusal({
+    enrolled: state.secureBadge,
+    proof: tap.proof ?? { kind: 'uid-only' },
+    readerSecure: tap.readerSecure ?? false,
+    holder: card.kind,
+    visitorsNeedSecureReader: policy.visitorsNeedSecureReader ?? false,
+  });
+  if (refused) return card.kind === 'officer' ? { outcome: 'deny', reason: refused, officerId: card.officer.id }
+    : card.kind === 'visitor' && card.visit ? { outcome: 'deny', reason: refused, visitId: card.visit.id } : { outcome: 'deny', reason: refused };
   if (card.kind === 'unknown') return { outcome: 'deny', reason: 'unknown-badge' };
   if (card.kind === 'officer') {
     const o = card.officer;

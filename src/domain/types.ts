@@ -3,6 +3,8 @@
  * Times are milliseconds since the epoch; everything here is plain data (no I/O).
  */
 
+import type { CardProof } from './badge-proof.js';
+
 /** Officer roles (names differ per office; see shared/sop/README.md). */
 export type Role = 'staff' | 'coordinator' | 'head';
 /** All roles, in order of authority. */
@@ -197,6 +199,10 @@ export interface Tap {
   uid: string;
   /** When it happened (ms). */
   at: number;
+  /** What the reader proved about the card (absent: only its UID was read, `uid-only`). */
+  proof?: CardProof;
+  /** The reader authenticates cards (`readers[].secure: ntag424`; absent: a plain reader). */
+  readerSecure?: boolean;
 }
 
 /** The enumerated reasons a tap is refused. */

@@ -6,6 +6,7 @@
  */
 import type { BadgeStatus, DomainEvent, Officer, Presence, Role, Visit, VisitState, VisitorBadge } from '../domain/types.js';
 import type { StoredEvent } from '../domain/events.js';
+import type { SecureBadge } from '../domain/badge-proof.js';
 
 /** A stored event (typed by the event catalogue: `e.type` narrows `e.data`). */
 export type { StoredEvent } from '../domain/events.js';
@@ -134,6 +135,18 @@ export interface BadgeRepository {
   addBadge(uid: string, label: string, now: number): VisitorBadge;
   /** Set a badge's pool status and the visit it belongs to. */
   setBadge(uid: string, status: BadgeStatus, visitId: string | null): void;
+}
+
+/** The cards enrolled as secure badges (issue 15): the key version each holds; never a key. */
+export interface SecureBadgeRepository {
+  /** The enrolment of a card UID, or null (a plain badge, or no badge at all). */
+  secureBadge(uid: string): SecureBadge | null;
+  /** Record an enrolment (or a re-enrolment with a new key version) by `by` (officer id, or "cli"). */
+  saveSecureBadge(b: SecureBadge, by: string): void;
+  /** Forget an enrolment (the card was reset or written off); true if there was one. */
+  removeSecureBadge(uid: string): boolean;
+  /** Every enrolled card, by UID. */
+  secureBadges(): SecureBadge[];
 }
 
 /** Visits. */
@@ -422,7 +435,7 @@ export interface WatchlistRepository {
  * store was built with (the roots' stores carry a `ClockGuard`, so a part that needs it cannot get a store without one).
  */
 export interface StorePort<C extends StoreClock | null = StoreClock | null> extends Transactions, OfficerRepository, PinRepository, BadgeRepository,
-  VisitRepository, IncidentRepository, DoorStatusRepository, MetaRepository, LinkStatusRepository, DatabaseCheckRepository,
+  SecureBadgeRepository, VisitRepository, IncidentRepository, DoorStatusRepository, MetaRepository, LinkStatusRepository, DatabaseCheckRepository,
   RetentionRepository, BackupRepository, ConsoleReadRepository {
   /** The door's event log. */
   readonly events: EventLogPort;

@@ -56,7 +56,7 @@ export function makeDoor(site: string, door: string): TestDoor {
   const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', secret });
   const access = new AccessService(store, { grant: () => undefined }, {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-    repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret,
+    repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret,
   }, silentLogger());
   const watchlist = new WatchlistService(store, { secret });
   const key = loadOrCreateKeyPair(dir, DOOR_KEY_FILE);

@@ -51,7 +51,7 @@ describe('access handler model', () => {
       const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 2, timeZone: 'Asia/Jakarta', secret: Buffer.alloc(32, 1), now: () => now });
       const access = new AccessService(store, { grant: (g) => strikes.push(g) }, {
         policy: { escortRequired: true, escortWindowMs: WINDOW, officerRoles: ['staff', 'coordinator', 'head'], antiPassback },
-        repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => now,
+        repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => now,
       }, silentLogger());
       try {
         visits.addOfficer('H', 'head', OFFICERS[0]!);
@@ -176,7 +176,7 @@ describe('presence model', () => {
       const policy = { escortRequired: true, escortWindowMs: WINDOW, officerRoles: ['staff', 'coordinator', 'head'] as const, escortRoles: ['staff', 'coordinator'] as const, antiPassback: true };
       const makeAccess = (): AccessService => new AccessService(store, { grant: (g) => strikes.push(g) }, {
         policy: { ...policy, officerRoles: [...policy.officerRoles], escortRoles: [...policy.escortRoles] },
-        repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => now,
+        repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => now,
       }, silentLogger());
       let access = makeAccess();
       try {

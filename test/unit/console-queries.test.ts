@@ -127,7 +127,7 @@ describe('console queries and alarms', () => {
   describe('the day, the queue, who is inside, a visit\'s timeline', () => {
     const accessOf = (): AccessService => new AccessService(store, { grant: () => undefined }, {
       policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-      repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 7), now: () => clock.now,
+      repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 7), now: () => clock.now,
     }, silentLogger());
 
     it('lists visitors inside with the officer who escorted their entry and since when; a timeline oldest first', () => {

@@ -93,7 +93,7 @@ describe('the event catalogue', () => {
     const visits = new VisitService(store, { standards: DEFAULT_STANDARDS, defaultValidity: 1, timeZone: 'Asia/Jakarta', secret, now: () => clock.now });
     const policy = { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'] as const, antiPassback: true };
     const accessOf = (): AccessService => new AccessService(store, { grant: () => undefined }, {
-      policy: { ...policy, officerRoles: [...policy.officerRoles] }, repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret, now: () => clock.now,
+      policy: { ...policy, officerRoles: [...policy.officerRoles] }, repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret, now: () => clock.now,
     }, silentLogger());
     const access = accessOf();
     const tap = (reader: 'in' | 'out', uid: string): void => { access.handleTap({ readerId: reader, uid, tech: 'sim', at: clock.now }); };

@@ -32,7 +32,7 @@ function door() {
   const strikes: unknown[] = [];
   const access = new AccessService(store, { grant: (g) => strikes.push(g) }, {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-    repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => clock.now,
+    repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => clock.now,
   }, silentLogger());
   const v = { id: seedIssuedVisit(visits, { head: '0A00', staff: OFFICER, badge: BADGE }) }; // approved for one hour
   const tap = (reader: 'in' | 'out', uid: string) => access.handleTap({ readerId: reader, uid, tech: 'sim', at: clock.now });

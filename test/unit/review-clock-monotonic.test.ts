@@ -32,7 +32,7 @@ function setup() {
   v.issue(id, 'TAMU-01', 'O1', { rulesAcknowledged: true });
   const access = new AccessService(store, { grant: () => undefined }, {
     policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-    repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => clock.now(),
+    repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => clock.now(),
   }, silentLogger());
   const tap = (uid: string) => access.handleTap({ readerId: 'in', uid, tech: 'sim', at: c.t });
   return { c, store, clock, id, tap, close: () => store.db.close() };
@@ -66,7 +66,7 @@ describe('review: a clock stepped back does not stop time', () => {
       expect(clock.now()).toBeGreaterThanOrEqual(T + 50 * MIN);
       const access = new AccessService(store, { grant: () => undefined }, {
         policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-        repeatWindowMs: 0, readers: new Map([['in', 'in']]), secret: Buffer.alloc(32, 1), now: () => clock.now(),
+        repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => clock.now(),
       }, silentLogger());
       access.handleTap({ readerId: 'in', uid: '0A01', tech: 'sim', at: c.t });
       expect(access.handleTap({ readerId: 'in', uid: '1B01', tech: 'sim', at: c.t })).toMatchObject({ outcome: 'deny', reason: 'expired' });

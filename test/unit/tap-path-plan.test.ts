@@ -53,7 +53,7 @@ describe('tap path query plans', () => {
     });
     const access = new AccessService(store, { grant: () => undefined }, {
       policy: { escortRequired: true, escortWindowMs: 30_000, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true },
-      repeatWindowMs: 0, readers: new Map([['in', 'in'], ['out', 'out']]), secret: Buffer.alloc(32, 1), now: () => now,
+      repeatWindowMs: 0, readers: new Map([['in', { direction: 'in', secure: false }], ['out', { direction: 'out', secure: false }]]), secret: Buffer.alloc(32, 1), now: () => now,
     }, silentLogger());
     const tap = (reader: 'in' | 'out', uid: string): string => access.handleTap({ readerId: reader, uid, tech: 'sim', at: now })!.outcome;
     recording = true;

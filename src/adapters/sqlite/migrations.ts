@@ -207,4 +207,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX visit_name_tokens_token ON visit_name_tokens(token);
     `,
   },
+  {
+    version: 10,
+    name: 'secure badges: the cards enrolled with a key diversified from the site badge master key (issue 15)',
+    sql: `
+      -- One row per enrolled card (a pool badge or an officer's own badge): the key version written at the desk. A card
+      -- with a row must prove that key at the door (AES); no key, diversified or master, is ever stored here.
+      CREATE TABLE secure_badges (
+        uid TEXT PRIMARY KEY,
+        key_version INTEGER NOT NULL CHECK (key_version BETWEEN 1 AND 255),
+        holder TEXT NOT NULL CHECK (holder IN ('pool', 'officer')),
+        enrolled_at INTEGER NOT NULL,
+        enrolled_by TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -8,6 +8,8 @@
  * database already encrypted is refused.
  */
 import { WatchlistTable } from './watchlist.js';
+import { SecureBadgeTable } from './secure-badges.js';
+import type { SecureBadge } from '../../domain/badge-proof.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { EventLog, fromRow, type Row } from './event-log.js';
@@ -48,6 +50,8 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   readonly clock: C;
   private readonly stmts;
   private readonly reads: ConsoleReads;
+  /** The cards enrolled as secure badges (issue 15). */
+  private readonly secure: SecureBadgeTable;
   /** Seals and opens visit rows; null: the store writes in clear. */
   private readonly sealer: VisitSealer | null;
   /** The keyed blind index of visit names the console's name search reads (name-index.ts). */
@@ -68,6 +72,7 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     this.clock = clock;
     this.events = new EventLog(db, door, clock);
     this.watchlist = new WatchlistTable(db, cipher);
+    this.secure = new SecureBadgeTable(db);
     this.stmts = {
       officerById: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE id = ?'),
       officerByBadge: db.prepare<[string], OfficerRow>('SELECT * FROM officers WHERE badge_uid = ?'),
@@ -221,6 +226,17 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
   setBadge(uid: string, status: BadgeStatus, visitId: string | null): void {
     this.stmts.setBadge.run(status, visitId, uid);
   }
+
+  // --- secure badges (secure-badges.ts) ---
+
+  /** The enrolment of a card, or null. */
+  secureBadge(uid: string): SecureBadge | null { return this.secure.secureBadge(uid); }
+  /** Record (or renew) a card's enrolment. */
+  saveSecureBadge(b: SecureBadge, by: string): void { this.secure.saveSecureBadge(b, by); }
+  /** Forget a card's enrolment; true if it had one. */
+  removeSecureBadge(uid: string): boolean { return this.secure.removeSecureBadge(uid); }
+  /** Every enrolment, by UID. */
+  secureBadges(): SecureBadge[] { return this.secure.secureBadges(); }
 
   // --- visits ---
 
