@@ -25,6 +25,8 @@ export function withTck(atrWithoutTck: Buffer): Buffer {
 
 /** ATR of an ISO 14443-4 card as built by PC/SC contactless readers from its ATS (e.g. an e-KTP chip): 3B 8n 80 01 + historical bytes + TCK. */
 export const ISO14443_4_ATR = withTck(Buffer.from('3B888001' + '0031C173C8400090', 'hex'));
+/** ATR of an NTAG 424 DNA as PC/SC contactless readers report it: its ATS (06 77 77 71 02 80) has one historical byte, 80. */
+export const NTAG424_ATR = withTck(Buffer.from('3B818001' + '80', 'hex'));
 
 const PREFIX = 'pintu-pcsc-';
 const RUN_DIR = '/run/pcscd';
@@ -47,6 +49,13 @@ export interface VirtualCardOptions {
   atr?: Buffer;
   /** Answer to GET DATA UID instead of UID + 90 00 (e.g. Buffer.from('6A81', 'hex')). */
   uidResponse?: Buffer;
+  /**
+   * The card's own answer to every C-APDU (e.g. a VirtualNtag424's `respond`): an R-APDU, 'silent' (never answer, the
+   * socket stays open) or 'remove' (leave the reader: the socket closes). Default: UID + 90 00 to GET DATA UID, else 6A 81.
+   */
+  respond?: (apdu: Buffer) => Buffer | 'silent' | 'remove';
+  /** Called when the reader powers the card up or resets it (a new tap: a stateful card drops its session). */
+  onPowerUp?: () => void;
 }
 
 /** A running private pcscd with the vpcd driver. */
@@ -273,6 +282,8 @@ export async function startPcscTestEnv(
     const sock: Socket = connect(port, '127.0.0.1');
     sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
+    /** Set once the card exists: how the card takes itself out of the reader ('remove' answer). */
+    let removeSelf: (() => void) | null = null;
     const send = (payload: Buffer): void => {
       const head = Buffer.alloc(2);
       head.writeUInt16BE(payload.length);
@@ -287,10 +298,19 @@ export async function startPcscTestEnv(
         buf = buf.subarray(2 + n);
         if (n === 1) {
           if (msg[0] === 0x04) send(atr); // 0x00 off, 0x01 on, 0x02 reset: no answer
+          else if (msg[0] === 0x01 || msg[0] === 0x02) opts.onPowerUp?.();
           continue;
         }
         apdus.push(msg);
-        if (msg.equals(Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]))) send(uidAnswer);
+        if (opts.respond) {
+          const answer = opts.respond(msg);
+          if (answer === 'remove') {
+            if (removeSelf) removeSelf();
+            else sock.destroy();
+            return;
+          }
+          if (answer !== 'silent') send(answer);
+        } else if (msg.equals(Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]))) send(uidAnswer);
         else send(Buffer.from([0x6a, 0x81])); // function not supported
       }
     });
@@ -301,22 +321,26 @@ export async function startPcscTestEnv(
       sock.once('error', (e) => reject(new Error(`virtual card could not connect to vpcd on port ${port}: ${e.message}`)));
     });
     let noticed = false;
+    let removing: Promise<void> | null = null;
+    const removeOnce = async (): Promise<void> => {
+      cards.delete(card);
+      if (sock.destroyed) return;
+      const removedBefore = seen.removed;
+      const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+      sock.destroy();
+      await closed;
+      // vpcd only notices a closed card socket at its next presence poll; wait for it, or a quick re-insert would
+      // look to pcscd like the same card still being there.
+      if (noticed && child !== null) {
+        await waitFor(() => seen.removed > removedBefore || child === null, timeoutMs, () => `pcscd did not notice the card removal; its output:\n${output}`);
+      }
+    };
     const card: VirtualCard = {
       apdus,
-      remove: async () => {
-        cards.delete(card);
-        if (sock.destroyed) return;
-        const removedBefore = seen.removed;
-        const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-        sock.destroy();
-        await closed;
-        // vpcd only notices a closed card socket at its next presence poll; wait for it, or a quick re-insert would
-        // look to pcscd like the same card still being there.
-        if (noticed && child !== null) {
-          await waitFor(() => seen.removed > removedBefore || child === null, timeoutMs, () => `pcscd did not notice the card removal; its output:\n${output}`);
-        }
-      },
+      // a card that pulled itself out ('remove') and the test's own remove() share one removal
+      remove: () => (removing ??= removeOnce()),
     };
+    removeSelf = () => void card.remove().catch(() => undefined);
     cards.add(card);
     await waitFor(() => seen.inserted > insertedBefore, timeoutMs, () => `pcscd did not notice the inserted card; its output:\n${output}`).catch(
       async (e: unknown) => {
