@@ -282,7 +282,7 @@ export async function startPcscTestEnv(
     const sock: Socket = connect(port, '127.0.0.1');
     sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
-    /** Set once the card exists: how the card takes itself out of the reader ('remove' answer). */
+    /** Set once the card exists: how the card takes itself out of the reader mid-APDU ('remove' answer). */
     let removeSelf: (() => void) | null = null;
     const send = (payload: Buffer): void => {
       const head = Buffer.alloc(2);
@@ -305,6 +305,10 @@ export async function startPcscTestEnv(
         if (opts.respond) {
           const answer = opts.respond(msg);
           if (answer === 'remove') {
+            // vpcd turns a closed card socket into an empty answer with success, never an error; a real reader losing
+            // the card makes SCardTransmit fail. So the card first sends an answer longer than any reader buffer
+            // (vpcd then fails the transmit: IFD_COMMUNICATION_ERROR), then leaves.
+            send(Buffer.alloc(0xffff));
             if (removeSelf) removeSelf();
             else sock.destroy();
             return;
@@ -322,11 +326,12 @@ export async function startPcscTestEnv(
     });
     let noticed = false;
     let removing: Promise<void> | null = null;
-    const removeOnce = async (): Promise<void> => {
+    const removeOnce = async (flushFirst: boolean): Promise<void> => {
       cards.delete(card);
       if (sock.destroyed) return;
       const removedBefore = seen.removed;
       const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+      if (flushFirst) await new Promise<void>((resolve) => sock.end(() => resolve())); // let the last answer out
       sock.destroy();
       await closed;
       // vpcd only notices a closed card socket at its next presence poll; wait for it, or a quick re-insert would
@@ -338,9 +343,9 @@ export async function startPcscTestEnv(
     const card: VirtualCard = {
       apdus,
       // a card that pulled itself out ('remove') and the test's own remove() share one removal
-      remove: () => (removing ??= removeOnce()),
+      remove: () => (removing ??= removeOnce(false)),
     };
-    removeSelf = () => void card.remove().catch(() => undefined);
+    removeSelf = () => void (removing ??= removeOnce(true)).catch(() => undefined);
     cards.add(card);
     await waitFor(() => seen.inserted > insertedBefore, timeoutMs, () => `pcscd did not notice the inserted card; its output:\n${output}`).catch(
       async (e: unknown) => {

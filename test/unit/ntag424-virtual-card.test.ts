@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { VirtualNtag424, type Ntag424CardOptions, type Ntag424CardSession } from '../helpers/ntag424-card.js';
 import {
-  cbcDecrypt, cbcEncrypt, changeKeyCrc, cmac, counterBytes, macT, messageIv, padM2, rotateLeft, sv1, sv2, truncateMac, unpadM2,
+  cbcDecrypt, changeKeyCrc, cmac, counterBytes, macT, messageIv, padM2, sv1, sv2, truncateMac, unpadM2,
 } from '../helpers/ntag424-card-crypto.js';
+import { authenticate as pcdAuthenticate, secureApdu } from '../helpers/ntag424-test-pcd.js';
 import { MIFARE_ATR, NTAG424_ATR } from '../helpers/pcsc.js';
 
 const h = (hex: string): Buffer => Buffer.from(hex.replace(/\s/g, ''), 'hex');
@@ -35,28 +36,10 @@ function ask(card: VirtualNtag424, apdu: Buffer | string): Buffer {
   return a;
 }
 
-/** A minimal PCD: select, authenticate with `key` (fresh RndA), and return the session it derived. */
-function authenticate(card: VirtualNtag424, keyNo: number, key: Buffer): Ntag424CardSession | string {
+/** Select the application, then authenticate with the test PCD. */
+async function authenticate(card: VirtualNtag424, keyNo: number, key: Buffer): Promise<Ntag424CardSession | string> {
   expect(H(ask(card, SELECT))).toBe('9000');
-  const first = ask(card, Buffer.from([0x90, 0x71, 0, 0, 2, keyNo, 0, 0]));
-  if (H(first.subarray(-2)) !== '91AF') return H(first);
-  const rndB = cbcDecrypt(key, ZERO, first.subarray(0, 16));
-  const rndA = randomBytes(16);
-  const part2 = cbcEncrypt(key, ZERO, Buffer.concat([rndA, rotateLeft(rndB)]));
-  const second = ask(card, Buffer.concat([h('90AF000020'), part2, h('00')]));
-  if (H(second.subarray(-2)) !== '9100') return H(second);
-  const plain = cbcDecrypt(key, ZERO, second.subarray(0, 32));
-  expect(plain.subarray(4, 20).equals(rotateLeft(rndA))).toBe(true);
-  return { keyNo, ti: plain.subarray(0, 4), cmdCtr: 0, encKey: cmac(key, sv1(rndA, rndB)), macKey: cmac(key, sv2(rndA, rndB)) };
-}
-
-/** A CommMode.Full / MAC command APDU from a PCD session (advances the counter). */
-function secureApdu(s: Ntag424CardSession, ins: number, header: Buffer, plain: Buffer | null): Buffer {
-  const enc = plain ? cbcEncrypt(s.encKey, messageIv(s.encKey, 'command', s.ti, s.cmdCtr), padM2(plain)) : Buffer.alloc(0);
-  const mac = macT(s.macKey, Buffer.concat([Buffer.from([ins]), counterBytes(s.cmdCtr), s.ti, header, enc]));
-  s.cmdCtr++;
-  const data = Buffer.concat([header, enc, mac]);
-  return Buffer.concat([Buffer.from([0x90, ins, 0, 0, data.length]), data, h('00')]);
+  return pcdAuthenticate((apdu) => ask(card, apdu), keyNo, key);
 }
 
 /** ChangeKey plaintext for key `keyNo` under a key-0 session. */
@@ -148,12 +131,12 @@ describe('virtual NTAG 424 DNA: what a real card answers', () => {
     expect(H(ask(c, '90FF000000'))).toBe('911C');
   });
 
-  it('authenticates with the right key, answers GetKeyVersion in CommMode.MAC and GetCardUID, fresh RndB and TI each time', () => {
+  it('authenticates with the right key, answers GetKeyVersion in CommMode.MAC and GetCardUID, fresh RndB and TI each time', async () => {
     const key = randomBytes(16);
     const c = card({ keys: [key], keyVersions: [3] });
     expect(H(ask(c, SELECT))).toBe('9000');
     expect(H(ask(c, '90640000010000'))).toBe('039100');
-    const s = authenticate(c, 0, key) as Ntag424CardSession;
+    const s = await authenticate(c, 0, key) as Ntag424CardSession;
     expect(typeof s).toBe('object');
     const kv = ask(c, secureApdu(s, 0x64, h('00'), null));
     expect(H(kv.subarray(0, 1))).toBe('03');
@@ -163,21 +146,21 @@ describe('virtual NTAG 424 DNA: what a real card answers', () => {
     const enc = uidAnswer.subarray(0, 16);
     expect(H(uidAnswer.subarray(16, 24))).toBe(H(macT(s.macKey, Buffer.concat([h('00'), counterBytes(2), s.ti, enc]))));
     expect(H(unpadM2(cbcDecrypt(s.encKey, messageIv(s.encKey, 'response', s.ti, 2), enc))!)).toBe(UID);
-    const again = authenticate(c, 0, key) as Ntag424CardSession;
+    const again = await authenticate(c, 0, key) as Ntag424CardSession;
     expect(H(again.ti)).not.toBe(H(s.ti));
     expect(H(again.encKey)).not.toBe(H(s.encKey));
   });
 
-  it('refuses a wrong key with 91 AE and stays unauthenticated (GetCardUID → 91 AE)', () => {
+  it('refuses a wrong key with 91 AE and stays unauthenticated (GetCardUID → 91 AE)', async () => {
     const c = card({ keys: [randomBytes(16)], keyVersions: [1] });
-    expect(authenticate(c, 0, ZERO)).toBe('91AE');
+    expect(await authenticate(c, 0, ZERO)).toBe('91AE');
     expect(c.session()).toBeNull();
     expect(H(ask(c, '9051000008000000000000000000'))).toBe('91AE');
   });
 
-  it('refuses a bad command MAC with 91 1E and ends the session', () => {
+  it('refuses a bad command MAC with 91 1E and ends the session', async () => {
     const c = card();
-    const s = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     const apdu = secureApdu(s, 0x51, Buffer.alloc(0), null);
     apdu[6] = apdu[6]! ^ 0x01;
     expect(H(ask(c, apdu))).toBe('911E');
@@ -185,55 +168,55 @@ describe('virtual NTAG 424 DNA: what a real card answers', () => {
     expect(H(ask(c, secureApdu(s, 0x51, Buffer.alloc(0), null)))).toBe('91AE');
   });
 
-  it('refuses a replayed command (the counter moved on) with 91 1E', () => {
+  it('refuses a replayed command (the counter moved on) with 91 1E', async () => {
     const c = card();
-    const s = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     const apdu = secureApdu(s, 0x51, Buffer.alloc(0), null);
     expect(H(ask(c, apdu).subarray(-2))).toBe('9100');
     expect(H(ask(c, apdu))).toBe('911E');
   });
 
-  it('ChangeKey of key 0: the new key and version work, the old key is refused (91 AE); reset to factory works too', () => {
+  it('ChangeKey of key 0: the new key and version work, the old key is refused (91 AE); reset to factory works too', async () => {
     const c = card();
     const newKey = randomBytes(16);
-    const s = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     expect(H(ask(c, secureApdu(s, 0xc4, h('00'), changeKeyPlain(0, newKey, 2, ZERO))))).toBe('9100');
     expect(c.session()).toBeNull();
-    expect(authenticate(c, 0, ZERO)).toBe('91AE');
+    expect(await authenticate(c, 0, ZERO)).toBe('91AE');
     expect(H(ask(c, SELECT))).toBe('9000');
     expect(H(ask(c, '90640000010000'))).toBe('029100');
-    const s2 = authenticate(c, 0, newKey) as Ntag424CardSession;
+    const s2 = await authenticate(c, 0, newKey) as Ntag424CardSession;
     expect(H(ask(c, secureApdu(s2, 0xc4, h('00'), changeKeyPlain(0, ZERO, 0, newKey))))).toBe('9100');
-    expect(typeof authenticate(c, 0, ZERO)).toBe('object');
+    expect(typeof await authenticate(c, 0, ZERO)).toBe('object');
     expect(c.keyVersion(0)).toBe(0);
   });
 
-  it('ChangeKey of another key checks the CRC32 of the new key (91 1E) and needs key 0 (91 9D); bad padding → 91 1E', () => {
+  it('ChangeKey of another key checks the CRC32 of the new key (91 1E) and needs key 0 (91 9D); bad padding → 91 1E', async () => {
     const c = card();
     const k2 = randomBytes(16);
-    const s = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     const plain = changeKeyPlain(2, k2, 1, ZERO);
     plain[20] = plain[20]! ^ 0xff;
     expect(H(ask(c, secureApdu(s, 0xc4, h('02'), plain)))).toBe('911E');
     expect(c.key(2)).toEqual(ZERO);
-    const s1 = authenticate(c, 1, ZERO) as Ntag424CardSession;
+    const s1 = await authenticate(c, 1, ZERO) as Ntag424CardSession;
     expect(H(ask(c, secureApdu(s1, 0xc4, h('02'), changeKeyPlain(2, k2, 1, ZERO))))).toBe('919D');
-    const s0 = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s0 = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     expect(H(ask(c, secureApdu(s0, 0xc4, h('00'), Buffer.concat([k2, h('01'), h('AA')]))))).toBe('911E');
-    const s0b = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s0b = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     expect(H(ask(c, secureApdu(s0b, 0xc4, h('02'), changeKeyPlain(2, k2, 1, ZERO))).subarray(-2))).toBe('9100');
     expect(c.key(2)).toEqual(k2);
     expect(c.key(0)).toEqual(ZERO);
   });
 
-  it('rejects auth part 2 without part 1, with a bad length, or after another command; a new tap (powerUp) drops the session', () => {
+  it('rejects auth part 2 without part 1, with a bad length, or after another command; a new tap (powerUp) drops the session', async () => {
     const c = card();
     expect(H(ask(c, SELECT))).toBe('9000');
     expect(H(ask(c, Buffer.concat([h('90AF000020'), Buffer.alloc(32), h('00')])))).toBe('911C');
     expect(H(ask(c, '9071000002000000').subarray(-2))).toBe('91AF');
     expect(H(ask(c, '90AF00000100'))).toBe('917E');
     expect(H(ask(c, '9071000002090000'))).toBe('9140');
-    authenticate(c, 0, ZERO);
+    await authenticate(c, 0, ZERO);
     expect(c.session()).not.toBeNull();
     c.powerUp();
     expect(c.session()).toBeNull();
@@ -250,19 +233,19 @@ describe('virtual NTAG 424 DNA: hostile behaviours', () => {
     expect(H(ask(c, '9071000002000000'))).toBe('6A81');
   });
 
-  it('uid-copy-wrong-key: the same UID and key version, but the genuine key is refused with 91 AE', () => {
+  it('uid-copy-wrong-key: the same UID and key version, but the genuine key is refused with 91 AE', async () => {
     const key = randomBytes(16);
     const c = card({ behaviour: 'uid-copy-wrong-key', keyVersions: [1] });
     expect(H(ask(c, SELECT))).toBe('9000');
     expect(H(ask(c, '90640000010000'))).toBe('019100');
-    expect(authenticate(c, 0, key)).toBe('91AE');
-    expect(authenticate(c, 0, ZERO)).toBe('91AE');
+    expect(await authenticate(c, 0, key)).toBe('91AE');
+    expect(await authenticate(c, 0, ZERO)).toBe('91AE');
   });
 
-  it('reported-uid: GetCardUID names another UID (properly encrypted and MACed)', () => {
+  it('reported-uid: GetCardUID names another UID (properly encrypted and MACed)', async () => {
     const c = card({ behaviour: 'reported-uid', reportedUid: '04111111111111' });
     expect(H(ask(c, 'FFCA000000'))).toBe(`${UID}9000`);
-    const s = authenticate(c, 0, ZERO) as Ntag424CardSession;
+    const s = await authenticate(c, 0, ZERO) as Ntag424CardSession;
     const a = ask(c, secureApdu(s, 0x51, Buffer.alloc(0), null));
     const enc = a.subarray(0, 16);
     expect(H(a.subarray(16, 24))).toBe(H(macT(s.macKey, Buffer.concat([h('00'), counterBytes(1), s.ti, enc]))));
