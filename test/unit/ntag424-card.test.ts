@@ -3,15 +3,16 @@
  *
  * Where an application note prints a whole exchange, the script replays its APDUs byte for byte: AN12196 Tables 14,
  * 19 [20], 26 [27], 28 [29] and AN12343 Tables 7, 16, 40. Two values are not printed and are marked DERIVED: the RndA
- * of AN12343 Tables 7 and 40, recovered here with node:crypto from the published part-2 cryptogram and key. Steps the
- * notes have no example of (ISOSelectFile answers, a plain GetKeyVersion) are scripted with the datasheet's answers.
+ * of AN12343 Tables 7 and 40, recovered here with node:crypto from the published part-2 cryptogram and key. The one
+ * step no note has an example of (GetKeyVersion in plain, before authentication) is scripted with the datasheet's
+ * answer (KeyVer ‖ 91 00). ISOSelectFile is AN12196 Table 11 (rev. 1.x numbering).
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cmacT } from '../../src/adapters/pcsc/ntag424/crypto.js';
+import { cmac, cmacT } from '../../src/adapters/pcsc/ntag424/crypto.js';
 import { Ev2Session } from '../../src/adapters/pcsc/ntag424/ev2.js';
 import { type CardChannel, CardAnswerError, authenticateEv2First, changeKey0, getCardUid, selectApplication } from '../../src/adapters/pcsc/ntag424/ntag424.js';
-import { type CardKeys, enrollCard, enrollWithKeys, proveBadge, proveCard, resetCard, resetWithKeys } from '../../src/adapters/pcsc/ntag424/badge-card.js';
+import { type CardKeys, enrollCard, enrollWithKeys, keyringCardKeys, proveBadge, proveCard, resetCard, resetWithKeys } from '../../src/adapters/pcsc/ntag424/badge-card.js';
 import type { BadgeKeyring } from '../../src/ports/badge-keys.js';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -45,6 +46,7 @@ function rndAOf(key: Buffer, cryptogram: string): Buffer {
   return Buffer.concat([d.update(h(cryptogram)), d.final()]).subarray(0, 16);
 }
 
+// AN12196 Table 11 (rev. 1.x numbering): ISOSelectFile of the NTAG 424 DNA application by DF name.
 const SELECT: Step = ['00A4040C07D276000085010100', '9000'];
 const keyVersion = (v: string): Step => ['9064000001 00 00', `${v}9100`];
 
@@ -176,6 +178,24 @@ describe('proveCard / proveBadge: the door protocol', () => {
     const none = scripted([]);
     expect(await proveBadge(none, '08A1B2C3', keyring())).toEqual({ proof: { kind: 'failed', why: 'not-secure-card' }, apdus: 0 });
     expect(none.sent.length).toBe(0);
+  });
+
+  it('a fresh RndA for every authentication (two taps of the same card send different part-2 cryptograms)', async () => {
+    const taps = [0, 1].map(() => scripted([SELECT, keyVersion('01'), T7_AUTH[0]!, [null, '91AE']]));
+    for (const ch of taps) await proveBadge(ch, '04DE5F1EACC040', keyring());
+    expect(H(taps[0]!.sent[3]!)).not.toBe(H(taps[1]!.sent[3]!));
+  });
+
+  it("a card refusing the command set → 'not-secure-card'; an odd status (91AD, auth delay) → 'protocol'", async () => {
+    expect((await proveBadge(scripted([SELECT, ['9064000001 00 00', '911C']]), '04DE5F1EACC040', keyring())).proof).toEqual({ kind: 'failed', why: 'not-secure-card' });
+    expect((await proveBadge(scripted([SELECT, keyVersion('01'), ['9071000002000000', '91AD']]), '04DE5F1EACC040', keyring())).proof).toEqual({ kind: 'failed', why: 'protocol' });
+  });
+
+  it('the keyring key of a card is AN10922 CMAC(master, 01 ‖ UID ‖ 00 ‖ "pintu/badge")', () => {
+    const uid = h('04DE5F1EACC040');
+    const master = keyring().master(1)!;
+    expect(H(keyringCardKeys(keyring()).key(1, uid)!)).toBe(H(cmac(master, Buffer.concat([h('01'), uid, h('00'), Buffer.from('pintu/badge')]))));
+    expect(keyringCardKeys(keyring()).key(5, uid)).toBeNull();
   });
 
   it('a channel error (card pulled away mid-authentication) propagates unchanged', async () => {

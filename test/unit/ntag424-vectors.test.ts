@@ -178,6 +178,18 @@ describe('AN12196 Table 17 [18]: WriteData in CommMode.Full, 128 bytes (an extra
   });
 });
 
+describe('AN12196 Table 21 [22]: WriteData in CommMode.Full in the session of Table 19 [20] (CmdCtr 0)', () => {
+  it('C-APDU with a 7-byte header and 10 data bytes, and the MAC-only response', () => {
+    const s = new Ev2Session(h('7614281A'), { encKey: h('7A93D6571E4B180FCA6AC90C9A7488D4'), macKey: h('FC4AF159B62E549B5812394CAB1918CC') });
+    const c = s.fullCommand(0x8d, h('030000000A0000'), h('0102030405060708090A'));
+    expect(H(c.encrypted)).toBe('6B5E6804909962FC4E3FF5522CF0F843');
+    expect(H(c.macT)).toBe('6C0C53315B9C73AA');
+    expect(H(c.apdu)).toBe('908D00001F030000000A00006B5E6804909962FC4E3FF5522CF0F8436C0C53315B9C73AA00');
+    expect(s.acceptResponse(h('C26D236E4A7C046D'), 'full').data.length).toBe(0);
+    expect(s.cmdCtr).toBe(1);
+  });
+});
+
 describe('AN12196 Table 26 [27]: ChangeKey of key 0x00 while authenticated with it (CmdCtr 3)', () => {
   it('IV input, IVc, NewKey ‖ KeyVer padded, encrypted data, MAC input, CMAC, MACt, C-APDU', () => {
     const s = new Ev2Session(h('7614281A'), { encKey: h('4CF3CB41A22583A61E89B158D252FC53'), macKey: h('5529860B2FC5FB6154B7F28361D30BF9') }, 3);
@@ -240,6 +252,25 @@ describe('AN12343 Table 16: AuthenticateEV2First on DESFire (EV2 secure messagin
     expect(H(session.ti)).toBe('8CF141F3');
     expect(H(session.keys.encKey)).toBe('63DC07286289A7A6C0334CA31C314A04');
     expect(H(session.keys.macKey)).toBe('774F26743ECE6AF5033B6AE8522946F6');
+  });
+});
+
+describe('AN12343 Table 38 (§9.1): GetKeyVersion in CommMode.MAC after AuthenticateEV2First with the zero key', () => {
+  it('part 2 (RndA DERIVED from the published cryptogram), TI, session keys, MAC input, MACt, C-APDU, response', () => {
+    const cryptogram = h('3D39B3634F6BB2E24567AABB9506D9933CA5FD9F069AF9E2A24807A6C49DE74C');
+    const d = createDecipheriv('aes-128-cbc', ZERO, ZERO).setAutoPadding(false);
+    const rndA = Buffer.concat([d.update(cryptogram), d.final()]).subarray(0, 16);
+    const p = authPart2(ZERO, h('C620BC73ACC12E5F600A035C302860BB'), rndA);
+    expect(H(p.cryptogram)).toBe(H(cryptogram));
+    const { session: s } = finishAuth(ZERO, rndA, p.rndB, h('23F408FF4222E644F30D3B5A65FF122976178DE7A607F08A3DD04A40BD05C63F'));
+    expect([H(s.ti), H(s.keys.encKey), H(s.keys.macKey)]).toEqual(['5084A1A3', 'B7321D7F9E18FAA95D31651EDFDF66A9', 'AAB799EBB2B22AC79D7F3EB0E1CFD49E']);
+    const c = s.macCommand(0x64, h('00'), Buffer.alloc(0));
+    expect(H(c.macInput)).toBe('6400005084A1A300');
+    expect(H(truncateMac(c.mac))).toBe('7F0A6EABC174B6DF');
+    expect(H(c.apdu)).toBe('9064000009007F0A6EABC174B6DF00');
+    const r = s.acceptResponse(h('00DF206987E53FD8C8'), 'mac');
+    expect(H(r.macInput)).toBe('0001005084A1A300');
+    expect(H(r.data)).toBe('00');
   });
 });
 

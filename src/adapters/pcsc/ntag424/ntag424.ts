@@ -48,6 +48,11 @@ function hexSw(sw: number): string {
   return sw.toString(16).toUpperCase().padStart(4, '0');
 }
 
+/** A status saying the card does not know the command at all (ISO 6D00/6E00, native 91 1C): not an NTAG 424 DNA. */
+function refusesCommandSet(sw: number): boolean {
+  return sw === 0x6d00 || sw === 0x6e00 || sw === 0x911c;
+}
+
 /** Selects the NTAG 424 DNA application; a card without it is 'not-secure-card'. */
 export async function selectApplication(ch: CardChannel): Promise<void> {
   const { sw } = split(await ch.transmit(SELECT_NTAG424_APP), 'ISOSelectFile');
@@ -57,7 +62,7 @@ export async function selectApplication(ch: CardChannel): Promise<void> {
 /** GetKeyVersion in CommMode.Plain (before authentication): the key's version, 0x00 on a factory card. */
 export async function getKeyVersion(ch: CardChannel, keyNo: number): Promise<number> {
   const { sw, data } = split(await ch.transmit(wrapNative(INS.getKeyVersion, Buffer.from([keyNo]))), 'GetKeyVersion');
-  if (sw !== 0x9100) throw new CardAnswerError('not-secure-card', `GetKeyVersion answered ${hexSw(sw)}`);
+  if (sw !== 0x9100) throw new CardAnswerError(refusesCommandSet(sw) ? 'not-secure-card' : 'protocol', `GetKeyVersion answered ${hexSw(sw)}`);
   if (data.length !== 1) throw new CardAnswerError('protocol', `GetKeyVersion answered ${data.length} data bytes, not 1`);
   return data[0] ?? 0;
 }
@@ -68,7 +73,7 @@ export async function getKeyVersion(ch: CardChannel, keyNo: number): Promise<num
  */
 export async function authenticateEv2First(ch: CardChannel, keyNo: number, key: Buffer, rndA: Buffer): Promise<Ev2Session> {
   const first = split(await ch.transmit(wrapNative(INS.authFirst, Buffer.from([keyNo, 0x00]))), 'AuthenticateEV2First part 1');
-  if (first.sw !== 0x91af) throw new CardAnswerError('not-secure-card', `AuthenticateEV2First part 1 answered ${hexSw(first.sw)}`);
+  if (first.sw !== 0x91af) throw new CardAnswerError(refusesCommandSet(first.sw) ? 'not-secure-card' : 'protocol', `AuthenticateEV2First part 1 answered ${hexSw(first.sw)}`);
   if (first.data.length !== BLOCK) throw new CardAnswerError('protocol', `AuthenticateEV2First part 1 answered ${first.data.length} bytes, not 16`);
   const p2 = authPart2(key, first.data, rndA);
   const second = split(await ch.transmit(wrapNative(INS.additionalFrame, p2.cryptogram)), 'AuthenticateEV2First part 2');
