@@ -11,7 +11,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cmac, cmacT } from '../../src/adapters/pcsc/ntag424/crypto.js';
 import { Ev2Session } from '../../src/adapters/pcsc/ntag424/ev2.js';
-import { type CardChannel, CardAnswerError, authenticateEv2First, changeKey0, getCardUid, selectApplication } from '../../src/adapters/pcsc/ntag424/ntag424.js';
+import { type CardChannel, CardAnswerError, NoCardAnswerError, authenticateEv2First, changeKey0, getCardUid, selectApplication } from '../../src/adapters/pcsc/ntag424/ntag424.js';
 import { type CardKeys, enrollCard, enrollWithKeys, keyringCardKeys, proveBadge, proveCard, resetCard, resetWithKeys } from '../../src/adapters/pcsc/ntag424/badge-card.js';
 import type { BadgeKeyring } from '../../src/ports/badge-keys.js';
 
@@ -202,6 +202,11 @@ describe('proveCard / proveBadge: the door protocol', () => {
     const gone = new Error('card removed');
     const ch = scripted([SELECT, keyVersion('01'), T7_AUTH[0]!, [null, gone]]);
     await expect(proveBadge(ch, '04DE5F1EACC040', keyring())).rejects.toBe(gone);
+  });
+
+  it('an empty R-APDU (the card left the field) is no answer, not a failed proof: it propagates as NoCardAnswerError', async () => {
+    const ch = scripted([SELECT, keyVersion('01'), T7_AUTH[0]!, [null, '']]);
+    await expect(proveBadge(ch, '04DE5F1EACC040', keyring())).rejects.toBeInstanceOf(NoCardAnswerError);
   });
 });
 

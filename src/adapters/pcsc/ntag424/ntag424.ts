@@ -4,7 +4,8 @@
  * Written from NT4H2421Gx §10 and AN12196. Card UIDs and keys are never logged.
  *
  * A card's answer that does not fit turns into a {@link CardAnswerError} naming the {@link ProofFailure} it amounts
- * to; anything the channel itself throws (card removed, timeout) propagates unchanged.
+ * to; anything the channel itself throws (card removed, timeout) propagates unchanged, and an answer without a status
+ * word throws {@link NoCardAnswerError} (the card is gone, not wrong).
  */
 import type { ProofFailure } from '../../../domain/badge-proof.js';
 import { BLOCK } from './crypto.js';
@@ -37,9 +38,22 @@ export const SELECT_NTAG424_APP: Buffer = Buffer.concat([Buffer.from([0x00, 0xa4
 /** Native command codes used here. */
 const INS = { getKeyVersion: 0x64, authFirst: 0x71, additionalFrame: 0xaf, getCardUid: 0x51, changeKey: 0xc4 } as const;
 
+/**
+ * An R-APDU without even a status word: no card sends that, the transport lost the card (a reader or vpcd may hand
+ * back an empty answer when the card leaves the field). Thrown like a channel error, so it means "no tap", not a
+ * failed proof (a card pulled away must not raise a clone alarm).
+ */
+export class NoCardAnswerError extends Error {
+  /** An error naming the command that got no answer. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoCardAnswerError';
+  }
+}
+
 /** SW1 SW2 of an R-APDU as one number, and its data. */
 function split(resp: Buffer, what: string): { sw: number; data: Buffer } {
-  if (resp.length < 2) throw new CardAnswerError('protocol', `${what}: answer of ${resp.length} bytes has no status word`);
+  if (resp.length < 2) throw new NoCardAnswerError(`${what}: the card gave no answer (${resp.length} bytes, no status word)`);
   return { sw: resp.readUInt16BE(resp.length - 2), data: resp.subarray(0, resp.length - 2) };
 }
 
