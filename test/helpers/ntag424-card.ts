@@ -86,6 +86,12 @@ const WRONG_LENGTH = sw('6700');
 const INS_NOT_SUPPORTED = sw('6D00');
 const CLA_NOT_SUPPORTED = sw('6E00');
 const GET_DATA_UID = Buffer.from('FFCA000000', 'hex');
+/** GetVersion hardware frame of an NTAG 424 DNA: vendor NXP, type 04, subtype 02, v30.00, 416 bytes (11), ISO 14443-4 (05). */
+const HARDWARE_VERSION = Buffer.from('04040230001105', 'hex');
+/** GetVersion software frame as read from an NTAG 424 DNA. */
+const SOFTWARE_VERSION = Buffer.from('04040201021105', 'hex');
+/** GetVersion production data after the UID: batch number (4 bytes, 4 bits + fab key), calendar week 22, year 2024 (BCD). */
+const PRODUCTION_BATCH = Buffer.from('BA7C3E01002224', 'hex');
 
 /** Parse a buffer-or-hex option. */
 function bytes(v: string | Buffer): Buffer {
@@ -109,6 +115,8 @@ export class VirtualNtag424 {
   private readonly reportedUid: Buffer;
   private selected = false;
   private pendingAuth: { keyNo: number; rndB: Buffer } | null = null;
+  /** The next GetVersion frame to send after 90 AF (0: no GetVersion under way). */
+  private versionFrame = 0;
   private current: Ntag424CardSession | null = null;
   private gone: 'silent' | 'remove' | null = null;
 
@@ -165,6 +173,7 @@ export class VirtualNtag424 {
   readonly powerUp = (): void => {
     this.selected = false;
     this.pendingAuth = null;
+    this.versionFrame = 0;
     this.current = null;
   };
 
@@ -196,6 +205,7 @@ export class VirtualNtag424 {
     const name = apdu.subarray(5, 5 + lc);
     if (name.length !== lc || apdu.length > 5 + lc + 1) return WRONG_LENGTH;
     this.pendingAuth = null;
+    this.versionFrame = 0;
     this.current = null;
     this.selected = name.equals(NDEF_DF_NAME);
     return this.selected ? OK_9000 : FILE_NOT_FOUND;
@@ -212,7 +222,11 @@ export class VirtualNtag424 {
       if (apdu.length !== 5 + lc + 1 && apdu.length !== 5 + lc) return WRONG_LENGTH;
       data = apdu.subarray(5, 5 + lc);
     }
-    if (this.pendingAuth && ins !== 0xaf) this.pendingAuth = null; // another command aborts the authentication
+    if (ins !== 0xaf) {
+      this.pendingAuth = null; // another command aborts a multi-frame command
+      this.versionFrame = 0;
+    }
+    if (ins === 0x60 || (ins === 0xaf && this.versionFrame > 0)) return this.getVersion(data);
     if (!this.selected) return PERMISSION_DENIED; // strict: the NDEF application must be selected first (AN12196 always does)
     switch (ins) {
       case 0x71: return this.authFirst(data);
@@ -222,6 +236,22 @@ export class VirtualNtag424 {
       case 0xc4: return this.changeKey(data);
       default: return ILLEGAL_COMMAND;
     }
+  }
+
+  /**
+   * GetVersion, three frames (hardware, software, production: UID ‖ batch ‖ week ‖ year), plain and only outside an
+   * authentication (its CommMode.MAC form is not modelled: 91 1C); works without selecting the application.
+   */
+  private getVersion(data: Buffer): Buffer {
+    if (this.current || data.length !== 0) {
+      this.versionFrame = 0;
+      return this.current ? ILLEGAL_COMMAND : LENGTH_ERROR;
+    }
+    const frame = this.versionFrame;
+    this.versionFrame = frame === 2 ? 0 : frame + 1;
+    if (frame === 0) return Buffer.concat([HARDWARE_VERSION, ADDITIONAL_FRAME]);
+    if (frame === 1) return Buffer.concat([SOFTWARE_VERSION, ADDITIONAL_FRAME]);
+    return Buffer.concat([this.uid, PRODUCTION_BATCH, OK]);
   }
 
   /** An error that ends the session (datasheet: the authentication state is lost). */

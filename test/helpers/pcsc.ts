@@ -4,7 +4,8 @@
  *
  * vpcd protocol: every message is a 2-byte big-endian length then the payload. 1-byte payloads from vpcd are
  * control messages (0x00 power off, 0x01 power on, 0x02 reset: no answer; 0x04 get ATR: answer the ATR);
- * anything longer is a C-APDU, answered with an R-APDU.
+ * anything longer is a C-APDU, answered with an R-APDU. A card's own `respond` (e.g. the virtual NTAG 424 DNA in
+ * ntag424-card.ts) may answer every C-APDU, stay silent, or leave the reader mid-command.
  *
  * Throws (never skips) when pcscd or the vpcd driver is missing, when not root, or when a foreign pcscd runs.
  */

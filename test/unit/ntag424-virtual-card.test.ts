@@ -1,6 +1,6 @@
 /**
  * The virtual NTAG 424 DNA (test/helpers/ntag424-card.ts) from the card side: NXP AN12196's worked examples replayed
- * byte for byte (AuthenticateEV2First with key 0, GetCardUID, ChangeKey of another key and of key 0), then the refusals
+ * byte for byte (AuthenticateEV2First with key 0 and key 3, GetCardUID, ChangeKey of another key and of key 0), then the refusals
  * a real card gives (wrong key → 91 AE, bad MAC → 91 1E, old key refused after ChangeKey, …) and the hostile behaviours.
  * The PCD side here is a minimal independent one built from the card's own crypto helpers (the reader under test lives
  * in src/adapters/pcsc/ntag424 and is checked against the same tables in ntag424-vectors.test.ts).
@@ -73,6 +73,22 @@ describe('virtual NTAG 424 DNA: AN12196 replayed from the card side', () => {
     expect(H(sv2(rndA, rndB))).toBe('5AA50001008013C56268A548D8FBBF237CCCAA20EC7E6E48C3DEF9A4C675360F');
   });
 
+  it('AuthenticateEV2First with key 3 (AN12196 Table 19 [20] in rev. 2.0 numbering): a factory key other than key 0', () => {
+    const c = card({ random: replay('91517975190DCEA6104948EFA3085C1B', '7614281A') });
+    expect(H(ask(c, SELECT))).toBe('9000');
+    expect(H(ask(c, '9071000002030000'))).toBe('B875CEB0E66A6C5CD00898DC371F92D191AF');
+    expect(H(ask(c, '90AF000020FF0306E47DFBC50087C4D8A78E88E62DE1E8BE457AA477C707E2F0874916A8B100'))).toBe(
+      '0CC9A8094A8EEA683ECAAC5C7BF20584206D0608D477110FC6B3D5D3F65C3A6A9100',
+    );
+    const s = c.session()!;
+    expect({ ti: H(s.ti), enc: H(s.encKey), mac: H(s.macKey), keyNo: s.keyNo }).toEqual({
+      ti: '7614281A', enc: '7A93D6571E4B180FCA6AC90C9A7488D4', mac: 'FC4AF159B62E549B5812394CAB1918CC', keyNo: 3,
+    });
+    expect(H(sv1(h('B98F4C50CF1C2E084FD150E33992B048'), h('91517975190DCEA6104948EFA3085C1B')))).toBe(
+      'A55A00010080B98FDD01B6693705CEA6104948EFA3085C1B4FD150E33992B048',
+    );
+  });
+
   it('GetCardUID in CommMode.Full (AN12196 Table 28): command MAC checked, UID encrypted with IVr and MACed', () => {
     const c = card();
     c.resumeSession({ keyNo: 0, ti: h('DF055522'), encKey: h('2B4D963C014DC36F24F69A50A394F875'), macKey: h('379D32130CE61705DD5FD8C36B95D764'), cmdCtr: 0 });
@@ -129,6 +145,20 @@ describe('virtual NTAG 424 DNA: what a real card answers', () => {
     expect(H(ask(c, '90640000010500'))).toBe('9140');
     expect(H(ask(c, '9064000002000000'))).toBe('917E');
     expect(H(ask(c, '90FF000000'))).toBe('911C');
+  });
+
+  it('answers GetVersion in three frames (NTAG 424 DNA hardware 04 04 02 30 00 11 05, production data with the UID), no selection needed', async () => {
+    const c = card();
+    expect(H(ask(c, '9060000000'))).toBe('0404023000110591AF');
+    expect(H(ask(c, '90AF000000'))).toBe('0404020102110591AF');
+    const last = ask(c, '90AF000000');
+    expect(H(last.subarray(0, 7))).toBe(UID);
+    expect(last.length).toBe(14 + 2);
+    expect(H(last.subarray(-2))).toBe('9100');
+    expect(H(ask(c, '90AF000000'))).toBe('919D'); // no frame pending, nothing selected: not an authentication part 2 either
+    expect(H(ask(c, '9060000000').subarray(-2))).toBe('91AF');
+    expect(H(ask(c, SELECT))).toBe('9000'); // another command abandons GetVersion
+    expect(H(ask(c, Buffer.concat([h('90AF000020'), Buffer.alloc(32), h('00')])))).toBe('911C');
   });
 
   it('authenticates with the right key, answers GetKeyVersion in CommMode.MAC and GetCardUID, fresh RndB and TI each time', async () => {
