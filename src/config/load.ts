@@ -37,12 +37,16 @@ export function parseConfig(raw: unknown, baseDir: string, source = 'config'): C
     ...(c.central.keyFile ? { keyFile: abs(c.central.keyFile) } : {}),
     sealKeyFile: abs(c.central.sealKeyFile),
   };
+  const inside = (file: string): boolean => { const rel = relative(abs(c.dataDir), file); return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)); };
   const keyFile = abs(c.privacy.keyFile);
-  const rel = relative(abs(c.dataDir), keyFile);
-  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+  if (inside(keyFile)) {
     throw new UserError(`${source} is invalid:\n  privacy.keyFile: ${keyFile} is inside dataDir ${abs(c.dataDir)}; a copy of the data dir (or of its SD card) would carry the key that opens it: keep it outside (default /etc/pintu/data.key)`);
   }
-  return { ...c, dataDir: abs(c.dataDir), privacy: { ...c.privacy, keyFile }, readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
+  const badgeKeyFile = abs(c.badges.keyFile);
+  if (inside(badgeKeyFile)) {
+    throw new UserError(`${source} is invalid:\n  badges.keyFile: ${badgeKeyFile} is inside dataDir ${abs(c.dataDir)}; a copy of the data dir (or of its SD card, or a backup) would carry the key every badge is made from: keep it outside (default /etc/pintu/badge.keys)`);
+  }
+  return { ...c, dataDir: abs(c.dataDir), privacy: { ...c.privacy, keyFile }, badges: { ...c.badges, keyFile: badgeKeyFile }, readers: c.readers.map((rd) => (rd.kind === 'serial' && rd.path ? { ...rd, path: abs(rd.path) } : rd)), ...(central ? { central } : {}) };
 }
 
 /** Read and validate the config file. */

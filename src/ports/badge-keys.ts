@@ -21,3 +21,19 @@ export interface BadgeKeySource {
   /** The keyring as of now; throws naming the key file when no usable keyring was ever loaded. */
   keyring(): BadgeKeyring;
 }
+
+/** What `pintu health` learns of the badge key file (no key material): read by the root, judged by the checklist. */
+export interface BadgeKeyFileStatus {
+  /** The key file's path. */
+  file: string;
+  /** ok: usable; missing: no file; loose: readable by others than its owner, or owned by another user; invalid: unreadable or malformed. */
+  state: 'ok' | 'missing' | 'loose' | 'invalid';
+  /** The current key version (state ok), else null. */
+  current: number | null;
+  /** How many versions still open the door (current + accepted; state ok). */
+  accepted: number;
+  /** How many versions are retired (kept only to re-key or reset their badges; state ok). */
+  retired: number;
+  /** One line for the maintainer: what is wrong and what to do (never key bytes). */
+  detail: string;
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { createDataKeyFile } from '../../src/adapters/os/data-key-file.js';
+import { createBadgeKeyFile } from '../../src/adapters/os/badge-key-file.js';
 import type { Config } from '../../src/config/schema.js';
 
 /** A temp config on disk. */
@@ -38,9 +39,13 @@ export function tempConfig(overrides: Record<string, unknown> = {}): TempConfig 
     ...overrides,
     // The data-encryption key, outside the data dir as on a real door, created here as the installer does.
     privacy: { keyFile: join(dir, 'keys', 'data.key'), ...(overrides.privacy as object | undefined) },
+    // The badge master keys (issue 15), beside the data key, created here as the installer does: no test uses /etc/pintu.
+    badges: { keyFile: join(dir, 'keys', 'badge.keys'), ...(overrides.badges as object | undefined) },
   };
   const keyFile = (raw.privacy as { keyFile: string }).keyFile;
   if (keyFile.startsWith(dir) && !existsSync(keyFile)) createDataKeyFile(keyFile);
+  const badgeKeyFile = (raw.badges as { keyFile: string }).keyFile;
+  if (badgeKeyFile.startsWith(dir) && !existsSync(badgeKeyFile)) createBadgeKeyFile(badgeKeyFile);
   const file = join(dir, 'pintu.yaml');
   writeFileSync(file, stringify(raw));
   return { dir, file, config: parseConfig(raw, dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
