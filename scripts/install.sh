@@ -267,6 +267,30 @@ else
   changed "created $(show "$KEYFILE") (the data-encryption key)"
   note "keep a copy of $(show "$KEYFILE") apart from the door and its backups: without it their visitors' personal data cannot be read"
 fi
+# The badge master keys (badges.keyFile; docs/badges.md): AES-128, key version 1 current; outside the data dir, 0600,
+# owned by pintu. Never replaced: versions change only by `pintu badge key rotate|retire`.
+BADGEKEYS="$R/etc/pintu/badge.keys"
+if [ -e "$BADGEKEYS" ]; then
+  kept "$(show "$BADGEKEYS") (existing badge keys kept, never replaced)"
+  fix_meta "$BADGEKEYS" 600 "$PINTU_PINTU"
+else
+  BADGEHEX=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  [ ${#BADGEHEX} -eq 32 ] || die "cannot read 16 random bytes for $(show "$BADGEKEYS")"
+  (umask 077; {
+    echo '{'
+    echo '  "format": "pintu-badge-keys/1",'
+    echo '  "note": "pintu badge master keys (badges.keyFile): keep mode 0600, owner pintu; keep a copy apart from the door and its backups. Change only with pintu badge key rotate|retire.",'
+    echo '  "versions": ['
+    echo "    { \"version\": 1, \"key\": \"$BADGEHEX\", \"state\": \"current\", \"createdAt\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" }"
+    echo '  ]'
+    echo '}'
+  } > "$BADGEKEYS.pintu-new") || die "cannot write $(show "$BADGEKEYS")"
+  BADGEHEX=
+  set_owner "$PINTU_PINTU" "$BADGEKEYS.pintu-new"
+  mv -f "$BADGEKEYS.pintu-new" "$BADGEKEYS"
+  changed "created $(show "$BADGEKEYS") (the badge master keys)"
+  note "keep a copy of $(show "$BADGEKEYS") apart from the door and its backups: badges enrolled with it open nothing without it"
+fi
 
 # ---------------------------------------------------------------- systemd units and udev rules
 UNITS_CHANGED=no

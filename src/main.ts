@@ -29,6 +29,7 @@ import { Store } from './adapters/sqlite/store.js';
 import { AesGcmFieldCipher, type FieldCipher } from './adapters/sqlite/field-cipher.js';
 import { checkDataKey } from './adapters/sqlite/at-rest.js';
 import { readDataKeyFile } from './adapters/os/data-key-file.js';
+import { inspectBadgeKeyFile } from './adapters/os/badge-key-file.js';
 import type { StorePort, StoredEvent } from './ports/store.js';
 import { event } from './domain/events.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
@@ -146,14 +147,19 @@ export function checklistOptions(config: Config, daemonPid: number | null): Chec
     readerSilentDays: config.health.readerSilentDays,
     central: (config as { central?: unknown }).central !== undefined,
     daemonPid,
+    badges: {
+      readers: config.readers.filter((r) => r.direction !== 'desk').map((r) => ({ id: r.id, direction: r.direction, secure: r.secure })),
+      visitorsNeedSecureReader: config.badges.visitorsNeedSecureReader,
+      keyFile: () => inspectBadgeKeyFile(config.badges.keyFile),
+    },
   };
 }
 
 /** The scheduler's slice of the config. */
 export function schedulerSettings(config: Config): SchedulerSettings {
-  const { readerIds, readerSilentDays, central } = checklistOptions(config, null);
+  const { readerIds, readerSilentDays, central, badges } = checklistOptions(config, null);
   return {
-    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays, expireUndecidedDays: config.privacy.expireUndecidedDays,
+    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central, ...(badges ? { badges } : {}) }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays, expireUndecidedDays: config.privacy.expireUndecidedDays,
     backup: { keep: config.backup.keep, hour: config.backup.hour }, timeZone: config.visits.timeZone,
   };
 }

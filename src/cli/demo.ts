@@ -20,6 +20,7 @@ import type { StoredEvent } from '../adapters/sqlite/event-log.js';
 import type { Daemon } from '../app/daemon.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair } from '../adapters/mqtt/keys.js';
 import { createDataKeyFile } from '../adapters/os/data-key-file.js';
+import { createBadgeKeyFile } from '../adapters/os/badge-key-file.js';
 import { startEmbeddedCentral, type EmbeddedCentral } from '../central/embedded.js';
 import { action } from './context.js';
 import { doorSnapshot, eventLine } from './door.js';
@@ -53,6 +54,8 @@ export function demoConfigYaml(dataDir: string, strikeSeconds = 3, central?: { u
     site: DEMO_SITE, door: { id: DEMO_DOOR, strikeSeconds, heldOpenSeconds: 20 }, dataDir, hardware: 'sim',
     // The data-encryption key beside (not inside) the data dir, as /etc/pintu/data.key is beside /var/lib/pintu.
     privacy: { keyFile: join(dirname(dataDir), 'data.key') },
+    // The badge master keys likewise beside the data dir, as /etc/pintu/badge.keys.
+    badges: { keyFile: join(dirname(dataDir), 'badge.keys') },
     readers: [{ id: 'in', direction: 'in', kind: 'sim' }, { id: 'out', direction: 'out', kind: 'sim' }, { id: 'desk', direction: 'desk', kind: 'sim' }],
     ...(central ? { central: { url: central.url, publicKey: central.publicKey, ackTimeoutSeconds: 2 } } : {}),
     log: { level: 'warn' },
@@ -91,6 +94,7 @@ export function demoCommand(program: Command): void {
       writeFileSync(configFile, yamlText);
       const config = parseConfig((await import('yaml')).parse(yamlText), dir, configFile);
       createDataKeyFile(config.privacy.keyFile);
+      createBadgeKeyFile(config.badges.keyFile);
       const say = (s: string): void => void process.stdout.write(s + '\n');
       say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);

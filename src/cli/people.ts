@@ -8,6 +8,7 @@ import type { Role } from '../domain/types.js';
 import { Answers } from './answers.js';
 import { action, configOf, out, withServices } from './context.js';
 import { ensureDataKey } from './privacy.js';
+import { badgeKeyCommands, ensureBadgeKeys } from './badge-keys.js';
 
 /** Why `pintu setup` is refused once a head exists. */
 const SETUP_DONE = 'a head is already registered: setup is done; a head manages officers (pintu officer add --by HEAD, or the console)';
@@ -29,7 +30,9 @@ export function peopleCommands(program: Command): void {
     .option('--name <name>', "the head's full name")
     .option('--badge <uid>', "UID of the head's own badge (hex)")
     .action(action(async function (this: Command, o: { name?: string; badge?: string }) {
-      ensureDataKey(configOf(this, { dataDir: false }));
+      const rootConfig = configOf(this, { dataDir: false });
+      ensureDataKey(rootConfig);
+      ensureBadgeKeys(rootConfig);
       if (withServices(this, ({ officers }) => officers.hasHead())) throw new Refused(SETUP_DONE);
       const answers = new Answers();
       const name = o.name ?? await answers.text('full name of the first head: ', '--name is required when stdin is not a terminal');
@@ -109,6 +112,7 @@ export function peopleCommands(program: Command): void {
     }));
 
   const badge = program.command('badge').description('the pool of special visitor badges');
+  badgeKeyCommands(badge);
   badge.command('add')
     .description('add a special visitor badge to the pool')
     .requiredOption('--uid <uid>', 'card UID (hex)')

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBadgeKeys } from '../../src/adapters/os/badge-key-file.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -160,6 +161,11 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
     // The data-encryption key: outside the data dir, 0600, one base64 AES-256 key (issue 14 item 1).
     expect(mode('etc/pintu/data.key')).toBe('600');
     expect(readFileSync(P('etc/pintu/data.key'), 'utf8')).toMatch(/^[A-Za-z0-9+/]{43}=$/m);
+    // The badge master keys (issue 15): outside the data dir, 0600, a file pintu reads, version 1 current.
+    expect(mode('etc/pintu/badge.keys')).toBe('600');
+    const badgeKeys = parseBadgeKeys(readFileSync(P('etc/pintu/badge.keys'), 'utf8'), 'badge.keys');
+    expect(badgeKeys.map((k) => [k.version, k.state, k.key.length])).toEqual([[1, 'current', 16]]);
+    expect(r.out).not.toContain(badgeKeys[0]!.key.toString('hex'));
 
     // user and groups, written to the prefix's files
     const user = entry('passwd', 'pintu');
@@ -172,6 +178,7 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
       expect([lstatSync(P('etc/pintu/pintu.yaml')).uid, lstatSync(P('etc/pintu/pintu.yaml')).gid]).toEqual([0, gid]);
       expect([lstatSync(P('etc/pintu')).uid, lstatSync(P('etc/pintu')).gid]).toEqual([0, gid]);
       expect([lstatSync(P('var/lib/pintu')).uid, lstatSync(P('var/lib/pintu')).gid]).toEqual([uid, gid]);
+      expect([lstatSync(P('etc/pintu/badge.keys')).uid, lstatSync(P('etc/pintu/badge.keys')).gid]).toEqual([uid, gid]);
       expect(lstatSync(P('opt/pintu/dist/src/cli/index.js')).uid).toBe(0);
     }
     // no staging leftovers

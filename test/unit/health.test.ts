@@ -11,6 +11,7 @@ import type { HealthItem } from '../../src/app/health/probes.js';
 import type { FsStats, SystemEnv } from '../../src/ports/system.js';
 import { systemAt } from '../../src/adapters/os/system.js';
 import { filler } from '../helpers/events.js';
+import type { BadgeKeyFileStatus } from '../../src/ports/badge-keys.js';
 
 const DAY = 86_400_000;
 const NOW = BUILD_DATE_MS + 100 * DAY;
@@ -180,5 +181,55 @@ describe('health checklist (SOP 002)', () => {
     expect(store.events.since(0).map((e) => e.type)).toEqual(['health.report', 'alarm.health', 'alarm.health']);
     expect(store.meta('health.lastRunAt')).toBe(String(NOW));
     expect(store.events.verify()).toBeNull();
+  });
+});
+
+describe('health checklist: secure badges (issue 15)', () => {
+  const keys = (state: BadgeKeyFileStatus['state']): BadgeKeyFileStatus => state === 'ok'
+    ? { file: '/etc/pintu/badge.keys', state, current: 3, accepted: 2, retired: 1, detail: '/etc/pintu/badge.keys: mode 0600, current key version 3' }
+    : { file: '/etc/pintu/badge.keys', state, current: null, accepted: 0, retired: 0, detail: `badge key file /etc/pintu/badge.keys is ${state}` };
+  const run = (readers: { id: string; direction: string; secure: false | string }[], state: BadgeKeyFileStatus['state'], visitorsNeedSecureReader = false) => {
+    const { store, dir } = newStore();
+    healthyDaemon(store);
+    return runChecklist(store, opts(dir, { badges: { readers, visitorsNeedSecureReader, keyFile: () => keys(state) } }), env(healthyRoot()));
+  };
+  const secure = [{ id: 'in', direction: 'in', secure: 'ntag424' }, { id: 'out', direction: 'out', secure: 'ntag424' }];
+  const em4100 = [{ id: 'in', direction: 'in', secure: false as const }, { id: 'out', direction: 'out', secure: false as const }];
+
+  it('secure readers and a usable key file: both items ok, the current version measured', () => {
+    const r = run(secure, 'ok');
+    expect(byItem(r.items, 'badge-keys')).toMatchObject({ status: 'ok', value: 3 });
+    expect(byItem(r.items, 'badge-readers')).toMatchObject({ status: 'ok', value: 0 });
+    expect(byItem(r.items, 'badge-readers').detail).toContain('badges.visitorsNeedSecureReader: false');
+    expect(r.status).toBe('ok');
+  });
+
+  it('a missing, loose or malformed key file fails where a reader authenticates badges, warns otherwise', () => {
+    for (const state of ['missing', 'loose', 'invalid'] as const) {
+      const withSecure = run(secure, state);
+      expect(byItem(withSecure.items, 'badge-keys')).toMatchObject({ status: 'fail', value: state });
+      expect(byItem(withSecure.items, 'badge-keys').detail).toContain('reader in, out authenticates badges with it');
+      expect(withSecure.status).toBe('fail');
+      expect(byItem(run(em4100, state).items, 'badge-keys')).toMatchObject({ status: 'warn', value: state });
+    }
+  });
+
+  it('every reader with secure: false is named as copyable, with the visitor rule', () => {
+    const mixed = [{ id: 'in', direction: 'in', secure: 'ntag424' }, { id: 'out', direction: 'out', secure: false as const }];
+    const r = run(mixed, 'ok');
+    expect(byItem(r.items, 'badge-readers')).toMatchObject({ status: 'warn', value: 1 });
+    expect(byItem(r.items, 'badge-readers').detail).toBe('reader out (secure: false): badges read here can be copied (UID only / EM4100); visitors are granted there too (badges.visitorsNeedSecureReader: false)');
+    expect(r.status).toBe('warn');
+    const strict = byItem(run(em4100, 'ok', true).items, 'badge-readers');
+    expect(strict).toMatchObject({ status: 'warn', value: 2 });
+    expect(strict.detail).toContain('reader in, out (secure: false): badges read here can be copied');
+    expect(strict.detail).toContain('visitors are refused there (badges.visitorsNeedSecureReader: true); no in-reader authenticates badges, so no visitor can be let in');
+  });
+
+  it('without badge checks (an older caller) neither item is there', () => {
+    const { store, dir } = newStore();
+    healthyDaemon(store);
+    const r = runChecklist(store, opts(dir), env(healthyRoot()));
+    expect(r.items.some((i) => i.item.startsWith('badge-'))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS, formatTime } from '../../domain/time.js';
 import type { ReaderHealth } from '../../ports/hardware.js';
+import type { BadgeKeyFileStatus } from '../../ports/badge-keys.js';
 import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, StoredEvent, Transactions } from '../../ports/store.js';
 import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
@@ -60,6 +61,18 @@ export interface ChecklistOptions {
   buildDate?: number;
   /** A database check (quick_check and the whole hash chain) already made, e.g. in a worker thread by the daemon; default: made here. */
   databaseCheck?: DbCheckResult;
+  /** Secure badges (issue 15): the `badge-keys` and `badge-readers` items; absent: neither item. */
+  badges?: BadgeChecks;
+}
+
+/** What the badge items check. */
+export interface BadgeChecks {
+  /** Each door reader (not desk) and whether it authenticates cards (`readers[].secure`). */
+  readers: { id: string; direction: string; secure: false | string }[];
+  /** `badges.visitorsNeedSecureReader`: visitors' taps refused at readers that read only a UID. */
+  visitorsNeedSecureReader: boolean;
+  /** The badge key file as it is at the time of the run (the root inspects it; no key material). */
+  keyFile: () => BadgeKeyFileStatus;
 }
 
 /** A whole checklist run. */
@@ -135,6 +148,32 @@ export function databaseItems(r: DbCheckResult): HealthItem[] {
   ];
 }
 
+/** The badge key file: ok when usable; missing, loose or malformed fails where a reader authenticates badges, else warns. */
+function badgeKeyItem(b: BadgeChecks): HealthItem {
+  const k = b.keyFile();
+  if (k.state === 'ok') return { item: 'badge-keys', status: 'ok', value: k.current, detail: k.detail };
+  const secure = b.readers.filter((r) => r.secure !== false).map((r) => r.id);
+  return secure.length
+    ? { item: 'badge-keys', status: 'fail', value: k.state, detail: `${k.detail} (reader ${secure.join(', ')} authenticates badges with it)` }
+    : { item: 'badge-keys', status: 'warn', value: k.state, detail: `${k.detail} (no reader authenticates badges yet)` };
+}
+
+/** Door readers that read only a UID (EM4100, `secure: false`): a warning naming them, and what visitors get there. */
+function badgeReaderItem(b: BadgeChecks): HealthItem {
+  const insecure = b.readers.filter((r) => r.secure === false);
+  const rule = b.visitorsNeedSecureReader
+    ? 'visitors are refused there (badges.visitorsNeedSecureReader: true)'
+    : 'visitors are granted there too (badges.visitorsNeedSecureReader: false)';
+  if (!insecure.length) {
+    return { item: 'badge-readers', status: 'ok', value: 0, detail: `every door reader authenticates badges (${b.readers.map((r) => `${r.id}: ${String(r.secure)}`).join(', ') || 'no door reader'}); badges.visitorsNeedSecureReader: ${b.visitorsNeedSecureReader}` };
+  }
+  const noVisitorIn = b.visitorsNeedSecureReader && !b.readers.some((r) => r.direction === 'in' && r.secure !== false);
+  return {
+    item: 'badge-readers', status: 'warn', value: insecure.length,
+    detail: `reader ${insecure.map((r) => r.id).join(', ')} (secure: false): badges read here can be copied (UID only / EM4100); ${rule}${noVisitorIn ? '; no in-reader authenticates badges, so no visitor can be let in' : ''}`,
+  };
+}
+
 function centralItem(store: ChecklistStore, now: number): HealthItem {
   const last = store.events.lastSeq();
   const link = store.linkStatus();
@@ -170,6 +209,7 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...databaseItems(o.databaseCheck ?? store.checkDatabase({ pragma: 'quick_check', chain: 'all' })),
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
+    ...(o.badges ? [...guard('badge-keys', () => badgeKeyItem(o.badges!)), ...guard('badge-readers', () => badgeReaderItem(o.badges!))] : []),
     ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),
