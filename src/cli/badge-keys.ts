@@ -43,6 +43,15 @@ function asUserError<T>(fn: () => T): T {
   }
 }
 
+/** Write the key file (`write`), a refusal to write it (not root in root's /etc/pintu) said with what to run. */
+function writeKeys<T>(file: string, write: () => T, what: string): T {
+  try { return asUserError(write); } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new UserError(`cannot write the badge key file ${file} (${code}): run it as root: sudo pintu badge key ${what}; nothing was changed`);
+    throw err;
+  }
+}
+
 /** The key file's versions, checked (root expects the data dir's owner to own it). */
 function readKeys(config: Config): BadgeKeyVersion[] {
   return asUserError(() => readBadgeKeyFile(config.badges.keyFile, dataDirOwner(config)?.uid));
@@ -98,9 +107,9 @@ export function badgeKeyCommands(badge: Command): void {
     .action(action(function (this: Command) {
       const config = configOf(this, { dataDir: false });
       const file = config.badges.keyFile;
-      const v = asUserError(() => createBadgeKeyFile(file));
+      const made = writeKeys(file, () => createBadgeKeyFile(file), 'create');
       ownLikeDataDir(file, config);
-      out(this, { keyFile: file, current: v.version, createdAt: v.createdAt }, () => `badge key version ${v.version} created in ${file} (mode 0600). Keep a copy apart from the door and its backups: badges enrolled with it open nothing without it.`);
+      out(this, { keyFile: file, current: made.version, createdAt: made.createdAt }, () => `badge key version ${made.version} created in ${file} (mode 0600). Keep a copy apart from the door and its backups: badges enrolled with it open nothing without it.`);
     }));
 
   key.command('status')
@@ -125,7 +134,7 @@ export function badgeKeyCommands(badge: Command): void {
       const config = configOf(this, { dataDir: false });
       const file = config.badges.keyFile;
       const r = asUserError(() => rotateBadgeKeys(readKeys(config), { keepPrevious: o.keepPrevious === true }));
-      asUserError(() => writeBadgeKeyFile(file, r.versions));
+      writeKeys(file, () => writeBadgeKeyFile(file, r.versions), 'rotate');
       ownLikeDataDir(file, config);
       const logged = recordRotation(this, { keyVersion: r.version, previousKeyVersion: r.previous, previousAccepted: r.previousAccepted });
       out(this, { keyFile: file, current: r.version, previous: r.previous, previousState: r.previousAccepted ? 'accepted' : 'retired', logged }, () => [
@@ -144,7 +153,7 @@ export function badgeKeyCommands(badge: Command): void {
       const file = config.badges.keyFile;
       const versions = readKeys(config);
       const after = asUserError(() => retireBadgeKey(versions, version));
-      asUserError(() => writeBadgeKeyFile(file, after));
+      writeKeys(file, () => writeBadgeKeyFile(file, after), `retire ${version}`);
       ownLikeDataDir(file, config);
       const current = after.find((v) => v.state === 'current')!.version;
       const logged = recordRotation(this, { keyVersion: current, previousKeyVersion: version, previousAccepted: false });
