@@ -61,7 +61,7 @@ export interface SecureBadge {
 export interface ProofCheck {
   /** The card's enrolment record, or null when it has none. */
   enrolled: SecureBadge | null;
-  /** What the reader proved (absent on the tap: `uid-only`). */
+  /** What the reader proved (absent on the tap: `uid-only`; from a reader that is not `secure`, counted as `uid-only`). */
   proof: CardProof;
   /** The reader authenticates cards (`secure: ntag424`). */
   readerSecure: boolean;
@@ -73,15 +73,16 @@ export interface ProofCheck {
 
 /**
  * The refusal a card's proof (or its absence) calls for, or null when the tap may go on to the visit and officer rules.
- * - An enrolled card must authenticate, with an accepted key version: anything else is `clone-suspected` (alarm), or
- *   `badge-key-retired` when it authenticated with a version rotated out.
+ * - An enrolled card must authenticate, with an accepted key version, at a secure reader: anything else is
+ *   `clone-suspected` (alarm), or `badge-key-retired` when it authenticated with a version rotated out. A proof reported
+ *   by a reader the site did not declare secure counts for nothing (the config, not the reader, says what may open).
  * - At a secure reader a card that is not enrolled is refused (`insecure-badge`), whoever it belongs to; an unknown
  *   card falls through to `unknown-badge`.
  * - At a plain reader a visitor is refused (`insecure-reader`) when the site asks for it.
  */
 export function proofRefusal(c: ProofCheck): DenyReason | null {
   if (c.enrolled) {
-    if (c.proof.kind !== 'authenticated') return 'clone-suspected';
+    if (!c.readerSecure || c.proof.kind !== 'authenticated') return 'clone-suspected';
     return c.proof.keyAccepted ? null : 'badge-key-retired';
   }
   if (c.holder === 'unknown') return null;

@@ -14,16 +14,16 @@ const badgeOf = (r: Row): SecureBadge => ({ uid: r.uid, keyVersion: r.key_versio
 
 /** The secure_badges table of one door's database. */
 export class SecureBadgeTable implements SecureBadgeRepository {
-  private readonly byUid: Statement<[string], Row>;
+  /** Prepared at the first lookup (not in the constructor: a read-only open of an older database builds a store too). */
+  private byUid: Statement<[string], Row> | null = null;
 
   /** On an open, migrated database. */
-  constructor(private readonly db: Db) {
-    // Prepared once: this lookup runs inside every tap's transaction.
-    this.byUid = db.prepare<[string], Row>('SELECT uid, key_version, holder, enrolled_at FROM secure_badges WHERE uid = ?');
-  }
+  constructor(private readonly db: Db) {}
 
   /** The enrolment of a card, or null. */
   secureBadge(uid: string): SecureBadge | null {
+    // Compiled once: this lookup runs inside every tap's transaction.
+    this.byUid ??= this.db.prepare<[string], Row>('SELECT uid, key_version, holder, enrolled_at FROM secure_badges WHERE uid = ?');
     const r = this.byUid.get(uid);
     return r ? badgeOf(r) : null;
   }
