@@ -1,13 +1,16 @@
 /**
  * The virtual NTAG 424 DNA (test/helpers/ntag424-card.ts) through the real stack the door uses: pcscd + the
  * vsmartcard-vpcd driver + nfc-pcsc (libpcsclite transmit). Proves the card answers SELECT, GetKeyVersion and the
- * authentication over PC/SC, and that a card pulled away mid-authentication makes the transmit fail instead of hanging.
+ * authentication over PC/SC (with a test PCD and with pintu's own badge-card.ts), and that a card pulled away
+ * mid-authentication makes the transmit fail instead of hanging.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { VirtualNtag424 } from '../helpers/ntag424-card.js';
 import { NTAG424_ATR, startPcscTestEnv, type PcscTestEnv, type VirtualCard } from '../helpers/pcsc.js';
 import { SELECT_NDEF_APP, authFirstApdu, authenticate, getCardUid, statusOf } from '../helpers/ntag424-test-pcd.js';
+import { enrollCard, proveBadge } from '../../src/adapters/pcsc/ntag424/badge-card.js';
+import type { BadgeKeyring } from '../../src/ports/badge-keys.js';
 
 /** The parts of nfc-pcsc's Reader used here. */
 interface NfcReader {
@@ -116,6 +119,19 @@ describe('virtual NTAG 424 DNA through pcscd + vpcd', () => {
     await cards.pop()!.remove();
     await present(card);
     expect(card.session()).toBeNull();
+  });
+
+  it("pintu's own enrolment and proof (badge-card.ts) work on the virtual card through the whole PC/SC stack", async () => {
+    const master = randomBytes(16);
+    const ring: BadgeKeyring = { current: 1, master: (v) => (v === 1 ? master : null), accepted: (v) => v === 1, versions: () => [1] };
+    const card = new VirtualNtag424({ uid: UID });
+    await present(card);
+    const ch = { transmit };
+    expect((await proveBadge(ch, UID, ring)).proof).toEqual({ kind: 'failed', why: 'factory-key' });
+    expect(await enrollCard(ch, UID, ring)).toEqual({ uid: UID, keyVersion: 1, previousKeyVersion: 0 });
+    await cards.pop()!.remove();
+    await present(card);
+    expect(await proveBadge(ch, UID, ring)).toEqual({ proof: { kind: 'authenticated', keyVersion: 1, keyAccepted: true }, apdus: 5 });
   });
 
   it('a card pulled away mid-authentication (remove-after) makes the transmit fail, not hang', async () => {
