@@ -3,9 +3,23 @@
  *
  * Every expected value below is transcribed from the application notes — AN10922 (key diversification), AN12196
  * (NTAG 424 DNA features and hints) and AN12343 (MIFARE DESFire Light features and hints, the same EV2 secure
- * messaging as DESFire EV2) — as quoted in public repositories, each cross-checked in a second source where one
- * exists (the sources per table are listed in the report of issue 15, helper H1). None was computed by our code.
- * AN12196 table numbers are rev. 2.0 with rev. 1.8's in brackets (the revisions renumbered the tables).
+ * messaging as DESFire EV2) — as quoted in public repositories, cross-checked in a second source where one exists.
+ * None was computed by our code. AN12196 table numbers are rev. 2.0 with rev. 1.x's in brackets (renumbered).
+ *
+ * Where the values were read (GitHub repository: path):
+ * - RFC 4493 §4: aflybird/aes-cmac README.md; Amperstrand/ntag424-vectors vectors.json.
+ * - AN10922 §2.2.1: RfidResearchGroup/proxmark3 client/src/mifare/desfiretest.c (K1, K2);
+ *   johnnyb/ntag424-java src/test/java/net/bplearning/ntag424/KeyInfoTest.java (key); K0 and D also in several
+ *   unnamed index hits (a Rust and a Python AN10922 test).
+ * - AN12196 Tables 14, 17 [18], 19 [20], 21 [22], CommMode.MAC, 28 [29]: icedevml/nfc-ev2-crypto test_ev2.py;
+ *   Tables [11], 14, 18 [19], 19 [20], 21 [22], 26 [27]: trustchain-dev/pylibsdm tests/tag/ntag424dna/test_tag.py;
+ *   Table 26 [27] intermediates: drusifer/ntag424_sdm_provisioner tests/test_crypto_components.py and
+ *   AN12196_CHANGEKEY_EXAMPLE.md;
+ *   Tables 17 [18], 18 [19], 23 [24], 28 [29] intermediates (IVs, SV1, CMACs): a Go known-answer file found by
+ *   content in the index (no path shown), agreeing with the sources above wherever they overlap.
+ * - AN12343 Tables 7, 16, 38, 40: drusifer/ntag424_sdm_provisioner AN12343.md (a transcription of the note, rev. 1.1)
+ *   and tests/test_an12343_getkeyversion.py; Table 16 and Table 23 also RfidResearchGroup/proxmark3
+ *   client/src/mifare/desfiretest.c (TestEV2SessionKeys, TestEV2MAC).
  */
 import { createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

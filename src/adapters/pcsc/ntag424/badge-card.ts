@@ -16,6 +16,7 @@ import type { EnrolledCard } from '../../../ports/hardware.js';
 import { ZERO_KEY, badgeKey } from './crypto.js';
 import { CardAnswerError, type CardChannel, authenticateEv2First, changeKey0, getCardUid, getKeyVersion, selectApplication } from './ntag424.js';
 
+/** The channel and the two card errors, for the readers that call the operations below. */
 export { CardAnswerError, NoCardAnswerError, type CardChannel } from './ntag424.js';
 
 /** Options of the card operations (tests fix the reader's challenge). */
