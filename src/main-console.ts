@@ -8,7 +8,7 @@ import type { CardReader } from './ports/hardware.js';
 import type { ConsolePorts } from './ports/console.js';
 import type { Log } from './ports/log.js';
 import { UserError } from './domain/errors.js';
-import { createReader } from './adapters/readers.js';
+import { createReader, readerExtras } from './adapters/readers.js';
 import { ConsoleServer } from './adapters/console/server.js';
 import type { DoorController } from './app/door-controller.js';
 import type { EventFeed } from './app/event-feed.js';
@@ -43,7 +43,7 @@ async function deskReaderOf(config: Config, log: Log): Promise<CardReader | null
   const rc = id ? config.readers.find((r) => r.id === id) : config.readers.find((r) => r.direction === 'desk');
   if (id && !rc) throw new UserError(`console.deskReader: no reader "${id}" in readers:`);
   if (rc && rc.direction !== 'desk') throw new UserError(`console.deskReader: reader "${rc.id}" has direction ${rc.direction}; the desk reader needs direction: desk`);
-  return rc ? createReader(rc, log) : null;
+  return rc ? createReader(rc, log, readerExtras(config.badges, [rc], log)) : null;
 }
 
 /** Build the console (not started), or null when `console.enabled` is false. */

@@ -33,7 +33,7 @@ import { inspectBadgeKeyFile } from './adapters/os/badge-key-file.js';
 import type { StorePort, StoredEvent } from './ports/store.js';
 import { event } from './domain/events.js';
 import { SimDoorIo } from './adapters/sim/sim-door-io.js';
-import { createReader } from './adapters/readers.js';
+import { createReader, readerExtras } from './adapters/readers.js';
 import { AccessService, type GrantRef } from './app/access-service.js';
 import { DoorController } from './app/door-controller.js';
 import { Daemon, type DaemonOwnParts } from './app/daemon.js';
@@ -260,7 +260,11 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
     }),
   });
   const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
-  const readers = overrides.readers ?? (await Promise.all(doorReaders.map((r) => createReader(r, log))));
+  // A secure reader's badge keys are checked here, before any reader starts: none usable, no door (relay off).
+  const readers = overrides.readers ?? (await (async () => {
+    const extras = readerExtras(config.badges, doorReaders, log);
+    return Promise.all(doorReaders.map((r) => createReader(r, log, extras)));
+  })());
   const access = new AccessService(store, door, {
     policy: {
       escortRequired: config.escort.required,

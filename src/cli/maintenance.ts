@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { createLogger } from '../adapters/log/pino.js';
 import { UserError } from '../domain/errors.js';
 import { HOUR_MS, formatTime } from '../domain/time.js';
-import { createReader } from '../adapters/readers.js';
+import { createReader, readerExtras } from '../adapters/readers.js';
 import { DB_FILE, checklistOptions, createDoorIo, dataCipher, openStore } from '../main.js';
 import { checkDataKey } from '../adapters/sqlite/at-rest.js';
 import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
@@ -150,7 +150,9 @@ export function maintenanceCommands(program: Command): void {
       const io = await createDoorIo(config, log);
       const release = relayOffOnSignals(io, (l) => process.stderr.write(`${l}\n`));
       try {
-        const readers = await Promise.all(config.readers.filter((r) => r.direction !== 'desk').map((r) => createReader(r, log)));
+        const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
+        const extras = readerExtras(config.badges, doorReaders, log);
+        const readers = await Promise.all(doorReaders.map((r) => createReader(r, log, extras)));
         const res = await runHwTest({
           io, readers, seconds, tapTimeoutMs,
           print: (l) => { if (!this.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(l + '\n'); },

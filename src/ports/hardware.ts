@@ -46,15 +46,25 @@ export interface EnrolledCard {
   previousKeyVersion: number;
 }
 
+/** How long the badge writer waits for a card, and what it checks before writing to it. */
+export interface BadgeWriteOptions {
+  /** Give up when no card is presented within this many ms. */
+  timeoutMs: number;
+  /** Give up when aborted. */
+  signal?: AbortSignal;
+  /** Called with the presented card's UID before anything is written to it: throwing refuses the card untouched. */
+  accept?: (uid: string) => void;
+}
+
 /**
  * The desk reader as a badge programmer (issue 15): the next card presented is given a key (or reset) instead of being
  * delivered as a tap. The adapter speaks the card protocol and holds the site's badge keys; the app only records.
  */
 export interface BadgeWriter {
   /** Wait for a card, give it the current site key (a factory card, or a badge holding an older site key). */
-  enroll(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<EnrolledCard>;
+  enroll(opts: BadgeWriteOptions): Promise<EnrolledCard>;
   /** Wait for a card holding a site key and put its factory key back (the badge leaves the site's use). */
-  reset(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ uid: string; previousKeyVersion: number }>;
+  reset(opts: BadgeWriteOptions): Promise<{ uid: string; previousKeyVersion: number }>;
   /** Release the reader. Idempotent. */
   close(): Promise<void>;
 }

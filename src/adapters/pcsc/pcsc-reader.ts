@@ -1,5 +1,6 @@
 /**
- * PC/SC contactless reader for the officer's desk (KTP chips and badges, ISO 14443), through nfc-pcsc.
+ * PC/SC contactless reader for the officer's desk (KTP chips and badges, ISO 14443) and, with `secure: ntag424`, the
+ * door (every card must prove its AES key before it is a tap: ./secure-tap.ts), through nfc-pcsc.
  *
  * nfc-pcsc is an optional dependency and is loaded only inside start(). Its native part busy-loops
  * forever (blocking the whole process) when it is created while pcscd is not running, so start()
@@ -12,6 +13,8 @@ import type { Log } from '../../ports/log.js';
 import type { ReaderConfig } from '../../config/schema.js';
 import { ReconnectingReader } from '../reconnecting-reader.js';
 import { UID_MAX_BYTES, UID_MIN_BYTES, isRandomUid } from '../../domain/uid.js';
+import type { BadgeKeySource } from '../../ports/badge-keys.js';
+import { NextCard, TimedCardChannel, proveTap, type CardTaker, type TakeOptions } from './secure-tap.js';
 
 /** The parts of an nfc-pcsc `Reader` used here. */
 export interface NfcReaderLike {
@@ -49,6 +52,10 @@ export interface PcscReaderOptions {
   pcscdCheckMs?: number;
   /** pcscd's socket; default $PCSCLITE_CSOCK_NAME or /run/pcscd/pcscd.comm (the same one libpcsclite uses). */
   socketPath?: string;
+  /** The site's badge keys: required for a `secure: ntag424` reader, and for the desk reader as badge writer. */
+  keys?: BadgeKeySource;
+  /** The longest a card may take to answer one command of the authentication, ms (`badges.cardTimeoutMs`). Default 1000. */
+  cardTimeoutMs?: number;
 }
 
 const GET_UID = Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]);
@@ -105,6 +112,11 @@ export class PcscCardReader extends ReconnectingReader {
   private readonly known = new Set<NfcReaderLike>();
   private seenNames: string[] = [];
   private readerWaiter: (() => void) | null = null;
+  /** The badge keys every card is proved with (`secure: ntag424`), or null for a reader that reads UIDs only. */
+  private readonly proveWith: BadgeKeySource | null;
+  private readonly cardTimeoutMs: number;
+  /** The next card presented goes to the badge writer instead of being a tap. */
+  private readonly nextCard = new NextCard();
 
   /** Create the reader; nothing is loaded or opened until start(). */
   constructor(cfg: ReaderConfig, log: Log, options: PcscReaderOptions = {}) {
@@ -115,6 +127,18 @@ export class PcscCardReader extends ReconnectingReader {
     this.readerTimeoutMs = options.readerTimeoutMs ?? 10_000;
     this.pcscdCheckMs = options.pcscdCheckMs ?? 5000;
     this.socketPath = options.socketPath ?? process.env['PCSCLITE_CSOCK_NAME'] ?? '/run/pcscd/pcscd.comm';
+    this.cardTimeoutMs = options.cardTimeoutMs ?? 1000;
+    if (cfg.secure === 'ntag424' && !options.keys) throw new Error(`reader "${cfg.id}" is secure: ntag424 but has no badge keys to check cards with (badges.keyFile)`);
+    this.proveWith = cfg.secure === 'ntag424' ? options.keys! : null;
+  }
+
+  /**
+   * Hand the next card presented to `fn` (a channel whose every answer is awaited at most `cardTimeoutMs`, and the
+   * card's anticollision UID) instead of delivering it as a tap: the badge writer at the desk. Rejects when no card
+   * comes within `timeoutMs`, on abort, when the reader stops, or when the card is taken away mid-way.
+   */
+  takeNextCard<T>(fn: CardTaker<T>, opts: TakeOptions): Promise<T> {
+    return this.nextCard.wait(fn, opts);
   }
 
   /** Load nfc-pcsc, connect to pcscd and wait for a matching reader. Rejects with an error saying what to install or check. */
@@ -134,6 +158,7 @@ export class PcscCardReader extends ReconnectingReader {
   /** Stop waiting for a reader and release PC/SC. */
   protected async closeDevice(): Promise<void> {
     this.readerWaiter?.();
+    this.nextCard.cancel(`reader "${this.id}" stopped before a card was presented`);
     this.teardown();
   }
 
@@ -273,10 +298,14 @@ export class PcscCardReader extends ReconnectingReader {
 
   private async handleCard(reader: NfcReaderLike, card: { atr?: Buffer }): Promise<void> {
     if (!this.running || !this.attached.has(reader)) return;
-    this.lastHeardAt = Date.now();
+    const startedNs = process.hrtime.bigint();
+    const arrivedAt = Date.now();
+    this.lastHeardAt = arrivedAt;
+    // A card to prove or to hand to the badge writer is read through a channel with a per-answer timeout.
+    const ch = this.proveWith || this.nextCard.waiting ? new TimedCardChannel(reader, this.cardTimeoutMs) : null;
     let response: Buffer;
     try {
-      response = await reader.transmit(GET_UID, 32);
+      response = await (ch ? ch.transmit(GET_UID) : reader.transmit(GET_UID, 32));
     } catch (e) {
       this.rejected++;
       const cause = (e as { previous?: Error }).previous?.message ?? (e as Error).message;
@@ -297,7 +326,22 @@ export class PcscCardReader extends ReconnectingReader {
     const uid = response.subarray(0, uidLen).toString('hex').toUpperCase();
     // A random UID (4 bytes from 0x08, ISO 14443-3) is delivered like any other; the desk says so and nothing stores it as the card's identity.
     this.log.debug({ reader: reader.name, atrBytes: card.atr?.length ?? 0, uidBytes: uidLen, randomUid: isRandomUid(uid) }, 'card read');
-    this.deliver({ readerId: this.id, uid, tech: 'iso14443', at, hr });
+    if (ch && this.nextCard.offer(ch, uid)) return;
+    if (!ch || !this.proveWith) {
+      this.deliver({ readerId: this.id, uid, tech: 'iso14443', at, hr });
+      return;
+    }
+    const read = await proveTap(ch, uid, this.proveWith, startedNs);
+    if (!this.running) return;
+    this.lastHeardAt = Date.now();
+    if (read.kind === 'again') {
+      this.rejected++;
+      this.report(new Error(`reader "${this.id}": the card was not checked (${read.why}); present the card again`));
+      return;
+    }
+    this.log.debug({ reader: reader.name, proof: read.proof.kind === 'failed' ? read.proof.why : read.proof.kind, ...read.timing }, 'card proved');
+    // The tap's time is the card's arrival: tap → relay includes the authentication (proofTiming says how much).
+    this.deliver({ readerId: this.id, uid, tech: 'iso14443', at: arrivedAt, hr: startedNs, proof: read.proof, proofTiming: read.timing });
   }
 
   /** pcscd went away (or PC/SC failed): drop everything and reconnect every few seconds. */
