@@ -212,3 +212,30 @@ describe('the badge writer on the desk reader', () => {
     await writer.close();
   });
 });
+
+describe('a door with a secure reader and no usable badge keys', () => {
+  it('refuses to start, naming the key file and the reader, with the relay off', async () => {
+    const { tempConfig } = await import('../helpers/config.js');
+    const { buildDaemon } = await import('../../src/main.js');
+    const { SimDoorIo } = await import('../../src/adapters/sim/sim-door-io.js');
+    const { writeFileSync, chmodSync } = await import('node:fs');
+    const tc = tempConfig({
+      readers: [{ id: 'in', direction: 'in', kind: 'pcsc', secure: 'ntag424' }, { id: 'out', direction: 'out', kind: 'sim' }],
+      badges: { keyFile: join(tmpdir(), `pintu-no-such-badge-keys-${process.pid}`, 'badge.keys') },
+    });
+    cleanups.push(() => tc.cleanup());
+    const io = new SimDoorIo();
+    await expect(buildDaemon(tc.config, silentLogger(), { io })).rejects.toThrow(
+      new RegExp(`^reader "in" is secure: ntag424 but the badge key file ${tc.config.badges.keyFile.replace(/[.]/g, '\\.')} cannot be used \\(.*\\); create it with "pintu badge key create"`),
+    );
+    expect(io.relay.isOn).toBe(false);
+    expect(io.relay.history.some((c) => c.on)).toBe(false);
+    // A key file others can read is refused the same way.
+    const loose = join(tc.dir, 'loose.keys');
+    writeFileSync(loose, JSON.stringify({ format: 'pintu-badge-keys/1', versions: [{ version: 1, key: V1, state: 'current', createdAt: new Date().toISOString() }] }));
+    chmodSync(loose, 0o644);
+    const tc2 = tempConfig({ readers: [{ id: 'in', direction: 'in', kind: 'pcsc', secure: 'ntag424' }], badges: { keyFile: loose } });
+    cleanups.push(() => tc2.cleanup());
+    await expect(buildDaemon(tc2.config, silentLogger(), { io: new SimDoorIo() })).rejects.toThrow(`the badge key file ${loose} cannot be used`);
+  });
+});
