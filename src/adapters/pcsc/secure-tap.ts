@@ -59,7 +59,10 @@ export class TimedCardChannel implements CardChannel {
     });
     try {
       // Both promises get handlers from race(): the reader's late rejection (card finally gone) is never unhandled.
-      return await Promise.race([this.transport.transmit(apdu, MAX_ANSWER), late]);
+      const answer = await Promise.race([this.transport.transmit(apdu, MAX_ANSWER), late]);
+      // No status word: the card left mid-command (vpcd, and some readers, answer an empty buffer rather than an error).
+      if (answer.length < 2) throw new CardGone('the card gave no answer');
+      return answer;
     } catch (e) {
       const cause = (e as { previous?: Error }).previous?.message ?? (e as Error).message;
       this.failure = e instanceof CardGone ? e : new CardGone(`the card stopped answering (${cause})`);
