@@ -8,6 +8,7 @@ import type { Role } from '../domain/types.js';
 import { Answers } from './answers.js';
 import { action, configOf, out, withServices } from './context.js';
 import { ensureDataKey } from './privacy.js';
+import { badgeEnrolCommands } from './badge-enrol.js';
 import { badgeKeyCommands, ensureBadgeKeys } from './badge-keys.js';
 
 /** Why `pintu setup` is refused once a head exists. */
@@ -111,7 +112,7 @@ export function peopleCommands(program: Command): void {
       out(this, { id: who, pin: 'set' }, () => `PIN of officer ${who} set`);
     }));
 
-  const badge = program.command('badge').description('the pool of special visitor badges');
+  const badge = program.command('badge').description('the pool of special visitor badges, and secure badges written on the desk reader');
   badgeKeyCommands(badge);
   badge.command('add')
     .description('add a special visitor badge to the pool')
@@ -127,13 +128,8 @@ export function peopleCommands(program: Command): void {
       const list = withServices(this, ({ store }) => store.badges());
       out(this, list, () => list.map((b) => `${b.label}\t${b.uid}\t${b.status}${b.status === 'issued' ? `\t${b.visitId}` : ''}`).join('\n') || '(no badges)');
     }));
-  badge.command('retire <badge>')
-    .description('take a badge (UID or label) out of the pool')
-    .requiredOption('--by <officer>', 'officer')
-    .action(action(function (this: Command, id: string, o: { by: string }) {
-      const b = withServices(this, ({ visits }) => visits.retireBadge(id, o.by));
-      out(this, b, () => `badge ${b.label} retired`);
-    }));
+  // enroll, and retire (which resets an enrolled card by tap): src/cli/badge-enrol.ts.
+  badgeEnrolCommands(badge);
   badge.command('found <badge>')
     .description('a head puts a found lost badge (UID or label) back in the pool')
     .requiredOption('--by <officer>', 'head officer id')
