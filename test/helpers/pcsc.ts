@@ -57,6 +57,8 @@ export interface VirtualCardOptions {
   respond?: (apdu: Buffer) => Buffer | 'silent' | 'remove';
   /** Called when the reader powers the card up or resets it (a new tap: a stateful card drops its session). */
   onPowerUp?: () => void;
+  /** Which of vpcd's two slots (two readers: `readerName` and `secondReaderName`) the card goes into; default 0. */
+  slot?: 0 | 1;
 }
 
 /** A running private pcscd with the vpcd driver. */
@@ -65,6 +67,8 @@ export interface PcscTestEnv {
   port: number;
   /** PC/SC name of the first vpcd slot, e.g. "Pintu VPCD 00 00". */
   readerName: string;
+  /** PC/SC name of the second vpcd slot (port + 1), e.g. "Pintu VPCD 00 01": a second reader (the desk beside a door). */
+  secondReaderName: string;
   /** FRIENDLYNAME of the vpcd reader (substring of both slot names). */
   friendlyName: string;
   /** The last part of pcscd's output (for failure messages). */
@@ -228,8 +232,8 @@ export async function startPcscTestEnv(
   let output = '';
   let partial = '';
   /** How many times pcscd has logged a card inserted into / removed from the first slot. */
-  const seen = { inserted: 0, removed: 0 };
-  const slotName = `${friendlyName} 00 00`;
+  const seen = [{ inserted: 0, removed: 0 }, { inserted: 0, removed: 0 }];
+  const slotNames = [`${friendlyName} 00 00`, `${friendlyName} 00 01`];
   let child: ChildProcess | null = null;
   const cards = new Set<VirtualCard>();
 
@@ -244,8 +248,10 @@ export async function startPcscTestEnv(
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.endsWith(`Card inserted into ${slotName}`)) seen.inserted++;
-        else if (line.endsWith(`Card Removed From ${slotName}`)) seen.removed++;
+        slotNames.forEach((slotName, i) => {
+          if (line.endsWith(`Card inserted into ${slotName}`)) seen[i]!.inserted++;
+          else if (line.endsWith(`Card Removed From ${slotName}`)) seen[i]!.removed++;
+        });
       }
     };
     c.stdout?.on('data', collect);
@@ -280,7 +286,8 @@ export async function startPcscTestEnv(
     const atr = opts.atr ?? MIFARE_ATR;
     const uidAnswer = opts.uidResponse ?? Buffer.concat([Buffer.from(opts.uid, 'hex'), Buffer.from([0x90, 0x00])]);
     const apdus: Buffer[] = [];
-    const sock: Socket = connect(port, '127.0.0.1');
+    const slot = opts.slot ?? 0;
+    const sock: Socket = connect(port + slot, '127.0.0.1');
     sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
     /** Set once the card exists: how the card takes itself out of the reader mid-APDU ('remove' answer). */
@@ -320,7 +327,7 @@ export async function startPcscTestEnv(
       }
     });
     sock.on('error', () => undefined); // pcscd going away is part of some tests
-    const insertedBefore = seen.inserted;
+    const insertedBefore = seen[slot]!.inserted;
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', () => resolve());
       sock.once('error', (e) => reject(new Error(`virtual card could not connect to vpcd on port ${port}: ${e.message}`)));
@@ -330,7 +337,7 @@ export async function startPcscTestEnv(
     const removeOnce = async (flushFirst: boolean): Promise<void> => {
       cards.delete(card);
       if (sock.destroyed) return;
-      const removedBefore = seen.removed;
+      const removedBefore = seen[slot]!.removed;
       const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
       if (flushFirst) await new Promise<void>((resolve) => sock.end(() => resolve())); // let the last answer out
       sock.destroy();
@@ -338,7 +345,7 @@ export async function startPcscTestEnv(
       // vpcd only notices a closed card socket at its next presence poll; wait for it, or a quick re-insert would
       // look to pcscd like the same card still being there.
       if (noticed && child !== null) {
-        await waitFor(() => seen.removed > removedBefore || child === null, timeoutMs, () => `pcscd did not notice the card removal; its output:\n${output}`);
+        await waitFor(() => seen[slot]!.removed > removedBefore || child === null, timeoutMs, () => `pcscd did not notice the card removal; its output:\n${output}`);
       }
     };
     const card: VirtualCard = {
@@ -348,7 +355,7 @@ export async function startPcscTestEnv(
     };
     removeSelf = () => void (removing ??= removeOnce(true)).catch(() => undefined);
     cards.add(card);
-    await waitFor(() => seen.inserted > insertedBefore, timeoutMs, () => `pcscd did not notice the inserted card; its output:\n${output}`).catch(
+    await waitFor(() => seen[slot]!.inserted > insertedBefore, timeoutMs, () => `pcscd did not notice the inserted card; its output:\n${output}`).catch(
       async (e: unknown) => {
         await card.remove();
         throw e;
@@ -377,7 +384,8 @@ export async function startPcscTestEnv(
 
   return {
     port,
-    readerName: `${friendlyName} 00 00`,
+    readerName: slotNames[0]!,
+    secondReaderName: slotNames[1]!,
     friendlyName,
     log: () => output,
     insertCard,
