@@ -102,9 +102,9 @@ export async function proveTap(ch: TimedCardChannel, uid: string, keys: BadgeKey
   try {
     ({ proof } = await proveBadge(ch, uid, keyring));
   } catch (e) {
-    // A transport failure is the card going away; anything else thrown is a malformed exchange.
-    if (ch.failure || e instanceof CardGone) return { kind: 'again', why: (ch.failure ?? (e as Error)).message };
-    proof = { kind: 'failed', why: 'protocol' };
+    // proveBadge turns every card answer into a proof; what it throws is the card going away (or no answer at all):
+    // nothing was proved either way, so no tap — never a grant, and no clone alarm for a card merely pulled away.
+    return { kind: 'again', why: (ch.failure ?? (e as Error)).message };
   }
   // proveBadge may have turned the lost card into a failure of its own: a card that went away proved nothing either way.
   if (ch.failure) return { kind: 'again', why: ch.failure.message };
