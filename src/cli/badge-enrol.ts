@@ -31,7 +31,7 @@ export const ENROL_TEXT = {
 const DEFAULT_TIMEOUT_S = 60;
 
 /** The BadgeEnrolment over one command's store. */
-function enrolmentOf(s: { store: DoorStore; visits: VisitService }): BadgeEnrolment {
+function enrolment(s: { store: DoorStore; visits: VisitService }): BadgeEnrolment {
   return new BadgeEnrolment(s.store, s.visits, { now: () => s.store.clock.now() });
 }
 
@@ -79,19 +79,19 @@ export function badgeEnrolCommands(badge: Command): void {
       const rc = deskReader(config, o.reader);
       // Everything that can be checked before the card is touched: the head and their PIN, the label or the officer.
       if (target.holder === 'officer' && o.by === undefined) throw new UserError("--by HEAD is required with --officer: an officer's badge is enrolled by a head, who gives their PIN");
-      withServices(this, (s) => enrolmentOf(s).checkTarget(target, o.by ?? null));
+      withServices(this, (s) => enrolment(s).checkTarget(target, o.by ?? null));
       const by = await headBy(this, o.by);
       const writer = await openWriter(config, rc);
       let card;
       try {
         process.stdout.write(`${ENROL_TEXT.tapToEnrol}\n`);
-        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolmentOf(s).acceptCard(target, uid)) });
+        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).acceptCard(target, uid)) });
       } finally {
         await writer.close();
       }
       let r;
       try {
-        r = withServices(this, (s) => enrolmentOf(s).record(target, card, by));
+        r = withServices(this, (s) => enrolment(s).record(target, card, by));
       } catch (err) {
         throw new Error(NOT_RECORDED(card.keyVersion, (err as Error).message));
       }
@@ -108,7 +108,7 @@ export function badgeEnrolCommands(badge: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the card', String(DEFAULT_TIMEOUT_S))
     .action(action(async function (this: Command, id: string, o: { by: string; cardLost?: boolean; reader?: string; timeout: string }) {
       const timeoutMs = intOption(o.timeout, '--timeout') * 1000;
-      const { badge: b, enrolled } = withServices(this, (s) => enrolmentOf(s).enrolmentOf(id));
+      const { badge: b, enrolled } = withServices(this, (s) => enrolment(s).enrolmentOf(id));
       let reset: { uid: string; previousKeyVersion: number } | null = null;
       if (enrolled && !o.cardLost) {
         if (b.status === 'issued') throw new UserError(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`);
@@ -126,7 +126,7 @@ export function badgeEnrolCommands(badge: Command): void {
       }
       let r;
       try {
-        r = withServices(this, (s) => enrolmentOf(s).retire(b.uid, o.by, reset));
+        r = withServices(this, (s) => enrolment(s).retire(b.uid, o.by, reset));
       } catch (err) {
         if (!reset) throw err;
         throw new Error(`the card was reset to its factory key but the badge was NOT retired: ${(err as Error).message}; retire it with pintu badge retire ${b.label} --card-lost`);

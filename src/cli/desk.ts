@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { createInterface, type Interface } from 'node:readline';
 import { createLogger } from '../adapters/log/pino.js';
-import { createReader } from '../adapters/readers.js';
+import { createReader, readerExtras } from '../adapters/readers.js';
 import type { CardReader } from '../ports/hardware.js';
 import type { VisitService } from '../app/visit-service.js';
 import { parseDevice, typedUid } from './input.js';
@@ -95,7 +95,8 @@ export function deskCommand(program: Command): void {
       if (!officer) { store.db.close(); throw new UserError(`--by: no officer with id "${o.by}"`); }
       const rl = createInterface({ input: process.stdin, terminal: false });
       const input = new DeskInput(rl);
-      const reader: CardReader = await createReader(rc, createLogger('warn', 2));
+      const deskLog = createLogger('warn', 2);
+      const reader: CardReader = await createReader(rc, deskLog, readerExtras(config.badges, [rc], deskLog));
       try {
         await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
