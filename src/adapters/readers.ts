@@ -38,12 +38,13 @@ export function badgeKeySource(badges: BadgesConfig, log: Log): BadgeKeySource {
 }
 
 /**
- * What the readers among `readers` need beyond their config: with a `secure: ntag424` reader among them, the badge keys,
+ * What the readers among `readers` need beyond their config: with a `secure: ntag424` PC/SC reader among them, the badge keys,
  * loaded now. Missing, loose or malformed keys throw naming the key file and the secure readers: the door refuses to
  * start rather than run a secure reader that could check no card (fail secure: the relay stays off).
  */
 export function readerExtras(badges: BadgesConfig, readers: readonly ReaderConfig[], log: Log): ReaderExtras {
-  const secure = readers.filter((r) => r.secure === 'ntag424').map((r) => r.id);
+  // Only a PC/SC reader speaks to the card; a sim reader marked secure (the demo) has nothing to prove with keys.
+  const secure = readers.filter((r) => r.secure === 'ntag424' && r.kind === 'pcsc').map((r) => r.id);
   if (secure.length === 0) return {};
   const keys = badgeKeySource(badges, log);
   try {

@@ -243,3 +243,14 @@ describe('a door with a secure reader and no usable badge keys', () => {
     await expect(buildDaemon(tc2.config, silentLogger(), { io: new SimDoorIo() })).rejects.toThrow(`the badge key file ${loose} cannot be used`);
   });
 });
+
+describe('readerExtras', () => {
+  it('loads badge keys only for secure PC/SC readers (a sim reader marked secure, as in the demo, needs none)', async () => {
+    const { readerExtras } = await import('../../src/adapters/readers.js');
+    const badges = { keyFile: join(tmpdir(), `pintu-no-such-badge-keys-${process.pid}`, 'badge.keys'), visitorsNeedSecureReader: false, cardTimeoutMs: 1000 };
+    const sim: ReaderConfig = { id: 'sin', direction: 'in', kind: 'sim', baudRate: 9600, protocol: 'em4100-ascii', secure: 'ntag424' };
+    const plain: ReaderConfig = { id: 'in', direction: 'in', kind: 'pcsc', baudRate: 9600, protocol: 'em4100-ascii', secure: false };
+    expect(readerExtras(badges, [sim, plain], silentLogger())).toEqual({});
+    expect(() => readerExtras(badges, [sim, { ...plain, secure: 'ntag424' }], silentLogger())).toThrow(/^reader "in" is secure: ntag424 but the badge key file/);
+  });
+});
