@@ -1,7 +1,8 @@
 /**
  * Enrolling secure badges at the desk (issue 15, docs/badges.md): what the records say once the desk reader (the
  * `BadgeWriter` port) has given a card the site's key, or its factory key back. Whose card it is — a badge of the
- * visitor pool (by its printed label) or an officer's own badge — is checked on the card's UID before anything is
+ * visitor pool (by its printed label) or an officer's own badge (their registered card, or a new card of its own that
+ * then replaces it: how officers move from EM4100 to secure badges) — is checked on the card's UID before anything is
  * written to it ({@link BadgeEnrolment.acceptCard}), and again in the one transaction that records the enrolment: the
  * pool badge (added when its label is new), the `secure_badges` row with the key version, and `badge.enrolled`.
  *
@@ -30,6 +31,8 @@ export interface EnrolmentRecord {
   label: string | null;
   /** The officer whose badge it is (holder officer). */
   officer: string | null;
+  /** The officer's former badge UID, when this card replaced it (it no longer opens the door). */
+  replacedBadge: string | null;
   /** The key version the card now holds. */
   keyVersion: number;
   /** The key version it held before (0: factory). */
@@ -78,9 +81,12 @@ export class BadgeEnrolment {
     const uid = cardUid(uidInput, 'uid', 'card UID');
     if (target.holder === 'officer') {
       const o = this.holderOfficer(target.officer);
-      if (o.badgeUid !== uid) {
-        throw new Refused(`this card (${uid}) is not the badge of officer ${o.id} (${o.badgeUid}): present the officer's own badge`, { field: 'officer' });
-      }
+      if (o.badgeUid === uid) return;
+      // Another card becomes the officer's badge (e.g. an NTAG 424 DNA replacing an EM4100 one): a card of its own.
+      const other = this.store.officerByBadge(uid);
+      if (other) throw new Refused(`this card is the badge of officer ${other.id}, not of officer ${o.id}`, { field: 'officer' });
+      const pool = this.store.badge(uid);
+      if (pool) throw new Refused(`this card is badge ${pool.label} of the visitor pool; an officer's badge must be a card of its own`, { field: 'officer' });
       return;
     }
     const label = target.label.trim();
@@ -111,7 +117,14 @@ export class BadgeEnrolment {
         added = true;
       }
       const label = target.holder === 'pool' ? this.store.badge(card.uid)!.label : null;
-      const officer = target.holder === 'officer' ? this.holderOfficer(target.officer).id : null;
+      const holder = target.holder === 'officer' ? this.holderOfficer(target.officer) : null;
+      const officer = holder?.id ?? null;
+      // The officer's badge becomes this card; the card it replaces no longer opens the door (nor stays enrolled).
+      const replacedBadge = holder && holder.badgeUid !== card.uid ? holder.badgeUid : null;
+      if (holder && replacedBadge !== null) {
+        this.store.setOfficerBadge(holder.id, card.uid);
+        this.store.removeSecureBadge(replacedBadge);
+      }
       const who = actor ?? CLI_ACTOR;
       const badge: SecureBadge = { uid: card.uid, keyVersion: card.keyVersion, holder: target.holder, enrolledAt: now };
       this.store.saveSecureBadge(badge, who);
@@ -119,7 +132,7 @@ export class BadgeEnrolment {
         badge: card.uid, holder: target.holder, ...(label !== null ? { label } : {}), ...(officer !== null ? { holderOfficer: officer } : {}),
         keyVersion: card.keyVersion, previousKeyVersion: card.previousKeyVersion, by: who,
       })], now);
-      return { uid: card.uid, holder: target.holder, label, officer, keyVersion: card.keyVersion, previousKeyVersion: card.previousKeyVersion, added };
+      return { uid: card.uid, holder: target.holder, label, officer, replacedBadge, keyVersion: card.keyVersion, previousKeyVersion: card.previousKeyVersion, added };
     });
   }
 

@@ -65,7 +65,7 @@ async function headBy(cmd: Command, by: string | undefined): Promise<string | nu
 /** Register `badge enroll` and `badge retire` on the `badge` command group. */
 export function badgeEnrolCommands(badge: Command): void {
   badge.command('enroll')
-    .description('give a secure badge (NTAG 424 DNA) the site key on the PC/SC desk reader and record it: a pool badge (--label; added to the pool when new) or an officer\'s own badge (--officer, by a head: --by HEAD and that head\'s PIN). A badge holding an older key version is re-keyed.')
+    .description('give a secure badge (NTAG 424 DNA) the site key on the PC/SC desk reader and record it: a pool badge (--label; added to the pool when new) or an officer\'s own badge (--officer, by a head: --by HEAD and that head\'s PIN; a new card replaces the officer\'s former badge). A badge holding an older key version is re-keyed.')
     .option('--label <label>', 'label printed on a pool badge, e.g. TAMU-07')
     .option('--officer <id>', "the officer whose own badge this is")
     .option('--by <officer>', 'head enrolling (asked for their PIN); required with --officer')
@@ -96,7 +96,8 @@ export function badgeEnrolCommands(badge: Command): void {
         throw new Error(NOT_RECORDED(card.keyVersion, (err as Error).message));
       }
       const was = r.previousKeyVersion === 0 ? 'factory key' : `key version ${r.previousKeyVersion}`;
-      const whose = r.holder === 'pool' ? `badge ${r.label}${r.added ? ' (added to the pool)' : ''}` : `the badge of officer ${r.officer}`;
+      const whose = r.holder === 'pool' ? `badge ${r.label}${r.added ? ' (added to the pool)' : ''}`
+        : `the badge of officer ${r.officer}${r.replacedBadge ? ` (it replaces card ${r.replacedBadge}, which no longer opens the door)` : ''}`;
       out(this, r, () => `${whose} (${r.uid}) enrolled: it holds site key version ${r.keyVersion} (was: ${was})`);
     }));
 

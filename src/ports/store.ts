@@ -95,6 +95,8 @@ export interface OfficerRepository {
   setOfficerActive(id: string, active: boolean): void;
   /** Change an officer's role. */
   setOfficerRole(id: string, role: Role): void;
+  /** Give an officer another badge (a new secure badge enrolled for them by a head, issue 15). */
+  setOfficerBadge(id: string, badgeUid: string): void;
   /** Record an officer's presence; an entry also records when it was granted. */
   setOfficerPresence(id: string, presence: Presence, at?: number): void;
   /** Officers inside the room. */

@@ -40,7 +40,7 @@ describe('BadgeEnrolment', () => {
   it('a new label: the card joins the pool and is enrolled with its key version, in one go', () => {
     const before = store.events.lastSeq();
     const r = enrol.record({ holder: 'pool', label: 'TAMU-07' }, { uid: CARD, keyVersion: 1, previousKeyVersion: 0 }, null);
-    expect(r).toEqual({ uid: CARD, holder: 'pool', label: 'TAMU-07', officer: null, keyVersion: 1, previousKeyVersion: 0, added: true });
+    expect(r).toEqual({ uid: CARD, holder: 'pool', label: 'TAMU-07', officer: null, replacedBadge: null, keyVersion: 1, previousKeyVersion: 0, added: true });
     expect(store.badge(CARD)).toMatchObject({ label: 'TAMU-07', status: 'available' });
     expect(store.secureBadge(CARD)).toEqual({ uid: CARD, keyVersion: 1, holder: 'pool', enrolledAt: Date.UTC(2026, 11, 2, 3, 0, 0) });
     const evs = store.events.since(before);
@@ -61,7 +61,8 @@ describe('BadgeEnrolment', () => {
     expect(() => enrol.acceptCard({ holder: 'pool', label: 'TAMU-01' }, CARD)).toThrow(`label TAMU-01 is badge ${OTHER}; this card is ${CARD}`);
     expect(() => enrol.acceptCard({ holder: 'pool', label: 'TAMU-09' }, OTHER)).toThrow('this card is already badge TAMU-01 of the pool: enrol it with --label TAMU-01');
     expect(() => enrol.acceptCard({ holder: 'pool', label: 'TAMU-09' }, STAFF)).toThrow('this card is the badge of officer O2: enrol it with --officer O2');
-    expect(() => enrol.acceptCard({ holder: 'officer', officer: 'O2' }, CARD)).toThrow(`this card (${CARD}) is not the badge of officer O2 (${STAFF})`);
+    expect(() => enrol.acceptCard({ holder: 'officer', officer: 'O2' }, HEAD)).toThrow('this card is the badge of officer O1, not of officer O2');
+    expect(() => enrol.acceptCard({ holder: 'officer', officer: 'O2' }, OTHER)).toThrow('this card is badge TAMU-01 of the visitor pool');
     expect(() => enrol.acceptCard({ holder: 'pool', label: 'TAMU-09' }, '08A1B2C3')).toThrow(/random UID/);
     // And the record re-checks: nothing is written for a card that is not the target.
     const before = store.events.lastSeq();
@@ -76,9 +77,20 @@ describe('BadgeEnrolment', () => {
     expect(() => enrol.checkTarget(target, 'O2')).toThrow('officer O2 is staff; only an active head enrols badges');
     expect(() => enrol.checkTarget({ holder: 'officer', officer: 'O9' }, 'O1')).toThrow('no officer with id "O9"');
     const r = enrol.record(target, { uid: STAFF, keyVersion: 1, previousKeyVersion: 0 }, 'O1');
-    expect(r).toMatchObject({ holder: 'officer', officer: 'O2', label: null });
+    expect(r).toMatchObject({ holder: 'officer', officer: 'O2', label: null, replacedBadge: null });
     expect(store.secureBadge(STAFF)).toMatchObject({ holder: 'officer', keyVersion: 1 });
     expect(store.events.since(0).at(-1)!.data).toEqual({ badge: STAFF, holder: 'officer', holderOfficer: 'O2', keyVersion: 1, previousKeyVersion: 0, by: 'O1' });
+  });
+
+  it('a new card for an officer replaces their former badge (an EM4100 card moving to a secure badge): the old card opens nothing', () => {
+    enrol.record({ holder: 'officer', officer: 'O2' }, { uid: STAFF, keyVersion: 1, previousKeyVersion: 0 }, 'O1');
+    enrol.acceptCard({ holder: 'officer', officer: 'O2' }, CARD);
+    const r = enrol.record({ holder: 'officer', officer: 'O2' }, { uid: CARD, keyVersion: 1, previousKeyVersion: 0 }, 'O1');
+    expect(r).toMatchObject({ uid: CARD, officer: 'O2', replacedBadge: STAFF });
+    expect(store.officer('O2')!.badgeUid).toBe(CARD);
+    expect(store.officerByBadge(STAFF)).toBeNull();
+    expect(store.secureBadge(STAFF)).toBeNull();
+    expect(store.secureBadge(CARD)).toMatchObject({ holder: 'officer' });
   });
 
   it('a retired or lost pool badge is not enrolled', () => {

@@ -156,6 +156,11 @@ export class Store<C extends StoreClock | null = StoreClock | null> extends Sqli
     this.prep('UPDATE officers SET role = ? WHERE id = ?').run(role, id);
   }
 
+  /** Give an officer another badge. */
+  setOfficerBadge(id: string, badgeUid: string): void {
+    this.prep('UPDATE officers SET badge_uid = ? WHERE id = ?').run(badgeUid, id);
+  }
+
   /** An officer's PIN record, or null when there is none. */
   pinRecord(officerId: string): PinRecord | null {
     const r = this.prep<[string], { pin_hash: string | null; set_at: number | null; failures: number; locked_until: number | null }>(
