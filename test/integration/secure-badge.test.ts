@@ -21,6 +21,9 @@ import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import type { Daemon } from '../../src/app/daemon.js';
 import type { StoredEvent } from '../../src/ports/store.js';
+import { CENTRAL_KEY_FILE, loadOrCreateKeyPair } from '../../src/adapters/mqtt/keys.js';
+import { connect as mqttConnect, type MqttClient } from 'mqtt';
+import { pintuAcl, startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 
 const HEAD_UID = '04A1A2A3A4A5A6';
 const OFFICER_UID = '04B1B2B3B4B5B6';
@@ -39,6 +42,10 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
   const cards: { visitor?: VirtualNtag424; officer?: VirtualNtag424 } = {};
   /** Everything the CLI printed (checked for the master key at the end). */
   let cliOutput = '';
+  /** The MQTT broker the door publishes to, and every payload it published (read as the centre's user). */
+  let broker: TestBroker | null = null;
+  let listener: MqttClient | null = null;
+  const published: Buffer[] = [];
 
   const events = (): StoredEvent[] => daemon!.parts.store.events.since(0);
   const relayOns = (): number => io.relay.history.filter((c) => c.on).length;
@@ -103,6 +110,13 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
   beforeAll(async () => {
     env = await startPcscTestEnv();
     keyDir = mkdtempSync(join(tmpdir(), 'pintu-badge-keys-'));
+    // The door sends its events to a real Mosquitto; a client with the centre's rights records what it publishes.
+    broker = await startMosquitto({ users: { 'pintu-central': 'central-pw', 'test-site.door-1': 'door-pw' }, acl: pintuAcl([{ site: 'test-site', door: 'door-1' }]) });
+    listener = mqttConnect(broker.url, { username: 'pintu-central', password: 'central-pw', clientId: 'secure-badge-listener' });
+    await new Promise<void>((resolve, reject) => { listener!.once('connect', () => resolve()); listener!.once('error', reject); });
+    await listener.subscribeAsync('pintu/v1/+/+/#', { qos: 1 });
+    listener.on('message', (_topic, payload) => published.push(Buffer.from(payload)));
+    const centreKey = loadOrCreateKeyPair(keyDir, CENTRAL_KEY_FILE);
     tc = tempConfig({
       readers: [
         { id: 'in', direction: 'in', kind: 'pcsc', path: env.readerName, secure: 'ntag424' },
@@ -112,6 +126,7 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
       escort: { required: true, windowSeconds: 20 },
       // Nobody opens the simulated door: a grant goes unused after the strike and the person is back outside.
       door: { id: 'door-1', strikeSeconds: 2, heldOpenSeconds: 30, repeatTapSeconds: 0 },
+      central: { url: broker.url, username: 'test-site.door-1', password: 'door-pw', publicKey: centreKey.publicKeyText, sealKeyFile: join(keyDir, 'seal.key') },
     });
     logFile = join(tc.dir, 'daemon.log');
     expect(pintu(tc.file, ['badge', 'key', 'create']).code).toBe(0);
@@ -138,6 +153,8 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
   afterAll(async () => {
     await daemon?.stop('test end');
     await env?.stop();
+    await listener?.endAsync(true);
+    await broker?.cleanup();
     tc?.cleanup();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
@@ -253,7 +270,9 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
     expect(relayOns()).toBe(ons);
   }, 120_000);
 
-  it('the master keys appear nowhere: not in the database, its backup, the daemon\'s log or the CLI\'s output', async () => {
+  it('the master keys appear nowhere: not in the database, its backup, the daemon\'s log, the CLI\'s output or what went over MQTT', async () => {
+    // The enrolments and the rotation went out to the centre (so what was published was looked at).
+    await until(() => Buffer.concat(published).includes('badge.enrolled'), 'the badge events published over MQTT', 30_000);
     const keyFile = JSON.parse(readFileSync(tc.config.badges.keyFile, 'utf8')) as { versions: { key: string }[] };
     expect(keyFile.versions.length).toBeGreaterThanOrEqual(1);
     const backup = join(tc.dir, 'backup.db');
@@ -263,6 +282,7 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
       backup: readFileSync(backup),
       log: readFileSync(logFile),
       cli: Buffer.from(cliOutput),
+      mqtt: Buffer.concat(published),
     };
     try { places.wal = readFileSync(join(tc.config.dataDir, 'pintu.db-wal')); } catch { /* checkpointed */ }
     for (const { key } of keyFile.versions) {
