@@ -13,7 +13,7 @@ import { event } from '../domain/events.js';
 import { NotFound, Refused, UserError } from '../domain/errors.js';
 import type { Officer, VisitorBadge } from '../domain/types.js';
 import type { SecureBadge } from '../domain/badge-proof.js';
-import type { EnrolledCard } from '../ports/hardware.js';
+import type { CardAcceptance, EnrolledCard } from '../ports/hardware.js';
 import type { StorePort } from '../ports/store.js';
 import type { VisitService } from './visit-service.js';
 import { cardUid } from './input-checks.js';
@@ -100,6 +100,15 @@ export class BadgeEnrolment {
     if (other) throw new Refused(`this card is already badge ${other.label} of the pool: enrol it with --label ${other.label}`, { field: 'label' });
     const officer = this.store.officerByBadge(uid);
     if (officer) throw new Refused(`this card is the badge of officer ${officer.id}: enrol it with --officer ${officer.id}`, { field: 'label' });
+  }
+
+  /**
+   * {@link acceptCard}, and whether the card's UID is enrolled already: the badge writer then refuses a card showing it
+   * with the factory key (a copy of the UID, which would otherwise be given the enrolled badge's own key).
+   */
+  cardCheck(target: EnrolTarget, uidInput: string): CardAcceptance {
+    this.acceptCard(target, uidInput);
+    return { enrolled: this.store.secureBadge(cardUid(uidInput, 'uid', 'card UID')) !== null };
   }
 
   /**

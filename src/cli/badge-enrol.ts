@@ -85,7 +85,7 @@ export function badgeEnrolCommands(badge: Command): void {
       let card;
       try {
         process.stdout.write(`${ENROL_TEXT.tapToEnrol}\n`);
-        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).acceptCard(target, uid)) });
+        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).cardCheck(target, uid)) });
       } finally {
         await writer.close();
       }

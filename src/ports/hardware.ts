@@ -56,13 +56,28 @@ export interface BadgeWriteOptions {
   accept?: (uid: string) => void;
 }
 
+/** What the desk knows of a card presented for enrolment, from its UID (before anything is written to it). */
+export interface CardAcceptance {
+  /**
+   * The UID is enrolled already. A card showing it with the factory key (version 0) is then no enrolled badge but a
+   * copy of its UID: it is refused untouched, since the key written to it would be the enrolled badge's own key.
+   */
+  enrolled: boolean;
+}
+
+/** The badge writer's enrolment options: the card's UID must be checked, and whether it is enrolled said. */
+export interface BadgeEnrolOptions extends BadgeWriteOptions {
+  /** Called with the presented card's UID before anything is written to it: throwing refuses the card untouched. */
+  accept: (uid: string) => CardAcceptance;
+}
+
 /**
  * The desk reader as a badge programmer (issue 15): the next card presented is given a key (or reset) instead of being
  * delivered as a tap. The adapter speaks the card protocol and holds the site's badge keys; the app only records.
  */
 export interface BadgeWriter {
   /** Wait for a card, give it the current site key (a factory card, or a badge holding an older site key). */
-  enroll(opts: BadgeWriteOptions): Promise<EnrolledCard>;
+  enroll(opts: BadgeEnrolOptions): Promise<EnrolledCard>;
   /** Wait for a card holding a site key and put its factory key back (the badge leaves the site's use). */
   reset(opts: BadgeWriteOptions): Promise<{ uid: string; previousKeyVersion: number }>;
   /** Release the reader. Idempotent. */

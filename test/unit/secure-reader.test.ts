@@ -104,7 +104,7 @@ async function enrolled(keys: { ring: BadgeKeyring }, options: Partial<Ntag424Ca
   const desk = await reader(keys, { secure: false, direction: 'desk' });
   const writer = new PcscBadgeWriter(desk.r, desk.source);
   const card = new VirtualNtag424({ uid: UID, ...options });
-  const done = writer.enroll({ timeoutMs: 2000 });
+  const done = writer.enroll({ timeoutMs: 2000, accept: () => ({ enrolled: false }) });
   fakeReader.insert(card);
   const r = await done;
   expect(r).toEqual({ uid: UID, keyVersion: keys.ring.current, previousKeyVersion: options.keyVersions?.[0] ?? 0 });
@@ -208,9 +208,9 @@ describe('the badge writer on the desk reader', () => {
     expect(again.keyVersion(0)).toBe(0);
     expect(again.key(0).equals(Buffer.alloc(16))).toBe(true);
 
-    await expect(writer.enroll({ timeoutMs: 100 })).rejects.toThrow('no card was presented on the desk reader within 0.1 s');
+    await expect(writer.enroll({ timeoutMs: 100, accept: () => ({ enrolled: false }) })).rejects.toThrow('no card was presented on the desk reader within 0.1 s');
     const ac = new AbortController();
-    const aborted = writer.enroll({ timeoutMs: 5000, signal: ac.signal });
+    const aborted = writer.enroll({ timeoutMs: 5000, signal: ac.signal, accept: () => ({ enrolled: false }) });
     ac.abort();
     await expect(aborted).rejects.toThrow('cancelled before a card was presented');
     await writer.close();

@@ -6,7 +6,7 @@
  */
 import type { ReaderConfig } from '../../config/schema.js';
 import type { BadgeKeySource } from '../../ports/badge-keys.js';
-import type { BadgeWriteOptions, BadgeWriter, EnrolledCard } from '../../ports/hardware.js';
+import type { BadgeEnrolOptions, BadgeWriteOptions, BadgeWriter, EnrolledCard } from '../../ports/hardware.js';
 import type { Log } from '../../ports/log.js';
 import { enrollCard, resetCard } from './ntag424/badge-card.js';
 import { PcscCardReader, type PcscReaderOptions } from './pcsc-reader.js';
@@ -36,9 +36,13 @@ export class PcscBadgeWriter implements BadgeWriter {
     return new PcscBadgeWriter(reader, keys);
   }
 
-  /** Wait for a card and give it the current site key. */
-  enroll(opts: BadgeWriteOptions): Promise<EnrolledCard> {
-    return this.take(opts, (ch, uid) => enrollCard(ch, uid, this.keys.keyring()));
+  /** Wait for a card and give it the current site key (a factory card showing an enrolled UID is refused untouched). */
+  enroll(opts: BadgeEnrolOptions): Promise<EnrolledCard> {
+    if (this.closed) return Promise.reject(new Error('the badge writer is closed'));
+    return this.reader.takeNextCard(async (ch, uid) => {
+      const { enrolled } = opts.accept(uid);
+      return enrollCard(ch, uid, this.keys.keyring(), { refuseFactoryKey: enrolled });
+    }, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   /** Wait for a card holding a site key and put its factory key back. */

@@ -23,6 +23,11 @@ export { CardAnswerError, NoCardAnswerError, type CardChannel } from './ntag424.
 export interface CardOptions {
   /** Source of RndA; default node:crypto randomBytes (fresh for every authentication). */
   randomBytes?: (n: number) => Buffer;
+  /**
+   * Enrolment: the UID is enrolled already, so a card showing it with the factory key is a copy, refused before the
+   * authentication (the key written to it would be the enrolled badge's own key, readable by a card emulator).
+   */
+  refuseFactoryKey?: boolean;
 }
 
 /** The keys a card operation may use: key 0 of a card per site key version. */
@@ -119,6 +124,9 @@ export async function enrollWithKeys(ch: CardChannel, uidHex: string, keys: Card
   const rnd = opts.randomBytes ?? cryptoRandomBytes;
   await selectApplication(ch);
   const previousKeyVersion = await getKeyVersion(ch, 0);
+  if (previousKeyVersion === 0 && opts.refuseFactoryKey) {
+    throw new CardAnswerError('factory-key', 'this card shows the UID of an enrolled badge but holds the factory key: an enrolled badge holds a site key, so this is a copy of its UID; nothing was written to it');
+  }
   const oldKey = previousKeyVersion === 0 ? ZERO_KEY : keys.key(previousKeyVersion, uid);
   if (!oldKey) throw new CardAnswerError('unknown-key-version', `the card holds key version ${previousKeyVersion}, which the site does not have`);
   const session = await authenticateEv2First(ch, 0, oldKey, rnd(16));
