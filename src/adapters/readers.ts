@@ -50,10 +50,10 @@ export function readerExtras(badges: BadgesConfig, readers: readonly ReaderConfi
   try {
     keys.keyring();
   } catch (err) {
-    throw new Error(
-      `reader${secure.length > 1 ? 's' : ''} ${secure.map((id) => `"${id}"`).join(', ')} ${secure.length > 1 ? 'are' : 'is'} secure: ntag424 but the badge key file ` +
-        `${badges.keyFile} cannot be used (${(err as Error).message}); create it with "pintu badge key create" (mode 0600, owned by the pintu user), or set badges.keyFile`,
-    );
+    // The key file's own error says what is wrong and what to do; it names the file (else it is added).
+    const why = (err as Error).message;
+    const which = `reader${secure.length > 1 ? 's' : ''} ${secure.map((id) => `"${id}"`).join(', ')}`;
+    throw new Error(`${which} ${secure.length > 1 ? 'are' : 'is'} secure: ntag424, but the badge keys cannot be used: ${why}${why.includes(badges.keyFile) ? '' : ` (badges.keyFile: ${badges.keyFile})`}`);
   }
   return { keys, cardTimeoutMs: badges.cardTimeoutMs };
 }
