@@ -4,11 +4,15 @@
  * `ConsoleServer`. Called by `src/main.ts` while it wires the daemon.
  */
 import type { Config } from './config/schema.js';
-import type { CardReader } from './ports/hardware.js';
+import type { BadgeWriter, CardReader } from './ports/hardware.js';
+import type { BadgeKeySource } from './ports/badge-keys.js';
 import type { ConsolePorts } from './ports/console.js';
 import type { Log } from './ports/log.js';
 import { UserError } from './domain/errors.js';
-import { createReader, readerExtras } from './adapters/readers.js';
+import { badgeKeySource, createReader, readerExtras } from './adapters/readers.js';
+import { BadgeEnrolment } from './app/badge-enrolment.js';
+import { SecureBadgeDeskService } from './app/secure-badge-desk.js';
+import type { VisitService } from './app/visit-service.js';
 import { ConsoleServer } from './adapters/console/server.js';
 import type { DoorController } from './app/door-controller.js';
 import type { EventFeed } from './app/event-feed.js';
@@ -35,6 +39,18 @@ export interface ConsoleParts {
   secret: Buffer;
   /** Use this desk reader instead of the configured one (tests). */
   deskReader?: CardReader | null;
+  /** The visit service (the badge pool's rules, for enrolling secure badges). */
+  visits: VisitService;
+  /** Use this badge writer instead of the desk reader's (tests, demo; null: none). */
+  badgeWriter?: BadgeWriter | null;
+}
+
+/** The desk reader as badge programmer: a PC/SC desk reader can program cards (issue 15); other readers cannot. */
+async function deskBadgeWriter(reader: CardReader | null, keys: BadgeKeySource): Promise<BadgeWriter | null> {
+  if (!reader) return null;
+  const [{ PcscCardReader }, { PcscBadgeWriter }] = await Promise.all([import('./adapters/pcsc/pcsc-reader.js'), import('./adapters/pcsc/badge-writer.js')]);
+  // The console's own desk reader: a card presented while an enrolment waits goes to the writer instead of being a tap.
+  return reader instanceof PcscCardReader ? new PcscBadgeWriter(reader, keys) : null;
 }
 
 /** The desk reader the console uses: `console.deskReader`, else the first reader with direction desk, else none. */
@@ -75,6 +91,14 @@ export async function buildConsole(config: Config, log: Log, parts: ConsoleParts
     deskReader: parts.deskReader !== undefined ? parts.deskReader : await deskReaderOf(config, log),
     ktpHash: (uid) => keyedHash(parts.secret, uid),
   };
+  // Secure badges at the desk (issue 15): the keys are read when a head opens the page or programs a card, not now.
+  const keys = badgeKeySource(config.badges, consoleLog);
+  const now = (): number => store.clock.now();
+  ports.secureBadges = new SecureBadgeDeskService({
+    store, keys, write: ports.write, now,
+    records: new BadgeEnrolment(store, parts.visits, { now }),
+    writer: parts.badgeWriter !== undefined ? parts.badgeWriter : await deskBadgeWriter(ports.deskReader, keys),
+  });
   return new ConsoleServer(ports, {
     config: config.console, site: config.site, door: config.door.id, timeZone: config.visits.timeZone,
     standards: config.sop.standardsMinutes, defaultValidity: config.visits.defaultValidity, privacyNotice: config.privacy.notice, rules: config.visits.rules,

@@ -23,7 +23,7 @@ import { WatchlistService } from './app/watchlist-service.js';
 import { join } from 'node:path';
 import { release as osRelease, type as osType } from 'node:os';
 import type { Config } from './config/schema.js';
-import type { CardReader, DoorIo } from './ports/hardware.js';
+import type { BadgeWriter, CardReader, DoorIo } from './ports/hardware.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { Store } from './adapters/sqlite/store.js';
 import { AesGcmFieldCipher, type FieldCipher } from './adapters/sqlite/field-cipher.js';
@@ -184,6 +184,8 @@ export interface Overrides {
   deskReader?: CardReader | null;
   /** Called with the console once built (tests read its port after the start). */
   onConsole?: (console: ConsoleServer) => void;
+  /** Use this badge writer for the console's secure-badge page instead of the desk reader's (null: none). */
+  badgeWriter?: BadgeWriter | null;
 }
 
 /** Build (not start) the daemon from the config. */
@@ -289,10 +291,13 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   }, log.child({ component: 'access', door: config.door.id }));
   const scheduler = new Scheduler({ store, settings: schedulerSettings(config), log, env: realSystem(), clock, onEvents });
   const daemonLog = log.child({ component: 'daemon' });
+  const visits = visitService(config, store);
   const consoleServer = await buildConsole(config, log, {
     store, writes, door, feed, onEvents, secret,
-    services: { desk: visitService(config, store), officers: officerService(config, store), alarms: alarmDesk(config, store), queries: consoleQueries(config, store), watchlist: watchlistService(config, store) },
+    services: { desk: visits, officers: officerService(config, store), alarms: alarmDesk(config, store), queries: consoleQueries(config, store), watchlist: watchlistService(config, store) },
+    visits,
     ...(overrides.deskReader !== undefined ? { deskReader: overrides.deskReader } : {}),
+    ...(overrides.badgeWriter !== undefined ? { badgeWriter: overrides.badgeWriter } : {}),
   });
   if (consoleServer) overrides.onConsole?.(consoleServer);
   // The start order of the running door (stopped in reverse): see the module comment.

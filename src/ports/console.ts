@@ -6,6 +6,7 @@
  */
 import type { ChecklistItem, Device, Officer, Role, Visit, VisitState, VisitorBadge } from '../domain/types.js';
 import type { StoredEvent } from '../domain/events.js';
+import type { SecureBadge } from '../domain/badge-proof.js';
 import type { CardReader } from './hardware.js';
 import type { DoorStatusRow, Incident } from './store.js';
 import type { VisitCommands } from './visit-commands.js';
@@ -180,6 +181,87 @@ export interface LiveFire {
   released: boolean;
 }
 
+/** Whose card a secure badge is (issue 15): a badge of the visitor pool by its printed label, or an officer's own badge. */
+export type SecureBadgeTarget = { holder: 'pool'; label: string } | { holder: 'officer'; officer: string };
+
+/** The site's badge key versions as heads see them (never a key): unusable when the key file is missing or refused. */
+export type BadgeKeyView =
+  | {
+      usable: true;
+      /** The version new and re-keyed badges get. */
+      current: number;
+      /** Older versions whose badges still open the door. */
+      accepted: number[];
+      /** Versions whose badges are refused at the door (kept only to re-key or reset them). */
+      retired: number[];
+    }
+  | { usable: false };
+
+/** How long the desk waits for a card to be presented. */
+export interface CardWait {
+  /** Give up after this many ms without a card. */
+  timeoutMs: number;
+  /** Give up when aborted (the officer's browser went away). */
+  signal?: AbortSignal;
+}
+
+/** What enrolling (or re-keying) one card at the desk recorded. */
+export interface SecureBadgeEnrolment {
+  /** The card's UID. */
+  uid: string;
+  /** Pool badge or officer's badge. */
+  holder: 'pool' | 'officer';
+  /** The pool badge's label (holder pool), else null. */
+  label: string | null;
+  /** The officer whose badge it is (holder officer), else null. */
+  officer: string | null;
+  /** The key version the card now holds. */
+  keyVersion: number;
+  /** The key version it held before (0: the factory key). */
+  previousKeyVersion: number;
+  /** A new pool badge was added by this enrolment. */
+  added: boolean;
+  /** The officer's former badge UID, when this card replaced it (it no longer opens the door). */
+  replacedBadge: string | null;
+}
+
+/** What resetting one card at the desk recorded. */
+export interface SecureBadgeReset {
+  /** The card's UID. */
+  uid: string;
+  /** The site key version it held. */
+  previousKeyVersion: number;
+  /** The pool badge it was (now retired from the pool), else null. */
+  label: string | null;
+  /** The officer whose badge it was (now known by its UID only), else null. */
+  officer: string | null;
+}
+
+/**
+ * Secure badges at the desk (issue 15, a head's page): the key versions, what is enrolled, and programming the next
+ * card presented on the desk reader. The adapter behind it holds the keys; the console never sees one.
+ */
+export interface SecureBadgeDesk {
+  /** The site's key versions. */
+  keys(): BadgeKeyView;
+  /** Every card enrolled as a secure badge. */
+  enrolled(): SecureBadge[];
+  /** Whether the desk reader can program cards now: `no-reader` (none, or not PC/SC), `no-keys` (key file unusable). */
+  writer(): { ready: true } | { ready: false; why: 'no-reader' | 'no-keys' };
+  /** Check the target and the acting head before anyone is asked for a card (throws the app's refusal). */
+  check(target: SecureBadgeTarget, by: string): void;
+  /**
+   * Wait for a card on the desk reader, refuse it untouched unless it is the target's (or a new card for a new pool
+   * label), give it the site's current key and record it (the records on the daemon's write queue).
+   */
+  enroll(target: SecureBadgeTarget, by: string, wait: CardWait): Promise<SecureBadgeEnrolment>;
+  /**
+   * Wait for the enrolled card `uid`, put its factory key back and record it: a pool badge leaves the pool, an
+   * officer's badge is known by its UID only again.
+   */
+  reset(uid: string, by: string, wait: CardWait): Promise<SecureBadgeReset>;
+}
+
 /** Everything the console is given by the composition root. */
 export interface ConsolePorts {
   /** Visit and badge commands. */
@@ -192,6 +274,8 @@ export interface ConsolePorts {
   queries: ConsoleQueries;
   /** The watchlist (a head's page). */
   watchlist: WatchlistCommands;
+  /** Secure badges at the desk (a head's page); absent where the composition root has none to give. */
+  secureBadges?: SecureBadgeDesk;
   /** Run a write on the daemon's write queue (in order with the taps); resolves with its result or rejects with its error. */
   write<T>(name: string, job: () => T): Promise<T>;
   /** Every committed event, as it is committed; returns the unsubscribe. */

@@ -6,6 +6,8 @@
  */
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
+import { SimBadgeWriter } from '../../src/adapters/sim/sim-badge-writer.js';
+import { BadgeKeyFileSource } from '../../src/adapters/os/badge-key-file.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import type { ConsoleServer } from '../../src/adapters/console/server.js';
 import { buildDaemon, officerService, visitService, type DoorStore } from '../../src/main.js';
@@ -42,6 +44,8 @@ export interface ConsoleDoor {
   reader: { in: SimCardReader; out: SimCardReader };
   /** The desk reader. */
   desk: SimCardReader;
+  /** The desk reader as badge programmer (secure badges): `present(card)` while an enrolment waits. */
+  badgeWriter: SimBadgeWriter;
   /** A client with its own cookie jar. */
   client(): ConsoleClient;
   /** A client signed in as an officer (with that officer's seeded PIN). */
@@ -69,7 +73,8 @@ export async function startConsoleDoor(o: {
   const rout = new SimCardReader('out', 'out');
   const desk = new SimCardReader('desk', 'desk');
   let server: ConsoleServer | null = null;
-  const readers = o.readersFromConfig ? {} : { readers: [rin, rout], deskReader: desk };
+  const badgeWriter = new SimBadgeWriter(new BadgeKeyFileSource(tc.config.badges.keyFile, silentLogger()));
+  const readers = o.readersFromConfig ? {} : { readers: [rin, rout], deskReader: desk, badgeWriter };
   const daemon = await buildDaemon(tc.config, o.log ?? silentLogger(), { io, ...readers, onConsole: (s) => { server = s; } });
   await daemon.start();
   const con = server as ConsoleServer | null;
@@ -89,7 +94,7 @@ export async function startConsoleDoor(o: {
   const url = `http://127.0.0.1:${con.port}`;
   let n = 0;
   const door: ConsoleDoor = {
-    tc, daemon, console: con, url, store, visits, officers, io, reader: { in: rin, out: rout }, desk,
+    tc, daemon, console: con, url, store, visits, officers, io, reader: { in: rin, out: rout }, desk, badgeWriter,
     client: () => new ConsoleClient(url),
     async signedIn(officer) {
       const c = new ConsoleClient(url);

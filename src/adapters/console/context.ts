@@ -37,6 +37,8 @@ export interface ConsoleSettings {
   privacyNotice?: string;
   /** The server-room rules the visitor acknowledges at badge issue (`visits.rules`). */
   rules: ServerRoomRules;
+  /** How long the desk reader waits for a card to program, ms (default 30 s; tests shorten it). */
+  cardWaitMs?: number;
 }
 
 /** The per-request variables of a console request. */
@@ -83,7 +85,7 @@ export interface ConsoleContext {
 export type Screen = (app: ConsoleApp, ctx: ConsoleContext) => void;
 
 /** Actions of the console beyond the visit actions of the SOP (`ALLOWED_ROLES`): officers and badges are a head's. */
-const CONSOLE_ONLY: Record<string, readonly Role[]> = { manage: ['head'], acknowledge_mismatch: ['head'], badge_found: ['head'], cancel: ['staff', 'coordinator', 'head'], reveal_nik: ['head'], watchlist: ['head'] };
+const CONSOLE_ONLY: Record<string, readonly Role[]> = { manage: ['head'], acknowledge_mismatch: ['head'], badge_found: ['head'], cancel: ['staff', 'coordinator', 'head'], reveal_nik: ['head'], watchlist: ['head'], secure_badges: ['head'] };
 
 /** May an officer of `role` do `action` (a SOP visit action, or manage / acknowledge_mismatch / badge_found / cancel)? */
 export function may(role: Role, action: string): boolean {

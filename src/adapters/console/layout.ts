@@ -29,7 +29,7 @@ export interface PageSpec {
 }
 
 /** Navigation: path, label, and the action a role needs to see it. */
-const NAV: ReadonlyArray<{ path: string; label: MessageKey; action: string | null }> = [
+const NAV: ReadonlyArray<{ path: string; label: MessageKey; action: string | null; shown?: (ctx: ConsoleContext) => boolean }> = [
   { path: '/door', label: 'nav.door', action: null },
   { path: '/visits/new', label: 'nav.request', action: 'request' },
   { path: '/queue', label: 'nav.queue', action: null },
@@ -39,11 +39,12 @@ const NAV: ReadonlyArray<{ path: string; label: MessageKey; action: string | nul
   { path: '/incidents', label: 'nav.incidents', action: 'incident' },
   { path: '/officers', label: 'nav.officers', action: 'manage' },
   { path: '/watchlist', label: 'nav.watchlist', action: 'watchlist' },
+  { path: '/badges/secure', label: 'nav.secureBadges', action: 'secure_badges', shown: (ctx) => ctx.ports.secureBadges !== undefined },
   { path: '/account', label: 'nav.account', action: null },
 ];
 
-function nav(t: Translate, officer: Officer, active: string | undefined, pending: number): Html {
-  const items = NAV.filter((n) => n.action === null || may(officer.role, n.action));
+function nav(ctx: ConsoleContext, t: Translate, officer: Officer, active: string | undefined, pending: number): Html {
+  const items = NAV.filter((n) => (n.action === null || may(officer.role, n.action)) && (n.shown?.(ctx) ?? true));
   return h`<nav aria-label="${t('nav.menu')}"><ul>${items.map((n) => h`<li><a href="${n.path}"${n.path === active ? trusted(' aria-current="page"') : ''}>${t(n.label)}${n.path === '/queue' ? h` <span class="count" id="pending-count" sse-swap="pending-count" data-pending-count="${pending}">${pending ? String(pending) : ''}</span>` : ''}</a></li>`)}</ul></nav>`;
 }
 
@@ -78,7 +79,7 @@ export function page(c: Context<ConsoleEnv>, ctx: ConsoleContext, spec: PageSpec
 <a class="skip" href="#main">${t('nav.skip')}</a>
 <header class="top">
 <div class="brand"><strong>${t('app.name')}</strong> <span>${t('app.site', { door: ctx.settings.door, site: ctx.settings.site })}</span></div>
-${officer ? nav(t, officer, spec.active, pending) : ''}
+${officer ? nav(ctx, t, officer, spec.active, pending) : ''}
 <div class="who">
 ${officer ? h`<span class="officer">${officer.name} · ${t(`role.${officer.role}` as MessageKey)}</span>` : ''}
 <form method="post" action="/lang" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="lang" value="${lang === 'id' ? 'en' : 'id'}"><input type="hidden" name="next" value="${new URL(c.req.url).pathname}"><button type="submit" lang="${lang === 'id' ? 'en' : 'id'}">${t('lang.switch')}</button></form>

@@ -10,6 +10,10 @@
     if (c && !c.value) c.value = meta('csrf');
     var n = f.querySelector('input[name="next"][data-here]');
     if (n) n.value = location.pathname;
+    // A form that waits for a card on the desk reader says so while the request is held.
+    var w = f.querySelector('button[data-waiting]');
+    var s = f.querySelector('.tap-status');
+    if (w && s) { s.textContent = w.getAttribute('data-waiting'); f.setAttribute('aria-busy', 'true'); }
   }, true);
   // htmx requests carry the CSRF token as a header.
   document.addEventListener('htmx:configRequest', function (ev) { ev.detail.headers['X-CSRF-Token'] = meta('csrf'); });

@@ -18,10 +18,11 @@ import { incidents } from './incidents.js';
 import { maintenance } from './maintenance.js';
 import { safeguards } from './safeguards.js';
 import { watchlist } from './watchlist.js';
+import { secureBadges } from './secure-badges.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance, safeguards, watchlist] as const;
+const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance, safeguards, watchlist, secureBadges] as const;
 
 export { LANGS, type Lang, type MessageParams } from './catalogue.js';
 import { MessageCatalogue, type TranslateOf } from './catalogue.js';

@@ -18,7 +18,8 @@ import { incidentsScreen } from './incidents.js';
 import { maintenanceScreen } from './maintenance.js';
 import { nikRevealScreen } from './nik-reveal.js';
 import { watchlistScreen } from './watchlist.js';
+import { secureBadgesScreen } from './secure-badges.js';
 
 /** The console's screens. */
 export const SCREENS: readonly Screen[] = [signinScreen, requestScreen, issueScreen, checkoutScreen, cancelScreen, queueScreen, visitActionsScreen, visitsScreen, visitDetailScreen, doorScreen, listsScreen,
-  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen, nikRevealScreen, watchlistScreen];
+  officersScreen, badgesScreen, accountScreen, incidentsScreen, maintenanceScreen, nikRevealScreen, watchlistScreen, secureBadgesScreen];
