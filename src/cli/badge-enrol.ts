@@ -54,6 +54,15 @@ async function openWriter(config: Config, rc: ReaderConfig): Promise<BadgeWriter
   });
 }
 
+/**
+ * What went wrong with the card presented (no card in time, taken away mid-way, a card the protocol refuses, a copy):
+ * the officer's to act on, so a UserError (exit 2, nothing recorded). Reader and pcscd outages fail at open, not here.
+ */
+function asCardRefusal(err: unknown): never {
+  if (err instanceof UserError) throw err;
+  throw new UserError((err as Error).message);
+}
+
 /** The head named by --by, after their PIN (checked and counted toward the lock); null without --by. */
 async function headBy(cmd: Command, by: string | undefined): Promise<string | null> {
   if (by === undefined) return null;
@@ -85,7 +94,7 @@ export function badgeEnrolCommands(badge: Command): void {
       let card;
       try {
         process.stdout.write(`${ENROL_TEXT.tapToEnrol}\n`);
-        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).cardCheck(target, uid)) });
+        card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).cardCheck(target, uid)) }).catch(asCardRefusal);
       } finally {
         await writer.close();
       }
@@ -120,7 +129,7 @@ export function badgeEnrolCommands(badge: Command): void {
           reset = await writer.reset({
             timeoutMs,
             accept: (uid) => { if (uid !== b.uid) throw new UserError(`this card (${uid}) is not badge ${b.label} (${b.uid}): present badge ${b.label}`); },
-          });
+          }).catch(asCardRefusal);
         } finally {
           await writer.close();
         }

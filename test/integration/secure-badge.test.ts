@@ -184,6 +184,19 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
     expect(await present(stranger, 1, () => exited)).toBe(2);
     expect(out).toContain(`label TAMU-09 is badge ${SPARE_UID}; this card is 04E1E2E3E4E5E6`);
     expect(stranger.keyVersion(0)).toBe(0);
+    // A factory card showing the enrolled badge's UID ("my badge stopped working") is a copy: refused, given no key.
+    const copy = new VirtualNtag424({ uid: SPARE_UID });
+    const again = pintuSpawn(tc.file, ['badge', 'enroll', '--label', 'TAMU-09', '--timeout', '30']);
+    let said = '';
+    again.stdout!.on('data', (d: Buffer) => { said += d.toString(); });
+    again.stderr!.on('data', (d: Buffer) => { said += d.toString(); });
+    again.stdin!.end();
+    const done = new Promise<number | null>((r) => again.once('exit', (c) => r(c)));
+    await until(() => said.includes('Tempelkan kartu pada pembaca meja'), 'the enrol prompt', 30_000);
+    expect(await present(copy, 1, () => done), said).toBe(2);
+    expect(said).toMatch(/holds the factory key.*copy of its UID/);
+    expect(copy.keyVersion(0)).toBe(0);
+    expect(copy.key(0).equals(Buffer.alloc(16))).toBe(true);
   }, 120_000);
 
   it('a card pulled away or going silent mid-authentication delivers no tap (no grant, no hang)', async () => {
