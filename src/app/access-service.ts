@@ -386,8 +386,9 @@ function waitRefused(reason: DenyReason, reader: string, badge: string, visit: s
  */
 function cloneSuspected(tap: Tap, card: CardInfo, state: AccessState, d: Extract<Decision, { outcome: 'deny' }>): DomainEvent<'alarm.clone_suspected'> {
   const holder = card.kind === 'officer' || (card.kind === 'unknown' && state.secureBadge?.holder === 'officer') ? 'officer' : 'visitor';
-  // A plain reader proves nothing, whatever it reports (as decide() counts it).
-  const why = tap.readerSecure && tap.proof?.kind === 'failed' ? tap.proof.why : 'uid-only';
+  // A plain reader proves nothing, whatever it reports (as decide() counts it). A card that authenticated at a secure
+  // reader and was still refused as a copy proved an older key than its badge holds: not the badge's key.
+  const why = !tap.readerSecure ? 'uid-only' : tap.proof?.kind === 'failed' ? tap.proof.why : tap.proof?.kind === 'authenticated' ? 'wrong-key' : 'uid-only';
   return event('alarm.clone_suspected', {
     reader: tap.readerId, direction: tap.direction, badge: tap.uid, holder,
     ...(d.visitId ? { visit: d.visitId } : {}), ...(d.officerId ? { officer: d.officerId } : {}), why,

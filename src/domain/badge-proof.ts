@@ -73,8 +73,9 @@ export interface ProofCheck {
 
 /**
  * The refusal a card's proof (or its absence) calls for, or null when the tap may go on to the visit and officer rules.
- * - An enrolled card must authenticate, with an accepted key version, at a secure reader: anything else is
- *   `clone-suspected` (alarm), or `badge-key-retired` when it authenticated with a version rotated out. A proof reported
+ * - An enrolled card must authenticate, with an accepted key version no older than its enrolment's, at a secure
+ *   reader: anything else is `clone-suspected` (alarm), or `badge-key-retired` when it authenticated with a version
+ *   rotated out. A proof reported
  *   by a reader the site did not declare secure counts for nothing (the config, not the reader, says what may open).
  * - At a secure reader a card that is not enrolled is refused (`insecure-badge`), whoever it belongs to; an unknown
  *   card falls through to `unknown-badge`.
@@ -83,7 +84,10 @@ export interface ProofCheck {
 export function proofRefusal(c: ProofCheck): DenyReason | null {
   if (c.enrolled) {
     if (!c.readerSecure || c.proof.kind !== 'authenticated') return 'clone-suspected';
-    return c.proof.keyAccepted ? null : 'badge-key-retired';
+    if (!c.proof.keyAccepted) return 'badge-key-retired';
+    // Enrolment only moves a card on to the current version (rotations number upwards), and records it: a card proving
+    // an older version than that is not the badge but a copy made with its former key, even while that version is accepted.
+    return c.proof.keyVersion < c.enrolled.keyVersion ? 'clone-suspected' : null;
   }
   if (c.holder === 'unknown') return null;
   if (c.readerSecure) return 'insecure-badge';
