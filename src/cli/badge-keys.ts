@@ -134,8 +134,8 @@ export function badgeKeyCommands(badge: Command): void {
       const config = configOf(this, { dataDir: false });
       const file = config.badges.keyFile;
       const r = asUserError(() => rotateBadgeKeys(readKeys(config), { keepPrevious: o.keepPrevious === true }));
-      writeKeys(file, () => writeBadgeKeyFile(file, r.versions), 'rotate');
-      ownLikeDataDir(file, config);
+      // Given to the service user before it is renamed into place: the running door never sees it owned by root.
+      writeKeys(file, () => writeBadgeKeyFile(file, r.versions, dataDirOwner(config)), 'rotate');
       const logged = recordRotation(this, { keyVersion: r.version, previousKeyVersion: r.previous, previousAccepted: r.previousAccepted });
       out(this, { keyFile: file, current: r.version, previous: r.previous, previousState: r.previousAccepted ? 'accepted' : 'retired', logged }, () => [
         `badge key version ${r.version} is now current in ${file}; new and re-keyed badges get it`,
@@ -153,8 +153,7 @@ export function badgeKeyCommands(badge: Command): void {
       const file = config.badges.keyFile;
       const versions = readKeys(config);
       const after = asUserError(() => retireBadgeKey(versions, version));
-      writeKeys(file, () => writeBadgeKeyFile(file, after), `retire ${version}`);
-      ownLikeDataDir(file, config);
+      writeKeys(file, () => writeBadgeKeyFile(file, after, dataDirOwner(config)), `retire ${version}`);
       const current = after.find((v) => v.state === 'current')!.version;
       const logged = recordRotation(this, { keyVersion: current, previousKeyVersion: version, previousAccepted: false });
       out(this, { keyFile: file, current, retired: version, logged }, () => `badge key version ${version} is retired: its badges are refused at the door from now on; re-key them at the desk (pintu badge enroll). Version ${current} stays current.`);

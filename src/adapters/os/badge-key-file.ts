@@ -8,7 +8,7 @@
  * key. Nothing here ever logs or puts into an error message a key byte.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fchownSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BadgeKeyFileStatus, BadgeKeyring, BadgeKeySource } from '../../ports/badge-keys.js';
 import type { Log } from '../../ports/log.js';
@@ -112,10 +112,14 @@ function fileText(versions: readonly BadgeKeyVersion[]): string {
   return JSON.stringify({ format: BADGE_KEYS_FORMAT, note: NOTE, versions: list }, null, 2) + '\n';
 }
 
-/** Write `text` to a new file created 0600 (never a moment readable by others), fsynced. */
-function writeNew(path: string, text: string): void {
+/** Who a key file written by root is given to (the service user), or null to keep the writer's. */
+export type KeyFileOwner = { uid: number; gid: number } | null;
+
+/** Write `text` to a new file created 0600 (never a moment readable by others) and owned by `owner`, fsynced. */
+function writeNew(path: string, text: string, owner: KeyFileOwner = null): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
@@ -123,15 +127,18 @@ function writeNew(path: string, text: string): void {
   }
 }
 
-/** Replace the key file atomically (temp file 0600 from its first byte, fsync, rename). Checked before it is written. */
-export function writeBadgeKeyFile(file: string, versions: readonly BadgeKeyVersion[]): void {
+/**
+ * Replace the key file atomically (temp file 0600 from its first byte, given to `owner` before the rename, fsync,
+ * rename): the door never sees it owned by another user. Checked before it is written.
+ */
+export function writeBadgeKeyFile(file: string, versions: readonly BadgeKeyVersion[], owner: KeyFileOwner = null): void {
   const text = fileText(versions);
   parseBadgeKeys(text, file);
   mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
   const tmp = `${file}.new`;
   // A temp file left behind keeps its own mode under 'w': remove it and create ours 0600 ('wx').
   rmSync(tmp, { force: true });
-  writeNew(tmp, text);
+  writeNew(tmp, text, owner);
   renameSync(tmp, file);
 }
 
