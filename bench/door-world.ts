@@ -18,7 +18,9 @@ import { parse, stringify } from 'yaml';
 import { startMosquitto, pintuAcl, type TestBroker } from '../test/helpers/mosquitto.js';
 import { startPtyPair, type PtyPair } from '../test/helpers/socat.js';
 import { parseConfig } from '../src/config/load.js';
-import { dataCipher, officerService, openStore, visitService } from '../src/main.js';
+import { dataCipher, officerService, openStore, visitService, type DoorStore } from '../src/main.js';
+import type { Config } from '../src/config/schema.js';
+import type { VisitService } from '../src/app/visit-service.js';
 import { createDataKeyFile } from '../src/adapters/os/data-key-file.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ackedSeq } from '../src/adapters/sqlite/db-check.js';
@@ -138,7 +140,7 @@ export async function freePort(): Promise<number> {
  * Seed a door's data dir and config: history (today's visits in every state, visitors inside with their escort), one
  * officer on duty inside, PEOPLE officers and issued visitor badges; the console on `consolePort` (loopback).
  */
-export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consolePort: number): { dir: string; file: string } {
+export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consolePort: number, extra: DoorExtras = {}): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), `pintu-bench-${size.id}-`));
   const sysfs = join(dir, 'gpio');
   mkdirSync(sysfs);
@@ -151,13 +153,14 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
     dataDir: join(dir, 'data'), hardware: 'gpio',
     gpio: { relay: { pin: RELAY_BCM }, doorSwitch: { pin: DOOR_BCM, debounceMs: 50 }, exitButton: { pin: 22, activeLow: true, debounceMs: 50 }, chipBase: 0, sysfsRoot: sysfs },
     escort: { required: true, windowSeconds: 30 },
-    readers: ptys.map((p, i) => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })),
+    readers: [...ptys.map((p, i): Record<string, unknown> => ({ id: i === 0 ? 'in' : 'out', direction: i === 0 ? 'in' : 'out', kind: 'serial', path: p.a, baudRate: 9600 })), ...(extra.readers ?? [])],
     central: { url: centre.broker.url, publicKey: centre.key, username: `${SITE}.${size.id}`, password: `${size.id}-pw` },
     // The officers' console, on as in production, on a free loopback port (the default 8080 may be taken here).
     console: { listen: `127.0.0.1:${consolePort}`, idleMinutes: 120 },
     // The data-encryption key outside the data dir, as the installer makes /etc/pintu/data.key.
     privacy: { keyFile: join(dir, 'keys', 'data.key'), encryptAtRest: size.encryptAtRest ?? true },
-    log: { level: 'info' },
+    log: { level: extra.logLevel ?? 'info' },
+    ...(extra.badges ? { badges: extra.badges(dir) } : {}),
   };
   const file = join(dir, 'pintu.yaml');
   writeFileSync(file, stringify(raw));
@@ -166,6 +169,7 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
   const config = parseConfig(raw, dir);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   createDataKeyFile(config.privacy.keyFile);
+  extra.beforeSeed?.(config);
   seed(config.dataDir, size.id, size.visits, size.events, { inside: size.inside, today: TODAY_VISITS, ...(config.privacy.encryptAtRest ? { cipher: dataCipher(config)! } : {}) });
   const store = openStore(config);
   try {
@@ -185,12 +189,27 @@ export function seedDoor(size: DoorSize, centre: Centre, ptys: PtyPair[], consol
       visits.approve(v.id, head.id, { until: Date.now() + 6 * 3_600_000 });
       visits.issue(v.id, `TAMU-${i}`, duty.id, { rulesAcknowledged: true });
     }
+    extra.afterSeed?.(config, store, visits);
   } finally {
     store.db.close();
   }
   const k = cliJson<{ publicKey: string }>(file, ['keys', 'show']);
   cliJson(centre.file, ['central', 'enroll', '--site', SITE, '--door', size.id, '--key', k.publicKey]);
   return { dir, file };
+}
+
+/** What a door of a bench part has beyond the usual one (the secure-badge part's PC/SC reader and badge keys). */
+export interface DoorExtras {
+  /** More readers (config entries) after the two serial ones. */
+  readers?: Array<Record<string, unknown>>;
+  /** The `badges:` section, given the door's dir. */
+  badges?: (dir: string) => Record<string, unknown>;
+  /** The daemon's log level (default info). */
+  logLevel?: 'info' | 'debug';
+  /** Called with the parsed config before the database is seeded (e.g. to create key files). */
+  beforeSeed?: (config: Config) => void;
+  /** Called with the open store after the usual people were seeded (e.g. to enrol secure badges). */
+  afterSeed?: (config: Config, store: DoorStore, visits: VisitService) => void;
 }
 
 /** What one tap gave: ms from the frame's last byte to the relay (grants) and to the decision's log line. */
@@ -209,6 +228,8 @@ export class BenchDoor {
   private relayOn: bigint[] = [];
   private relayOffs = 0;
   private taps: { ns: bigint; outcome: string }[] = [];
+  /** The secure reader's proof timings (its debug line "card proved"), in order. */
+  readonly proofs: { totalMs: number; transportMs: number; apdus: number; proof: string }[] = [];
   private out = '';
   private readonly fds: number[];
 
@@ -223,6 +244,11 @@ export class BenchDoor {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (this.out.length < 20_000) this.out += `${line}\n`;
+        if (line.includes('"msg":"card proved"')) {
+          const p = JSON.parse(line) as { totalMs: number; transportMs: number; apdus: number; proof: string };
+          this.proofs.push({ totalMs: p.totalMs, transportMs: p.transportMs, apdus: p.apdus, proof: p.proof });
+          continue;
+        }
         if (!line.includes('"msg":"tap"')) continue;
         this.taps.push({ ns, outcome: String((JSON.parse(line) as { outcome?: string }).outcome) });
       }
@@ -243,11 +269,11 @@ export class BenchDoor {
   }
 
   /** Start `pintu run` (production unit environment, fake GPIO) and wait for READY and for the centre to hold its history. */
-  static async start(size: DoorSize, centre: Centre): Promise<BenchDoor> {
+  static async start(size: DoorSize, centre: Centre, extra: DoorExtras = {}): Promise<BenchDoor> {
     const ptys = [await startPtyPair(), await startPtyPair()];
     // socat stands in for the readers' UART, which no process scheduling delays: it runs at the door's priority.
     for (const p of ptys) { try { setPriority(p.pid, unitNice()); } catch { /* not root: left at 0 */ } }
-    const { dir, file } = seedDoor(size, centre, ptys, await freePort());
+    const { dir, file } = seedDoor(size, centre, ptys, await freePort(), extra);
     const door = BenchDoor.spawn(file, dir, ptys);
     try {
       await door.ready();
@@ -312,15 +338,27 @@ export class BenchDoor {
    * again (the person passed and the door relocked), so the next tap finds the door locked.
    */
   async tap(reader: 0 | 1, uid: string, timeoutMs = 10_000): Promise<TapResult> {
-    const taps = this.taps.length;
-    const relays = this.relayOn.length;
-    const offs = this.relayOffs;
+    const mark = this.mark();
     writeSync(this.fds[reader]!, encodeEm4100Frame(uid));
-    const sent = process.hrtime.bigint();
+    return this.result(mark, process.hrtime.bigint(), timeoutMs);
+  }
+
+  /** Where the door's counters stand before a tap (for {@link result}). */
+  mark(): { taps: number; relays: number; offs: number } {
+    return { taps: this.taps.length, relays: this.relayOn.length, offs: this.relayOffs };
+  }
+
+  /**
+   * The decision of the first tap after `mark`, timed from `sent` (a monotonic ns stamp taken in this process); after a
+   * grant, the relay on and off again (the person passed and the door relocked).
+   */
+  async result(mark: { taps: number; relays: number; offs: number }, sent: bigint | (() => bigint | null), timeoutMs = 10_000): Promise<TapResult> {
+    const { taps, relays, offs } = mark;
     const ok = await this.until(() => this.taps.length > taps, timeoutMs).then(() => true, () => false);
     if (!ok) return { outcome: 'timeout', relayMs: null, decidedMs: null };
     const t = this.taps[taps]!;
-    const ms = (ns: bigint): number => Number(ns - sent) / 1e6;
+    const from = typeof sent === 'bigint' ? sent : sent();
+    const ms = (ns: bigint): number => (from === null ? NaN : Number(ns - from) / 1e6);
     if (t.outcome !== 'grant') return { outcome: t.outcome, relayMs: null, decidedMs: ms(t.ns) };
     const on = await this.until(() => this.relayOn.length > relays && this.relayOffs > offs, timeoutMs).then(() => true, () => false);
     return { outcome: t.outcome, relayMs: on ? ms(this.relayOn[relays]!) : null, decidedMs: ms(t.ns) };

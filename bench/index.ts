@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { startPtyPair } from '../test/helpers/socat.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ms, pct } from './table.js';
+import { secureBadgeFigures, secureDoorId } from './secure-badge.js';
 import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, unitNice, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
@@ -34,7 +35,10 @@ const CYCLES = Number(process.env.BENCH_CYCLES ?? 200);
 /** Pause after each tap's door has closed again, before the next person taps (ms). */
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 5);
 const SCALE = (process.env.BENCH_SCALE ?? '10000,1000000').split(',').filter(Boolean).map(Number);
-/** `at-rest`: only the comparison of taps with encryption at rest on and off (a quick run of that figure). */
+/**
+ * `at-rest`: only the comparison of taps with encryption at rest on and off (a quick run of that figure);
+ * `secure-badge`: only the secure-badge part (an authenticated PC/SC tap beside an EM4100 tap on its own door).
+ */
 const ONLY = process.env.BENCH_ONLY ?? '';
 
 const KINDS = ['officer entry', 'visitor entry, escorted', 'visitor exit', 'officer exit', 'unknown card, refused'] as const;
@@ -264,10 +268,15 @@ async function main(): Promise<void> {
   const scale: DoorSize[] = SCALE.filter((v) => v !== VISITS).map((v) => ({ id: `door-${v}`, visits: v, inside: INSIDE, events: EVENTS }));
   // The same door with encryption at rest off, for the comparison beside the production door (which has it on).
   const clear: DoorSize = { ...main, id: `door-${VISITS}-clear`, encryptAtRest: false };
-  const centre: Centre = await startCentre([main.id, clear.id, ...scale.map((s) => s.id)]);
+  const centre: Centre = await startCentre([main.id, clear.id, ...scale.map((s) => s.id), secureDoorId(main)]);
   const env = unitEnv();
   console.log(`pintu bench: node ${process.version} ${process.arch}, production environment ${JSON.stringify(env)}, niceness ${unitNice()}; ${CYCLES} cycles of 5 taps per scenario`);
   try {
+    if (ONLY === 'secure-badge') {
+      await secureBadgeFigures(main, centre, row);
+      printTable();
+      return;
+    }
     const t = Date.now();
     let door = await BenchDoor.start(main, centre);
     console.log(`door ${main.id}: ${VISITS.toLocaleString('en')} visits (${INSIDE} inside), ${EVENTS.toLocaleString('en')} events, seeded and at the centre in ${((Date.now() - t) / 1000).toFixed(0)} s`);
@@ -327,6 +336,8 @@ async function main(): Promise<void> {
       row(`idle, ${size.visits.toLocaleString('en')} visits, ${size.events.toLocaleString('en')} events: p99 per kind (officer in / visitor in / visitor out / officer out / refused), all p50`,
         `${kinds}; p50 ${ms(pct(all, 50))}`, 'p99 ≤ 5 ms', worst <= 5 && s.lost === 0 && s.wrong.length === 0);
     }
+    // Secure badges (issue 15): an authenticated PC/SC tap beside an EM4100 tap, on their own door of the main size.
+    await secureBadgeFigures(main, centre, row);
   } finally {
     await centre.stop();
   }
