@@ -206,7 +206,8 @@ export async function startPcscTestEnv(
   if (!driver) throw new Error('the vpcd driver is required for this test (apt-get install vsmartcard-vpcd)');
   if (process.getuid?.() !== 0) throw new Error(`this test starts pcscd, which must run as root (it uses ${RUN_DIR})`);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const releaseLock = await acquireLock(options.lockTimeoutMs ?? 45_000);
+  // Test files using pcscd take turns (two vitest workers): the longest holds it about a minute, longer on a loaded runner.
+  const releaseLock = await acquireLock(options.lockTimeoutMs ?? 240_000);
   try {
     await clearStalePcscd();
   } catch (e) {

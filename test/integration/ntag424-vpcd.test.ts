@@ -67,7 +67,7 @@ describe('virtual NTAG 424 DNA through pcscd + vpcd', () => {
     } catch (e) {
       setupError = e; // rethrown by every test below, so that each one fails (never shows as skipped)
     }
-  }, 60_000);
+  }, 300_000); // may wait its turn for pcscd (one per machine) while another test file uses it
 
   afterAll(async () => {
     reader?.close();

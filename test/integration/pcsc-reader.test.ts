@@ -49,7 +49,7 @@ describe('PcscCardReader with a real pcscd, the vpcd driver and a virtual card',
     } catch (e) {
       setupError = e; // rethrown by every test below, so that each one fails (never shows as skipped)
     }
-  });
+  }, 300_000); // may wait its turn for pcscd (one per machine) while another test file uses it
 
   afterAll(async () => {
     await env?.stop();

@@ -148,7 +148,7 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
     visits.approve(v.id, 'O1');
     visits.issue(v.id, 'TAMU-07', 'O2', { rulesAcknowledged: true });
     visitId = v.id;
-  }, 180_000);
+  }, 420_000); // may wait its turn for pcscd (one per machine), then enrols two cards
 
   afterAll(async () => {
     await daemon?.stop('test end');

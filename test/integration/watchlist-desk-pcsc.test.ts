@@ -18,7 +18,7 @@ describe('watchlist at a KTP tap on a PC/SC desk reader', () => {
     tc = tempConfig({ readers: [{ id: 'desk', direction: 'desk', kind: 'pcsc', path: env.readerName }] });
     setupHead(tc.file, 'Head', '0A00000001');
     addOfficerCli(tc.file, 'Staff', 'staff', '0A00000003');
-  }, 90_000);
+  }, 300_000); // may wait its turn for pcscd (one per machine) while another test file uses it
   afterAll(async () => {
     await env?.stop();
     tc?.cleanup();
