@@ -6,7 +6,7 @@
  * nowhere). The database is opened only around each check and record, never while waiting for the card.
  */
 import type { Command } from 'commander';
-import { UserError } from '../domain/errors.js';
+import { NotFound, UserError } from '../domain/errors.js';
 import type { Config, ReaderConfig } from '../config/schema.js';
 import type { BadgeWriter } from '../ports/hardware.js';
 import { createLogger } from '../adapters/log/pino.js';
@@ -15,7 +15,7 @@ import type { VisitService } from '../app/visit-service.js';
 import type { DoorStore } from '../main.js';
 import { badgeKeySource } from '../adapters/readers.js';
 import { Answers } from './answers.js';
-import { action, configOf, intOption, out, withServices } from './context.js';
+import { action, configOf, globals, intOption, out, withServices } from './context.js';
 
 /** What the desk says while it writes badges (officer-facing; the SOP's terms: "tempelkan kartu"). */
 export const ENROL_TEXT = {
@@ -63,6 +63,11 @@ function asCardRefusal(err: unknown): never {
   throw new UserError((err as Error).message);
 }
 
+/** Ask for the card: on stdout, or on stderr with --json (stdout then holds only the result). */
+function prompt(cmd: Command, text: string): void {
+  (globals(cmd).json ? process.stderr : process.stdout).write(`${text}\n`);
+}
+
 /** The head named by --by, after their PIN (checked and counted toward the lock); null without --by. */
 async function headBy(cmd: Command, by: string | undefined): Promise<string | null> {
   if (by === undefined) return null;
@@ -93,7 +98,7 @@ export function badgeEnrolCommands(badge: Command): void {
       const writer = await openWriter(config, rc);
       let card;
       try {
-        process.stdout.write(`${ENROL_TEXT.tapToEnrol}\n`);
+        prompt(this, ENROL_TEXT.tapToEnrol);
         card = await writer.enroll({ timeoutMs, accept: (uid) => withServices(this, (s) => enrolment(s).cardCheck(target, uid)) }).catch(asCardRefusal);
       } finally {
         await writer.close();
@@ -121,11 +126,13 @@ export function badgeEnrolCommands(badge: Command): void {
       const { badge: b, enrolled } = withServices(this, (s) => enrolment(s).enrolmentOf(id));
       let reset: { uid: string; previousKeyVersion: number } | null = null;
       if (enrolled && !o.cardLost) {
+        // Who retires it is checked before the card is reset (the record after the tap would refuse an unknown officer).
+        withServices(this, ({ store }) => { if (!store.officer(o.by.trim().toUpperCase())) throw new NotFound('officer', `no officer with id "${o.by}"`, { field: 'by' }); });
         if (b.status === 'issued') throw new UserError(`badge ${b.label} is issued to visit ${b.visitId}; check the visit out first`);
         const config = configOf(this);
         const writer = await openWriter(config, deskReader(config, o.reader));
         try {
-          process.stdout.write(`${ENROL_TEXT.tapToReset}\n`);
+          prompt(this, ENROL_TEXT.tapToReset);
           reset = await writer.reset({
             timeoutMs,
             accept: (uid) => { if (uid !== b.uid) throw new UserError(`this card (${uid}) is not badge ${b.label} (${b.uid}): present badge ${b.label}`); },

@@ -74,12 +74,14 @@ describe('secure badges through pcscd + vpcd: enrol at the desk, prove at the do
     child.stdin!.end(stdin);
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     try {
-      await until(() => out.includes('Tempelkan kartu pada pembaca meja') || child.exitCode !== null, 'the enrol prompt', 30_000);
+      // With --json the prompt goes to stderr: stdout holds only the result.
+      await until(() => err.includes('Tempelkan kartu pada pembaca meja') || child.exitCode !== null, 'the enrol prompt', 30_000);
       expect(child.exitCode, err).toBeNull();
       const code = await present(card, 1, () => exited);
       cliOutput += out + err;
       expect(code, `${out}\n${err}`).toBe(0);
-      return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(out.trim().split('\n')).toHaveLength(1);
+      return JSON.parse(out) as Record<string, unknown>;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
