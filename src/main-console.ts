@@ -67,6 +67,7 @@ export async function buildConsole(config: Config, log: Log, parts: ConsoleParts
   if (!config.console.enabled) return null;
   const { store, writes } = parts;
   const consoleLog = log.child({ component: 'console', door: config.door.id });
+  const deskReader = parts.deskReader !== undefined ? parts.deskReader : await deskReaderOf(config, log);
   const ports: ConsolePorts = {
     ...parts.services,
     write: <T>(name: string, job: () => T) => new Promise<T>((resolve, reject) => {
@@ -88,7 +89,9 @@ export async function buildConsole(config: Config, log: Log, parts: ConsoleParts
       const s = parts.door.status();
       return { locked: s.locked, open: s.open, openSince: s.openSince, mode: store.doorStatus().mode, ...(s.fire ? { fire: s.fire } : {}) };
     },
-    deskReader: parts.deskReader !== undefined ? parts.deskReader : await deskReaderOf(config, log),
+    deskReader,
+    // Whether the desk reader proves cards is its config's `secure`, as for the door's readers (issue 15).
+    deskReaderSecure: deskReader !== null && (config.readers.find((r) => r.id === deskReader.id)?.secure ?? false) !== false,
     ktpHash: (uid) => keyedHash(parts.secret, uid),
   };
   // Secure badges at the desk (issue 15): the keys are read when a head opens the page or programs a card, not now.

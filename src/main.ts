@@ -150,6 +150,7 @@ export function checklistOptions(config: Config, daemonPid: number | null): Chec
     badges: {
       readers: config.readers.filter((r) => r.direction !== 'desk').map((r) => ({ id: r.id, direction: r.direction, secure: r.secure })),
       visitorsNeedSecureReader: config.badges.visitorsNeedSecureReader,
+      deskReaders: config.readers.filter((r) => r.direction === 'desk').map((r) => ({ id: r.id, secure: r.secure })),
       keyFile: () => inspectBadgeKeyFile(config.badges.keyFile),
     },
   };

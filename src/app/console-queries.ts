@@ -10,6 +10,7 @@ import { NotFound, Refused, UserError } from '../domain/errors.js';
 import { event, incidentRecorded, isAlertType } from '../domain/events.js';
 import { DAY_MS, isCalendarDate, zoneOffsetMs } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
+import type { SecureBadge } from '../domain/badge-proof.js';
 import { checkText } from './input-checks.js';
 
 /** Largest page of the visit list. */
@@ -110,6 +111,12 @@ export class ConsoleQueryService implements ConsoleQueries {
   badge(uid: string): VisitorBadge | null {
     const u = normalizeUid(uid);
     return u !== null ? this.store.badge(u) : null;
+  }
+
+  /** The card's enrolment as a secure badge, or null. */
+  secureBadge(uid: string): SecureBadge | null {
+    const u = normalizeUid(uid);
+    return u !== null ? this.store.secureBadge(u) : null;
   }
 
   /** A visit's events, oldest first (its timeline). */

@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { createInterface, type Interface } from 'node:readline';
 import { createLogger } from '../adapters/log/pino.js';
 import { createReader, readerExtras } from '../adapters/readers.js';
-import type { CardReader } from '../ports/hardware.js';
+import type { CardReader, RawTap } from '../ports/hardware.js';
+import { deskTapUnproven } from '../domain/badge-proof.js';
 import type { VisitService } from '../app/visit-service.js';
 import { parseDevice, typedUid } from './input.js';
 import { UserError } from '../domain/errors.js';
@@ -23,17 +24,18 @@ import { describeVisit } from './visit.js';
 /** Input from the keyboard and the desk reader, whichever comes first. */
 class DeskInput {
   private lines: string[] = [];
-  private taps: string[] = [];
+  private taps: Array<Pick<RawTap, 'uid' | 'proof'>> = [];
   private waiter: (() => void) | null = null;
   private closed = false;
 
-  constructor(private readonly rl: Interface) {
+  /** `unproven`: whether a tap shows an enrolled secure badge's UID without proving its key (a suspected copy). */
+  constructor(private readonly rl: Interface, private readonly unproven: (tap: Pick<RawTap, 'uid' | 'proof'>) => boolean = () => false) {
     rl.on('line', (l) => { this.lines.push(l); this.wake(); });
     rl.on('close', () => { this.closed = true; this.wake(); });
   }
 
   /** A tap from the reader. */
-  tap(uid: string): void { this.taps.push(uid); this.wake(); }
+  tap(tap: Pick<RawTap, 'uid' | 'proof'>): void { this.taps.push({ uid: tap.uid, ...(tap.proof ? { proof: tap.proof } : {}) }); this.wake(); }
 
   /** Ask a question; resolves with the typed answer (null at end of input). */
   async ask(q: string): Promise<string | null> {
@@ -52,10 +54,13 @@ class DeskInput {
     process.stdout.write(q);
     this.taps = [];
     for (;;) {
-      const t = this.taps.shift();
-      if (t !== undefined) {
+      const tap = this.taps.shift();
+      if (tap !== undefined) {
+        const t = tap.uid;
         process.stdout.write(`[card ${t.length} hex digits read]\n`);
         if (isRandomUid(t)) process.stdout.write(`${RANDOM_UID_TEXT}\n`);
+        // A suspected copy of an enrolled secure badge is no card for any step: nothing is issued, returned or linked.
+        if (this.unproven(tap)) throw new UserError(UNPROVEN_TEXT);
         return { uid: t };
       }
       const l = this.lines.shift();
@@ -71,6 +76,9 @@ class DeskInput {
 
 /** What the desk says when a card answers a random UID (ISO 14443-3, 4 bytes from 0x08): it names no card. */
 export const RANDOM_UID_TEXT = '  ! this card gives a random UID; record the KTP manually (ISO 14443, 4 bytes starting 08: it changes at every tap, so it can neither link a KTP nor be a badge)';
+
+/** What the desk says when a card shows an enrolled secure badge's UID but did not prove its key (issue 15). */
+export const UNPROVEN_TEXT = 'this card shows the UID of an enrolled secure badge but did not prove its key: a suspected copy. Nothing was recorded. Keep the card and tell the head.';
 
 const MENU = `
   1  new visitor   (tap the KTP, fill in the form)
@@ -94,11 +102,13 @@ export function deskCommand(program: Command): void {
       const officer = store.officer(o.by.toUpperCase());
       if (!officer) { store.db.close(); throw new UserError(`--by: no officer with id "${o.by}"`); }
       const rl = createInterface({ input: process.stdin, terminal: false });
-      const input = new DeskInput(rl);
+      // A desk reader that proves cards (secure: ntag424) lets an enrolled badge count only with its proof, as the door does.
+      const deskSecure = rc.secure !== false;
+      const input = new DeskInput(rl, (t) => deskTapUnproven({ enrolled: store.secureBadge(t.uid), proof: t.proof, deskSecure }));
       const deskLog = createLogger('warn', 2);
       const reader: CardReader = await createReader(rc, deskLog, readerExtras(config.badges, [rc], deskLog));
       try {
-        await reader.start((t) => input.tap(t.uid), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
+        await reader.start((t) => input.tap(t), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
         await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice, config.visits.rules);
       } finally {

@@ -94,3 +94,19 @@ export function proofRefusal(c: ProofCheck): DenyReason | null {
   if (c.holder === 'visitor' && c.visitorsNeedSecureReader) return 'insecure-reader';
   return null;
 }
+
+/**
+ * Whether a card tapped on the desk reader must be refused as the enrolled badge its UID names (issue 15): a desk
+ * reader that authenticates cards (`secure: ntag424`) counts a tap of an enrolled UID as that badge only when the card
+ * passes the door's own rule ({@link proofRefusal} at a secure reader). A key version rotated out is fine here (the
+ * card is genuine, only old: it comes back or is re-keyed at the desk). A desk reader that reads UIDs only cannot
+ * tell, and cards that are not enrolled are not its to judge: both keep the UID-only desk (false).
+ */
+export function deskTapUnproven(c: { enrolled: SecureBadge | null; proof: CardProof | undefined; deskSecure: boolean }): boolean {
+  if (!c.deskSecure || !c.enrolled) return false;
+  const refusal = proofRefusal({
+    enrolled: c.enrolled, proof: c.proof ?? { kind: 'uid-only' }, readerSecure: true,
+    holder: c.enrolled.holder === 'officer' ? 'officer' : 'visitor', visitorsNeedSecureReader: false,
+  });
+  return refusal !== null && refusal !== 'badge-key-retired';
+}

@@ -141,6 +141,8 @@ export interface ConsoleQueries {
   badges(): VisitorBadge[];
   /** A badge by UID, or null. */
   badge(uid: string): VisitorBadge | null;
+  /** The card's enrolment as a secure badge (issue 15), or null: a card the desk must see prove its key before it counts. */
+  secureBadge(uid: string): SecureBadge | null;
   /** The events of one visit, oldest first (its timeline). */
   eventsOfVisit(id: string): StoredEvent[];
   /** The newest events of the door, newest first. */
@@ -284,6 +286,11 @@ export interface ConsolePorts {
   door(): LiveDoor;
   /** The desk reader (KTP and badge taps at the desk), if one is configured. */
   deskReader: CardReader | null;
+  /**
+   * The desk reader authenticates cards (`secure: ntag424`): a tap of an enrolled secure badge's UID counts as that
+   * badge only with the card's proof (absent: false, a reader of UIDs only, which cannot tell a copy).
+   */
+  deskReaderSecure?: boolean;
   /** Keyed hash of a KTP chip UID (the same the visit stores). */
   ktpHash(uid: string): string;
 }

@@ -70,6 +70,7 @@ function world(limitValidity?: (from: number, until: number) => number): World {
       officerByBadge: (uid) => store.officerByBadge(uid),
       badges: () => store.badges(),
       badge: (uid) => store.badge(uid),
+      secureBadge: (uid) => store.secureBadge(uid),
       eventsOfVisit: (id) => store.events.since(0, 1_000_000).filter((e) => (e.data as { visit?: string }).visit === id),
       recentEvents: () => [],
       incidents: () => [],

@@ -2,7 +2,7 @@
  * Live updates without reload (Server-Sent Events): screens register panes (the door, who is inside, the event stream,
  * the alarm banner, the approval queue); each committed event marks the panes it affects, and shortly after (coalesced,
  * off the tap path) each dirty pane is rendered once per language and role and sent to every open browser.
- * Desk-reader taps go out as `desk` messages (to the sign-in page only when the card is an officer's badge).
+ * Desk-reader taps go out as `desk` messages (to the sign-in page only when the card is an officer's badge, or a suspected copy of one).
  */
 import type { StoredEvent } from '../../domain/events.js';
 import type { Officer, Role } from '../../domain/types.js';
@@ -35,8 +35,12 @@ export interface LiveClient {
 export interface DeskTapNotice {
   /** One-time token a form sends back to use this tap. */
   token: string;
-  /** What the card is (`random`: a card answering a random UID, which names no card: never a KTP link or a badge). */
-  kind: 'officer' | 'badge' | 'card' | 'random';
+  /**
+   * What the card is (`random`: a card answering a random UID, which names no card: never a KTP link or a badge;
+   * `unproven`: it shows an enrolled secure badge's UID but did not prove the badge's key at a secure desk reader, a
+   * suspected copy: no form takes it).
+   */
+  kind: 'officer' | 'badge' | 'card' | 'random' | 'unproven';
   /** The officer's id (kind officer). */
   officer?: string;
   /** Display text: the officer's name or the badge's label. */
@@ -101,7 +105,7 @@ export class LiveHub {
   /** Tell browsers of a desk-reader tap. */
   desk(notice: DeskTapNotice): void {
     const data = JSON.stringify(notice);
-    for (const c of this.clients) if ((c.officerId !== null || notice.kind === 'officer') && (c.alive?.() ?? true)) c.send('desk', data);
+    for (const c of this.clients) if ((c.officerId !== null || notice.kind === 'officer' || notice.kind === 'unproven') && (c.alive?.() ?? true)) c.send('desk', data);
   }
 
   /** Stop sending (the console stops). */

@@ -96,7 +96,7 @@ export class ConsoleServer {
       catalogue,
       sessions: new SessionStore(c.idleMinutes * 60_000),
       live: new LiveHub({ catalogue, roleOf: (id) => activeRole(ports.queries.officer(id)), log }),
-      desk: new DeskTaps(ports.queries, now),
+      desk: new DeskTaps(ports.queries, now, ports.deskReaderSecure ?? false),
       log,
       now,
     };

@@ -3,6 +3,7 @@
  */
 import type { CardReader, RawTap, ReaderDirection, ReaderHealth } from '../../ports/hardware.js';
 import { UID_RULE, checkUid } from '../../domain/uid.js';
+import type { CardProof } from '../../domain/badge-proof.js';
 
 /** Options of the simulated reader. */
 export interface SimCardReaderOptions {
@@ -49,9 +50,10 @@ export class SimCardReader implements CardReader {
 
   /**
    * Present a card: delivers a tap with the UID normalised to upper-case hex (separators ":", "-" and spaces are dropped).
-   * Throws if the UID is not hex or the reader is not started.
+   * Throws if the UID is not hex or the reader is not started. `proof`: what a secure reader would have proved about
+   * the card (absent: only the UID was read).
    */
-  tap(uid: string): void {
+  tap(uid: string, opts: { proof?: CardProof } = {}): void {
     const checked = checkUid(String(uid));
     // The message never repeats the input: it may be most of a real card UID.
     if (!checked.ok) throw new Error(`reader "${this.id}": card UID must be ${UID_RULE}, but ${checked.problem}`);
@@ -61,7 +63,7 @@ export class SimCardReader implements CardReader {
     const at = this.now();
     this.lastHeardAt = at;
     this.lastTapAt = at;
-    onTap({ readerId: this.id, uid: clean, tech: 'sim', at, hr: process.hrtime.bigint() });
+    onTap({ readerId: this.id, uid: clean, tech: 'sim', at, hr: process.hrtime.bigint(), ...(opts.proof ? { proof: opts.proof } : {}) });
   }
 
   /** Simulate a reader fault: reported through the `onError` given to start() and kept as `lastError`. */

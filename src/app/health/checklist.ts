@@ -6,7 +6,7 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS, formatTime } from '../../domain/time.js';
 import type { ReaderHealth } from '../../ports/hardware.js';
 import type { BadgeKeyFileStatus } from '../../ports/badge-keys.js';
-import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, StoredEvent, Transactions } from '../../ports/store.js';
+import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, SecureBadgeRepository, StoredEvent, Transactions } from '../../ports/store.js';
 import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
@@ -21,7 +21,8 @@ export const LAST_HEALTH_KEY = 'health.lastRunAt';
 export const HEALTH_SUMMARY_KEY = 'health.summary';
 
 /** What the checklist reads (and, to record a report, writes) in the store. */
-export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository;
+export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository
+  & Pick<SecureBadgeRepository, 'secureBadges'>;
 
 /** What recording a report writes to: the log and the last-run meta key, in one transaction. */
 export type ReportStore = { readonly events: EventLogPort } & MetaRepository & Pick<Transactions, 'tx'>;
@@ -71,6 +72,8 @@ export interface BadgeChecks {
   readers: { id: string; direction: string; secure: false | string }[];
   /** `badges.visitorsNeedSecureReader`: visitors' taps refused at readers that read only a UID. */
   visitorsNeedSecureReader: boolean;
+  /** The desk readers and whether each authenticates cards: one that does not cannot tell a returned secure badge from a copy of its UID (absent: not checked). */
+  deskReaders?: { id: string; secure: false | string }[];
   /** The badge key file as it is at the time of the run (the root inspects it; no key material). */
   keyFile: () => BadgeKeyFileStatus;
 }
@@ -159,7 +162,21 @@ function badgeKeyItem(b: BadgeChecks): HealthItem {
 }
 
 /** Door readers that read only a UID (EM4100, `secure: false`): a warning naming them, and what visitors get there. */
-function badgeReaderItem(b: BadgeChecks): HealthItem {
+function badgeReaderItem(b: BadgeChecks, enrolled: () => number): HealthItem {
+  const item = doorReaderItem(b);
+  const plainDesks = (b.deskReaders ?? []).filter((r) => r.secure === false);
+  if (!plainDesks.length) return item;
+  const count = enrolled();
+  if (count === 0) return item;
+  // A desk reader of UIDs only takes a copy of an enrolled badge's UID back as the badge (the genuine one kept): it cannot verify.
+  const desk = `desk reader ${plainDesks.map((r) => r.id).join(', ')} (secure: false) cannot verify returned secure badges (${count} enrolled): a copy of a badge's UID is taken back as the badge; configure it secure: ntag424 (docs/badges.md, section 5)`;
+  return item.status === 'ok'
+    ? { item: 'badge-readers', status: 'warn', value: plainDesks.length, detail: desk }
+    : { ...item, detail: `${item.detail}; ${desk}` };
+}
+
+/** The door readers' part of the `badge-readers` item. */
+function doorReaderItem(b: BadgeChecks): HealthItem {
   const insecure = b.readers.filter((r) => r.secure === false);
   const rule = b.visitorsNeedSecureReader
     ? 'visitors are refused there (badges.visitorsNeedSecureReader: true)'
@@ -209,7 +226,7 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...databaseItems(o.databaseCheck ?? store.checkDatabase({ pragma: 'quick_check', chain: 'all' })),
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
-    ...(o.badges ? [...guard('badge-keys', () => badgeKeyItem(o.badges!)), ...guard('badge-readers', () => badgeReaderItem(o.badges!))] : []),
+    ...(o.badges ? [...guard('badge-keys', () => badgeKeyItem(o.badges!)), ...guard('badge-readers', () => badgeReaderItem(o.badges!, () => store.secureBadges().length))] : []),
     ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),

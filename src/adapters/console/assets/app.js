@@ -34,11 +34,13 @@
     var tap;
     try { tap = JSON.parse(d.data); } catch (e) { return; }
     var fields = document.querySelectorAll('[data-tap-field]');
-    if (tap.kind === 'random') {
-      // A card answering a random UID names no card: say so where a tap is awaited, fill nothing.
+    if (tap.kind === 'random' || tap.kind === 'unproven') {
+      // A card answering a random UID names no card; a card showing an enrolled badge's UID without proving its key is
+      // a suspected copy: say so where a tap is awaited, fill nothing.
+      var attr = 'data-' + tap.kind;
       for (var r = 0; r < fields.length; r++) {
         var where = document.getElementById(fields[r].getAttribute('data-status') || 'tap-status');
-        if (where && fields[r].hasAttribute('data-random')) where.textContent = fields[r].getAttribute('data-random');
+        if (where && fields[r].hasAttribute(attr)) where.textContent = fields[r].getAttribute(attr);
       }
       return;
     }

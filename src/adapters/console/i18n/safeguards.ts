@@ -1,4 +1,4 @@
-/** Catalogue: issue 14's safeguards at the desk — a head revealing a NIK, the server-room rules at badge issue, random-UID cards. */
+/** Catalogue: issue 14's safeguards at the desk — a head revealing a NIK, the server-room rules at badge issue, random-UID cards, and (issue 15) a suspected copy of a secure badge tapped at the desk. */
 import { section } from './define.js';
 
 /** The safeguards section. */
@@ -15,6 +15,7 @@ export const safeguards = section({
   'desk.randomUid.badge': 'Kartu ini memberi UID acak (berubah setiap kali ditempelkan), jadi tidak dapat menjadi kartu: pintu tidak akan mengenalinya lagi. Gunakan kartu lain.',
   'err.uid.random.ktp': 'Kartu ini memberi UID acak (berubah setiap kali ditempelkan), jadi chipnya tidak dapat dikaitkan dengan KTP. Catat KTP secara manual.',
   'err.uid.random.badge': 'Kartu ini memberi UID acak (berubah setiap kali ditempelkan), jadi tidak dapat menjadi kartu: pintu tidak akan mengenalinya lagi. Gunakan kartu lain.',
+  'desk.unproven': 'Kartu ini menunjukkan nomor kartu khusus yang terdaftar, tetapi tidak membuktikan kuncinya: diduga kartu tiruan. Kartu tidak diterima dan tidak ada yang dicatat. Tahan kartu ini dan laporkan kepada kepala.',
   'rules.title': 'Tata tertib ruang server (versi {version})',
   'rules.lead': 'Bacakan atau tunjukkan tata tertib ini kepada pengunjung sebelum kartu khusus diserahkan.',
   'rules.confirm': 'Pengunjung telah memahami dan menyetujui tata tertib ruang server ini (versi {version}).',
@@ -35,6 +36,7 @@ export const safeguards = section({
   'desk.randomUid.badge': 'This card gives a random UID (it changes at every tap), so it cannot be a badge: the door would never recognise it again. Use another card.',
   'err.uid.random.ktp': 'This card gives a random UID (it changes at every tap), so its chip cannot link the KTP. Record the KTP manually.',
   'err.uid.random.badge': 'This card gives a random UID (it changes at every tap), so it cannot be a badge: the door would never recognise it again. Use another card.',
+  'desk.unproven': 'This card shows the number of an enrolled special badge but did not prove its key: a suspected copy. The card is not accepted and nothing is recorded. Keep the card and tell the head.',
   'rules.title': 'Server-room rules (version {version})',
   'rules.lead': 'Read or show these rules to the visitor before the special badge is handed over.',
   'rules.confirm': 'The visitor understood and acknowledged these server-room rules (version {version}).',

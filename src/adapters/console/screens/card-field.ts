@@ -17,6 +17,7 @@ export function pickCard(ctx: ConsoleContext, f: Record<string, string>): CardPi
   if (token && token !== 'latest') {
     const tap = ctx.desk.take(token);
     if (tap?.notice.kind === 'random') return { ok: false, error: 'desk.randomUid.badge' };
+    if (tap?.notice.kind === 'unproven') return { ok: false, error: 'desk.unproven' };
     return tap ? { ok: true, uid: tap.uid } : { ok: false, error: 'officers.tapExpired' };
   }
   const typed = (f.uid ?? '').trim();
@@ -28,6 +29,7 @@ export function pickCard(ctx: ConsoleContext, f: Record<string, string>): CardPi
   if (f.latest === '1') {
     const tap = ctx.desk.take('latest');
     if (tap?.notice.kind === 'random') return { ok: false, error: 'desk.randomUid.badge' };
+    if (tap?.notice.kind === 'unproven') return { ok: false, error: 'desk.unproven' };
     return tap ? { ok: true, uid: tap.uid } : { ok: false, error: 'common.tapNone' };
   }
   return { ok: false, error: 'officers.tapMissing' };
@@ -48,7 +50,7 @@ export function cardTaken(ctx: ConsoleContext, t: Translate, uid: string): strin
  */
 export function cardFields(t: Translate, uid: string, errors: Record<string, string>): Html {
   return h`<p id="tap-status" class="tap-status" role="status" aria-live="polite"></p>
-<input type="hidden" name="tap" value="" data-tap-field="card" data-label="${t('officers.tapLabel')}" data-random="${t('desk.randomUid.badge')}">
+<input type="hidden" name="tap" value="" data-tap-field="card" data-label="${t('officers.tapLabel')}" data-random="${t('desk.randomUid.badge')}" data-unproven="${t('desk.unproven')}">
 <label for="uid">${t('officers.uid')}</label>
 <p class="muted" id="uid-hint">${t('officers.uidHint')}</p>
 <input id="uid" name="uid" value="${uid}" autocomplete="off" spellcheck="false" maxlength="64" aria-describedby="uid-hint${errors.uid ? ' err-uid' : ''}"${errors.uid ? h` aria-invalid="true"` : ''}>

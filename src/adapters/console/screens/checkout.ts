@@ -51,6 +51,7 @@ function returnedCheck(ctx: ConsoleContext, t: Translate, v: Visit, token: strin
   if (!token) return null;
   const n = ctx.desk.peek(token);
   if (!n) return { ok: false, text: token === 'latest' ? t('common.tapNone') : t('issue.offer.expired') };
+  if (n.kind === 'unproven') return { ok: false, text: t('desk.unproven') };
   if (n.kind !== 'badge') return { ok: false, text: t('checkout.badge.notBadge') };
   const expected = badgeLabel(ctx, v);
   if (expected === null) return { ok: false, text: t('checkout.badge.none') };
@@ -63,7 +64,7 @@ function returnedPane(ctx: ConsoleContext, t: Translate, v: Visit, token: string
   const check = returnedCheck(ctx, t, v, token);
   const expected = badgeLabel(ctx, v);
   return h`<div id="returned" aria-live="polite">
-<input type="hidden" name="tap" value="${check?.ok ? token : ''}" data-tap-field="badge" data-status="returned-tap" data-label=""
+<input type="hidden" name="tap" value="${check?.ok ? token : ''}" data-tap-field="badge" data-status="returned-tap" data-label="" data-unproven="${t('desk.unproven')}"
  hx-get="/visits/${v.id}/checkout/badge" hx-trigger="change" hx-target="#returned" hx-swap="outerHTML">
 <p>${expected ? t('checkout.badge.expect', { badge: expected }) : t('checkout.badge.none')}</p>
 ${check ? (check.ok ? h`<p class="notice">${check.text}</p>` : h`<p class="error" role="alert">${check.text}</p>`) : ''}
@@ -186,7 +187,7 @@ export function checkoutScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     } catch (err) {
       if (!(err instanceof UserError)) ctx.log.error({ err: (err as Error).message, path: '/visits/:id/checkout' }, 'console checkout failed');
       const fresh = ctx.ports.queries.visit(v.id) ?? v;
-      const again = taken ? ctx.desk.add({ uid: taken.uid }).token : '';
+      const again = taken ? ctx.desk.add(taken).token : '';
       return render(c, ctx, fresh, { ...values, tap: again }, {}, refusal(ctx, t, err), mismatched ? mismatchBlock(t, v.devicesIn, devicesOut) : null, 422);
     }
   });

@@ -8,6 +8,7 @@
 import type { Context } from 'hono';
 import { UserError } from '../../../domain/errors.js';
 import type { Visit } from '../../../domain/types.js';
+import type { RawTap } from '../../../ports/hardware.js';
 import type { ConsoleApp, ConsoleContext, ConsoleEnv } from '../context.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import type { DeskTapNotice } from '../live.js';
@@ -27,6 +28,7 @@ function offerOf(ctx: ConsoleContext, t: Translate, token: string): { notice: De
   const n = ctx.desk.peek(token);
   if (!n) return { ok: false, why: token === 'latest' ? t('common.tapNone') : t('issue.offer.expired') };
   if (n.kind === 'random') return { ok: false, why: t('desk.randomUid.badge') };
+  if (n.kind === 'unproven') return { ok: false, why: t('desk.unproven') };
   if (n.kind !== 'badge') return { ok: false, why: t('issue.offer.notBadge') };
   // The pool may have changed since the tap: ask it again.
   const status = ctx.ports.queries.badges().find((b) => b.label === n.label)?.status ?? n.status ?? 'retired';
@@ -44,7 +46,7 @@ function offerPane(ctx: ConsoleContext, t: Translate, v: Visit, token: string, e
       : offer.ok ? h`<p class="notice">${t('issue.offer', { badge: offer.notice.label ?? '' })}</p>`
         : h`<p class="error" role="alert">${offer.why}</p>`;
   return h`<div id="offer" class="offer" aria-live="polite">
-<input type="hidden" name="tap" value="${usable}" data-tap-field="badge" data-status="offer-tap" data-label="" data-random="${t('desk.randomUid.badge')}"
+<input type="hidden" name="tap" value="${usable}" data-tap-field="badge" data-status="offer-tap" data-label="" data-random="${t('desk.randomUid.badge')}" data-unproven="${t('desk.unproven')}"
  hx-get="/visits/${v.id}/issue/offer" hx-trigger="change" hx-target="#offer" hx-swap="outerHTML">
 ${message}
 </div>`;
@@ -122,18 +124,18 @@ export function issueScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     }
     const token = (f.tap ?? '').trim();
     let badge = chosen;
-    let uid: string | null = null;
+    let tapped: { uid: string; proof?: RawTap['proof'] } | null = null;
     if (token) {
       const offer = offerOf(ctx, t, token);
       if (!offer?.ok) return render(c, ctx, v, '', chosen, offer?.why ?? t('issue.pick'), 422);
       const taken = ctx.desk.take(token);
       if (!taken) return render(c, ctx, v, '', chosen, t('issue.offer.expired'), 422);
-      uid = taken.uid;
+      tapped = taken;
       badge = taken.uid;
     }
     if (!badge) return render(c, ctx, v, '', chosen, t('issue.pick'), 422);
     // The box names the version shown: a page served before the rules changed is no acknowledgement of the new ones.
-    if (f.rules !== ctx.settings.rules.version) return render(c, ctx, v, uid ? ctx.desk.add({ uid }).token : '', chosen, t('rules.missing'), 422);
+    if (f.rules !== ctx.settings.rules.version) return render(c, ctx, v, tapped ? ctx.desk.add(tapped).token : '', chosen, t('rules.missing'), 422);
     try {
       const after = await ctx.ports.write('console.issue', () => ctx.ports.desk.issue(v.id, badge, officer.id, { rulesAcknowledged: true }));
       const label = after.badgeUid ? ctx.ports.queries.badge(after.badgeUid)?.label ?? '' : '';
@@ -141,7 +143,7 @@ export function issueScreen(app: ConsoleApp, ctx: ConsoleContext): void {
     } catch (err) {
       if (!(err instanceof UserError)) ctx.log.error({ err: (err as Error).message, path: '/visits/:id/issue' }, 'console issue failed');
       // The tapped badge stays offered (a new token) unless the refusal is about the badge itself.
-      const again = uid ? ctx.desk.add({ uid }).token : '';
+      const again = tapped ? ctx.desk.add(tapped).token : '';
       const fresh = ctx.ports.queries.visit(v.id) ?? v;
       return render(c, ctx, fresh, again, chosen, refusal(ctx, t, err), 422);
     }

@@ -120,7 +120,7 @@ ${input('phone', t('request.phone'), v.phone, errors, h` type="tel" maxlength="3
 <p>${t('request.ktp.lead')}</p>
 <p id="ktp-status" class="tap-status" role="status" aria-live="polite">${v.tap ? t('request.ktp.read') : ''}</p>
 ${errorFor(errors, 'ktp')}
-<input type="hidden" name="tap" value="${v.tap}" data-tap-field="ktp" data-status="ktp-status" data-label="${t('request.ktp.read')}" data-random="${t('desk.randomUid.ktp')}">
+<input type="hidden" name="tap" value="${v.tap}" data-tap-field="ktp" data-status="ktp-status" data-label="${t('request.ktp.read')}" data-random="${t('desk.randomUid.ktp')}" data-unproven="${t('desk.unproven')}">
 <button type="submit" name="_action" value="ktp:latest" formnovalidate>${t('common.tapUseLatest')}</button>
 ${v.tap ? h`<button type="submit" name="_action" value="ktp:clear" formnovalidate>${t('request.ktp.clear')}</button>` : ''}
 </fieldset>
@@ -187,6 +187,7 @@ function notKtp(ctx: ConsoleContext, t: Translate, token: string): string | null
   const n = ctx.desk.peek(token);
   if (!n) return token === 'latest' ? t('common.tapNone') : t('request.ktp.expired');
   if (n.kind === 'random') return t('desk.randomUid.ktp');
+  if (n.kind === 'unproven') return t('desk.unproven');
   if (n.kind === 'officer') return t('request.ktp.officer');
   if (n.kind === 'badge') return t('request.ktp.badge', { label: n.label ?? '' });
   return null;
@@ -224,7 +225,7 @@ export function requestScreen(app: ConsoleApp, ctx: ConsoleContext): void {
 
     const taken = v.tap ? ctx.desk.take(v.tap) : null;
     // A refused request gives the KTP tap back (a new token), so the officer need not tap it again.
-    const keepTap = (): void => { v.tap = taken ? ctx.desk.add({ uid: taken.uid }).token : ''; };
+    const keepTap = (): void => { v.tap = taken ? ctx.desk.add(taken).token : ''; };
     if (taken) {
       const held = (() => { try { return ctx.ports.desk.visitByKtp(taken.uid); } catch { return null; } })();
       if (held && held.ktpHeld) { keepTap(); return render(c, ctx, v, { ktp: t('request.ktp.held', { visit: held.id }) }, t('error.form'), 422); }

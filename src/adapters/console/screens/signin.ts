@@ -22,7 +22,7 @@ ${message ?? ''}
 <p id="tap-status" class="tap-status" role="status" aria-live="polite"></p>
 <form method="post" action="/signin" class="card signin" data-signin>
 <input type="hidden" name="_csrf" value="${csrf}">
-<input type="hidden" name="tap" value="" data-tap-field="officer">
+<input type="hidden" name="tap" value="" data-tap-field="officer" data-unproven="${t('desk.unproven')}">
 <input type="hidden" name="next" value="${values.next ?? ''}">
 <label for="officer">${t('signin.officer')}</label>
 <select id="officer" name="officer" required>
@@ -84,6 +84,8 @@ export function signinScreen(app: ConsoleApp, ctx: ConsoleContext): void {
       title: t('signin.title'), live: false, status,
       body: h`<div hx-ext="sse" sse-connect="/live?signin=1"><div hidden sse-swap="desk"></div>${form(ctx, t, c.get('csrf'), { officer: officerId, next: f.next }, h`<p class="error" role="alert">${msg}</p>`)}</div>`,
     });
+    // A card showing an enrolled badge's UID without its proof signs nobody in (a suspected copy: the officer is told).
+    if (tapped?.notice.kind === 'unproven') return again(t('desk.unproven'), 422);
     if (!officerId || !pin) return again(t('error.form'), 422);
     // scrypt on the thread pool first; the write queue (shared with the taps) then only counts the try.
     const match = await pinHashes.run(() => ctx.ports.officers.matchPin(officerId, pin));
