@@ -226,6 +226,27 @@ describe('health checklist: secure badges (issue 15)', () => {
     expect(strict.detail).toContain('visitors are refused there (badges.visitorsNeedSecureReader: true); no in-reader authenticates badges, so no visitor can be let in');
   });
 
+  it('a desk reader of UIDs only is named once secure badges are enrolled: it cannot verify a returned badge', () => {
+    const check = (desk: false | string, enrolled: boolean, readers: { id: string; direction: string; secure: false | string }[] = secure) => {
+      const { store, dir } = newStore();
+      healthyDaemon(store);
+      if (enrolled) store.saveSecureBadge({ uid: '04C1C2C3C4C5C6', keyVersion: 3, holder: 'pool', enrolledAt: NOW }, 'O1');
+      const badges = { readers, visitorsNeedSecureReader: false, keyFile: () => keys('ok'), deskReaders: [{ id: 'desk', secure: desk }] };
+      return byItem(runChecklist(store, opts(dir, { badges }), env(healthyRoot())).items, 'badge-readers');
+    };
+    const plain = check(false, true);
+    expect(plain).toMatchObject({ status: 'warn', value: 1 });
+    expect(plain.detail).toBe('desk reader desk (secure: false) cannot verify returned secure badges (1 enrolled): a copy of a badge\'s UID is taken back as the badge; configure it secure: ntag424 (docs/badges.md, section 5)');
+    // Nothing enrolled yet, or a desk reader that proves cards: no warning of it.
+    expect(check(false, false)).toMatchObject({ status: 'ok', value: 0 });
+    expect(check('ntag424', true)).toMatchObject({ status: 'ok', value: 0 });
+    // Beside plain door readers: both said, in one warning.
+    const both = check(false, true, em4100);
+    expect(both.status).toBe('warn');
+    expect(both.detail).toContain('reader in, out (secure: false): badges read here can be copied');
+    expect(both.detail).toContain('desk reader desk (secure: false) cannot verify returned secure badges');
+  });
+
   it('without badge checks (an older caller) neither item is there', () => {
     const { store, dir } = newStore();
     healthyDaemon(store);
