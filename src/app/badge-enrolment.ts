@@ -179,7 +179,7 @@ export class BadgeEnrolment {
     const o = this.store.officer(by.trim().toUpperCase());
     if (!o) throw new NotFound('officer', `no officer with id "${by}"`, { field: 'by' });
     if (o.role !== 'head' || !o.active) {
-      throw new Refused(`officer ${o.id} is ${o.active ? o.role : 'deactivated'}; only an active head enrols badges`, { field: 'by' });
+      throw new Refused(`officer ${o.id} is ${o.active ? o.role : 'deactivated'}; only an active head enrols badges`, { field: 'by', code: 'secure_badge.enrol_not_head', params: { officer: o.id } });
     }
     return o.id;
   }
@@ -188,14 +188,14 @@ export class BadgeEnrolment {
   private holderOfficer(id: string): Officer {
     const o = this.store.officer(id.trim().toUpperCase());
     if (!o) throw new NotFound('officer', `no officer with id "${id}"`, { field: 'officer' });
-    if (!o.active) throw new Refused(`officer ${o.id} is deactivated: activate them before enrolling their badge`, { field: 'officer' });
+    if (!o.active) throw new Refused(`officer ${o.id} is deactivated: activate them before enrolling their badge`, { field: 'officer', code: 'secure_badge.officer_inactive', params: { officer: o.id } });
     return o;
   }
 
   /** A pool badge that may be (re-)enrolled: not retired, not lost. */
   private usablePoolBadge(b: VisitorBadge): void {
     if (b.status === 'retired' || b.status === 'lost') {
-      throw new Refused(`badge ${b.label} is ${b.status}: it is not enrolled${b.status === 'lost' ? ' (a head puts a found badge back first: pintu badge found)' : ''}`, { field: 'label' });
+      throw new Refused(`badge ${b.label} is ${b.status}: it is not enrolled${b.status === 'lost' ? ' (a head puts a found badge back first: pintu badge found)' : ''}`, { field: 'label', code: `secure_badge.label_${b.status}`, params: { label: b.label } });
     }
   }
 }

@@ -76,6 +76,20 @@ describe('the console page of secure badges', () => {
     expect(after.text).toContain(`Aman — kunci versi ${v}`);
   });
 
+  it('a lost pool badge is refused in the officer\'s words before any card is asked for, nothing written', async () => {
+    const head = await door.signedIn('O1');
+    await head.get('/badges/secure');
+    door.store.setBadge(CARDS.badge3, 'lost', null);
+    const before = events('badge.enrolled').length;
+    const r = await head.post('/badges/secure/pool', { label: 'TAMU-03', pin: PINS.O1 });
+    expect(r.text).toContain('Kartu khusus TAMU-03 dilaporkan hilang: kepala mengembalikannya ke persediaan dahulu (kartu ditemukan).');
+    expect(r.text).not.toContain('it is not enrolled');
+    expect(door.badgeWriter.waiting).toBe(false);
+    expect(events('badge.enrolled').length).toBe(before);
+    expect(door.store.secureBadge(CARDS.badge3)).toBeNull();
+    door.store.setBadge(CARDS.badge3, 'available', null);
+  });
+
   it('a wrong PIN asks for no card and writes nothing, and counts toward the lock', async () => {
     const head = await door.signedIn('O1');
     await head.get('/badges/secure');
