@@ -110,7 +110,7 @@ export function deskCommand(program: Command): void {
       try {
         await reader.start((t) => input.tap(t), (err) => process.stderr.write(`desk reader: ${err.message}\n`));
         process.stdout.write(`desk reader "${rc.id}" ready (${rc.kind}); officer ${officer.id} (${officer.role})\n`);
-        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice, config.visits.rules);
+        await deskLoop(input, visits, watchlistService(config, store), store, officer.id, config.visits.timeZone, config.privacy.notice, config.visits.rules, deskSecure);
       } finally {
         await reader.stop();
         rl.close();
@@ -125,7 +125,7 @@ export function watchlistWarning(m: WatchlistMatch, tz: string): string {
     + 'The head has been alerted; this does not deny the visit by itself: follow the SOP.';
 }
 
-async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string, notice: string, rules: ServerRoomRules): Promise<void> {
+async function deskLoop(input: DeskInput, visits: VisitService, watchlist: WatchlistService, store: Store, by: string, tz: string, notice: string, rules: ServerRoomRules, deskSecure: boolean): Promise<void> {
   const say = (s: string): void => void process.stdout.write(s + '\n');
   /** A KTP read at the desk: checked against the watchlist through the visits it was recorded for (offline, by keyed hashes). */
   const checkKtp = (uid: string): void => {
@@ -139,7 +139,7 @@ async function deskLoop(input: DeskInput, visits: VisitService, watchlist: Watch
     try {
       if (choice === '1') await intake(input, visits, by, notice, say, checkKtp, (nik) => { const e = watchlist.matchNik(nik); if (e) say(`  WARNING watchlist: this NIK is on the watchlist (entry ${e.id}, until ${formatTime(e.until, tz)}): ${e.reason}. The head has been alerted; follow the SOP.`); });
       else if (choice === '2') await issue(input, visits, by, rules, say);
-      else if (choice === '3') await giveBack(input, visits, store, by, say);
+      else if (choice === '3') await giveBack(input, visits, store, by, say, deskSecure);
       else if (choice === '4') {
         const c = await input.card('tap the KTP on the desk reader (or type its UID): ');
         if (!c) return;
@@ -198,10 +198,15 @@ async function issue(input: DeskInput, visits: VisitService, by: string, rules: 
   say(`badge issued to visit ${r.id}; keep the KTP at the desk. The visitor wears the badge visibly and enters with an escort.`);
 }
 
-async function giveBack(input: DeskInput, visits: VisitService, store: Store, by: string, say: (s: string) => void): Promise<void> {
+async function giveBack(input: DeskInput, visits: VisitService, store: Store, by: string, say: (s: string) => void, deskSecure: boolean): Promise<void> {
   const c = await input.card('tap the returned badge (or type its UID or label): ');
   if (!c) return;
   const badge = visits.findBadge('uid' in c ? c.uid : c.typed);
+  // A desk reader that proves cards takes an enrolled secure badge back only from the card itself: a typed label would
+  // check nothing, and the card handed over may be a copy of its UID (the genuine badge kept).
+  if (deskSecure && 'typed' in c && store.secureBadge(badge.uid)) {
+    throw new UserError(`badge ${badge.label} is a secure badge: tap the returned card on the desk reader (it must prove its key); nothing was recorded`);
+  }
   if (badge.status !== 'issued' || !badge.visitId) throw new UserError(`badge ${badge.label} is ${badge.status}, not out with a visit`);
   const v = visits.visit(badge.visitId);
   say(`visit ${v.id}: devices brought in: ${v.devicesIn.map((d) => `${d.description} [${d.serial}]`).join('; ') || 'none'}`);
