@@ -10,7 +10,8 @@ import { NotFound, Refused, UserError } from '../domain/errors.js';
 import { event, incidentRecorded, isAlertType } from '../domain/events.js';
 import { DAY_MS, isCalendarDate, zoneOffsetMs } from '../domain/time.js';
 import { normalizeUid } from '../domain/uid.js';
-import type { SecureBadge } from '../domain/badge-proof.js';
+import type { CardProof, SecureBadge } from '../domain/badge-proof.js';
+import { DeskCloneAlarms } from './desk-clone-alarm.js';
 import { checkText } from './input-checks.js';
 
 /** Largest page of the visit list. */
@@ -132,6 +133,7 @@ export class ConsoleQueryService implements ConsoleQueries {
 /** Alarms at the door: the open ones, and their acknowledgement by an officer (an event with the actor). */
 export class AlarmService implements AlarmDesk {
   private readonly now: () => number;
+  private readonly deskClones: DeskCloneAlarms;
 
   /**
    * Bind to a store and a clock (the clock guard's effective time in the daemon); `sendIncidentText`: a note's
@@ -139,6 +141,12 @@ export class AlarmService implements AlarmDesk {
    */
   constructor(private readonly store: StorePort, now?: () => number, private readonly sendIncidentText = false) {
     this.now = now ?? Date.now;
+    this.deskClones = new DeskCloneAlarms(store, this.now);
+  }
+
+  /** A suspected copy refused at a secure desk reader: `alarm.desk_clone_suspected`, once per card per few seconds. */
+  deskCloneSuspected(reader: string, uid: string, proof: CardProof | undefined): boolean {
+    return this.deskClones.raise(reader, uid, proof);
   }
 
   /** Alarms not yet acknowledged, newest first. */

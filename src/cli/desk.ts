@@ -9,6 +9,7 @@ import { createReader, readerExtras } from '../adapters/readers.js';
 import type { CardReader, RawTap } from '../ports/hardware.js';
 import { deskTapUnproven } from '../domain/badge-proof.js';
 import type { VisitService } from '../app/visit-service.js';
+import { DeskCloneAlarms } from '../app/desk-clone-alarm.js';
 import { parseDevice, typedUid } from './input.js';
 import { UserError } from '../domain/errors.js';
 import { isRandomUid } from '../domain/uid.js';
@@ -78,7 +79,7 @@ class DeskInput {
 export const RANDOM_UID_TEXT = '  ! this card gives a random UID; record the KTP manually (ISO 14443, 4 bytes starting 08: it changes at every tap, so it can neither link a KTP nor be a badge)';
 
 /** What the desk says when a card shows an enrolled secure badge's UID but did not prove its key (issue 15). */
-export const UNPROVEN_TEXT = 'this card shows the UID of an enrolled secure badge but did not prove its key: a suspected copy. Nothing was recorded. Keep the card and tell the head.';
+export const UNPROVEN_TEXT = 'this card shows the UID of an enrolled secure badge but did not prove its key: a suspected copy. The visit and the badge are unchanged; an alarm was raised. Keep the card and tell the head.';
 
 const MENU = `
   1  new visitor   (tap the KTP, fill in the form)
@@ -104,7 +105,13 @@ export function deskCommand(program: Command): void {
       const rl = createInterface({ input: process.stdin, terminal: false });
       // A desk reader that proves cards (secure: ntag424) lets an enrolled badge count only with its proof, as the door does.
       const deskSecure = rc.secure !== false;
-      const input = new DeskInput(rl, (t) => deskTapUnproven({ enrolled: store.secureBadge(t.uid), proof: t.proof, deskSecure }));
+      // A suspected copy is refused and raises alarm.desk_clone_suspected (once per card in a few seconds), as the console does.
+      const clones = new DeskCloneAlarms(store, () => store.clock.now());
+      const input = new DeskInput(rl, (t) => {
+        if (!deskTapUnproven({ enrolled: store.secureBadge(t.uid), proof: t.proof, deskSecure })) return false;
+        try { clones.raise(rc.id, t.uid, t.proof); } catch (err) { process.stderr.write(`desk: recording the suspected copy failed (${(err as Error).name})\n`); }
+        return true;
+      });
       const deskLog = createLogger('warn', 2);
       const reader: CardReader = await createReader(rc, deskLog, readerExtras(config.badges, [rc], deskLog));
       try {

@@ -170,6 +170,11 @@ export const EVENT_SCHEMAS = {
     visit: visit.optional(), officer: officer.optional(),
     why: z.enum(['uid-only', ...PROOF_FAILURES] as ['uid-only', ...ProofFailure[]]).describe('what the card failed to prove (uid-only: read by a reader that cannot authenticate)'),
   }).describe('a card showed an enrolled badge\'s UID but did not prove its key: a copy'),
+  'alarm.desk_clone_suspected': z.object({
+    reader, badge, holder: z.enum(['visitor', 'officer']).describe('whose badge the UID names'),
+    visit: visit.optional(), officer: officer.optional(),
+    why: z.enum(['uid-only', ...PROOF_FAILURES] as ['uid-only', ...ProofFailure[]]).describe('what the card failed to prove (uid-only: no proof came with the tap)'),
+  }).describe('a card showing an enrolled badge\'s UID failed its proof at the desk: a copy'),
   'incident.recorded': z.object({
     incident: count('incident number'), officer, visit: visit.nullable(),
     text: id('the entry\'s text, only where the site sends it (central.sendIncidentText; it may name people)').optional(),
@@ -322,6 +327,8 @@ export const DOOR_ALARM_TYPES = {
   fire: 'alarm.fire', fireInputFault: 'alarm.fire_input_fault',
   // Issue 15 item 1: a copied badge.
   cloneSuspected: 'alarm.clone_suspected',
+  // The same copy tapped on a secure desk reader (refused there; alarm.clone_suspected needs a door direction).
+  deskCloneSuspected: 'alarm.desk_clone_suspected',
 } as const satisfies Record<string, EventType>;
 
 /** Event types named `alarm.*` that are no alarm: an officer's acknowledgement of one. */

@@ -6,7 +6,7 @@
  */
 import type { ChecklistItem, Device, Officer, Role, Visit, VisitState, VisitorBadge } from '../domain/types.js';
 import type { StoredEvent } from '../domain/events.js';
-import type { SecureBadge } from '../domain/badge-proof.js';
+import type { CardProof, SecureBadge } from '../domain/badge-proof.js';
 import type { CardReader } from './hardware.js';
 import type { DoorStatusRow, Incident } from './store.js';
 import type { VisitCommands } from './visit-commands.js';
@@ -99,6 +99,11 @@ export interface AlarmDesk {
   open(limit?: number): OpenAlarm[];
   /** An officer acknowledges an alarm (`alarm.acknowledged` with the actor), with an optional note. */
   acknowledge(seq: number, by: string, note?: string): void;
+  /**
+   * A secure desk reader refused a tap as a suspected copy of enrolled badge `uid` (issue 15): raise
+   * `alarm.desk_clone_suspected` (once per card in a few seconds). Returns whether an alarm was written.
+   */
+  deskCloneSuspected(reader: string, uid: string, proof: CardProof | undefined): boolean;
 }
 
 /** How the visit list is searched. */

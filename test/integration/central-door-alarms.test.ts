@@ -36,6 +36,7 @@ const ALARMS: Record<keyof typeof DOOR_ALARM_TYPES, DomainEvent> = {
   fireInputFault: event('alarm.fire_input_fault', { alarmLine: true, supervisionLine: false, duringFire: false }),
   watchlistMatch: event('alarm.watchlist_match', { visit: 'V-20261201-005', entry: 1, where: 'ktp', officer: 'O2' }),
   cloneSuspected: event('alarm.clone_suspected', { reader: 'in', direction: 'in', badge: '04A1B2C3D4E5F6', holder: 'visitor', visit: 'V-20261201-006', why: 'wrong-key' }),
+  deskCloneSuspected: event('alarm.desk_clone_suspected', { reader: 'desk', badge: '04A1B2C3D4E5F7', holder: 'officer', officer: 'O3', why: 'not-secure-card' }),
 };
 /** Ordinary events that raise nothing. */
 const ORDINARY: DomainEvent[] = [

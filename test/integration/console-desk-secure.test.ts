@@ -12,8 +12,8 @@ import type { CardProof } from '../../src/domain/badge-proof.js';
 import { CARDS, PINS, startConsoleDoor, type ConsoleClient, type ConsoleDoor } from '../helpers/console.js';
 import { DEFAULT_RULES } from '../../src/domain/rules.js';
 
-const COPY_ID = 'Kartu ini menunjukkan nomor kartu khusus yang terdaftar, tetapi tidak membuktikan kuncinya: diduga kartu tiruan. Kartu tidak diterima dan tidak ada yang dicatat. Tahan kartu ini dan laporkan kepada kepala.';
-const COPY_EN = 'This card shows the number of an enrolled special badge but did not prove its key: a suspected copy. The card is not accepted and nothing is recorded. Keep the card and tell the head.';
+const COPY_ID = 'Kartu ini menunjukkan nomor kartu khusus yang terdaftar, tetapi tidak membuktikan kuncinya: diduga kartu tiruan. Kartu tidak diterima; kunjungan dan kartu tidak berubah, dan peringatan dicatat. Tahan kartu ini dan laporkan kepada kepala.';
+const COPY_EN = 'This card shows the number of an enrolled special badge but did not prove its key: a suspected copy. The card is not accepted; the visit and the badge are unchanged, and an alarm is raised. Keep the card and tell the head.';
 const GENUINE: CardProof = { kind: 'authenticated', keyVersion: 1, keyAccepted: true };
 const OLD_KEY: CardProof = { kind: 'authenticated', keyVersion: 1, keyAccepted: false };
 const WRONG_KEY: CardProof = { kind: 'failed', why: 'wrong-key' };
@@ -112,6 +112,43 @@ describe('console: a secure desk reader checks enrolled badges like the door', (
     const done = await staff.post(`/visits/${id}/issue`, { tap: again!, rules: DEFAULT_RULES.version });
     expect(done.status).toBe(303);
     expect(door.store.visit(id)).toMatchObject({ state: 'issued', badgeUid: CARDS.badge2 });
+  });
+
+  it('raises alarm.desk_clone_suspected once for a copy tapped again and again (ids only); none for the genuine card', async () => {
+    // TAMU-03 is enrolled here (no other test taps it), issued to a visit: the alarm names that visit, never a person.
+    door.store.saveSecureBadge({ uid: CARDS.badge3, keyVersion: 1, holder: 'pool', enrolledAt: Date.now() }, 'O1');
+    const id = door.seedVisit({ issue: 'TAMU-03' });
+    const seq = door.store.events.lastSeq();
+    const alarms = (): { data: Record<string, unknown> }[] => door.store.events.since(seq).filter((e) => e.type === 'alarm.desk_clone_suspected');
+    /** Every write queued so far (the alarms of the taps before) has run. */
+    const settled = (): Promise<unknown> => door.console.context.ports.write('test.barrier', () => null);
+    door.desk.tap(CARDS.badge3, { proof: WRONG_KEY });
+    await settled();
+    for (const proof of [NO_APP, undefined, WRONG_KEY]) door.desk.tap(CARDS.badge3, proof ? { proof } : {});
+    await settled();
+    expect(alarms().map((e) => e.data)).toMatchObject([{ reader: 'desk', badge: CARDS.badge3, holder: 'visitor', visit: id, why: 'wrong-key' }]);
+    expect(alarms()[0]!.data).not.toHaveProperty('officer');
+    expect(JSON.stringify(alarms())).not.toMatch(/Visitor|PT Contoh|\d{16}/); // no name, organisation or NIK
+    door.desk.tap(CARDS.badge3, { proof: GENUINE });
+    await settled();
+    expect(alarms()).toHaveLength(1);
+    expect(door.store.visit(id)).toMatchObject({ state: 'issued', badgeUid: CARDS.badge3 });
+    // The alarm is open for the console's banner, like the door's.
+    expect(door.console.context.ports.alarms.open().some((a) => a.event.type === 'alarm.desk_clone_suspected')).toBe(true);
+  });
+
+  it('names the officer (by id) when a copy of an officer\'s enrolled badge is tapped; none for the genuine card', async () => {
+    door.store.saveSecureBadge({ uid: CARDS.coordinator, keyVersion: 1, holder: 'officer', enrolledAt: Date.now() }, 'O1');
+    const seq = door.store.events.lastSeq();
+    const settled = (): Promise<unknown> => door.console.context.ports.write('test.barrier', () => null);
+    door.desk.tap(CARDS.coordinator, { proof: GENUINE });
+    await settled();
+    expect(door.store.events.since(seq).filter((e) => e.type.startsWith('alarm.'))).toEqual([]);
+    door.desk.tap(CARDS.coordinator, { proof: { kind: 'failed', why: 'uid-mismatch' } });
+    await settled();
+    expect(door.store.events.since(seq).filter((e) => e.type === 'alarm.desk_clone_suspected').map((e) => e.data))
+      .toMatchObject([{ reader: 'desk', badge: CARDS.coordinator, holder: 'officer', officer: 'O2', why: 'uid-mismatch' }]);
+    expect(JSON.stringify(door.store.events.since(seq))).not.toContain('Budi');
   });
 
   it('signs nobody in with a copy of an officer\'s enrolled badge', async () => {

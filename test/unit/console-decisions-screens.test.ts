@@ -51,7 +51,7 @@ function world(limitValidity?: (from: number, until: number) => number): World {
   const ports: ConsolePorts = {
     desk: visits as unknown as DeskCommands,
     officers: {} as ConsolePorts['officers'],
-    alarms: { open: () => [], acknowledge: () => undefined },
+    alarms: { open: () => [], acknowledge: () => undefined, deskCloneSuspected: () => false },
     watchlist: {} as ConsolePorts['watchlist'],
     queries: {
       visit: (id) => store.visit(id),

@@ -133,6 +133,7 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'badge.key_reset': (d, _t, n) => ({ badge: n.badge(d.badge), officer: n.officer(d.by) }),
   'badge.key_rotated': (d, t) => ({ version: d.keyVersion, previous: d.previousKeyVersion, kept: t(d.previousAccepted ? 'ev.badge.previousAccepted' : 'ev.badge.previousRefused') }),
   'alarm.clone_suspected': (d, t, n) => ({ reader: d.reader, who: d.officer ? t('ev.officerWho', { officer: n.officer(d.officer) }) : d.visit ? t('ev.visitor', { visit: d.visit, badge: n.badge(d.badge) }) : n.badge(d.badge) }),
+  'alarm.desk_clone_suspected': (d, t, n) => ({ reader: d.reader, who: d.officer ? t('ev.officerWho', { officer: n.officer(d.officer) }) : d.visit ? t('ev.visitor', { visit: d.visit, badge: n.badge(d.badge) }) : n.badge(d.badge) }),
   'incident.recorded': (d, t, n) => ({ incident: d.incident, officer: n.officer(d.officer), visit: opt(t, 'ev.withVisit', d.visit ? { visit: d.visit } : null) }),
   'door.enabled': (d, t, n) => ({ officer: n.officer(d.officer), reason: opt(t, 'ev.reason', d.reason ? { reason: d.reason } : null) }),
   'door.disabled': (d, t, n) => ({ officer: n.officer(d.officer), reason: opt(t, 'ev.reason', d.reason ? { reason: d.reason } : null) }),

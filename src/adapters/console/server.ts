@@ -149,6 +149,11 @@ export class ConsoleServer {
               this.ports.write('console.ktp_watchlist', () => this.ports.watchlist.ktpTapped(tap.uid, null))
                 .catch((err: unknown) => this.log.error({ err: (err as Error).name }, 'watchlist check of a desk tap failed')); // the message may name the UID
             }
+            // A suspected copy of an enrolled secure badge (refused for every desk step): an alarm, as at the door (issue 15).
+            if (notice.kind === 'unproven') {
+              this.ports.write('console.desk_clone_alarm', () => this.ports.alarms.deskCloneSuspected(reader.id, tap.uid, tap.proof))
+                .catch((err: unknown) => this.log.error({ err: (err as Error).name }, 'recording a suspected copy at the desk failed')); // the message may name the UID
+            }
           } catch (err) { this.log.error({ err: (err as Error).message }, 'desk tap failed'); }
         },
         (err) => this.log.warn({ err: err.message, reader: reader.id }, 'desk reader error'),
