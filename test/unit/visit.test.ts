@@ -369,8 +369,9 @@ describe('property: random command sequences', () => {
       expect(json).not.toContain(NIK);
       expect(json).not.toContain(PHONE);
       expect(json).not.toContain('Rahmawati');
-    }), { numRuns: 1500 });
-    // The generator must actually walk the whole graph, or the property proves little.
+    }), { numRuns: 4000 });
+    // The generator must actually walk the whole graph, or the property proves little. With expire in the graph (issue
+    // 14) 1,500 runs once missed two rare edges (approved>expired, revoked>revoked) on a fresh clone: 4000 now (~4 s).
     const expected = Object.entries(NEXT).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`));
     expect([...seen].sort()).toEqual(expected.sort());
   });
