@@ -8,7 +8,8 @@ import type { RawTap } from '../../src/ports/hardware.js';
 import type { ReaderConfig } from '../../src/config/schema.js';
 import { startPtyPair, type PtyPair } from '../helpers/socat.js';
 
-async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+// Generous: on a loaded 2-core runner socat's exit and the kernel's hang-up can take seconds to reach the reader.
+async function waitUntil(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
@@ -147,7 +148,7 @@ describe('SerialCardReader over a real pty pair (socat)', () => {
     send(encodeEm4100Frame('1122334455'));
     await waitUntil(() => taps.length === 2, 'a tap after reopening');
     expect(taps[1]!.uid).toBe('1122334455');
-  });
+  }, 90_000);
 
   it('fails to start with a clear error naming the path', async () => {
     const path = `${pair.dir}/no-such-device`;

@@ -198,8 +198,10 @@ describe('console decisions', () => {
     const before = w.store.events.lastSeq();
     const id = w.request('Dewi Live');
     w.ctx.live.onEvents(w.store.events.since(before));
-    const deadline = Date.now() + 5000;
-    while (!got.some((m) => m.event === 'queue') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Panes are sent one per turn of the event loop: wait for both the queue and the count, for both viewers.
+    const deadline = Date.now() + 15_000;
+    const has = (list: typeof got, event: string): boolean => list.some((m) => m.event === event);
+    while (!(has(got, 'queue') && has(got, 'pending-count') && has(forStaff, 'queue')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     off();
     offStaff();
     const pane = got.find((m) => m.event === 'queue')!.data;
