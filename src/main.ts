@@ -169,6 +169,7 @@ export function schedulerSettings(config: Config): SchedulerSettings {
 export async function createDoorIo(config: Config, log: Log): Promise<DoorIo> {
   // The sim wires a fire input where the site declares one (gpio.fireAlarm), so a sim door behaves like its real one.
   if (config.hardware === 'sim') return new SimDoorIo({ fireInput: config.gpio.fireAlarm !== undefined });
+  if (config.hardware === 'gpiod') throw new Error('hardware: gpiod is not available yet in this build; use hardware: gpio');
   const { createOnoffDoorIo } = await import('./adapters/gpio/onoff-door-io.js');
   return createOnoffDoorIo(config.gpio, log);
 }
@@ -235,7 +236,7 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   const onEvents = (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); feed.publish(events); };
   const doorLog = log.child({ component: 'door', door: config.door.id });
   // A door opened in the last moments of the strike is seen only after the switch's debounce.
-  const graceMs = config.hardware === 'gpio' ? config.gpio.doorSwitch.debounceMs : 0;
+  const graceMs = config.hardware !== 'sim' ? config.gpio.doorSwitch.debounceMs : 0;
   const door = new DoorController({
     io,
     // graceMs: a door opened in the last moments of the strike is seen only after the switch's debounce.

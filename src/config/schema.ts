@@ -79,7 +79,21 @@ export const readerSchema = z
 /** Config of one card reader. */
 export type ReaderConfig = z.infer<typeof readerSchema>;
 
-/** GPIO wiring (used when `hardware: gpio`). */
+/** The door's status signals for the visitor (issue 16): each colour and the buzzer an output pin; leave any out. */
+const indicatorsSchema = z
+  .object({
+    /** Green LED (granted). */
+    green: pin.optional(),
+    /** Red LED (refused, alarm). */
+    red: pin.optional(),
+    /** Amber LED (waiting for an escort). */
+    amber: pin.optional(),
+    /** Active buzzer. */
+    buzzer: pin.optional(),
+  })
+  .strict();
+
+/** GPIO wiring (used when `hardware: gpio` or `gpiod`). */
 export const gpioSchema = z
   .object({
     /** Strike relay output. */
@@ -90,6 +104,15 @@ export const gpioSchema = z
     exitButton: inputPin.prefault({ pin: 22, activeLow: true }),
     /** Fire-alarm input with its supervision line (absent: no fire panel connected to this door). */
     fireAlarm: fireAlarmPin.optional(),
+    /** Status LED (green/red/amber) and buzzer at the door (absent: none wired). */
+    indicators: indicatorsSchema.optional(),
+    /** The UPS HAT's mains signal (active = mains present; absent: not wired). */
+    mains: inputPin.extend({
+      /** Debounce of the mains signal in milliseconds. */
+      debounceMs: z.number().int().min(0).max(1000).default(200),
+    }).strict().optional(),
+    /** gpiod: the GPIO character device (/dev/gpiochipN) or its label; `auto` finds the header's chip by label. */
+    chip: z.string().min(1).default('auto'),
     /** sysfs GPIO number of BCM 0: `auto` finds it from /sys/class/gpio/gpiochip*, or give a number to override. */
     chipBase: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
     /** Root of the sysfs GPIO tree (tests point this at a fake tree). */
@@ -394,7 +417,7 @@ export const configSchema = z
     site: id,
     door: doorSchema,
     dataDir: z.string().min(1).default('/var/lib/pintu'),
-    hardware: z.enum(['sim', 'gpio']).default('sim'),
+    hardware: z.enum(['sim', 'gpio', 'gpiod']).default('sim'),
     escort: escortSchema.prefault({}),
     readers: z.array(readerSchema).default([]),
     gpio: gpioSchema.prefault({}),
@@ -418,11 +441,22 @@ export const configSchema = z
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['readers', i, 'id'], message: `duplicate reader id "${r.id}"` });
       seen.add(r.id);
     });
-    const pins = [c.gpio.relay.pin, c.gpio.doorSwitch.pin, c.gpio.exitButton.pin];
-    if (c.gpio.fireAlarm) pins.push(c.gpio.fireAlarm.pin, c.gpio.fireAlarm.supervision.pin);
-    if (new Set(pins).size !== pins.length) {
-      const names = c.gpio.fireAlarm ? 'relay, doorSwitch, exitButton, fireAlarm and fireAlarm.supervision' : 'relay, doorSwitch and exitButton';
-      ctx.addIssue({ code: 'custom', path: ['gpio'], message: `${names} must use different pins` });
+    const g = c.gpio;
+    const named: Array<[string, number | undefined]> = [
+      ['relay', g.relay.pin], ['doorSwitch', g.doorSwitch.pin], ['exitButton', g.exitButton.pin],
+      ['fireAlarm', g.fireAlarm?.pin], ['fireAlarm.supervision', g.fireAlarm?.supervision.pin],
+      ['indicators.green', g.indicators?.green?.pin], ['indicators.red', g.indicators?.red?.pin],
+      ['indicators.amber', g.indicators?.amber?.pin], ['indicators.buzzer', g.indicators?.buzzer?.pin], ['mains', g.mains?.pin],
+    ];
+    const used = named.filter((n): n is [string, number] => n[1] !== undefined);
+    if (new Set(used.map(([, p]) => p)).size !== used.length) {
+      const names = used.map(([n]) => n);
+      const clash = used.find(([n, p]) => used.some(([m, q]) => m !== n && q === p))!;
+      const others = used.filter(([m, q]) => m !== clash[0] && q === clash[1]).map(([m]) => m);
+      ctx.addIssue({
+        code: 'custom', path: ['gpio'],
+        message: `${names.slice(0, -1).join(', ')} and ${names.at(-1)!} must use different pins (${[clash[0], ...others].join(' and ')} all use BCM ${clash[1]})`,
+      });
     }
   });
 

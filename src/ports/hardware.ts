@@ -142,6 +142,44 @@ export interface FireInputs {
   supervision: DigitalInput;
 }
 
+/** A plain digital output other than the strike: one colour of the door's status LED, or its buzzer. */
+export interface DigitalOutput {
+  /** Drive the output (true = lit / sounding, polarity applied). Synchronous; never throws for an open pin. */
+  set(on: boolean): void;
+  /** What the output was last driven to. */
+  readonly isOn: boolean;
+  /** Drive it off and release the pin. Idempotent. */
+  close(): void;
+}
+
+/** The visitor-facing signals at the door (issue 16): each present only where it is wired (`gpio.indicators`). */
+export interface DoorIndicators {
+  /** Green LED: granted. */
+  green?: DigitalOutput;
+  /** Red LED: refused, alarm. */
+  red?: DigitalOutput;
+  /** Amber LED: waiting for an escort. */
+  amber?: DigitalOutput;
+  /** Buzzer (an active buzzer: on = sounding). */
+  buzzer?: DigitalOutput;
+}
+
+/** Which pin and polarity the strike was set up on, resolved by the adapter (for the /run record of `relay-off`). */
+export interface RelayPinInfo {
+  /** The door I/O kind that drove it. */
+  hardware: 'gpio' | 'gpiod';
+  /** BCM number. */
+  pin: number;
+  /** true when a low level energises the relay. */
+  activeLow: boolean;
+  /** sysfs: the kernel GPIO number used (chip base + BCM). */
+  sysfsNumber?: number;
+  /** sysfs: the root of the sysfs GPIO tree used. */
+  sysfsRoot?: string;
+  /** gpiod: the character device used, e.g. /dev/gpiochip0. */
+  chip?: string;
+}
+
 /** All door I/O: the strike relay, the two door inputs and, where wired, the fire-alarm input. */
 export interface DoorIo {
   /** The strike relay. */
@@ -152,6 +190,12 @@ export interface DoorIo {
   exitButton: DigitalInput;
   /** The fire-alarm input (absent: the site has no fire panel connected, `gpio.fireAlarm` not set). */
   fire?: FireInputs;
+  /** The status LED and buzzer at the door (absent: none wired). */
+  indicators?: DoorIndicators;
+  /** The UPS's mains signal: active = mains present, inactive = running on battery (absent: not wired). */
+  mains?: DigitalInput;
+  /** The strike's resolved pin and polarity (GPIO adapters; absent for the sim). */
+  relayPin?: RelayPinInfo;
   /** Release everything, relay off first. */
   close(): void;
 }

@@ -42,7 +42,7 @@ describe('config defaults have one source, the schema', () => {
       dataDir: '/var/lib/pintu', hardware: 'sim', readers: [],
       door: { strikeSeconds: 5, heldOpenSeconds: 30, relockOnClose: false, officerRoles: ['staff', 'coordinator', 'head'], antiPassback: true, repeatTapSeconds: 2 },
       escort: { required: true, windowSeconds: 30 },
-      gpio: { relay: { pin: 17, activeLow: false }, doorSwitch: { pin: 27, activeLow: false, debounceMs: 50 }, exitButton: { pin: 22, activeLow: true, debounceMs: 50 }, chipBase: 'auto', sysfsRoot: '/sys/class/gpio' },
+      gpio: { relay: { pin: 17, activeLow: false }, doorSwitch: { pin: 27, activeLow: false, debounceMs: 50 }, exitButton: { pin: 22, activeLow: true, debounceMs: 50 }, chip: 'auto', chipBase: 'auto', sysfsRoot: '/sys/class/gpio' },
       sop: { standardsMinutes: DEFAULT_STANDARDS },
       visits: { defaultValidity: 'end-of-day', timeZone: 'Asia/Jakarta', maxValidityDays: 31 },
       storage: { synchronous: 'full' }, health: { intervalDays: 30, readerSilentDays: 14 }, backup: { keep: 7, hour: 2 },
