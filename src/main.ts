@@ -169,7 +169,10 @@ export function schedulerSettings(config: Config): SchedulerSettings {
 export async function createDoorIo(config: Config, log: Log): Promise<DoorIo> {
   // The sim wires a fire input where the site declares one (gpio.fireAlarm), so a sim door behaves like its real one.
   if (config.hardware === 'sim') return new SimDoorIo({ fireInput: config.gpio.fireAlarm !== undefined });
-  if (config.hardware === 'gpiod') throw new Error('hardware: gpiod is not available yet in this build; use hardware: gpio');
+  if (config.hardware === 'gpiod') {
+    const { createGpiodDoorIo } = await import('./adapters/gpio/gpiod-door-io.js');
+    return createGpiodDoorIo(config.gpio, log);
+  }
   const { createOnoffDoorIo } = await import('./adapters/gpio/onoff-door-io.js');
   return createOnoffDoorIo(config.gpio, log);
 }
