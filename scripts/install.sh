@@ -15,6 +15,8 @@
 # Environment: PINTU_NODE=/path/to/node overrides the Node.js found on PATH.
 #              PINTU_TEST_SYSTEMCTL=/path/to/fake runs the systemctl steps with that command, even with --prefix
 #              (tests; udevadm is not called under a prefix).
+#              PINTU_TEST_PYTHON=/path/to/fake is asked instead of /usr/bin/python3 whether libgpiod's Python
+#              bindings can be imported (tests).
 set -eu
 umask 022
 
@@ -239,6 +241,18 @@ exec $NODE /opt/$APP_NAME/dist/src/cli/index.js "\$@"
 EOF
 install_file "$TMP/wrapper" "$R/usr/local/bin/pintu" 755 0:0 && APP_CHANGED=yes
 
+# ---------------------------------------------------------------- GPIO: character device (gpiod) or sysfs (gpio)
+# hardware: gpiod drives the door through /dev/gpiochipN with libgpiod's own Python bindings (scripts/pintu-gpiod.py;
+# hardware/README.md, "GPIO: character device or sysfs"). On a kernel with the character device a real install gets
+# the bindings from apt, and a new config says hardware: gpiod where they import; else gpio (sysfs, old kernels).
+PYTHON=${PINTU_TEST_PYTHON:-/usr/bin/python3}
+gpiod_binding() { [ -x "$PYTHON" ] && "$PYTHON" -c 'import gpiod' >/dev/null 2>&1; }
+if [ -e "$R/dev/gpiochip0" ] && ! gpiod_binding && [ -z "$R" ] && [ "$IS_ROOT" = yes ] && command -v apt-get >/dev/null 2>&1; then
+  echo "pintu install: installing libgpiod's Python bindings for the GPIO character device (python3-libgpiod) ..."
+  if apt-get install -y -qq python3-libgpiod >/dev/null; then changed "installed python3-libgpiod"
+  else note "apt-get install python3-libgpiod failed: a new config uses hardware: gpio (sysfs)"; fi
+fi
+
 # ---------------------------------------------------------------- configuration and data
 ensure_dir "$R/etc/pintu" 750 "$ROOT_PINTU"
 CONFIG="$R/etc/pintu/pintu.yaml"
@@ -246,7 +260,14 @@ if [ -e "$CONFIG" ] || [ -L "$CONFIG" ]; then
   kept "$(show "$CONFIG") (existing file kept, never overwritten)"
 else
   [ -f "$SRC/config/pintu.example.yaml" ] || die "$SRC/config/pintu.example.yaml is missing"
-  install_file "$SRC/config/pintu.example.yaml" "$CONFIG" 640 "$ROOT_PINTU" || true
+  if [ -e "$R/dev/gpiochip0" ] && gpiod_binding; then
+    sed 's/^hardware: gpio$/hardware: gpiod/' "$SRC/config/pintu.example.yaml" > "$TMP/pintu.yaml"
+    install_file "$TMP/pintu.yaml" "$CONFIG" 640 "$ROOT_PINTU" || true
+    note "hardware: gpiod (the GPIO character device, /dev/gpiochip0, and python3-libgpiod are there)"
+  else
+    install_file "$SRC/config/pintu.example.yaml" "$CONFIG" 640 "$ROOT_PINTU" || true
+    note "hardware: gpio (sysfs): no /dev/gpiochip0 or no python3-libgpiod (hardware/README.md, \"GPIO: character device or sysfs\")"
+  fi
   note "edit $(show "$CONFIG") for this door (site, door.id, readers), then: sudo systemctl restart pintu"
 fi
 ensure_dir "$R/var/lib/pintu" 750 "$PINTU_PINTU"
@@ -352,6 +373,12 @@ if [ -f "$CONFIG" ]; then
     if [ -e "$R$rpath" ]; then kept "reader $rid: $rpath exists"
     else missing_device "reader $rid: serial port $rpath does not exist (readers: → id: $rid → path:; or plug the reader in)"; fi
   done < "$TMP/readers"
+  if [ "$(yaml_top hardware "$CONFIG")" = gpiod ]; then
+    if ls "$R"/dev/gpiochip* >/dev/null 2>&1; then kept "GPIO character device $(cd "$R/dev" && ls -d gpiochip* | head -n 1) (hardware: gpiod)"
+    else missing_device "GPIO: no /dev/gpiochip* (hardware: gpiod → is this a Pi? or hardware: gpio for an old kernel, or sim)"; fi
+    if gpiod_binding; then kept "libgpiod's Python bindings (python3-libgpiod)"
+    else missing_device "GPIO: hardware: gpiod needs libgpiod's Python bindings: sudo apt-get install python3-libgpiod (or hardware: gpio)"; fi
+  fi
   if [ "$(yaml_top hardware "$CONFIG")" = gpio ]; then
     SYSFS=$(yaml_in gpio sysfsRoot "$CONFIG"); SYSFS=${SYSFS:-/sys/class/gpio}
     if grep -qsxE 'pinctrl-rp1|pinctrl-bcm2711|pinctrl-bcm2835' "$R$SYSFS"/gpiochip*/label; then kept "GPIO header chip under $SYSFS"
