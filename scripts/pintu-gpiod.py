@@ -8,7 +8,8 @@ Started by pintu (src/adapters/gpio/gpiod-door-io.ts); not meant to be run by ha
       once, outputs as outputs at their OFF level (never driven first and corrected later), inputs with both
       edges and debounce. Then {"op":"set","seq":N,"role":R,"on":B} -> {"type":"ack","seq":N};
       edges -> {"type":"edge","role":R,"active":B}; {"op":"close"} -> outputs off, lines released, exit 0.
-      stdin closing (pintu died) or SIGTERM/SIGINT/SIGHUP: outputs off (the strike first), released, exit 0.
+      stdin closing (pintu died) or SIGTERM/SIGINT/SIGHUP: outputs off (the strike first), released, exit 0
+      (after a signal it says {"type":"stopped","signal":N} once the lines are off and released).
   pintu-gpiod.py off --chip /dev/gpiochipN --pin BCM [--active-low]
       One shot (pintu relay-off): request that line as an output at its OFF level, release it, exit 0.
 
@@ -328,7 +329,17 @@ def serve():
         except OSError:
             pass
         return 1
-    except (Stop, BrokenPipeError):
+    except Stop as stop:
+        # Stopped by a signal (systemctl stop signals the whole unit): everything off and released, then said so,
+        # so pintu knows the strike is off rather than in an unknown state.
+        if door is not None:
+            door.release()
+        try:
+            emit({"type": "stopped", "signal": stop.args[0]})
+        except OSError:
+            pass
+        return 0
+    except BrokenPipeError:
         return 0
     except ValueError as err:
         try:

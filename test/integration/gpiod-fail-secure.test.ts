@@ -2,7 +2,8 @@
  * hardware: gpiod, fail secure across processes (built CLI modules, fake gpiod Python module): pintu killed with -9
  * while the strike is on → its helper sees stdin close, drives the strike off and releases; the helper killed under
  * a running daemon → the daemon treats the strike's state as unknown and exits non-zero through its fail-secure handler
- * (systemd's ExecStopPost `pintu relay-off` then requests the line off: gpiod-relay-off.test.ts).
+ * (systemd's ExecStopPost `pintu relay-off` then requests the line off: gpiod-relay-off.test.ts); `systemctl stop`, which
+ * signals both at once, is a clean stop.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -52,5 +53,20 @@ describe.each(['v2', 'v1'] as const)('gpiod fail secure across processes (%s bin
     process.kill(helperPid, 'SIGKILL');
     expect(await p.exited).toBe(1);
     expect(p.out()).toMatch(/fatal: the GPIO helper exited \(code null, signal SIGKILL\)/);
+  }, 30_000);
+
+  it('systemctl stop (SIGTERM to pintu and its helper at once) is a clean stop: exit 0, strike off, lines released', async () => {
+    const w = fakeGpiod(flavour);
+    worlds.push(w);
+    const p = start('daemon', w);
+    await until(() => /ready \d+/.test(p.out()), `the fixture daemon to start: ${p.out()}`);
+    const helperPid = Number(/ready (\d+)/.exec(p.out())![1]);
+    process.kill(helperPid, 'SIGTERM');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.out()).not.toContain('fatal:');
+    const log = w.log();
+    expect(physicalHistory(log, 17).every((level) => level === 0)).toBe(true);
+    expect(new Set(log.filter((e) => e.op === 'release').flatMap((e) => e.offsets))).toEqual(new Set([17, 27, 22]));
   }, 30_000);
 });

@@ -179,17 +179,18 @@ describe.each(['v2', 'v1'] as const)('gpiod door I/O (%s binding)', (flavour) =>
     expect(w.log()).toEqual([]);
   });
 
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s to the helper: it drives the strike off, releases and exits; pintu is told (fatal)', async (sig) => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s to the helper: it drives the strike off, releases and exits; pintu is told (fatal after the grace)', async (sig) => {
     const w = world(flavour);
     const fatal: Error[] = [];
-    const io = await open(w, cfg(), { onFatal: (e) => fatal.push(e) });
+    const io = await open(w, cfg(), { onFatal: (e) => fatal.push(e), signalGraceMs: 200 });
     io.relay.set(true);
     await w.waitFor((l) => expect(physicalHistory(l, 17)).toEqual([0, 1]));
     process.kill(io.helperPid!, sig);
     expect(await io.exited()).toBe(0);
     expect(physicalHistory(w.log(), 17)).toEqual([0, 1, 0]);
     expect(w.log().at(-1)).toMatchObject({ op: 'release' });
-    await vi.waitFor(() => expect(fatal.map((e) => e.message)).toEqual([expect.stringMatching(/the GPIO helper exited/)]));
+    const signal = { SIGTERM: 15, SIGINT: 2, SIGHUP: 1 }[sig];
+    await vi.waitFor(() => expect(fatal.map((e) => e.message)).toEqual([`the GPIO helper was stopped by signal ${signal} (strike driven off, lines released): door I/O is gone`]));
     expect(() => io.relay.set(true)).toThrow(/not running/);
   });
 

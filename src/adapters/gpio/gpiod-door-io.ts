@@ -30,6 +30,11 @@ export interface GpiodDoorIoDeps extends GpiodHelperOptions {
   ackTimeoutMs?: number;
   /** Called once when the helper fails after the start (default: the error is thrown, reaching the fail-secure handler). */
   onFatal?: (err: Error) => void;
+  /**
+   * A helper stopped by a signal drove everything off first; `onFatal` then waits this long (default 10 s), so a
+   * `systemctl stop`, which signals pintu and its helper together, ends as a clean stop rather than a crash.
+   */
+  signalGraceMs?: number;
   /** Clock for input change timestamps (default Date.now). */
   now?: () => number;
 }
@@ -77,7 +82,7 @@ export async function createGpiodDoorIo(cfg: GpioConfig, log: Log, deps: GpiodDo
   const listeners = new Map<string, Set<(active: boolean, at: number) => void>>();
   const pending = new Map<number, NodeJS.Timeout>();
   let seq = 0;
-  let phase: 'opening' | 'open' | 'closing' | 'failed' = 'opening';
+  let phase: 'opening' | 'open' | 'closing' | 'stopped' | 'failed' = 'opening';
   let onReady: ((m: GpiodMessage) => void) | null = null;
 
   const fatal = (err: Error): void => {
@@ -101,6 +106,14 @@ export async function createGpiodDoorIo(cfg: GpioConfig, log: Log, deps: GpiodDo
       for (const l of [...(listeners.get(m.role) ?? [])]) l(m.active, at);
     } else if (m.type === 'error') {
       fatal(describeGpiodError(m));
+    } else if (m.type === 'stopped' && phase === 'open') {
+      // Off and released by the helper itself: known state, so the fatal can wait for pintu's own stop.
+      phase = 'stopped';
+      for (const t of pending.values()) clearTimeout(t);
+      pending.clear();
+      glog.warn({ signal: m.signal }, 'GPIO helper stopped by a signal: strike and outputs driven off and released');
+      const grace = setTimeout(() => onFatal(new Error(`the GPIO helper was stopped by signal ${m.signal} (strike driven off, lines released): door I/O is gone`)), deps.signalGraceMs ?? 10_000);
+      grace.unref();
     }
   };
   const helper = startGpiodHelper(

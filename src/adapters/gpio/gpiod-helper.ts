@@ -62,6 +62,7 @@ export type GpiodMessage =
   | { type: 'ack'; seq: number }
   | { type: 'edge'; role: string; active: boolean }
   | { type: 'closed' }
+  | { type: 'stopped'; signal: number }
   | { type: 'off'; chip: string; pin: number; activeLow: boolean }
   | GpiodErrorMessage;
 
