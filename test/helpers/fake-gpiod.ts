@@ -86,7 +86,7 @@ export function fakeGpiod(flavour: 'v1' | 'v2', config: FakeGpiodConfig = {}): F
   return {
     dir,
     devDir,
-    env: { ...process.env, FAKE_GPIOD_DIR: dir, PYTHONPATH: `${join(FIXTURES, 'common')}:${join(FIXTURES, flavour)}` },
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', FAKE_GPIOD_DIR: dir, PYTHONPATH: `${join(FIXTURES, 'common')}:${join(FIXTURES, flavour)}` },
     log,
     drive(offset, physical) {
       // Written beside, then renamed in: the fake never reads a half-written file.
