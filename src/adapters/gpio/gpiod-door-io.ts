@@ -20,6 +20,9 @@ import {
   type GpiodErrorMessage, type GpiodHelperOptions, type GpiodMessage, type GpiodRole,
 } from './gpiod-helper.js';
 
+/** `pintu relay-off` for hardware: gpiod (the helper's one-shot `off` mode), re-exported beside the door I/O. */
+export { forceRelayOffGpiod } from './gpiod-helper.js';
+
 /** Injection points (tests); every field is optional. */
 export interface GpiodDoorIoDeps extends GpiodHelperOptions {
   /** Where the gpiochip devices are (default /dev). */
