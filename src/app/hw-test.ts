@@ -3,6 +3,7 @@
  * door switch and exit button live, read one tap from each door reader (printing its id and the UID length, never the
  * UID). The caller refuses to run it while the daemon runs (both would drive the same pins and readers).
  */
+import { bootConfigLines, relayBootLine, type BootWiring } from '../domain/boot-config.js';
 import { fireReading, type FireReading } from '../domain/fire.js';
 import type { CardReader, DoorIo } from '../ports/hardware.js';
 
@@ -22,6 +23,10 @@ export interface HwTestDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Clock (ms). */
   now?: () => number;
+  /** The configured pins and polarities (`gpio:`): the walk-through prints the config.txt lines for them. */
+  wiring?: BootWiring;
+  /** A reader is on the header UART (serial /dev/ttyAMA0 or its udev name): the config.txt block enables it. */
+  headerUart?: boolean;
 }
 
 /** Outcome of one reader's test. */
@@ -48,6 +53,8 @@ export interface HwTestResult {
   fire?: { initial: FireReading; changes: number };
   /** Per reader. */
   readers: ReaderTestResult[];
+  /** The `config.txt` block for the configured wiring (absent without `wiring`). */
+  bootConfig?: string[];
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +127,7 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
   let relay: HwTestResult['relay'] = 'ok';
   try {
     d.print('1/3 relay: ON for 1 s — listen for the click of the relay and the strike');
+    if (d.wiring) d.print(`    /boot/firmware/config.txt must hold ${relayBootLine(d.wiring.relay)} (relay.activeLow: ${d.wiring.relay.activeLow}, ${d.wiring.relay.activeLow ? 'L' : 'H'}-trigger module): the relay stays off from power-on`);
     try {
       io.relay.set(true);
       await sleep(1000);
@@ -168,5 +176,7 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
   const readers: ReaderTestResult[] = [];
   for (const r of d.readers) readers.push(await testReader(r, d));
   try { io.relay.set(false); } catch { /* a failing relay was reported in step 1 */ }
-  return { relay, doorSwitch: door, exitButton: exit, readers, ...(fire ? { fire } : {}) };
+  const bootConfig = d.wiring ? bootConfigLines(d.wiring, { uart: d.headerUart ?? false }) : undefined;
+  if (bootConfig) d.print(['config.txt lines for this wiring (add at the end of /boot/firmware/config.txt, then reboot):', ...bootConfig.map((l) => `    ${l}`)].join('\n'));
+  return { relay, doorSwitch: door, exitButton: exit, readers, ...(fire ? { fire } : {}), ...(bootConfig ? { bootConfig } : {}) };
 }

@@ -153,8 +153,10 @@ export function maintenanceCommands(program: Command): void {
         const doorReaders = config.readers.filter((r) => r.direction !== 'desk');
         const extras = readerExtras(config.badges, doorReaders, log);
         const readers = await Promise.all(doorReaders.map((r) => createReader(r, log, extras)));
+        // A serial reader on the header UART (its udev name or the kernel's): the config.txt block must enable the UART.
+        const headerUart = config.readers.some((r) => r.kind === 'serial' && /(ttyAMA0|serial0|pintu-reader-in)$/.test(r.path ?? ''));
         const res = await runHwTest({
-          io, readers, seconds, tapTimeoutMs,
+          io, readers, seconds, tapTimeoutMs, wiring: config.gpio, headerUart,
           print: (l) => { if (!this.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(l + '\n'); },
         });
         const problems = hwTestProblems(res);
