@@ -22,7 +22,7 @@ export interface SystemEnv {
   readText: (rel: string) => string | null;
   /** Whether a file below the system root exists. */
   exists: (rel: string) => boolean;
-  /** Runs a command (timedatectl, vcgencmd). */
+  /** Runs a command (timedatectl). */
   run: CommandRunner;
   /** statfs of a path. */
   statfs: (path: string) => FsStats;

@@ -91,15 +91,23 @@ describe('health checklist (SOP 002)', () => {
     expect(r.status).toBe('fail');
   });
 
-  it('throttling that only happened since boot is a warning; vcgencmd is the fallback without sysfs', () => {
+  it('throttling that only happened since boot is a warning; without sysfs it is unknown, not a warning, and vcgencmd is never run', () => {
+    // Issue 16 changed this promise: vcgencmd was the fallback, but under the unit's DevicePolicy it cannot open
+    // /dev/vcio, so on a Pi 5 (other sysfs node) the item stayed a warning for ever. Pi 5's node is read instead.
     const { store, dir } = newStore();
     healthyDaemon(store);
     const root = healthyRoot();
     rmSync(join(root, 'sys/devices'), { recursive: true });
-    const r = runChecklist(store, opts(dir), env(root, { run: (cmd, args) => (cmd === 'vcgencmd' && args[0] === 'get_throttled' ? { code: 0, stdout: 'throttled=0x50000\n' } : null) }));
+    put(root, 'sys/devices/platform/soc@107c000000/soc@107c000000:firmware/get_throttled', '50000\n');
+    const ran: string[] = [];
+    const run = (cmd: string): null => { ran.push(cmd); return null; };
+    const r = runChecklist(store, opts(dir), env(root, { run }));
     expect(byItem(r.items, 'throttling')).toMatchObject({ status: 'warn', value: '0x50000' });
-    const none = runChecklist(store, opts(dir), env(root));
-    expect(byItem(none.items, 'throttling')).toMatchObject({ status: 'warn', value: null });
+    rmSync(join(root, 'sys/devices'), { recursive: true });
+    const none = runChecklist(store, opts(dir), env(root, { run }));
+    expect(byItem(none.items, 'throttling')).toMatchObject({ status: 'ok', value: null });
+    expect(byItem(none.items, 'throttling').detail).toMatch(/^unknown/);
+    expect(ran).not.toContain('vcgencmd');
   });
 
   it('a clock before the build date fails', () => {

@@ -34,22 +34,50 @@ const THROTTLE_BITS: readonly [number, string][] = [
   [16, 'under-voltage has occurred'], [17, 'frequency capping has occurred'], [18, 'throttling has occurred'], [19, 'soft temperature limit has occurred'],
 ];
 
-/** Firmware throttling flags: sysfs `get_throttled` (hex) where present, else `vcgencmd get_throttled`. Now → fail, since boot → warn. */
-export function throttling(env: SystemEnv): HealthItem {
-  let raw = env.readText('sys/devices/platform/soc/soc:firmware/get_throttled')?.trim() ?? null;
-  let source = 'sysfs get_throttled';
-  if (raw === null || raw === '') {
-    const r = env.run('vcgencmd', ['get_throttled']);
-    raw = r && r.code === 0 ? (/throttled=(0x[0-9a-f]+)/i.exec(r.stdout)?.[1] ?? null) : null;
-    source = 'vcgencmd get_throttled';
+/**
+ * Where the kernel shows the firmware's throttling flags (hex): the firmware device's `get_throttled`, whose node is
+ * named after the SoC's bus: `soc` up to the Pi 4 (BCM2835/2837/2711), `soc@107c000000` on the Pi 5 (BCM2712).
+ */
+export const GET_THROTTLED_PATHS: readonly string[] = [
+  'sys/devices/platform/soc/soc:firmware/get_throttled',
+  'sys/devices/platform/soc@107c000000/soc@107c000000:firmware/get_throttled',
+];
+/** hwmon devices looked at for the firmware's voltage monitor (`rpi_volt`, on every Pi whose kernel has it). */
+const HWMON_MAX = 16;
+
+/** The `rpi_volt` hwmon's under-voltage alarm (`in0_lcrit_alarm`, 0/1), or null when there is none. */
+function rpiVoltAlarm(env: SystemEnv): { path: string; alarm: boolean } | null {
+  for (let i = 0; i < HWMON_MAX; i += 1) {
+    const dir = `sys/class/hwmon/hwmon${i}`;
+    if (env.readText(`${dir}/name`)?.trim() !== 'rpi_volt') continue;
+    const v = env.readText(`${dir}/in0_lcrit_alarm`)?.trim();
+    if (v === '0' || v === '1') return { path: `/${dir}/in0_lcrit_alarm`, alarm: v === '1' };
   }
-  const flags = raw === null ? NaN : parseInt(raw.replace(/^0x/i, ''), 16);
-  if (!Number.isFinite(flags)) return { item: 'throttling', status: 'warn', value: null, detail: 'throttling flags unavailable (not a Raspberry Pi, or vcgencmd missing)' };
-  const hex = `0x${flags.toString(16)}`;
-  const set = THROTTLE_BITS.filter(([b]) => (flags & (1 << b)) !== 0).map(([, t]) => t);
-  if (flags & 0xf) return { item: 'throttling', status: 'fail', value: hex, detail: `${set.join(', ')} (${source}): check the power supply (5 V 3 A / 5 A on a Pi 5) and the UPS` };
-  if (flags & 0xf0000) return { item: 'throttling', status: 'warn', value: hex, detail: `${set.join(', ')} since boot (${source})` };
-  return { item: 'throttling', status: 'ok', value: hex, detail: `no under-voltage or throttling (${source})` };
+  return null;
+}
+
+/**
+ * Firmware throttling flags from sysfs: `get_throttled` (Pi 4 or Pi 5 node) where the kernel has it; else the `rpi_volt`
+ * hwmon's under-voltage alarm (under-voltage now only); else "unknown", which is not a warning (not a Pi, or a kernel
+ * without either). Never `vcgencmd`: the service's DevicePolicy gives it no /dev/vcio, so it could only fail there.
+ * Now → fail, since boot → warn.
+ */
+export function throttling(env: SystemEnv): HealthItem {
+  for (const path of GET_THROTTLED_PATHS) {
+    const raw = env.readText(path)?.trim();
+    if (!raw || !/^(0x)?[0-9a-f]+$/i.test(raw)) continue;
+    const flags = parseInt(raw.replace(/^0x/i, ''), 16);
+    const source = `/${path}`;
+    const hex = `0x${flags.toString(16)}`;
+    const set = THROTTLE_BITS.filter(([b]) => (flags & (1 << b)) !== 0).map(([, t]) => t);
+    if (flags & 0xf) return { item: 'throttling', status: 'fail', value: hex, detail: `${set.join(', ')} (${source}): check the power supply (5 V 3 A / 5 A on a Pi 5) and the UPS` };
+    if (flags & 0xf0000) return { item: 'throttling', status: 'warn', value: hex, detail: `${set.join(', ')} since boot (${source})` };
+    return { item: 'throttling', status: 'ok', value: hex, detail: `no under-voltage or throttling (${source})` };
+  }
+  const volt = rpiVoltAlarm(env);
+  if (volt?.alarm) return { item: 'throttling', status: 'fail', value: 'under-voltage', detail: `under-voltage now (${volt.path}): check the power supply (5 V 3 A / 5 A on a Pi 5) and the UPS` };
+  if (volt) return { item: 'throttling', status: 'ok', value: 'no under-voltage', detail: `no under-voltage now (${volt.path}; this kernel does not show the throttling flags)` };
+  return { item: 'throttling', status: 'ok', value: null, detail: 'unknown: no get_throttled or rpi_volt voltage monitor in /sys (not a Raspberry Pi, or a kernel without them)' };
 }
 
 /** Free space of the data dir: warn below 15 % or 1 GiB, fail below 5 % or 200 MiB. */
