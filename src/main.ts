@@ -47,6 +47,7 @@ import { realSystem } from './adapters/os/system.js';
 import type { Log } from './ports/log.js';
 import { DAY_MS, HOUR_MS } from './domain/time.js';
 import { ClockGuard, TIMESYNC_FLAG } from './app/clock.js';
+import { rtcProbe } from './app/rtc-trust.js';
 import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
 import type { ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
@@ -65,11 +66,12 @@ export const DB_CACHE_KIB = 2048;
 /** The door's store as the roots open it: guarded by its clock guard, which every part that needs it takes from `store.clock`. */
 export type DoorStore = Store<ClockGuard>;
 
-/** A clock guard with the config's tolerances (docs/clock.md). */
+/** A clock guard with the config's tolerances, trusting NTP and a battery-backed RTC checked against it (docs/clock.md). */
 export function clockGuard(config: Config): ClockGuard {
   const system = realSystem();
   return new ClockGuard({
     probe: () => system.exists(TIMESYNC_FLAG),
+    rtc: rtcProbe(system),
     rollbackToleranceMs: config.clock.rollbackToleranceSeconds * 1000,
     maxForwardJumpMs: config.clock.maxForwardJumpHours * HOUR_MS,
   });

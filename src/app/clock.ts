@@ -1,6 +1,7 @@
 /**
- * The clock guard. A Raspberry Pi has no real-time clock: after a power cut it boots at the last saved time (or 1970)
- * until NTP synchronises it. Until then every event carries `clockSynced: false`, and a time before the release date
+ * The clock guard. A Raspberry Pi 4 has no real-time clock: after a power cut it boots at the last saved time (or 1970)
+ * until NTP synchronises it. A battery-backed RTC (Pi 5, or a DS3231) that was seen agreeing with NTP is a second trust
+ * source (`rtc-trust.ts`; its events carry `clockSource: 'rtc'`). Until one of them vouches, every event carries `clockSynced: false`, and a time before the release date
  * of this build is never written as if it were real (it is raised to the release date, the raw reading kept beside it).
  * The newest event's time is a high-water mark: time is judged on `max(clock, mark)`, a clock behind it raises
  * `alarm.clock_rollback` once per episode, and a clock far ahead of what the log vouches for raises `alarm.clock_jump`
@@ -13,6 +14,7 @@ import type { CommandRunner, SystemEnv } from '../ports/system.js';
 import { event, type DomainEvent } from '../domain/events.js';
 import { HOUR_MS } from '../domain/time.js';
 import type { ClockState } from '../protocol/messages.js';
+import { RTC_AGREE_MS, RTC_TRUST_KEY, judgeRtc, keepRtcRecord, parseRtcRecord, type RtcProbe, type RtcRecordOutcome, type RtcVerdict } from './rtc-trust.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -54,7 +56,12 @@ export interface ClockGuardOptions {
   rollbackToleranceMs?: number;
   /** A clock more than this far ahead of what the log vouches for has jumped (ms, default 48 h). */
   maxForwardJumpMs?: number;
+  /** The battery-backed RTC, a second trust source after a boot without NTP (production: `rtcProbe` over /sys; none: NTP only). */
+  rtc?: RtcProbe;
 }
+
+/** Where trust in the clock comes from: NTP since this process started, or the RTC that set the clock at boot. */
+export type ClockSource = 'ntp' | 'rtc';
 
 /** A forward jump of the clock, as recorded in the meta table. */
 export interface ClockJump {
@@ -82,13 +89,16 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Decides whether the clock can be trusted, what time counts, and marks events (the store's `LogClock`). Once
- * synchronised it stays so (until restart). Given to the store it guards when that store is built (`openStore` does).
+ * Decides whether the clock can be trusted, what time counts, and marks events (the store's `LogClock`). Once NTP
+ * synchronised it stays so (until restart); trust from the RTC is re-judged every `recheckMs`. Given to the store it guards when that store is built (`openStore` does).
  */
 export class ClockGuard implements StoreClock {
   private syncedOnce = false;
   private lastCheck = -Infinity;
   private readonly probe: () => boolean;
+  private readonly rtc: RtcProbe | null;
+  /** The RTC's last verdict while NTP is not synchronised, when it was judged (monotonic ms) and the wall clock's lead over the monotonic one then. */
+  private rtcLast: { verdict: RtcVerdict; mono: number; skew: number } | null = null;
   private readonly clock: () => number;
   private readonly mono: () => number;
   /** Earliest believable time, ms. */
@@ -105,6 +115,7 @@ export class ClockGuard implements StoreClock {
   /** Create a guard; nothing is probed until first use. */
   constructor(opts: ClockGuardOptions) {
     this.probe = opts.probe;
+    this.rtc = opts.rtc ?? null;
     this.buildDate = opts.buildDate ?? BUILD_DATE_MS;
     this.clock = opts.now ?? (() => Date.now());
     this.mono = opts.mono ?? (() => performance.now());
@@ -176,15 +187,58 @@ export class ClockGuard implements StoreClock {
     this.syncedOnce = true;
   }
 
-  /** Synchronisation confirmed (probe re-run at most every `recheckMs` until it is). */
+  /** Trusted time source confirmed: NTP (sticky), or the RTC (re-judged with the NTP probe). */
   synced(): boolean {
-    if (this.syncedOnce) return true;
+    return this.source() !== null;
+  }
+
+  /**
+   * Where trust comes from: 'ntp' once the probe confirmed synchronisation (until restart); else 'rtc' while the RTC
+   * vouches for the clock (`judgeRtc`, re-judged at most every `recheckMs` of monotonic time); else null.
+   */
+  source(): ClockSource | null {
+    if (this.syncedOnce) return 'ntp';
     const t = this.clock();
     if (t - this.lastCheck >= this.recheckMs) {
       this.lastCheck = t;
       try { this.syncedOnce = this.probe(); } catch { this.syncedOnce = false; }
+      if (this.syncedOnce) return 'ntp';
     }
-    return this.syncedOnce;
+    if (!this.rtc) return null;
+    // Re-judged every recheckMs, and at once when the system clock was stepped (wall minus monotonic moved).
+    const m = this.mono();
+    const last = this.rtcLast;
+    if (!last || m - last.mono >= this.recheckMs || m < last.mono || Math.abs((t - m) - last.skew) > RTC_AGREE_MS) this.rtcLast = { verdict: this.judgeRtcNow(), mono: m, skew: t - m };
+    return this.rtcLast!.verdict.trusted ? 'rtc' : null;
+  }
+
+  /** The RTC's verdict now (read afresh), or null without an RTC probe. */
+  rtcVerdict(): RtcVerdict | null {
+    if (!this.rtc) return null;
+    const m = this.mono();
+    this.rtcLast = { verdict: this.judgeRtcNow(), mono: m, skew: this.raw() - m };
+    return this.rtcLast.verdict;
+  }
+
+  private judgeRtcNow(): RtcVerdict {
+    try {
+      const record = parseRtcRecord(this.store?.meta(RTC_TRUST_KEY) ?? null);
+      return judgeRtc({ rtc: this.rtc!.read(), record, now: this.raw(), uptimeMs: this.rtc!.uptimeMs(), buildDate: this.buildDate });
+    } catch (err) {
+      return { trusted: false, reason: `the RTC cannot be judged: ${(err as Error).message}`, rtc: null };
+    }
+  }
+
+  /**
+   * While NTP is synchronised (never on the RTC's own word): record that the RTC agrees with the clock, or forget an RTC
+   * that no longer does (docs/clock.md). Null when there is no RTC probe or store, or NTP is not confirmed.
+   */
+  keepRtcRecord(): RtcRecordOutcome | null {
+    if (!this.rtc || !this.store || this.source() !== 'ntp') return null;
+    const store = this.store;
+    const out = keepRtcRecord({ rtc: this.rtc.read(), record: parseRtcRecord(store.meta(RTC_TRUST_KEY)), now: this.raw() });
+    if (out.action !== 'unchanged') store.tx(() => store.setMeta(RTC_TRUST_KEY, out.record ? JSON.stringify(out.record) : ''));
+    return out;
   }
 
   /** The clock can be trusted: synchronised, not before the build date, not behind the log, no unconfirmed jump. */
@@ -224,8 +278,9 @@ export class ClockGuard implements StoreClock {
       return { at: Math.max(at, this.effective(raw, newest), this.vouched()), marks: { clockSynced: false, clockRaw: iso(raw) }, before };
     }
     if (at < this.buildDate) return { at: this.buildDate, marks: { clockSynced: false, clockRaw: iso(at) }, before };
-    const trusted = this.synced() && this.openJump() === null;
-    return { at, marks: trusted ? {} : { clockSynced: false }, before };
+    const source = this.source();
+    if (source === null || this.openJump() !== null) return { at, marks: { clockSynced: false }, before };
+    return { at, marks: source === 'rtc' ? { clockSource: 'rtc' } : {}, before };
   }
 
   /** End of an approval given now: unchanged when the clock is trusted, else at most UNSYNCED_MAX_VALIDITY_HOURS after `from`. */
@@ -239,7 +294,10 @@ export class ClockGuard implements StoreClock {
    */
   maintenanceRefusal(): string[] {
     const reasons = this.faults();
-    if (!this.synced()) reasons.unshift(`the clock is not synchronised (no NTP sync confirmed: /${TIMESYNC_FLAG} or timedatectl)`);
+    if (!this.synced()) {
+      const rtc = this.rtcLast?.verdict;
+      reasons.unshift(`the clock is not synchronised (no NTP sync confirmed: /${TIMESYNC_FLAG} or timedatectl${rtc && !rtc.trusted ? `; RTC: ${rtc.reason}` : ''})`);
+    }
     return reasons;
   }
 

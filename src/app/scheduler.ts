@@ -98,7 +98,10 @@ export class Scheduler {
     const { store, settings, clock } = this.d;
     const now = this.env.now();
     try {
-      if (clock && !clock.synced() && clockSyncProbe(this.env).synced) clock.markSynced();
+      if (clock && clock.source() !== 'ntp' && clockSyncProbe(this.env).synced) clock.markSynced();
+      // While NTP is synchronised: record (or forget) the RTC as a trust source for a later boot without NTP.
+      const rtc = clock?.keepRtcRecord();
+      if (rtc && rtc.action !== 'unchanged') this.log[rtc.action === 'removed' ? 'warn' : 'info']({ rtc: rtc.action }, rtc.detail);
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);

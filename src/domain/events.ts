@@ -281,7 +281,8 @@ export function event<K extends EventType>(type: K, data: EventData<K>): DomainE
 export const CLOCK_MARKS_SCHEMA = z.object({
   clockSynced: z.literal(false).describe('written while the clock was not trusted').optional(),
   clockRaw: iso('the raw clock reading, when the time written was raised').optional(),
-}).describe('fields the door adds to an event\'s data while its clock is not trusted (docs/clock.md)');
+  clockSource: z.literal('rtc').describe('written on a clock trusted from the battery-backed RTC that set it at boot (no NTP since the process started)').optional(),
+}).describe('fields the door adds to an event\'s data while its clock is not trusted, or trusted from its RTC rather than NTP (docs/clock.md)');
 /** The clock marks on stored data. */
 export type ClockMarks = z.output<typeof CLOCK_MARKS_SCHEMA>;
 
