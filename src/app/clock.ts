@@ -14,7 +14,7 @@ import type { CommandRunner, SystemEnv } from '../ports/system.js';
 import { event, type DomainEvent } from '../domain/events.js';
 import { HOUR_MS } from '../domain/time.js';
 import type { ClockState } from '../protocol/messages.js';
-import { RTC_AGREE_MS, RTC_TRUST_KEY, judgeRtc, keepRtcRecord, parseRtcRecord, type RtcProbe, type RtcRecordOutcome, type RtcVerdict } from './rtc-trust.js';
+import { RTC_AGREE_MS, RTC_TRUST_KEY, judgeRtc, keepRtcRecord, parseRtcRecord, type RtcProbe, type RtcRecordOutcome, type RtcTrustRecord, type RtcVerdict } from './rtc-trust.js';
 
 /** Release date of this build: no real event can be older than this (bump it with each release). */
 export const BUILD_DATE = '2026-11-01T00:00:00Z';
@@ -218,6 +218,11 @@ export class ClockGuard implements StoreClock {
     const m = this.mono();
     this.rtcLast = { verdict: this.judgeRtcNow(), mono: m, skew: this.raw() - m };
     return this.rtcLast.verdict;
+  }
+
+  /** The RTC trust record kept while NTP was synchronised, or null. */
+  rtcRecord(): RtcTrustRecord | null {
+    return parseRtcRecord(this.store?.meta(RTC_TRUST_KEY) ?? null);
   }
 
   private judgeRtcNow(): RtcVerdict {

@@ -19,6 +19,7 @@ import { formatDestructionRecords, newestDestructionRecords } from './purge-repo
 import { hwTestProblems, relayOffOnSignals, runHwTest } from '../app/hw-test.js';
 import { action, configOf, intOption, out, withServices } from './context.js';
 import { event } from '../domain/events.js';
+import { clockStatusCommand } from './clock.js';
 
 /** Register the maintenance commands. */
 export function maintenanceCommands(program: Command): void {
@@ -116,9 +117,9 @@ export function maintenanceCommands(program: Command): void {
       ].join('\n'));
     }));
 
-  program.command('clock')
-    .description('the clock guard (docs/clock.md)')
-    .command('confirm')
+  const clock = program.command('clock').description('the clock guard (docs/clock.md)');
+  clockStatusCommand(clock);
+  clock.command('confirm')
     .description('after alarm.clock_jump: a head confirms the clock shows the right time, so the purge may run again')
     .requiredOption('--by <officer>', 'head officer id')
     .action(action(function (this: Command, o: { by: string }) {

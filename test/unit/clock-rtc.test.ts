@@ -13,6 +13,7 @@ import { systemAt } from '../../src/adapters/os/system.js';
 import { openStore, schedulerSettings, visitService } from '../../src/main.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
+import { clockStatus, formatClockStatus } from '../../src/cli/clock.js';
 import type { StoredEvent } from '../../src/adapters/sqlite/event-log.js';
 import { tempConfig, testNik } from '../helpers/config.js';
 import { filler } from '../helpers/events.js';
@@ -301,5 +302,22 @@ describe('RTC trust record kept by the daemon\'s scheduler', () => {
     await s2.stop();
     expect(d.clock.source()).toBe('rtc');
     expect(d.store.meta(RTC_TRUST_KEY)).toBe(before);
+  });
+});
+
+describe('pintu clock status', () => {
+  it('names the source, the RTC as read, its record and why it does not vouch, times in the site zone', () => {
+    const d = recordedDoor();
+    d.bootOffline(HOUR);
+    const ok = clockStatus(d.clock);
+    expect(ok).toMatchObject({ source: 'rtc', state: 'trusted', trusted: true, record: { device: 'rtc0' }, rtc: { trusted: true } });
+    const text = formatClockStatus(ok, 'Asia/Jakarta');
+    expect(text).toMatch(/trusted \(state trusted\); trust from the RTC/);
+    expect(text).toMatch(/RTC: rtc0 "rpi-rtc soc@107c000000:rpi_rtc" reads .*WIB \(\+07:00\); set the system time at boot: yes/);
+    expect(text).toMatch(/last checked against NTP 2026-12-01 09:00(:00)? WIB/);
+    d.sys.rtc('rtc0', { at: Date.parse('2000-01-01T00:00:00Z') });
+    const bad = formatClockStatus(clockStatus(d.clock), 'Asia/Jakarta');
+    expect(bad).toMatch(/NOT trusted \(state unsynced\); trust from nothing/);
+    expect(bad).toMatch(/RTC does not vouch: .*battery flat or missing/);
   });
 });
