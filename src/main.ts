@@ -4,15 +4,16 @@
  *
  *   readers ──tap──▶ AccessService ──decide()──▶ Store (state + event, one transaction) ──▶ DoorController ──▶ Relay
  *   door switch / exit button ──▶ DoorController ──door events──▶ Store
+ *   committed events (after the strike) ──▶ DoorSignals ──next turn──▶ status LED / buzzer (io.indicators)
  *   CLI commands ──▶ VisitService, OfficerService ──▶ Store (the daemon sees their effect at the next tap)
  *
  * Lifecycle. Fail secure comes first: the door I/O is created before anything else (creating the GPIO relay drives it
  * off), so nothing that can fail at start (the database, a key file, the config of a reader) runs with the relay in an
  * unknown state; a signal or an uncaught error drives the relay off before anything else is done.
  *   built:    door I/O (relay off) → store (opened, guarded by its clock guard) → services, link, readers, scheduler
- *   started:  store → link → door (relay off again, inputs watched, chain checked, daemon.started) → readers →
- *             scheduler → status row and overstay timers
- *   stopped:  in reverse: status timers → scheduler (a running job ends) → readers (no new taps) → door (queued taps
+ *   started:  store → link → door (relay off again, inputs watched, chain checked, daemon.started) → signals (status
+ *             LED and buzzer off) → readers → scheduler → status row and overstay timers
+ *   stopped:  in reverse: status timers → scheduler (a running job ends) → readers (no new taps) → signals (all off) → door (queued taps
  *             decided while the door can act on them, relay off, I/O closed, daemon.stopped) → link (the outbox,
  *             daemon.stopped included, flushed) → store (last commits on disk, closed) → logs flushed
  * The issue's sketch (readers → door I/O → store → link → scheduler) would stop the store before the door and the link
@@ -36,6 +37,8 @@ import { SimDoorIo } from './adapters/sim/sim-door-io.js';
 import { createReader, readerExtras } from './adapters/readers.js';
 import { AccessService, type GrantRef } from './app/access-service.js';
 import { DoorController } from './app/door-controller.js';
+import { DoorSignals } from './app/door-signals.js';
+import type { DoorSignal } from './domain/door-signals.js';
 import { Daemon, type DaemonOwnParts } from './app/daemon.js';
 import type { Part } from './app/lifecycle.js';
 import { SystemdNotifier } from './adapters/systemd/notify.js';
@@ -170,7 +173,14 @@ export function schedulerSettings(config: Config): SchedulerSettings {
 /** Create the door I/O for the configured hardware. GPIO is loaded lazily so `sim` never touches /sys. */
 export async function createDoorIo(config: Config, log: Log): Promise<DoorIo> {
   // The sim wires a fire input where the site declares one (gpio.fireAlarm), so a sim door behaves like its real one.
-  if (config.hardware === 'sim') return new SimDoorIo({ fireInput: config.gpio.fireAlarm !== undefined });
+  // Likewise the status LED and buzzer outputs it declares (gpio.indicators) and the UPS's mains signal (gpio.mains).
+  if (config.hardware === 'sim') {
+    const ind = config.gpio.indicators ?? {};
+    return new SimDoorIo({
+      fireInput: config.gpio.fireAlarm !== undefined, mainsInput: config.gpio.mains !== undefined,
+      indicators: (['green', 'red', 'amber', 'buzzer'] as const).filter((n) => ind[n] !== undefined),
+    });
+  }
   if (config.hardware === 'gpiod') {
     const { createGpiodDoorIo } = await import('./adapters/gpio/gpiod-door-io.js');
     return createGpiodDoorIo(config.gpio, log);
@@ -193,6 +203,8 @@ export interface Overrides {
   onConsole?: (console: ConsoleServer) => void;
   /** Use this badge writer for the console's secure-badge page instead of the desk reader's (null: none). */
   badgeWriter?: BadgeWriter | null;
+  /** Told every change of the door's status LED/buzzer signal (the demo prints it). */
+  onSignal?: (signal: DoorSignal, at: number) => void;
 }
 
 /** Build (not start) the daemon from the config. */
@@ -238,8 +250,13 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
   // Every committed event, once and in order, for the console's live pages (polled too: CLI commands, centre commands).
   const feed = new EventFeed(store.events, log.child({ component: 'feed', door: config.door.id }));
   // Events leave for the centre once they are on disk (a door that loses power never takes back an event the centre has).
-  const onEvents = (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); feed.publish(events); };
   const doorLog = log.child({ component: 'door', door: config.door.id });
+  // The status LED and buzzer for the visitor: they hear committed events (after the strike) and act a turn later.
+  const signals = new DoorSignals({
+    indicators: io.indicators, log: doorLog, timing: { grantedMs: config.door.strikeSeconds * 1000, refusedMs: 2000 },
+    ...(overrides.onSignal ? { onSignal: overrides.onSignal } : {}),
+  });
+  const onEvents = (events: StoredEvent[]): void => { if (link) store.whenDurable(() => link.notify()); overrides.onEvents?.(events); feed.publish(events); signals.observe(events); };
   // A door opened in the last moments of the strike is seen only after the switch's debounce.
   const graceMs = config.hardware !== 'sim' ? config.gpio.doorSwitch.debounceMs : 0;
   const door = new DoorController({
@@ -317,6 +334,8 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
       stop: () => link.stop().catch((err: Error) => daemonLog.error({ err: err.message }, 'flushing the central outbox failed')),
     }] : []),
     own.door,
+    // The status LED and buzzer: after the relay is off and the inputs watched; stopped (all off) before the I/O closes.
+    { name: 'signals', start: () => signals.start(), stop: () => signals.stop() },
     own.readers,
     // Maintenance jobs (health checklist, purge, nightly backup): after the readers, stopped before them.
     {

@@ -1,11 +1,12 @@
 /**
  * `pintu hw test`: walk an installer through the hardware with the configured door I/O: click the relay, show the
  * door switch and exit button live, read one tap from each door reader (printing its id and the UID length, never the
- * UID). The caller refuses to run it while the daemon runs (both would drive the same pins and readers).
+ * UID); light each wired colour of the status LED and beep the buzzer, and show the UPS's mains signal live. The
+ * caller refuses to run it while the daemon runs (both would drive the same pins and readers).
  */
 import { bootConfigLines, relayBootLine, type BootWiring } from '../domain/boot-config.js';
 import { fireReading, type FireReading } from '../domain/fire.js';
-import type { CardReader, DoorIo } from '../ports/hardware.js';
+import type { CardReader, DigitalOutput, DoorIndicators, DoorIo } from '../ports/hardware.js';
 
 /** What the walk-through needs. */
 export interface HwTestDeps {
@@ -51,10 +52,51 @@ export interface HwTestResult {
   exitButton: { initial: 'pressed' | 'released'; changes: number };
   /** The fire input (where wired): what its two lines read at the start and the changes of either line seen. */
   fire?: { initial: FireReading; changes: number };
+  /** Each wired status LED colour and the buzzer: switched on and off (ok), or the error. */
+  indicators?: IndicatorTestResult[];
+  /** The UPS's mains signal (where wired): at the start, and the changes seen. */
+  mains?: { initial: 'present' | 'battery'; changes: number };
   /** Per reader. */
   readers: ReaderTestResult[];
   /** The `config.txt` block for the configured wiring (absent without `wiring`). */
   bootConfig?: string[];
+}
+
+/** Outcome of one indicator output's test. */
+export interface IndicatorTestResult {
+  /** Which output. */
+  name: keyof DoorIndicators;
+  /** ok: switched on and back off; error: it could not be. */
+  result: 'ok' | 'error';
+  /** Error message, if any. */
+  error: string | null;
+}
+
+/** How long each indicator is on in the walk-through (ms): a colour long enough to see, the buzzer a short beep. */
+const INDICATOR_ON_MS: Record<keyof DoorIndicators, number> = { green: 1000, red: 1000, amber: 1000, buzzer: 200 };
+
+/** Light each wired colour in turn and beep the buzzer, each off again afterwards; every output is off when it returns. */
+async function testIndicators(indicators: DoorIndicators, d: HwTestDeps, sleep: (ms: number) => Promise<void>): Promise<IndicatorTestResult[]> {
+  const results: IndicatorTestResult[] = [];
+  for (const name of ['green', 'red', 'amber', 'buzzer'] as const) {
+    const out: DigitalOutput | undefined = indicators[name];
+    if (!out) continue;
+    const ms = INDICATOR_ON_MS[name];
+    d.print(name === 'buzzer' ? `    buzzer: beep ${ms} ms — listen at the door` : `    status LED ${name}: ON for ${ms / 1000} s — look at the LED by the reader`);
+    try {
+      try {
+        out.set(true);
+        await sleep(ms);
+      } finally {
+        out.set(false);
+      }
+      results.push({ name, result: 'ok', error: null });
+    } catch (err) {
+      results.push({ name, result: 'error', error: (err as Error).message });
+      d.print(`    ${name} ERROR: ${(err as Error).message}`);
+    }
+  }
+  return results;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +129,7 @@ export function hwTestProblems(r: HwTestResult): string[] {
   if (r.relay !== 'ok') problems.push('the relay could not be switched');
   if (r.doorSwitch.changes === 0) problems.push('the door switch never changed');
   if (r.exitButton.changes === 0) problems.push('the exit button never changed');
+  for (const x of r.indicators ?? []) if (x.result !== 'ok') problems.push(`the ${x.name === 'buzzer' ? 'buzzer' : `${x.name} LED`} could not be switched (${x.error})`);
   for (const x of r.readers) if (x.result !== 'read') problems.push(`reader ${x.id} read no card${x.error ? ` (${x.error})` : ''}`);
   return problems;
 }
@@ -140,6 +183,8 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
     relay = 'error';
     d.print(`    relay ERROR: ${(err as Error).message}`);
   }
+  // The status LED and buzzer (where wired): each colour, then a beep (hardware/README.md, "Status LED and buzzer").
+  const indicators = io.indicators ? await testIndicators(io.indicators, d, sleep) : undefined;
 
   const door = { initial: io.doorSwitch.read() ? 'open' as const : 'closed' as const, changes: 0 };
   const exit = { initial: io.exitButton.read() ? 'pressed' as const : 'released' as const, changes: 0 };
@@ -165,6 +210,14 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
     };
     unwatch.push(io.fire.alarm.watch(on('alarm')), io.fire.supervision.watch(on('supervision')));
   }
+  // The UPS's mains signal: pull the UPS's mains plug to see it go to battery.
+  let mains: HwTestResult['mains'];
+  if (io.mains) {
+    const m = { initial: io.mains.read() ? 'present' as const : 'battery' as const, changes: 0 };
+    mains = m;
+    d.print(`    mains (UPS): ${m.initial === 'present' ? 'present' : 'ON BATTERY'} — unplug the UPS's mains to see it change`);
+    unwatch.push(io.mains.watch((active, at) => { m.changes += 1; d.print(`    ${stamp(at)} mains ${active ? 'present' : 'LOST (on battery)'}`); }));
+  }
   try {
     await sleep(d.seconds * 1000);
   } finally {
@@ -178,5 +231,8 @@ export async function runHwTest(d: HwTestDeps): Promise<HwTestResult> {
   try { io.relay.set(false); } catch { /* a failing relay was reported in step 1 */ }
   const bootConfig = d.wiring ? bootConfigLines(d.wiring, { uart: d.headerUart ?? false }) : undefined;
   if (bootConfig) d.print(['config.txt lines for this wiring (add at the end of /boot/firmware/config.txt, then reboot):', ...bootConfig.map((l) => `    ${l}`)].join('\n'));
-  return { relay, doorSwitch: door, exitButton: exit, readers, ...(fire ? { fire } : {}), ...(bootConfig ? { bootConfig } : {}) };
+  return {
+    relay, doorSwitch: door, exitButton: exit, readers, ...(fire ? { fire } : {}), ...(indicators ? { indicators } : {}), ...(mains ? { mains } : {}),
+    ...(bootConfig ? { bootConfig } : {}),
+  };
 }

@@ -24,6 +24,7 @@ import { createBadgeKeyFile } from '../adapters/os/badge-key-file.js';
 import { startEmbeddedCentral, type EmbeddedCentral } from '../central/embedded.js';
 import { action } from './context.js';
 import { doorSnapshot, eventLine } from './door.js';
+import { describeSignal, type DoorSignal } from '../domain/door-signals.js';
 
 const OFFICERS = [
   { name: 'Siti Rahma (Kepala Bidang)', role: 'head', badge: '0A00000001', pin: '246813' },
@@ -98,14 +99,18 @@ export function demoCommand(program: Command): void {
       const say = (s: string): void => void process.stdout.write(s + '\n');
       say(`pintu demo — simulated relay, door switch, exit button and readers "in", "out", "desk"`);
       say(`data dir ${dir}; try other commands against it with: pintu <command> --config ${configFile}\n`);
-      // With a supervised fire input (policy: the config's fire.onAlarm, release by default).
-      const io = new SimDoorIo({ fireInput: true });
+      // With a supervised fire input (policy: the config's fire.onAlarm, release by default), and the status LED
+      // (green, red, amber) and buzzer a visitor sees at the door: one line per change of what they show.
+      const io = new SimDoorIo({ fireInput: true, indicators: true });
       io.onRelay((on) => say(on ? '    ⚡ strike relay ON  (door unlocked)' : '    ·  strike relay OFF (door locked)'));
       const readers = { in: new SimCardReader('in', 'in'), out: new SimCardReader('out', 'out'), desk: new SimCardReader('desk', 'desk') };
       const tz = config.visits.timeZone;
       const show = (events: StoredEvent[]): void => { for (const e of events) say(`    ${eventLine(quiet(e), tz).trim()}`); };
       let consoleServer: ConsoleServer | null = null;
-      const daemon = await buildDaemon(config, createLogger('warn', 2), { io, readers: [readers.in, readers.out], deskReader: readers.desk, onEvents: show, onConsole: (c) => { consoleServer = c; } });
+      const daemon = await buildDaemon(config, createLogger('warn', 2), {
+        io, readers: [readers.in, readers.out], deskReader: readers.desk, onEvents: show, onConsole: (c) => { consoleServer = c; },
+        onSignal: (signal) => say(signalLine(signal)),
+      });
       await daemon.start();
       const store = daemon.parts.store;
       if (!store.clock.trusted()) {
@@ -137,6 +142,11 @@ export function demoCommand(program: Command): void {
 }
 
 type Say = (s: string) => void;
+
+/** The demo's line for a change of the door's status LED and buzzer. */
+export function signalLine(signal: DoorSignal): string {
+  return `    💡 door signal ${signal}: ${describeSignal(signal)}`;
+}
 
 /** The demo says once that the clock is unsynchronised rather than clockSynced=false on every line. */
 function quiet(e: StoredEvent): StoredEvent {

@@ -138,7 +138,7 @@ export function maintenanceCommands(program: Command): void {
   program.command('hw')
     .description('hardware bring-up')
     .command('test')
-    .description('click the relay, show door switch and exit button live, read one tap from each door reader')
+    .description('click the relay, light the status LED and beep the buzzer, show door switch, exit button and mains live, read one tap from each door reader')
     .option('--seconds <n>', 'how long to show the inputs', '15')
     .option('--tap-timeout <n>', 'seconds to wait for a tap on each reader', '20')
     .action(action(async function (this: Command, o: { seconds: string; tapTimeout: string }) {

@@ -65,16 +65,16 @@ describe('Lifecycle', () => {
 });
 
 describe("the door's composition root", () => {
-  it('orders the running door: store, door, readers, scheduler, console, status timers (a link, when configured, right after the store; the console only when enabled)', async () => {
+  it('orders the running door: store, door, the status LED/buzzer signals, readers, scheduler, console, status timers (a link, when configured, right after the store; the console only when enabled)', async () => {
     const tc = tempConfig();
     try {
       const io = new SimDoorIo();
       const daemon = await buildDaemon(tc.config, silentLogger(), { io, readers: [new SimCardReader('in', 'in')] });
-      expect(daemon.lifecycle.order).toEqual(['store', 'door', 'readers', 'scheduler', 'console', 'status']);
+      expect(daemon.lifecycle.order).toEqual(['store', 'door', 'signals', 'readers', 'scheduler', 'console', 'status']);
       const off = tempConfig({ console: { enabled: false } });
       try {
         const without = await buildDaemon(off.config, silentLogger(), { io: new SimDoorIo(), readers: [] });
-        expect(without.lifecycle.order).toEqual(['store', 'door', 'readers', 'scheduler', 'status']);
+        expect(without.lifecycle.order).toEqual(['store', 'door', 'signals', 'readers', 'scheduler', 'status']);
         await without.start();
         await without.stop('test end');
       } finally {

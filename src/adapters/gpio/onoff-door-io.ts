@@ -3,8 +3,9 @@
  *
  * Fail secure: the relay pin is exported straight into its OFF level (direction `low`, or `high` for an
  * active-low relay: sysfs `high`/`low` are physical levels, applied before anything else can drive the pin),
- * then driven off again and read back. If any pin cannot be set up, pins already set up are released,
- * relay first and off. Note: onoff always uses /sys/class/gpio; `gpio.sysfsRoot` is used for the chip
+ * then driven off again and read back. The status LED and buzzer (`gpio.indicators`) are set up the same way at their
+ * off level (onoff-outputs.ts), the UPS's mains signal (`gpio.mains`) as one more input. If any pin cannot be set up,
+ * pins already set up are released, relay first and off. Note: onoff always uses /sys/class/gpio; `gpio.sysfsRoot` is used for the chip
  * lookup, the preflight check and cleanup, so in production it must stay /sys/class/gpio.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { join } from 'node:path';
 import { Gpio, type BinaryValue, type Direction, type Edge, type Options, type ValueCallback } from 'onoff';
 import type { GpioConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
-import type { DigitalInput, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
+import type { DigitalInput, DoorIndicators, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
 import { assertSysfsGpio, resolveChipBase, type ChipBase } from './chip-base.js';
+import { createIndicatorOutput } from './onoff-outputs.js';
 
 /** The part of onoff's `Gpio` this adapter uses. */
 export interface GpioPin {
@@ -50,6 +52,7 @@ export interface OnoffDoorIoDeps {
 export const PIN_ROLES = {
   relay: 'door strike relay', doorSwitch: 'door position switch', exitButton: 'exit button',
   fireAlarm: 'fire alarm line', fireSupervision: 'fire alarm supervision line',
+  green: 'status LED green', red: 'status LED red', amber: 'status LED amber', buzzer: 'buzzer', mains: 'UPS mains signal',
 } as const;
 
 function errCode(err: unknown): string | undefined {
@@ -135,6 +138,17 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
       created.push(supervision);
       fire = { alarm, supervision };
     }
+    // The status LED and buzzer, each at its off level; then the mains signal.
+    let indicators: DoorIndicators | undefined;
+    for (const name of ['green', 'red', 'amber', 'buzzer'] as const) {
+      const c = cfg.indicators?.[name];
+      if (!c) continue;
+      const out = createIndicatorOutput(PIN_ROLES[name], c, glog, open);
+      created.push(out);
+      indicators = { ...indicators, [name]: out };
+    }
+    const mains = cfg.mains ? createInput(PIN_ROLES.mains, cfg.mains, glog, open, now) : undefined;
+    if (mains) created.push(mains);
     glog.info(
       {
         chipBase: base.base,
@@ -143,6 +157,8 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
         doorSwitch: cfg.doorSwitch.pin,
         exitButton: cfg.exitButton.pin,
         ...(cfg.fireAlarm ? { fireAlarm: cfg.fireAlarm.pin, fireSupervision: cfg.fireAlarm.supervision.pin } : {}),
+        ...(cfg.indicators ? { indicators: cfg.indicators } : {}),
+        ...(cfg.mains ? { mains: cfg.mains.pin } : {}),
       },
       'GPIO door I/O ready, relay off',
     );
@@ -152,14 +168,15 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
       doorSwitch,
       exitButton,
       ...(fire ? { fire } : {}),
+      ...(indicators ? { indicators } : {}),
+      ...(mains ? { mains } : {}),
+      // What relay-off needs to find this strike again without the config: the pin, its polarity, the sysfs number used.
+      relayPin: { hardware: 'gpio', pin: cfg.relay.pin, activeLow: cfg.relay.activeLow, sysfsNumber: base.base + cfg.relay.pin, sysfsRoot: cfg.sysfsRoot },
       close(): void {
         if (closed) return;
         closed = true;
-        relay.close();
-        doorSwitch.close();
-        exitButton.close();
-        fire?.alarm.close();
-        fire?.supervision.close();
+        // created[0] is the relay: off and released first, then every other pin in setup order.
+        for (const c of created) c.close();
       },
     };
   } catch (err) {

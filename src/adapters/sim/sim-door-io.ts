@@ -1,9 +1,15 @@
 /**
  * Simulated door I/O for the demo and tests: a relay that records every change, and two inputs
  * driven by `openDoor()`, `closeDoor()` and `pressExit()`; with `fireInput`, the two fire lines too, driven by
- * `fireAlarm()`, `fireClear()`, `cutFireCable()` and `repairFireCable()`.
+ * `fireAlarm()`, `fireClear()`, `cutFireCable()` and `repairFireCable()`; with `indicators`, the status LED and buzzer
+ * as outputs that record every change; with `mainsInput`, the UPS's mains signal, driven by `mainsLost()` / `mainsBack()`.
  */
-import type { DigitalInput, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
+import type { DigitalInput, DigitalOutput, DoorIndicators, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
+
+/** The names of the door's indicator outputs. */
+export type IndicatorName = keyof DoorIndicators;
+/** Every indicator output, in the order the sim creates them. */
+const INDICATOR_NAMES: readonly IndicatorName[] = ['green', 'red', 'amber', 'buzzer'];
 
 /** One relay change: the level it was driven to and when. */
 export interface RelayChange {
@@ -25,6 +31,66 @@ export interface SimDoorIoOptions {
   fireInput?: boolean;
   /** The fire lines at creation (with `fireInput`): `fire` = the panel in alarm, `cut` = the cable cut (default normal). */
   fire?: 'normal' | 'fire' | 'cut';
+  /** Wire the status LED and buzzer: true for all four outputs, or the ones named (default none, like a door without). */
+  indicators?: boolean | readonly IndicatorName[];
+  /** Wire the UPS's mains signal, present at creation (default false). */
+  mainsInput?: boolean;
+}
+
+/** One change of a simulated output: its level and when. */
+export interface OutputChange {
+  /** Switched on (true) or off (false). */
+  on: boolean;
+  /** When, ms (from the sim's clock). */
+  at: number;
+}
+
+/** A simulated indicator output (one LED colour or the buzzer) with a change history. */
+export class SimOutput implements DigitalOutput {
+  /** Every change of the level, oldest first (only real changes are recorded). */
+  readonly history: OutputChange[] = [];
+  /** When set, `set()` throws this error (simulates a failing output). */
+  failWith: Error | null = null;
+  private on = false;
+  private closed = false;
+  private readonly listeners = new Set<(on: boolean, at: number) => void>();
+
+  /** Create an output, off, stamping changes with `now`. */
+  constructor(private readonly now: () => number) {}
+
+  /** Drive the output; throws `failWith` if set; a closed output stays off. */
+  set(on: boolean): void {
+    if (this.failWith) throw this.failWith;
+    if (this.closed || on === this.on) return;
+    this.on = on;
+    const at = this.now();
+    this.history.push({ on, at });
+    for (const l of [...this.listeners]) l(on, at);
+  }
+
+  /** Current level. */
+  get isOn(): boolean {
+    return this.on;
+  }
+
+  /** Subscribe to changes; returns the unsubscribe function. */
+  onChange(cb: (on: boolean, at: number) => void): () => void {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  /** Drive off (ignoring `failWith`) and close. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    const fail = this.failWith;
+    this.failWith = null;
+    this.set(false);
+    this.failWith = fail;
+    this.closed = true;
+    this.listeners.clear();
+  }
 }
 
 /** A simulated input: level set by the sim, watchers notified on change. */
@@ -136,6 +202,10 @@ export class SimDoorIo implements DoorIo {
   readonly exitButton: SimInput;
   /** The fire lines (with `fireInput`): alarm active = fire, supervision active = loop intact. */
   readonly fire?: FireInputs & { alarm: SimInput; supervision: SimInput };
+  /** The status LED and buzzer (with `indicators`): the wired ones. */
+  readonly indicators?: { [K in IndicatorName]?: SimOutput };
+  /** The UPS's mains signal (with `mainsInput`): active = mains present. */
+  readonly mains?: SimInput;
 
   /** Create the sim door (closed, relay off unless options say otherwise). */
   constructor(opts: SimDoorIoOptions = {}) {
@@ -148,6 +218,24 @@ export class SimDoorIo implements DoorIo {
       // A cut cable opens both loops: the alarm line reads active (as a fire would) and the supervision loop broken.
       this.fire = { alarm: new SimInput(opts.fire === 'fire' || cut, now), supervision: new SimInput(!cut, now) };
     }
+    const wired = opts.indicators === true ? INDICATOR_NAMES : opts.indicators || [];
+    if (wired.length) this.indicators = Object.fromEntries(wired.map((n) => [n, new SimOutput(now)]));
+    if (opts.mainsInput) this.mains = new SimInput(true, now);
+  }
+
+  /** The UPS reports mains lost (running on battery). */
+  mainsLost(): void {
+    this.mainsLine().set(false);
+  }
+
+  /** The UPS reports mains back. */
+  mainsBack(): void {
+    this.mainsLine().set(true);
+  }
+
+  private mainsLine(): SimInput {
+    if (!this.mains) throw new Error('this sim door has no mains input (create it with mainsInput: true)');
+    return this.mains;
   }
 
   private fireLines(): NonNullable<SimDoorIo['fire']> {
@@ -205,9 +293,11 @@ export class SimDoorIo implements DoorIo {
     return this.relay.onChange(cb);
   }
 
-  /** Relay off first, then release the inputs. Idempotent. */
+  /** Relay off first, then the indicators off, then release the inputs. Idempotent. */
   close(): void {
     this.relay.close();
+    for (const o of Object.values(this.indicators ?? {})) o.close();
+    this.mains?.close();
     this.doorSwitch.close();
     this.exitButton.close();
     this.fire?.alarm.close();
