@@ -41,6 +41,12 @@ export const SIGNAL_PATTERNS: Readonly<Record<DoorSignal, Readonly<Record<Signal
   fire: { green: OFF, red: { kind: 'blink', onMs: 250, offMs: 250 }, amber: { kind: 'blink', onMs: 250, offMs: 250 }, buzzer: OFF },
 };
 
+/**
+ * Amber stays this long past the escort window's end, for the refusal the door records then (its expiry runs just after
+ * the window) to replace it without a dark gap; with no refusal it ends anyway.
+ */
+export const WAIT_GRACE_MS = 500;
+
 /** How long the tap flashes last. */
 export interface SignalTiming {
   /** Green after a grant, ms (the daemon uses the strike time: green while the strike is open). */
@@ -49,11 +55,11 @@ export interface SignalTiming {
   refusedMs: number;
 }
 
-/** A visitor waiting for an escort: amber until `until` (the window's end), or the visit's grant or refusal. */
+/** A visitor waiting for an escort: amber until `until` (the window's end + WAIT_GRACE_MS), or the visit's grant or refusal. */
 export interface SignalWait {
   /** The visit id. */
   visit: string;
-  /** End of the escort window, ms. */
+  /** End of the escort window + WAIT_GRACE_MS, ms. */
   until: number;
 }
 
@@ -105,7 +111,7 @@ export function stepSignals(state: SignalState, input: SignalInput, timing: Sign
     case 'refused':
       return { ...s, flash: { signal: 'refused', until: input.now + timing.refusedMs }, waits: without(input.visit) };
     case 'awaiting-escort':
-      return { ...s, waits: [...without(input.visit), { visit: input.visit, until: input.now + input.windowMs }] };
+      return { ...s, waits: [...without(input.visit), { visit: input.visit, until: input.now + input.windowMs + WAIT_GRACE_MS }] };
     case 'door-forced':
       return { ...s, forced: true };
     case 'door-held':

@@ -39,5 +39,9 @@ describe('pintu demo', () => {
     expect(r.stdout).not.toContain('central office received');
     expect(r.stdout).not.toContain('Central office dashboard');
     expect(existsSync(dataDirOf(r.stdout))).toBe(false);
+    // The status LED and buzzer a visitor sees (issue 16): one line per change, in the order the walk makes them.
+    const signals = [...r.stdout.matchAll(/^ {4}💡 door signal (\S+): /gm)].map((m) => m[1]);
+    expect(signals.slice(0, 3), r.stdout).toEqual(['awaiting-escort', 'granted', 'refused']);
+    expect(r.stdout).toContain('💡 door signal granted: green steady, buzzer 1× 300 ms');
   });
 });
