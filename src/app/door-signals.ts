@@ -20,7 +20,7 @@ export interface DoorSignalsOptions {
   timing: SignalTiming;
   /** Parent logger; logs as `{component: 'signals'}`. */
   log: Log;
-  /** Clock, ms (default Date.now). */
+  /** Clock, ms (default the monotonic `performance.now()`: a wall clock set back never stalls a blink). */
   now?: () => number;
   /** Told every change of the signal shown (the demo prints it); exceptions are logged and ignored. */
   onSignal?: (signal: DoorSignal, at: number) => void;
@@ -50,7 +50,7 @@ export class DoorSignals {
     const ind = opts.indicators ?? {};
     this.outputs = SIGNAL_OUTPUTS.flatMap((name) => (ind[name] ? [[name, ind[name]] as [SignalOutput, DigitalOutput]] : []));
     this.log = opts.log.child({ component: 'signals' });
-    this.now = opts.now ?? (() => Date.now());
+    this.now = opts.now ?? (() => performance.now());
     this.later = opts.later ?? ((run) => void setImmediate(run));
   }
 
@@ -119,7 +119,7 @@ export class DoorSignals {
     this.restart = false;
     if (signal !== this.shown || again) {
       this.shown = signal;
-      for (const [name] of this.outputs) this.startPattern(name, now);
+      for (const [name] of this.outputs) this.startPattern(name);
       this.log.debug({ signal }, 'door signal');
       try {
         this.opts.onSignal?.(signal, now);
@@ -139,23 +139,27 @@ export class DoorSignals {
     }
   }
 
-  /** Start the shown signal's pattern on one output at `start` and keep it going with a timer per level change. */
-  private startPattern(name: SignalOutput, start: number): void {
+  /**
+   * Start the shown signal's pattern on one output and step it from edge to edge, each timer set for the gap to the
+   * next edge: a late timer (a busy door) delays a beep but never skips one, so every tap's beeps are all heard.
+   */
+  private startPattern(name: SignalOutput): void {
     const old = this.toggleTimers.get(name);
     if (old !== undefined) clearTimeout(old);
     this.toggleTimers.delete(name);
     const pattern = SIGNAL_PATTERNS[this.shown][name];
+    let at = 0;
     const step = (): void => {
-      const elapsed = this.now() - start;
-      this.drive(name, levelAt(pattern, elapsed));
-      const next = nextToggle(pattern, elapsed);
+      this.drive(name, levelAt(pattern, at));
+      const next = nextToggle(pattern, at);
       if (next === null) {
         this.toggleTimers.delete(name);
         return;
       }
       const t = setTimeout(() => {
         if (this.running) step();
-      }, Math.max(1, next - elapsed));
+      }, next - at);
+      at = next;
       t.unref?.();
       this.toggleTimers.set(name, t);
     };

@@ -23,8 +23,8 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
   }
 }
 
-async function door() {
-  const tc = tempConfig({ escort: { required: true, windowSeconds: 2 } });
+async function door(windowSeconds = 10) {
+  const tc = tempConfig({ escort: { required: true, windowSeconds } });
   configs.push(tc);
   const io = new SimDoorIo({ indicators: true, fireInput: true });
   const rin = new SimCardReader('in', 'in');
@@ -75,7 +75,7 @@ describe('door signals through the daemon (sim)', () => {
   }, 30_000);
 
   it('a visitor whose escort does not come: amber for the window, then refused (red)', async () => {
-    const d = await door();
+    const d = await door(2);
     try {
       seedIssuedVisit(visitService(d.tc.config, d.daemon.parts.store), { head: '0A00', staff: OFFICER, badge: BADGE });
       d.rin.tap(BADGE);

@@ -19,7 +19,7 @@ const rel = (h: readonly OutputChange[], t0: number): Array<[number, boolean]> =
 function setup(indicators: SimDoorIoOptions['indicators'] = true) {
   const io = new SimDoorIo({ indicators });
   const shown: DoorSignal[] = [];
-  const signals = new DoorSignals({ indicators: io.indicators, timing: { grantedMs: 3000, refusedMs: 2000 }, log: silentLogger(), onSignal: (s) => shown.push(s) });
+  const signals = new DoorSignals({ indicators: io.indicators, timing: { grantedMs: 3000, refusedMs: 2000 }, log: silentLogger(), now: () => Date.now(), onSignal: (s) => shown.push(s) });
   signals.start();
   const ind = io.indicators!;
   return { io, signals, shown, ind, t0: Date.now() };
