@@ -386,6 +386,8 @@ export function installFailSecureHandlers(daemon: Daemon, log: Log): void {
   const relayOff = (): void => {
     try { daemon.parts.door.relayOff(); } catch { /* keep going: next line tries the pin directly */ }
     try { daemon.parts.io.relay.set(false); } catch { /* nothing more can be done from here */ }
+    // Then the status LED and buzzer: a green left lit by a dying door would tell a visitor the strike is open.
+    for (const out of Object.values(daemon.parts.io.indicators ?? {})) { try { out?.set(false); } catch { /* best effort */ } }
   };
   const fatal = (kind: string) => (err: unknown): void => {
     relayOff();

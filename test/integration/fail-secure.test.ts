@@ -1,6 +1,6 @@
 /**
  * Fail secure: with the strike unlocked, an uncaught exception, an unhandled rejection or SIGTERM drives the relay
- * off before the process ends.
+ * off before the process ends, and then the status LED's green (a dying door never shows a visitor "granted").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -21,6 +21,7 @@ async function run(action: 'throw' | 'reject' | 'SIGTERM', dir: string): Promise
   await until(() => out.includes('ready'), 'the fixture daemon to start');
   child.stdin.write('grant\n');
   await until(() => out.includes('relay on'), 'the relay to be driven on');
+  await until(() => out.includes('green on'), 'the green LED to light');
   if (action === 'SIGTERM') child.kill('SIGTERM');
   else child.stdin.write(`${action}\n`);
   const code = await exited;
@@ -38,6 +39,8 @@ describe('fail secure', () => {
       const lines = r.out.split('\n').filter((l) => l.startsWith('relay'));
       expect(lines.slice(-2)).toEqual(['relay on', 'relay off']);
       expect(r.code).toBe(code);
+      const signals = r.out.split('\n').filter((l) => /^(relay|green) /.test(l));
+      expect(signals.slice(-2), r.out).toEqual(['relay off', 'green off']);
     }, 30_000);
   }
 });
