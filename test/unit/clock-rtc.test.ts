@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { ClockGuard, TIMESYNC_FLAG, UNSYNCED_MAX_VALIDITY_HOURS } from '../../src/app/clock.js';
 import { RTC_TRUST_KEY, parseRtcRecord, rtcProbe } from '../../src/app/rtc-trust.js';
 import { systemAt } from '../../src/adapters/os/system.js';
-import { openStore, schedulerSettings, visitService } from '../../src/main.js';
+import { checklistOptions, openStore, schedulerSettings, visitService } from '../../src/main.js';
+import { runChecklist } from '../../src/app/health/checklist.js';
+import { clockItem } from '../../src/app/health/probes.js';
+import { BUILD_DATE_MS } from '../../src/app/clock.js';
 import { Scheduler } from '../../src/app/scheduler.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { clockStatus, formatClockStatus } from '../../src/cli/clock.js';
@@ -319,5 +322,23 @@ describe('pintu clock status', () => {
     const bad = formatClockStatus(clockStatus(d.clock), 'Asia/Jakarta');
     expect(bad).toMatch(/NOT trusted \(state unsynced\); trust from nothing/);
     expect(bad).toMatch(/RTC does not vouch: .*battery flat or missing/);
+  });
+});
+
+describe('pintu health: the clock item names its trust source', () => {
+  it('ntp when synchronised (noting the RTC record), rtc when the RTC vouches, warn with the RTC\'s reason otherwise', () => {
+    const d = recordedDoor();
+    const env = (): ReturnType<typeof systemAt> => ({ ...systemAt(d.root, null), statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => d.c.t });
+    mkdirSync(join(d.root, 'run/systemd/timesync'), { recursive: true });
+    writeFileSync(join(d.root, TIMESYNC_FLAG), '');
+    expect(clockItem(env(), BUILD_DATE_MS, d.store.meta(RTC_TRUST_KEY))).toMatchObject({ status: 'ok', value: 'ntp', detail: expect.stringMatching(/RTC rtc0 kept by NTP, last checked/) });
+    rmSync(join(d.root, TIMESYNC_FLAG));
+    d.bootOffline(HOUR);
+    // Through the checklist, which passes the store's trust record.
+    const report = runChecklist(d.store, checklistOptions(d.config, null), env());
+    expect(report.items.find((i) => i.item === 'clock')).toMatchObject({ status: 'ok', value: 'rtc', detail: expect.stringMatching(/^trusted from the RTC: rtc0/) });
+    d.sys.rtc('rtc0', { at: Date.parse('2000-01-01T00:00:00Z') });
+    expect(clockItem(env(), BUILD_DATE_MS, d.store.meta(RTC_TRUST_KEY))).toMatchObject({ status: 'warn', value: false, detail: expect.stringMatching(/the RTC does not vouch \(.*battery flat or missing\)/) });
+    expect(clockItem(env(), BUILD_DATE_MS, null)).toMatchObject({ status: 'warn', detail: expect.stringMatching(/never seen agreeing/) });
   });
 });

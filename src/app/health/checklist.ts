@@ -9,6 +9,7 @@ import type { BadgeKeyFileStatus } from '../../ports/badge-keys.js';
 import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, SecureBadgeRepository, StoredEvent, Transactions } from '../../ports/store.js';
 import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
+import { RTC_TRUST_KEY } from '../rtc-trust.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
 import { event } from '../../domain/events.js';
 import { healthFactSchema, type HealthFact } from '../../protocol/messages.js';
@@ -227,7 +228,7 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
     ...(o.badges ? [...guard('badge-keys', () => badgeKeyItem(o.badges!)), ...guard('badge-readers', () => badgeReaderItem(o.badges!, () => store.secureBadges().length))] : []),
-    ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS)),
+    ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS, store.meta(RTC_TRUST_KEY))),
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),
     ...guard('uptime', () => uptimeItem(store, o, env, now)),

@@ -5,6 +5,7 @@
  */
 import type { FsStats, SystemEnv } from '../../ports/system.js';
 import { clockSyncProbe } from '../clock.js';
+import { judgeRtc, parseRtcRecord, rtcProbe } from '../rtc-trust.js';
 
 /** One checklist item: ok / warn / fail with the measured value. */
 export interface HealthItem {
@@ -97,13 +98,25 @@ export function diskFree(env: SystemEnv, dataDir: string): HealthItem {
   return { item: 'disk', status: 'ok', value: mib, detail };
 }
 
-/** Clock synchronised (docs/clock.md): not synchronised → warn; a time before the build date → fail. */
-export function clockItem(env: SystemEnv, buildDate: number): HealthItem {
+/**
+ * The clock and where trust in it comes from (docs/clock.md): a time before the build date → fail; NTP-synchronised →
+ * ok, value 'ntp'; else a battery-backed RTC that vouches (`judgeRtc`, with the trust record `rtcRecord` from the
+ * store) → ok, value 'rtc'; else warn, value false, with the RTC's reason.
+ */
+export function clockItem(env: SystemEnv, buildDate: number, rtcRecord: string | null = null): HealthItem {
   const now = env.now();
   const p = clockSyncProbe(env);
   if (now < buildDate) return { item: 'clock', status: 'fail', value: new Date(now).toISOString(), detail: `clock is before the build date ${new Date(buildDate).toISOString().slice(0, 10)}: events are stamped clockSynced:false` };
-  if (!p.synced) return { item: 'clock', status: 'warn', value: false, detail: `clock not synchronised (${p.source}): events carry clockSynced:false; check NTP` };
-  return { item: 'clock', status: 'ok', value: true, detail: `synchronised (${p.source})` };
+  const probe = rtcProbe(env);
+  const rtc = probe.read();
+  const record = parseRtcRecord(rtcRecord);
+  if (p.synced) {
+    const note = record ? `RTC ${record.device} kept by NTP, last checked ${record.checkedAt}` : rtc ? `RTC ${rtc.device} not recorded as a trust source yet (pintu clock status)` : 'no RTC';
+    return { item: 'clock', status: 'ok', value: 'ntp', detail: `synchronised by NTP (${p.source}); ${note}` };
+  }
+  const v = judgeRtc({ rtc, record, now, uptimeMs: probe.uptimeMs(), buildDate });
+  if (v.trusted) return { item: 'clock', status: 'ok', value: 'rtc', detail: `trusted from the RTC: ${v.detail} (no NTP sync: ${p.source})` };
+  return { item: 'clock', status: 'warn', value: false, detail: `clock not synchronised (${p.source}) and the RTC does not vouch (${v.reason}): events carry clockSynced:false, approvals last at most 4 h; check NTP` };
 }
 
 /** System uptime in seconds from /proc/uptime, or null. */
