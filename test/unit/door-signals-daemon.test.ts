@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/log/pino.js';
-import { buildDaemon, visitService } from '../../src/main.js';
+import { buildDaemon, createDoorIo, visitService } from '../../src/main.js';
 import { SimDoorIo } from '../../src/adapters/sim/sim-door-io.js';
 import { SimCardReader } from '../../src/adapters/sim/sim-reader.js';
 import type { DoorSignal } from '../../src/domain/door-signals.js';
@@ -111,4 +111,31 @@ describe('door signals through the daemon (sim)', () => {
     expect(Object.values(d.ind).some((o) => o.isOn)).toBe(false);
     expect(d.io.relay.isOn).toBe(false);
   }, 30_000);
+
+  it('LEDs and buzzer that all fail leave the strike alone: the officer is granted and the relay driven', async () => {
+    const d = await door();
+    try {
+      for (const out of Object.values(d.ind)) out.failWith = new Error('EIO');
+      visitService(d.tc.config, d.daemon.parts.store).addOfficer('Staff', 'staff', OFFICER);
+      d.rin.tap(OFFICER);
+      expect(d.io.relay.isOn).toBe(true);
+      await until('the signal followed', () => d.shown.at(-1) === 'granted');
+      expect(d.daemon.parts.store.events.since(0, 1000).some((e) => e.type === 'access.granted')).toBe(true);
+      await until('the strike time over', () => !d.io.relay.isOn, 10_000);
+    } finally {
+      await d.daemon.stop('test end');
+    }
+  }, 30_000);
+
+  it('a sim door has the status outputs and mains input its config declares, and no others', async () => {
+    const tc = tempConfig({ gpio: { indicators: { green: { pin: 23, activeLow: false }, buzzer: { pin: 16, activeLow: false } }, mains: { pin: 26, activeLow: true } } });
+    configs.push(tc);
+    const io = (await createDoorIo(tc.config, silentLogger())) as SimDoorIo;
+    expect(Object.keys(io.indicators ?? {})).toEqual(['green', 'buzzer']);
+    expect(io.mains?.read()).toBe(true);
+    const plain = tempConfig();
+    configs.push(plain);
+    const none = (await createDoorIo(plain.config, silentLogger())) as SimDoorIo;
+    expect([none.indicators, none.mains]).toEqual([undefined, undefined]);
+  });
 });
