@@ -159,7 +159,11 @@ export async function createGpiodDoorIo(cfg: GpioConfig, log: Log, deps: GpiodDo
       return;
     }
     const n = ++seq;
-    const t = setTimeout(() => fatal(new Error(`the GPIO helper did not acknowledge driving the ${GPIOD_ROLES[role]} ${on ? 'on' : 'off'} within ${ackTimeoutMs} ms`)), ackTimeoutMs);
+    // Node runs expired timers before it reads the pipe: after a held-up event loop (a synchronous write stalled on the SD
+    // card) the ack may be there unread. The verdict waits for one poll of the pipe (setImmediate runs after it).
+    const t = setTimeout(() => setImmediate(() => {
+      if (pending.has(n)) fatal(new Error(`the GPIO helper did not acknowledge driving the ${GPIOD_ROLES[role]} ${on ? 'on' : 'off'} within ${ackTimeoutMs} ms`));
+    }), ackTimeoutMs);
     t.unref();
     pending.set(n, t);
     helper.send({ op: 'set', seq: n, role, on });
