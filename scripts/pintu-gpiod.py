@@ -215,9 +215,11 @@ class Door:
         """Outputs off (the strike first, it is first in the list), then every line released. Idempotent."""
         if self.released:
             return
-        self.released = True
+        # Signals ignored BEFORE the release counts as begun: a signal landing here (systemctl stop while pintu's close
+        # is served) raises Stop, and the Stop handler's own release() must still find the lines to drive off.
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the release short
+        self.released = True
         for line in self.outputs:
             try:
                 if self.request is not None or line["role"] in self.v1_lines:
