@@ -59,6 +59,7 @@ import { EventFeed } from './app/event-feed.js';
 import { doorFacts, osDescription } from './app/door-facts.js';
 import { pintuVersion } from './adapters/os/package-version.js';
 import { buildConsole } from './main-console.js';
+import { recordRelayPin, runDirOf } from './adapters/os/relay-record.js';
 import type { ConsoleServer } from './adapters/console/server.js';
 
 /** Database file name inside the data dir. */
@@ -364,7 +365,16 @@ async function wire(config: Config, log: Log, overrides: Overrides, io: DoorIo, 
  * the stop in reverse order, exit.
  */
 export async function runDoor(config: Config, log: Log): Promise<void> {
-  const daemon = await buildDaemon(config, log);
+  // Door I/O first (relay off), then the /run record of its pin for `pintu relay-off`, before anything else can fail.
+  const io = await createDoorIo(config, log);
+  recordRelayPin(io, runDirOf(undefined), log);
+  let daemon: Daemon;
+  try {
+    daemon = await buildDaemon(config, log, { io });
+  } catch (err) {
+    io.close();
+    throw err;
+  }
   installFailSecureHandlers(daemon, log);
   const notifier = SystemdNotifier.fromEnv(process.env, log);
   // After the fail-secure handlers: the relay is driven off before STOPPING is sent.

@@ -10,6 +10,9 @@ import { realProcessEnv } from '../adapters/os/system.js';
 import type { ProcessEnv } from '../ports/system.js';
 import { formatTime } from '../domain/time.js';
 import { action, configOf, globals, intOption, out, withServices } from './context.js';
+import { relayOff, relayOffLine } from './relay-off.js';
+import { runDirOf } from '../adapters/os/relay-record.js';
+import { forceRelayOff } from '../adapters/gpio/relay-off.js';
 
 /** How stale a heartbeat may be before the daemon counts as not running (ms). */
 const HEARTBEAT_STALE_MS = 10_000;
@@ -145,13 +148,21 @@ export function doorCommands(program: Command): void {
   }
 
   program.command('relay-off')
-    .description('drive the strike relay off (systemd ExecStopPost; works while the daemon is dead)')
-    .action(action(async function (this: Command) {
-      const config = configOf(this, { dataDir: false });
-      const io = await createDoorIo(config, createLogger('warn', 2));
-      io.relay.set(false);
-      io.close();
-      out(this, { relay: 'off' }, () => 'relay off');
+    .description('drive the strike relay off (systemd ExecStopPost; works while the daemon is dead): from the daemon\'s /run record of the pin it used, else from the config')
+    .option('--run-dir <dir>', 'where the daemon\'s relay.json is (default: $PINTU_RUN_DIR, $RUNTIME_DIRECTORY or /run/pintu)')
+    .action(action(async function (this: Command, o: { runDir?: string }) {
+      const log = createLogger('warn', 2);
+      const r = await relayOff({
+        runDir: runDirOf(o.runDir),
+        loadConfig: () => configOf(this, { dataDir: false }),
+        drivePin: (info) => forceRelayOff(info, log),
+        driveConfigured: async (config) => {
+          const io = await createDoorIo(config, log);
+          io.relay.set(false);
+          io.close();
+        },
+      });
+      out(this, { relay: 'off', ...r }, () => relayOffLine(r));
     }));
 
   program.command('config')

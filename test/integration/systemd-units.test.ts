@@ -109,6 +109,13 @@ describe('pintu.service specifics', () => {
     expect(values('pintu.service', 'ExecStopPost')).toEqual([`${WRAPPER} relay-off --config /etc/pintu/pintu.yaml`]);
   });
 
+  it('gives the daemon /run/pintu for its relay record, kept for ExecStopPost and after a stop (issue 16)', () => {
+    expect(values('pintu.service', 'RuntimeDirectory')).toEqual(['pintu']);
+    expect(values('pintu.service', 'RuntimeDirectoryMode')).toEqual(['0750']);
+    // Without it, an automatic restart would remove the record; with it, only a reboot (tmpfs) does.
+    expect(values('pintu.service', 'RuntimeDirectoryPreserve')).toEqual(['yes']);
+  });
+
   it('keeps /sys writable for sysfs GPIO and allows only serial and gpiochip devices', () => {
     expect(values('pintu.service', 'ProtectKernelTunables')).toEqual(['no']);
     expect(values('pintu.service', 'SupplementaryGroups')).toEqual(['gpio dialout']);
