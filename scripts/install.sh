@@ -10,7 +10,8 @@
 #   --prefix DIR     install under DIR instead of / (a staging root for tests/packaging; implies
 #                    --no-systemctl; the user is written to DIR/etc/passwd and DIR/etc/group, no useradd)
 #   --no-systemctl   do not call systemctl/udevadm (no daemon-reload, enable, start, udev reload)
-#   --no-npm         do not run npm ci / npm run build / npm prune (dist/ and node_modules/ must exist)
+#   --no-npm         do not run npm ci / npm run build / npm prune (dist/ and node_modules/ must exist); either way
+#                    only production dependencies are installed (package-lock.json tells them from devDependencies)
 #   -h, --help       this help
 # Environment: PINTU_NODE=/path/to/node overrides the Node.js found on PATH.
 #              PINTU_TEST_SYSTEMCTL=/path/to/fake runs the systemctl steps with that command, even with --prefix
@@ -212,8 +213,13 @@ APP="$R/opt/$APP_NAME"
 mkdir -p "$R/opt"
 STAGE=$(mktemp -d "$R/opt/.pintu-stage.XXXXXX")
 for item in $APP_ITEMS; do
+  [ "$item" = node_modules ] && continue
   if [ -e "$SRC/$item" ]; then cp -R -P "$SRC/$item" "$STAGE/"; fi
 done
+# Production dependencies only, with or without npm: the packages package-lock.json does not mark "dev" (what
+# `npm prune --omit=dev` keeps) and their .bin links. Copying node_modules whole put the devDependencies (TypeScript,
+# vitest, ...: about half of it) into /opt/pintu.
+"$NODE" "$SRC/scripts/prod-modules.mjs" "$SRC" "$STAGE" || die "cannot copy the production dependencies (see above)"
 if [ "$NPM" = yes ]; then
   (cd "$STAGE" && npm prune --omit=dev --no-audit --no-fund >/dev/null) || die "npm prune --omit=dev failed"
 fi

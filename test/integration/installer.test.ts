@@ -25,7 +25,7 @@ let prefix: string;
 
 function makeSourceTree(dir: string): void {
   mkdirSync(join(dir, 'scripts'), { recursive: true });
-  for (const s of ['install.sh', 'uninstall.sh']) cpSync(join(repo, 'scripts', s), join(dir, 'scripts', s));
+  for (const s of ['install.sh', 'uninstall.sh', 'prod-modules.mjs']) cpSync(join(repo, 'scripts', s), join(dir, 'scripts', s));
   cpSync(join(repo, 'systemd'), join(dir, 'systemd'), { recursive: true });
   cpSync(join(repo, 'udev'), join(dir, 'udev'), { recursive: true });
   mkdirSync(join(dir, 'config'));
@@ -38,7 +38,14 @@ function makeSourceTree(dir: string): void {
   writeFileSync(join(dir, 'node_modules/dep/bin/dep.js'), '#!/usr/bin/env node\n');
   chmodSync(join(dir, 'node_modules/dep/bin/dep.js'), 0o755);
   symlinkSync('../dep/bin/dep.js', join(dir, 'node_modules/.bin/dep'));
-  writeFileSync(join(dir, 'package.json'), '{"name":"pintu","version":"0.0.0-test"}\n');
+  // A devDependency with a .bin link: it must not reach /opt/pintu (issue 16; installer-deps.test.ts has the real tree).
+  mkdirSync(join(dir, 'node_modules/devdep'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules/devdep/cli.js'), '#!/usr/bin/env node\n');
+  symlinkSync('../devdep/cli.js', join(dir, 'node_modules/.bin/devtool'));
+  writeFileSync(join(dir, 'package.json'), '{"name":"pintu","version":"0.0.0-test","dependencies":{"dep":"1.0.0"},"devDependencies":{"devdep":"1.0.0"}}\n');
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({
+    name: 'pintu', lockfileVersion: 3, packages: { '': { name: 'pintu' }, 'node_modules/dep': { version: '1.0.0' }, 'node_modules/devdep': { version: '1.0.0', dev: true } },
+  }));
 }
 
 function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; out: string; err: string } {
@@ -136,6 +143,9 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
     // app, units, udev, wrapper
     expect(readFileSync(P('opt/pintu/dist/src/cli/index.js'), 'utf8')).toContain('pintu v1');
     expect(readlinkSync(P('opt/pintu/node_modules/.bin/dep'))).toBe('../dep/bin/dep.js');
+    // Production dependencies only, with --no-npm too (issue 16): the devDependency and its .bin link stay out.
+    expect(readdirSync(P('opt/pintu/node_modules')).sort()).toEqual(['.bin', 'dep']);
+    expect(readdirSync(P('opt/pintu/node_modules/.bin'))).toEqual(['dep']);
     expect(existsSync(P('opt/pintu/scripts/uninstall.sh'))).toBe(true);
     for (const u of ['pintu.service', 'pintu-central.service']) {
       expect(readFileSync(P(`etc/systemd/system/${u}`))).toEqual(readFileSync(join(repo, 'systemd', u)));
