@@ -52,7 +52,7 @@ import { DAY_MS, HOUR_MS } from './domain/time.js';
 import { ClockGuard, TIMESYNC_FLAG } from './app/clock.js';
 import { rtcProbe } from './app/rtc-trust.js';
 import { Scheduler, type SchedulerSettings } from './app/scheduler.js';
-import type { ChecklistOptions } from './app/health/checklist.js';
+import { DAEMON_VERSION_KEY, type ChecklistOptions } from './app/health/checklist.js';
 import { WriteQueue } from './app/write-queue.js';
 import { DOOR_KEY_FILE, loadOrCreateKeyPair, loadOrCreateSealKey, type KeyPair } from './adapters/mqtt/keys.js';
 import { EventFeed } from './app/event-feed.js';
@@ -159,14 +159,23 @@ export function checklistOptions(config: Config, daemonPid: number | null): Chec
       deskReaders: config.readers.filter((r) => r.direction === 'desk').map((r) => ({ id: r.id, secure: r.secure })),
       keyFile: () => inspectBadgeKeyFile(config.badges.keyFile),
     },
+    // Issue 16: the nightly backup's freshness, pcscd and the desk readers, the UPS's mains input, SD wear, versions.
+    backup: { keep: config.backup.keep, hour: config.backup.hour },
+    devices: {
+      door: config.readers.filter((r) => r.direction !== 'desk').map(({ id, kind, path }) => ({ id, kind, ...(path ? { path } : {}) })),
+      desk: config.readers.filter((r) => r.direction === 'desk').map(({ id, kind, path }) => ({ id, kind, ...(path ? { path } : {}) })),
+    },
+    mains: config.gpio.mains !== undefined,
+    storageDevice: 'mmcblk0',
+    software: () => ({ installed: pintuVersion(), node: process.version, os: osDescription(realSystem(), `${osType()} ${osRelease()}`) }),
   };
 }
 
 /** The scheduler's slice of the config. */
 export function schedulerSettings(config: Config): SchedulerSettings {
-  const { readerIds, readerSilentDays, central, badges } = checklistOptions(config, null);
+  const { dataDir: _dataDir, daemonPid: _pid, ...checklist } = checklistOptions(config, null);
   return {
-    dataDir: config.dataDir, checklist: { readerIds, readerSilentDays, central, ...(badges ? { badges } : {}) }, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays, expireUndecidedDays: config.privacy.expireUndecidedDays,
+    dataDir: config.dataDir, checklist, healthIntervalDays: config.health.intervalDays, retentionDays: config.privacy.retentionDays, expireUndecidedDays: config.privacy.expireUndecidedDays,
     backup: { keep: config.backup.keep, hour: config.backup.hour }, timeZone: config.visits.timeZone,
   };
 }
@@ -371,6 +380,8 @@ export async function runDoor(config: Config, log: Log): Promise<void> {
   let daemon: Daemon;
   try {
     daemon = await buildDaemon(config, log, { io });
+    // The version this process runs, for the health checklist (an upgrade without a restart shows there).
+    try { daemon.parts.store.setMeta(DAEMON_VERSION_KEY, pintuVersion() ?? 'unknown'); } catch (err) { log.warn({ err: (err as Error).message }, 'could not record the daemon version'); }
   } catch (err) {
     io.close();
     throw err;

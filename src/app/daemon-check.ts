@@ -17,6 +17,24 @@ export function runningDaemonPid(store: DoorStatusRepository, env: ProcessEnv): 
   return env.alive(s.daemonPid) ? s.daemonPid : null;
 }
 
+/**
+ * What is known of the daemon: `running` (pid alive, heartbeat fresh), `not responding` (pid alive, heartbeat stale),
+ * `crashed` (a pid is recorded but that process is gone: killed without its clean stop) or `not running` (stopped
+ * cleanly, or never started).
+ */
+export type DaemonState = 'running' | 'not responding' | 'crashed' | 'not running';
+
+/** How stale a heartbeat may be before the daemon counts as not responding (ms). */
+export const HEARTBEAT_STALE_MS = 10_000;
+
+/** The daemon's state from the status row, the pid and the heartbeat's age. */
+export function daemonState(store: DoorStatusRepository, env: ProcessEnv, now: number): DaemonState {
+  const s = store.doorStatus();
+  if (s.daemonPid === null) return 'not running';
+  if (runningDaemonPid(store, env) === null) return 'crashed';
+  return s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS ? 'running' : 'not responding';
+}
+
 /** Throw a clear UserError when the daemon runs (`what` names the refused command). */
 export function refuseWhileDaemonRuns(store: DoorStatusRepository, what: string, env: ProcessEnv): void {
   const pid = runningDaemonPid(store, env);

@@ -11,6 +11,7 @@ import type { Log } from '../ports/log.js';
 import type { WriteQueue } from './write-queue.js';
 import type { ClockGuard } from './clock.js';
 import { saveReaderHealth } from './health/checklist.js';
+import type { MainsReading } from './health/inventory.js';
 import { ReaderSupervisor, type ReaderRetry } from './reader-supervisor.js';
 import { Lifecycle, type Part } from './lifecycle.js';
 import { event, type DomainEvent, type EventData, type EventType } from '../domain/events.js';
@@ -208,7 +209,8 @@ export class Daemon {
     const now = Date.now();
     this.readers.poll();
     const health = readers.map((r) => r.health());
-    const key = JSON.stringify([s.locked, s.open, s.openSince, health]);
+    const mains = this.mainsReading(now);
+    const key = JSON.stringify([s.locked, s.open, s.openSince, health, mains]);
     // Others write the row too (a grant marks it unlocked; a second `pintu run` that failed to start clears the pid):
     // skipped only while the row itself still says what the door does, not just what this daemon last wrote.
     const row = store.doorStatus();
@@ -216,13 +218,24 @@ export class Daemon {
     if (!always && rowTrue && key === this.statusKey && now - this.statusAt < (this.parts.statusEveryMs ?? 5000)) return;
     store.durableTx(() => {
       store.updateDoorStatus({ locked: s.locked, open: s.open, openSince: s.openSince, heartbeatAt: now, daemonPid: process.pid });
-      saveReaderHealth(store, health, now);
+      saveReaderHealth(store, health, now, mains);
     });
     this.statusKey = key;
     this.statusAt = now;
     this.statusWrites += 1;
   }
   private statusKey = '';
+  private mains: MainsReading | undefined;
+
+  /** The UPS's mains input (where wired) for the health checklist: its level, and since when (null: unreadable). */
+  private mainsReading(now: number): MainsReading | undefined {
+    const input = this.parts.io.mains;
+    if (!input) return undefined;
+    let present: boolean | null;
+    try { present = input.read(); } catch { present = null; }
+    if (this.mains?.present !== present) this.mains = { present, since: now };
+    return this.mains;
+  }
   private statusAt = 0;
   /** Status rows written (tests and benches read it). */
   statusWrites = 0;

@@ -17,6 +17,9 @@ import { expireRequests } from './maintenance/purge.js';
 import { countDueInPages, purgeInBatches, type PurgeBatchLimits } from './maintenance/purge-batches.js';
 import { event } from '../domain/events.js';
 
+/** How soon after its first start a new door runs the health checklist: the readers have opened and the status is written. */
+export const FIRST_HEALTH_DELAY_MS = 2 * 60_000;
+
 /** The scheduler's slice of the configuration (the root builds it from the config: `schedulerSettings` in main.ts). */
 export interface SchedulerSettings {
   /** Data dir: the checklist checks it and the nightly backups go in its `backups/` folder. */
@@ -51,6 +54,8 @@ export interface SchedulerDeps {
   onEvents?: (events: StoredEvent[]) => void;
   /** Poll interval (ms, default 10 min). */
   tickMs?: number;
+  /** A door that never ran the checklist runs it this long after the start (ms, default `FIRST_HEALTH_DELAY_MS`). */
+  firstHealthDelayMs?: number;
   /** Bounds of the purge's batches (default `PURGE_BATCH`; tests make them small). */
   purgeBatch?: Partial<PurgeBatchLimits>;
 }
@@ -58,6 +63,7 @@ export interface SchedulerDeps {
 /** The daemon's maintenance scheduler. */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
+  private first: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly env: SystemEnv;
   private readonly log: Log;
@@ -70,13 +76,19 @@ export class Scheduler {
     this.log = d.log.child({ component: 'scheduler' });
   }
 
-  /** Start polling; the first health run is due `health.intervalDays` after the first start (not at start). */
+  /**
+   * Start polling. A door that never ran the checklist (a new install) runs it `firstHealthDelayMs` after this start
+   * (readers opened, status written), not `health.intervalDays` later; then every `health.intervalDays`.
+   */
   start(): void {
     const { store } = this.d;
     this.stopping = false;
-    if (store.meta(LAST_HEALTH_KEY) === null) store.retry(() => store.setMeta(LAST_HEALTH_KEY, String(this.env.now())));
     this.timer = setInterval(() => { void this.tick(); }, this.d.tickMs ?? 600_000);
     this.timer.unref();
+    if (store.meta(LAST_HEALTH_KEY) === null) {
+      this.first = setTimeout(() => { void this.tick(); }, this.d.firstHealthDelayMs ?? FIRST_HEALTH_DELAY_MS);
+      this.first.unref();
+    }
   }
 
   /** Run every due job once (skipped if a previous tick is still running, or once stopped). */
@@ -90,7 +102,9 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearTimeout(this.first);
     this.timer = null;
+    this.first = null;
     await this.running;
   }
 
@@ -104,6 +118,7 @@ export class Scheduler {
       if (rtc && rtc.action !== 'unchanged') this.log[rtc.action === 'removed' ? 'warn' : 'info']({ rtc: rtc.action }, rtc.detail);
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
+      // Never run (a new door): due now — the first tick comes FIRST_HEALTH_DELAY_MS after the start.
       const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
       if (now - last >= settings.healthIntervalDays * DAY_MS) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.

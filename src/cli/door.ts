@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { createLogger } from '../adapters/log/pino.js';
 import { createDoorIo, openStore, runDoor } from '../main.js';
 import type { StorePort, StoredEvent } from '../ports/store.js';
-import { runningDaemonPid } from '../app/daemon-check.js';
+import { daemonState, runningDaemonPid } from '../app/daemon-check.js';
 import { realProcessEnv } from '../adapters/os/system.js';
 import type { ProcessEnv } from '../ports/system.js';
 import { formatTime } from '../domain/time.js';
@@ -14,22 +14,14 @@ import { relayOff, relayOffLine } from './relay-off.js';
 import { runDirOf } from '../adapters/os/relay-record.js';
 import { forceRelayOff } from '../adapters/gpio/relay-off.js';
 
-/** How stale a heartbeat may be before the daemon counts as not running (ms). */
-const HEARTBEAT_STALE_MS = 10_000;
-
-/**
- * What the daemon is known to be doing: `running` (pid alive, heartbeat fresh), `not responding` (pid alive,
- * heartbeat stale), `crashed` (a pid is recorded but that process is gone: killed without its clean stop) or
- * `not running` (stopped cleanly, or never started).
- */
-export type DaemonState = 'running' | 'not responding' | 'crashed' | 'not running';
+/** What is known of the daemon (src/app/daemon-check.ts). */
+export type { DaemonState } from '../app/daemon-check.js';
 
 /** Who is inside and what the door is doing, from the database the daemon keeps fresh. */
 export function doorSnapshot(store: StorePort, now = Date.now(), env: ProcessEnv = realProcessEnv()) {
   const s = store.doorStatus();
   const alive = runningDaemonPid(store, env) !== null;
-  const fresh = s.heartbeatAt !== null && now - s.heartbeatAt < HEARTBEAT_STALE_MS;
-  const daemon: DaemonState = s.daemonPid === null ? 'not running' : !alive ? 'crashed' : fresh ? 'running' : 'not responding';
+  const daemon = daemonState(store, env, now);
   const running = daemon === 'running';
   // Only a running daemon (or its clean stop, which drives the relay off and records "locked") tells the lock state.
   const known = daemon === 'running' || daemon === 'not running';

@@ -10,9 +10,9 @@ import { HOUR_MS, formatTime } from '../domain/time.js';
 import { createReader, readerExtras } from '../adapters/readers.js';
 import { DB_FILE, checklistOptions, createDoorIo, dataCipher, openStore } from '../main.js';
 import { checkDataKey } from '../adapters/sqlite/at-rest.js';
-import { formatReport, recordReport, runChecklist } from '../app/health/checklist.js';
+import { HEALTH_EXIT, formatReport, healthExitCode, recordReport, runChecklist } from '../app/health/checklist.js';
 import { realProcessEnv, realSystem } from '../adapters/os/system.js';
-import { refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
+import { daemonState, refuseWhileDaemonRuns, runningDaemonPid } from '../app/daemon-check.js';
 import { restoreFile } from '../adapters/sqlite/backup.js';
 import { expireRequests, purgePersonalData } from '../app/maintenance/purge.js';
 import { formatDestructionRecords, newestDestructionRecords } from './purge-report.js';
@@ -24,16 +24,24 @@ import { clockStatusCommand } from './clock.js';
 /** Register the maintenance commands. */
 export function maintenanceCommands(program: Command): void {
   program.command('health')
-    .description('SOP 002 health checklist of this controller (stored as a health.report event)')
-    .action(action(function (this: Command) {
-      const { report, tz } = withServices(this, ({ store, config }) => {
-        const r = runChecklist(store, checklistOptions(config, runningDaemonPid(store, realProcessEnv())), realSystem());
-        recordReport(store, r, Date.now(), 'manual');
-        return { report: r, tz: config.visits.timeZone };
-      });
-      out(this, report, () => formatReport(report, tz));
-      if (report.status === 'fail') process.exitCode = 1;
-    }));
+    .description('SOP 002 health checklist of this controller (stored as a health.report event); exit 0 ok (warnings too), 1 a check failed, 2 the daemon is not running, 3 the checklist could not run')
+    .action(async function (this: Command) {
+      // Exit codes for scripts and monitoring (README, "Health"): the daemon's absence outranks a failed item.
+      try {
+        const { report, tz } = withServices(this, ({ store, config }) => {
+          const env = realProcessEnv();
+          const opts = { ...checklistOptions(config, runningDaemonPid(store, env)), daemonState: daemonState(store, env, Date.now()) };
+          const r = runChecklist(store, opts, realSystem());
+          recordReport(store, r, Date.now(), 'manual');
+          return { report: r, tz: config.visits.timeZone };
+        });
+        out(this, report, () => formatReport(report, tz));
+        process.exitCode = healthExitCode(report);
+      } catch (err) {
+        process.stderr.write(`pintu: health: the checklist could not run: ${(err as Error).message}\n`);
+        process.exitCode = HEALTH_EXIT.cannotCheck;
+      }
+    });
 
   program.command('backup')
     .description('consistent copy of the database (safe while the daemon runs)')

@@ -66,7 +66,8 @@ describe('health checklist (SOP 002)', () => {
     const r = runChecklist(store, opts(dir), env(healthyRoot()));
     expect(r.items.filter((i) => i.status !== 'ok')).toEqual([]);
     expect(r.status).toBe('ok');
-    expect(r.items.map((i) => i.item)).toEqual(['reader:in', 'reader:out', 'relay', 'door-switch', 'database', 'event-chain', 'disk', 'clock', 'cpu-temperature', 'throttling', 'uptime']);
+    // Issue 16: the daemon's own item comes first (anything but running fails it).
+    expect(r.items.map((i) => i.item)).toEqual(['daemon', 'reader:in', 'reader:out', 'relay', 'door-switch', 'database', 'event-chain', 'disk', 'clock', 'cpu-temperature', 'throttling', 'uptime']);
     expect(byItem(r.items, 'cpu-temperature').value).toBe(48.3);
     expect(byItem(r.items, 'throttling').value).toBe('0x0');
     expect(formatReport(r)).toContain('[ ok ] cpu-temperature');

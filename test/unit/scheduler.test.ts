@@ -2,6 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
+import { until } from '../helpers/cli.js';
 import { openStore, buildDaemon, schedulerSettings, type DoorStore } from '../../src/main.js';
 import { systemAt } from '../../src/adapters/os/system.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
@@ -33,29 +34,34 @@ function setup(clock?: ClockGuard): { t: TempConfig; store: Store; root: string 
 }
 
 describe('maintenance scheduler', () => {
-  it('health is first due intervalDays after the first start, then recorded; nightly backup once per day; clock sync confirmed', async () => {
+  it('a new door runs health soon after its first start (issue 16), then every intervalDays; nightly backup once per day; clock sync confirmed', async () => {
     let now = Date.parse('2026-12-01T01:00:00+07:00');
     // The store's guard runs on the test's clock (wall and monotonic), so the month skipped below is not a clock jump.
     const clock = new ClockGuard({ probe: () => false, now: () => now, mono: () => now });
     const { t, store, root } = setup(clock);
     const env = { ...systemAt(root), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
-    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log, env, clock, tickMs: 3_600_000 });
+    // The first run comes firstHealthDelayMs after the first start (the timer), not health.intervalDays later.
+    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log, env, clock, tickMs: 3_600_000, firstHealthDelayMs: 50 });
     s.start();
-    expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));
+    expect(store.meta(LAST_HEALTH_KEY)).toBeNull();
+    await until(() => store.meta(LAST_HEALTH_KEY) !== null, 'the first health run', 10_000);
     await s.tick();
-    expect(store.events.since(0).map((e) => e.type)).toEqual([]); // not due, before 02:00
+    expect(store.meta(LAST_HEALTH_KEY)).toBe(String(now));
+    const kinds = (): string[] => store.events.since(0).map((e) => e.type).filter((x) => x !== 'alarm.health');
+    expect(kinds()).toEqual(['health.report']); // no backup before 02:00
+    expect(store.events.since(0)[0]!.data).toMatchObject({ trigger: 'schedule' });
     mkdirSync(join(root, 'run/systemd/timesync'), { recursive: true });
     writeFileSync(join(root, TIMESYNC_FLAG), '');
     now += 2 * 3_600_000; // 03:00 WIB
     await s.tick();
     expect(clock.synced()).toBe(true);
-    expect(store.events.since(0).map((e) => e.type)).toEqual(['backup.made']);
+    expect(kinds()).toEqual(['health.report', 'backup.made']); // health not due again
     const backups = readdirSync(join(t.config.dataDir, 'backups'));
     expect(backups).toEqual(['pintu-20261201-030000.db']);
     now += 30 * DAY;
     await s.tick();
-    const types = store.events.since(0).map((e) => e.type);
-    expect(types.slice(1)).toContain('health.report');
+    const types = kinds();
+    expect(types.slice(2)).toContain('health.report');
     expect(types.filter((x) => x === 'backup.made')).toHaveLength(2);
     const report = store.events.since(0).find((e) => e.type === 'health.report')!;
     expect(report.data).toMatchObject({ trigger: 'schedule' });

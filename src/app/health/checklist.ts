@@ -6,24 +6,28 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS, formatTime } from '../../domain/time.js';
 import type { ReaderHealth } from '../../ports/hardware.js';
 import type { BadgeKeyFileStatus } from '../../ports/badge-keys.js';
-import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, SecureBadgeRepository, StoredEvent, Transactions } from '../../ports/store.js';
+import type { DatabaseCheckRepository, DbCheckResult, DoorStatusRepository, EventLogPort, LinkStatusRepository, MetaRepository, RetentionRepository, SecureBadgeRepository, StoredEvent, Transactions } from '../../ports/store.js';
 import type { SystemEnv } from '../../ports/system.js';
 import { BUILD_DATE_MS } from '../clock.js';
 import { RTC_TRUST_KEY } from '../rtc-trust.js';
 import { clockItem, cpuTemperature, diskFree, systemUptimeSeconds, throttling, type HealthItem } from './probes.js';
 import { event } from '../../domain/events.js';
+import type { DaemonState } from '../daemon-check.js';
+import { backupItem, daemonItem, deviceItems, mainsItem, softwareItem, storageWear, type BackupSettings, type MainsReading, type ReaderDevice, type SoftwareFacts } from './inventory.js';
 import { healthFactSchema, type HealthFact } from '../../protocol/messages.js';
 
 /** Meta key under which the daemon keeps its readers' health for the CLI. */
 export const READER_HEALTH_KEY = 'health.readers';
 /** Meta key of the last health run (ms). */
 export const LAST_HEALTH_KEY = 'health.lastRunAt';
+/** Meta key of the version the running daemon started with (written by `pintu run`). */
+export const DAEMON_VERSION_KEY = 'daemon.version';
 /** Meta key of the last run's summary, as the status message tells the centre (JSON `HealthFact`). */
 export const HEALTH_SUMMARY_KEY = 'health.summary';
 
 /** What the checklist reads (and, to record a report, writes) in the store. */
 export type ChecklistStore = { readonly events: EventLogPort } & DoorStatusRepository & MetaRepository & LinkStatusRepository & DatabaseCheckRepository
-  & Pick<SecureBadgeRepository, 'secureBadges'>;
+  & Pick<SecureBadgeRepository, 'secureBadges'> & Pick<RetentionRepository, 'eventsOfType'>;
 
 /** What recording a report writes to: the log and the last-run meta key, in one transaction. */
 export type ReportStore = { readonly events: EventLogPort } & MetaRepository & Pick<Transactions, 'tx'>;
@@ -34,11 +38,13 @@ export interface ReaderHealthSnapshot {
   at: number;
   /** One entry per door reader. */
   readers: ReaderHealth[];
+  /** The UPS's mains input, where wired (`gpio.mains`). */
+  mains?: MainsReading;
 }
 
 /** Save the readers' health (called by the daemon with its heartbeat). */
-export function saveReaderHealth(store: MetaRepository, readers: ReaderHealth[], at: number): void {
-  store.setMeta(READER_HEALTH_KEY, JSON.stringify({ at, readers } satisfies ReaderHealthSnapshot));
+export function saveReaderHealth(store: MetaRepository, readers: ReaderHealth[], at: number, mains?: MainsReading): void {
+  store.setMeta(READER_HEALTH_KEY, JSON.stringify({ at, readers, ...(mains ? { mains } : {}) } satisfies ReaderHealthSnapshot));
 }
 
 /** The readers' health as last saved, or null. */
@@ -65,6 +71,18 @@ export interface ChecklistOptions {
   databaseCheck?: DbCheckResult;
   /** Secure badges (issue 15): the `badge-keys` and `badge-readers` items; absent: neither item. */
   badges?: BadgeChecks;
+  /** What is known of the daemon (`pintu health`: pid and heartbeat); absent: running when `daemonPid` is set. */
+  daemonState?: DaemonState;
+  /** Nightly backup settings: the `backup` item (absent: not checked). */
+  backup?: BackupSettings;
+  /** The readers' kinds and devices: the `pcscd` and `desk-reader:<id>` items (absent: not checked). */
+  devices?: { door: ReaderDevice[]; desk: ReaderDevice[] };
+  /** `gpio.mains` is wired: the `ups-mains` item. */
+  mains?: boolean;
+  /** The boot card's block device (e.g. mmcblk0): the `storage-wear` item (absent: not checked). */
+  storageDevice?: string;
+  /** Installed versions, Node.js and OS: the `software` item (absent: not checked). */
+  software?: () => Omit<SoftwareFacts, 'running'>;
 }
 
 /** What the badge items check. */
@@ -221,7 +239,10 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
   const guard = (item: string, fn: () => HealthItem | HealthItem[]): HealthItem[] => {
     try { return [fn()].flat(); } catch (err) { return [{ item, status: 'fail', value: null, detail: `check failed: ${(err as Error).message}` }]; }
   };
+  const state: DaemonState = o.daemonState ?? (o.daemonPid !== null ? 'running' : 'not running');
+  const running = state === 'running';
   const items: HealthItem[] = [
+    daemonItem(state, o.daemonPid),
     ...guard('readers', () => readerItems(store, o, now)),
     ...guard('door', () => doorItems(store, o, now)),
     ...databaseItems(o.databaseCheck ?? store.checkDatabase({ pragma: 'quick_check', chain: 'all' })),
@@ -232,6 +253,14 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),
     ...guard('uptime', () => uptimeItem(store, o, env, now)),
+    ...(o.backup ? guard('backup', () => backupItem({
+      made: store.eventsOfType('backup.made', 1)[0] ?? null, failed: store.eventsOfType('alarm.backup', 1)[0] ?? null,
+      firstEventAt: ((e) => (e ? Date.parse(e.at) : null))(store.events.since(0, 1)[0]),
+    }, o.backup!, now)) : []),
+    ...(o.devices ? guard('devices', () => deviceItems(env, o.devices!)) : []),
+    ...(o.mains ? guard('ups-mains', () => mainsItem(loadReaderHealth(store)?.mains, running, now)) : []),
+    ...(o.storageDevice ? guard('storage-wear', () => storageWear(env, o.storageDevice)) : []),
+    ...(o.software ? guard('software', () => softwareItem({ ...o.software!(), running: running ? store.meta(DAEMON_VERSION_KEY) : null })) : []),
   ];
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const i of items) counts[i.status] += 1;
@@ -263,6 +292,15 @@ export function recordReport(store: ReportStore, r: HealthReport, at: number, tr
       ...r.items.filter((i) => i.status === 'fail').map((i) => event('alarm.health', { item: i.item, value: i.value, detail: i.detail })),
     ], at);
   });
+}
+
+/** `pintu health`'s exit codes: warnings never fail; a daemon not running outranks a failed item. */
+export const HEALTH_EXIT = { ok: 0, failed: 1, daemonDown: 2, cannotCheck: 3 } as const;
+
+/** The exit code of a run: 2 when the `daemon` item is not ok, else 1 when any item failed, else 0. */
+export function healthExitCode(r: Pick<HealthReport, 'items'>): number {
+  if (r.items.some((i) => i.item === 'daemon' && i.status !== 'ok')) return HEALTH_EXIT.daemonDown;
+  return r.items.some((i) => i.status === 'fail') ? HEALTH_EXIT.failed : HEALTH_EXIT.ok;
 }
 
 /** The checklist as text for `pintu health`. */
