@@ -16,10 +16,14 @@ import { createLogger } from '../../src/adapters/log/pino.js';
 import type { Config } from '../../src/config/schema.js';
 import type { RelayPinInfo } from '../../src/ports/hardware.js';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
+import { forceRelayOffGpiod } from '../../src/adapters/gpio/gpiod-helper.js';
+import { fakeGpiod, physicalHistory, TEST_PYTHON, type FakeGpiod } from '../helpers/fake-gpiod.js';
 
 const dirs: string[] = [];
 const temps: TempConfig[] = [];
+const worlds: FakeGpiod[] = [];
 afterEach(() => {
+  for (const w of worlds.splice(0)) w.cleanup();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   for (const t of temps.splice(0)) t.cleanup();
 });
@@ -183,5 +187,27 @@ describe('driving just the relay pin (sysfs, mocked onoff on an emulated tree)',
     expect(seen).toEqual([info]);
     await expect(forceRelayOff(info, log, { loadGpiod: async () => { throw new Error('Cannot find module gpiod-door-io.js'); } }))
       .rejects.toThrow(/strike relay on BCM 17 \(\/dev\/gpiochip0\): this build has no gpiod door I\/O/);
+  });
+});
+
+describe('a gpiod record: the character-device adapter drives just the strike (fake libgpiod, both bindings)', () => {
+  it.each(['v2', 'v1'] as const)('%s: broken config, record says BCM 17 active-low on gpiochip0 → only line 17 requested at its OFF level, released', async (flavour) => {
+    const w = fakeGpiod(flavour);
+    worlds.push(w);
+    const run = tmp();
+    const info: RelayPinInfo = { hardware: 'gpiod', pin: 17, activeLow: true, chip: `${w.devDir}/gpiochip0` };
+    writeRelayRecord(run, info, 999, Date.now());
+    const r = await relayOff({
+      runDir: run,
+      loadConfig: () => { throw new Error('pintu.yaml is invalid'); },
+      // The real forceRelayOff → the gpiod adapter's forceRelayOffGpiod, with the test's Python and fake module.
+      drivePin: (pin) => forceRelayOff(pin, log, { loadGpiod: async () => ({ forceRelayOffGpiod: (i: RelayPinInfo, l: typeof log) => forceRelayOffGpiod(i, l, { python: TEST_PYTHON, env: w.env }) }) }),
+      driveConfigured: async () => { throw new Error('must not be used'); },
+    });
+    expect(r).toMatchObject({ source: 'record', hardware: 'gpiod', pin: 17, activeLow: true });
+    const entries = w.log();
+    expect(entries.map((e) => e.op)).toEqual(['request', 'set', 'release']);
+    expect(Object.keys(entries[0]!.lines!)).toEqual(['17']);
+    expect(physicalHistory(entries, 17)).toEqual([1, 1]); // active-low: OFF is physical high, from the request on
   });
 });

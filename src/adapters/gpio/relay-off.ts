@@ -21,15 +21,12 @@ export interface RelayOffDeps {
   loadGpiod?: () => Promise<{ forceRelayOffGpiod?: (info: RelayPinInfo, log: Log) => unknown }>;
 }
 
-/** The gpiod adapter's module path, as a variable so the build does not need the module to exist yet. */
-const GPIOD_MODULE = './gpiod-door-io.js';
-
 /** Drive the relay of `info` off and release it; throws an error naming the pin and the cause. */
 export async function forceRelayOff(info: RelayPinInfo, log: Log, deps: RelayOffDeps = {}): Promise<void> {
   if (info.hardware === 'gpiod') {
     let mod: Awaited<ReturnType<NonNullable<RelayOffDeps['loadGpiod']>>>;
     try {
-      mod = await (deps.loadGpiod ?? (() => import(GPIOD_MODULE) as Promise<{ forceRelayOffGpiod?: (info: RelayPinInfo, log: Log) => unknown }>))();
+      mod = await (deps.loadGpiod ?? (() => import('./gpiod-door-io.js')))();
     } catch (err) {
       throw new Error(`strike relay on BCM ${info.pin} (${info.chip ?? 'gpiod'}): this build has no gpiod door I/O (${(err as Error).message}); drive it off by hand: gpioset ${info.chip ?? 'gpiochip0'} ${info.pin}=${info.activeLow ? 1 : 0}`, { cause: err });
     }
