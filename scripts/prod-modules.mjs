@@ -48,6 +48,7 @@ if (existsSync(bin)) {
 if (dest === undefined) {
   process.stdout.write(out.map((l) => `${l}\n`).join(''));
 } else {
+  mkdirSync(join(dest, 'node_modules'), { recursive: true });
   for (const path of out) {
     mkdirSync(dirname(join(dest, path)), { recursive: true });
     cpSync(join(tree, path), join(dest, path), { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });

@@ -19,12 +19,14 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'pintu-install-gpiod-'));
   src = join(work, 'src');
   mkdirSync(join(src, 'scripts'), { recursive: true });
-  for (const s of ['install.sh', 'uninstall.sh', 'pintu-gpiod.py']) cpSync(join(repo, 'scripts', s), join(src, 'scripts', s));
+  for (const s of ['install.sh', 'uninstall.sh', 'pintu-gpiod.py', 'prod-modules.mjs']) cpSync(join(repo, 'scripts', s), join(src, 'scripts', s));
   for (const d of ['systemd', 'udev', 'config']) cpSync(join(repo, d), join(src, d), { recursive: true });
   mkdirSync(join(src, 'dist/src/cli'), { recursive: true });
   writeFileSync(join(src, 'dist/src/cli/index.js'), 'console.log("pintu");\n');
   mkdirSync(join(src, 'node_modules'));
   writeFileSync(join(src, 'package.json'), '{"name":"pintu","version":"0.0.0-test"}\n');
+  // install.sh copies the production dependencies the lock file names (none here).
+  writeFileSync(join(src, 'package-lock.json'), JSON.stringify({ name: 'pintu', lockfileVersion: 3, packages: { '': { name: 'pintu' } } }));
   for (const [name, code] of [['python-ok', 0], ['python-no-gpiod', 1]] as const) {
     writeFileSync(join(work, name), `#!/bin/sh\n[ "$1" = -c ] && [ "$2" = "import gpiod" ] || exit 2\nexit ${code}\n`);
     chmodSync(join(work, name), 0o755);
