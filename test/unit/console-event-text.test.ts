@@ -83,6 +83,18 @@ describe('event texts', () => {
     expect(approved).toBe('Visit V-20261201-001 approved by Budi Santoso, valid 2026-12-01 08:00:00 WIB (+07:00) – 2026-12-01 23:59:59 WIB (+07:00)');
   });
 
+  it('a failed health item is named in officer words (issue 16 items too); a reader\'s id follows; an unknown item keeps its name', () => {
+    const id = catalogue.translator('id');
+    const en = catalogue.translator('en');
+    const alarm = (item: string): StoredEvent => stored('alarm.health', { item, value: null, detail: 'x' });
+    expect(eventText(id, alarm('storage-wear'), names)).toBe('Peringatan: daftar periksa kinerja — keausan kartu SD rusak');
+    expect(eventText(en, alarm('ups-mains'), names)).toBe('Alarm: health checklist — mains power at the UPS failed');
+    expect(eventText(id, alarm('daemon'), names)).toBe('Peringatan: daftar periksa kinerja — layanan pintu (daemon) rusak');
+    expect(eventText(id, alarm('reader:in'), names)).toBe('Peringatan: daftar periksa kinerja — pembaca kartu in rusak');
+    expect(eventText(en, alarm('desk-reader:desk'), names)).toBe('Alarm: health checklist — desk card reader desk failed');
+    expect(eventText(en, alarm('future-item'), names)).toBe('Alarm: health checklist — future-item failed');
+  });
+
   it('an event type this console does not know says its type instead of failing', () => {
     const t = catalogue.translator('en');
     expect(eventText(t, { type: 'future.thing', data: {} } as unknown as StoredEvent, names)).toBe('Event future.thing');

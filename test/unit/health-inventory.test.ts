@@ -16,6 +16,7 @@ import { daemonItem, storageWear } from '../../src/app/health/inventory.js';
 import type { HealthItem } from '../../src/app/health/probes.js';
 import type { SystemEnv } from '../../src/ports/system.js';
 import { filler } from '../helpers/events.js';
+import { Catalogue } from '../../src/adapters/console/i18n/index.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -162,5 +163,25 @@ describe('UPS mains and software', () => {
     expect(run()).toMatchObject({ status: 'warn', detail: expect.stringContaining('the daemon still runs 0.1.0: sudo systemctl restart pintu') });
     store.setMeta(DAEMON_VERSION_KEY, '0.2.0');
     expect(run().status).toBe('ok');
+  });
+});
+
+describe('officer words for every item', () => {
+  it('each item a full checklist can give has a text in the console catalogue (id and en), so alarm.health reads as words', () => {
+    const { store, dir } = newStore();
+    const root = tmp();
+    const items = runChecklist(store, opts(dir, {
+      readerIds: ['in'], central: true, mains: true, storageDevice: 'mmcblk0', backup: { keep: 7, hour: 2 },
+      devices: { door: [{ id: 'in', kind: 'pcsc' }], desk: [{ id: 'desk', kind: 'pcsc' }] },
+      software: () => ({ installed: '1', node: 'v20', os: null }),
+      badges: { readers: [{ id: 'in', direction: 'in', secure: false }], visitorsNeedSecureReader: false, keyFile: () => ({ state: 'missing', detail: 'x' }) as never },
+    }), env(root)).items;
+    const kinds = [...new Set(items.map((i) => i.item.split(':')[0]!))];
+    expect(kinds).toEqual(expect.arrayContaining(['daemon', 'reader', 'backup', 'pcscd', 'desk-reader', 'ups-mains', 'storage-wear', 'software', 'clock']));
+    const catalogue = new Catalogue();
+    for (const lang of ['id', 'en'] as const) {
+      const t = catalogue.translator(lang);
+      for (const k of kinds) expect(t(`health.item.${k}` as never), `${lang}: health.item.${k}`).not.toMatch(/^health\.item\./);
+    }
   });
 });

@@ -57,6 +57,11 @@ const fallback = (t: Translate, prefix: string, value: string): string => {
   const text = t(`${prefix}.${value}` as MessageKey);
   return text.startsWith(`${prefix}.`) ? value : text;
 };
+/** A health checklist item in officer words: `reader:in` → "pembaca kartu in"; an item without a text keeps its name. */
+const healthItem = (t: Translate, item: string): string => {
+  const [kind = item, id] = item.split(/:(.*)/s);
+  return fallback(t, 'health.item', kind) + (id ? ` ${id}` : '');
+};
 /** Who a grant or refusal was for, as the door knew them. */
 const who = (t: Translate, n: EventNames, d: { officer?: string | undefined; visit?: string | undefined; badge?: string | undefined }): string => {
   if (d.officer) return t('ev.officerWho', { officer: n.officer(d.officer) });
@@ -143,7 +148,7 @@ export const EVENT_PARAMS: { [K in EventType]?: ParamsOf<K> } = {
   'alarm.reader_down': (d) => ({ reader: d.reader }),
   'reader.restored': (d, t) => ({ reader: d.reader, duration: durationText(t, d.downSeconds) }),
   'health.report': (d, t) => ({ manual: d.trigger === 'manual' ? t('ev.manual') : '', ok: d.counts.ok, warn: d.counts.warn, fail: d.counts.fail }),
-  'alarm.health': (d) => ({ item: d.item }),
+  'alarm.health': (d, t) => ({ item: healthItem(t, d.item) }),
   'alarm.clock_rollback': (d, t) => ({ duration: durationText(t, d.behindMs / 1000) }),
   'alarm.clock_jump': (d, t) => ({ duration: durationText(t, d.aheadMs / 1000) }),
   'clock.confirmed': (d, t, n) => ({ officer: n.officer(d.officer), duration: durationText(t, d.aheadMs / 1000) }),

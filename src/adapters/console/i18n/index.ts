@@ -19,10 +19,11 @@ import { maintenance } from './maintenance.js';
 import { safeguards } from './safeguards.js';
 import { watchlist } from './watchlist.js';
 import { secureBadges } from './secure-badges.js';
+import { health } from './health.js';
 import type { Section } from './define.js';
 
 /** Every section, in no particular order (each owns a key prefix). */
-const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance, safeguards, watchlist, secureBadges] as const;
+const SECTIONS = [common, signin, visit, queue, visits, request, desk, errors, events, door, officers, account, incidents, maintenance, safeguards, watchlist, secureBadges, health] as const;
 
 export { LANGS, type Lang, type MessageParams } from './catalogue.js';
 import { MessageCatalogue, type TranslateOf } from './catalogue.js';
