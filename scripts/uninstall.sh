@@ -67,6 +67,8 @@ fi
 
 remove "$R/etc/systemd/system/pintu.service" "$R/etc/systemd/system/pintu-central.service" \
   "$R/usr/local/bin/pintu" "$R/etc/udev/rules.d/99-pintu.rules" "$R/opt/pintu"
+# The relay record (RuntimeDirectoryPreserve=yes keeps /run/pintu after the stop): gone with the unit that wrote it.
+if [ -e "$R/run/pintu" ]; then remove "$R/run/pintu"; fi
 # written by install.sh only where pcscd uses polkit
 if [ -e "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules" ]; then remove "$R/etc/polkit-1/rules.d/60-pintu-pcsc.rules"; fi
 

@@ -239,11 +239,14 @@ describe('install, reinstall, uninstall, purge against a temporary prefix', () =
 
   it('uninstall removes units, wrapper, udev rules and /opt/pintu but keeps config and data', () => {
     writeFileSync(P('var/lib/pintu/pintu.db'), 'data');
+    // The daemon's relay record, kept after the stop by RuntimeDirectoryPreserve=yes (issue 16).
+    mkdirSync(P('run/pintu'), { recursive: true });
+    writeFileSync(P('run/pintu/relay.json'), '{}');
     const r = uninstall();
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     for (const p of ['etc/systemd/system/pintu.service', 'etc/systemd/system/pintu-central.service', 'usr/local/bin/pintu',
-      'etc/udev/rules.d/99-pintu.rules', 'etc/polkit-1/rules.d/60-pintu-pcsc.rules', 'opt/pintu']) {
+      'etc/udev/rules.d/99-pintu.rules', 'etc/polkit-1/rules.d/60-pintu-pcsc.rules', 'opt/pintu', 'run/pintu']) {
       expect(existsSync(P(p)), p).toBe(false);
     }
     expect(readFileSync(P('etc/pintu/pintu.yaml'), 'utf8')).toContain(edited);
