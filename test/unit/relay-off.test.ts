@@ -65,8 +65,11 @@ describe('the /run relay record', () => {
     expect(readRelayRecord(run)).toMatchObject({ state: 'ok', record: { pin: 17, sysfsNumber: 529 } });
   });
 
-  it('the sim has no pin to record; an unwritable run dir is logged, never fatal', () => {
+  it('the sim has no pin to record (and an earlier run\'s record goes); an unwritable run dir is logged, never fatal', () => {
     const run = tmp();
+    expect(recordRelayPin(new SimDoorIo(), run, log)).toBeNull();
+    expect(existsSync(join(run, RELAY_RECORD_FILE))).toBe(false);
+    writeRelayRecord(run, SYSFS_17, 1234, Date.now());
     expect(recordRelayPin(new SimDoorIo(), run, log)).toBeNull();
     expect(existsSync(join(run, RELAY_RECORD_FILE))).toBe(false);
     const blocked = join(run, 'file');

@@ -4,7 +4,7 @@
  * `ExecStopPost`) reads it first, so it drives the pin the dead daemon really used, even when pintu.yaml has since
  * become invalid or names another pin. `/run` is a tmpfs: the record never outlives a reboot.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DoorIo, RelayPinInfo } from '../../ports/hardware.js';
@@ -82,8 +82,8 @@ export function relayPinOf(r: RelayRecord): RelayPinInfo {
 /**
  * Write the strike's resolved pin to `<runDir>/relay.json` (issue 16): `pintu relay-off` drives that pin after the daemon
  * is gone, whatever pintu.yaml says by then. Door I/O without GPIO (the sim) has none. A record that cannot be written
- * is logged, never fatal: relay-off then falls back to the config (the record of an earlier run is removed then, so it never names a
- * pin this daemon did not use). Returns the file written, or null.
+ * is logged, never fatal: relay-off then falls back to the config (the record of an earlier run is removed then, and when
+ * this door I/O has no pin, so it never names a pin this daemon did not use). Returns the file written, or null.
  */
 export function recordRelayPin(io: DoorIo, runDir: string, log: Log, pid = process.pid, now = Date.now()): string | null {
   // A record left by an earlier run names the pin THAT daemon used (before a pin change: not the strike now); when this
@@ -95,7 +95,11 @@ export function recordRelayPin(io: DoorIo, runDir: string, log: Log, pid = proce
       log.warn({ err: (err as Error).message, runDir }, 'could not remove the previous relay record: pintu relay-off may drive the pin of an earlier run');
     }
   };
-  if (!io.relayPin) return null;
+  // No pin (the sim): an earlier run's record names a GPIO pin this daemon does not drive; it goes too.
+  if (!io.relayPin) {
+    if (existsSync(join(runDir, RELAY_RECORD_FILE))) dropStale();
+    return null;
+  }
   try {
     const file = writeRelayRecord(runDir, io.relayPin, pid, now);
     log.info({ file, relay: io.relayPin.pin, activeLow: io.relayPin.activeLow, hardware: io.relayPin.hardware }, 'relay pin recorded for pintu relay-off');
