@@ -98,7 +98,16 @@ export async function createGpiodDoorIo(cfg: GpioConfig, log: Log, deps: GpiodDo
     onFatal(err);
   };
   const onMessage = (m: GpiodMessage): void => {
-    if (phase === 'opening') { onReady?.(m); return; }
+    if (phase === 'opening') {
+      if (m.type === 'ready') {
+        // The levels and the open phase at once: an edge (or error) in the same read of the pipe as `ready` comes before
+        // the awaiting code runs, and must be applied like any later one, not handed to a promise already settled.
+        for (const [role, active] of Object.entries(m.levels)) levels.set(role, active);
+        phase = 'open';
+      }
+      onReady?.(m);
+      return;
+    }
     if (m.type === 'ack') {
       clearTimeout(pending.get(m.seq));
       pending.delete(m.seq);
@@ -149,8 +158,6 @@ export async function createGpiodDoorIo(cfg: GpioConfig, log: Log, deps: GpiodDo
     glog.error({ err: err.message }, 'GPIO setup failed; the helper released the lines it had, strike off first');
     throw err;
   }
-  for (const [role, active] of Object.entries(first.levels)) levels.set(role, active);
-  phase = 'open';
 
   /** Write one output command; its acknowledgement must come within ackTimeoutMs. */
   const send = (role: GpiodRole, on: boolean): void => {
