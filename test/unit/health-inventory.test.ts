@@ -83,6 +83,16 @@ describe('backup freshness', () => {
     store.tx(() => store.events.append([filler('alarm.backup', { error: 'ENOSPC: no space left on device' })], NOW - HOUR));
     expect(run(store, dir)).toMatchObject({ status: 'fail', detail: expect.stringContaining('ENOSPC') });
     expect(run(store, dir, 0).status).toBe('fail');
+    made(store, NOW - 30 * 60_000); // a backup after the failure: fine again
+    expect(run(store, dir)).toMatchObject({ status: 'ok' });
+  });
+
+  it('a failure thousands of events after the newest backup is still found (the events since it are read in pages)', () => {
+    const { store, dir } = newStore();
+    made(store, NOW - 20 * HOUR);
+    store.tx(() => store.events.append(Array.from({ length: 4500 }, () => filler('x')), NOW - 10 * HOUR));
+    store.tx(() => store.events.append([filler('alarm.backup', { error: 'EIO' })], NOW - HOUR));
+    expect(run(store, dir)).toMatchObject({ status: 'fail', detail: expect.stringContaining('EIO') });
   });
 
   it('nightly backups off (keep: 0) warn', () => {

@@ -253,10 +253,7 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),
     ...guard('uptime', () => uptimeItem(store, o, env, now)),
-    ...(o.backup ? guard('backup', () => backupItem({
-      made: store.eventsOfType('backup.made', 1)[0] ?? null, failed: store.eventsOfType('alarm.backup', 1)[0] ?? null,
-      firstEventAt: ((e) => (e ? Date.parse(e.at) : null))(store.events.since(0, 1)[0]),
-    }, o.backup!, now)) : []),
+    ...(o.backup ? guard('backup', () => backupItem(newestBackup(store), o.backup!, now)) : []),
     ...(o.devices ? guard('devices', () => deviceItems(env, o.devices!)) : []),
     ...(o.mains ? guard('ups-mains', () => mainsItem(loadReaderHealth(store)?.mains, running, now)) : []),
     ...(o.storageDevice ? guard('storage-wear', () => storageWear(env, o.storageDevice)) : []),
@@ -265,6 +262,28 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const i of items) counts[i.status] += 1;
   return { at: new Date(now).toISOString(), door: store.door, status: counts.fail ? 'fail' : counts.warn ? 'warn' : 'ok', counts, items };
+}
+
+/**
+ * The newest backup and the newest failure after it, and when the log began. A failure is looked for only among the
+ * events since that backup (a day's worth, in pages), so a monthly run does not scan the whole log on the daemon's
+ * thread; only a door that never made a backup searches the whole log for a failure.
+ */
+function newestBackup(store: ChecklistStore): { made: StoredEvent | null; failed: StoredEvent | null; firstEventAt: number | null } {
+  const made = store.eventsOfType('backup.made', 1)[0] ?? null;
+  let failed: StoredEvent | null = null;
+  if (made) {
+    for (let after = made.seq; ;) {
+      const page = store.events.since(after, 2000);
+      for (const e of page) if (e.type === 'alarm.backup') failed = e;
+      if (page.length < 2000) break;
+      after = page[page.length - 1]!.seq;
+    }
+  } else {
+    failed = store.eventsOfType('alarm.backup', 1)[0] ?? null;
+  }
+  const first = store.events.since(0, 1)[0];
+  return { made, failed, firstEventAt: first ? Date.parse(first.at) : null };
 }
 
 /** A run as the centre hears of it: ok → ok, warn → degraded, fail → failed, and the items not ok (failed first, at most 32). */
