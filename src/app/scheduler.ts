@@ -11,7 +11,7 @@ import type { SystemEnv } from '../ports/system.js';
 import type { Log } from '../ports/log.js';
 import { DAY_MS } from '../domain/time.js';
 import { clockSyncProbe, type ClockGuard } from './clock.js';
-import { LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
+import { HEALTH_SUMMARY_KEY, LAST_HEALTH_KEY, recordReport, runChecklist, type ChecklistOptions } from './health/checklist.js';
 import { BACKUP_DIR, nightlyBackup } from './maintenance/backup.js';
 import { expireRequests } from './maintenance/purge.js';
 import { countDueInPages, purgeInBatches, type PurgeBatchLimits } from './maintenance/purge-batches.js';
@@ -85,10 +85,19 @@ export class Scheduler {
     this.stopping = false;
     this.timer = setInterval(() => { void this.tick(); }, this.d.tickMs ?? 600_000);
     this.timer.unref();
-    if (store.meta(LAST_HEALTH_KEY) === null) {
+    if (this.neverRan()) {
       this.first = setTimeout(() => { void this.tick(); }, this.d.firstHealthDelayMs ?? FIRST_HEALTH_DELAY_MS);
       this.first.unref();
     }
+  }
+
+  /**
+   * No checklist has run on this door yet: no summary is recorded (every run, scheduled or `pintu health`, writes one).
+   * Before issue 16 the first start wrote the last-run time without a run, so a door upgraded within its first
+   * `health.intervalDays` counts as never run too.
+   */
+  private neverRan(): boolean {
+    return this.d.store.meta(HEALTH_SUMMARY_KEY) === null;
   }
 
   /** Run every due job once (skipped if a previous tick is still running, or once stopped). */
@@ -119,7 +128,7 @@ export class Scheduler {
     } catch (err) { this.log.warn({ err: (err as Error).message }, 'clock probe failed'); }
     try {
       // Never run (a new door): due now — the first tick comes FIRST_HEALTH_DELAY_MS after the start.
-      const last = Number(store.meta(LAST_HEALTH_KEY) ?? 0);
+      const last = this.neverRan() ? 0 : Number(store.meta(LAST_HEALTH_KEY) ?? 0);
       if (now - last >= settings.healthIntervalDays * DAY_MS) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
         const databaseCheck = await store.checkDatabaseInWorker({ pragma: 'quick_check', chain: 'all' });

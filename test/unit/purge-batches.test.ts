@@ -16,7 +16,7 @@ import { systemAt } from '../../src/adapters/os/system.js';
 import { createLogger } from '../../src/adapters/log/pino.js';
 import { ClockGuard, TIMESYNC_FLAG } from '../../src/app/clock.js';
 import { Scheduler } from '../../src/app/scheduler.js';
-import { LAST_HEALTH_KEY } from '../../src/app/health/checklist.js';
+import { HEALTH_SUMMARY_KEY, LAST_HEALTH_KEY } from '../../src/app/health/checklist.js';
 import { PURGED, purgeInBatches, purgePersonalData } from '../../src/app/maintenance/purge.js';
 import { destructionRecords, formatDestructionRecords, newestDestructionRecords } from '../../src/cli/purge-report.js';
 import type { StoredEvent } from '../../src/ports/store.js';
@@ -59,7 +59,9 @@ function door(): { t: TempConfig; store: DoorStore; scheduler: (o?: { onEvents?:
     for (let n = DUE + 1; n <= DUE + 50; n++) store.saveVisit(visit(n, 'archived', 5)); // within retention
     for (let n = DUE + 51; n <= DUE + 60; n++) store.saveVisit(visit(n, 'issued', 400)); // inside: open, never due
   });
-  store.setMeta(LAST_HEALTH_KEY, String(NOW)); // the health checklist is not due: only the purge runs
+  // The health checklist is not due: only the purge runs (a run writes both keys; issue 16: without a summary it never ran).
+  store.setMeta(LAST_HEALTH_KEY, String(NOW));
+  store.setMeta(HEALTH_SUMMARY_KEY, JSON.stringify({ state: 'ok', failing: [] }));
   const root = join(t.dir, 'root');
   mkdirSync(join(root, 'proc'), { recursive: true });
   writeFileSync(join(root, 'proc/uptime'), '100.0 50.0\n');

@@ -68,6 +68,20 @@ describe('maintenance scheduler', () => {
     await s.stop();
   });
 
+  it('a door upgraded within its first interval (the old first start wrote a last-run time, no run) also runs health soon', async () => {
+    const now = Date.parse('2026-12-01T01:00:00+07:00');
+    const { t, store, root } = setup();
+    store.setMeta(LAST_HEALTH_KEY, String(now - 3 * DAY)); // what the previous version wrote at its first start
+    const env = { ...systemAt(root), run: () => null, statfs: () => ({ bsize: 4096, blocks: 1e7, bavail: 5e6 }), now: () => now };
+    const s = new Scheduler({ store, settings: schedulerSettings(t.config), log, env, tickMs: 3_600_000, firstHealthDelayMs: 50 });
+    s.start();
+    await until(() => store.meta(LAST_HEALTH_KEY) === String(now), 'the first health run', 10_000);
+    expect(store.events.since(0).filter((e) => e.type === 'health.report')).toHaveLength(1);
+    await s.tick();
+    expect(store.events.since(0).filter((e) => e.type === 'health.report')).toHaveLength(1); // then every intervalDays
+    await s.stop();
+  });
+
   it('the daemon writes reader health with its status, starts the scheduler and stops it before closing the database', async () => {
     const t = tempConfig();
     temps.push(t);
