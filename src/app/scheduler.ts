@@ -132,7 +132,7 @@ export class Scheduler {
       if (now - last >= settings.healthIntervalDays * DAY_MS) {
         // quick_check and the hash chain read the whole database: in a worker thread, so taps are not held up.
         const databaseCheck = await store.checkDatabaseInWorker({ pragma: 'quick_check', chain: 'all' });
-        const report = runChecklist(store, { ...settings.checklist, dataDir: settings.dataDir, daemonPid: process.pid, databaseCheck }, this.env);
+        const report = runChecklist(store, { ...settings.checklist, dataDir: settings.dataDir, daemonPid: process.pid, databaseCheck, ...(clock ? { clockFaults: () => clock.faults() } : {}) }, this.env);
         const rec = recordReport(store, report, now, 'schedule');
         this.d.onEvents?.(rec);
         this.log.info({ status: report.status, counts: report.counts }, 'health checklist');

@@ -30,7 +30,7 @@ export function maintenanceCommands(program: Command): void {
       try {
         const { report, tz } = withServices(this, ({ store, config }) => {
           const env = realProcessEnv();
-          const opts = { ...checklistOptions(config, runningDaemonPid(store, env)), daemonState: daemonState(store, env, Date.now()) };
+          const opts = { ...checklistOptions(config, runningDaemonPid(store, env)), daemonState: daemonState(store, env, Date.now()), clockFaults: () => store.clock.faults() };
           const r = runChecklist(store, opts, realSystem());
           recordReport(store, r, Date.now(), 'manual');
           return { report: r, tz: config.visits.timeZone };

@@ -71,6 +71,8 @@ export interface ChecklistOptions {
   databaseCheck?: DbCheckResult;
   /** Secure badges (issue 15): the `badge-keys` and `badge-readers` items; absent: neither item. */
   badges?: BadgeChecks;
+  /** Why the door does not trust its clock whatever its source (the clock guard's `faults()`: set back, jumped); absent: none known. */
+  clockFaults?: () => string[];
   /** What is known of the daemon (`pintu health`: pid and heartbeat); absent: running when `daemonPid` is set. */
   daemonState?: DaemonState;
   /** Nightly backup settings: the `backup` item (absent: not checked). */
@@ -249,7 +251,7 @@ export function runChecklist(store: ChecklistStore, o: ChecklistOptions, env: Sy
     ...guard('disk', () => diskFree(env, o.dataDir)),
     ...(o.central ? guard('central-link', () => centralItem(store, now)) : []),
     ...(o.badges ? [...guard('badge-keys', () => badgeKeyItem(o.badges!)), ...guard('badge-readers', () => badgeReaderItem(o.badges!, () => store.secureBadges().length))] : []),
-    ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS, store.meta(RTC_TRUST_KEY))),
+    ...guard('clock', () => clockItem(env, o.buildDate ?? BUILD_DATE_MS, store.meta(RTC_TRUST_KEY), o.clockFaults?.() ?? [])),
     ...guard('cpu-temperature', () => cpuTemperature(env)),
     ...guard('throttling', () => throttling(env)),
     ...guard('uptime', () => uptimeItem(store, o, env, now)),

@@ -99,14 +99,18 @@ export function diskFree(env: SystemEnv, dataDir: string): HealthItem {
 }
 
 /**
- * The clock and where trust in it comes from (docs/clock.md): a time before the build date → fail; NTP-synchronised →
- * ok, value 'ntp'; else a battery-backed RTC that vouches (`judgeRtc`, with the trust record `rtcRecord` from the
- * store) → ok, value 'rtc'; else warn, value false, with the RTC's reason.
+ * The clock and where trust in it comes from (docs/clock.md): a time before the build date → fail; a clock the door
+ * does not trust whatever its source (`faults`, the clock guard's: set back behind the log, jumped forward unconfirmed)
+ * → warn, value false, with those reasons; NTP-synchronised → ok, value 'ntp'; else a battery-backed RTC that vouches
+ * (`judgeRtc`, with the trust record `rtcRecord` from the store) → ok, value 'rtc'; else warn, value false, with the
+ * RTC's reason.
  */
-export function clockItem(env: SystemEnv, buildDate: number, rtcRecord: string | null = null): HealthItem {
+export function clockItem(env: SystemEnv, buildDate: number, rtcRecord: string | null = null, faults: readonly string[] = []): HealthItem {
   const now = env.now();
   const p = clockSyncProbe(env);
   if (now < buildDate) return { item: 'clock', status: 'fail', value: new Date(now).toISOString(), detail: `clock is before the build date ${new Date(buildDate).toISOString().slice(0, 10)}: events are stamped clockSynced:false` };
+  // Whatever NTP or the RTC say, the door does not trust a clock set back behind its log or jumped forward unconfirmed.
+  if (faults.length) return { item: 'clock', status: 'warn', value: false, detail: `the door does not trust its clock: ${faults.join('; ')}: events carry clockSynced:false, approvals last at most 4 h` };
   const probe = rtcProbe(env);
   const rtc = probe.read();
   const record = parseRtcRecord(rtcRecord);
