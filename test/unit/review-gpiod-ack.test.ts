@@ -20,9 +20,12 @@ afterEach(async () => {
   io = null;
 });
 
-const busy = (ms: number): void => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { /* the event loop is held up */ }
+/** Hold the event loop up for at least `ms`, and until `done()` (polled synchronously) holds, then 200 ms more. */
+const busy = (ms: number, done: () => boolean): void => {
+  const start = Date.now();
+  while (Date.now() - start < ms || !done()) { /* the event loop is held up */ }
+  const end = Date.now() + 200; // the helper writes its ack right after driving the line
+  while (Date.now() < end) { /* still held up */ }
 };
 const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
 
@@ -36,7 +39,7 @@ describe('gpiod acknowledgements and a held-up event loop', () => {
     io.relay.set(true);
     // The helper drives and acknowledges at once; pintu's loop is stuck longer than the ack timeout meanwhile.
     const w = world;
-    busy(1000);
+    busy(1000, () => physicalHistory(w.log(), 17).length === 2);
     await w.waitFor((l) => expect(physicalHistory(l, 17)).toEqual([0, 1]));
     for (let i = 0; i < 5; i++) await turn();
     expect(fatal.map((e) => e.message)).toEqual([]);
