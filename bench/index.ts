@@ -26,6 +26,7 @@ import { startPtyPair } from '../test/helpers/socat.js';
 import { encodeEm4100Frame } from '../src/adapters/serial/em4100.js';
 import { ms, pct } from './table.js';
 import { secureBadgeFigures, secureDoorId } from './secure-badge.js';
+import { gpiodFigures } from './gpiod.js';
 import { BenchDoor, CLI, PEOPLE, officerBadge, startCentre, strangerCard, unitEnv, unitNice, visitorBadge, type Centre, type DoorSize, type TapResult } from './door-world.js';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 100_000);
@@ -37,6 +38,7 @@ const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 5);
 const SCALE = (process.env.BENCH_SCALE ?? '10000,1000000').split(',').filter(Boolean).map(Number);
 /**
  * `at-rest`: only the comparison of taps with encryption at rest on and off (a quick run of that figure);
+ * `gpiod`: only the gpiod helper's hop (issue 16).
  * `secure-badge`: only the secure-badge part (an authenticated PC/SC tap beside an EM4100 tap on its own door).
  */
 const ONLY = process.env.BENCH_ONLY ?? '';
@@ -277,6 +279,11 @@ async function main(): Promise<void> {
       printTable();
       return;
     }
+    if (ONLY === 'gpiod') {
+      await gpiodFigures(row);
+      printTable();
+      return;
+    }
     const t = Date.now();
     let door = await BenchDoor.start(main, centre);
     console.log(`door ${main.id}: ${VISITS.toLocaleString('en')} visits (${INSIDE} inside), ${EVENTS.toLocaleString('en')} events, seeded and at the centre in ${((Date.now() - t) / 1000).toFixed(0)} s`);
@@ -338,6 +345,8 @@ async function main(): Promise<void> {
     }
     // Secure badges (issue 15): an authenticated PC/SC tap beside an EM4100 tap, on their own door of the main size.
     await secureBadgeFigures(main, centre, row);
+    // The GPIO character device (issue 16): the helper process's hop between the strike command and the line.
+    await gpiodFigures(row);
   } finally {
     await centre.stop();
   }
