@@ -18,3 +18,12 @@ describe('hardware/README RTC checks', () => {
     for (const c of commands) expect(c).toMatch(/^sudo -u pintu pintu /);
   });
 });
+
+describe('hardware/pi-bring-up.md', () => {
+  it('every pintu clock status / pintu health command in the sheet runs as sudo -u pintu', () => {
+    const sheet = readFileSync(new URL('../../hardware/pi-bring-up.md', import.meta.url), 'utf8');
+    const commands = [...sheet.matchAll(/`([^`]*\bpintu (?:clock status|health)[^`]*)`/g)].map((m) => m[1]!);
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    for (const c of commands) expect(c).toMatch(/^sudo -u pintu pintu /);
+  });
+});
