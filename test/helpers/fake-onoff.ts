@@ -12,8 +12,11 @@ export const ops: string[] = [];
 export const pins = new Map<number, FakeGpio>();
 /** sysfs number -> error code thrown by the constructor. */
 export const failOn = new Map<number, string>();
-/** When set, a failing constructor first "exports" the pin by creating gpioN under this root. */
-export const state = { halfExportRoot: null as string | null };
+/**
+ * When `halfExportRoot` is set, a failing constructor first "exports" the pin by creating gpioN under this root; when
+ * `reportActiveLow` is set, every pin's active_low attribute reads it (a kernel that did not apply the option).
+ */
+export const state = { halfExportRoot: null as string | null, reportActiveLow: null as boolean | null };
 
 /** Forget every pin and failure (call before each test). */
 export function resetFakeOnoff(): void {
@@ -21,6 +24,7 @@ export function resetFakeOnoff(): void {
   pins.clear();
   failOn.clear();
   state.halfExportRoot = null;
+  state.reportActiveLow = null;
 }
 
 /** One fake sysfs pin. */
@@ -74,7 +78,7 @@ export class FakeGpio {
   }
   /** The active_low attribute. */
   activeLow(): boolean {
-    return this.activeLowOpt;
+    return state.reportActiveLow ?? this.activeLowOpt;
   }
   /** Unexport. */
   unexport(): void {

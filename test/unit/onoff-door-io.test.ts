@@ -6,81 +6,14 @@ import { gpioSchema, type GpioConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/adapters/log/pino.js';
 import { createOnoffDoorIo } from '../../src/adapters/gpio/onoff-door-io.js';
 import { DoorController } from '../../src/app/door-controller.js';
+import * as fake from '../helpers/fake-onoff.js';
 
-/** A fake onoff: records every pin, its options and every physical level it is driven to. */
-const fake = vi.hoisted(() => {
-  type Cb = (err: Error | null | undefined, value: 0 | 1) => void;
-  const ops: string[] = [];
-  const pins = new Map<number, FakeGpio>();
-  /** sysfs number -> error code thrown by the constructor. */
-  const failOn = new Map<number, string>();
-  /** When set, a failing constructor first "exports" the pin by creating gpioN under this root. */
-  const state = { halfExportRoot: null as string | null, reportActiveLow: null as boolean | null };
-  class FakeGpio {
-    physical: number;
-    physicalHistory: number[] = [];
-    listeners: Cb[] = [];
-    unexported = false;
-    readonly activeLowOpt: boolean;
-    constructor(
-      readonly gpio: number,
-      readonly dir: string,
-      readonly edge?: string,
-      readonly options: { activeLow?: boolean; debounceTimeout?: number } = {},
-    ) {
-      const code = failOn.get(gpio);
-      if (code) {
-        if (state.halfExportRoot) mkdirSync(`${state.halfExportRoot}/gpio${gpio}`);
-        throw Object.assign(new Error(`${code}: fake failure, write '/sys/class/gpio/export'`), { code });
-      }
-      this.activeLowOpt = options.activeLow ?? false;
-      this.physical = dir === 'high' ? 1 : 0;
-      if (dir !== 'in') this.physicalHistory.push(this.physical);
-      ops.push(`new ${gpio} ${dir}`);
-      pins.set(gpio, this);
-    }
-    readSync(): 0 | 1 {
-      return (this.physical ^ (this.activeLowOpt ? 1 : 0)) as 0 | 1;
-    }
-    writeSync(v: 0 | 1): void {
-      if (this.unexported) throw new Error('EBADF');
-      this.physical = v ^ (this.activeLowOpt ? 1 : 0);
-      this.physicalHistory.push(this.physical);
-      ops.push(`write ${this.gpio} ${v}`);
-    }
-    watch(cb: Cb): void {
-      this.listeners.push(cb);
-    }
-    unwatch(cb?: Cb): void {
-      this.listeners = cb ? this.listeners.filter((l) => l !== cb) : [];
-    }
-    activeLow(): boolean {
-      return state.reportActiveLow ?? this.activeLowOpt;
-    }
-    unexport(): void {
-      this.listeners = [];
-      this.unexported = true;
-      ops.push(`unexport ${this.gpio}`);
-    }
-    /** Test helper: the input changes to physical level `p` (after debounce). */
-    drive(p: 0 | 1): void {
-      this.physical = p;
-      for (const l of [...this.listeners]) l(null, this.readSync());
-    }
-  }
-  return { ops, pins, failOn, state, FakeGpio };
-});
-
-vi.mock('onoff', () => ({ Gpio: fake.FakeGpio }));
-
+// A fake onoff (test/helpers/fake-onoff.ts): records every pin, its options and every physical level it is driven to.
+vi.mock('onoff', async () => ({ Gpio: (await import('../helpers/fake-onoff.js')).FakeGpio }));
 
 let root: string;
 beforeEach(() => {
-  fake.ops.length = 0;
-  fake.pins.clear();
-  fake.failOn.clear();
-  fake.state.halfExportRoot = null;
-  fake.state.reportActiveLow = null;
+  fake.resetFakeOnoff();
   // A Pi 4 on Linux 6.6: BCM 0 = sysfs 512.
   root = mkdtempSync(join(tmpdir(), 'pintu-onoff-'));
   writeFileSync(join(root, 'export'), '');

@@ -11,13 +11,8 @@ export type IndicatorName = keyof DoorIndicators;
 /** Every indicator output, in the order the sim creates them. */
 const INDICATOR_NAMES: readonly IndicatorName[] = ['green', 'red', 'amber', 'buzzer'];
 
-/** One relay change: the level it was driven to and when. */
-export interface RelayChange {
-  /** The relay was switched on (true) or off (false). */
-  on: boolean;
-  /** When, ms (from the sim's clock). */
-  at: number;
-}
+/** One relay change: the level it was driven to and when (the same record as any output's). */
+export type RelayChange = OutputChange;
 
 /** Options of the simulated door. */
 export interface SimDoorIoOptions {
@@ -51,12 +46,19 @@ export class SimOutput implements DigitalOutput {
   readonly history: OutputChange[] = [];
   /** When set, `set()` throws this error (simulates a failing output). */
   failWith: Error | null = null;
-  private on = false;
+  private on: boolean;
   private closed = false;
   private readonly listeners = new Set<(on: boolean, at: number) => void>();
 
-  /** Create an output, off, stamping changes with `now`. */
-  constructor(private readonly now: () => number) {}
+  /** Create an output at level `initial` (default off), stamping changes with `now`. */
+  constructor(private readonly now: () => number, initial = false) {
+    this.on = initial;
+  }
+
+  /** Whether `close()` was called. */
+  protected get isClosed(): boolean {
+    return this.closed;
+  }
 
   /** Drive the output; throws `failWith` if set; a closed output stays off. */
   set(on: boolean): void {
@@ -138,57 +140,17 @@ export class SimInput implements DigitalInput {
   }
 }
 
-/** A simulated strike relay with a change history. */
-export class SimRelay implements Relay {
-  /** Every change of the relay level, oldest first (only real changes are recorded). */
-  readonly history: RelayChange[] = [];
-  /** When set, `set()` throws this error (simulates a failing pin driver). */
-  failWith: Error | null = null;
-  private on: boolean;
-  private closed = false;
-  private readonly listeners = new Set<(on: boolean, at: number) => void>();
-
+/** A simulated strike relay with a change history: an output that also refuses to switch on once closed. */
+export class SimRelay extends SimOutput implements Relay {
   /** Create a relay at level `initial`, stamping changes with `now`. */
-  constructor(initial: boolean, private readonly now: () => number) {
-    this.on = initial;
+  constructor(initial: boolean, now: () => number) {
+    super(now, initial);
   }
 
   /** Drive the relay; throws `failWith` if set, or when switching on a closed relay. */
-  set(on: boolean): void {
-    if (this.failWith) throw this.failWith;
-    if (this.closed) {
-      if (on) throw new Error('sim relay is closed');
-      return;
-    }
-    if (on === this.on) return;
-    this.on = on;
-    const at = this.now();
-    this.history.push({ on, at });
-    for (const l of [...this.listeners]) l(on, at);
-  }
-
-  /** Current level. */
-  get isOn(): boolean {
-    return this.on;
-  }
-
-  /** Subscribe to relay changes; returns the unsubscribe function. */
-  onChange(cb: (on: boolean, at: number) => void): () => void {
-    this.listeners.add(cb);
-    return () => {
-      this.listeners.delete(cb);
-    };
-  }
-
-  /** Drive off (ignoring `failWith`) and close. Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    const fail = this.failWith;
-    this.failWith = null;
-    this.set(false);
-    this.failWith = fail;
-    this.closed = true;
-    this.listeners.clear();
+  override set(on: boolean): void {
+    if (!this.failWith && this.isClosed && on) throw new Error('sim relay is closed');
+    super.set(on);
   }
 }
 
