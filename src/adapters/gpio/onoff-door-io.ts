@@ -15,7 +15,7 @@ import type { GpioConfig } from '../../config/schema.js';
 import type { Log } from '../../ports/log.js';
 import type { DigitalInput, DoorIndicators, DoorIo, FireInputs, Relay } from '../../ports/hardware.js';
 import { assertSysfsGpio, resolveChipBase, type ChipBase } from './chip-base.js';
-import { createIndicatorOutput } from './onoff-outputs.js';
+import { createIndicatorOutput, createOutputPin } from './onoff-outputs.js';
 
 /** The part of onoff's `Gpio` this adapter uses. */
 export interface GpioPin {
@@ -190,65 +190,7 @@ export function createOnoffDoorIo(cfg: GpioConfig, log: Log, deps: OnoffDoorIoDe
 type Opener = (role: string, bcm: number, direction: Direction, edge: Edge | undefined, options: Options) => { pin: GpioPin; sysfs: number };
 
 function createRelay(cfg: GpioConfig, log: Log, open: Opener): Relay {
-  const role = PIN_ROLES.relay;
-  const { pin: bcm, activeLow } = cfg.relay;
-  // sysfs "low"/"high" set the PHYSICAL level: off is low for an active-high relay, high for an active-low one.
-  const offDirection: Direction = activeLow ? 'high' : 'low';
-  const { pin, sysfs } = open(role, bcm, offDirection, undefined, { activeLow });
-  try {
-    if (pin.activeLow() !== activeLow) {
-      throw new Error(`active_low reads ${String(!activeLow)}, expected ${String(activeLow)}; refusing to drive a relay of unknown polarity`);
-    }
-    pin.writeSync(0);
-    if (pin.readSync() !== 0) throw new Error('reads on after being driven off');
-  } catch (err) {
-    try {
-      pin.writeSync(0);
-    } catch {
-      // already failing; the unexport below returns the pin to the kernel
-    }
-    try {
-      pin.unexport();
-    } catch {
-      // ignore: the original error matters more
-    }
-    throw new Error(`${role} on BCM ${bcm} (sysfs ${sysfs}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  let last = false;
-  let closed = false;
-  return {
-    set(on: boolean): void {
-      if (closed) {
-        if (on) throw new Error(`${role} on BCM ${bcm} is closed`);
-        return;
-      }
-      pin.writeSync(on ? 1 : 0);
-      last = on;
-    },
-    get isOn(): boolean {
-      if (closed) return false;
-      try {
-        return pin.readSync() === 1;
-      } catch {
-        return last;
-      }
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      try {
-        pin.writeSync(0);
-        last = false;
-      } catch (err) {
-        log.error({ err, bcm, sysfs }, 'could not drive the strike relay off while closing');
-      }
-      try {
-        pin.unexport();
-      } catch (err) {
-        log.warn({ err, bcm, sysfs }, 'could not unexport the strike relay pin');
-      }
-    },
-  };
+  return createOutputPin(PIN_ROLES.relay, cfg.relay, log, open, { strike: true });
 }
 
 function createInput(
