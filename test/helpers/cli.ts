@@ -54,6 +54,39 @@ export async function until<T>(fn: () => T | undefined | null | false, what: str
   }
 }
 
+/** A `pintu run` started by `startDaemonCli`. */
+export interface DaemonCli {
+  /** The process. */
+  child: ChildProcess;
+  /** Its stderr so far. */
+  stderr(): string;
+  /** SIGTERM it and wait for its exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `pintu run` on a config whose database exists (run `pintu status` first: two processes migrating a new file at
+ * once can collide) and wait until `pintu status` says it runs; throws with its stderr if it exits instead.
+ */
+export async function startDaemonCli(configFile: string): Promise<DaemonCli> {
+  const child = pintuSpawn(configFile, ['run']);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise((res) => child.once('exit', res));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await until(() => pintuJson<{ daemon: string }>(configFile, ['status']).daemon === 'running' || child.exitCode !== null, 'daemon running', 30_000, 200);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (child.exitCode !== null) throw new Error(`pintu run exited ${child.exitCode}: ${stderr}`);
+  return { child, stderr: () => stderr, stop };
+}
+
 /** The console PIN the test helpers give the officers they register. */
 export const TEST_PIN = '480915';
 

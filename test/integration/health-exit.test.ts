@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
-import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { pintu, pintuJson, startDaemonCli } from '../helpers/cli.js';
 
 const temps: TempConfig[] = [];
 afterEach(() => { for (const t of temps.splice(0)) t.cleanup(); });
@@ -37,13 +37,8 @@ describe('pintu health exit codes (built dist, sim hardware)', () => {
     const t = tempConfig();
     temps.push(t);
     expect(pintuJson<{ daemon: string }>(t.file, ['status']).daemon).toBe('not running');
-    const daemon = pintuSpawn(t.file, ['run']);
-    let stderr = '';
-    daemon.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise((res) => daemon.once('exit', res));
+    const daemon = await startDaemonCli(t.file);
     try {
-      await until(() => pintuJson<{ daemon: string }>(t.file, ['status']).daemon === 'running' || daemon.exitCode !== null, 'daemon running', 30_000, 200);
-      expect(daemon.exitCode, stderr).toBeNull();
       const ok = pintu(t.file, ['health', '--json']);
       const report = JSON.parse(ok.stdout) as Report;
       expect(report.items.filter((i) => i.status === 'fail')).toEqual([]);
@@ -59,8 +54,7 @@ describe('pintu health exit codes (built dist, sim hardware)', () => {
       expect((JSON.parse(failed.stdout) as Report).items.find((i) => i.item === 'event-chain')?.status).toBe('fail');
       expect(failed.code).toBe(1);
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      await daemon.stop();
     }
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { join } from 'node:path';
 import { tempConfig, type TempConfig } from '../helpers/config.js';
-import { pintu, pintuJson, pintuSpawn, until } from '../helpers/cli.js';
+import { pintu, pintuJson, pintuSpawn, startDaemonCli, until } from '../helpers/cli.js';
 
 const temps: TempConfig[] = [];
 afterEach(() => { for (const t of temps.splice(0)) t.cleanup(); });
@@ -12,13 +12,8 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
     temps.push(t);
     // Create and migrate the database first: two processes migrating a new file at once can collide.
     expect(pintuJson<{ daemon: string }>(t.file, ['status']).daemon).toBe('not running');
-    const daemon = pintuSpawn(t.file, ['run']);
-    let stderr = '';
-    daemon.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise((res) => daemon.once('exit', res));
+    const daemon = await startDaemonCli(t.file);
     try {
-      await until(() => pintuJson<{ daemon: string }>(t.file, ['status']).daemon === 'running' || daemon.exitCode !== null, 'daemon running', 30_000, 200);
-      expect(daemon.exitCode, stderr).toBeNull();
       const b = pintuJson<{ file: string }>(t.file, ['backup', join(t.dir, 'b.db')]);
       expect(b.file).toBe(join(t.dir, 'b.db'));
       const r = pintu(t.file, ['restore', join(t.dir, 'b.db')]);
@@ -31,8 +26,7 @@ describe('maintenance CLI (built dist, sim hardware)', () => {
       expect(h.items.find((i) => i.item === 'reader:in')?.status).toMatch(/ok|warn/);
       expect(h.items.find((i) => i.item === 'database')?.status).toBe('ok');
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      await daemon.stop();
     }
     // Nothing was read and no input changed: the hardware test fails (exit 1) and says what it did not see.
     const hwRun = pintu(t.file, ['hw', 'test', '--seconds', '0', '--tap-timeout', '0', '--json']);
